@@ -1,0 +1,437 @@
+/**
+ * The collector: reads raw material under a root directory into a telemetry document. It never stops on a
+ * missing or unreadable item: each is recorded with its reason. Interpretation belongs to functions/parsers.
+ */
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  type CommandRecord,
+  type FileRecord,
+  LIMITS,
+  type PathStat,
+  type Sample,
+  TELEMETRY_SCHEMA_VERSION,
+  type Telemetry,
+} from '../functions/core/telemetry';
+import { expandGlob } from './glob';
+import { reasonOf, RootFs } from './root-fs';
+import { AGENT_NAME, AGENT_VERSION } from './version';
+
+export interface CollectOptions {
+  root?: string;
+  runId: string;
+  instanceId: string;
+  /** Sampling window in seconds; 0 takes no samples. */
+  durationSeconds?: number;
+  /** Seconds between samples (default: the window split in up to 60 samples, at least 1 s apart). */
+  sampleIntervalSeconds?: number;
+  /** Called between steps, for progress on a terminal. */
+  onProgress?: (step: string) => void;
+  /** Stop sampling early (SSM cancel, Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/** System directories whose ownership and mode the security best practices package judges. */
+export const SYSTEM_DIRECTORIES = [
+  '/bin',
+  '/sbin',
+  '/usr/bin',
+  '/usr/sbin',
+  '/lib',
+  '/lib64',
+  '/usr/lib',
+  '/usr/lib64',
+  '/usr/local/bin',
+  '/usr/local/sbin',
+  '/etc',
+  '/boot',
+] as const;
+
+const SINGLE_FILES: ReadonlyArray<[string, number]> = [
+  ['/etc/os-release', LIMITS.maxConfigFileBytes],
+  ['/usr/lib/os-release', LIMITS.maxConfigFileBytes],
+  ['/etc/hostname', LIMITS.maxConfigFileBytes],
+  ['/etc/machine-id', LIMITS.maxConfigFileBytes],
+  ['/var/lib/dbus/machine-id', LIMITS.maxConfigFileBytes],
+  ['/etc/login.defs', LIMITS.maxConfigFileBytes],
+  ['/etc/security/pwquality.conf', LIMITS.maxConfigFileBytes],
+  ['/proc/cpuinfo', LIMITS.maxConfigFileBytes],
+  ['/var/lib/dpkg/status', LIMITS.maxFileBytes],
+  ['/lib/apk/db/installed', LIMITS.maxFileBytes],
+];
+
+const SSHD_CONFIG = '/etc/ssh/sshd_config';
+const SSHD_BINARIES = ['/usr/sbin/sshd', '/usr/bin/sshd', '/sbin/sshd'];
+const RPM_DATABASES = ['/var/lib/rpm', '/usr/lib/sysimage/rpm'];
+const RPM_QUERY_FORMAT = '%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n';
+const MAX_DIR_ENTRIES = 500;
+const MAX_INCLUDE_DEPTH = 16;
+
+export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry> {
+  const rootFs = new RootFs(opts.root ?? '/');
+  const startedAt = new Date();
+  const progress = opts.onProgress ?? (() => {});
+  const c = new Collector(rootFs);
+
+  progress('reading system files');
+  await Promise.all(SINGLE_FILES.map(([p, max]) => c.file(p, max)));
+  await Promise.all([c.directoryFiles('/etc/pam.d'), c.directoryFiles('/etc/security/pwquality.conf.d', '.conf')]);
+  await c.directoryFiles('/var/lib/dpkg/status.d', undefined, LIMITS.maxFileBytes);
+
+  progress('reading sshd configuration');
+  await c.sshdConfig();
+  await Promise.all([...SSHD_BINARIES, ...SYSTEM_DIRECTORIES, ...RPM_DATABASES].map((p) => c.stat(p)));
+
+  progress('reading package databases');
+  await c.rpm(RPM_DATABASES);
+
+  progress('reading kernel parameters');
+  const kernelParameters = await readKernelParameters(rootFs);
+  const host = await hostIdentity(rootFs, kernelParameters, c);
+
+  const durationSeconds = Math.max(0, opts.durationSeconds ?? 0);
+  const samples: Sample[] = [];
+  if (durationSeconds > 0) {
+    progress(`sampling for ${durationSeconds} s`);
+    const interval = opts.sampleIntervalSeconds ?? Math.max(1, durationSeconds / 60);
+    await sampleFor(rootFs, durationSeconds, interval, samples, c.warnings, opts.signal);
+  }
+
+  return {
+    schemaVersion: TELEMETRY_SCHEMA_VERSION,
+    agent: { name: AGENT_NAME, version: AGENT_VERSION },
+    runId: opts.runId,
+    instanceId: opts.instanceId,
+    root: rootFs.root,
+    collection: {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationSeconds,
+    },
+    host,
+    files: c.files,
+    paths: c.paths,
+    commands: c.commands,
+    kernelParameters,
+    samples,
+    warnings: c.warnings,
+  };
+}
+
+class Collector {
+  readonly files: Record<string, FileRecord> = {};
+  readonly paths: Record<string, PathStat> = {};
+  readonly commands: Record<string, CommandRecord> = {};
+  readonly warnings: string[] = [];
+  constructor(private readonly rootFs: RootFs) {}
+
+  async file(p: string, maxBytes: number = LIMITS.maxConfigFileBytes): Promise<FileRecord> {
+    if (this.files[p]) return this.files[p];
+    if (Object.keys(this.files).length >= LIMITS.maxFiles) {
+      const rec: FileRecord = { status: 'missing', reason: 'too-large', detail: 'file count limit reached' };
+      this.warnings.push(`not recorded ${p}: the agent's file count limit was reached`);
+      return rec;
+    }
+    const rec = await readRecord(this.rootFs, p, maxBytes);
+    this.files[p] = rec;
+    return rec;
+  }
+
+  async stat(p: string): Promise<void> {
+    this.paths[p] = await statRecord(this.rootFs, p);
+  }
+
+  /** Every regular file directly in a directory (sorted), optionally only those ending in `suffix`. */
+  async directoryFiles(dir: string, suffix?: string, maxBytes?: number): Promise<void> {
+    let names: string[];
+    try {
+      names = await fs.readdir(await this.rootFs.resolve(dir));
+    } catch (err) {
+      const { reason, detail } = reasonOf(err);
+      this.paths[dir] = { status: 'missing', reason, detail };
+      return;
+    }
+    this.paths[dir] = await statRecord(this.rootFs, dir);
+    const picked = names
+      .filter((n) => !suffix || n.endsWith(suffix))
+      .sort()
+      .slice(0, MAX_DIR_ENTRIES);
+    if (names.length > MAX_DIR_ENTRIES) this.warnings.push(`${dir}: only the first ${MAX_DIR_ENTRIES} entries read`);
+    await Promise.all(picked.map((n) => this.file(path.posix.join(dir, n), maxBytes)));
+  }
+
+  /** sshd_config and, recursively, every file its Include directives name (glob-expanded like sshd). */
+  async sshdConfig(): Promise<void> {
+    const queue: Array<[string, number]> = [[SSHD_CONFIG, 0]];
+    while (queue.length > 0) {
+      const [p, depth] = queue.shift()!;
+      const rec = await this.file(p);
+      if (rec.status !== 'ok' || rec.encoding !== 'utf8') continue;
+      if (depth >= MAX_INCLUDE_DEPTH) {
+        this.warnings.push(`${p}: Include nesting deeper than ${MAX_INCLUDE_DEPTH} not followed`);
+        continue;
+      }
+      for (const pattern of includePatterns(rec.content)) {
+        const absolute = pattern.startsWith('/') ? pattern : path.posix.join('/etc/ssh', pattern);
+        const matches = await expandGlob(this.rootFs, absolute);
+        for (const m of matches) if (!this.files[m]) queue.push([m, depth + 1]);
+      }
+    }
+  }
+
+  /** rpm has no documented on-disk format to read directly: ask the rpm command, when both exist. */
+  async rpm(databases: readonly string[]): Promise<void> {
+    const hasDb = databases.some((d) => this.paths[d]?.status === 'ok');
+    if (!hasDb) return;
+    const argv = ['rpm', '--root', this.rootFs.root, '-qa', '--queryformat', RPM_QUERY_FORMAT];
+    this.commands.rpm = await runCommand(argv);
+  }
+}
+
+/** The patterns of every `Include` line (keyword case-insensitive, quoted or bare arguments). */
+function includePatterns(config: string): string[] {
+  const out: string[] = [];
+  for (const raw of config.split('\n')) {
+    const line = raw.trim();
+    const m = /^include(?:\s+|\s*=\s*)(.+)$/i.exec(line);
+    if (!m) continue;
+    for (const tok of m[1]!.match(/"[^"]*"|\S+/g) ?? []) out.push(tok.replace(/^"|"$/g, ''));
+  }
+  return out;
+}
+
+async function readRecord(rootFs: RootFs, p: string, maxBytes: number): Promise<FileRecord> {
+  try {
+    const host = await rootFs.resolve(p);
+    const st = await fs.stat(host);
+    if (!st.isFile()) return { status: 'missing', reason: 'not-a-file', detail: `${p} is not a regular file` };
+    // /proc files report size 0: read with a cap instead of trusting st.size.
+    const handle = await fs.open(host, 'r');
+    let buf: Buffer;
+    try {
+      buf = await readCapped(handle, maxBytes);
+    } finally {
+      await handle.close();
+    }
+    if (buf.byteLength > maxBytes) {
+      return { status: 'missing', reason: 'too-large', detail: `${p} is larger than ${maxBytes} bytes` };
+    }
+    const resolved = rootFs.inRoot(host);
+    const base = { size: buf.byteLength, mode: st.mode, uid: st.uid, gid: st.gid };
+    const extra = resolved !== p ? { resolvedPath: resolved } : {};
+    const text = decodeUtf8(buf);
+    return text === undefined
+      ? { status: 'ok', encoding: 'base64', content: buf.toString('base64'), ...base, ...extra }
+      : { status: 'ok', encoding: 'utf8', content: text, ...base, ...extra };
+  } catch (err) {
+    return { status: 'missing', ...reasonOf(err) };
+  }
+}
+
+async function readCapped(handle: fs.FileHandle, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  for (;;) {
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) break;
+    chunks.push(Buffer.from(chunk.subarray(0, bytesRead)));
+    total += bytesRead;
+    if (total > maxBytes) break;
+  }
+  return Buffer.concat(chunks);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+function decodeUtf8(buf: Buffer): string | undefined {
+  try {
+    return utf8.decode(buf);
+  } catch {
+    return undefined;
+  }
+}
+
+async function statRecord(rootFs: RootFs, p: string): Promise<PathStat> {
+  try {
+    const parent = await rootFs.resolve(path.posix.dirname(p));
+    const own = path.join(parent, path.posix.basename(p));
+    const l = await fs.lstat(own);
+    if (!l.isSymbolicLink()) {
+      return { status: 'ok', type: typeOf(l), mode: l.mode, uid: l.uid, gid: l.gid };
+    }
+    const linkTarget = await fs.readlink(own);
+    const host = await rootFs.resolve(p);
+    const st = await fs.stat(host);
+    return {
+      status: 'ok',
+      type: typeOf(st),
+      mode: st.mode,
+      uid: st.uid,
+      gid: st.gid,
+      linkTarget,
+      resolvedPath: rootFs.inRoot(host),
+    };
+  } catch (err) {
+    return { status: 'missing', ...reasonOf(err) };
+  }
+}
+
+function typeOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }) {
+  if (st.isDirectory()) return 'directory' as const;
+  if (st.isFile()) return 'file' as const;
+  if (st.isSymbolicLink()) return 'symlink' as const;
+  return 'other' as const;
+}
+
+async function readKernelParameters(rootFs: RootFs): Promise<Telemetry['kernelParameters']> {
+  let base: string;
+  try {
+    base = await rootFs.resolve('/proc/sys');
+    await fs.access(base);
+  } catch (err) {
+    return { status: 'missing', ...reasonOf(err) };
+  }
+  const values: Record<string, string> = {};
+  const unreadable: Record<string, string> = {};
+  let count = 0;
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (prefix) unreadable[prefix] = (err as NodeJS.ErrnoException).code ?? 'ERROR';
+      return;
+    }
+    await Promise.all(
+      entries.map(async (e) => {
+        const key = prefix ? `${prefix}.${e.name}` : e.name;
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) return walk(full, key);
+        if (!e.isFile() || ++count > LIMITS.maxKernelParameters) return;
+        try {
+          const text = await fs.readFile(full, 'utf8');
+          values[key] = text.replace(/\n$/, '').slice(0, 64 * 1024);
+        } catch (err) {
+          unreadable[key] = (err as NodeJS.ErrnoException).code ?? 'ERROR';
+        }
+      }),
+    );
+  };
+  await walk(base, '');
+  return { status: 'ok', values, unreadable };
+}
+
+async function hostIdentity(
+  rootFs: RootFs,
+  params: Telemetry['kernelParameters'],
+  c: Collector,
+): Promise<Telemetry['host']> {
+  const values = params.status === 'ok' ? params.values : {};
+  let kernelName: string;
+  let kernelNameSource: Telemetry['host']['kernelNameSource'];
+  if (values['kernel.ostype']) {
+    kernelName = values['kernel.ostype'].trim();
+    kernelNameSource = 'proc';
+  } else if (c.files['/etc/os-release']?.status === 'ok' || c.files['/usr/lib/os-release']?.status === 'ok') {
+    // os-release is a systemd/Linux convention; an unpacked Linux root without /proc still has it.
+    kernelName = 'Linux';
+    kernelNameSource = 'os-release';
+  } else if (rootFs.isHostRoot) {
+    kernelName = os.type();
+    kernelNameSource = 'agent-platform';
+  } else {
+    kernelName = 'unknown';
+    kernelNameSource = 'unknown';
+  }
+  if (values['kernel.arch']) return { kernelName, kernelNameSource, arch: values['kernel.arch'].trim(), archSource: 'proc' };
+  if (rootFs.isHostRoot) return { kernelName, kernelNameSource, arch: os.machine(), archSource: 'agent-process' };
+  return { kernelName, kernelNameSource };
+}
+
+function runCommand(argv: string[]): Promise<CommandRecord> {
+  return new Promise((resolve) => {
+    execFile(
+      argv[0]!,
+      argv.slice(1),
+      { maxBuffer: LIMITS.maxCommandOutputBytes, timeout: 120_000, env: { ...process.env, LC_ALL: 'C' } },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { code?: string | number }) | null;
+        if (e && typeof e.code === 'string') {
+          resolve({ status: 'missing', argv, ...reasonOf(e) });
+          return;
+        }
+        if (e && e.message.includes('maxBuffer')) {
+          resolve({ status: 'missing', argv, reason: 'too-large', detail: 'command output over the limit' });
+          return;
+        }
+        const exitCode = e ? (typeof e.code === 'number' ? e.code : 1) : 0;
+        resolve({ status: 'ok', argv, exitCode, stdout, stderr: stderr.slice(0, 64 * 1024) });
+      },
+    );
+  });
+}
+
+async function sampleFor(
+  rootFs: RootFs,
+  durationSeconds: number,
+  intervalSeconds: number,
+  samples: Sample[],
+  warnings: string[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + durationSeconds * 1000;
+  while (!signal?.aborted && samples.length < LIMITS.maxSamples) {
+    samples.push(await sampleProcesses(rootFs, warnings));
+    const wait = Math.min(intervalSeconds * 1000, deadline - Date.now());
+    if (wait <= 0) break;
+    await sleep(wait, signal);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function sampleProcesses(rootFs: RootFs, warnings: string[]): Promise<Sample> {
+  const at = new Date().toISOString();
+  let proc: string;
+  let pids: string[];
+  try {
+    proc = await rootFs.resolve('/proc');
+    pids = (await fs.readdir(proc)).filter((n) => /^\d+$/.test(n));
+  } catch (err) {
+    warnings.push(`sample at ${at}: /proc not readable (${reasonOf(err).detail})`);
+    return { at };
+  }
+  const processes: NonNullable<Sample['processes']> = [];
+  await Promise.all(
+    pids.slice(0, LIMITS.maxProcessesPerSample).map(async (pid) => {
+      try {
+        const status = await fs.readFile(path.join(proc, pid, 'status'), 'utf8');
+        const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '';
+        const exe = await fs.readlink(path.join(proc, pid, 'exe')).catch(() => undefined);
+        processes.push({
+          pid: Number(pid),
+          ppid: Number(field('PPid')) || 0,
+          uid: Number(field('Uid').split(/\s+/)[0]) || 0,
+          comm: field('Name').slice(0, 256),
+          ...(exe ? { exe: exe.slice(0, 4096) } : {}),
+        });
+      } catch {
+        // The process ended between readdir and read: not an error.
+      }
+    }),
+  );
+  processes.sort((a, b) => a.pid - b.pid);
+  return { at, processes };
+}

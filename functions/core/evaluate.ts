@@ -1,0 +1,118 @@
+/**
+ * The evaluation engine: one validated telemetry document, the chosen rules packages → every result, the
+ * findings (FAIL results with their rule's metadata and a deterministic id) and the exclusions. Used as is
+ * by the local CLI and by the Evaluate Lambda.
+ */
+import { createHash } from 'node:crypto';
+import { Facts } from './facts/facts';
+import { hostname, kernelRelease, osName } from './facts/host';
+import type { Evidence, Exclusion, Finding, InstanceSummary, RuleResult } from './model';
+import type { EvaluationContext, RulesPackage } from './rule';
+import { NUMERIC_SEVERITY } from './severity';
+import type { Telemetry } from './telemetry';
+
+export interface InstanceEvaluation {
+  instance: InstanceSummary;
+  results: RuleResult[];
+  findings: Finding[];
+  exclusions: Exclusion[];
+}
+
+export interface EvaluateOptions {
+  runId: string;
+  /** Timestamp stamped on new findings (ISO 8601). */
+  createdAt: string;
+  context?: EvaluationContext;
+  /** User attributes added to every finding (assessment template attributes). */
+  attributes?: Finding['attributes'];
+}
+
+export function summarizeInstance(telemetry: Telemetry): InstanceSummary {
+  const facts = new Facts(telemetry);
+  return describe(facts);
+}
+
+function describe(facts: Facts): InstanceSummary {
+  const s: InstanceSummary = { instanceId: facts.instanceId, agentStatus: 'HEALTHY' };
+  const h = hostname(facts);
+  if (h) s.hostname = h;
+  const os = osName(facts);
+  if (os) s.os = os;
+  const k = kernelRelease(facts);
+  if (k) s.kernelRelease = k;
+  if (facts.arch) s.arch = facts.arch;
+  return s;
+}
+
+export async function evaluateTelemetry(
+  telemetry: Telemetry,
+  packages: readonly RulesPackage[],
+  opts: EvaluateOptions,
+): Promise<InstanceEvaluation> {
+  const facts = new Facts(telemetry);
+  const instance = describe(facts);
+  const results: RuleResult[] = [];
+  const findings: Finding[] = [];
+  const exclusions: Exclusion[] = [];
+  for (const pkg of packages) {
+    let pkgResults: RuleResult[];
+    try {
+      pkgResults = await pkg.evaluate(facts, opts.context ?? {});
+    } catch (err) {
+      exclusions.push({
+        instanceId: facts.instanceId,
+        scope: pkg.id,
+        reason: 'EVALUATION_ERROR',
+        message: `rules package ${pkg.id} could not be evaluated: ${(err as Error).message}`,
+      });
+      continue;
+    }
+    for (const r of pkgResults) {
+      results.push(r);
+      if (r.result === 'FAIL') findings.push(toFinding(r, pkg, instance, opts));
+    }
+  }
+  return { instance, results, findings, exclusions };
+}
+
+function toFinding(r: RuleResult, pkg: RulesPackage, instance: InstanceSummary, opts: EvaluateOptions): Finding {
+  const rule = pkg.rules.find((x) => x.id === r.ruleId);
+  const f = r.finding ?? {};
+  const finding: Finding = {
+    id: findingId(r.instanceId, r.ruleId, r.evidence),
+    runId: opts.runId,
+    instanceId: r.instanceId,
+    rulesPackage: r.rulesPackage,
+    ruleId: r.ruleId,
+    title: f.title ?? r.title,
+    description: f.description ?? rule?.description ?? r.message,
+    recommendation: f.recommendation ?? rule?.recommendation ?? '',
+    severity: r.severity,
+    numericSeverity: f.numericSeverity ?? NUMERIC_SEVERITY[r.severity],
+    attributes: [...(f.attributes ?? []), ...(opts.attributes ?? [])],
+    evidence: r.evidence,
+    createdAt: opts.createdAt,
+  };
+  if (instance.hostname) finding.hostname = instance.hostname;
+  if (f.vulnerability) finding.vulnerability = f.vulnerability;
+  return finding;
+}
+
+/** Same host, rule and evidence → same id, whatever the run. */
+export function findingId(instanceId: string, ruleId: string, evidence: readonly Evidence[]): string {
+  const h = createHash('sha256');
+  h.update(`${instanceId}\n${ruleId}\n`);
+  h.update(canonicalJson(evidence));
+  return `f-${h.digest('hex').slice(0, 32)}`;
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,117 @@
+/**
+ * The evaluation model shared by the local CLI, the Lambdas and the reports: results (every rule on every
+ * instance), findings (the FAIL results) and exclusions (instances or packages that could not be assessed).
+ */
+import type { Severity } from './severity';
+
+export const RESULTS = ['PASS', 'FAIL', 'NOT_APPLICABLE', 'ERROR'] as const;
+export type ResultStatus = (typeof RESULTS)[number];
+
+/** One piece of evidence: where a value was seen and what it was. */
+export interface Evidence {
+  /** File (inside the assessed root) or telemetry source, e.g. /etc/ssh/sshd_config or kernel.randomize_va_space. */
+  source: string;
+  /** 1-based line in `source`, when the value came from a line of a file. */
+  line?: number;
+  /** The setting or item judged, e.g. PermitRootLogin. */
+  key?: string;
+  /** The value seen (or `(unset)`). */
+  value?: string;
+  /** What the rule wanted. */
+  expected?: string;
+  /** Free text for anything else worth showing (e.g. "default applies"). */
+  note?: string;
+}
+
+/** Classic attribute: a key/value string pair. */
+export interface Attribute {
+  key: string;
+  value: string;
+}
+
+/** Set on CVE findings (rules package `cve`). */
+export interface VulnerabilityDetails {
+  vulnerabilityId: string;
+  aliases: string[];
+  advisoryIds: string[];
+  ecosystem: string;
+  packages: Array<{
+    name: string;
+    installedVersion: string;
+    fixedVersion?: string;
+    sourcePackage?: string;
+    sourceVersion?: string;
+    arch?: string;
+  }>;
+  fixState: 'fixed' | 'not-fixed' | 'wont-fix' | 'unknown';
+  cvss?: { version: string; vector: string; baseScore: number };
+  vendorSeverity?: string;
+  epss?: { score: number; percentile: number; date?: string };
+  kev?: { dateAdded: string; dueDate: string; knownRansomwareCampaignUse?: string };
+  remediation?: string;
+  references: string[];
+}
+
+export interface RuleResult {
+  rulesPackage: string;
+  ruleId: string;
+  instanceId: string;
+  result: ResultStatus;
+  severity: Severity;
+  title: string;
+  /** One sentence saying why this result. */
+  message: string;
+  evidence: Evidence[];
+  /** Present on FAIL results of packages whose findings need more than the rule's metadata. */
+  finding?: Partial<Pick<Finding, 'title' | 'description' | 'recommendation' | 'numericSeverity' | 'vulnerability'>> & {
+    attributes?: Attribute[];
+  };
+}
+
+export interface Finding {
+  /** Deterministic: same host, rule and evidence give the same id across runs. */
+  id: string;
+  runId: string;
+  instanceId: string;
+  hostname?: string;
+  rulesPackage: string;
+  ruleId: string;
+  title: string;
+  description: string;
+  recommendation: string;
+  severity: Severity;
+  numericSeverity: number;
+  attributes: Attribute[];
+  evidence: Evidence[];
+  createdAt: string;
+  vulnerability?: VulnerabilityDetails;
+}
+
+export const EXCLUSION_REASONS = [
+  'NO_AGENT',
+  'AGENT_UNHEALTHY',
+  'AGENT_FAILED',
+  'UNSUPPORTED_OS',
+  'TELEMETRY_MISSING',
+  'TELEMETRY_INVALID',
+  'TELEMETRY_DECRYPT_FAILED',
+  'EVALUATION_ERROR',
+] as const;
+export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
+
+export interface Exclusion {
+  instanceId: string;
+  /** Set when only part of the instance was excluded (one rules package, one package database). */
+  scope?: string;
+  reason: ExclusionReason;
+  message: string;
+}
+
+export interface InstanceSummary {
+  instanceId: string;
+  hostname?: string;
+  os?: string;
+  kernelRelease?: string;
+  arch?: string;
+  agentStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+}

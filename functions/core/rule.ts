@@ -1,0 +1,111 @@
+/**
+ * A rule is metadata plus a pure check over facts. A rules package is a versioned list of rules (or, for
+ * packages whose results are data-driven such as `cve`, an `evaluate` function).
+ */
+import type { Fact, Facts } from './facts/facts';
+import type { Evidence, ResultStatus, RuleResult } from './model';
+import type { Severity } from './severity';
+
+export type RuleParameters = Record<string, number | string | boolean>;
+
+export interface CheckOutcome {
+  result: ResultStatus;
+  message: string;
+  evidence: Evidence[];
+}
+
+export interface Rule<P extends RuleParameters = RuleParameters> {
+  /** Stable, prefixed by the package (sbp.ssh-root-login). */
+  id: string;
+  title: string;
+  description: string;
+  recommendation: string;
+  severity: Severity;
+  /** Kernel names the rule applies to (lower case), e.g. ['linux']. */
+  platforms: readonly string[];
+  /** Thresholds and switches with their defaults; callers may override them by name. */
+  parameters: P;
+  check(facts: Facts, params: P): CheckOutcome;
+}
+
+export interface EvaluationContext {
+  /** Parameter overrides by rule id. */
+  parameters?: Record<string, RuleParameters>;
+}
+
+export interface RulesPackage {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  /** Every result for one instance; must not throw for bad facts (return ERROR results instead). */
+  evaluate(facts: Facts, ctx: EvaluationContext): RuleResult[] | Promise<RuleResult[]>;
+  /** The rules it holds, for listings (data-driven packages may list a representative rule). */
+  rules: ReadonlyArray<Pick<Rule, 'id' | 'title' | 'severity' | 'description' | 'recommendation'>>;
+}
+
+export const pass = (message: string, evidence: Evidence[] = []): CheckOutcome => ({
+  result: 'PASS',
+  message,
+  evidence,
+});
+export const fail = (message: string, evidence: Evidence[] = []): CheckOutcome => ({
+  result: 'FAIL',
+  message,
+  evidence,
+});
+export const notApplicable = (message: string, evidence: Evidence[] = []): CheckOutcome => ({
+  result: 'NOT_APPLICABLE',
+  message,
+  evidence,
+});
+export const error = (message: string, evidence: Evidence[] = []): CheckOutcome => ({
+  result: 'ERROR',
+  message,
+  evidence,
+});
+
+/** ERROR with the reason when a fact could not be established (a missing input never passes). */
+export function requireFact<T>(f: Fact<T>, what: string): { ok: true; value: T } | { ok: false; outcome: CheckOutcome } {
+  if (f.ok) return f;
+  return { ok: false, outcome: error(`${what} could not be evaluated: ${f.reason}`) };
+}
+
+/**
+ * A package made of static rules: every rule runs on every instance; a rule for another platform is
+ * NOT_APPLICABLE; a check that throws becomes ERROR with the exception's message.
+ */
+export function staticRulesPackage(meta: Omit<RulesPackage, 'evaluate' | 'rules'>, rules: readonly Rule[]): RulesPackage {
+  return {
+    ...meta,
+    rules,
+    evaluate(facts, ctx) {
+      const kernel = facts.telemetry.host.kernelName.toLowerCase();
+      return rules.map((rule): RuleResult => {
+        let outcome: CheckOutcome;
+        if (!rule.platforms.includes(kernel)) {
+          outcome = notApplicable(
+            `${rule.id} applies to ${rule.platforms.join(', ')}; this host runs ${facts.telemetry.host.kernelName}`,
+          );
+        } else {
+          const params = { ...rule.parameters, ...(ctx.parameters?.[rule.id] ?? {}) };
+          try {
+            outcome = rule.check(facts, params);
+          } catch (err) {
+            outcome = error(`${rule.id} failed while evaluating: ${(err as Error).message}`);
+          }
+        }
+        return {
+          rulesPackage: meta.id,
+          ruleId: rule.id,
+          instanceId: facts.instanceId,
+          result: outcome.result,
+          severity: rule.severity,
+          title: rule.title,
+          message: outcome.message,
+          evidence: outcome.evidence,
+        };
+      });
+    },
+  };
+}
