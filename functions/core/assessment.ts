@@ -1,10 +1,14 @@
 /**
- * Assessment targets, templates and limits (Classic's vocabulary). Targets select EC2 instances by tags;
- * templates are immutable once created.
+ * Assessment targets, templates and limits: the records the control plane writes (targets/templates tables)
+ * and the run lifecycle reads. Targets match instances by tags as in Classic: an instance belongs when it has
+ * at least one of the target's keys (with one of that key's values, where values are given); a target with
+ * no tags matches every instance in the account and region.
+ *
+ * Shared by the run lifecycle and the control plane: change it additively only.
  */
 import { z } from 'zod';
-import { idSchema } from './telemetry';
 import { RUN_EVENTS, type RunEvent } from './run';
+import { idSchema } from './telemetry';
 
 export interface TargetTag {
   key: string;
@@ -15,7 +19,6 @@ export interface TargetTag {
 export interface AssessmentTarget {
   targetId: string;
   name: string;
-  /** An instance matches when it matches at least one tag; no tags = every instance in the account and region. */
   tags: TargetTag[];
   createdAt: string;
   updatedAt: string;
@@ -30,44 +33,82 @@ export interface AssessmentTemplate {
   userAttributes: Array<{ key: string; value: string }>;
   topics: Array<{ event: RunEvent; topicArn: string }>;
   tags: Array<{ key: string; value: string }>;
-  /** EventBridge Scheduler expression: rate(...) or cron(...). */
+  /** EventBridge Scheduler expression (rate(...) or cron(...)), when the template runs on a schedule. */
   schedule?: string;
   createdAt: string;
 }
 
 /** Does an instance with these tags belong to the target? */
-export function matchesTarget(target: Pick<AssessmentTarget, 'tags'>, instanceTags: Record<string, string>): boolean {
+export function instanceMatchesTarget(
+  instanceTags: ReadonlyArray<{ key: string; value: string }>,
+  target: Pick<AssessmentTarget, 'tags'>,
+): boolean {
   if (target.tags.length === 0) return true;
-  return target.tags.some((t) => {
-    if (!(t.key in instanceTags)) return false;
-    return !t.values || t.values.length === 0 || t.values.includes(instanceTags[t.key]!);
-  });
+  return target.tags.some((t) =>
+    instanceTags.some(
+      (it) => it.key === t.key && (!t.values || t.values.length === 0 || t.values.includes(it.value)),
+    ),
+  );
 }
 
-export const limitsSchema = z.object({
-  /** Classic: 500 agents per assessment run. */
-  maxInstancesPerRun: z.number().int().positive().default(500),
-  /** Classic: 500 agents across all runs in progress. */
-  maxConcurrentInstances: z.number().int().positive().default(500),
-  /** Classic: 50,000 runs per account; 500 templates; 50 targets. */
-  maxTargets: z.number().int().positive().default(50),
-  maxTemplates: z.number().int().positive().default(500),
-  /** Classic durations: 180 s to 86,400 s (recommended 3,600 s). */
-  minDurationSeconds: z.number().int().nonnegative().default(180),
-  maxDurationSeconds: z.number().int().positive().default(86_400),
-  maxRulesPackagesPerTemplate: z.number().int().positive().default(5),
-});
+/** The same test over a tag map (EC2 tags as key → value). */
+export function matchesTarget(
+  target: Pick<AssessmentTarget, 'tags'>,
+  instanceTags: Record<string, string>,
+): boolean {
+  return instanceMatchesTarget(
+    Object.entries(instanceTags).map(([key, value]) => ({ key, value })),
+    target,
+  );
+}
+
+/** Limits, defaults at least Classic's; overridable per deployment through LIMITS_JSON. Unknown keys are refused. */
+export const limitsSchema = z
+  .object({
+    /** Instances assessed in one run (Classic: 500). */
+    maxInstancesPerRun: z.number().int().positive().default(500),
+    /** Instances (agents) in active runs across the account and region (Classic: 500). */
+    maxAgentsPerAccount: z.number().int().positive().default(500),
+    /** Active runs at the same time. */
+    maxActiveRuns: z.number().int().positive().default(500),
+    /** Classic: 50 targets, 500 templates per account. */
+    maxTargets: z.number().int().positive().default(50),
+    maxTemplates: z.number().int().positive().default(500),
+    maxRulesPackagesPerTemplate: z.number().int().positive().default(5),
+    /** Classic durations: 180 s to 86,400 s. */
+    minDurationSeconds: z.number().int().nonnegative().default(180),
+    maxDurationSeconds: z.number().int().positive().default(86_400),
+    /** Instances per SSM SendCommand call (SSM's own cap is 50). */
+    commandBatchSize: z.number().int().min(1).max(50).default(50),
+    /** SSM MaxConcurrency of each command. */
+    commandMaxConcurrency: z.string().min(1).default('50'),
+    /** SSM MaxErrors of each command: an agent failing must not cancel the others. */
+    commandMaxErrors: z.string().min(1).default('100%'),
+    /** Seconds added to the duration for the command timeout and the polling deadline. */
+    commandMarginSeconds: z.number().int().nonnegative().default(600),
+    /** Seconds between two polls of command invocations. */
+    pollIntervalSeconds: z.number().int().positive().default(30),
+  })
+  .strict();
 export type Limits = z.infer<typeof limitsSchema>;
 
-export function loadLimits(json: string | undefined): Limits {
-  if (!json) return limitsSchema.parse({});
-  let value: unknown;
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze(limitsSchema.parse({}));
+
+/** Defaults overridden by a JSON object (the LIMITS_JSON environment variable). */
+export function loadLimits(json?: string): Limits {
+  if (!json) return { ...DEFAULT_LIMITS };
+  let parsed: unknown;
   try {
-    value = JSON.parse(json);
+    parsed = JSON.parse(json);
   } catch (err) {
-    throw new Error(`limits are not valid JSON: ${(err as Error).message}`);
+    throw new Error(`LIMITS_JSON is not JSON: ${(err as Error).message}`);
   }
-  return limitsSchema.parse(value);
+  const r = limitsSchema.safeParse(parsed);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new Error(`LIMITS_JSON: ${i.path.join('.') || '(object)'}: ${i.message}`);
+  }
+  return r.data;
 }
 
 export const targetTagSchema = z.object({
@@ -80,9 +121,17 @@ export const templateInputSchema = z.object({
   targetId: idSchema,
   rulesPackages: z.array(z.string().min(1)).min(1),
   durationSeconds: z.number().int().positive(),
-  userAttributes: z.array(z.object({ key: z.string().min(1).max(128), value: z.string().max(256) })).max(10).default([]),
-  topics: z.array(z.object({ event: z.enum(RUN_EVENTS), topicArn: z.string().startsWith('arn:') })).default([]),
-  tags: z.array(z.object({ key: z.string().min(1).max(128), value: z.string().max(256) })).max(50).default([]),
+  userAttributes: z
+    .array(z.object({ key: z.string().min(1).max(128), value: z.string().max(256) }))
+    .max(10)
+    .default([]),
+  topics: z
+    .array(z.object({ event: z.enum(RUN_EVENTS), topicArn: z.string().startsWith('arn:') }))
+    .default([]),
+  tags: z
+    .array(z.object({ key: z.string().min(1).max(128), value: z.string().max(256) }))
+    .max(50)
+    .default([]),
   schedule: z
     .string()
     .regex(/^(rate|cron)\(.+\)$/, 'must be rate(...) or cron(...)')
