@@ -16,7 +16,7 @@ import {
   type Telemetry,
 } from '../functions/core/telemetry';
 import { expandGlob } from './glob';
-import { reasonOf, RootFs } from './root-fs';
+import { RootFs, reasonOf } from './root-fs';
 import { AGENT_NAME, AGENT_VERSION } from './version';
 
 export interface CollectOptions {
@@ -77,7 +77,10 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
 
   progress('reading system files');
   await Promise.all(SINGLE_FILES.map(([p, max]) => c.file(p, max)));
-  await Promise.all([c.directoryFiles('/etc/pam.d'), c.directoryFiles('/etc/security/pwquality.conf.d', '.conf')]);
+  await Promise.all([
+    c.directoryFiles('/etc/pam.d'),
+    c.directoryFiles('/etc/security/pwquality.conf.d', '.conf'),
+  ]);
   await c.directoryFiles('/var/lib/dpkg/status.d', undefined, LIMITS.maxFileBytes);
 
   progress('reading sshd configuration');
@@ -158,7 +161,8 @@ class Collector {
       .filter((n) => !suffix || n.endsWith(suffix))
       .sort()
       .slice(0, MAX_DIR_ENTRIES);
-    if (names.length > MAX_DIR_ENTRIES) this.warnings.push(`${dir}: only the first ${MAX_DIR_ENTRIES} entries read`);
+    if (names.length > MAX_DIR_ENTRIES)
+      this.warnings.push(`${dir}: only the first ${MAX_DIR_ENTRIES} entries read`);
     await Promise.all(picked.map((n) => this.file(path.posix.join(dir, n), maxBytes)));
   }
 
@@ -206,7 +210,8 @@ async function readRecord(rootFs: RootFs, p: string, maxBytes: number): Promise<
   try {
     const host = await rootFs.resolve(p);
     const st = await fs.stat(host);
-    if (!st.isFile()) return { status: 'missing', reason: 'not-a-file', detail: `${p} is not a regular file` };
+    if (!st.isFile())
+      return { status: 'missing', reason: 'not-a-file', detail: `${p} is not a regular file` };
     // /proc files report size 0: read with a cap instead of trusting st.size.
     const handle = await fs.open(host, 'r');
     let buf: Buffer;
@@ -345,8 +350,10 @@ async function hostIdentity(
     kernelName = 'unknown';
     kernelNameSource = 'unknown';
   }
-  if (values['kernel.arch']) return { kernelName, kernelNameSource, arch: values['kernel.arch'].trim(), archSource: 'proc' };
-  if (rootFs.isHostRoot) return { kernelName, kernelNameSource, arch: os.machine(), archSource: 'agent-process' };
+  if (values['kernel.arch'])
+    return { kernelName, kernelNameSource, arch: values['kernel.arch'].trim(), archSource: 'proc' };
+  if (rootFs.isHostRoot)
+    return { kernelName, kernelNameSource, arch: os.machine(), archSource: 'agent-process' };
   return { kernelName, kernelNameSource };
 }
 
@@ -362,7 +369,7 @@ function runCommand(argv: string[]): Promise<CommandRecord> {
           resolve({ status: 'missing', argv, ...reasonOf(e) });
           return;
         }
-        if (e && e.message.includes('maxBuffer')) {
+        if (e?.message.includes('maxBuffer')) {
           resolve({ status: 'missing', argv, reason: 'too-large', detail: 'command output over the limit' });
           return;
         }

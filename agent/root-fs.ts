@@ -40,7 +40,8 @@ export class RootFs {
         return this.host([...candidate, ...parts.filter((x) => x !== '..')]);
       }
       if (st.isSymbolicLink()) {
-        if (++hops > MAX_LINK_HOPS) throw Object.assign(new Error(`too many symlinks at ${p}`), { code: 'ELOOP' });
+        if (++hops > MAX_LINK_HOPS)
+          throw Object.assign(new Error(`too many symlinks at ${p}`), { code: 'ELOOP' });
         const target = await fs.readlink(host);
         if (target.startsWith('/')) done.length = 0;
         parts.unshift(...splitPath(target));

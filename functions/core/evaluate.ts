@@ -75,7 +75,12 @@ export async function evaluateTelemetry(
   return { instance, results, findings, exclusions };
 }
 
-function toFinding(r: RuleResult, pkg: RulesPackage, instance: InstanceSummary, opts: EvaluateOptions): Finding {
+function toFinding(
+  r: RuleResult,
+  pkg: RulesPackage,
+  instance: InstanceSummary,
+  opts: EvaluateOptions,
+): Finding {
   const rule = pkg.rules.find((x) => x.id === r.ruleId);
   const f = r.finding ?? {};
   const finding: Finding = {

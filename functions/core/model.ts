@@ -63,7 +63,9 @@ export interface RuleResult {
   message: string;
   evidence: Evidence[];
   /** Present on FAIL results of packages whose findings need more than the rule's metadata. */
-  finding?: Partial<Pick<Finding, 'title' | 'description' | 'recommendation' | 'numericSeverity' | 'vulnerability'>> & {
+  finding?: Partial<
+    Pick<Finding, 'title' | 'description' | 'recommendation' | 'numericSeverity' | 'vulnerability'>
+  > & {
     attributes?: Attribute[];
   };
 }

@@ -12,6 +12,8 @@ export interface CheckOutcome {
   result: ResultStatus;
   message: string;
   evidence: Evidence[];
+  /** What exactly to change on this host (a FAIL finding shows it instead of the rule's generic text). */
+  recommendation?: string;
 }
 
 export interface Rule<P extends RuleParameters = RuleParameters> {
@@ -66,7 +68,10 @@ export const error = (message: string, evidence: Evidence[] = []): CheckOutcome 
 });
 
 /** ERROR with the reason when a fact could not be established (a missing input never passes). */
-export function requireFact<T>(f: Fact<T>, what: string): { ok: true; value: T } | { ok: false; outcome: CheckOutcome } {
+export function requireFact<T>(
+  f: Fact<T>,
+  what: string,
+): { ok: true; value: T } | { ok: false; outcome: CheckOutcome } {
   if (f.ok) return f;
   return { ok: false, outcome: error(`${what} could not be evaluated: ${f.reason}`) };
 }
@@ -75,7 +80,10 @@ export function requireFact<T>(f: Fact<T>, what: string): { ok: true; value: T }
  * A package made of static rules: every rule runs on every instance; a rule for another platform is
  * NOT_APPLICABLE; a check that throws becomes ERROR with the exception's message.
  */
-export function staticRulesPackage(meta: Omit<RulesPackage, 'evaluate' | 'rules'>, rules: readonly Rule[]): RulesPackage {
+export function staticRulesPackage(
+  meta: Omit<RulesPackage, 'evaluate' | 'rules'>,
+  rules: readonly Rule[],
+): RulesPackage {
   return {
     ...meta,
     rules,
@@ -104,6 +112,9 @@ export function staticRulesPackage(meta: Omit<RulesPackage, 'evaluate' | 'rules'
           title: rule.title,
           message: outcome.message,
           evidence: outcome.evidence,
+          ...(outcome.result === 'FAIL' && outcome.recommendation
+            ? { finding: { recommendation: outcome.recommendation } }
+            : {}),
         };
       });
     },

@@ -19,7 +19,13 @@ export const RUN_STATES = [
 ] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
-export const TERMINAL_RUN_STATES: readonly RunState[] = ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'ERROR', 'CANCELED'];
+export const TERMINAL_RUN_STATES: readonly RunState[] = [
+  'COMPLETED',
+  'COMPLETED_WITH_ERRORS',
+  'FAILED',
+  'ERROR',
+  'CANCELED',
+];
 
 export const RUN_EVENTS = [
   'ASSESSMENT_RUN_STARTED',

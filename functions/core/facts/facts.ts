@@ -70,7 +70,8 @@ export class Facts {
 
   kernelParameter(key: string): Fact<string> {
     const kp = this.telemetry.kernelParameters;
-    if (kp.status !== 'ok') return noFact(`kernel parameters were not collected: ${kp.reason} (${kp.detail})`);
+    if (kp.status !== 'ok')
+      return noFact(`kernel parameters were not collected: ${kp.reason} (${kp.detail})`);
     const v = kp.values[key];
     if (v !== undefined) return fact(v.trim());
     const why = kp.unreadable[key];

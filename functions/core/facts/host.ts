@@ -37,5 +37,7 @@ export function machineId(facts: Facts): string | undefined {
 export function osName(facts: Facts): string | undefined {
   const os = osRelease(facts);
   if (!os.ok) return undefined;
-  return os.value.PRETTY_NAME ?? ([os.value.NAME, os.value.VERSION_ID].filter(Boolean).join(' ') || undefined);
+  return (
+    os.value.PRETTY_NAME ?? ([os.value.NAME, os.value.VERSION_ID].filter(Boolean).join(' ') || undefined)
+  );
 }

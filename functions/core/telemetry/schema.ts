@@ -186,7 +186,10 @@ export function parseTelemetry(value: unknown): Telemetry {
   const issues = result.error.issues
     .slice(0, 20)
     .map((i) => `${i.path.map(String).join('.') || '(document)'}: ${i.message}`);
-  throw new TelemetryValidationError(`telemetry document is invalid: ${issues.slice(0, 3).join('; ')}`, issues);
+  throw new TelemetryValidationError(
+    `telemetry document is invalid: ${issues.slice(0, 3).join('; ')}`,
+    issues,
+  );
 }
 
 /** Parse and validate serialized telemetry, refusing oversized input before parsing it. */
@@ -212,5 +215,7 @@ export function parseTelemetryJson(text: string): Telemetry {
 /** Decode a collected file's content to text (base64 content is decoded as latin1 to stay lossless). */
 export function fileText(record: FileRecord): string | undefined {
   if (record.status !== 'ok') return undefined;
-  return record.encoding === 'utf8' ? record.content : Buffer.from(record.content, 'base64').toString('latin1');
+  return record.encoding === 'utf8'
+    ? record.content
+    : Buffer.from(record.content, 'base64').toString('latin1');
 }

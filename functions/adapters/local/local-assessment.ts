@@ -1,0 +1,152 @@
+/**
+ * A local assessment run, the same loop as the cloud's: agent → encrypt → store → read back → decrypt (the
+ * context must name this run and instance) → validate → evaluate → findings → report. Only the adapters
+ * differ: a raw AES key file instead of KMS, the local run store instead of S3 and DynamoDB.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import { collectTelemetry } from '../../../agent/collect';
+import { RootFs } from '../../../agent/root-fs';
+import { evaluateTelemetry } from '../../core/evaluate';
+import type { Exclusion, InstanceSummary } from '../../core/model';
+import type { EvaluationContext, RulesPackage } from '../../core/rule';
+import type { AssessmentOutput, RunRecord, RunState } from '../../core/run';
+import { NUMERIC_SEVERITY, type Severity } from '../../core/severity';
+import {
+  decryptTelemetry,
+  encryptTelemetry,
+  rawAesKeyring,
+  TelemetryDecryptError,
+} from '../../core/telemetry';
+import { loadOrCreateKey } from './key-file';
+import { LocalRunStore } from './run-store';
+
+export interface LocalAssessmentOptions {
+  root: string;
+  dataDir: string;
+  rulesPackages: readonly RulesPackage[];
+  durationSeconds: number;
+  context?: EvaluationContext;
+  onProgress?: (step: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface LocalAssessmentResult {
+  output: AssessmentOutput;
+  telemetryPath: string;
+  runDir: string;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `run-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A stable id for the assessed host: from its machine-id, else its hostname, else the root path. */
+export async function localInstanceId(root: string): Promise<string> {
+  const rootFs = new RootFs(root);
+  let seed: string | undefined;
+  for (const p of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+    try {
+      const v = (await fs.readFile(await rootFs.resolve(p), 'utf8')).trim();
+      if (/^[0-9a-f]{32}$/i.test(v)) {
+        seed = `machine-id:${v.toLowerCase()}`;
+        break;
+      }
+    } catch {
+      // try the next source
+    }
+  }
+  if (!seed) seed = rootFs.isHostRoot ? `hostname:${os.hostname()}` : `root:${rootFs.root}`;
+  return `local-${createHash('sha256').update(seed).digest('hex').slice(0, 12)}`;
+}
+
+export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<LocalAssessmentResult> {
+  const progress = opts.onProgress ?? (() => {});
+  const store = new LocalRunStore(opts.dataDir);
+  const { key } = loadOrCreateKey(opts.dataDir);
+  const keyring = rawAesKeyring(key);
+  const createdAt = new Date();
+  const runId = newRunId(createdAt);
+  const instanceId = await localInstanceId(opts.root);
+  const run: RunRecord = {
+    runId,
+    name: `local assessment of ${opts.root}`,
+    state: 'CREATED',
+    stateHistory: [],
+    createdAt: createdAt.toISOString(),
+    durationSeconds: opts.durationSeconds,
+    rulesPackages: opts.rulesPackages.map((p) => p.id),
+    findingCounts: { High: 0, Medium: 0, Low: 0, Informational: 0 },
+    mode: 'local',
+  };
+  const setState = async (state: RunState) => {
+    const at = new Date().toISOString();
+    run.state = state;
+    run.stateHistory.push({ state, at });
+    if (state === 'COLLECTING_DATA') run.startedAt = at;
+    await store.putRun(run);
+  };
+  await setState('CREATED');
+
+  await setState('COLLECTING_DATA');
+  let telemetryPath: string;
+  try {
+    const doc = await collectTelemetry({
+      root: opts.root,
+      runId,
+      instanceId,
+      durationSeconds: opts.durationSeconds,
+      onProgress: progress,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    progress('encrypting telemetry');
+    telemetryPath = await store.putTelemetry(runId, instanceId, await encryptTelemetry(doc, keyring));
+  } catch (err) {
+    await setState('FAILED');
+    throw new Error(`data collection failed: ${(err as Error).message}`);
+  }
+  await setState('DATA_COLLECTED');
+
+  await setState('EVALUATING_RULES');
+  progress('evaluating rules');
+  const instances: InstanceSummary[] = [];
+  const exclusions: Exclusion[] = [];
+  const output: AssessmentOutput = { run, instances, results: [], findings: [], exclusions };
+  try {
+    const telemetry = await decryptTelemetry(await store.getTelemetry(runId, instanceId), keyring, {
+      runId,
+      instanceId,
+    });
+    const evaluation = await evaluateTelemetry(telemetry, opts.rulesPackages, {
+      runId,
+      createdAt: new Date().toISOString(),
+      ...(opts.context ? { context: opts.context } : {}),
+    });
+    instances.push(evaluation.instance);
+    output.results = evaluation.results;
+    output.findings = evaluation.findings;
+    exclusions.push(...evaluation.exclusions);
+  } catch (err) {
+    const e = err as Error;
+    instances.push({ instanceId, agentStatus: 'UNHEALTHY' });
+    exclusions.push({
+      instanceId,
+      reason: e instanceof TelemetryDecryptError ? 'TELEMETRY_DECRYPT_FAILED' : 'TELEMETRY_INVALID',
+      message: e.message,
+    });
+  }
+  for (const f of output.findings) run.findingCounts[f.severity as Severity] += 1;
+  output.findings.sort(
+    (a, b) => NUMERIC_SEVERITY[b.severity] - NUMERIC_SEVERITY[a.severity] || a.ruleId.localeCompare(b.ruleId),
+  );
+  const hasErrors = exclusions.length > 0 || output.results.some((r) => r.result === 'ERROR');
+  run.completedAt = new Date().toISOString();
+  await setState(hasErrors ? 'COMPLETED_WITH_ERRORS' : 'COMPLETED');
+  await store.putOutput(output);
+  return { output, telemetryPath, runDir: store.runDir(runId) };
+}

@@ -1,0 +1,111 @@
+/**
+ * The local store: one folder per run under <dataDir>/runs/<runId>/ holding the encrypted telemetry
+ * (telemetry/<instanceId>.bin), the run record and the assessment output (JSON), and the report.
+ * Every write goes to a temporary file first and is renamed into place, so a crash never leaves half a file.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { AssessmentOutput, RunRecord } from '../../core/run';
+import { idSchema } from '../../core/telemetry';
+
+export class RunNotFoundError extends Error {
+  override readonly name = 'RunNotFoundError';
+}
+
+export class LocalRunStore {
+  readonly runsDir: string;
+  constructor(readonly dataDir: string) {
+    this.runsDir = path.join(dataDir, 'runs');
+  }
+
+  runDir(runId: string): string {
+    const parsed = idSchema.safeParse(runId);
+    if (!parsed.success) throw new Error(`invalid run id ${JSON.stringify(runId)}`);
+    return path.join(this.runsDir, runId);
+  }
+
+  telemetryPath(runId: string, instanceId: string): string {
+    if (!idSchema.safeParse(instanceId).success)
+      throw new Error(`invalid instance id ${JSON.stringify(instanceId)}`);
+    return path.join(this.runDir(runId), 'telemetry', `${instanceId}.bin`);
+  }
+
+  async putTelemetry(runId: string, instanceId: string, ciphertext: Uint8Array): Promise<string> {
+    const file = this.telemetryPath(runId, instanceId);
+    await writeAtomic(file, ciphertext);
+    return file;
+  }
+
+  async getTelemetry(runId: string, instanceId: string): Promise<Buffer> {
+    return fs.readFile(this.telemetryPath(runId, instanceId));
+  }
+
+  async putRun(run: RunRecord): Promise<void> {
+    await writeAtomic(path.join(this.runDir(run.runId), 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
+  }
+
+  async putOutput(output: AssessmentOutput): Promise<void> {
+    await writeAtomic(path.join(this.runDir(output.run.runId), 'assessment.json'), JSON.stringify(output));
+    await this.putRun(output.run);
+  }
+
+  async putReport(runId: string, html: string): Promise<string> {
+    const file = path.join(this.runDir(runId), 'report.html');
+    await writeAtomic(file, html);
+    return file;
+  }
+
+  async getRun(runId: string): Promise<RunRecord> {
+    try {
+      return JSON.parse(await fs.readFile(path.join(this.runDir(runId), 'run.json'), 'utf8')) as RunRecord;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new RunNotFoundError(`no run ${runId} in ${this.dataDir}`);
+      throw err;
+    }
+  }
+
+  async getOutput(runId: string): Promise<AssessmentOutput> {
+    try {
+      return JSON.parse(
+        await fs.readFile(path.join(this.runDir(runId), 'assessment.json'), 'utf8'),
+      ) as AssessmentOutput;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        await this.getRun(runId); // throws RunNotFoundError when the run itself is unknown
+        throw new Error(`run ${runId} has no results (it did not complete)`);
+      }
+      throw err;
+    }
+  }
+
+  /** Every run, newest first. Unreadable run folders are reported, not skipped silently. */
+  async listRuns(): Promise<{ runs: RunRecord[]; problems: string[] }> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.runsDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], problems: [] };
+      throw err;
+    }
+    const runs: RunRecord[] = [];
+    const problems: string[] = [];
+    for (const name of names) {
+      try {
+        runs.push(await this.getRun(name));
+      } catch (err) {
+        problems.push(`${name}: ${(err as Error).message}`);
+      }
+    }
+    runs.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    return { runs, problems };
+  }
+}
+
+async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  await fs.writeFile(tmp, data, { mode: 0o600 });
+  await fs.rename(tmp, file);
+}
