@@ -14,7 +14,7 @@ import {
   type Sample,
   TELEMETRY_SCHEMA_VERSION,
   type Telemetry,
-} from '../functions/core/telemetry';
+} from '../functions/core/telemetry/schema';
 import { expandGlob } from './glob';
 import { RootFs, reasonOf } from './root-fs';
 import { AGENT_NAME, AGENT_VERSION } from './version';

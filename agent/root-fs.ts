@@ -5,7 +5,7 @@
  */
 import { constants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { MissingReason } from '../functions/core/telemetry';
+import type { MissingReason } from '../functions/core/telemetry/schema';
 
 const MAX_LINK_HOPS = 40;
 

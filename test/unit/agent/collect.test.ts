@@ -169,7 +169,7 @@ describe('agent boundaries', () => {
       for (const m of src.matchAll(/from\s+'([^']+)'/g)) {
         const spec = m[1]!;
         if (spec.includes('functions/'))
-          expect(spec, `${f} imports ${spec}`).toMatch(/functions\/core\/telemetry$/);
+          expect(spec, `${f} imports ${spec}`).toMatch(/functions\/core\/telemetry(\/[a-z-]+)?$/);
       }
     }
   });
