@@ -1,0 +1,200 @@
+/**
+ * The agent's command line, the entry point of the bundle (dist/agent.js) and of the standalone
+ * executables that SSM Run Command starts on instances.
+ *
+ *   cloud: --run-id R --instance-id I [--duration S] [--root DIR] --bucket B [--prefix P]
+ *          --kms-key-arn ARN [--region REGION]
+ *   local: --out FILE --key-file KEY [--run-id R] [--instance-id I] [--duration S] [--root DIR]
+ *
+ * It collects, encrypts with the AWS Encryption SDK (KMS keyring in the cloud, the raw AES key of
+ * --key-file locally) under the run/instance encryption context, and uploads or writes the ciphertext.
+ * SIGTERM or SIGINT (SSM cancel, Ctrl-C) ends sampling early; what was collected is still delivered.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { getClient, type KeyringNode, KMS, KmsKeyringNode } from '@aws-crypto/client-node';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { encryptTelemetry, idSchema, rawAesKeyring } from '../functions/core/telemetry';
+import { collectTelemetry } from './collect';
+import { defaultPrefix, uploadTelemetry } from './upload';
+
+export type AgentOptions =
+  | (CommonOptions & {
+      mode: 'cloud';
+      bucket: string;
+      prefix: string;
+      kmsKeyArn: string;
+      region?: string;
+    })
+  | (CommonOptions & { mode: 'local'; out: string; keyFile: string });
+
+interface CommonOptions {
+  runId: string;
+  instanceId: string;
+  durationSeconds: number;
+  root: string;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const USAGE = `usage:
+  inspector-agent --run-id ID --instance-id ID --bucket BUCKET --kms-key-arn ARN [--prefix P] [--region R] [--duration S] [--root DIR]
+  inspector-agent --out FILE --key-file KEY [--run-id ID] [--instance-id ID] [--duration S] [--root DIR]`;
+
+export function parseAgentArgs(argv: readonly string[]): AgentOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'run-id': { type: 'string' },
+      'instance-id': { type: 'string' },
+      duration: { type: 'string', default: '0' },
+      root: { type: 'string', default: '/' },
+      bucket: { type: 'string' },
+      prefix: { type: 'string' },
+      'kms-key-arn': { type: 'string' },
+      region: { type: 'string' },
+      out: { type: 'string' },
+      'key-file': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) throw new UsageError(USAGE);
+  const durationSeconds = Number(values.duration);
+  if (!Number.isInteger(durationSeconds) || durationSeconds < 0 || durationSeconds > 86_400) {
+    throw new UsageError(
+      `--duration must be a whole number of seconds from 0 to 86400, got ${values.duration}`,
+    );
+  }
+  const checkId = (flag: string, v: string): string => {
+    if (!idSchema.safeParse(v).success)
+      throw new UsageError(`${flag} ${JSON.stringify(v)} is not a valid id`);
+    return v;
+  };
+  const root = values.root ?? '/';
+  if (values.out !== undefined) {
+    if (!values['key-file']) throw new UsageError(`--out needs --key-file\n${USAGE}`);
+    return {
+      mode: 'local',
+      out: values.out,
+      keyFile: values['key-file'],
+      runId: checkId('--run-id', values['run-id'] ?? 'local'),
+      instanceId: checkId('--instance-id', values['instance-id'] ?? (os.hostname() || 'localhost')),
+      durationSeconds,
+      root,
+    };
+  }
+  const missing = (['run-id', 'instance-id', 'bucket', 'kms-key-arn'] as const).filter((k) => !values[k]);
+  if (missing.length > 0)
+    throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}\n${USAGE}`);
+  const runId = checkId('--run-id', values['run-id']!);
+  const prefix = values.prefix || defaultPrefix(runId);
+  if (prefix.startsWith('/') || prefix.includes('..'))
+    throw new UsageError(`--prefix ${prefix} is not a valid key prefix`);
+  return {
+    mode: 'cloud',
+    runId,
+    instanceId: checkId('--instance-id', values['instance-id']!),
+    durationSeconds,
+    root,
+    bucket: values.bucket!,
+    prefix,
+    kmsKeyArn: values['kms-key-arn']!,
+    ...(values.region ? { region: values.region } : {}),
+  };
+}
+
+export interface AgentDeps {
+  /** S3 client for the upload (tests point it at a local server). */
+  s3?: S3Client;
+  /** Keyring override (tests use a KMS mock or a raw key). */
+  keyring?: KeyringNode;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export interface AgentResult {
+  bytes: number;
+  destination: string;
+  warnings: number;
+}
+
+/** Collect, encrypt and deliver telemetry for one run on one instance. */
+export async function runAgent(opts: AgentOptions, deps: AgentDeps = {}): Promise<AgentResult> {
+  const log = deps.log ?? (() => {});
+  const doc = await collectTelemetry({
+    root: opts.root,
+    runId: opts.runId,
+    instanceId: opts.instanceId,
+    durationSeconds: opts.durationSeconds,
+    onProgress: log,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  const keyring =
+    deps.keyring ??
+    (opts.mode === 'local'
+      ? rawAesKeyring(readFileSync(opts.keyFile))
+      : new KmsKeyringNode({
+          generatorKeyId: opts.kmsKeyArn,
+          clientProvider: getClient(KMS, opts.region ? { region: opts.region } : {}),
+        }));
+  log('encrypting');
+  const ciphertext = await encryptTelemetry(doc, keyring);
+  if (opts.mode === 'local') {
+    writeFileSync(opts.out, ciphertext, { mode: 0o600 });
+    return { bytes: ciphertext.byteLength, destination: opts.out, warnings: doc.warnings.length };
+  }
+  log('uploading');
+  const put = await uploadTelemetry(
+    {
+      bucket: opts.bucket,
+      prefix: opts.prefix,
+      instanceId: opts.instanceId,
+      kmsKeyArn: opts.kmsKeyArn,
+      ...(opts.region ? { region: opts.region } : {}),
+    },
+    ciphertext,
+    deps.s3,
+  );
+  return {
+    bytes: ciphertext.byteLength,
+    destination: `s3://${put.bucket}/${put.key}`,
+    warnings: doc.warnings.length,
+  };
+}
+
+/** CLI: returns the exit code (0 delivered, 2 usage, 1 any other failure). */
+export async function main(argv: readonly string[]): Promise<number> {
+  let opts: AgentOptions;
+  try {
+    opts = parseAgentArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  const started = Date.now();
+  try {
+    const result = await runAgent(opts, {
+      signal: stop.signal,
+      log: (line) => process.stderr.write(`inspector-agent: ${line}\n`),
+    });
+    process.stdout.write(
+      `${JSON.stringify({ status: 'delivered', runId: opts.runId, instanceId: opts.instanceId, ...result, elapsedMs: Date.now() - started })}\n`,
+    );
+    return 0;
+  } catch (err) {
+    process.stderr.write(`inspector-agent: failed: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * How the agent reaches instances and what an instance may do:
+ *
+ * - the agent artifacts as S3 assets: the esbuild bundle (built at every synth) and, when
+ *   `npm run build:agent` has built them, the linux x64/arm64 single executables;
+ * - the SSM Command document that downloads one artifact (aws:downloadContent, so no AWS CLI is needed on
+ *   the instance), checks its SHA-256 against the `agentSha256` parameter (fails closed on a mismatch or a
+ *   missing file), checks the architecture, and runs it with the run's parameters;
+ * - the managed policy `InspectorAgentInstancePolicy-<region>` users attach to instance roles.
+ *
+ * Instance permission design: the telemetry object key names its instance
+ * (telemetry/<runId>/<instanceId>.bin) but S3 has no policy variable that holds the caller's bare instance
+ * id, so S3 PutObject is scoped to the telemetry/ prefix and must carry SSE-KMS with the stack key. The
+ * binding to the instance's own id is done on KMS: kms:GenerateDataKey for the envelope is allowed only
+ * when the encryption context's `inspector:instance-id` equals the instance id in the caller's
+ * `aws:userid` (an EC2 role session is `<role-id>:<instance-id>`; for SSM hybrid nodes `<role-id>:mi-…`),
+ * with exactly the envelope's context keys. An instance therefore cannot produce telemetry that decrypts
+ * as another instance's, and the evaluator refuses any object whose context does not match its key.
+ * At worst a compromised instance can overwrite another's object with garbage, which ends as an exclusion
+ * for that instance, never as forged results.
+ */
+import { type CfnResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Validations } from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+import { CONTEXT_KEYS, TELEMETRY_SCHEMA_VERSION } from '../../functions/core/telemetry';
+import {
+  type AgentPlatform,
+  type BuiltArtifact,
+  buildAgentBundle,
+  builtExecutables,
+  describeArtifact,
+} from '../../scripts/build-agent';
+import { COMMAND_OUTPUT_PREFIX } from './data-stores';
+
+/** Where the document puts the artifact on the instance (removed when the agent exits). */
+export const AGENT_WORK_DIR = '/var/lib/inspector-agent';
+/** Seconds the run step may take: Classic's longest duration (24 h) plus margin. */
+export const AGENT_STEP_TIMEOUT_SECONDS = 90_000;
+
+/**
+ * The document's parameter names. runId, durationSeconds, uploadBucket, uploadPrefix and kmsKeyArn are the
+ * contract with Dispatch (functions/core/run-lifecycle/agent-command.ts); region, agentKey and agentSha256
+ * default to this deployment's values.
+ */
+export const DOCUMENT_PARAMETERS = {
+  runId: 'runId',
+  durationSeconds: 'durationSeconds',
+  bucket: 'uploadBucket',
+  prefix: 'uploadPrefix',
+  kmsKeyArn: 'kmsKeyArn',
+  region: 'region',
+  agentKey: 'agentKey',
+  agentSha256: 'agentSha256',
+} as const;
+
+export type ArtifactKind = 'bundle' | AgentPlatform;
+
+export interface AgentArtifact {
+  kind: ArtifactKind;
+  asset: s3assets.Asset;
+  sha256: string;
+  bytes: number;
+}
+
+export interface AgentDistributionProps {
+  telemetryBucket: s3.IBucket;
+  key: kms.IKey;
+  /** Ship the single executables when built (default true); the bundle is always shipped. */
+  includeExecutables?: boolean;
+}
+
+const UNAME: Record<AgentPlatform, string> = { 'linux-x64': 'x86_64', 'linux-arm64': 'aarch64' };
+
+export class AgentDistribution extends Construct {
+  readonly artifacts: AgentArtifact[];
+  /** The artifact the document runs when the caller does not choose one. */
+  readonly defaultArtifact: AgentArtifact;
+  readonly document: ssm.CfnDocument;
+  readonly instancePolicy: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: AgentDistributionProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    const built: Array<{ kind: ArtifactKind; artifact: BuiltArtifact }> = [
+      { kind: 'bundle', artifact: buildAgentBundle() },
+    ];
+    if (props.includeExecutables ?? true) {
+      for (const [platform, file] of Object.entries(builtExecutables()) as Array<[AgentPlatform, string]>) {
+        built.push({ kind: platform, artifact: describeArtifact(file) });
+      }
+    }
+    this.artifacts = built.map(({ kind, artifact }) => ({
+      kind,
+      asset: new s3assets.Asset(this, `Agent-${kind}`, { path: artifact.file }),
+      sha256: artifact.sha256,
+      bytes: artifact.bytes,
+    }));
+    this.defaultArtifact =
+      this.artifacts.find((a) => a.kind === 'linux-x64') ?? (this.artifacts[0] as AgentArtifact);
+    const assetBucket = this.defaultArtifact.asset.s3BucketName;
+
+    const P = DOCUMENT_PARAMETERS;
+    const archCases = this.artifacts
+      .filter((a): a is AgentArtifact & { kind: AgentPlatform } => a.kind !== 'bundle')
+      .map((a) => `  '${a.asset.s3ObjectKey}') want='${UNAME[a.kind]}' ;;`);
+    const script = [
+      'set -u',
+      `dir='${AGENT_WORK_DIR}/{{ ${P.runId} }}'`,
+      `trap 'rm -rf "$dir"' EXIT`,
+      `artifact="$dir/$(basename '{{ ${P.agentKey} }}')"`,
+      'if [ ! -f "$artifact" ]; then',
+      '  echo "inspector: agent artifact $artifact was not downloaded; refusing to run" >&2; exit 10',
+      'fi',
+      `expected='{{ ${P.agentSha256} }}'`,
+      `actual="$(sha256sum "$artifact" | cut -d ' ' -f 1)"`,
+      'if [ -z "$actual" ] || [ "$actual" != "$expected" ]; then',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+      '  echo "inspector: agent artifact SHA-256 is ${actual:-unknown}, expected $expected; refusing to run it" >&2; exit 11',
+      'fi',
+      `case '{{ ${P.agentKey} }}' in`,
+      "  *.js) want='' ;;",
+      ...archCases,
+      "  *) echo 'inspector: unknown agent artifact' >&2; exit 12 ;;",
+      'esac',
+      'if [ -n "$want" ]; then',
+      '  arch="$(uname -m)"',
+      '  if [ "$arch" != "$want" ]; then',
+      '    echo "inspector: this instance is $arch, the agent artifact is for $want; send the matching agentKey/agentSha256" >&2; exit 13',
+      '  fi',
+      '  chmod 0700 "$artifact"',
+      '  set -- "$artifact"',
+      'else',
+      '  if ! command -v node >/dev/null 2>&1; then',
+      '    echo "inspector: the agent bundle needs Node.js >= 20 on PATH (or ship the executables: npm run build:agent)" >&2; exit 14',
+      '  fi',
+      '  set -- node "$artifact"',
+      'fi',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+      'instance_id="${AWS_SSM_INSTANCE_ID:-}"',
+      'if [ -z "$instance_id" ] && command -v curl >/dev/null 2>&1; then',
+      '  token="$(curl -sf -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token || true)"',
+      '  instance_id="$(curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id || true)"',
+      'fi',
+      'if [ -z "$instance_id" ]; then echo "inspector: cannot tell this instance id" >&2; exit 15; fi',
+      '"$@" \\',
+      `  --run-id '{{ ${P.runId} }}' --instance-id "$instance_id" --duration '{{ ${P.durationSeconds} }}' \\`,
+      `  --bucket '{{ ${P.bucket} }}' --prefix '{{ ${P.prefix} }}' --kms-key-arn '{{ ${P.kmsKeyArn} }}' --region '{{ ${P.region} }}'`,
+      'exit $?',
+    ];
+
+    this.document = new ssm.CfnDocument(this, 'AgentDocument', {
+      documentType: 'Command',
+      documentFormat: 'JSON',
+      updateMethod: 'NewVersion',
+      targetType: '/AWS::EC2::Instance',
+      content: {
+        schemaVersion: '2.2',
+        description:
+          'Inspector agent: downloads the agent artifact, verifies its SHA-256 (fails closed), collects telemetry for the run duration, encrypts it with KMS and uploads it.',
+        parameters: {
+          [P.runId]: {
+            type: 'String',
+            description: 'Assessment run id.',
+            allowedPattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$',
+          },
+          [P.durationSeconds]: {
+            type: 'String',
+            description: 'Sampling window in seconds (0 to 86400).',
+            default: '0',
+            allowedPattern: '^[0-9]{1,5}$',
+          },
+          [P.bucket]: {
+            type: 'String',
+            description: 'Telemetry bucket.',
+            default: props.telemetryBucket.bucketName,
+            allowedPattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+          },
+          [P.prefix]: {
+            type: 'String',
+            description:
+              'Key prefix of the run (telemetry/<runId>/ when empty); the agent appends <instanceId>.bin.',
+            default: '',
+            allowedPattern: '^([A-Za-z0-9._:=-]+/)*$',
+          },
+          [P.kmsKeyArn]: {
+            type: 'String',
+            description: 'KMS key of the telemetry envelope.',
+            default: props.key.keyArn,
+            allowedPattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$',
+          },
+          [P.region]: {
+            type: 'String',
+            description: 'Region of the bucket and key.',
+            default: stack.region,
+            allowedPattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$',
+          },
+          [P.agentKey]: {
+            type: 'String',
+            description: `Agent artifact (S3 key in ${'the CDK assets bucket'}): ${this.artifacts.map((a) => `${a.kind}=${a.asset.s3ObjectKey}`).join(', ')}.`,
+            default: this.defaultArtifact.asset.s3ObjectKey,
+            allowedValues: this.artifacts.map((a) => a.asset.s3ObjectKey),
+          },
+          [P.agentSha256]: {
+            type: 'String',
+            description: 'Expected SHA-256 (hex) of the agent artifact; the command fails when it differs.',
+            default: this.defaultArtifact.sha256,
+            allowedPattern: '^[a-f0-9]{64}$',
+          },
+        },
+        mainSteps: [
+          {
+            action: 'aws:downloadContent',
+            name: 'downloadAgent',
+            precondition: { StringEquals: ['platformType', 'Linux'] },
+            inputs: {
+              sourceType: 'S3',
+              sourceInfo: JSON.stringify({
+                path: `https://s3.${stack.region}.${stack.urlSuffix}/${assetBucket}/{{ ${P.agentKey} }}`,
+              }),
+              destinationPath: `${AGENT_WORK_DIR}/{{ ${P.runId} }}`,
+            },
+          },
+          {
+            action: 'aws:runShellScript',
+            name: 'runAgent',
+            precondition: { StringEquals: ['platformType', 'Linux'] },
+            inputs: { timeoutSeconds: String(AGENT_STEP_TIMEOUT_SECONDS), runCommand: script },
+          },
+        ],
+      },
+    });
+
+    const key = props.key;
+    const bucket = props.telemetryBucket;
+    this.instancePolicy = new iam.ManagedPolicy(this, 'InspectorAgentInstancePolicy', {
+      managedPolicyName: `InspectorAgentInstancePolicy-${stack.region}`,
+      description:
+        'Attach to the instance role of instances Inspector assesses (with AmazonSSMManagedInstanceCore): read the agent artifact, upload its own encrypted telemetry.',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ReadAgentArtifact',
+          actions: ['s3:GetObject'],
+          resources: this.artifacts.map(
+            (a) => `arn:${stack.partition}:s3:::${a.asset.s3BucketName}/${a.asset.s3ObjectKey}`,
+          ),
+        }),
+        new iam.PolicyStatement({
+          sid: 'UploadTelemetry',
+          actions: ['s3:PutObject'],
+          resources: [bucket.arnForObjects('telemetry/*')],
+          conditions: {
+            StringEquals: {
+              's3:x-amz-server-side-encryption': 'aws:kms',
+              's3:x-amz-server-side-encryption-aws-kms-key-id': key.keyArn,
+            },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteRunCommandOutput',
+          actions: ['s3:PutObject'],
+          resources: [bucket.arnForObjects(`${COMMAND_OUTPUT_PREFIX}*`)],
+        }),
+        new iam.PolicyStatement({
+          sid: 'EncryptOwnTelemetryEnvelope',
+          actions: ['kms:GenerateDataKey'],
+          resources: [key.keyArn],
+          conditions: {
+            StringLike: { 'aws:userid': `*:\${kms:EncryptionContext:${CONTEXT_KEYS.instance}}` },
+            StringEquals: {
+              [`kms:EncryptionContext:${CONTEXT_KEYS.schema}`]: String(TELEMETRY_SCHEMA_VERSION),
+              [`kms:EncryptionContext:${CONTEXT_KEYS.encoding}`]: 'gzip+json',
+            },
+            Null: {
+              [`kms:EncryptionContext:${CONTEXT_KEYS.run}`]: 'false',
+              [`kms:EncryptionContext:${CONTEXT_KEYS.instance}`]: 'false',
+            },
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': Object.values(CONTEXT_KEYS) },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'S3ServerSideEncryptionOfUploads',
+          actions: ['kms:GenerateDataKey'],
+          resources: [key.keyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `s3.${stack.region}.amazonaws.com`,
+              'kms:EncryptionContext:aws:s3:arn': bucket.bucketArn,
+            },
+          },
+        }),
+      ],
+    });
+    const bucketArn = `<${stack.getLogicalId(bucket.node.defaultChild as CfnResource)}.Arn>`;
+    Validations.of(this.instancePolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/telemetry/*]`,
+      reason:
+        'Agents upload telemetry/<runId>/<instanceId>.bin; run ids exist only at run time and S3 has no variable for the bare instance id. The binding to the instance is the KMS condition (aws:userid vs the encryption context), and uploads must use SSE-KMS with the stack key.',
+    });
+    Validations.of(this.instancePolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${COMMAND_OUTPUT_PREFIX}*]`,
+      reason:
+        'The SSM agent writes Run Command output under command-output/<runId>/<commandId>/<instanceId>/, all ids known only at run time.',
+    });
+  }
+}

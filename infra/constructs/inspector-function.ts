@@ -1,0 +1,121 @@
+/**
+ * One Lambda of the product: NodejsFunction bundled with the local esbuild (no Docker), Node.js 22 on
+ * arm64, minified with source maps, JSON logs into its own KMS-encrypted log group with a retention,
+ * X-Ray tracing, and a role of its own that starts with nothing but writing its logs and traces.
+ */
+import path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Validations } from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+import { REPO_ROOT } from '../../scripts/build-agent';
+
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
+export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
+export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+
+export interface InspectorFunctionProps {
+  /** Handler file, relative to the repository root (e.g. functions/handlers/start-run.ts). */
+  entry: string;
+  description: string;
+  environment: Record<string, string>;
+  key: kms.IKey;
+  memorySize?: number;
+  timeout?: Duration;
+  /** Powertools service name (structured logs). */
+  serviceName: string;
+}
+
+export class InspectorFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  private readonly anyResourceActions: string[] = [];
+
+  constructor(scope: Construct, id: string, props: InspectorFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: LOG_RETENTION,
+      encryptionKey: props.key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${id}: ${props.description}`.slice(0, 1000),
+    });
+    // Its own log group only (instead of AWSLambdaBasicExecutionRole, which covers every log group).
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(60),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+        // The Node.js 22 runtime ships AWS SDK v3; bundling it would multiply every bundle's size.
+        externalModules: ['@aws-sdk/*'],
+        logLevel: nodejs.LogLevel.ERROR,
+      },
+    });
+    this.anyResourceActions.push('xray:PutTraceSegments', 'xray:PutTelemetryRecords');
+    this.acknowledgeAnyResource();
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to Node.js 22, the runtime the agent executables and the project toolchain are tested on; moving to 24 is a deliberate upgrade, not a synth-time default.',
+    });
+  }
+
+  /** Allows actions that support no resource-level permissions ("*"), with the reason in the nag report. */
+  allowOnAnyResource(sid: string, actions: string[]): void {
+    this.role.addToPolicy(new iam.PolicyStatement({ sid, actions, resources: ['*'] }));
+    this.anyResourceActions.push(...actions);
+    this.acknowledgeAnyResource();
+  }
+
+  /** Acknowledges one cdk-nag IAM5 finding (`Resource::…` or `Action::…`) on this function's policies. */
+  acknowledgeWildcard(evidence: string, reason: string): void {
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[${evidence}]`,
+      reason: `${this.node.id}: ${reason}`,
+    });
+  }
+
+  private acknowledgeAnyResource(): void {
+    this.acknowledgeWildcard(
+      'Resource::*',
+      `${[...new Set(this.anyResourceActions)].join(', ')} support no resource-level permissions, so "*" is the only resource they accept.`,
+    );
+  }
+}

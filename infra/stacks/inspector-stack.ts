@@ -1,0 +1,554 @@
+/**
+ * The deployable product: data stores under one KMS key, the agent distribution (artifacts, SSM document,
+ * instance policy), one Lambda per assessment-run state and per control-plane operation group, the Standard
+ * state machine (infra/constructs/assessment-run-state-machine.ts) with logging and tracing, EventBridge
+ * Scheduler support, an alarm on failed runs and the outputs a user needs.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  CfnOutput,
+  type CfnResource,
+  Duration,
+  type RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Validations } from 'aws-cdk-lib/core';
+import type { Construct } from 'constructs';
+import { ENV } from '../../functions/adapters/aws/environment';
+import { REPO_ROOT } from '../../scripts/build-agent';
+import { AgentDistribution } from '../constructs/agent-distribution';
+import { COMMAND_OUTPUT_PREFIX, DataStores, type TableName } from '../constructs/data-stores';
+import { InspectorFunction } from '../constructs/inspector-function';
+import { Scheduling } from '../constructs/scheduling';
+
+/** The run-lifecycle Lambdas, one per state of the machine (handlers in functions/handlers/). */
+export const LIFECYCLE_FUNCTIONS = {
+  startRun: 'start-run',
+  checkAgents: 'check-agents',
+  dispatchCommands: 'dispatch-commands',
+  pollCommands: 'poll-commands',
+  evaluateInstance: 'evaluate-instance',
+  finalizeRun: 'finalize-run',
+  failRun: 'fail-run',
+} as const;
+export type LifecycleFunctionName = keyof typeof LIFECYCLE_FUNCTIONS;
+export type LifecycleFunctions = Record<LifecycleFunctionName, lambda.IFunction>;
+
+export type StateMachineFactory = (
+  scope: Construct,
+  id: string,
+  props: { functions: LifecycleFunctions; logEncryptionKey: kms.IKey },
+) => sfn.StateMachine;
+
+export const CONTROL_PLANE_DIR = 'functions/handlers/control-plane';
+export const FEED_SYNC_ENTRY = 'functions/handlers/feed-sync.ts';
+/** Env names for the schedule group and scheduler role (not in environment.ts's ENV list yet). */
+export const SCHEDULER_ENV = {
+  scheduleGroupName: 'SCHEDULE_GROUP_NAME',
+  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
+} as const;
+
+export interface InspectorStackProps extends StackProps {
+  /** Builds the assessment state machine from the lifecycle functions. */
+  stateMachine?: StateMachineFactory;
+  /** Ship the agent's single executables when built (default true). */
+  includeAgentExecutables?: boolean;
+  /** Limits overriding the defaults (LIMITS_JSON). */
+  limits?: Record<string, unknown>;
+  removalPolicy?: RemovalPolicy;
+}
+
+/** Control-plane handler files (those exporting `handler`; one Lambda per operation group), sorted. */
+export function controlPlaneEntries(root: string = REPO_ROOT): string[] {
+  const dir = path.join(root, CONTROL_PLANE_DIR);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+    .filter((f) =>
+      /export\s+(const|async\s+function|function)\s+handler\b/.test(readFileSync(path.join(dir, f), 'utf8')),
+    )
+    .sort()
+    .map((f) => `${CONTROL_PLANE_DIR}/${f}`);
+}
+
+export function pascalCase(kebab: string): string {
+  return kebab
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((p) => p[0]!.toUpperCase() + p.slice(1))
+    .join('');
+}
+
+export class InspectorStack extends Stack {
+  readonly data: DataStores;
+  readonly agent: AgentDistribution;
+  readonly lifecycle: Record<LifecycleFunctionName, InspectorFunction>;
+  readonly controlPlane: Record<string, InspectorFunction> = {};
+  readonly stateMachine?: sfn.StateMachine;
+  readonly scheduling?: Scheduling;
+  readonly feedSync?: InspectorFunction;
+
+  constructor(scope: Construct, id: string, props: InspectorStackProps = {}) {
+    super(scope, id, props);
+    const data = new DataStores(
+      this,
+      'Data',
+      props.removalPolicy ? { removalPolicy: props.removalPolicy } : {},
+    );
+    this.data = data;
+    const { key, tables, topic } = data;
+    this.agent = new AgentDistribution(this, 'Agent', {
+      telemetryBucket: data.telemetryBucket,
+      key,
+      includeExecutables: props.includeAgentExecutables ?? true,
+    });
+
+    const environment: Record<string, string> = {
+      [ENV.targetsTable]: tables.targets.tableName,
+      [ENV.templatesTable]: tables.templates.tableName,
+      [ENV.runsTable]: tables.runs.tableName,
+      [ENV.findingsTable]: tables.findings.tableName,
+      [ENV.locksTable]: tables.locks.tableName,
+      [ENV.idempotencyTable]: data.idempotencyTable.tableName,
+      [ENV.telemetryBucket]: data.telemetryBucket.bucketName,
+      [ENV.reportsBucket]: data.reportsBucket.bucketName,
+      [ENV.feedBucket]: data.feedBucket.bucketName,
+      [ENV.kmsKeyArn]: key.keyArn,
+      [ENV.eventsTopicArn]: topic.topicArn,
+      [ENV.agentDocumentName]: this.agent.document.ref,
+      [ENV.agentArtifactBucket]: this.agent.defaultArtifact.asset.s3BucketName,
+      [ENV.agentArtifactPrefix]: '',
+      [ENV.commandOutputPrefix]: COMMAND_OUTPUT_PREFIX,
+      ...(props.limits ? { [ENV.limitsJson]: JSON.stringify(props.limits) } : {}),
+    };
+
+    const fn = (
+      cid: string,
+      entry: string,
+      description: string,
+      service: string,
+      extra: Partial<{ memorySize: number; timeout: Duration; env: Record<string, string> }> = {},
+    ) =>
+      new InspectorFunction(this, cid, {
+        entry,
+        description,
+        key,
+        serviceName: service,
+        environment: { ...environment, ...(extra.env ?? {}) },
+        ...(extra.memorySize ? { memorySize: extra.memorySize } : {}),
+        ...(extra.timeout ? { timeout: extra.timeout } : {}),
+      });
+
+    const L = LIFECYCLE_FUNCTIONS;
+    const lc = (name: LifecycleFunctionName, description: string, extra: Parameters<typeof fn>[4] = {}) =>
+      fn(
+        pascalCase(L[name]),
+        `functions/handlers/${L[name]}.ts`,
+        description,
+        'inspector-run-lifecycle',
+        extra,
+      );
+    this.lifecycle = {
+      startRun: lc(
+        'startRun',
+        'StartRun: resolve the target, enforce limits, lock instances, record the run',
+      ),
+      checkAgents: lc('checkAgents', 'CheckAgents: SSM agent health per instance, exclusions'),
+      dispatchCommands: lc('dispatchCommands', 'Dispatch: SSM Run Command of the agent document in batches', {
+        timeout: Duration.minutes(5),
+      }),
+      pollCommands: lc('pollCommands', 'Poll: SSM command invocations until terminal or the deadline', {
+        timeout: Duration.minutes(2),
+      }),
+      evaluateInstance: lc(
+        'evaluateInstance',
+        'Evaluate: decrypt one instance telemetry, run rules, write findings',
+        {
+          memorySize: 1769,
+          timeout: Duration.minutes(5),
+        },
+      ),
+      finalizeRun: lc('finalizeRun', 'Finalize: counts by severity, final state, release locks, notify', {
+        timeout: Duration.minutes(5),
+        memorySize: 512,
+      }),
+      failRun: lc('failRun', 'FailRun: state FAILED, cancel commands, release locks, notify', {
+        timeout: Duration.minutes(2),
+      }),
+    };
+    this.grantLifecycle();
+
+    if (props.stateMachine) {
+      const l = this.lifecycle;
+      const functions: LifecycleFunctions = {
+        startRun: l.startRun.fn,
+        checkAgents: l.checkAgents.fn,
+        dispatchCommands: l.dispatchCommands.fn,
+        pollCommands: l.pollCommands.fn,
+        evaluateInstance: l.evaluateInstance.fn,
+        finalizeRun: l.finalizeRun.fn,
+        failRun: l.failRun.fn,
+      };
+      const stateMachine = props.stateMachine(this, 'AssessmentRun', { functions, logEncryptionKey: key });
+      this.stateMachine = stateMachine;
+      this.scheduling = new Scheduling(this, 'Scheduling', { stateMachine });
+      const alarm = new cloudwatch.Alarm(this, 'FailedRunsAlarm', {
+        alarmDescription: 'An assessment run execution failed (the run is FAILED; see the execution history)',
+        metric: stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new cwActions.SnsAction(topic));
+      Validations.of(stateMachine).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'The assessment state machine traces to X-Ray (PutTraceSegments, GetSamplingRules...) and delivers execution logs (logs:CreateLogDelivery, PutResourcePolicy...): these actions accept only "*".',
+      });
+      for (const [name, f] of Object.entries(this.lifecycle)) {
+        Validations.of(stateMachine).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${this.arnEvidence(f.fn)}:*]`,
+          reason: `The state machine invokes ${name} through LambdaInvoke, whose policy also covers the function's versions and aliases (<arn>:*) of that one function.`,
+        });
+      }
+      new CfnOutput(this, 'StateMachineArn', {
+        value: stateMachine.stateMachineArn,
+        description: 'Start runs here with {"templateId": "..."}',
+      });
+      new CfnOutput(this, 'ScheduleGroupName', { value: this.scheduling.group.scheduleGroupName });
+      new CfnOutput(this, 'SchedulerRoleArn', { value: this.scheduling.role.roleArn });
+    } else {
+      Validations.of(this).addWarning(
+        'inspector:no-state-machine',
+        'The assessment state machine construct is not available: no state machine, schedules or alarm were created.',
+      );
+    }
+
+    for (const entry of controlPlaneEntries()) {
+      const base = path.basename(entry, '.ts');
+      const cp = fn(
+        `ControlPlane${pascalCase(base)}`,
+        entry,
+        `Control plane: ${base} operations`,
+        'inspector-control-plane',
+        {
+          timeout: Duration.seconds(30),
+          memorySize: 512,
+          env: {
+            ...(this.stateMachine ? { [ENV.stateMachineArn]: this.stateMachine.stateMachineArn } : {}),
+            ...(this.scheduling
+              ? {
+                  [SCHEDULER_ENV.scheduleGroupName]: this.scheduling.group.scheduleGroupName,
+                  [SCHEDULER_ENV.schedulerRoleArn]: this.scheduling.role.roleArn,
+                }
+              : {}),
+          },
+        },
+      );
+      this.controlPlane[base] = cp;
+      this.grantControlPlane(base, cp);
+      new CfnOutput(this, `ControlPlane${pascalCase(base)}FunctionName`, {
+        value: cp.fn.functionName,
+        description: `inspector CLI: ${base} operations (lambda:InvokeFunction)`,
+      });
+    }
+
+    if (existsSync(path.join(REPO_ROOT, FEED_SYNC_ENTRY))) {
+      const feed = fn(
+        'FeedSync',
+        FEED_SYNC_ENTRY,
+        'Daily vulnerability feed sync into the feed bucket',
+        'inspector-feed-sync',
+        {
+          timeout: Duration.minutes(15),
+          memorySize: 1024,
+        },
+      );
+      data.feedBucket.grantReadWrite(feed.fn);
+      new events.Rule(this, 'DailyFeedSync', {
+        description: 'Refresh the vulnerability feeds once a day',
+        schedule: events.Schedule.cron({ minute: '17', hour: '3' }),
+        targets: [new eventsTargets.LambdaFunction(feed.fn, { retryAttempts: 2 })],
+      });
+      this.feedSync = feed;
+    }
+
+    const out = (oid: string, value: string, description?: string) =>
+      new CfnOutput(this, oid, { value, ...(description ? { description } : {}) });
+    out(
+      'EventsTopicArn',
+      topic.topicArn,
+      'Run events (ASSESSMENT_RUN_STARTED, ..._STATE_CHANGED, FINDING_REPORTED, ..._COMPLETED)',
+    );
+    out('KmsKeyArn', key.keyArn);
+    out('TelemetryBucketName', data.telemetryBucket.bucketName);
+    out('ReportsBucketName', data.reportsBucket.bucketName);
+    out('FeedBucketName', data.feedBucket.bucketName);
+    out('AccessLogsBucketName', data.accessLogsBucket.bucketName);
+    for (const [name, table] of Object.entries(tables)) out(`${pascalCase(name)}TableName`, table.tableName);
+    out('IdempotencyTableName', data.idempotencyTable.tableName);
+    out('AgentDocumentName', this.agent.document.ref, 'SSM Command document of the agent');
+    out(
+      'AgentInstancePolicyArn',
+      this.agent.instancePolicy.managedPolicyArn,
+      'Attach to the instance role of assessed instances',
+    );
+    for (const a of this.agent.artifacts) {
+      out(
+        `AgentArtifact${pascalCase(a.kind)}`,
+        `${a.asset.s3ObjectKey} sha256:${a.sha256}`,
+        `agentKey/agentSha256 for ${a.kind}`,
+      );
+    }
+  }
+
+  /** `<LogicalId.Arn>`: how cdk-nag renders a resource's ARN in IAM5 evidence. */
+  private arnEvidence(resource: Construct): string {
+    const cfn = resource.node.defaultChild as CfnResource;
+    return `<${this.getLogicalId(cfn)}.Arn>`;
+  }
+
+  /** DynamoDB grant with the IAM5 acknowledgements it needs (index ARNs, the CMK's action groups). */
+  private grantTable(
+    target: InspectorFunction,
+    name: TableName | 'idempotency',
+    access: 'read' | 'write',
+  ): void {
+    const table = name === 'idempotency' ? this.data.idempotencyTable : this.data.tables[name];
+    if (access === 'read') table.grantReadData(target.fn);
+    else table.grantReadWriteData(target.fn);
+    const hasIndexes = name === 'runs' || name === 'findings';
+    if (hasIndexes) {
+      target.acknowledgeWildcard(
+        `Resource::${this.arnEvidence(table)}/index/*`,
+        `queries the ${name} table's global secondary indexes (table-design.ts), whose ARNs are the table ARN + /index/<name>.`,
+      );
+    }
+    if (access === 'write') {
+      const why = `DynamoDB encrypts the ${name} table with the stack's customer-managed key; writing needs the key's data-key and re-encrypt action groups, on that one key only.`;
+      target.acknowledgeWildcard('Action::kms:ReEncrypt*', why);
+      target.acknowledgeWildcard('Action::kms:GenerateDataKey*', why);
+    }
+  }
+
+  /** S3 object access under one prefix, with explicit actions (no s3:* groups) and the key actions it needs. */
+  private grantObjects(
+    target: InspectorFunction,
+    bucket: s3.IBucket,
+    prefix: string,
+    actions: Array<'s3:GetObject' | 's3:PutObject' | 's3:DeleteObject'>,
+    list: boolean,
+    purpose: string,
+  ): void {
+    target.role.addToPolicy(
+      new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects(`${prefix}*`)] }),
+    );
+    if (list) {
+      target.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+        }),
+      );
+    }
+    const keyActions = actions.includes('s3:PutObject')
+      ? ['kms:Decrypt', 'kms:GenerateDataKey']
+      : ['kms:Decrypt'];
+    this.data.key.grant(target.fn, ...keyActions);
+    target.acknowledgeWildcard(
+      `Resource::${this.arnEvidence(bucket)}/${prefix}*`,
+      `${purpose}: object keys under ${prefix} carry run and instance ids known only at run time.`,
+    );
+  }
+
+  private publish(target: InspectorFunction): void {
+    const stack = Stack.of(this);
+    this.data.topic.grantPublish(target.fn);
+    target.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishToTemplateTopics',
+        actions: ['sns:Publish'],
+        resources: [`arn:${stack.partition}:sns:${stack.region}:${stack.account}:*`],
+      }),
+    );
+    target.acknowledgeWildcard(
+      'Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:*',
+      "publishes run events to the SNS topics each template subscribes per event (Classic's subscribe-to-event); users choose those topics at run time, so they are limited to this account and region, not to a list.",
+    );
+  }
+
+  private grantLifecycle(): void {
+    const { telemetryBucket, reportsBucket, feedBucket } = this.data;
+    const f = this.lifecycle;
+    const stack = Stack.of(this);
+
+    this.grantTable(f.startRun, 'templates', 'read');
+    this.grantTable(f.startRun, 'targets', 'read');
+    this.grantTable(f.startRun, 'runs', 'write');
+    this.grantTable(f.startRun, 'locks', 'write');
+    f.startRun.allowOnAnyResource('DescribeInstancesOfTheTarget', ['ec2:DescribeInstances']);
+    this.publish(f.startRun);
+
+    this.grantTable(f.checkAgents, 'runs', 'write');
+    f.checkAgents.allowOnAnyResource('ReadAgentHealth', ['ssm:DescribeInstanceInformation']);
+    this.publish(f.checkAgents);
+
+    this.grantTable(f.dispatchCommands, 'runs', 'write');
+    this.grantTable(f.dispatchCommands, 'templates', 'read');
+    f.dispatchCommands.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SendTheAgentDocumentOnly',
+        actions: ['ssm:SendCommand'],
+        resources: [
+          `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.agent.document.ref}`,
+          `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+          `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:managed-instance/*`,
+        ],
+      }),
+    );
+    const targetsWhy =
+      'SendCommand names the instances of the run, resolved from tags at run time; the document is pinned to the agent document, so only it can be sent.';
+    f.dispatchCommands.acknowledgeWildcard(
+      'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
+      targetsWhy,
+    );
+    f.dispatchCommands.acknowledgeWildcard(
+      'Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:managed-instance/*',
+      targetsWhy,
+    );
+    this.publish(f.dispatchCommands);
+
+    this.grantTable(f.pollCommands, 'runs', 'write');
+    f.pollCommands.allowOnAnyResource('ReadCommandInvocations', [
+      'ssm:ListCommandInvocations',
+      'ssm:ListCommands',
+      'ssm:GetCommandInvocation',
+      'ssm:CancelCommand',
+    ]);
+    this.publish(f.pollCommands);
+
+    this.grantTable(f.evaluateInstance, 'runs', 'write');
+    this.grantTable(f.evaluateInstance, 'findings', 'write');
+    this.grantTable(f.evaluateInstance, 'templates', 'read');
+    this.grantTable(f.evaluateInstance, 'idempotency', 'write');
+    this.grantObjects(
+      f.evaluateInstance,
+      telemetryBucket,
+      'telemetry/',
+      ['s3:GetObject'],
+      false,
+      'reads the telemetry of the instance it evaluates',
+    );
+    this.grantObjects(
+      f.evaluateInstance,
+      feedBucket,
+      '',
+      ['s3:GetObject'],
+      true,
+      'reads the vulnerability feed index',
+    );
+    this.publish(f.evaluateInstance);
+
+    this.grantTable(f.finalizeRun, 'runs', 'write');
+    this.grantTable(f.finalizeRun, 'findings', 'read');
+    this.grantTable(f.finalizeRun, 'templates', 'read');
+    this.grantTable(f.finalizeRun, 'locks', 'write');
+    this.grantObjects(
+      f.finalizeRun,
+      reportsBucket,
+      'reports/',
+      ['s3:GetObject', 's3:PutObject'],
+      false,
+      'writes the run report',
+    );
+    this.publish(f.finalizeRun);
+
+    this.grantTable(f.failRun, 'runs', 'write');
+    this.grantTable(f.failRun, 'templates', 'read');
+    this.grantTable(f.failRun, 'locks', 'write');
+    f.failRun.allowOnAnyResource('CancelRunCommands', ['ssm:CancelCommand']);
+    this.publish(f.failRun);
+  }
+
+  /** Control-plane grants by operation group (file name); an unknown group gets read access only. */
+  private grantControlPlane(group: string, target: InspectorFunction): void {
+    const g = group.toLowerCase();
+    const known = ['target', 'template', 'run', 'finding'].some((k) => g.includes(k));
+    if (g.includes('target')) {
+      this.grantTable(target, 'targets', 'write');
+      this.grantTable(target, 'templates', 'read');
+      // preview-agents: instances of a target and their SSM agent health.
+      target.allowOnAnyResource('PreviewAgents', [
+        'ec2:DescribeInstances',
+        'ssm:DescribeInstanceInformation',
+      ]);
+    }
+    if (g.includes('template')) {
+      this.grantTable(target, 'templates', 'write');
+      this.grantTable(target, 'targets', 'read');
+      this.grantTable(target, 'runs', 'read');
+      if (this.scheduling) {
+        this.scheduling.grantManageSchedules(target.fn);
+        target.acknowledgeWildcard(
+          `Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduling.group.scheduleGroupName}/*`,
+          'creates and deletes the schedules of templates, named after template ids at run time, inside the stack schedule group only.',
+        );
+      }
+    }
+    if (g.includes('run')) {
+      this.grantTable(target, 'runs', 'write');
+      this.grantTable(target, 'findings', 'write');
+      this.grantTable(target, 'locks', 'write');
+      this.grantTable(target, 'templates', 'read');
+      this.grantTable(target, 'targets', 'read');
+      this.grantObjects(
+        target,
+        this.data.telemetryBucket,
+        'telemetry/',
+        ['s3:GetObject', 's3:DeleteObject'],
+        true,
+        'deletes the telemetry of a deleted run',
+      );
+      this.grantObjects(
+        target,
+        this.data.reportsBucket,
+        'reports/',
+        ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        true,
+        'renders and deletes run reports',
+      );
+      this.publish(target);
+      target.allowOnAnyResource('CancelRunCommands', ['ssm:CancelCommand']);
+      if (this.stateMachine) {
+        this.stateMachine.grantStartExecution(target.fn);
+        this.stateMachine.grantRead(target.fn);
+        this.stateMachine.grantExecution(target.fn, 'states:StopExecution');
+        const sm = this.getLogicalId(this.stateMachine.node.defaultChild as CfnResource);
+        target.acknowledgeWildcard(
+          `Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${sm}"}]}]}:*`,
+          'describes and stops executions of the assessment state machine (one per run, named at start); limited to that state machine.',
+        );
+      }
+    }
+    if (g.includes('finding')) {
+      this.grantTable(target, 'findings', 'write');
+      this.grantTable(target, 'runs', 'read');
+    }
+    if (!known) {
+      for (const name of Object.keys(this.data.tables) as TableName[]) this.grantTable(target, name, 'read');
+    }
+  }
+}
