@@ -1,0 +1,229 @@
+/**
+ * Local commands: `inspector assess` (assess this machine or a root tree), `inspector runs`,
+ * `inspector findings --run ID`, `inspector report --run ID`.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { defaultDataDir, ensureDataDir } from '../../adapters/local/data-dir';
+import { runLocalAssessment } from '../../adapters/local/local-assessment';
+import { LocalRunStore } from '../../adapters/local/run-store';
+import type { RulesPackage } from '../../core/rule';
+import type { AssessmentOutput } from '../../core/run';
+import { SEVERITIES } from '../../core/severity';
+import { renderHtmlReport } from '../../report/html';
+import { defaultRulesPackageIds, type ResolveOptions, resolveRulesPackages } from '../../rules/registry';
+import { progressReporter, table } from '../format';
+
+const formatOption = () =>
+  new Option('--format <format>', 'output format').choices(['table', 'json']).default('table');
+const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'where runs, keys and feeds are kept').default(
+    defaultDataDir(),
+    '$INSPECTOR_DATA_DIR or ~/.local/share/inspector',
+  );
+
+/** Hooks other command groups provide (the cve package's feed loader). */
+export interface AssessHooks {
+  cveLoader?: (opts: { dataDir: string; feed?: string }) => Promise<ResolveOptions['loadCve']>;
+}
+const hooks: AssessHooks = {};
+export function setAssessHooks(h: AssessHooks): void {
+  Object.assign(hooks, h);
+}
+
+export function register(program: Command): void {
+  program
+    .command('assess')
+    .description('assess this machine (or a mounted root tree) and report findings')
+    .option('--root <dir>', 'assess the file system under DIR instead of / (/proc and /sys included)', '/')
+    .option('--rules-packages <list>', 'comma-separated rules packages (default: every package that can run)')
+    .option('--duration <seconds>', 'sampling window in seconds', parseDuration, 0)
+    .addOption(formatOption())
+    .option('--report <file>', 'also write the HTML findings report to FILE')
+    .option('--full-report', 'make the report a full report (every rule result per instance)')
+    .option('--feed <path>', 'vulnerability feed to use for this assessment (cve package)')
+    .addOption(dataDirOption())
+    .action(async (o: AssessOpts) => {
+      await assess(o);
+    });
+
+  program
+    .command('runs')
+    .description('list earlier local assessment runs')
+    .addOption(formatOption())
+    .addOption(dataDirOption())
+    .action(async (o: { format: string; dataDir: string }) => {
+      const { runs, problems } = await new LocalRunStore(o.dataDir).listRuns();
+      if (o.format === 'json') {
+        process.stdout.write(`${JSON.stringify({ runs, problems }, null, 2)}\n`);
+        return;
+      }
+      for (const p of problems) process.stderr.write(`warning: unreadable run ${p}\n`);
+      if (runs.length === 0) {
+        process.stdout.write(`No runs in ${o.dataDir}. Run: inspector assess\n`);
+        return;
+      }
+      const rows = runs.map((r) => [
+        r.runId,
+        r.createdAt,
+        r.state,
+        r.rulesPackages.join(','),
+        SEVERITIES.map((s) => `${s[0]}:${r.findingCounts[s]}`).join(' '),
+      ]);
+      process.stdout.write(`${table(['RUN', 'CREATED', 'STATE', 'PACKAGES', 'FINDINGS'], rows)}\n`);
+    });
+
+  program
+    .command('findings')
+    .description('show the findings of a run')
+    .requiredOption('--run <id>', 'run id (see inspector runs)')
+    .option('--severity <list>', 'only these severities (comma-separated)')
+    .addOption(formatOption())
+    .addOption(dataDirOption())
+    .action(async (o: { run: string; severity?: string; format: string; dataDir: string }) => {
+      const output = await new LocalRunStore(o.dataDir).getOutput(o.run);
+      const wanted = o.severity
+        ? new Set(o.severity.split(',').map((s) => s.trim().toLowerCase()))
+        : undefined;
+      const findings = output.findings.filter((f) => !wanted || wanted.has(f.severity.toLowerCase()));
+      if (o.format === 'json') {
+        process.stdout.write(`${JSON.stringify({ runId: o.run, findings }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`${findingsTable(findings)}\n`);
+    });
+
+  program
+    .command('report')
+    .description('write the HTML report of an earlier run')
+    .requiredOption('--run <id>', 'run id')
+    .requiredOption('--out <file>', 'where to write the report')
+    .option('--full', 'full report: every rule result per instance')
+    .addOption(dataDirOption())
+    .action(async (o: { run: string; out: string; full?: boolean; dataDir: string }) => {
+      const output = await new LocalRunStore(o.dataDir).getOutput(o.run);
+      await fs.writeFile(o.out, reportHtml(output, undefined, o.full ? 'full' : 'findings'));
+      process.stdout.write(`Report written to ${path.resolve(o.out)}\n`);
+    });
+}
+
+interface AssessOpts {
+  root: string;
+  rulesPackages?: string;
+  duration: number;
+  format: 'table' | 'json';
+  report?: string;
+  fullReport?: boolean;
+  feed?: string;
+  dataDir: string;
+}
+
+function parseDuration(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 86_400) {
+    throw new InvalidArgumentError('must be a whole number of seconds from 0 to 86400');
+  }
+  return n;
+}
+
+async function assess(o: AssessOpts): Promise<void> {
+  const root = path.resolve(o.root);
+  const st = await fs.stat(root).catch(() => undefined);
+  if (!st?.isDirectory()) throw new Error(`--root ${o.root} is not a directory`);
+  const dataDir = ensureDataDir(o.dataDir);
+  const loadCve = hooks.cveLoader
+    ? await hooks.cveLoader({ dataDir, ...(o.feed ? { feed: o.feed } : {}) })
+    : undefined;
+  if (o.feed && !loadCve)
+    throw new Error('--feed needs the cve rules package, which this build does not include');
+  const resolveOpts: ResolveOptions = loadCve ? { loadCve } : {};
+  const ids = o.rulesPackages
+    ? o.rulesPackages
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : defaultRulesPackageIds(resolveOpts);
+  if (ids.length === 0) throw new Error('--rules-packages names no package');
+  const packages = await resolveRulesPackages(ids, resolveOpts);
+
+  const { output, runDir } = await runLocalAssessment({
+    root,
+    dataDir,
+    rulesPackages: packages,
+    durationSeconds: o.duration,
+    onProgress: progressReporter(o.format !== 'json'),
+  });
+  const html = reportHtml(output, packages, o.fullReport ? 'full' : 'findings');
+  const store = new LocalRunStore(dataDir);
+  const stored = await store.putReport(output.run.runId, html);
+  if (o.report) await fs.writeFile(o.report, html);
+
+  if (o.format === 'json') {
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(summary(output, packages, o.report ? path.resolve(o.report) : stored, runDir));
+}
+
+function reportHtml(
+  output: AssessmentOutput,
+  packages: readonly RulesPackage[] | undefined,
+  kind: 'findings' | 'full',
+) {
+  const rulesPackages = output.run.rulesPackages.map((id) => {
+    const p = packages?.find((x) => x.id === id);
+    return { id, name: p?.name ?? id, version: p?.version ?? '' };
+  });
+  return renderHtmlReport(output, { rulesPackages, generatedAt: new Date().toISOString(), kind });
+}
+
+function summary(
+  output: AssessmentOutput,
+  packages: readonly RulesPackage[],
+  reportPath: string,
+  runDir: string,
+): string {
+  const lines: string[] = [];
+  const { run } = output;
+  for (const i of output.instances) {
+    const what = [i.os, i.kernelRelease && `kernel ${i.kernelRelease}`, i.arch].filter(Boolean).join(', ');
+    lines.push(`Assessed ${i.hostname ?? '(unknown host)'}${what ? ` (${what})` : ''} as ${i.instanceId}`);
+  }
+  lines.push(`Run ${run.runId}: ${run.state}`);
+  lines.push(`Rules packages: ${packages.map((p) => `${p.id} ${p.version}`).join(', ')}`);
+  const count = (s: string) => output.results.filter((r) => r.result === s).length;
+  lines.push(
+    `Results: ${output.results.length} — ${count('PASS')} pass, ${count('FAIL')} fail, ${count('NOT_APPLICABLE')} not applicable, ${count('ERROR')} error`,
+  );
+  lines.push(`Findings: ${SEVERITIES.map((s) => `${s} ${run.findingCounts[s]}`).join(', ')}`);
+  lines.push('');
+  if (output.findings.length > 0) lines.push(findingsTable(output.findings), '');
+  const errors = output.results.filter((r) => r.result === 'ERROR');
+  if (errors.length > 0) {
+    lines.push('Rules that could not be evaluated:');
+    for (const r of errors) lines.push(`  ${r.ruleId}: ${r.message}`);
+    lines.push('');
+  }
+  if (output.exclusions.length > 0) {
+    lines.push('Exclusions:');
+    for (const x of output.exclusions)
+      lines.push(`  ${x.instanceId}${x.scope ? ` [${x.scope}]` : ''}: ${x.reason}: ${x.message}`);
+    lines.push('');
+  }
+  lines.push(`Report: ${reportPath}`);
+  lines.push(`Run data: ${runDir}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function findingsTable(findings: AssessmentOutput['findings']): string {
+  if (findings.length === 0) return 'No findings.';
+  const rows = findings.map((f) => {
+    const ev = f.evidence[0];
+    const evidence = ev
+      ? `${ev.source}${ev.line ? `:${ev.line}` : ''}${ev.key ? ` ${ev.key}` : ''}${ev.value !== undefined ? `=${ev.value}` : ''}`
+      : '';
+    return [f.severity, f.ruleId, f.title, evidence];
+  });
+  return table(['SEVERITY', 'RULE', 'FINDING', 'EVIDENCE'], rows, 70);
+}

@@ -1,0 +1,61 @@
+/**
+ * The rules packages this build knows, by id (Classic's names in kebab-case). A package that needs data
+ * (cve needs a vulnerability feed) is built by a loader; a known package not built yet is refused with a
+ * clear message rather than skipped.
+ */
+import type { RulesPackage } from '../core/rule';
+import { securityBestPracticesPackage } from './security-best-practices';
+
+export const RULES_PACKAGE_IDS = [
+  'cve',
+  'cis',
+  'security-best-practices',
+  'runtime-behavior-analysis',
+  'network-reachability',
+] as const;
+export type RulesPackageId = (typeof RULES_PACKAGE_IDS)[number];
+
+export class UnknownRulesPackageError extends Error {
+  override readonly name = 'UnknownRulesPackageError';
+}
+
+export interface ResolveOptions {
+  /** Builds the cve package (loads the feed index); absent when no feed is available. */
+  loadCve?: () => Promise<RulesPackage>;
+}
+
+/** Packages that run when none are named: every package that can run with what is available. */
+export function defaultRulesPackageIds(opts: ResolveOptions): RulesPackageId[] {
+  return opts.loadCve ? ['security-best-practices', 'cve'] : ['security-best-practices'];
+}
+
+export async function resolveRulesPackages(
+  ids: readonly string[],
+  opts: ResolveOptions = {},
+): Promise<RulesPackage[]> {
+  const out: RulesPackage[] = [];
+  for (const id of [...new Set(ids)]) {
+    switch (id) {
+      case 'security-best-practices':
+        out.push(securityBestPracticesPackage);
+        break;
+      case 'cve':
+        if (!opts.loadCve) {
+          throw new UnknownRulesPackageError(
+            'rules package cve needs a vulnerability feed: run `inspector feeds import PATH` or pass --feed PATH',
+          );
+        }
+        out.push(await opts.loadCve());
+        break;
+      case 'cis':
+      case 'runtime-behavior-analysis':
+      case 'network-reachability':
+        throw new UnknownRulesPackageError(`rules package ${id} is not available in this version yet`);
+      default:
+        throw new UnknownRulesPackageError(
+          `unknown rules package ${JSON.stringify(id)}; known: ${RULES_PACKAGE_IDS.join(', ')}`,
+        );
+    }
+  }
+  return out;
+}
