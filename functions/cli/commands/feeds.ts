@@ -1,0 +1,146 @@
+/**
+ * `inspector feeds import PATH` (compile feed files into the data dir), `inspector feeds sync` (download the
+ * official feeds), `inspector feeds status`; and the cve package loader `inspector assess` uses (--feed PATH
+ * for one assessment, else the data dir's compiled index when there is one).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { defaultDataDir } from '../../adapters/local/data-dir';
+import type { RulesPackage } from '../../core/rule';
+import { readFeedPath } from '../../feeds/import';
+import { openFeed } from '../../feeds/open';
+import { feedsDir, readManifest, StoredCveIndex, writeBundle } from '../../feeds/store';
+import { httpGetter, OFFICIAL_SOURCES, syncFeeds } from '../../feeds/sync';
+import { cveRulesPackage } from '../../rules/cve';
+import { setAssessHooks } from './assess';
+
+const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'where runs, keys and feeds are kept').default(
+    defaultDataDir(),
+    '$INSPECTOR_DATA_DIR or ~/.local/share/inspector',
+  );
+
+const MAX_ERROR_LINES = 20;
+
+/** For `inspector assess`: the cve package from --feed, else from the data dir's index, else none. */
+export async function cveLoader(opts: {
+  dataDir: string;
+  feed?: string;
+}): Promise<(() => Promise<RulesPackage>) | undefined> {
+  if (opts.feed) {
+    const { index, warnings } = await openFeed(path.resolve(opts.feed));
+    if (warnings.length > 0) {
+      process.stderr.write(
+        `inspector: feed ${opts.feed}: ${warnings.length} record(s) rejected, first: ${warnings[0]}\n`,
+      );
+    }
+    return async () => cveRulesPackage(index);
+  }
+  if (!(await readManifest(feedsDir(opts.dataDir)).catch(() => undefined))) return undefined;
+  return async () => cveRulesPackage(await StoredCveIndex.open(opts.dataDir));
+}
+
+export function register(program: Command): void {
+  setAssessHooks({ cveLoader });
+  const feeds = program.command('feeds').description('vulnerability feeds for the cve rules package');
+
+  feeds
+    .command('import')
+    .description(
+      'compile feed files into the data dir: a directory or zip of OSV JSON, a JSONL file, an updateinfo.xml(.gz), a KEV JSON, an EPSS CSV',
+    )
+    .argument('<path>', 'file or directory to import')
+    .option(
+      '--replace',
+      'rebuild each imported release from this import alone (default: merge by advisory id)',
+    )
+    .option('--strict', 'write nothing when any record is rejected')
+    .addOption(dataDirOption())
+    .action(async (p: string, o: { dataDir: string; replace?: boolean; strict?: boolean }) => {
+      const bundle = await readFeedPath(path.resolve(p));
+      const { errors, skipped, records } = bundle.read;
+      for (const e of errors.slice(0, MAX_ERROR_LINES))
+        process.stderr.write(`rejected ${e.source}: ${e.message}\n`);
+      if (errors.length > MAX_ERROR_LINES)
+        process.stderr.write(`... and ${errors.length - MAX_ERROR_LINES} more rejected\n`);
+      if (errors.length > 0 && o.strict)
+        throw new Error(`${errors.length} record(s) rejected; nothing written (--strict)`);
+      if (bundle.read.advisories.length === 0 && !bundle.kev && !bundle.epss) {
+        throw new Error(
+          `${p} holds no advisories, KEV catalogue or EPSS scores${errors.length ? ` (${errors.length} rejected)` : ''}`,
+        );
+      }
+      const report = await writeBundle(path.resolve(o.dataDir), bundle, { replace: !!o.replace });
+      const out: string[] = [`read ${records} record(s) from ${p}`];
+      for (const r of report.releases) {
+        out.push(
+          `  ${r.key}: ${r.advisories} advisories over ${r.packages} packages (${r.added} imported, ${r.replaced} replaced)`,
+        );
+      }
+      if (report.kev) out.push(`  CISA KEV ${report.kev.catalogVersion}: ${report.kev.entries} entries`);
+      if (report.epss) out.push(`  EPSS ${report.epss.scoreDate ?? ''}: ${report.epss.entries} scores`);
+      const skips = Object.entries(skipped).map(([k, v]) => `${v} ${k}`);
+      if (skips.length) out.push(`  skipped: ${skips.join(', ')}`);
+      if (errors.length) out.push(`  rejected: ${errors.length} (listed on stderr)`);
+      out.push(`written to ${report.dir}`);
+      process.stdout.write(`${out.join('\n')}\n`);
+    });
+
+  feeds
+    .command('sync')
+    .description(
+      'download the official feeds (OSV, Amazon Linux ALAS, CISA KEV, FIRST EPSS) into the data dir',
+    )
+    .option('--timeout <seconds>', 'give up on a download after this long', parseSeconds, 15)
+    .option('--only <names>', `comma-separated sources (${OFFICIAL_SOURCES.map((s) => s.name).join(', ')})`)
+    .addOption(dataDirOption())
+    .action(async (o: { dataDir: string; timeout: number; only?: string }) => {
+      const wanted = o.only?.split(',').map((s) => s.trim());
+      const sources = wanted ? OFFICIAL_SOURCES.filter((s) => wanted.includes(s.name)) : OFFICIAL_SOURCES;
+      if (sources.length === 0)
+        throw new Error(`--only names no known source (${OFFICIAL_SOURCES.map((s) => s.name).join(', ')})`);
+      const dataDir = path.resolve(o.dataDir);
+      await fs.mkdir(dataDir, { recursive: true });
+      const r = await syncFeeds({ dataDir, get: httpGetter(o.timeout * 1000), sources });
+      for (const w of r.written) {
+        for (const rel of w.releases)
+          process.stdout.write(`synced ${rel.key}: ${rel.advisories} advisories\n`);
+        if (w.kev)
+          process.stdout.write(`synced CISA KEV ${w.kev.catalogVersion}: ${w.kev.entries} entries\n`);
+        if (w.epss) process.stdout.write(`synced EPSS: ${w.epss.entries} scores\n`);
+      }
+      if (r.written.length === 0) {
+        const first = r.failed[0];
+        throw new Error(
+          `feeds sync failed: none of ${r.failed.length} feed(s) could be downloaded (${first?.source}: ${first?.reason}); the previous index is kept`,
+        );
+      }
+      for (const f of r.failed)
+        process.stderr.write(`not synced ${f.source}: ${f.reason} (previous data kept)\n`);
+    });
+
+  feeds
+    .command('status')
+    .description('list the compiled feeds in the data dir')
+    .addOption(dataDirOption())
+    .action(async (o: { dataDir: string }) => {
+      const m = await readManifest(feedsDir(path.resolve(o.dataDir)));
+      if (!m)
+        throw new Error(`no compiled feeds in ${feedsDir(o.dataDir)}: run \`inspector feeds import PATH\``);
+      const lines = [`feeds in ${feedsDir(o.dataDir)} (updated ${m.updatedAt})`];
+      for (const [k, r] of Object.entries(m.releases).sort()) {
+        lines.push(`  ${k}: ${r.advisories} advisories, ${r.packages} packages (compiled ${r.compiledAt})`);
+      }
+      if (m.kev) lines.push(`  CISA KEV ${m.kev.catalogVersion}: ${m.kev.entries} entries`);
+      if (m.epss) lines.push(`  EPSS ${m.epss.scoreDate ?? ''}: ${m.epss.entries} scores`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}
+
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 600)
+    throw new InvalidArgumentError('must be a number of seconds from 0 to 600');
+  return n;
+}

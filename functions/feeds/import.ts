@@ -1,0 +1,131 @@
+/**
+ * Reading feed files from disk: a directory (walked recursively), a zip of OSV JSON, an OSV JSON or JSONL
+ * file, an updateinfo.xml(.gz), a KEV JSON or an EPSS CSV(.gz). Each file is dispatched to its reader by
+ * name and content; everything a reader rejects is returned as an error with its file and record.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import {
+  countSkip,
+  type EpssScores,
+  emptyRead,
+  type FeedError,
+  type KevCatalog,
+  mergeReads,
+  type ReadResult,
+} from './model';
+import { looksLikeEpss, readEpss } from './readers/epss';
+import { looksLikeKev, readKev } from './readers/kev';
+import { readOsvJsonl, readOsvValue } from './readers/osv';
+import { readUpdateinfo } from './readers/updateinfo';
+import { readZip } from './zip';
+
+export interface FeedBundle {
+  read: ReadResult;
+  kev?: KevCatalog;
+  epss?: EpssScores;
+  /** Files read, by kind. */
+  files: Record<'osv' | 'updateinfo' | 'kev' | 'epss' | 'zip', number>;
+}
+
+const emptyBundle = (): FeedBundle => ({
+  read: emptyRead(),
+  files: { osv: 0, updateinfo: 0, kev: 0, epss: 0, zip: 0 },
+});
+
+/** Read a file or a directory tree of feed files. */
+export async function readFeedPath(p: string): Promise<FeedBundle> {
+  const st = await fs.stat(p).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`${p}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
+  });
+  const bundle = emptyBundle();
+  if (st.isDirectory()) {
+    for (const f of await walk(p)) addFile(bundle, f, await fs.readFile(f));
+  } else {
+    addFile(bundle, p, await fs.readFile(p));
+  }
+  return bundle;
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(full)));
+    else if (e.isFile()) out.push(full);
+  }
+  return out;
+}
+
+/** Dispatch one file's bytes (also used for zip members and downloads). */
+export function addFile(bundle: FeedBundle, name: string, data: Buffer): void {
+  const lower = name.toLowerCase();
+  const err = (message: string) => bundle.read.errors.push({ source: name, message });
+  try {
+    if (lower.endsWith('.zip')) {
+      bundle.files.zip++;
+      for (const entry of readZip(data)) addFile(bundle, `${name}!${entry.name}`, entry.read());
+      return;
+    }
+    const gz = lower.endsWith('.gz');
+    const base = gz ? lower.slice(0, -3) : lower;
+    const bytes = gz ? gunzipSync(data) : data;
+    if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) {
+      bundle.files.osv++;
+      mergeReads(bundle.read, readOsvJsonl(bytes.toString('utf8'), name));
+    } else if (base.endsWith('.json')) {
+      addJson(bundle, name, bytes.toString('utf8'));
+    } else if (base.endsWith('.xml')) {
+      const text = bytes.toString('utf8');
+      if (/<repomd[\s>]/.test(text.slice(0, 2048))) {
+        countSkip(bundle.read.skipped, 'repomd.xml (not an updateinfo)');
+        return;
+      }
+      bundle.files.updateinfo++;
+      mergeReads(bundle.read, readUpdateinfo(text, name));
+    } else if (base.endsWith('.csv')) {
+      const text = bytes.toString('utf8');
+      if (!looksLikeEpss(text))
+        return void err('CSV file is not an EPSS score file (header cve,epss,percentile)');
+      bundle.files.epss++;
+      const r = readEpss(text, name);
+      pushErrors(bundle.read.errors, r.errors);
+      if (r.scores) bundle.epss = r.scores;
+    } else {
+      countSkip(bundle.read.skipped, 'file of unknown type');
+    }
+  } catch (e) {
+    err((e as Error).message);
+  }
+}
+
+function addJson(bundle: FeedBundle, name: string, text: string): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    bundle.read.records++;
+    bundle.read.errors.push({ source: name, message: `not JSON: ${(e as Error).message}` });
+    return;
+  }
+  if (looksLikeKev(value)) {
+    bundle.files.kev++;
+    const r = readKev(value, name);
+    pushErrors(bundle.read.errors, r.errors);
+    if (r.catalog) bundle.kev = r.catalog;
+    return;
+  }
+  bundle.files.osv++;
+  if (!Array.isArray(value)) {
+    mergeReads(bundle.read, readOsvValue(value, name));
+    return;
+  }
+  for (const [i, v] of value.entries()) mergeReads(bundle.read, readOsvValue(v, `${name}[${i}]`));
+}
+
+function pushErrors(into: FeedError[], from: readonly FeedError[]): void {
+  for (const e of from) into.push(e);
+}

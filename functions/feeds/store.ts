@@ -1,0 +1,257 @@
+/**
+ * The compiled feeds in a data directory: `<dataDir>/feeds/manifest.json` names one index file per
+ * release (`debian-12.json`), `kev.json` and `epss.json`. Every file is written to a temporary name and
+ * renamed into place (the manifest last), so a reader never sees half a file. Release files load lazily:
+ * an assessment reads only the release its instances run.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { type CveIndex, groupByRelease, type ThreatData, threatDataOf } from './compile';
+import type { FeedBundle } from './import';
+import { IndexFormatError, ReleaseIndex } from './index-format';
+import {
+  type Advisory,
+  type EpssScores,
+  FAMILIES,
+  type KevCatalog,
+  type ReleaseKey,
+  releaseKeyString,
+} from './model';
+
+export const MANIFEST_KIND = 'inspector-cve-feeds';
+
+const manifestSchema = z.object({
+  kind: z.literal(MANIFEST_KIND),
+  schema: z.literal(1),
+  updatedAt: z.string(),
+  releases: z.record(
+    z.string(),
+    z.object({
+      family: z.enum(FAMILIES),
+      release: z.string(),
+      file: z.string().regex(/^[a-z0-9._-]+\.json$/),
+      advisories: z.number().int().nonnegative(),
+      packages: z.number().int().nonnegative(),
+      compiledAt: z.string(),
+    }),
+  ),
+  kev: z.object({ file: z.string(), catalogVersion: z.string(), entries: z.number().int() }).optional(),
+  epss: z
+    .object({
+      file: z.string(),
+      scoreDate: z.string().optional(),
+      modelVersion: z.string().optional(),
+      entries: z.number().int(),
+    })
+    .optional(),
+});
+export type FeedManifest = z.infer<typeof manifestSchema>;
+
+const kevFileSchema = z.object({
+  catalogVersion: z.string(),
+  dateReleased: z.string().optional(),
+  entries: z.array(
+    z.object({
+      cve: z.string(),
+      dateAdded: z.string(),
+      dueDate: z.string(),
+      knownRansomwareCampaignUse: z.string().optional(),
+      vulnerabilityName: z.string().optional(),
+    }),
+  ),
+});
+const epssFileSchema = z.object({
+  modelVersion: z.string().optional(),
+  scoreDate: z.string().optional(),
+  cves: z.array(z.string()),
+  scores: z.array(z.number()),
+  percentiles: z.array(z.number()),
+});
+
+export const feedsDir = (dataDir: string): string => path.join(dataDir, 'feeds');
+
+async function readJson(file: string): Promise<unknown> {
+  const text = await fs.readFile(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new IndexFormatError(`${file} is not JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Write a file atomically: temporary name in the same directory, then rename. */
+export async function writeAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export async function readManifest(dir: string): Promise<FeedManifest | undefined> {
+  const file = path.join(dir, 'manifest.json');
+  let value: unknown;
+  try {
+    value = await readJson(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const m = manifestSchema.safeParse(value);
+  if (!m.success) throw new IndexFormatError(`${file} is not a feed manifest: ${m.error.issues[0]?.message}`);
+  return m.data;
+}
+
+export interface StoreReport {
+  releases: Array<{ key: string; advisories: number; packages: number; added: number; replaced: number }>;
+  kev?: { catalogVersion: string; entries: number };
+  epss?: { scoreDate?: string; entries: number };
+  dir: string;
+}
+
+const releaseFile = (k: ReleaseKey) =>
+  `${k.family}-${k.release.replace(/[^a-z0-9.]+/gi, '-').toLowerCase()}.json`;
+
+/**
+ * Compile a bundle into the data dir. Advisories of a release already in the index are kept unless the
+ * import brings the same advisory id (which replaces it) or `replace` is set (the release is rebuilt from
+ * this import alone). KEV and EPSS are replaced whole.
+ */
+export async function writeBundle(
+  dataDir: string,
+  bundle: Pick<FeedBundle, 'read' | 'kev' | 'epss'>,
+  opts: { replace?: boolean; now?: string } = {},
+): Promise<StoreReport> {
+  const dir = feedsDir(dataDir);
+  await fs.mkdir(dir, { recursive: true });
+  const now = opts.now ?? new Date().toISOString();
+  const manifest: FeedManifest = (await readManifest(dir)) ?? {
+    kind: MANIFEST_KIND,
+    schema: 1,
+    updatedAt: now,
+    releases: {},
+  };
+  const report: StoreReport = { releases: [], dir };
+  for (const [k, g] of groupByRelease(bundle.read.advisories)) {
+    const file = releaseFile(g.key);
+    let merged: Advisory[] = g.advisories;
+    let replaced = g.replaced;
+    const existing = manifest.releases[k];
+    if (existing && !opts.replace) {
+      const old = await loadReleaseFile(path.join(dir, existing.file));
+      const fresh = new Set(g.advisories.map((a) => a.id));
+      const kept = old.allAdvisories().filter((a) => !fresh.has(a.id));
+      replaced += old.advisoryCount - kept.length;
+      merged = [...kept, ...g.advisories];
+    }
+    const index = ReleaseIndex.fromAdvisories(g.key, merged, now);
+    await writeAtomic(path.join(dir, file), JSON.stringify(index.document));
+    manifest.releases[k] = {
+      family: g.key.family,
+      release: g.key.release,
+      file,
+      advisories: index.advisoryCount,
+      packages: index.packageCount,
+      compiledAt: now,
+    };
+    report.releases.push({
+      key: k,
+      advisories: index.advisoryCount,
+      packages: index.packageCount,
+      added: g.advisories.length,
+      replaced,
+    });
+  }
+  if (bundle.kev) {
+    await writeAtomic(path.join(dir, 'kev.json'), JSON.stringify(bundle.kev));
+    manifest.kev = {
+      file: 'kev.json',
+      catalogVersion: bundle.kev.catalogVersion,
+      entries: bundle.kev.entries.length,
+    };
+    report.kev = { catalogVersion: bundle.kev.catalogVersion, entries: bundle.kev.entries.length };
+  }
+  if (bundle.epss) {
+    await writeAtomic(path.join(dir, 'epss.json'), JSON.stringify(bundle.epss));
+    manifest.epss = { file: 'epss.json', entries: bundle.epss.cves.length };
+    if (bundle.epss.scoreDate) manifest.epss.scoreDate = bundle.epss.scoreDate;
+    if (bundle.epss.modelVersion) manifest.epss.modelVersion = bundle.epss.modelVersion;
+    report.epss = { entries: bundle.epss.cves.length };
+    if (bundle.epss.scoreDate) report.epss.scoreDate = bundle.epss.scoreDate;
+  }
+  manifest.updatedAt = now;
+  await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return report;
+}
+
+export async function loadReleaseFile(file: string): Promise<ReleaseIndex> {
+  return ReleaseIndex.fromDocument(await readJson(file), file);
+}
+
+/** The compiled feeds of a data dir, loaded lazily. */
+export class StoredCveIndex implements CveIndex {
+  private readonly releases = new Map<string, Promise<ReleaseIndex>>();
+  private threat?: Promise<ThreatData>;
+
+  private constructor(
+    readonly dir: string,
+    readonly manifest: FeedManifest,
+  ) {}
+
+  get description(): string {
+    return `compiled feeds in ${this.dir}`;
+  }
+
+  /** Open `<dataDir>/feeds` (or a feeds directory itself); throws with what to do when there is none. */
+  static async open(dataDirOrFeedsDir: string): Promise<StoredCveIndex> {
+    for (const dir of [feedsDir(dataDirOrFeedsDir), dataDirOrFeedsDir]) {
+      const m = await readManifest(dir);
+      if (m) return new StoredCveIndex(dir, m);
+    }
+    throw new Error(
+      `no compiled vulnerability feed in ${feedsDir(dataDirOrFeedsDir)}: run \`inspector feeds import PATH\` or \`inspector feeds sync\``,
+    );
+  }
+
+  releaseKeys(): string[] {
+    return Object.keys(this.manifest.releases).sort();
+  }
+
+  release(key: ReleaseKey): Promise<ReleaseIndex | undefined> {
+    const k = releaseKeyString(key);
+    const entry = this.manifest.releases[k];
+    if (!entry) return Promise.resolve(undefined);
+    let p = this.releases.get(k);
+    if (!p) {
+      p = loadReleaseFile(path.join(this.dir, entry.file));
+      this.releases.set(k, p);
+    }
+    return p;
+  }
+
+  threatData(): Promise<ThreatData> {
+    this.threat ??= (async () => {
+      let kev: KevCatalog | undefined;
+      let epss: EpssScores | undefined;
+      if (this.manifest.kev) {
+        const file = path.join(this.dir, this.manifest.kev.file);
+        const v = kevFileSchema.safeParse(await readJson(file));
+        if (!v.success) throw new IndexFormatError(`${file} is not a compiled KEV catalogue`);
+        kev = v.data;
+      }
+      if (this.manifest.epss) {
+        const file = path.join(this.dir, this.manifest.epss.file);
+        const v = epssFileSchema.safeParse(await readJson(file));
+        if (!v.success) throw new IndexFormatError(`${file} is not a compiled EPSS score file`);
+        epss = v.data;
+      }
+      return threatDataOf(kev, epss);
+    })();
+    return this.threat;
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * The `cve` rules package: the instance's installed packages (dpkg, rpm, apk) matched against its
+ * distribution's own advisories from a compiled feed index. One FAIL result per vulnerability (rule id
+ * `cve.<CVE-ID>`, or `cve.<ADVISORY-ID>` when the advisory names no CVE) listing every affected installed
+ * binary package; `cve.scan` PASS when nothing matched; ERROR / NOT_APPLICABLE with the reason when the
+ * instance cannot be assessed. Parameters (EvaluationContext.parameters['cve']):
+ *   includeUnfixed (default true): report vulnerabilities with no fix yet / will not be fixed.
+ */
+import { type Inventory, inventory, isKernelPackage } from '../../core/facts/packages';
+import type { Evidence, RuleResult, VulnerabilityDetails } from '../../core/model';
+import type { EvaluationContext, RulesPackage } from '../../core/rule';
+import type { Severity } from '../../core/severity';
+import { compareVersions } from '../../core/versions';
+import type { CveIndex, ThreatData } from '../../feeds/compile';
+import { FAMILY_INFO, releaseKeyForDistro, releaseLabel } from '../../feeds/ecosystems';
+import type { ReleaseIndex } from '../../feeds/index-format';
+import type { ReleaseKey } from '../../feeds/model';
+import { type MatchedPackage, matchInventory, type Vulnerability } from './match';
+import { classify } from './severity';
+
+export const CVE_PACKAGE_ID = 'cve';
+export const CVE_PACKAGE_VERSION = '1.0.0';
+export const SCAN_RULE_ID = 'cve.scan';
+
+const SCAN_RULE = {
+  id: SCAN_RULE_ID,
+  title: 'Installed packages checked against the distribution’s vulnerability advisories',
+  severity: 'Informational' as Severity,
+  description:
+    'Every installed package is compared, with the package manager’s own version rules, against the security advisories of the distribution release the instance runs.',
+  recommendation:
+    'Keep the vulnerability feeds current (inspector feeds sync) and apply security updates promptly.',
+};
+
+const VULN_RULE = {
+  id: 'cve.<CVE-ID>',
+  title: 'An installed package is affected by a published vulnerability',
+  severity: 'High' as Severity,
+  description:
+    'One finding per vulnerability, listing the affected installed packages and the fixed versions.',
+  recommendation:
+    'Upgrade the affected packages to the fixed versions with the distribution’s package manager.',
+};
+
+/** Where the package manager's data lives in telemetry, for evidence. */
+const INVENTORY_SOURCE: Readonly<Record<Inventory['manager'], string>> = {
+  dpkg: '/var/lib/dpkg/status',
+  rpm: 'rpm -qa',
+  apk: '/lib/apk/db/installed',
+};
+
+export interface CveOptions {
+  includeUnfixed: boolean;
+}
+
+export function cveOptions(ctx: EvaluationContext): CveOptions {
+  const p = ctx.parameters?.[CVE_PACKAGE_ID] ?? {};
+  const v = p.includeUnfixed;
+  return { includeUnfixed: v === undefined ? true : v === true || v === 'true' };
+}
+
+export function cveRulesPackage(index: CveIndex): RulesPackage {
+  return {
+    id: CVE_PACKAGE_ID,
+    name: 'Common Vulnerabilities and Exposures',
+    version: CVE_PACKAGE_VERSION,
+    description:
+      'Installed packages matched against the distribution’s own advisories (OSV, Amazon Linux ALAS), with CVSS, EPSS and CISA KEV context.',
+    rules: [SCAN_RULE, VULN_RULE],
+    async evaluate(facts, ctx) {
+      const base = { rulesPackage: CVE_PACKAGE_ID, instanceId: facts.instanceId };
+      const scan = (
+        result: RuleResult['result'],
+        message: string,
+        evidence: Evidence[] = [],
+      ): RuleResult => ({
+        ...base,
+        ruleId: SCAN_RULE_ID,
+        result,
+        severity: SCAN_RULE.severity,
+        title: SCAN_RULE.title,
+        message,
+        evidence,
+      });
+      if (!facts.isLinux) {
+        return [
+          scan(
+            'NOT_APPLICABLE',
+            `the CVE package covers Linux distributions; this host runs ${facts.telemetry.host.kernelName}`,
+          ),
+        ];
+      }
+      const inv = inventory(facts);
+      if (!inv.ok) return [scan('ERROR', `installed packages could not be read: ${inv.reason}`)];
+      const keyed = releaseKeyForDistro(inv.value.distro);
+      if (!keyed.ok) return [scan('NOT_APPLICABLE', keyed.reason)];
+      let rel: ReleaseIndex | undefined;
+      let threat: ThreatData;
+      try {
+        rel = await index.release(keyed.key);
+        threat = await index.threatData();
+      } catch (err) {
+        return [scan('ERROR', `the vulnerability feed could not be loaded: ${(err as Error).message}`)];
+      }
+      if (!rel) {
+        const have = index.releaseKeys();
+        return [
+          scan(
+            'ERROR',
+            `no advisories for ${releaseLabel(keyed.key)} in the ${index.description} (it has: ${have.join(', ') || 'nothing'}); import that release’s feed`,
+          ),
+        ];
+      }
+      return evaluateInventory(inv.value, keyed.key, rel, threat, cveOptions(ctx), base);
+    },
+  };
+}
+
+export function evaluateInventory(
+  inv: Inventory,
+  key: ReleaseKey,
+  rel: ReleaseIndex,
+  threat: ThreatData,
+  opts: CveOptions,
+  base: { rulesPackage: string; instanceId: string },
+): RuleResult[] {
+  const results: RuleResult[] = [];
+  const source = INVENTORY_SOURCE[inv.manager];
+  const format = inv.format;
+  const outcome = matchInventory(inv, rel, {
+    compare: (a, b) => compareVersions(format, a, b),
+    isKernelPackage,
+  });
+  let hiddenUnfixed = 0;
+  const vulns = outcome.vulnerabilities
+    .filter((v) => {
+      const unfixed = v.packages.every((p) => p.fixState !== 'fixed');
+      if (unfixed && !opts.includeUnfixed) hiddenUnfixed++;
+      return opts.includeUnfixed || !unfixed;
+    })
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const v of vulns) results.push(vulnerabilityResult(v, key, threat, source, base));
+
+  if (inv.errors.length > 0) {
+    results.push({
+      ...base,
+      ruleId: 'cve.inventory',
+      result: 'ERROR',
+      severity: 'Informational',
+      title: 'Part of the package database could not be read',
+      message: `${inv.errors.length} problem(s) reading installed packages: those packages were not checked for vulnerabilities`,
+      evidence: inv.errors.slice(0, 50).map((e) => ({ source, note: e })),
+    });
+  }
+  if (outcome.problems.length > 0) {
+    results.push({
+      ...base,
+      ruleId: 'cve.feed-data',
+      result: 'ERROR',
+      severity: 'Informational',
+      title: 'Some advisories could not be compared with the installed versions',
+      message: `${outcome.problems.length} advisory entries hold versions the package manager would reject; those entries were not judged`,
+      evidence: outcome.problems.slice(0, 50).map((p) => ({ source: 'feed', note: p })),
+    });
+  }
+  const kernelNames = outcome.kernelSkipped.map((p) => p.name);
+  if (!inv.runningKernel && kernelNames.length > 0) {
+    results.push({
+      ...base,
+      ruleId: 'cve.running-kernel',
+      result: 'NOT_APPLICABLE',
+      severity: 'Informational',
+      title: 'Kernel packages not checked: the running kernel is unknown',
+      message: `the agent did not record the running kernel (kernel.osrelease), so ${kernelNames.length} kernel package(s) were not matched`,
+      evidence: [{ source: 'kernel.osrelease', value: '(unset)', note: kernelNames.slice(0, 10).join(', ') }],
+    });
+  }
+  if (vulns.length === 0) {
+    const feedNote = `${rel.advisoryCount} advisories for ${releaseLabel(key)} compiled ${rel.compiledAt}`;
+    const extra = hiddenUnfixed
+      ? `; ${hiddenUnfixed} vulnerabilities without a fix not reported (includeUnfixed=false)`
+      : '';
+    results.push({
+      ...base,
+      ruleId: SCAN_RULE_ID,
+      result: 'PASS',
+      severity: SCAN_RULE.severity,
+      title: SCAN_RULE.title,
+      message: `no known vulnerability in ${outcome.scanned} installed packages${extra}`,
+      evidence: [{ source, key: 'packages checked', value: String(outcome.scanned), note: feedNote }],
+    });
+  }
+  return results;
+}
+
+function vulnerabilityResult(
+  v: Vulnerability,
+  key: ReleaseKey,
+  threat: ThreatData,
+  source: string,
+  base: { rulesPackage: string; instanceId: string },
+): RuleResult {
+  const cve = /^CVE-/.test(v.id) ? v.id : undefined;
+  const verdict = classify(
+    v.advisories.flatMap((a) => (a.severity ? [a.severity] : [])),
+    v.advisories.flatMap((a) => (a.cvss?.score !== undefined ? [a.cvss.score] : [])),
+  );
+  const cvss = v.advisories
+    .map((a) => a.cvss)
+    .filter((c) => c?.score !== undefined)
+    .sort((a, b) => (b!.score ?? 0) - (a!.score ?? 0))[0];
+  const fixState: VulnerabilityDetails['fixState'] = v.packages.every((p) => p.fixState === 'fixed')
+    ? 'fixed'
+    : v.packages.some((p) => p.fixState === 'not-fixed')
+      ? 'not-fixed'
+      : v.packages.every((p) => p.fixState === 'wont-fix')
+        ? 'wont-fix'
+        : 'not-fixed';
+  const label = releaseLabel(key);
+  const sources = [...new Set(v.packages.map((p) => p.pkg.sourceName || p.pkg.name))].sort();
+  const names = [...new Set(v.packages.map((p) => p.pkg.name))].sort();
+  const subject =
+    sources.length <= 2
+      ? sources.join(', ')
+      : `${sources.slice(0, 2).join(', ')} and ${sources.length - 2} more`;
+  const remediation = remediationCommand(key, v.packages);
+  const kev = cve ? threat.kev?.byCve.get(cve) : undefined;
+  const epss = cve ? threat.epss?.lookup(cve) : undefined;
+  const kernel = v.packages.some((p) => p.kernel);
+
+  const details: VulnerabilityDetails = {
+    vulnerabilityId: v.id,
+    aliases: [],
+    advisoryIds: v.advisories.map((a) => a.id),
+    ecosystem: label,
+    packages: v.packages.map((p) => {
+      const e: VulnerabilityDetails['packages'][number] = {
+        name: p.pkg.name,
+        installedVersion: p.pkg.version,
+      };
+      if (p.fixedVersion) e.fixedVersion = p.fixedVersion;
+      if (p.pkg.sourceName) e.sourcePackage = p.pkg.sourceName;
+      if (p.pkg.sourceVersion) e.sourceVersion = p.pkg.sourceVersion;
+      if (p.pkg.arch) e.arch = p.pkg.arch;
+      return e;
+    }),
+    fixState,
+    references: [
+      ...new Set([
+        ...v.advisories.flatMap((a) => a.references),
+        ...(cve ? [`https://nvd.nist.gov/vuln/detail/${cve}`] : []),
+      ]),
+    ].slice(0, 10),
+  };
+  if (cvss) details.cvss = { version: cvss.version, vector: cvss.vector, baseScore: cvss.score! };
+  const vendor = v.advisories.find((a) => a.severity)?.severity;
+  if (vendor) details.vendorSeverity = vendor;
+  if (epss) {
+    details.epss = { score: epss.score, percentile: epss.percentile };
+    if (threat.epss?.scoreDate) details.epss.date = threat.epss.scoreDate;
+  }
+  if (kev) {
+    details.kev = { dateAdded: kev.dateAdded, dueDate: kev.dueDate };
+    if (kev.knownRansomwareCampaignUse)
+      details.kev.knownRansomwareCampaignUse = kev.knownRansomwareCampaignUse;
+  }
+  if (remediation) details.remediation = remediation;
+
+  const pkgText = (p: MatchedPackage) =>
+    `${p.pkg.name} ${p.pkg.version}${p.fixedVersion ? ` (fixed in ${p.fixedVersion})` : p.fixState === 'wont-fix' ? ' (will not be fixed)' : ' (no fix yet)'}`;
+  const summary = v.advisories.find((a) => a.summary)?.summary;
+  const description = [
+    summary ? `${v.id}: ${summary}` : `${v.id} affects ${subject} on ${label}.`,
+    `Affected installed packages: ${v.packages.map(pkgText).join('; ')}.`,
+    `Advisories: ${details.advisoryIds.join(', ')}.`,
+    verdict.basis === 'unrated'
+      ? 'Neither the distribution nor a CVSS vector rates this vulnerability; reported as Medium.'
+      : '',
+    kev
+      ? `Listed in CISA's Known Exploited Vulnerabilities catalogue since ${kev.dateAdded} (due ${kev.dueDate}).`
+      : '',
+    kernel ? 'The running kernel is affected.' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const recommendation =
+    fixState === 'fixed'
+      ? `Upgrade to the fixed versions: ${remediation}${kernel ? ', then reboot into the new kernel' : ''}.`
+      : fixState === 'wont-fix'
+        ? `${label} will not fix this vulnerability in this release: mitigate (remove or restrict the package) or move to a newer release.`
+        : `${label} has no fix yet${remediation ? ` for every package (upgrade those that have one: ${remediation})` : ''}: watch ${details.advisoryIds.join(', ')} and mitigate meanwhile.`;
+  const attributes = [
+    { key: 'VULNERABILITY_ID', value: v.id },
+    { key: 'PACKAGE_NAMES', value: names.join(',') },
+    { key: 'FIX_STATE', value: fixState },
+    { key: 'ADVISORY_IDS', value: details.advisoryIds.join(',') },
+  ];
+  if (cvss) attributes.push({ key: 'CVSS_SCORE', value: String(cvss.score) });
+  if (kev) attributes.push({ key: 'CISA_KEV', value: 'true' });
+  if (epss) attributes.push({ key: 'EPSS_SCORE', value: String(epss.score) });
+
+  return {
+    ...base,
+    ruleId: `cve.${v.id}`,
+    result: 'FAIL',
+    severity: verdict.severity,
+    title: `${v.id} in ${subject}`,
+    message: `${v.packages.map(pkgText).join('; ')}`,
+    // Installed state only (name, arch, version, source): the finding id stays the same across runs while
+    // the installed versions do, even when the feed later learns of a fix.
+    evidence: v.packages.map((p) => {
+      const e: Evidence = {
+        source,
+        key: p.pkg.arch ? `${p.pkg.name}:${p.pkg.arch}` : p.pkg.name,
+        value: p.pkg.version,
+      };
+      const notes: string[] = [];
+      if (p.pkg.sourceName && (p.pkg.sourceName !== p.pkg.name || p.pkg.sourceVersion !== p.pkg.version)) {
+        notes.push(`source ${p.pkg.sourceName} ${p.pkg.sourceVersion}`);
+      }
+      if (p.kernel) notes.push('running kernel');
+      if (notes.length) e.note = notes.join('; ');
+      return e;
+    }),
+    finding: {
+      title: `${v.id} in ${subject}`,
+      description,
+      recommendation,
+      numericSeverity: verdict.numeric,
+      vulnerability: details,
+      attributes,
+    },
+  };
+}
+
+/** The package manager command upgrading the affected packages that have a fix (undefined when none has). */
+export function remediationCommand(key: ReleaseKey, pkgs: readonly MatchedPackage[]): string | undefined {
+  const names = [...new Set(pkgs.filter((p) => p.fixedVersion).map((p) => p.pkg.name))].sort();
+  if (names.length === 0) return undefined;
+  const list = names.join(' ');
+  switch (FAMILY_INFO[key.family].versionFormat) {
+    case 'dpkg':
+      return `apt-get install --only-upgrade ${list}`;
+    case 'apk':
+      return `apk upgrade ${list}`;
+    case 'rpm': {
+      const major = Number(/^\d+/.exec(key.release)?.[0] ?? '0');
+      const yum =
+        (key.family === 'amazon' && (key.release === '1' || key.release === '2')) ||
+        (key.family !== 'amazon' && major < 8);
+      return yum ? `yum update ${list}` : `dnf upgrade ${list}`;
+    }
+  }
+}

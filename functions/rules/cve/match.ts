@@ -1,0 +1,229 @@
+/**
+ * Matching an inventory against one release's index, with the distribution's own version rules.
+ *
+ * - The name and version compared are the ones the data is keyed by: the SOURCE package and source version
+ *   for Debian, Ubuntu and Alpine (so a binNMU binary `bash 5.2.15-2+b8` is judged as source bash 5.2.15-2);
+ *   the BINARY name and version for rpm families (+ architecture for Amazon updateinfo entries).
+ * - OSV range semantics: events sorted by version; `introduced` opens, `fixed` closes (the fixed version
+ *   itself is not affected), `last_affected` closes after itself; an open range means no fix yet.
+ * - Kernel: packages built from the kernel source are matched only when they belong to the running kernel;
+ *   headers, linux-libc-dev and kernels installed but not running are left out (never reported as kernel
+ *   vulnerabilities). Without a known running kernel no kernel package is matched, and the caller says so.
+ */
+import type { InstalledPackage, Inventory } from '../../core/facts/packages';
+import type { AdvisoryMeta, ReleaseIndex } from '../../feeds/index-format';
+import type { AffectedPackage, FixState, RangeEvent } from '../../feeds/model';
+
+export type Compare = (a: string, b: string) => number;
+
+export interface MatchedPackage {
+  pkg: InstalledPackage;
+  /** The version compared (source version when keyed by source). */
+  comparedVersion: string;
+  fixedVersion?: string;
+  fixState: FixState;
+  advisoryIds: string[];
+  kernel: boolean;
+}
+
+export interface Vulnerability {
+  /** CVE id, or the advisory id when the advisory names no CVE. */
+  id: string;
+  advisories: AdvisoryMeta[];
+  packages: MatchedPackage[];
+}
+
+export interface MatchOutcome {
+  vulnerabilities: Vulnerability[];
+  /** Feed entries or installed versions that could not be compared (with why). */
+  problems: string[];
+  /** Kernel packages left out because they are not the running kernel's (or it is unknown). */
+  kernelSkipped: InstalledPackage[];
+  /** Packages looked up. */
+  scanned: number;
+}
+
+export interface MatchOptions {
+  compare: Compare;
+  isKernelPackage: (pkg: InstalledPackage) => boolean;
+}
+
+/** Is the package installed (dpkg keeps removed packages' config files: "deinstall ok config-files")? */
+export function isInstalled(pkg: InstalledPackage): boolean {
+  if (!pkg.status) return true;
+  const s = pkg.status.trim().split(/\s+/);
+  return s.at(-1) === 'installed' && !s.includes('not-installed');
+}
+
+const pkgKey = (p: InstalledPackage) => `${p.name}\u0000${p.arch ?? ''}\u0000${p.version}`;
+
+/** Verdict of one entry for one version: affected or not, and the fix when affected. */
+export function judge(
+  version: string,
+  entry: AffectedPackage,
+  compare: Compare,
+): { affected: false } | { affected: true; fixedVersion?: string } {
+  if (entry.versions.includes(version)) {
+    return { affected: true };
+  }
+  let verdict: { affected: false } | { affected: true; fixedVersion?: string } = { affected: false };
+  for (const range of entry.ranges) {
+    const r = judgeRange(version, range, compare);
+    if (!r.affected) continue;
+    // Affected in several ranges (rare): keep the highest fix; no fix anywhere wins over a fix.
+    if (!verdict.affected) verdict = r;
+    else if (verdict.fixedVersion && (!r.fixedVersion || compare(r.fixedVersion, verdict.fixedVersion) > 0))
+      verdict = r;
+  }
+  return verdict;
+}
+
+const isZero = (e: RangeEvent) => e.kind === 'introduced' && e.version === '0';
+
+function sortEvents(events: readonly RangeEvent[], compare: Compare): RangeEvent[] {
+  // The common [introduced 0, fixed X] needs no comparison.
+  if (events.length <= 2 && (events.length < 2 || isZero(events[0]!))) return [...events];
+  return [...events].sort((a, b) => {
+    if (isZero(a)) return isZero(b) ? 0 : -1;
+    if (isZero(b)) return 1;
+    return compare(a.version, b.version);
+  });
+}
+
+function judgeRange(
+  version: string,
+  events: readonly RangeEvent[],
+  compare: Compare,
+): { affected: false } | { affected: true; fixedVersion?: string } {
+  const sorted = sortEvents(events, compare);
+  let affected = false;
+  let i = 0;
+  for (; i < sorted.length; i++) {
+    const e = sorted[i]!;
+    if (e.kind === 'introduced') {
+      if (isZero(e) || compare(version, e.version) >= 0) affected = true;
+      else break;
+    } else if (e.kind === 'fixed' || e.kind === 'limit') {
+      if (compare(version, e.version) >= 0) affected = false;
+      else break;
+    } else if (compare(version, e.version) > 0) {
+      affected = false;
+    } else {
+      break;
+    }
+  }
+  if (!affected) return { affected: false };
+  // The next event above the version closes the interval: a `fixed` is the fix; anything else is no fix.
+  const next = sorted[i];
+  return next?.kind === 'fixed' ? { affected: true, fixedVersion: next.version } : { affected: true };
+}
+
+/**
+ * Signed kernel images come from a wrapper source whose advisories are filed under the kernel source:
+ * Debian linux-signed-amd64 (binary version = linux's version) → linux; Ubuntu linux-signed → linux,
+ * linux-signed-hwe-6.5 → linux-hwe-6.5. The binary version is the kernel source's version.
+ */
+export function signedKernelSource(sourceName: string): string | undefined {
+  const m = /^linux-signed(?:-(.+))?$/.exec(sourceName);
+  if (!m) return undefined;
+  const rest = m[1];
+  if (!rest || /^(amd64|arm64|i386|armhf|ppc64el|s390x)$/.test(rest)) return 'linux';
+  return `linux-${rest}`;
+}
+
+function streamOf(version: string): string {
+  return version.replace(/^\d+:/, '');
+}
+
+export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOptions): MatchOutcome {
+  const { compare } = opts;
+  const running = new Set((inv.runningKernel?.packages ?? []).map(pkgKey));
+  const problems: string[] = [];
+  const kernelSkipped: InstalledPackage[] = [];
+  const vulns = new Map<
+    string,
+    { advisories: Map<string, AdvisoryMeta>; packages: Map<string, MatchedPackage> }
+  >();
+  let scanned = 0;
+  const bySource = rel.keyBy === 'source';
+
+  for (const pkg of inv.packages) {
+    if (!isInstalled(pkg)) continue;
+    const kernel = opts.isKernelPackage(pkg);
+    if (kernel && !running.has(pkgKey(pkg))) {
+      kernelSkipped.push(pkg);
+      continue;
+    }
+    scanned++;
+    const lookups: Array<[string, string]> = bySource
+      ? [[pkg.sourceName || pkg.name, pkg.sourceVersion || pkg.version]]
+      : [[pkg.name, pkg.version]];
+    const signed = bySource ? signedKernelSource(pkg.sourceName) : undefined;
+    if (signed) lookups.push([signed, pkg.version]);
+    for (const [name, version] of lookups) {
+      for (const { advisory, pkg: entry } of rel.lookup(name)) {
+        if (
+          entry.arches.length &&
+          pkg.arch &&
+          !entry.arches.includes(pkg.arch) &&
+          !entry.arches.includes('noarch')
+        ) {
+          if (pkg.arch !== 'noarch') continue;
+        }
+        if (entry.stream) {
+          const v = streamOf(version);
+          if (v !== entry.stream && !v.startsWith(`${entry.stream}.`)) continue;
+        }
+        let verdict: ReturnType<typeof judge>;
+        try {
+          verdict = judge(version, entry, compare);
+        } catch (err) {
+          problems.push(`${advisory.id} ${name}: ${(err as Error).message}`);
+          continue;
+        }
+        if (!verdict.affected) continue;
+        const fixState: FixState = verdict.fixedVersion ? 'fixed' : entry.wontFix ? 'wont-fix' : 'not-fixed';
+        for (const id of advisory.cves.length ? advisory.cves : [advisory.id]) {
+          let v = vulns.get(id);
+          if (!v) {
+            v = { advisories: new Map(), packages: new Map() };
+            vulns.set(id, v);
+          }
+          v.advisories.set(advisory.id, advisory);
+          const k = pkgKey(pkg);
+          const prev = v.packages.get(k);
+          if (!prev) {
+            const m: MatchedPackage = {
+              pkg,
+              comparedVersion: version,
+              fixState,
+              advisoryIds: [advisory.id],
+              kernel,
+            };
+            if (verdict.fixedVersion) m.fixedVersion = verdict.fixedVersion;
+            v.packages.set(k, m);
+            continue;
+          }
+          if (!prev.advisoryIds.includes(advisory.id)) prev.advisoryIds.push(advisory.id);
+          // Several advisories for one package: the highest fix is the one that fixes them all.
+          if (
+            verdict.fixedVersion &&
+            (!prev.fixedVersion || compare(verdict.fixedVersion, prev.fixedVersion) > 0)
+          ) {
+            prev.fixedVersion = verdict.fixedVersion;
+            prev.fixState = 'fixed';
+          }
+        }
+      }
+    }
+  }
+
+  const vulnerabilities: Vulnerability[] = [...vulns].map(([id, v]) => ({
+    id,
+    advisories: [...v.advisories.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    packages: [...v.packages.values()]
+      .map((p) => ({ ...p, advisoryIds: [...p.advisoryIds].sort() }))
+      .sort((a, b) => (pkgKey(a.pkg) < pkgKey(b.pkg) ? -1 : pkgKey(a.pkg) > pkgKey(b.pkg) ? 1 : 0)),
+  }));
+  return { vulnerabilities, problems, kernelSkipped, scanned };
+}
