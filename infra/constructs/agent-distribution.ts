@@ -19,7 +19,7 @@
  * At worst a compromised instance can overwrite another's object with garbage, which ends as an exclusion
  * for that instance, never as forged results.
  */
-import { type CfnResource, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -36,6 +36,7 @@ import {
   describeArtifact,
 } from '../../scripts/build-agent';
 import { COMMAND_OUTPUT_PREFIX } from './data-stores';
+import { resourceEvidence } from './nag-evidence';
 
 /** Where the document puts the artifact on the instance (removed when the agent exits). */
 export const AGENT_WORK_DIR = '/var/lib/inspector-agent';
@@ -296,14 +297,13 @@ export class AgentDistribution extends Construct {
         }),
       ],
     });
-    const bucketArn = `<${stack.getLogicalId(bucket.node.defaultChild as CfnResource)}.Arn>`;
     Validations.of(this.instancePolicy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${bucketArn}/telemetry/*]`,
+      id: `AwsSolutions-IAM5[${resourceEvidence(this, bucket.arnForObjects('telemetry/*'))}]`,
       reason:
         'Agents upload telemetry/<runId>/<instanceId>.bin; run ids exist only at run time and S3 has no variable for the bare instance id. The binding to the instance is the KMS condition (aws:userid vs the encryption context), and uploads must use SSE-KMS with the stack key.',
     });
     Validations.of(this.instancePolicy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${COMMAND_OUTPUT_PREFIX}*]`,
+      id: `AwsSolutions-IAM5[${resourceEvidence(this, bucket.arnForObjects(`${COMMAND_OUTPUT_PREFIX}*`))}]`,
       reason:
         'The SSM agent writes Run Command output under command-output/<runId>/<commandId>/<instanceId>/, all ids known only at run time.',
     });

@@ -16,11 +16,14 @@ export interface SchedulingProps {
 export class Scheduling extends Construct {
   readonly group: scheduler.ScheduleGroup;
   readonly role: iam.Role;
+  /** ARN pattern of every schedule in the group. */
+  readonly scheduleArns: string;
 
   constructor(scope: Construct, id: string, props: SchedulingProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.group = new scheduler.ScheduleGroup(this, 'Group', {});
+    this.scheduleArns = `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${this.group.scheduleGroupName}/*`;
     this.role = new iam.Role(this, 'SchedulerRole', {
       description:
         'Assumed by EventBridge Scheduler schedules of assessment templates to start assessment runs',
@@ -28,7 +31,7 @@ export class Scheduling extends Construct {
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
           ArnLike: {
-            'aws:SourceArn': `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${this.group.scheduleGroupName}/*`,
+            'aws:SourceArn': this.scheduleArns,
           },
         },
       }),
@@ -38,7 +41,6 @@ export class Scheduling extends Construct {
 
   /** Lets a control-plane role manage schedules in the group and hand the scheduler role to them. */
   grantManageSchedules(grantee: iam.IGrantable): void {
-    const stack = Stack.of(this);
     iam.Grant.addToPrincipal({
       grantee,
       actions: [
@@ -47,9 +49,7 @@ export class Scheduling extends Construct {
         'scheduler:DeleteSchedule',
         'scheduler:GetSchedule',
       ],
-      resourceArns: [
-        `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${this.group.scheduleGroupName}/*`,
-      ],
+      resourceArns: [this.scheduleArns],
     });
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -6,14 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  CfnOutput,
-  type CfnResource,
-  Duration,
-  type RemovalPolicy,
-  Stack,
-  type StackProps,
-} from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -30,6 +23,7 @@ import { REPO_ROOT } from '../../scripts/build-agent';
 import { AgentDistribution } from '../constructs/agent-distribution';
 import { COMMAND_OUTPUT_PREFIX, DataStores, type TableName } from '../constructs/data-stores';
 import { InspectorFunction } from '../constructs/inspector-function';
+import { resourceEvidence } from '../constructs/nag-evidence';
 import { Scheduling } from '../constructs/scheduling';
 
 /** The run-lifecycle Lambdas, one per state of the machine (handlers in functions/handlers/). */
@@ -219,7 +213,7 @@ export class InspectorStack extends Stack {
       });
       for (const [name, f] of Object.entries(this.lifecycle)) {
         Validations.of(stateMachine).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::${this.arnEvidence(f.fn)}:*]`,
+          id: `AwsSolutions-IAM5[${resourceEvidence(this, `${f.fn.functionArn}:*`)}]`,
           reason: `The state machine invokes ${name} through LambdaInvoke, whose policy also covers the function's versions and aliases (<arn>:*) of that one function.`,
         });
       }
@@ -314,12 +308,6 @@ export class InspectorStack extends Stack {
     }
   }
 
-  /** `<LogicalId.Arn>`: how cdk-nag renders a resource's ARN in IAM5 evidence. */
-  private arnEvidence(resource: Construct): string {
-    const cfn = resource.node.defaultChild as CfnResource;
-    return `<${this.getLogicalId(cfn)}.Arn>`;
-  }
-
   /** DynamoDB grant with the IAM5 acknowledgements it needs (index ARNs, the CMK's action groups). */
   private grantTable(
     target: InspectorFunction,
@@ -332,7 +320,7 @@ export class InspectorStack extends Stack {
     const hasIndexes = name === 'runs' || name === 'findings';
     if (hasIndexes) {
       target.acknowledgeWildcard(
-        `Resource::${this.arnEvidence(table)}/index/*`,
+        resourceEvidence(this, `${table.tableArn}/index/*`),
         `queries the ${name} table's global secondary indexes (table-design.ts), whose ARNs are the table ARN + /index/<name>.`,
       );
     }
@@ -369,7 +357,7 @@ export class InspectorStack extends Stack {
       : ['kms:Decrypt'];
     this.data.key.grant(target.fn, ...keyActions);
     target.acknowledgeWildcard(
-      `Resource::${this.arnEvidence(bucket)}/${prefix}*`,
+      resourceEvidence(this, bucket.arnForObjects(`${prefix}*`)),
       `${purpose}: object keys under ${prefix} carry run and instance ids known only at run time.`,
     );
   }
@@ -377,15 +365,16 @@ export class InspectorStack extends Stack {
   private publish(target: InspectorFunction): void {
     const stack = Stack.of(this);
     this.data.topic.grantPublish(target.fn);
+    const anyTopic = `arn:${stack.partition}:sns:${stack.region}:${stack.account}:*`;
     target.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'PublishToTemplateTopics',
         actions: ['sns:Publish'],
-        resources: [`arn:${stack.partition}:sns:${stack.region}:${stack.account}:*`],
+        resources: [anyTopic],
       }),
     );
     target.acknowledgeWildcard(
-      'Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:*',
+      resourceEvidence(this, anyTopic),
       "publishes run events to the SNS topics each template subscribes per event (Classic's subscribe-to-event); users choose those topics at run time, so they are limited to this account and region, not to a list.",
     );
   }
@@ -408,27 +397,26 @@ export class InspectorStack extends Stack {
 
     this.grantTable(f.dispatchCommands, 'runs', 'write');
     this.grantTable(f.dispatchCommands, 'templates', 'read');
+    const instanceArns = [
+      `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
+      `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:managed-instance/*`,
+    ];
     f.dispatchCommands.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'SendTheAgentDocumentOnly',
         actions: ['ssm:SendCommand'],
         resources: [
           `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.agent.document.ref}`,
-          `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
-          `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:managed-instance/*`,
+          ...instanceArns,
         ],
       }),
     );
-    const targetsWhy =
-      'SendCommand names the instances of the run, resolved from tags at run time; the document is pinned to the agent document, so only it can be sent.';
-    f.dispatchCommands.acknowledgeWildcard(
-      'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*',
-      targetsWhy,
-    );
-    f.dispatchCommands.acknowledgeWildcard(
-      'Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:managed-instance/*',
-      targetsWhy,
-    );
+    for (const arn of instanceArns) {
+      f.dispatchCommands.acknowledgeWildcard(
+        resourceEvidence(this, arn),
+        'SendCommand names the instances of the run, resolved from tags at run time; the document is pinned to the agent document, so only it can be sent.',
+      );
+    }
     this.publish(f.dispatchCommands);
 
     this.grantTable(f.pollCommands, 'runs', 'write');
@@ -503,7 +491,7 @@ export class InspectorStack extends Stack {
       if (this.scheduling) {
         this.scheduling.grantManageSchedules(target.fn);
         target.acknowledgeWildcard(
-          `Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduling.group.scheduleGroupName}/*`,
+          resourceEvidence(this, this.scheduling.scheduleArns),
           'creates and deletes the schedules of templates, named after template ids at run time, inside the stack schedule group only.',
         );
       }
@@ -536,9 +524,15 @@ export class InspectorStack extends Stack {
         this.stateMachine.grantStartExecution(target.fn);
         this.stateMachine.grantRead(target.fn);
         this.stateMachine.grantExecution(target.fn, 'states:StopExecution');
-        const sm = this.getLogicalId(this.stateMachine.node.defaultChild as CfnResource);
+        const executions = Stack.of(this).formatArn({
+          service: 'states',
+          resource: 'execution',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          resourceName: Arn.split(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
+            .resourceName,
+        });
         target.acknowledgeWildcard(
-          `Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${sm}"}]}]}:*`,
+          resourceEvidence(this, `${executions}:*`),
           'describes and stops executions of the assessment state machine (one per run, named at start); limited to that state machine.',
         );
       }
