@@ -1,0 +1,67 @@
+/**
+ * The run lifecycle's dependencies built from the Lambda environment (names in environment.ts). Clients
+ * use the default credential chain; a custom S3 endpoint (AWS_ENDPOINT_URL_S3, a local S3-compatible
+ * server) switches to path-style addressing.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadLimits } from '../../core/assessment';
+import type { RulesPackage } from '../../core/rule';
+import type { LifecycleDeps, LifecycleLog } from '../../core/run-lifecycle/deps';
+import { DynamoFindingStore } from './dynamo-finding-store';
+import { DynamoLockStore } from './dynamo-lock-store';
+import { DynamoRunStore } from './dynamo-run-store';
+import { DynamoTemplateStore } from './dynamo-template-store';
+import { Ec2Fleet } from './ec2-fleet';
+import { ENV, requireEnv } from './environment';
+import { KmsKeyringProvider } from './kms-keyring';
+import { S3ReportStore, S3TelemetryStore } from './s3-object-stores';
+import { SnsNotifier } from './sns-notifier';
+import { SsmAgentFleet, SsmCommandRunner } from './ssm-agents';
+
+export type RulesPackageResolver = (ids: readonly string[]) => Promise<RulesPackage[]>;
+
+export function lifecycleDepsFromEnv(
+  log: LifecycleLog,
+  resolveRulesPackages: RulesPackageResolver,
+  env: NodeJS.ProcessEnv = process.env,
+): LifecycleDeps {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
+  const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) });
+  const ssm = new SSMClient({});
+  const telemetryBucket = requireEnv(ENV.telemetryBucket, env);
+  const reportsBucket = env[ENV.reportsBucket] || telemetryBucket;
+  const outputPrefix = env[ENV.commandOutputPrefix];
+  return {
+    runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env)),
+    findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env)),
+    locks: new DynamoLockStore(doc, requireEnv(ENV.locksTable, env)),
+    templates: new DynamoTemplateStore(doc, {
+      templates: requireEnv(ENV.templatesTable, env),
+      targets: requireEnv(ENV.targetsTable, env),
+    }),
+    telemetry: new S3TelemetryStore(s3, telemetryBucket),
+    reports: new S3ReportStore(s3, reportsBucket),
+    fleet: new Ec2Fleet(new EC2Client({})),
+    agents: new SsmAgentFleet(ssm),
+    commands: new SsmCommandRunner(ssm),
+    notifier: new SnsNotifier(new SNSClient({})),
+    keyrings: new KmsKeyringProvider(requireEnv(ENV.kmsKeyArn, env)),
+    resolveRulesPackages,
+    config: {
+      eventsTopicArn: requireEnv(ENV.eventsTopicArn, env),
+      agentDocumentName: requireEnv(ENV.agentDocumentName, env),
+      kmsKeyArn: requireEnv(ENV.kmsKeyArn, env),
+      ...(outputPrefix ? { commandOutput: { bucket: telemetryBucket, prefix: outputPrefix } } : {}),
+      limits: loadLimits(env[ENV.limitsJson]),
+    },
+    now: () => new Date(),
+    log,
+  };
+}

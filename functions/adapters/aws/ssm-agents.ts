@@ -1,0 +1,102 @@
+/** AgentFleet (DescribeInstanceInformation) and CommandRunner (Send/ListCommandInvocations/Cancel) over SSM. */
+import {
+  CancelCommandCommand,
+  DescribeInstanceInformationCommand,
+  ListCommandInvocationsCommand,
+  SendCommandCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import type { CommandInvocation, CommandRunner, SendCommandRequest } from '../../ports/command-runner';
+import type { AgentFleet, AgentInfo } from '../../ports/fleet';
+
+/** DescribeInstanceInformation accepts up to 50 instance ids per filter. */
+const DESCRIBE_BATCH = 50;
+
+export class SsmAgentFleet implements AgentFleet {
+  constructor(private readonly ssm: SSMClient) {}
+
+  async describe(instanceIds: readonly string[]): Promise<AgentInfo[]> {
+    const out: AgentInfo[] = [];
+    for (let i = 0; i < instanceIds.length; i += DESCRIBE_BATCH) {
+      const ids = instanceIds.slice(i, i + DESCRIBE_BATCH);
+      let NextToken: string | undefined;
+      do {
+        const page = await this.ssm.send(
+          new DescribeInstanceInformationCommand({
+            Filters: [{ Key: 'InstanceIds', Values: ids }],
+            MaxResults: 50,
+            NextToken,
+          }),
+        );
+        for (const info of page.InstanceInformationList ?? []) {
+          if (!info.InstanceId) continue;
+          const a: AgentInfo = { instanceId: info.InstanceId, pingStatus: info.PingStatus ?? 'Unknown' };
+          if (info.PlatformType) a.platformType = info.PlatformType;
+          if (info.PlatformName) a.platformName = info.PlatformName;
+          if (info.PlatformVersion) a.platformVersion = info.PlatformVersion;
+          if (info.AgentVersion) a.agentVersion = info.AgentVersion;
+          out.push(a);
+        }
+        NextToken = page.NextToken;
+      } while (NextToken);
+    }
+    return out;
+  }
+}
+
+export class SsmCommandRunner implements CommandRunner {
+  constructor(private readonly ssm: SSMClient) {}
+
+  async send(req: SendCommandRequest): Promise<string> {
+    const parameters: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(req.parameters)) parameters[k] = [v];
+    const out = await this.ssm.send(
+      new SendCommandCommand({
+        DocumentName: req.documentName,
+        InstanceIds: [...req.instanceIds],
+        Parameters: parameters,
+        TimeoutSeconds: req.timeoutSeconds,
+        MaxConcurrency: req.maxConcurrency,
+        MaxErrors: req.maxErrors,
+        Comment: req.comment.slice(0, 100),
+        ...(req.output
+          ? { OutputS3BucketName: req.output.bucket, OutputS3KeyPrefix: req.output.prefix }
+          : {}),
+      }),
+    );
+    const id = out.Command?.CommandId;
+    if (!id) throw new Error('SSM SendCommand returned no command id');
+    return id;
+  }
+
+  async listInvocations(commandId: string): Promise<CommandInvocation[]> {
+    const out: CommandInvocation[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await this.ssm.send(
+        new ListCommandInvocationsCommand({ CommandId: commandId, NextToken, MaxResults: 50 }),
+      );
+      for (const inv of page.CommandInvocations ?? []) {
+        if (!inv.InstanceId) continue;
+        const c: CommandInvocation = {
+          commandId,
+          instanceId: inv.InstanceId,
+          status: inv.Status ?? 'Pending',
+        };
+        if (inv.StatusDetails) c.statusDetails = inv.StatusDetails;
+        out.push(c);
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return out;
+  }
+
+  async cancel(commandId: string, instanceIds?: readonly string[]): Promise<void> {
+    await this.ssm.send(
+      new CancelCommandCommand({
+        CommandId: commandId,
+        ...(instanceIds ? { InstanceIds: [...instanceIds] } : {}),
+      }),
+    );
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The contract between Dispatch and the SSM agent document (infra/): the document's parameter names.
+ * Each is a String parameter; the agent reads its own instance id from the instance metadata and uploads
+ * to s3://<uploadBucket>/<uploadPrefix><instanceId>.bin, encrypting under <kmsKeyArn> with the encryption
+ * context of envelope.ts (run id and instance id).
+ */
+export const AGENT_COMMAND_PARAMETERS = {
+  runId: 'runId',
+  durationSeconds: 'durationSeconds',
+  uploadBucket: 'uploadBucket',
+  uploadPrefix: 'uploadPrefix',
+  kmsKeyArn: 'kmsKeyArn',
+} as const;
+export type AgentCommandParameter = keyof typeof AGENT_COMMAND_PARAMETERS;
+
+export function agentCommandParameters(p: Record<AgentCommandParameter, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, name] of Object.entries(AGENT_COMMAND_PARAMETERS)) out[name] = p[k as AgentCommandParameter];
+  return out;
+}

@@ -1,0 +1,47 @@
+/** What the run lifecycle needs from the outside world: ports, configuration, clock and log. */
+
+import type { CommandRunner } from '../../ports/command-runner';
+import type { FindingStore } from '../../ports/finding-store';
+import type { AgentFleet, Fleet } from '../../ports/fleet';
+import type { KeyringProvider } from '../../ports/keyring-provider';
+import type { LockStore } from '../../ports/lock-store';
+import type { Notifier } from '../../ports/notifier';
+import type { RunStore } from '../../ports/run-store';
+import type { ReportStore, TelemetryStore } from '../../ports/telemetry-store';
+import type { TemplateStore } from '../../ports/template-store';
+import type { Limits } from '../assessment';
+import type { RulesPackage } from '../rule';
+
+export interface LifecycleLog {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface LifecycleConfig {
+  /** The stack's run-events topic: every event goes there as well as to the template's topics. */
+  eventsTopicArn: string;
+  agentDocumentName: string;
+  kmsKeyArn: string;
+  /** Where SSM writes command output (optional). */
+  commandOutput?: { bucket: string; prefix: string };
+  limits: Limits;
+}
+
+export interface LifecycleDeps {
+  runs: RunStore;
+  findings: FindingStore;
+  locks: LockStore;
+  templates: TemplateStore;
+  telemetry: TelemetryStore;
+  reports: ReportStore;
+  fleet: Fleet;
+  agents: AgentFleet;
+  commands: CommandRunner;
+  notifier: Notifier;
+  keyrings: KeyringProvider;
+  resolveRulesPackages(ids: readonly string[]): Promise<RulesPackage[]>;
+  config: LifecycleConfig;
+  now(): Date;
+  log: LifecycleLog;
+}

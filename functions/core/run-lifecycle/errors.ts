@@ -1,0 +1,23 @@
+/** Errors that end a run's start or a control operation; their names become the Step Functions error. */
+export class TemplateNotFoundError extends Error {
+  override readonly name = 'TemplateNotFoundError';
+}
+export class NoMatchingInstancesError extends Error {
+  override readonly name = 'NoMatchingInstancesError';
+}
+export class LimitExceededError extends Error {
+  override readonly name = 'LimitExceededError';
+}
+/** An instance of the target is already in another active run: the start changed nothing. */
+export class RunConflictError extends Error {
+  override readonly name = 'RunConflictError';
+}
+export class RunNotFoundError extends Error {
+  override readonly name = 'RunNotFoundError';
+}
+export class InvalidRunStateError extends Error {
+  override readonly name = 'InvalidRunStateError';
+}
+export class InvalidInputError extends Error {
+  override readonly name = 'InvalidInputError';
+}

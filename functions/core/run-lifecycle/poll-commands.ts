@@ -1,0 +1,103 @@
+/**
+ * PollCommands: ListCommandInvocations for the run's commands. Collection is done when every invocation is
+ * terminal, the deadline has passed (late invocations are cancelled and time out) or a stop was requested
+ * (commands cancelled). Then per-instance collection status is recorded, failed agents become AGENT_FAILED
+ * exclusions, and the run moves on to evaluation (or, for SKIP_EVALUATION, straight to finalization).
+ */
+import { type CommandInvocation, isTerminalInvocation } from '../../ports/command-runner';
+import type { LifecycleDeps } from './deps';
+import { changeState } from './events';
+import { mapLimit } from './map-limit';
+import type { CollectionStatus, RunContext, RunInstance } from './model';
+
+const STATUS: Record<string, CollectionStatus> = {
+  Pending: 'PENDING',
+  Delayed: 'PENDING',
+  InProgress: 'IN_PROGRESS',
+  Cancelling: 'IN_PROGRESS',
+  Success: 'SUCCEEDED',
+  Failed: 'FAILED',
+  TimedOut: 'TIMED_OUT',
+  Cancelled: 'CANCELLED',
+};
+
+export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promise<RunContext> {
+  const now = deps.now();
+  const run = await deps.runs.getRun(ctx.runId);
+  const stop = run?.stopRequest;
+  const invocations = new Map<string, CommandInvocation>();
+  const lists = await mapLimit(ctx.commandIds, 4, (id) => deps.commands.listInvocations(id));
+  for (const list of lists) for (const inv of list) invocations.set(inv.instanceId, inv);
+
+  const pending = ctx.instanceIds.filter(
+    (id) => !isTerminalInvocation(invocations.get(id)?.status ?? 'Pending'),
+  );
+  const pastDeadline = ctx.deadline !== undefined && now.getTime() >= Date.parse(ctx.deadline);
+  if (pending.length > 0 && !pastDeadline && !stop) {
+    deps.log.info('collection in progress', { runId: ctx.runId, pending: pending.length });
+    return { ...ctx, collectionDone: false };
+  }
+
+  if (pending.length > 0) {
+    // Stop requested or deadline passed: cancel what still runs (the agent uploads what it has on cancel).
+    await mapLimit(ctx.commandIds, 4, async (commandId) => {
+      try {
+        await deps.commands.cancel(commandId);
+      } catch (err) {
+        deps.log.warn('cancel failed', { runId: ctx.runId, commandId, error: (err as Error).message });
+      }
+    });
+  }
+
+  const at = now.toISOString();
+  const skipEvaluation = stop?.action === 'SKIP_EVALUATION';
+  const instances = await deps.runs.listInstances(ctx.runId);
+  const wanted = new Set(ctx.instanceIds);
+  const evaluate: string[] = [];
+  const updated: RunInstance[] = [];
+  for (const inst of instances) {
+    if (!wanted.has(inst.instanceId)) continue;
+    const inv = invocations.get(inst.instanceId);
+    const raw = inv?.status ?? 'Pending';
+    let collection: CollectionStatus = STATUS[raw] ?? 'FAILED';
+    if (!isTerminalInvocation(raw)) collection = stop ? 'CANCELLED' : 'TIMED_OUT';
+    const next: RunInstance = { ...inst, collection, updatedAt: at };
+    if (inv?.statusDetails) next.collectionDetail = inv.statusDetails;
+    const stoppedByUser = stop !== undefined && (collection === 'CANCELLED' || !isTerminalInvocation(raw));
+    if (skipEvaluation) {
+      next.evaluation = 'SKIPPED';
+    } else if (collection === 'SUCCEEDED' || stoppedByUser) {
+      // Stopped with START_EVALUATION: evaluate whatever the agent uploaded when it was cancelled.
+      evaluate.push(inst.instanceId);
+    } else {
+      next.evaluation = 'EXCLUDED';
+      next.exclusions = [
+        ...inst.exclusions,
+        {
+          instanceId: inst.instanceId,
+          reason: 'AGENT_FAILED',
+          message:
+            collection === 'TIMED_OUT'
+              ? `the agent did not finish before the run's deadline (invocation ${raw})`
+              : `the agent's command ended with status ${raw}${inv?.statusDetails ? ` (${inv.statusDetails})` : ''}`,
+        },
+      ];
+    }
+    updated.push(next);
+  }
+  await deps.runs.putInstances(updated);
+  deps.log.info('collection done', {
+    runId: ctx.runId,
+    evaluate: evaluate.length,
+    stop: stop?.action,
+    pastDeadline,
+  });
+
+  if (stop) await changeState(deps, ctx.runId, 'STOP_DATA_COLLECTION_PENDING');
+  await changeState(deps, ctx.runId, 'DATA_COLLECTED');
+  if (!skipEvaluation) {
+    await changeState(deps, ctx.runId, 'START_EVALUATING_RULES_PENDING');
+    await changeState(deps, ctx.runId, 'EVALUATING_RULES');
+  }
+  return { ...ctx, instanceIds: skipEvaluation ? [] : evaluate, collectionDone: true, skipEvaluation };
+}

@@ -1,0 +1,168 @@
+/**
+ * StartRun: resolve the template and its target's instances (EC2 tags), enforce limits, lock the
+ * instances (all or nothing), record the run and its instances, publish ASSESSMENT_RUN_STARTED.
+ * A retried StartRun (same execution) finds its run and returns it unchanged.
+ */
+import { randomUUID } from 'node:crypto';
+import { InstanceLockConflictError } from '../../ports/lock-store';
+import { SEVERITIES, type Severity } from '../severity';
+import { idSchema } from '../telemetry';
+import type { LifecycleDeps } from './deps';
+import {
+  InvalidInputError,
+  LimitExceededError,
+  NoMatchingInstancesError,
+  RunConflictError,
+  TemplateNotFoundError,
+} from './errors';
+import { changeState, eventMessage, publish } from './events';
+import type { RunContext, RunInstance, StoredRun } from './model';
+
+export interface StartRunInput {
+  /** The state machine's input: `{"templateId": "..."}`, optionally with `runId` and `runName`. */
+  input: { templateId?: unknown; runId?: unknown; runName?: unknown };
+  /** $$.Execution.Name: the run id derives from it when the input names none. */
+  executionName?: string;
+}
+
+/** Seconds a lock outlives the run's deadline (a crashed run frees its instances after this). */
+const LOCK_SLACK_SECONDS = 3600;
+
+export function runIdFor(
+  input: StartRunInput['input'] | undefined,
+  executionName: string | undefined,
+): string {
+  if (input && typeof input.runId === 'string') return input.runId;
+  if (executionName) return `run-${executionName.replace(/[^A-Za-z0-9._:-]/g, '-')}`.slice(0, 128);
+  return `run-${randomUUID()}`;
+}
+
+export function emptyCounts(): Record<Severity, number> {
+  return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+}
+
+export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise<RunContext> {
+  const limits = deps.config.limits;
+  const templateId = req.input?.templateId;
+  if (typeof templateId !== 'string' || !idSchema.safeParse(templateId).success) {
+    throw new InvalidInputError('the input must name the assessment template: {"templateId": "..."}');
+  }
+  const runId = runIdFor(req.input, req.executionName);
+  if (!idSchema.safeParse(runId).success)
+    throw new InvalidInputError(`invalid run id ${JSON.stringify(runId)}`);
+
+  const existing = await deps.runs.getRun(runId);
+  if (existing) {
+    deps.log.info('run already started (retry)', { runId });
+    const instances = await deps.runs.listInstances(runId);
+    return contextFor(
+      existing,
+      instances.map((i) => i.instanceId),
+      limits.pollIntervalSeconds,
+    );
+  }
+
+  const template = await deps.templates.getTemplate(templateId);
+  if (!template) throw new TemplateNotFoundError(`assessment template ${templateId} does not exist`);
+  const target = await deps.templates.getTarget(template.targetId);
+  if (!target)
+    throw new TemplateNotFoundError(
+      `assessment target ${template.targetId} of template ${templateId} does not exist`,
+    );
+  const duration = template.durationSeconds;
+  if (duration < limits.minDurationSeconds || duration > limits.maxDurationSeconds) {
+    throw new LimitExceededError(
+      `duration ${duration} s is outside ${limits.minDurationSeconds}-${limits.maxDurationSeconds} s`,
+    );
+  }
+
+  const instances = await deps.fleet.findInstances(target.tags);
+  if (instances.length === 0) {
+    throw new NoMatchingInstancesError(
+      `assessment target ${target.targetId} matches no running EC2 instance`,
+    );
+  }
+  if (instances.length > limits.maxInstancesPerRun) {
+    throw new LimitExceededError(
+      `assessment target ${target.targetId} matches ${instances.length} instances, over the limit of ${limits.maxInstancesPerRun} per run`,
+    );
+  }
+  const active = await deps.runs.countActive();
+  if (active.runs >= limits.maxActiveRuns) {
+    throw new LimitExceededError(`${active.runs} runs are active, the limit is ${limits.maxActiveRuns}`);
+  }
+  if (active.instances + instances.length > limits.maxAgentsPerAccount) {
+    throw new LimitExceededError(
+      `${active.instances} instances are in active runs; ${instances.length} more would exceed the limit of ${limits.maxAgentsPerAccount}`,
+    );
+  }
+
+  const now = deps.now();
+  const ids = instances.map((i) => i.instanceId);
+  const expiresAt = new Date(
+    now.getTime() + (duration + limits.commandMarginSeconds + LOCK_SLACK_SECONDS) * 1000,
+  );
+  try {
+    await deps.locks.acquire(runId, ids, { now, expiresAt });
+  } catch (err) {
+    if (err instanceof InstanceLockConflictError) {
+      throw new RunConflictError(`cannot start a run of template ${templateId}: ${err.message}`);
+    }
+    throw err;
+  }
+
+  const at = now.toISOString();
+  const run: StoredRun = {
+    runId,
+    name: typeof req.input.runName === 'string' ? req.input.runName : `Run - ${template.name} - ${at}`,
+    templateId,
+    targetId: target.targetId,
+    state: 'CREATED',
+    stateHistory: [{ state: 'CREATED', at }],
+    createdAt: at,
+    startedAt: at,
+    durationSeconds: duration,
+    rulesPackages: template.rulesPackages,
+    findingCounts: emptyCounts(),
+    mode: 'aws',
+    instanceCount: ids.length,
+    userAttributes: template.userAttributes ?? [],
+    topics: template.topics ?? [],
+    ...(req.executionName ? { executionName: req.executionName } : {}),
+  };
+  try {
+    await deps.runs.createRun(run);
+    const records: RunInstance[] = instances.map((i) => ({
+      runId,
+      instanceId: i.instanceId,
+      agentHealth: 'UNKNOWN',
+      collection: 'NOT_STARTED',
+      evaluation: 'PENDING',
+      exclusions: [],
+      updatedAt: at,
+      ...(i.platform ? { platform: i.platform } : {}),
+    }));
+    await deps.runs.putInstances(records);
+  } catch (err) {
+    await deps.locks.release(runId, ids);
+    throw err;
+  }
+  deps.log.info('run created', { runId, templateId, instances: ids.length });
+  await publish(deps, run, 'ASSESSMENT_RUN_STARTED', [
+    eventMessage(run, 'ASSESSMENT_RUN_STARTED', at, { instanceCount: ids.length }),
+  ]);
+  const pending = (await changeState(deps, runId, 'START_DATA_COLLECTION_PENDING')) ?? run;
+  return contextFor(pending, ids, limits.pollIntervalSeconds);
+}
+
+function contextFor(run: StoredRun, instanceIds: string[], pollIntervalSeconds: number): RunContext {
+  return {
+    runId: run.runId,
+    durationSeconds: run.durationSeconds,
+    instanceIds,
+    commandIds: [],
+    pollIntervalSeconds,
+    collectionDone: false,
+    skipEvaluation: false,
+  };
+}

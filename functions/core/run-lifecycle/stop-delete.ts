@@ -1,0 +1,54 @@
+/**
+ * Operations the control plane calls on a run: stop (Classic's StopAssessmentRun with START_EVALUATION or
+ * SKIP_EVALUATION) and delete (the run, its findings, its telemetry and its reports).
+ */
+import { TERMINAL_RUN_STATES } from '../run';
+import type { LifecycleDeps } from './deps';
+import { InvalidRunStateError, RunNotFoundError } from './errors';
+import type { StopAction } from './model';
+
+/**
+ * Records the stop request and cancels the run's commands; the state machine's next poll sees the request
+ * and either evaluates what was collected or ends the run as CANCELED.
+ */
+export async function stopRun(
+  deps: LifecycleDeps,
+  runId: string,
+  action: StopAction = 'START_EVALUATION',
+): Promise<{ runId: string; action: StopAction; cancelledCommands: number }> {
+  const run = await deps.runs.getRun(runId);
+  if (!run) throw new RunNotFoundError(`run ${runId} does not exist`);
+  if (TERMINAL_RUN_STATES.includes(run.state)) {
+    throw new InvalidRunStateError(`run ${runId} is already ${run.state}`);
+  }
+  const ok = await deps.runs.requestStop(runId, action, deps.now().toISOString());
+  if (!ok) throw new InvalidRunStateError(`run ${runId} is already stopping or has ended`);
+  const instances = await deps.runs.listInstances(runId);
+  const commandIds = [...new Set(instances.flatMap((i) => (i.commandId ? [i.commandId] : [])))];
+  for (const commandId of commandIds) {
+    try {
+      await deps.commands.cancel(commandId);
+    } catch (err) {
+      deps.log.warn('cancel failed', { runId, commandId, error: (err as Error).message });
+    }
+  }
+  deps.log.info('stop requested', { runId, action, commands: commandIds.length });
+  return { runId, action, cancelledCommands: commandIds.length };
+}
+
+export async function deleteRun(
+  deps: LifecycleDeps,
+  runId: string,
+): Promise<{ runId: string; findings: number; telemetryObjects: number; reportObjects: number }> {
+  const run = await deps.runs.getRun(runId);
+  if (!run) throw new RunNotFoundError(`run ${runId} does not exist`);
+  if (!TERMINAL_RUN_STATES.includes(run.state)) {
+    throw new InvalidRunStateError(`run ${runId} is ${run.state}: stop it before deleting it`);
+  }
+  const findings = await deps.findings.deleteByRun(runId);
+  const telemetryObjects = await deps.telemetry.deleteByRun(runId);
+  const reportObjects = await deps.reports.deleteByRun(runId);
+  await deps.runs.deleteRun(runId);
+  deps.log.info('run deleted', { runId, findings, telemetryObjects, reportObjects });
+  return { runId, findings, telemetryObjects, reportObjects };
+}

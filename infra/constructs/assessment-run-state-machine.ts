@@ -1,0 +1,201 @@
+/**
+ * The assessment run as a Standard Step Functions state machine:
+ *
+ *   StartRun → CheckAgents → DispatchCommands → WaitForDuration → PollCommands ⟲ (WaitBeforePoll)
+ *     → SkipEvaluation? → Evaluate (Map over instances: EvaluateInstance) → FinalizeRun → RunFinished
+ *   any task's error → FailRun → RunFailed (the execution fails with the original error)
+ *
+ * Started with `{"templateId": "..."}` (console, CLI, EventBridge Scheduler); the run id derives from the
+ * execution name unless the input gives `runId`. The data passed between states holds ids only.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+export interface AssessmentRunFunctions {
+  startRun: lambda.IFunction;
+  checkAgents: lambda.IFunction;
+  dispatchCommands: lambda.IFunction;
+  pollCommands: lambda.IFunction;
+  evaluateInstance: lambda.IFunction;
+  finalizeRun: lambda.IFunction;
+  failRun: lambda.IFunction;
+}
+
+export interface AssessmentRunStateMachineProps {
+  functions: AssessmentRunFunctions;
+  /** Run Evaluate as a distributed Map (child executions), for fleets of thousands. Default false. */
+  distributedMap?: boolean;
+  /** Instances evaluated at the same time. Default 40 (inline) / 500 (distributed). */
+  evaluateMaxConcurrency?: number;
+  /** Key for the execution log group (the stack's key). */
+  logEncryptionKey?: kms.IKey;
+  logRetention?: logs.RetentionDays;
+  stateMachineName?: string;
+}
+
+/** Errors that retrying cannot fix: the run's input, template, target or limits. */
+export const NON_RETRYABLE_ERRORS = [
+  'InvalidInputError',
+  'TemplateNotFoundError',
+  'NoMatchingInstancesError',
+  'LimitExceededError',
+  'RunConflictError',
+  'RunNotFoundError',
+];
+
+export class AssessmentRunStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AssessmentRunStateMachineProps) {
+    super(scope, id);
+    const f = props.functions;
+
+    const invoke = (name: string, fn: lambda.IFunction, payload?: sfn.TaskInput): tasks.LambdaInvoke => {
+      const task = new tasks.LambdaInvoke(this, name, {
+        stateName: name,
+        lambdaFunction: fn,
+        ...(payload ? { payload } : {}),
+        outputPath: '$.Payload',
+        retryOnServiceExceptions: true,
+      });
+      task.addRetry({ errors: NON_RETRYABLE_ERRORS, maxAttempts: 0 });
+      task.addRetry({
+        errors: [sfn.Errors.ALL],
+        interval: Duration.seconds(2),
+        maxAttempts: 3,
+        backoffRate: 2,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return task;
+    };
+
+    const failRun = new tasks.LambdaInvoke(this, 'FailRun', {
+      stateName: 'FailRun',
+      lambdaFunction: f.failRun,
+      payload: sfn.TaskInput.fromObject({
+        state: sfn.JsonPath.entirePayload,
+        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      }),
+      outputPath: '$.Payload',
+      retryOnServiceExceptions: true,
+    });
+    failRun.addRetry({
+      errors: [sfn.Errors.ALL],
+      interval: Duration.seconds(2),
+      maxAttempts: 5,
+      backoffRate: 2,
+    });
+    failRun.next(
+      new sfn.Fail(this, 'RunFailed', { stateName: 'RunFailed', errorPath: '$.Error', causePath: '$.Cause' }),
+    );
+
+    const catchTo = <T extends tasks.LambdaInvoke | sfn.Map | sfn.DistributedMap>(state: T): T => {
+      state.addCatch(failRun, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+      return state;
+    };
+
+    const startRun = catchTo(
+      invoke(
+        'StartRun',
+        f.startRun,
+        sfn.TaskInput.fromObject({
+          input: sfn.JsonPath.entirePayload,
+          executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+        }),
+      ),
+    );
+    const checkAgents = catchTo(invoke('CheckAgents', f.checkAgents));
+    const dispatch = catchTo(invoke('DispatchCommands', f.dispatchCommands));
+    const waitForDuration = new sfn.Wait(this, 'WaitForDuration', {
+      stateName: 'WaitForDuration',
+      time: sfn.WaitTime.secondsPath('$.durationSeconds'),
+    });
+    const poll = catchTo(invoke('PollCommands', f.pollCommands));
+    const waitBeforePoll = new sfn.Wait(this, 'WaitBeforePoll', {
+      stateName: 'WaitBeforePoll',
+      time: sfn.WaitTime.secondsPath('$.pollIntervalSeconds'),
+    });
+
+    const evaluateOne = invoke(
+      'EvaluateInstance',
+      f.evaluateInstance,
+      sfn.TaskInput.fromObject({
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        instanceId: sfn.JsonPath.stringAt('$.instanceId'),
+      }),
+    );
+    const itemSelector = {
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      instanceId: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+    };
+    let evaluate: sfn.Map | sfn.DistributedMap;
+    if (props.distributedMap) {
+      evaluate = new sfn.DistributedMap(this, 'Evaluate', {
+        stateName: 'Evaluate',
+        itemsPath: '$.instanceIds',
+        itemSelector,
+        maxConcurrency: props.evaluateMaxConcurrency ?? 500,
+        mapExecutionType: sfn.StateMachineType.EXPRESS,
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+    } else {
+      evaluate = new sfn.Map(this, 'Evaluate', {
+        stateName: 'Evaluate',
+        itemsPath: '$.instanceIds',
+        itemSelector,
+        maxConcurrency: props.evaluateMaxConcurrency ?? 40,
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+    }
+    evaluate.itemProcessor(evaluateOne);
+    catchTo(evaluate);
+
+    const finalize = catchTo(
+      invoke(
+        'FinalizeRun',
+        f.finalizeRun,
+        sfn.TaskInput.fromObject({
+          runId: sfn.JsonPath.stringAt('$.runId'),
+          skipEvaluation: sfn.JsonPath.stringAt('$.skipEvaluation'),
+        }),
+      ),
+    );
+    finalize.next(new sfn.Succeed(this, 'RunFinished', { stateName: 'RunFinished' }));
+
+    const skipEvaluation = new sfn.Choice(this, 'SkipEvaluation?', { stateName: 'SkipEvaluation?' })
+      .when(sfn.Condition.booleanEquals('$.skipEvaluation', true), finalize)
+      .otherwise(evaluate.next(finalize));
+
+    const collectionDone = new sfn.Choice(this, 'CollectionDone?', { stateName: 'CollectionDone?' })
+      .when(sfn.Condition.booleanEquals('$.collectionDone', true), skipEvaluation)
+      .otherwise(waitBeforePoll.next(poll));
+
+    const definition = startRun
+      .next(checkAgents)
+      .next(dispatch)
+      .next(waitForDuration)
+      .next(poll)
+      .next(collectionDone);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+      ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      ...(props.stateMachineName ? { stateMachineName: props.stateMachineName } : {}),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      // Longest run: 86,400 s of collection, the command margin, polling and evaluation.
+      timeout: Duration.hours(30),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+}

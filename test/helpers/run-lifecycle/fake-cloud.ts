@@ -1,0 +1,389 @@
+/**
+ * SDK-level mocks that behave like the services (aws-sdk-client-mock):
+ * - EC2 DescribeInstances applies the state and tag filters to a simulated fleet;
+ * - SSM DescribeInstanceInformation reports each instance's agent; SendCommand RUNS THE REAL AGENT
+ *   (collectTelemetry on the instance's fixture root), encrypts with the KMS keyring and uploads to the
+ *   S3 server; ListCommandInvocations reports the statuses; CancelCommand cancels (the agent uploads what
+ *   it has, as on a real cancel);
+ * - KMS GenerateDataKey/Decrypt wrap data keys with real AES-256-GCM and check the encryption context;
+ * - SNS Publish/PublishBatch record the events.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { getClient, KMS, KmsKeyringNode } from '@aws-crypto/client-node';
+import { DescribeInstancesCommand, EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  CancelCommandCommand,
+  DescribeInstanceInformationCommand,
+  ListCommandInvocationsCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { collectTelemetry } from '../../../agent/collect';
+import { AGENT_COMMAND_PARAMETERS } from '../../../functions/core/run-lifecycle/agent-command';
+import { encryptionContextFor, encryptTelemetry, type Telemetry } from '../../../functions/core/telemetry';
+
+export const KMS_KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/0b6f4c2e-1111-4a1a-9c3d-5e6f7a8b9c0d';
+
+/** How an instance's agent behaves when the command reaches it. */
+export type AgentBehaviour =
+  | 'collect' // the real agent on the fixture root
+  | 'template' // a pre-collected document re-addressed to this run and instance (fast, for large fleets)
+  | 'fail' // the command fails (agent crashed)
+  | 'hang' // runs until cancelled; on cancel uploads what it collected
+  | 'tamper' // uploads telemetry with flipped ciphertext bytes
+  | 'wrong-context'; // uploads telemetry encrypted for another instance
+
+export interface SimInstance {
+  instanceId: string;
+  tags: Record<string, string>;
+  state?: string;
+  /** SSM agent: absent = no agent registered. */
+  agent?: { pingStatus?: string; platformType?: string; platformName?: string };
+  behaviour?: AgentBehaviour;
+  /** Fixture root the agent reads (behaviour collect/hang/tamper/wrong-context). */
+  root?: string;
+}
+
+interface Invocation {
+  status: string;
+  details?: string;
+  done: Promise<void>;
+  cancel?: () => void;
+}
+
+export interface PublishedEvent {
+  topicArn: string;
+  event: string;
+  body: Record<string, unknown>;
+}
+
+export class FakeCloud {
+  readonly instances = new Map<string, SimInstance>();
+  readonly published: PublishedEvent[] = [];
+  readonly commands = new Map<
+    string,
+    {
+      instanceIds: string[];
+      parameters: Record<string, string[]>;
+      timeoutSeconds?: number;
+      invocations: Map<string, Invocation>;
+    }
+  >();
+  readonly sendCommandBatches: number[] = [];
+  /** A pre-collected document used by behaviour 'template'. */
+  templateTelemetry?: Telemetry;
+  private readonly masterKey = randomBytes(32);
+  private readonly mocks: Array<{ restore(): void }> = [];
+  private readonly s3: S3Client;
+  private commandSeq = 0;
+
+  constructor(s3Endpoint: string) {
+    this.s3 = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, region: 'us-east-1' });
+  }
+
+  add(...instances: SimInstance[]): this {
+    for (const i of instances) this.instances.set(i.instanceId, i);
+    return this;
+  }
+
+  events(event?: string, runId?: string): PublishedEvent[] {
+    return this.published.filter((e) => (!event || e.event === event) && (!runId || e.body.runId === runId));
+  }
+
+  /** Every invocation finished (agents uploaded). */
+  async settled(): Promise<void> {
+    await Promise.all(
+      [...this.commands.values()].flatMap((c) => [...c.invocations.values()].map((i) => i.done)),
+    );
+  }
+
+  install(): this {
+    this.mockKms();
+    this.mockEc2();
+    this.mockSsm();
+    this.mockSns();
+    return this;
+  }
+
+  restore(): void {
+    for (const m of this.mocks.splice(0)) m.restore();
+    this.s3.destroy();
+  }
+
+  // --- KMS: data keys wrapped with AES-256-GCM under a master key; the context is the AAD ---
+  private aad(keyId: string, context: Record<string, string> | undefined): Buffer {
+    const sorted = Object.entries(context ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    return Buffer.from(JSON.stringify([keyId, sorted]));
+  }
+
+  private mockKms(): void {
+    const kms = mockClient(KMSClient);
+    this.mocks.push(kms);
+    kms
+      .on(GenerateDataKeyCommand)
+      .callsFake(
+        (input: { KeyId?: string; EncryptionContext?: Record<string, string>; NumberOfBytes?: number }) => {
+          if (input.KeyId !== KMS_KEY_ARN)
+            throw kmsError('NotFoundException', `key ${input.KeyId} does not exist`);
+          const plaintext = randomBytes(input.NumberOfBytes ?? 32);
+          const iv = randomBytes(12);
+          const c = createCipheriv('aes-256-gcm', this.masterKey, iv);
+          c.setAAD(this.aad(KMS_KEY_ARN, input.EncryptionContext));
+          const ct = Buffer.concat([c.update(plaintext), c.final()]);
+          const blob = Buffer.concat([iv, c.getAuthTag(), ct]);
+          return {
+            KeyId: KMS_KEY_ARN,
+            Plaintext: new Uint8Array(plaintext),
+            CiphertextBlob: new Uint8Array(blob),
+          };
+        },
+      );
+    kms
+      .on(DecryptCommand)
+      .callsFake(
+        (input: {
+          KeyId?: string;
+          CiphertextBlob?: Uint8Array;
+          EncryptionContext?: Record<string, string>;
+        }) => {
+          const blob = Buffer.from(input.CiphertextBlob ?? new Uint8Array());
+          if (input.KeyId && input.KeyId !== KMS_KEY_ARN)
+            throw kmsError('IncorrectKeyException', 'wrong key');
+          try {
+            const d = createDecipheriv('aes-256-gcm', this.masterKey, blob.subarray(0, 12));
+            d.setAuthTag(blob.subarray(12, 28));
+            d.setAAD(this.aad(KMS_KEY_ARN, input.EncryptionContext));
+            const plaintext = Buffer.concat([d.update(blob.subarray(28)), d.final()]);
+            return { KeyId: KMS_KEY_ARN, Plaintext: new Uint8Array(plaintext) };
+          } catch {
+            throw kmsError(
+              'InvalidCiphertextException',
+              'the ciphertext or its encryption context is invalid',
+            );
+          }
+        },
+      );
+  }
+
+  // --- EC2 ---
+  private mockEc2(): void {
+    const ec2 = mockClient(EC2Client);
+    this.mocks.push(ec2);
+    ec2.on(DescribeInstancesCommand).callsFake((input: { Filters?: Filter[] }) => {
+      const matching = [...this.instances.values()].filter((i) =>
+        (input.Filters ?? []).every((f) => matchesFilter(i, f)),
+      );
+      const Instances: Instance[] = matching.map((i) => ({
+        InstanceId: i.instanceId,
+        State: { Name: (i.state ?? 'running') as 'running' },
+        PlatformDetails: 'Linux/UNIX',
+        Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })),
+      }));
+      return { Reservations: [{ Instances }] };
+    });
+  }
+
+  // --- SSM ---
+  private mockSsm(): void {
+    const ssm = mockClient(SSMClient);
+    this.mocks.push(ssm);
+    ssm
+      .on(DescribeInstanceInformationCommand)
+      .callsFake((input: { Filters?: Array<{ Key?: string; Values?: string[] }> }) => {
+        const ids = input.Filters?.find((f) => f.Key === 'InstanceIds')?.Values;
+        if (ids && ids.length > 50)
+          throw Object.assign(new Error('too many instance ids'), { name: 'InvalidFilterValue' });
+        const list = [...this.instances.values()]
+          .filter((i) => i.agent && (!ids || ids.includes(i.instanceId)))
+          .map((i) => ({
+            InstanceId: i.instanceId,
+            PingStatus: i.agent?.pingStatus ?? 'Online',
+            PlatformType: i.agent?.platformType ?? 'Linux',
+            PlatformName: i.agent?.platformName ?? 'Debian GNU/Linux',
+            PlatformVersion: '12',
+            AgentVersion: '3.3.0.0',
+          }));
+        return { InstanceInformationList: list };
+      });
+    ssm
+      .on(SendCommandCommand)
+      .callsFake(
+        (input: {
+          InstanceIds?: string[];
+          Parameters?: Record<string, string[]>;
+          TimeoutSeconds?: number;
+        }) => {
+          const ids = input.InstanceIds ?? [];
+          if (ids.length === 0 || ids.length > 50) {
+            throw Object.assign(new Error(`SendCommand takes 1-50 instance ids, got ${ids.length}`), {
+              name: 'ValidationException',
+            });
+          }
+          this.sendCommandBatches.push(ids.length);
+          const commandId = `cmd-${++this.commandSeq}`;
+          const parameters = input.Parameters ?? {};
+          const invocations = new Map<string, Invocation>();
+          for (const id of ids) invocations.set(id, this.runAgent(id, parameters));
+          this.commands.set(commandId, {
+            instanceIds: ids,
+            parameters,
+            ...(input.TimeoutSeconds !== undefined ? { timeoutSeconds: input.TimeoutSeconds } : {}),
+            invocations,
+          });
+          return { Command: { CommandId: commandId, InstanceIds: ids, Status: 'Pending' } };
+        },
+      );
+    ssm.on(ListCommandInvocationsCommand).callsFake((input: { CommandId?: string }) => {
+      const cmd = this.commands.get(input.CommandId ?? '');
+      if (!cmd) throw Object.assign(new Error('no such command'), { name: 'InvalidCommandId' });
+      return {
+        CommandInvocations: [...cmd.invocations.entries()].map(([InstanceId, inv]) => ({
+          CommandId: input.CommandId,
+          InstanceId,
+          Status: inv.status as 'Success',
+          StatusDetails: inv.details ?? inv.status,
+        })),
+      };
+    });
+    ssm.on(CancelCommandCommand).callsFake((input: { CommandId?: string; InstanceIds?: string[] }) => {
+      const cmd = this.commands.get(input.CommandId ?? '');
+      if (!cmd) throw Object.assign(new Error('no such command'), { name: 'InvalidCommandId' });
+      for (const [id, inv] of cmd.invocations) {
+        if (input.InstanceIds && !input.InstanceIds.includes(id)) continue;
+        inv.cancel?.();
+      }
+      return {};
+    });
+  }
+
+  private runAgent(instanceId: string, parameters: Record<string, string[]>): Invocation {
+    const p = (name: string) => parameters[name]?.[0] ?? '';
+    const runId = p(AGENT_COMMAND_PARAMETERS.runId);
+    const bucket = p(AGENT_COMMAND_PARAMETERS.uploadBucket);
+    const prefix = p(AGENT_COMMAND_PARAMETERS.uploadPrefix);
+    const keyArn = p(AGENT_COMMAND_PARAMETERS.kmsKeyArn);
+    const sim = this.instances.get(instanceId);
+    const behaviour = sim?.behaviour ?? 'collect';
+    const inv: Invocation = { status: 'InProgress', done: Promise.resolve() };
+    const keyring = new KmsKeyringNode({
+      generatorKeyId: keyArn,
+      clientProvider: getClient(KMS, { region: 'us-east-1' }),
+    });
+    const upload = async (body: Uint8Array) => {
+      await this.s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${instanceId}.bin`, Body: body }),
+      );
+    };
+    const collectAndEncrypt = async (addressedTo: string): Promise<Uint8Array> => {
+      if (behaviour === 'template' && this.templateTelemetry) {
+        return encryptTelemetry({ ...this.templateTelemetry, runId, instanceId: addressedTo }, keyring);
+      }
+      // The sampling window is skipped: the state machine's WaitForDuration is shortened as well.
+      const doc = await collectTelemetry({
+        root: sim?.root ?? '/nonexistent-root',
+        runId,
+        instanceId: addressedTo,
+        durationSeconds: 0,
+      });
+      return encryptTelemetry(doc, keyring);
+    };
+    const work = async (): Promise<void> => {
+      switch (behaviour) {
+        case 'fail':
+          inv.status = 'Failed';
+          inv.details = 'Failed';
+          return;
+        case 'hang':
+          await new Promise<void>((resolve) => {
+            inv.cancel = () => {
+              inv.status = 'Cancelling';
+              resolve();
+            };
+          });
+          await upload(await collectAndEncrypt(instanceId));
+          inv.status = 'Cancelled';
+          inv.details = 'Cancelled';
+          return;
+        case 'tamper': {
+          const body = Buffer.from(await collectAndEncrypt(instanceId));
+          body[body.length - 40] = (body[body.length - 40] ?? 0) ^ 0xff;
+          await upload(body);
+          break;
+        }
+        case 'wrong-context': {
+          const other = [...this.instances.keys()].find((k) => k !== instanceId) ?? 'i-other';
+          await upload(await collectAndEncrypt(other));
+          break;
+        }
+        default:
+          await upload(await collectAndEncrypt(instanceId));
+      }
+      inv.status = 'Success';
+      inv.details = 'Success';
+    };
+    inv.done = work().catch((err: Error) => {
+      inv.status = 'Failed';
+      inv.details = `agent error: ${err.message}`;
+    });
+    return inv;
+  }
+
+  // --- SNS ---
+  private mockSns(): void {
+    const sns = mockClient(SNSClient);
+    this.mocks.push(sns);
+    const record = (topicArn: string, message: string, attrs?: Record<string, { StringValue?: string }>) => {
+      const body = JSON.parse(message) as Record<string, unknown>;
+      this.published.push({ topicArn, event: attrs?.event?.StringValue ?? String(body.event), body });
+    };
+    sns
+      .on(PublishCommand)
+      .callsFake(
+        (input: {
+          TopicArn?: string;
+          Message?: string;
+          MessageAttributes?: Record<string, { StringValue?: string }>;
+        }) => {
+          record(input.TopicArn ?? '', input.Message ?? '{}', input.MessageAttributes);
+          return { MessageId: `m-${this.published.length}` };
+        },
+      );
+    sns.on(PublishBatchCommand).callsFake(
+      (input: {
+        TopicArn?: string;
+        PublishBatchRequestEntries?: Array<{
+          Id?: string;
+          Message?: string;
+          MessageAttributes?: Record<string, { StringValue?: string }>;
+        }>;
+      }) => {
+        const entries = input.PublishBatchRequestEntries ?? [];
+        if (entries.length > 10)
+          throw Object.assign(new Error('too many entries'), { name: 'TooManyEntriesInBatchRequest' });
+        for (const e of entries) record(input.TopicArn ?? '', e.Message ?? '{}', e.MessageAttributes);
+        return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })), Failed: [] };
+      },
+    );
+  }
+}
+
+function kmsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client' });
+}
+
+function matchesFilter(i: SimInstance, f: Filter): boolean {
+  const values = f.Values ?? [];
+  if (f.Name === 'instance-state-name') return values.includes(i.state ?? 'running');
+  if (f.Name === 'tag-key') return values.some((k) => k in i.tags);
+  if (f.Name?.startsWith('tag:')) {
+    const key = f.Name.slice(4);
+    return key in i.tags && values.includes(i.tags[key] as string);
+  }
+  return true;
+}
+
+export { encryptionContextFor };

@@ -1,0 +1,275 @@
+/**
+ * Runs the synthesized assessment-run state machine locally (aws-local-stepfunctions) with the REAL
+ * handler modules, against DynamoDB Local, s3rver and the FakeCloud mocks.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { AssessmentTarget, AssessmentTemplate } from '../../../functions/core/assessment';
+import type { RulesPackage } from '../../../functions/core/rule';
+import { fail, pass, staticRulesPackage } from '../../../functions/core/rule';
+import { handler as checkAgents } from '../../../functions/handlers/check-agents';
+import { handler as dispatchCommands } from '../../../functions/handlers/dispatch-commands';
+import { handler as evaluateInstance } from '../../../functions/handlers/evaluate-instance';
+import { handler as failRun } from '../../../functions/handlers/fail-run';
+import { handler as finalizeRun } from '../../../functions/handlers/finalize-run';
+import { configureLifecycle, lifecycleDeps, logger } from '../../../functions/handlers/lifecycle-runtime';
+import { handler as pollCommands } from '../../../functions/handlers/poll-commands';
+import { handler as startRun } from '../../../functions/handlers/start-run';
+import { FakeCloud, KMS_KEY_ARN } from './fake-cloud';
+import {
+  createTables,
+  type DynamoLocal,
+  type S3Local,
+  setFakeAwsEnv,
+  startDynamoLocal,
+  startS3Local,
+  type TableNames,
+} from './local-servers';
+import { synthesizeStateMachine } from './state-machine-definition';
+
+export const EVENTS_TOPIC = 'arn:aws:sns:us-east-1:111122223333:inspector-run-events';
+export const TELEMETRY_BUCKET = 'inspector-telemetry';
+export const REPORTS_BUCKET = 'inspector-reports';
+
+/** A small rules package for the scenarios (the real packages have their own tests). */
+export const testRulesPackage: RulesPackage = staticRulesPackage(
+  { id: 'security-best-practices', name: 'Test SSH rules', version: 'test', description: 'scenario rules' },
+  [
+    {
+      id: 'sbp.ssh-root-login',
+      title: 'SSH root login is disabled',
+      description: 'Root may not log in over SSH.',
+      recommendation: 'Set PermitRootLogin no.',
+      severity: 'High',
+      platforms: ['linux'],
+      parameters: {},
+      check(facts) {
+        const t = facts.text('/etc/ssh/sshd_config');
+        if (!t.ok) return pass('no sshd configuration');
+        const line = t.value.text.split('\n').findIndex((l) => /^\s*PermitRootLogin\s+yes/i.test(l));
+        return line >= 0
+          ? fail('PermitRootLogin yes', [
+              { source: '/etc/ssh/sshd_config', line: line + 1, key: 'PermitRootLogin', value: 'yes' },
+            ])
+          : pass('root login not permitted');
+      },
+    },
+    {
+      id: 'sbp.aslr',
+      title: 'ASLR is enabled',
+      description: 'kernel.randomize_va_space should be 2.',
+      recommendation: 'Set kernel.randomize_va_space = 2.',
+      severity: 'Medium',
+      platforms: ['linux'],
+      parameters: {},
+      check(facts) {
+        const v = facts.kernelParameter('kernel.randomize_va_space');
+        if (!v.ok)
+          return fail('kernel.randomize_va_space unreadable', [
+            { source: 'kernel.randomize_va_space', value: '(unset)' },
+          ]);
+        return v.value.trim() === '2'
+          ? pass('ASLR full')
+          : fail('ASLR not full', [
+              { source: 'kernel.randomize_va_space', value: v.value.trim(), expected: '2' },
+            ]);
+      },
+    },
+  ],
+);
+
+export const insecureRootSpec = {
+  files: {
+    '/etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n',
+    '/etc/hostname': 'web-1\n',
+    '/etc/ssh/sshd_config': 'Port 22\nPermitRootLogin yes\n',
+  },
+  sysctl: { 'kernel.ostype': 'Linux', 'kernel.osrelease': '6.1.0-test', 'kernel.randomize_va_space': '1' },
+};
+
+export interface Harness {
+  dynamo: DynamoLocal;
+  s3: S3Local;
+  tables: TableNames;
+  cloud: FakeCloud;
+  machine: StateMachine;
+  doc: DynamoDBDocumentClient;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(opts: { limits?: Record<string, unknown> } = {}): Promise<Harness> {
+  setFakeAwsEnv();
+  logger.setLogLevel('SILENT');
+  const [dynamo, s3] = await Promise.all([
+    startDynamoLocal(),
+    startS3Local([TELEMETRY_BUCKET, REPORTS_BUCKET]),
+  ]);
+  const tables = await createTables(dynamo.endpoint);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    TARGETS_TABLE: tables.targets,
+    TEMPLATES_TABLE: tables.templates,
+    RUNS_TABLE: tables.runs,
+    FINDINGS_TABLE: tables.findings,
+    LOCKS_TABLE: tables.locks,
+    TELEMETRY_BUCKET,
+    REPORTS_BUCKET,
+    KMS_KEY_ARN,
+    EVENTS_TOPIC_ARN: EVENTS_TOPIC,
+    AGENT_DOCUMENT_NAME: 'Inspector-RunAgent',
+    LIMITS_JSON: JSON.stringify({ pollIntervalSeconds: 1, ...(opts.limits ?? {}) }),
+  });
+  const cloud = new FakeCloud(s3.endpoint).install();
+  configureLifecycle({ resolveRulesPackages: async () => [testRulesPackage] });
+  const { definition } = synthesizeStateMachine();
+  // The definition is the synthesized JSON; the library's type describes the same structure.
+  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+    validationOptions: { checkArn: true, checkPaths: true },
+  });
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamo.endpoint }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return {
+    dynamo,
+    s3,
+    tables,
+    cloud,
+    machine,
+    doc,
+    async stop() {
+      cloud.restore();
+      doc.destroy();
+      await Promise.all([dynamo.stop(), s3.stop()]);
+    },
+  };
+}
+
+let seq = 0;
+
+export async function seedTemplate(
+  h: Harness,
+  target: Partial<AssessmentTarget> = {},
+  template: Partial<AssessmentTemplate> = {},
+): Promise<AssessmentTemplate> {
+  seq++;
+  const at = new Date().toISOString();
+  const t: AssessmentTarget = {
+    targetId: `target-${seq}`,
+    name: `target ${seq}`,
+    tags: [],
+    createdAt: at,
+    updatedAt: at,
+    ...target,
+  };
+  const tpl: AssessmentTemplate = {
+    templateId: `template-${seq}`,
+    name: `template ${seq}`,
+    targetId: t.targetId,
+    rulesPackages: ['security-best-practices'],
+    durationSeconds: 180,
+    userAttributes: [{ key: 'team', value: 'secops' }],
+    topics: [
+      { event: 'ASSESSMENT_RUN_COMPLETED', topicArn: 'arn:aws:sns:us-east-1:111122223333:team-topic' },
+    ],
+    tags: [],
+    createdAt: at,
+    ...template,
+  };
+  await h.doc.send(new PutCommand({ TableName: h.tables.targets, Item: t }));
+  await h.doc.send(new PutCommand({ TableName: h.tables.templates, Item: tpl }));
+  return tpl;
+}
+
+type Handler<I, O> = (event: I) => Promise<O>;
+type TaskOverrides = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+type LocalHandler = TaskOverrides[string];
+type JSONValue = Parameters<LocalHandler>[0];
+
+/** CDK's LambdaInvoke passes {FunctionName, Payload} and reads $.Payload: wrap a handler the same way. */
+export function lambdaInvoke<I, O>(h: Handler<I, O>): LocalHandler {
+  return async (input) => {
+    // The state's Parameters: { FunctionName, Payload } with Payload the handler's event.
+    const payload = (input as unknown as { Payload: I }).Payload;
+    // Handler results are JSON documents.
+    return { Payload: (await h(payload)) as unknown as JSONValue, StatusCode: 200 };
+  };
+}
+
+export interface ExecutionOutcome {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: { name: string; message: string };
+  states: string[];
+}
+
+export interface ExecuteOptions {
+  executionName: string;
+  /** Replace a task's handler (wrapped like LambdaInvoke). */
+  handlers?: Partial<Record<string, LocalHandler>>;
+  /** Called on every entered state. */
+  onState?: (name: string) => void;
+}
+
+export async function execute(
+  h: Harness,
+  input: Record<string, unknown>,
+  opts: ExecuteOptions,
+): Promise<ExecutionOutcome> {
+  const exec = h.machine.run(input as unknown as JSONValue, {
+    overrides: {
+      taskResourceLocalHandlers: {
+        StartRun: lambdaInvoke(startRun),
+        CheckAgents: lambdaInvoke(checkAgents),
+        DispatchCommands: lambdaInvoke(dispatchCommands),
+        PollCommands: lambdaInvoke(pollCommands),
+        EvaluateInstance: lambdaInvoke(evaluateInstance),
+        FinalizeRun: lambdaInvoke(finalizeRun),
+        FailRun: lambdaInvoke(failRun),
+        ...(opts.handlers as Record<string, LocalHandler>),
+      },
+      waitTimeOverrides: { WaitForDuration: 0, WaitBeforePoll: 20 },
+      retryIntervalOverrides: {
+        StartRun: 0,
+        CheckAgents: 0,
+        DispatchCommands: 0,
+        PollCommands: 0,
+        EvaluateInstance: 0,
+        FinalizeRun: 0,
+        FailRun: 0,
+        Evaluate: 0,
+      },
+    },
+    context: {
+      Execution: {
+        Name: opts.executionName,
+        Id: `arn:aws:states:us-east-1:111122223333:execution:AssessmentRun:${opts.executionName}`,
+      },
+    },
+  });
+  const states: string[] = [];
+  const logs = (async () => {
+    for await (const e of exec.eventLogs) {
+      if (e.type === 'StateEntered' && 'state' in e) {
+        states.push(e.state.name);
+        opts.onState?.(e.state.name);
+      }
+    }
+  })();
+  try {
+    const output = await exec.result;
+    await logs.catch(() => {});
+    return { status: 'SUCCEEDED', output, states };
+  } catch (err) {
+    await logs.catch(() => {});
+    const cause = (err as { cause?: { name?: string; message?: string } }).cause;
+    return {
+      status: 'FAILED',
+      error: { name: cause?.name ?? (err as Error).name, message: cause?.message ?? (err as Error).message },
+      states,
+    };
+  }
+}
+
+export { lifecycleDeps };

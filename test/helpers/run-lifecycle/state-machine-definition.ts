@@ -1,0 +1,88 @@
+/**
+ * Synthesizes a test-only stack holding the AssessmentRunStateMachine construct (placeholder
+ * lambda.Function code), and returns its definition with Fn::Join / Fn::GetAtt / Ref resolved to strings,
+ * ready for aws-local-stepfunctions.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import {
+  type AssessmentRunFunctions,
+  AssessmentRunStateMachine,
+} from '../../../infra/constructs/assessment-run-state-machine';
+
+export const FUNCTION_KEYS = [
+  'startRun',
+  'checkAgents',
+  'dispatchCommands',
+  'pollCommands',
+  'evaluateInstance',
+  'finalizeRun',
+  'failRun',
+] as const satisfies ReadonlyArray<keyof AssessmentRunFunctions>;
+
+export interface SynthesizedMachine {
+  definition: Record<string, unknown>;
+  template: Template;
+}
+
+export function synthesizeStateMachine(opts: { distributedMap?: boolean } = {}): SynthesizedMachine {
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'cdk.out-run-lifecycle-'));
+  try {
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'RunLifecycleTest', {
+      env: { account: '111122223333', region: 'us-east-1' },
+    });
+    const functions = Object.fromEntries(
+      FUNCTION_KEYS.map((k) => [
+        k,
+        new lambda.Function(stack, k, {
+          runtime: lambda.Runtime.NODEJS_22_X,
+          handler: 'index.handler',
+          code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+        }),
+      ]),
+    ) as unknown as AssessmentRunFunctions; // built from FUNCTION_KEYS, one per key
+    new AssessmentRunStateMachine(stack, 'AssessmentRun', {
+      functions,
+      distributedMap: opts.distributedMap ?? false,
+    });
+    const template = Template.fromStack(stack);
+    const resources = template.findResources('AWS::StepFunctions::StateMachine');
+    const sm = Object.values(resources)[0] as { Properties: { DefinitionString: unknown } };
+    const text = resolveIntrinsics(sm.Properties.DefinitionString);
+    if (typeof text !== 'string') throw new Error('DefinitionString did not resolve to a string');
+    return { definition: JSON.parse(text) as Record<string, unknown>, template };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Resolves the intrinsics CDK emits in a definition: Fn::Join, Fn::GetAtt (Arn), Ref (partition...). */
+export function resolveIntrinsics(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(resolveIntrinsics);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map((p) => String(resolveIntrinsics(p))).join(sep);
+    }
+    if ('Fn::GetAtt' in o) {
+      const [logicalId, attr] = o['Fn::GetAtt'] as [string, string];
+      if (attr === 'Arn') return `arn:aws:lambda:us-east-1:111122223333:function:${logicalId}`;
+      return `${logicalId}.${attr}`;
+    }
+    if ('Ref' in o) {
+      const ref = o.Ref as string;
+      if (ref === 'AWS::Partition') return 'aws';
+      if (ref === 'AWS::Region') return 'us-east-1';
+      if (ref === 'AWS::AccountId') return '111122223333';
+      return ref;
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolveIntrinsics(x)]));
+  }
+  return v;
+}

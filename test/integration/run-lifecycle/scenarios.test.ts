@@ -1,0 +1,354 @@
+/**
+ * The assessment-run state machine that CDK synthesizes, executed locally with the real handlers against
+ * DynamoDB Local and s3rver; SSM/EC2/SNS/KMS through mocks that behave like the services (SSM runs the
+ * real agent on fixture roots). Each scenario asserts the run's final state, per-instance status,
+ * findings and the events published.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteAssessmentRun, stopAssessmentRun } from '../../../functions/handlers/run-operations';
+import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
+import type { SimInstance } from '../../helpers/run-lifecycle/fake-cloud';
+import {
+  EVENTS_TOPIC,
+  execute,
+  type Harness,
+  insecureRootSpec,
+  lifecycleDeps,
+  seedTemplate,
+  startHarness,
+} from '../../helpers/run-lifecycle/harness';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+
+afterAll(async () => {
+  await h?.stop();
+  cleanupRoots();
+});
+
+function healthy(
+  instanceId: string,
+  tags: Record<string, string>,
+  extra: Partial<SimInstance> = {},
+): SimInstance {
+  return {
+    instanceId,
+    tags,
+    agent: { pingStatus: 'Online' },
+    behaviour: 'collect',
+    root: makeRoot(insecureRootSpec),
+    ...extra,
+  };
+}
+
+async function waitForState(runId: string, state: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if ((await lifecycleDeps().runs.getRun(runId))?.state === state) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`run ${runId} did not reach ${state}`);
+}
+
+async function runState(runId: string) {
+  const deps = lifecycleDeps();
+  const run = await deps.runs.getRun(runId);
+  const instances = await deps.runs.listInstances(runId);
+  const findings = await deps.findings.listByRun(runId);
+  return { run, instances, findings, byId: new Map(instances.map((i) => [i.instanceId, i])) };
+}
+
+describe('assessment run lifecycle (synthesized state machine, local execution)', () => {
+  it('three healthy instances: COMPLETED, findings written, events published', async () => {
+    h.cloud.add(
+      healthy('i-healthy-1', { env: 'prod' }),
+      healthy('i-healthy-2', { env: 'prod' }),
+      healthy('i-healthy-3', { role: 'web' }),
+      healthy('i-other-env', { env: 'dev' }),
+    );
+    const tpl = await seedTemplate(h, { tags: [{ key: 'env', values: ['prod'] }, { key: 'role' }] });
+    const out = await execute(h, { templateId: tpl.templateId }, { executionName: 'three-healthy' });
+    expect(out.status).toBe('SUCCEEDED');
+    const runId = 'run-three-healthy';
+    const { run, instances, findings, byId } = await runState(runId);
+    expect(run?.state).toBe('COMPLETED');
+    expect(run?.stateHistory.map((s) => s.state)).toEqual([
+      'CREATED',
+      'START_DATA_COLLECTION_PENDING',
+      'START_DATA_COLLECTION_IN_PROGRESS',
+      'COLLECTING_DATA',
+      'DATA_COLLECTED',
+      'START_EVALUATING_RULES_PENDING',
+      'EVALUATING_RULES',
+      'COMPLETED',
+    ]);
+    expect(instances.map((i) => i.instanceId).sort()).toEqual(['i-healthy-1', 'i-healthy-2', 'i-healthy-3']);
+    for (const i of instances) {
+      expect(i).toMatchObject({
+        agentHealth: 'HEALTHY',
+        collection: 'SUCCEEDED',
+        evaluation: 'EVALUATED',
+        exclusions: [],
+      });
+      expect(i.findingCounts).toEqual({ High: 1, Medium: 1, Low: 0, Informational: 0 });
+      expect(i.hostname).toBe('web-1');
+    }
+    expect(findings).toHaveLength(6);
+    expect(new Set(findings.map((f) => f.ruleId))).toEqual(new Set(['sbp.ssh-root-login', 'sbp.aslr']));
+    expect(findings.every((f) => f.attributes.some((a) => a.key === 'team' && a.value === 'secops'))).toBe(
+      true,
+    );
+    expect(run?.findingCounts).toEqual({ High: 3, Medium: 3, Low: 0, Informational: 0 });
+    expect(byId.get('i-healthy-1')?.commandId).toBeTruthy();
+
+    const events = h.cloud.events(undefined, runId);
+    expect(events.filter((e) => e.event === 'ASSESSMENT_RUN_STARTED')).toHaveLength(1);
+    expect(h.cloud.events('FINDING_REPORTED', runId)).toHaveLength(6);
+    const completed = h.cloud.events('ASSESSMENT_RUN_COMPLETED', runId);
+    // the stack topic and the template's topic for this event
+    expect(completed.map((e) => e.topicArn).sort()).toEqual(
+      [EVENTS_TOPIC, 'arn:aws:sns:us-east-1:111122223333:team-topic'].sort(),
+    );
+    expect(completed[0]?.body.state).toBe('COMPLETED');
+    expect(h.cloud.events('ASSESSMENT_RUN_STATE_CHANGED', runId).map((e) => e.body.state)).toContain(
+      'EVALUATING_RULES',
+    );
+    // the command carried the run's parameters and a timeout of duration + margin
+    const cmd = [...h.cloud.commands.values()].find((c) => c.parameters.runId?.[0] === runId);
+    expect(cmd?.parameters).toMatchObject({
+      uploadPrefix: [`telemetry/${runId}/`],
+      durationSeconds: ['180'],
+    });
+    expect(cmd?.timeoutSeconds).toBe(180 + 600);
+  });
+
+  it('an instance without an SSM agent is excluded (NO_AGENT); the others are assessed', async () => {
+    h.cloud.add(healthy('i-na-1', { group: 'noagent' }), healthy('i-na-2', { group: 'noagent' }), {
+      instanceId: 'i-na-none',
+      tags: { group: 'noagent' },
+    });
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['noagent'] }] });
+    const out = await execute(h, { templateId: tpl.templateId }, { executionName: 'no-agent' });
+    expect(out.status).toBe('SUCCEEDED');
+    const { run, byId, findings } = await runState('run-no-agent');
+    expect(run?.state).toBe('COMPLETED_WITH_ERRORS');
+    expect(byId.get('i-na-none')).toMatchObject({
+      agentHealth: 'UNKNOWN',
+      collection: 'SKIPPED',
+      evaluation: 'EXCLUDED',
+    });
+    expect(byId.get('i-na-none')?.exclusions.map((e) => e.reason)).toEqual(['NO_AGENT']);
+    expect(byId.get('i-na-1')).toMatchObject({ evaluation: 'EVALUATED', exclusions: [] });
+    expect(findings.filter((f) => f.instanceId === 'i-na-none')).toHaveLength(0);
+    expect(findings).toHaveLength(4);
+    // no command was sent to the agentless instance
+    expect([...h.cloud.commands.values()].some((c) => c.instanceIds.includes('i-na-none'))).toBe(false);
+    expect(h.cloud.events('ASSESSMENT_RUN_COMPLETED', 'run-no-agent')[0]?.body.state).toBe(
+      'COMPLETED_WITH_ERRORS',
+    );
+  });
+
+  it('an agent that fails: AGENT_FAILED exclusion, run COMPLETED_WITH_ERRORS', async () => {
+    h.cloud.add(
+      healthy('i-af-1', { group: 'agentfail' }),
+      healthy('i-af-bad', { group: 'agentfail' }, { behaviour: 'fail' }),
+    );
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['agentfail'] }] });
+    const out = await execute(h, { templateId: tpl.templateId }, { executionName: 'agent-fails' });
+    expect(out.status).toBe('SUCCEEDED');
+    const { run, byId, findings } = await runState('run-agent-fails');
+    expect(run?.state).toBe('COMPLETED_WITH_ERRORS');
+    expect(byId.get('i-af-bad')).toMatchObject({
+      agentHealth: 'HEALTHY',
+      collection: 'FAILED',
+      evaluation: 'EXCLUDED',
+    });
+    expect(byId.get('i-af-bad')?.exclusions.map((e) => e.reason)).toEqual(['AGENT_FAILED']);
+    expect(byId.get('i-af-1')).toMatchObject({ collection: 'SUCCEEDED', evaluation: 'EVALUATED' });
+    expect(findings.map((f) => f.instanceId).every((i) => i === 'i-af-1')).toBe(true);
+    expect(findings).toHaveLength(2);
+    expect(h.cloud.events('FINDING_REPORTED', 'run-agent-fails')).toHaveLength(2);
+  });
+
+  it('tampered telemetry and telemetry whose encryption context names another instance are excluded', async () => {
+    h.cloud.add(
+      healthy('i-bad-ok', { group: 'bad' }),
+      healthy('i-bad-tampered', { group: 'bad' }, { behaviour: 'tamper' }),
+      healthy('i-bad-misaddressed', { group: 'bad' }, { behaviour: 'wrong-context' }),
+    );
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['bad'] }] });
+    const out = await execute(h, { templateId: tpl.templateId }, { executionName: 'bad-telemetry' });
+    expect(out.status).toBe('SUCCEEDED');
+    const { run, byId, findings } = await runState('run-bad-telemetry');
+    expect(run?.state).toBe('COMPLETED_WITH_ERRORS');
+    const tampered = byId.get('i-bad-tampered');
+    expect(tampered).toMatchObject({ collection: 'SUCCEEDED', evaluation: 'EXCLUDED' });
+    expect(tampered?.exclusions.map((e) => e.reason)).toEqual(['TELEMETRY_DECRYPT_FAILED']);
+    const misaddressed = byId.get('i-bad-misaddressed');
+    expect(misaddressed?.exclusions.map((e) => e.reason)).toEqual(['TELEMETRY_DECRYPT_FAILED']);
+    expect(misaddressed?.exclusions[0]?.message).toMatch(
+      /encryption context mismatch: inspector:instance-id/,
+    );
+    expect(byId.get('i-bad-ok')).toMatchObject({ evaluation: 'EVALUATED', exclusions: [] });
+    expect(new Set(findings.map((f) => f.instanceId))).toEqual(new Set(['i-bad-ok']));
+    expect(
+      h.cloud
+        .events('FINDING_REPORTED', 'run-bad-telemetry')
+        .every((e) => (e.body.finding as { instanceId: string }).instanceId === 'i-bad-ok'),
+    ).toBe(true);
+  });
+
+  it('an overlapping start is rejected with a clear error and changes nothing', async () => {
+    h.cloud.add(
+      healthy('i-ov-1', { group: 'overlap' }, { behaviour: 'hang' }),
+      healthy('i-ov-2', { group: 'overlap' }, { behaviour: 'hang' }),
+    );
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['overlap'] }] });
+    let collecting!: () => void;
+    const reached = new Promise<void>((r) => {
+      collecting = r;
+    });
+    const first = execute(
+      h,
+      { templateId: tpl.templateId },
+      {
+        executionName: 'overlap-first',
+        onState: (s) => s === 'PollCommands' && collecting(),
+      },
+    );
+    await reached;
+    const eventsBefore = h.cloud.published.length;
+    const second = await execute(h, { templateId: tpl.templateId }, { executionName: 'overlap-second' });
+    expect(second.status).toBe('FAILED');
+    expect(second.error?.name).toBe('RunConflictError');
+    expect(second.error?.message).toMatch(/already in an active assessment run \(run-overlap-first\)/);
+    expect(second.states).toEqual(['StartRun', 'FailRun', 'RunFailed']);
+    // nothing recorded, nothing published, the first run's locks intact
+    expect(await lifecycleDeps().runs.getRun('run-overlap-second')).toBeUndefined();
+    expect(h.cloud.published.length).toBe(eventsBefore);
+    const { run: firstRun } = await runState('run-overlap-first');
+    expect(firstRun?.state).toBe('COLLECTING_DATA');
+    await stopAssessmentRun('run-overlap-first', 'SKIP_EVALUATION');
+    expect((await first).status).toBe('SUCCEEDED');
+    expect((await runState('run-overlap-first')).run?.state).toBe('CANCELED');
+    // locks released: a new run of the same instances can start
+    const third = execute(h, { templateId: tpl.templateId }, { executionName: 'overlap-third' });
+    await waitForState('run-overlap-third', 'COLLECTING_DATA');
+    await stopAssessmentRun('run-overlap-third', 'SKIP_EVALUATION');
+    expect((await third).status).toBe('SUCCEEDED');
+  });
+
+  it('stop with START_EVALUATION evaluates what was collected; with SKIP_EVALUATION the run is CANCELED', async () => {
+    h.cloud.add(
+      healthy('i-st-1', { group: 'stop' }, { behaviour: 'hang' }),
+      healthy('i-st-2', { group: 'stop' }, { behaviour: 'hang' }),
+    );
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['stop'] }] });
+
+    const evaluating = execute(h, { templateId: tpl.templateId }, { executionName: 'stop-evaluate' });
+    await waitForState('run-stop-evaluate', 'COLLECTING_DATA');
+    const stopped = await stopAssessmentRun('run-stop-evaluate', 'START_EVALUATION');
+    expect(stopped.cancelledCommands).toBe(1);
+    expect((await evaluating).status).toBe('SUCCEEDED');
+    const a = await runState('run-stop-evaluate');
+    expect(a.run?.state).toBe('COMPLETED');
+    expect(a.run?.stateHistory.map((s) => s.state)).toContain('STOP_DATA_COLLECTION_PENDING');
+    expect(a.run?.stopRequest?.action).toBe('START_EVALUATION');
+    for (const i of a.instances)
+      expect(i).toMatchObject({ collection: 'CANCELLED', evaluation: 'EVALUATED' });
+    expect(a.findings).toHaveLength(4);
+    expect(h.cloud.events('ASSESSMENT_RUN_COMPLETED', 'run-stop-evaluate')[0]?.body.state).toBe('COMPLETED');
+
+    const skipping = execute(h, { templateId: tpl.templateId }, { executionName: 'stop-skip' });
+    await waitForState('run-stop-skip', 'COLLECTING_DATA');
+    await stopAssessmentRun('run-stop-skip', 'SKIP_EVALUATION');
+    const out = await skipping;
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.states).not.toContain('Evaluate');
+    const b = await runState('run-stop-skip');
+    expect(b.run?.state).toBe('CANCELED');
+    for (const i of b.instances) expect(i).toMatchObject({ collection: 'CANCELLED', evaluation: 'SKIPPED' });
+    expect(b.findings).toHaveLength(0);
+    expect(h.cloud.events('FINDING_REPORTED', 'run-stop-skip')).toHaveLength(0);
+    expect(h.cloud.events('ASSESSMENT_RUN_COMPLETED', 'run-stop-skip')[0]?.body.state).toBe('CANCELED');
+
+    // delete removes the run, its findings and its telemetry
+    const deleted = await deleteAssessmentRun('run-stop-evaluate');
+    expect(deleted).toMatchObject({ findings: 4, telemetryObjects: 2 });
+    const gone = await runState('run-stop-evaluate');
+    expect(gone.run).toBeUndefined();
+    expect(gone.instances).toHaveLength(0);
+    expect(gone.findings).toHaveLength(0);
+    expect(await lifecycleDeps().telemetry.get('run-stop-evaluate', 'i-st-1', 1 << 20)).toBeUndefined();
+  });
+
+  it('a retried evaluation writes no duplicate finding', async () => {
+    h.cloud.add(healthy('i-rt-1', { group: 'retry' }), healthy('i-rt-2', { group: 'retry' }));
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['retry'] }] });
+    const { handler: evaluate } = await import('../../../functions/handlers/evaluate-instance');
+    const attempts = new Map<string, number>();
+    const out = await execute(
+      h,
+      { templateId: tpl.templateId },
+      {
+        executionName: 'retried-evaluation',
+        handlers: {
+          // The first attempt for each instance does all its work, then the Lambda "times out".
+          EvaluateInstance: async (input) => {
+            const payload = (input as unknown as { Payload: { runId: string; instanceId: string } }).Payload;
+            const result = await evaluate(payload);
+            const n = (attempts.get(payload.instanceId) ?? 0) + 1;
+            attempts.set(payload.instanceId, n);
+            if (n === 1)
+              throw Object.assign(new Error('Task timed out after 900.00 seconds'), {
+                name: 'Lambda.Unknown',
+              });
+            return { Payload: { ...result }, StatusCode: 200 };
+          },
+        },
+      },
+    );
+    expect(out.status).toBe('SUCCEEDED');
+    expect([...attempts.values()]).toEqual([2, 2]);
+    const { run, findings } = await runState('run-retried-evaluation');
+    expect(run?.state).toBe('COMPLETED');
+    expect(findings).toHaveLength(4);
+    expect(new Set(findings.map((f) => f.id)).size).toBe(4);
+    expect(run?.findingCounts).toEqual({ High: 2, Medium: 2, Low: 0, Informational: 0 });
+  });
+
+  it('a failure in a state ends the run FAILED, releases its locks and notifies', async () => {
+    h.cloud.add(healthy('i-fl-1', { group: 'fails' }));
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['fails'] }] });
+    const out = await execute(
+      h,
+      { templateId: tpl.templateId },
+      {
+        executionName: 'dispatch-breaks',
+        handlers: {
+          DispatchCommands: async () => {
+            throw Object.assign(
+              new Error('AccessDeniedException: not authorized to perform ssm:SendCommand'),
+              { name: 'AccessDeniedException' },
+            );
+          },
+        },
+      },
+    );
+    expect(out.status).toBe('FAILED');
+    expect(out.error?.name).toBe('AccessDeniedException');
+    const { run } = await runState('run-dispatch-breaks');
+    expect(run?.state).toBe('FAILED');
+    expect(run?.failure?.cause).toMatch(/ssm:SendCommand/);
+    expect(h.cloud.events('ASSESSMENT_RUN_COMPLETED', 'run-dispatch-breaks')[0]?.body.state).toBe('FAILED');
+    // locks released
+    await lifecycleDeps().locks.acquire('probe', ['i-fl-1'], {
+      now: new Date(),
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    await lifecycleDeps().locks.release('probe', ['i-fl-1']);
+  });
+});
