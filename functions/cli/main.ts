@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { register as registerAssess } from './commands/assess';
+import { register as registerControlPlane } from './commands/control-plane';
 import { register as registerFeeds } from './commands/feeds';
 
 export class CliError extends Error {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerAssess(program);
   registerFeeds(program);
+  registerControlPlane(program);
   return program;
 }
 
