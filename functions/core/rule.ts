@@ -19,7 +19,10 @@ export interface CheckOutcome {
 export interface Rule<P extends RuleParameters = RuleParameters> {
   /** Stable, prefixed by the package (sbp.ssh-root-login). */
   id: string;
+  /** What the rule checks, phrased as the desired state ("SSH root login is disabled"). */
   title: string;
+  /** The title of a finding, phrased as the problem found ("SSH root login is permitted"); default: title. */
+  findingTitle?: string;
   description: string;
   recommendation: string;
   severity: Severity;
@@ -112,8 +115,13 @@ export function staticRulesPackage(
           title: rule.title,
           message: outcome.message,
           evidence: outcome.evidence,
-          ...(outcome.result === 'FAIL' && outcome.recommendation
-            ? { finding: { recommendation: outcome.recommendation } }
+          ...(outcome.result === 'FAIL'
+            ? {
+                finding: {
+                  title: rule.findingTitle ?? rule.title,
+                  ...(outcome.recommendation ? { recommendation: outcome.recommendation } : {}),
+                },
+              }
             : {}),
         };
       });

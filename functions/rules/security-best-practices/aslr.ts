@@ -10,6 +10,7 @@ const KEY = 'kernel.randomize_va_space';
 export const aslr: Rule<Params> = {
   id: 'sbp.aslr',
   title: 'Address space layout randomization is fully enabled',
+  findingTitle: 'Address space layout randomization is not fully enabled',
   description:
     'kernel.randomize_va_space 2 randomizes the stack, mmap, VDSO and heap (brk) addresses, which makes memory ' +
     'corruption exploits much harder. 1 leaves the heap in place; 0 turns randomization off.',

@@ -12,6 +12,7 @@ import { LINUX } from './sshd-common';
 export const dep: Rule = {
   id: 'sbp.dep',
   title: 'Data execution prevention (NX) is enabled',
+  findingTitle: 'Data execution prevention (NX) is not enabled',
   description:
     'Without the NX bit, memory pages holding data (stack, heap) are executable, so injected code can run. ' +
     'x86 processors expose NX as the "nx" CPU flag when it is enabled.',

@@ -15,6 +15,7 @@ const EXPECTED = 'an enforcing pam_pwquality.so or pam_cracklib.so password line
 export const passwordComplexity: Rule = {
   id: 'sbp.password-complexity',
   title: 'Password complexity is enforced by PAM',
+  findingTitle: 'No enforcing password complexity module is configured',
   description:
     'Without pam_pwquality or pam_cracklib in the PAM password stack, users can set dictionary words, ' +
     'their user name or very short passwords.',

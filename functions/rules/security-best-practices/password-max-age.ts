@@ -10,6 +10,7 @@ type Params = { maxDays: number };
 export const passwordMaxAge: Rule<Params> = {
   id: 'sbp.password-max-age',
   title: 'Passwords expire within the maximum age',
+  findingTitle: 'Passwords do not expire within the maximum age',
   description:
     "PASS_MAX_DAYS in /etc/login.defs sets how long a new account's password stays valid. Unset, negative " +
     'or unparsable, passwords never expire, so a leaked password stays usable indefinitely.',

@@ -15,6 +15,7 @@ type Params = { minLength: number };
 export const passwordMinLength: Rule<Params> = {
   id: 'sbp.password-min-length',
   title: 'Passwords have a minimum length',
+  findingTitle: 'The minimum password length is too short',
   description:
     'Short passwords are quickly guessed. The minimum length comes from PASS_MIN_LEN in /etc/login.defs or, ' +
     'where PAM checks password quality, from the minlen of pam_pwquality or pam_cracklib.',

@@ -5,6 +5,7 @@ import { judgeSshd, LINUX, sshdFix, sshdOrOutcome } from './sshd-common';
 export const sshPasswordAuth: Rule = {
   id: 'sbp.ssh-password-auth',
   title: 'SSH password authentication is disabled',
+  findingTitle: 'SSH password authentication is enabled',
   description:
     'With PasswordAuthentication enabled (the built-in default is yes), anyone who can reach sshd can try to ' +
     'guess passwords. Keys (or certificates) cannot be guessed that way.',

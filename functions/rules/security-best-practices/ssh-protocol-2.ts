@@ -9,6 +9,7 @@ import { judgeSshd, LINUX, sshdFix, sshdOrOutcome } from './sshd-common';
 export const sshProtocol2: Rule = {
   id: 'sbp.ssh-protocol-2',
   title: 'SSH supports protocol version 2 only',
+  findingTitle: 'SSH protocol version 1 is enabled',
   description:
     'SSH protocol 1 has known cryptographic weaknesses (CRC-32 integrity, session hijacking). sshd must not be ' +
     'configured to offer it.',

@@ -5,6 +5,7 @@ import { judgeSshd, LINUX, sshdFix, sshdOrOutcome } from './sshd-common';
 export const sshRootLogin: Rule = {
   id: 'sbp.ssh-root-login',
   title: 'SSH root login is disabled',
+  findingTitle: 'SSH root login is permitted',
   description:
     'sshd lets root log in directly unless PermitRootLogin is "no". The built-in default, prohibit-password, ' +
     'still accepts root with a key; any direct root login removes the audit trail of who acted as root and ' +

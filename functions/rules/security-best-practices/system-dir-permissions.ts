@@ -29,6 +29,7 @@ const octal = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')
 export const systemDirPermissions: Rule = {
   id: 'sbp.system-dir-permissions',
   title: 'System directories are owned by root and not writable by others',
+  findingTitle: 'System directories are writable by others or not owned by root',
   description:
     'A system directory (binaries, libraries, /etc, /boot) that a non-root user owns or that its group or ' +
     'everyone can write lets that user replace programs, libraries or configuration that root runs.',
