@@ -158,6 +158,8 @@ export class IndexFormatError extends Error {
 export class ReleaseIndex {
   readonly key: ReleaseKey;
   private readonly decoded = new Map<number, AdvisoryMeta>();
+  /** Decoded entries by package name: an index serves many instances, which share most package names. */
+  private readonly looked = new Map<string, PackageAdvisory[]>();
   private readonly packages: Map<string, EntryRow[]>;
 
   private constructor(private readonly doc: ReleaseIndexFile) {
@@ -202,10 +204,14 @@ export class ReleaseIndex {
   }
 
   /** Every advisory naming `name`, decoded. */
-  lookup(name: string): PackageAdvisory[] {
+  lookup(name: string): readonly PackageAdvisory[] {
+    const hit = this.looked.get(name);
+    if (hit) return hit;
     const rows = this.packages.get(name);
     if (!rows) return [];
-    return rows.map((r) => ({ advisory: this.advisory(r[0]), pkg: this.entry(name, r) }));
+    const out = rows.map((r) => ({ advisory: this.advisory(r[0]), pkg: this.entry(name, r) }));
+    this.looked.set(name, out);
+    return out;
   }
 
   /** Decode everything back into advisories (for merging a new import into an existing index). */

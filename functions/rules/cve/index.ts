@@ -266,8 +266,6 @@ function vulnerabilityResult(
   }
   if (remediation) details.remediation = remediation;
 
-  const pkgText = (p: MatchedPackage) =>
-    `${p.pkg.name} ${p.pkg.version}${p.fixedVersion ? ` (fixed in ${p.fixedVersion})` : p.fixState === 'wont-fix' ? ' (will not be fixed)' : ' (no fix yet)'}`;
   const summary = v.advisories.find((a) => a.summary)?.summary;
   const description = [
     summary ? `${v.id}: ${summary}` : `${v.id} affects ${subject} on ${label}.`,
@@ -331,6 +329,15 @@ function vulnerabilityResult(
       attributes,
     },
   };
+}
+
+function pkgText(p: MatchedPackage): string {
+  const fix = p.fixedVersion
+    ? ` (fixed in ${p.fixedVersion})`
+    : p.fixState === 'wont-fix'
+      ? ' (will not be fixed)'
+      : ' (no fix yet)';
+  return `${p.pkg.name} ${p.pkg.version}${fix}`;
 }
 
 /** The package manager command upgrading the affected packages that have a fix (undefined when none has). */
