@@ -20,6 +20,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -71,6 +72,8 @@ export function buildAgentBundle(outFile: string = AGENT_BUNDLE): BuiltArtifact 
   mkdirSync(path.dirname(outFile), { recursive: true });
   // dist/ holds CommonJS: `node dist/agent.js` must not be read as ESM under the project's "type": "module".
   writeFileSync(path.join(path.dirname(outFile), 'package.json'), '{ "type": "commonjs" }\n');
+  // Written beside the target and renamed into place, so concurrent synths never read a partial file.
+  const tmp = `${outFile}.${process.pid}.tmp`;
   buildSync({
     stdin: {
       contents:
@@ -79,7 +82,7 @@ export function buildAgentBundle(outFile: string = AGENT_BUNDLE): BuiltArtifact 
       sourcefile: 'agent-entry.ts',
       loader: 'ts',
     },
-    outfile: outFile,
+    outfile: tmp,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -89,6 +92,7 @@ export function buildAgentBundle(outFile: string = AGENT_BUNDLE): BuiltArtifact 
     banner: { js: 'process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";' },
     logLevel: 'error',
   });
+  renameSync(tmp, outFile);
   return describeArtifact(outFile);
 }
 

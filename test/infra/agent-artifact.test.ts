@@ -1,0 +1,263 @@
+/**
+ * The agent as it ships: the esbuild bundle (and the x64 single executable when `npm run build:agent` has
+ * built it) run on a fixture root, output decrypted with the envelope; the CLI's argument checks; the S3
+ * upload; and the SSM document's shell step run for real with sh (SHA-256 check fails closed).
+ */
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAgentArgs } from '../../agent/main';
+import { telemetryObjectKey, uploadTelemetry } from '../../agent/upload';
+import { decryptTelemetry, rawAesKeyring } from '../../functions/core/telemetry';
+import {
+  AGENT_WORK_DIR,
+  AgentDistribution,
+  DOCUMENT_PARAMETERS,
+} from '../../infra/constructs/agent-distribution';
+import { DataStores } from '../../infra/constructs/data-stores';
+import { type BuiltArtifact, buildAgentBundle, executablePath, REPO_ROOT } from '../../scripts/build-agent';
+import { cleanupRoots, makeRoot } from '../helpers/fixture-root';
+
+const run = promisify(execFile);
+let work: string;
+let bundle: BuiltArtifact;
+let root: string;
+let keyFile: string;
+let key: Buffer;
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(os.tmpdir(), 'inspector-agent-test-'));
+  bundle = buildAgentBundle(path.join(work, 'dist', 'agent.js'));
+  root = makeRoot({
+    files: {
+      '/etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n',
+      '/etc/ssh/sshd_config': 'PermitRootLogin no\nPasswordAuthentication no\n',
+      '/etc/login.defs': 'PASS_MAX_DAYS 90\nPASS_MIN_LEN 12\n',
+    },
+    dirs: { '/usr/bin': 0o755, '/etc': 0o755 },
+    sysctl: { 'kernel.randomize_va_space': '2' },
+  });
+  key = randomBytes(32);
+  keyFile = path.join(work, 'telemetry.key');
+  writeFileSync(keyFile, key, { mode: 0o600 });
+});
+afterAll(() => {
+  cleanupRoots();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function runAndDecrypt(command: string, args: string[], instanceId: string) {
+  const out = path.join(work, `${instanceId}.bin`);
+  const { stdout } = await run(command, [
+    ...args,
+    '--root',
+    root,
+    '--out',
+    out,
+    '--key-file',
+    keyFile,
+    '--run-id',
+    'run-1',
+    '--instance-id',
+    instanceId,
+  ]);
+  expect(JSON.parse(stdout)).toMatchObject({
+    status: 'delivered',
+    runId: 'run-1',
+    instanceId,
+    destination: out,
+  });
+  return decryptTelemetry(readFileSync(out), rawAesKeyring(key), { runId: 'run-1', instanceId });
+}
+
+describe('agent bundle', () => {
+  it('is one minified CommonJS file', () => {
+    expect(bundle.bytes).toBeGreaterThan(100_000);
+    expect(readFileSync(path.join(work, 'dist', 'package.json'), 'utf8')).toContain('commonjs');
+  });
+
+  it('collects a fixture root and writes telemetry that decrypts with the envelope', async () => {
+    const doc = await runAndDecrypt(process.execPath, [bundle.file], 'i-0bundle');
+    expect(doc.root).toBe(root);
+    const osRelease = doc.files['/etc/os-release'];
+    expect(osRelease?.status).toBe('ok');
+    expect(JSON.stringify(osRelease)).toContain('bookworm');
+    expect(JSON.stringify(doc.kernelParameters)).toContain('randomize_va_space');
+  });
+
+  it('refuses telemetry read for another instance', async () => {
+    const out = path.join(work, 'i-0bundle.bin');
+    await expect(
+      decryptTelemetry(readFileSync(out), rawAesKeyring(key), { runId: 'run-1', instanceId: 'i-other' }),
+    ).rejects.toThrow(/encryption context mismatch/);
+  });
+
+  const sea = executablePath('linux-x64');
+  it.skipIf(!existsSync(sea) || process.arch !== 'x64')(
+    'the linux-x64 single executable does the same',
+    async () => {
+      const doc = await runAndDecrypt(sea, [], 'i-0sea');
+      expect(JSON.stringify(doc.files['/etc/os-release'])).toContain('bookworm');
+    },
+  );
+});
+
+describe('agent CLI arguments', () => {
+  it('cloud mode needs run, instance, bucket and key; prefix defaults to telemetry/<run>/', () => {
+    expect(() => parseAgentArgs(['--run-id', 'r1'])).toThrow(/--instance-id, --bucket, --kms-key-arn/);
+    const o = parseAgentArgs([
+      '--run-id',
+      'r1',
+      '--instance-id',
+      'i-1',
+      '--bucket',
+      'b',
+      '--kms-key-arn',
+      'arn:k',
+    ]);
+    expect(o).toMatchObject({ mode: 'cloud', prefix: 'telemetry/r1/', durationSeconds: 0, root: '/' });
+  });
+  it('rejects ids that would escape a storage key and out-of-range durations', () => {
+    expect(() => parseAgentArgs(['--out', 'f', '--key-file', 'k', '--instance-id', '../x'])).toThrow(
+      /not a valid id/,
+    );
+    expect(() => parseAgentArgs(['--out', 'f', '--key-file', 'k', '--duration', '90000'])).toThrow(
+      /--duration/,
+    );
+    expect(() => parseAgentArgs(['--out', 'f'])).toThrow(/--key-file/);
+  });
+});
+
+describe('upload', () => {
+  it('puts <prefix><instanceId>.bin with SSE-KMS under the stack key', async () => {
+    const s3 = mockClient(S3Client);
+    s3.on(PutObjectCommand).resolves({ ETag: '"abc"' });
+    const res = await uploadTelemetry(
+      {
+        bucket: 'tb',
+        prefix: 'telemetry/run-1/',
+        instanceId: 'i-1',
+        kmsKeyArn: 'arn:aws:kms:eu-west-1:1:key/k',
+      },
+      new Uint8Array([1, 2, 3]),
+      s3 as unknown as S3Client,
+    );
+    expect(res).toEqual({ bucket: 'tb', key: 'telemetry/run-1/i-1.bin', etag: '"abc"' });
+    const input = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({
+      Bucket: 'tb',
+      Key: 'telemetry/run-1/i-1.bin',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'arn:aws:kms:eu-west-1:1:key/k',
+    });
+    expect(telemetryObjectKey('telemetry/r', 'i')).toBe('telemetry/r/i.bin');
+  });
+});
+
+describe('SSM document shell step (run with sh)', () => {
+  let script: string;
+  let bundleKey: string;
+
+  beforeAll(() => {
+    const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    const app = new App({ outdir: path.join(work, 'cdk.out'), context: cdkJson.context });
+    const stack = new Stack(app, 'DocOnly');
+    const data = new DataStores(stack, 'Data');
+    new AgentDistribution(stack, 'Agent', {
+      telemetryBucket: data.telemetryBucket,
+      key: data.key,
+      includeExecutables: false,
+    });
+    const resources = Template.fromStack(stack).findResources('AWS::SSM::Document');
+    const content = Object.values(resources)[0]!.Properties.Content as {
+      parameters: Record<string, { default?: unknown }>;
+      mainSteps: Array<{ inputs: { runCommand?: unknown[] } }>;
+    };
+    bundleKey = content.parameters[DOCUMENT_PARAMETERS.agentKey]!.default as string;
+    const lines = content.mainSteps[1]!.inputs.runCommand!;
+    expect(lines.every((l) => typeof l === 'string')).toBe(true);
+    script = (lines as string[]).join('\n');
+  });
+
+  /** Substitutes {{ parameters }} as SSM does, with the work dir moved under the test's temp dir. */
+  function render(params: Record<string, string>, workDir: string): string {
+    return script
+      .replaceAll(AGENT_WORK_DIR, workDir)
+      .replace(/\{\{ (\w+) \}\}/g, (_m, name: string) => params[name] ?? '');
+  }
+
+  async function runStep(artifact: Buffer, sha256: string) {
+    const workDir = path.join(work, 'ssm');
+    const runDir = path.join(workDir, 'run-7');
+    mkdirSync(runDir, { recursive: true });
+    const file = path.join(runDir, path.basename(bundleKey));
+    writeFileSync(file, artifact);
+    chmodSync(file, 0o644);
+    const rendered = render(
+      {
+        runId: 'run-7',
+        durationSeconds: '5',
+        uploadBucket: 'telemetry-bucket',
+        uploadPrefix: 'telemetry/run-7/',
+        kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc',
+        region: 'eu-west-1',
+        agentKey: bundleKey,
+        agentSha256: sha256,
+      },
+      workDir,
+    );
+    const scriptFile = path.join(work, 'step.sh');
+    writeFileSync(scriptFile, rendered);
+    try {
+      const r = await run('sh', [scriptFile], { env: { ...process.env, AWS_SSM_INSTANCE_ID: 'i-0123' } });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr, runDirLeft: existsSync(runDir) };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr, runDirLeft: existsSync(runDir) };
+    }
+  }
+
+  const fakeAgent = Buffer.from('console.log(JSON.stringify(process.argv.slice(2)));\n');
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+  it('runs the artifact with the run parameters when the SHA-256 matches, then removes it', async () => {
+    const r = await runStep(fakeAgent, sha(fakeAgent));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([
+      '--run-id',
+      'run-7',
+      '--instance-id',
+      'i-0123',
+      '--duration',
+      '5',
+      '--bucket',
+      'telemetry-bucket',
+      '--prefix',
+      'telemetry/run-7/',
+      '--kms-key-arn',
+      'arn:aws:kms:eu-west-1:123456789012:key/abc',
+      '--region',
+      'eu-west-1',
+    ]);
+    expect(r.runDirLeft).toBe(false);
+  });
+
+  it('refuses to run a tampered artifact (fails closed)', async () => {
+    const tampered = Buffer.from('console.log("tampered");\n');
+    const r = await runStep(tampered, sha(fakeAgent));
+    expect(r.code).toBe(11);
+    expect(r.stdout).not.toContain('tampered');
+    expect(r.stderr).toMatch(/SHA-256 is [a-f0-9]{64}, expected [a-f0-9]{64}; refusing to run it/);
+  });
+});

@@ -1,0 +1,484 @@
+/**
+ * Template assertions on the synthesized product stack (one synth for the file, pinned to a dummy
+ * account and region).
+ */
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/adapters/aws/environment';
+import { TABLES } from '../../functions/adapters/aws/table-design';
+import { AGENT_COMMAND_PARAMETERS } from '../../functions/core/run-lifecycle/agent-command';
+import { CONTEXT_KEYS } from '../../functions/core/telemetry';
+import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
+import { controlPlaneEntries, LIFECYCLE_FUNCTIONS } from '../../infra/stacks/inspector-stack';
+import { AGENT_BUNDLE, describeArtifact } from '../../scripts/build-agent';
+import { lambdaBundleSizes, type Synthesized, synthStack } from './synth-stack';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+let s: Synthesized;
+let t: Template;
+const ONE_MB = 1024 * 1024;
+
+beforeAll(async () => {
+  s = await synthStack({ env: { account: '123456789012', region: 'eu-west-1' } });
+  t = s.template;
+});
+afterAll(() => s?.cleanup());
+
+function resources(type: string, props: Record<string, unknown> = {}): Array<[string, Resource]> {
+  return Object.entries(t.findResources(type, { Properties: Match.objectLike(props) })) as Array<
+    [string, Resource]
+  >;
+}
+function only(type: string, props: Record<string, unknown> = {}): [string, Resource] {
+  const found = resources(type, props);
+  expect(found, `${type} matching ${JSON.stringify(props)}`).toHaveLength(1);
+  return found[0]!;
+}
+function keyId(): string {
+  return only('AWS::KMS::Key')[0];
+}
+const keyArn = () => ({ 'Fn::GetAtt': [keyId(), 'Arn'] });
+
+describe('KMS key', () => {
+  it('is customer managed with rotation, usable by CloudWatch Logs and SNS', () => {
+    const [, key] = only('AWS::KMS::Key', { EnableKeyRotation: true });
+    const statements = (key.Properties.KeyPolicy as { Statement: Array<Record<string, unknown>> }).Statement;
+    const logs = statements.find((st) => st.Sid === 'AllowCloudWatchLogs');
+    expect(logs?.Principal).toEqual({ Service: 'logs.eu-west-1.amazonaws.com' });
+    expect(JSON.stringify(logs?.Condition)).toContain('kms:EncryptionContext:aws:logs:arn');
+    const sns = statements.find((st) => st.Sid === 'AllowSnsAndAlarmsToUseTheKeyForTheTopic');
+    expect(JSON.stringify(sns?.Principal)).toContain('sns.amazonaws.com');
+  });
+});
+
+describe('buckets', () => {
+  const telemetry = () =>
+    only('AWS::S3::Bucket', {
+      LifecycleConfiguration: Match.objectLike({
+        Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-telemetry' })]),
+      }),
+    });
+
+  it('telemetry: SSE-KMS with the key, public access blocked, 30-day expiry, aborted uploads, access logs', () => {
+    const [id, bucket] = telemetry();
+    const p = bucket.Properties;
+    expect(p.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        {
+          BucketKeyEnabled: true,
+          ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn() },
+        },
+      ],
+    });
+    expect(p.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const rules = (p.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> }).Rules;
+    expect(rules).toContainEqual({ Id: 'expire-telemetry', ExpirationInDays: 30, Status: 'Enabled' });
+    expect(rules).toContainEqual({
+      Id: 'abort-incomplete-uploads',
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      Status: 'Enabled',
+    });
+    const [logsId] = only('AWS::S3::Bucket', {
+      BucketEncryption: Match.objectLike({
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }),
+        ],
+      }),
+    });
+    expect(p.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: logsId },
+      LogFilePrefix: 'telemetry-bucket/',
+    });
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      }),
+    });
+  });
+
+  it('every bucket blocks public access and enforces TLS', () => {
+    const buckets = resources('AWS::S3::Bucket');
+    expect(buckets.length).toBe(4);
+    for (const [id, b] of buckets) {
+      expect(b.Properties.PublicAccessBlockConfiguration, id).toMatchObject({
+        BlockPublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      t.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: Match.objectLike({
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        }),
+      });
+    }
+  });
+});
+
+describe('DynamoDB tables (table-design.ts)', () => {
+  const common = () => ({
+    BillingMode: 'PAY_PER_REQUEST',
+    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn() },
+  });
+
+  it.each(Object.entries(TABLES))(
+    '%s: keys, indexes, on-demand, PITR, customer-managed key',
+    (_name, design) => {
+      const keySchema = [
+        { AttributeName: design.partitionKey, KeyType: 'HASH' },
+        ...('sortKey' in design ? [{ AttributeName: design.sortKey, KeyType: 'RANGE' }] : []),
+      ];
+      const [, table] = only('AWS::DynamoDB::Table', { KeySchema: keySchema, ...common() });
+      const gsis = (table.Properties.GlobalSecondaryIndexes ?? []) as Array<{
+        IndexName: string;
+        KeySchema: unknown;
+      }>;
+      const wanted = 'indexes' in design ? Object.values(design.indexes) : [];
+      expect(gsis.map((g) => g.IndexName).sort()).toEqual(wanted.map((i) => i.name).sort());
+      for (const index of wanted) {
+        expect(gsis.find((g) => g.IndexName === index.name)?.KeySchema).toEqual([
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ]);
+      }
+      if ('ttlAttribute' in design) {
+        expect(table.Properties.TimeToLiveSpecification).toEqual({
+          AttributeName: design.ttlAttribute,
+          Enabled: true,
+        });
+      }
+    },
+  );
+
+  it('the Powertools idempotency table (id, TTL expiration)', () => {
+    only('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      ...common(),
+    });
+    expect(resources('AWS::DynamoDB::Table')).toHaveLength(Object.keys(TABLES).length + 1);
+  });
+});
+
+describe('SNS topic', () => {
+  it('is KMS-encrypted and enforces TLS', () => {
+    const [id] = only('AWS::SNS::Topic', { KmsMasterKeyId: keyArn() });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: id }],
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      }),
+    });
+  });
+});
+
+describe('SSM agent document', () => {
+  type Doc = {
+    schemaVersion: string;
+    parameters: Record<string, { default?: unknown; allowedPattern?: string; allowedValues?: unknown[] }>;
+    mainSteps: Array<{ action: string; name: string; inputs: Record<string, unknown> }>;
+  };
+  const doc = () => only('AWS::SSM::Document', { DocumentType: 'Command' })[1].Properties.Content as Doc;
+
+  it('is schema 2.2: downloadContent then runShellScript, with the lifecycle contract parameters', () => {
+    const d = doc();
+    expect(d.schemaVersion).toBe('2.2');
+    expect(d.mainSteps.map((m) => m.action)).toEqual(['aws:downloadContent', 'aws:runShellScript']);
+    for (const name of Object.values(AGENT_COMMAND_PARAMETERS))
+      expect(Object.keys(d.parameters)).toContain(name);
+    for (const [name, p] of Object.entries(d.parameters)) {
+      expect(p.allowedPattern ?? p.allowedValues, `parameter ${name} is constrained`).toBeDefined();
+    }
+  });
+
+  it('checks the artifact SHA-256 against the agentSha256 parameter and fails closed', () => {
+    const d = doc();
+    const sha = d.parameters[DOCUMENT_PARAMETERS.agentSha256]!;
+    expect(sha.allowedPattern).toBe('^[a-f0-9]{64}$');
+    expect(sha.default).toBe(describeArtifact(AGENT_BUNDLE).sha256);
+    const script = (d.mainSteps[1]!.inputs.runCommand as unknown[]).map((l) => JSON.stringify(l)).join('\n');
+    expect(script).toContain('sha256sum');
+    expect(script).toContain(`expected='{{ ${DOCUMENT_PARAMETERS.agentSha256} }}'`);
+    expect(script).toContain('[ \\"$actual\\" != \\"$expected\\" ]');
+    expect(script).toContain('refusing to run it');
+    for (const flag of ['--run-id', '--duration', '--bucket', '--prefix', '--kms-key-arn', '--region']) {
+      expect(script).toContain(flag);
+    }
+  });
+
+  it('defaults to this deployment: telemetry bucket, key, region', () => {
+    const p = doc().parameters;
+    expect(p[DOCUMENT_PARAMETERS.bucket]!.default).toEqual({ Ref: telemetryId() });
+    expect(p[DOCUMENT_PARAMETERS.kmsKeyArn]!.default).toEqual(keyArn());
+    expect(p[DOCUMENT_PARAMETERS.region]!.default).toBe('eu-west-1');
+  });
+});
+
+function telemetryId(): string {
+  return only('AWS::S3::Bucket', {
+    LifecycleConfiguration: Match.objectLike({
+      Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-telemetry' })]),
+    }),
+  })[0];
+}
+
+describe('InspectorAgentInstancePolicy', () => {
+  const statements = () => {
+    const [, policy] = only('AWS::IAM::ManagedPolicy');
+    expect(JSON.stringify(policy.Properties.ManagedPolicyName)).toContain('InspectorAgentInstancePolicy');
+    return (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
+  };
+  const bySid = (sid: string) => {
+    const st = statements().find((x) => x.Sid === sid);
+    expect(st, sid).toBeDefined();
+    return st!;
+  };
+
+  it('grants exactly: artifact read, telemetry and command-output upload, two scoped GenerateDataKey', () => {
+    expect(
+      statements()
+        .map((x) => x.Sid)
+        .sort(),
+    ).toEqual(
+      [
+        'EncryptOwnTelemetryEnvelope',
+        'ReadAgentArtifact',
+        'S3ServerSideEncryptionOfUploads',
+        'UploadTelemetry',
+        'WriteRunCommandOutput',
+      ].sort(),
+    );
+    for (const st of statements()) expect(st.Effect).toBe('Allow');
+    expect(JSON.stringify(statements())).not.toMatch(/"Resource":"\*"/);
+  });
+
+  it('reads only the agent artifact objects', () => {
+    const st = bySid('ReadAgentArtifact');
+    expect(st.Action).toBe('s3:GetObject');
+    expect(JSON.stringify(st.Resource)).toMatch(
+      /cdk-hnb659fds-assets-123456789012-eu-west-1\/[a-f0-9]{64}\.js/,
+    );
+  });
+
+  it('uploads telemetry only SSE-KMS with the stack key', () => {
+    const st = bySid('UploadTelemetry');
+    expect(st.Action).toBe('s3:PutObject');
+    expect(JSON.stringify(st.Resource)).toContain('/telemetry/*');
+    expect(st.Condition).toEqual({
+      StringEquals: {
+        's3:x-amz-server-side-encryption': 'aws:kms',
+        's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn(),
+      },
+    });
+  });
+
+  it('generates envelope data keys only for its own instance id and the envelope context', () => {
+    const st = bySid('EncryptOwnTelemetryEnvelope');
+    expect(st.Action).toBe('kms:GenerateDataKey');
+    expect(st.Resource).toEqual(keyArn());
+    expect(st.Condition).toEqual({
+      StringLike: { 'aws:userid': `*:\${kms:EncryptionContext:${CONTEXT_KEYS.instance}}` },
+      StringEquals: {
+        [`kms:EncryptionContext:${CONTEXT_KEYS.schema}`]: '1',
+        [`kms:EncryptionContext:${CONTEXT_KEYS.encoding}`]: 'gzip+json',
+      },
+      Null: {
+        [`kms:EncryptionContext:${CONTEXT_KEYS.run}`]: 'false',
+        [`kms:EncryptionContext:${CONTEXT_KEYS.instance}`]: 'false',
+      },
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': Object.values(CONTEXT_KEYS) },
+    });
+  });
+
+  it('lets S3 use the key for SSE only through S3 and only for the telemetry bucket', () => {
+    const st = bySid('S3ServerSideEncryptionOfUploads');
+    expect(st.Condition).toEqual({
+      StringEquals: {
+        'kms:ViaService': 's3.eu-west-1.amazonaws.com',
+        'kms:EncryptionContext:aws:s3:arn': { 'Fn::GetAtt': [telemetryId(), 'Arn'] },
+      },
+    });
+  });
+});
+
+describe('Lambdas', () => {
+  const lambdas = () => resources('AWS::Lambda::Function');
+
+  it('one per state-machine state and per control-plane group', () => {
+    const expected = Object.keys(LIFECYCLE_FUNCTIONS).length + controlPlaneEntries().length;
+    expect(lambdas().length).toBeGreaterThanOrEqual(expected);
+    for (const name of Object.values(LIFECYCLE_FUNCTIONS)) {
+      expect(
+        lambdas().some(([, f]) =>
+          String(f.Properties.Description).toLowerCase().includes(name.split('-')[0]!),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it('Node.js 22 on arm64, X-Ray, JSON logs into a KMS-encrypted log group with retention, full environment', () => {
+    for (const [id, f] of lambdas()) {
+      const p = f.Properties;
+      expect(p.Runtime, id).toBe('nodejs22.x');
+      expect(p.Architectures, id).toEqual(['arm64']);
+      expect(p.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(p.LoggingConfig, id).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO' });
+      const vars = (p.Environment as { Variables: Record<string, unknown> }).Variables;
+      for (const name of [
+        ENV.runsTable,
+        ENV.findingsTable,
+        ENV.locksTable,
+        ENV.kmsKeyArn,
+        ENV.eventsTopicArn,
+        ENV.telemetryBucket,
+        ENV.agentDocumentName,
+      ]) {
+        expect(vars[name], `${id} ${name}`).toBeDefined();
+      }
+      expect(vars.NODE_OPTIONS, id).toBe('--enable-source-maps');
+      const logGroup = (p.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      t.hasResource('AWS::Logs::LogGroup', {
+        Properties: Match.objectLike({ RetentionInDays: 90, KmsKeyId: keyArn() }),
+      });
+      expect(t.toJSON().Resources[logGroup].Properties).toMatchObject({
+        RetentionInDays: 90,
+        KmsKeyId: keyArn(),
+      });
+    }
+  });
+
+  it('control-plane functions know the state machine and the scheduler', () => {
+    const cp = lambdas().filter(([, f]) => String(f.Properties.Description).startsWith('Control plane'));
+    expect(cp.length).toBe(controlPlaneEntries().length);
+    for (const [id, f] of cp) {
+      const vars = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(vars[ENV.stateMachineArn], id).toBeDefined();
+      expect(vars.SCHEDULE_GROUP_NAME, id).toBeDefined();
+      expect(vars.SCHEDULER_ROLE_ARN, id).toBeDefined();
+    }
+  });
+
+  it('every bundle is minified and under 1 MB', () => {
+    const sizes = lambdaBundleSizes(s.outdir);
+    expect(sizes.size).toBe(lambdas().length);
+    for (const [asset, bytes] of sizes) expect(bytes, asset).toBeLessThan(ONE_MB);
+  });
+});
+
+describe('least privilege of the Lambda roles', () => {
+  const policyOf = (fnDescriptionStart: string): string => {
+    const [, f] = only('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp(`^${fnDescriptionStart}`),
+    });
+    const roleId = (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const policies = resources('AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties.Roles).includes(roleId),
+    );
+    return JSON.stringify(policies.map(([, p]) => p.Properties.PolicyDocument));
+  };
+
+  it('only Dispatch sends commands, and only the agent document', () => {
+    const dispatch = policyOf('Dispatch');
+    expect(dispatch).toContain('ssm:SendCommand');
+    expect(dispatch).toMatch(/:document\/",\{"Ref":"AgentAgentDocument/);
+    for (const other of ['StartRun', 'CheckAgents', 'Poll', 'Evaluate', 'Finalize', 'FailRun']) {
+      expect(policyOf(other), other).not.toContain('ssm:SendCommand');
+    }
+  });
+
+  it('only Evaluate decrypts telemetry; StartRun describes instances', () => {
+    expect(policyOf('Evaluate')).toContain('kms:Decrypt');
+    expect(policyOf('Evaluate')).toContain('/telemetry/*');
+    expect(policyOf('StartRun')).toContain('ec2:DescribeInstances');
+    expect(policyOf('StartRun')).not.toContain('s3:');
+  });
+});
+
+describe('state machine, scheduler, alarm', () => {
+  it('is a Standard state machine with ALL logging and X-Ray tracing', () => {
+    only('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+    });
+  });
+
+  it('has a schedule group and a scheduler role that can only start the state machine', () => {
+    only('AWS::Scheduler::ScheduleGroup');
+    const [roleId] = only('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+      }),
+    });
+    const policies = resources('AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties.Roles).includes(roleId),
+    );
+    const actions = policies.flatMap(([, p]) =>
+      (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown }> }).Statement.map(
+        (x) => x.Action,
+      ),
+    );
+    expect(actions).toEqual(['states:StartExecution']);
+  });
+
+  it('lets the templates control plane manage schedules in the group and pass the scheduler role', () => {
+    const json = JSON.stringify(resources('AWS::IAM::Policy').map(([, p]) => p.Properties.PolicyDocument));
+    expect(json).toContain('scheduler:CreateSchedule');
+    expect(json).toContain('scheduler:DeleteSchedule');
+    expect(json).toContain('"iam:PassedToService":"scheduler.amazonaws.com"');
+  });
+
+  it('alarms on failed executions (>= 1) into the topic', () => {
+    const [topicId] = only('AWS::SNS::Topic');
+    only('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsFailed',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+});
+
+describe('outputs', () => {
+  it('give the user everything needed', () => {
+    const outputs = Object.keys(t.toJSON().Outputs as Record<string, unknown>);
+    for (const name of [
+      'StateMachineArn',
+      'EventsTopicArn',
+      'TelemetryBucketName',
+      'ReportsBucketName',
+      'TargetsTableName',
+      'TemplatesTableName',
+      'RunsTableName',
+      'FindingsTableName',
+      'LocksTableName',
+      'AgentDocumentName',
+      'AgentInstancePolicyArn',
+      'KmsKeyArn',
+      'ScheduleGroupName',
+    ]) {
+      expect(outputs).toContain(name);
+    }
+    expect(outputs.filter((o) => /^ControlPlane.*FunctionName$/.test(o))).toHaveLength(
+      controlPlaneEntries().length,
+    );
+  });
+});
