@@ -4,16 +4,10 @@
  * clear message rather than skipped.
  */
 import type { RulesPackage } from '../core/rule';
+import { RULES_PACKAGE_IDS, rulesPackageInfo } from './catalog';
 import { securityBestPracticesPackage } from './security-best-practices';
 
-export const RULES_PACKAGE_IDS = [
-  'cve',
-  'cis',
-  'security-best-practices',
-  'runtime-behavior-analysis',
-  'network-reachability',
-] as const;
-export type RulesPackageId = (typeof RULES_PACKAGE_IDS)[number];
+export { RULES_PACKAGE_IDS } from './catalog';
 
 export class UnknownRulesPackageError extends Error {
   override readonly name = 'UnknownRulesPackageError';
@@ -25,7 +19,7 @@ export interface ResolveOptions {
 }
 
 /** Packages that run when none are named: every package that can run with what is available. */
-export function defaultRulesPackageIds(opts: ResolveOptions): RulesPackageId[] {
+export function defaultRulesPackageIds(opts: ResolveOptions): string[] {
   return opts.loadCve ? ['security-best-practices', 'cve'] : ['security-best-practices'];
 }
 
@@ -47,11 +41,10 @@ export async function resolveRulesPackages(
         }
         out.push(await opts.loadCve());
         break;
-      case 'cis':
-      case 'runtime-behavior-analysis':
-      case 'network-reachability':
-        throw new UnknownRulesPackageError(`rules package ${id} is not available in this version yet`);
       default:
+        if (rulesPackageInfo(id)) {
+          throw new UnknownRulesPackageError(`rules package ${id} is not available in this version yet`);
+        }
         throw new UnknownRulesPackageError(
           `unknown rules package ${JSON.stringify(id)}; known: ${RULES_PACKAGE_IDS.join(', ')}`,
         );

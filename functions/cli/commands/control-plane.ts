@@ -503,6 +503,7 @@ const SPECS: OperationSpec[] = [
       col('NAME', (p) => p.name),
       col('VERSION', (p) => p.version),
       col('AGENT', (p) => (p.requiresAgent ? 'yes' : 'no')),
+      col('AVAILABLE', (p) => (p.available ? 'yes' : 'not yet')),
     ]),
   },
   {

@@ -78,8 +78,9 @@ export async function createAssessmentTemplate(
     throw limitExceeded(`at most ${limits.maxRulesPackagesPerTemplate} rules packages per template`);
   }
   for (const id of input.rulesPackages) {
-    if (!findRulesPackage(id))
-      throw noSuchEntity(`rules package ${id} does not exist (see list-rules-packages)`);
+    const info = findRulesPackage(id);
+    if (!info) throw noSuchEntity(`rules package ${id} does not exist (see list-rules-packages)`);
+    if (!info.available) throw invalidInput(`rules package ${id} is not available in this version yet`);
   }
   uniqueKeys(input.userAttributes, 'userAttributes');
   uniqueKeys(input.tags, 'tags');

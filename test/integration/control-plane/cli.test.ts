@@ -218,7 +218,9 @@ describe('inspector CLI over the control plane', () => {
     expect(await run('list-event-subscriptions')).toContain(
       `template-0002  ASSESSMENT_RUN_COMPLETED  ${arn}`,
     );
-    expect(await run('list-rules-packages')).toMatch(/network-reachability +Network Reachability +1\.0 +no/);
+    const packages = await run('list-rules-packages');
+    expect(packages).toMatch(/network-reachability +Network Reachability +0\.0\.0 +no +not yet/);
+    expect(packages).toMatch(/security-best-practices +Security Best Practices +1\.0\.0 +yes +yes/);
   });
 
   it('prints a one-line error with the code and exits 1', async () => {
