@@ -12,7 +12,6 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -21,6 +20,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../../functions/adapters/aws/environment';
 import { REPO_ROOT } from '../../scripts/build-agent';
 import { AgentDistribution } from '../constructs/agent-distribution';
+import { AssessmentRunStateMachine } from '../constructs/assessment-run-state-machine';
 import { COMMAND_OUTPUT_PREFIX, DataStores, type TableName } from '../constructs/data-stores';
 import { InspectorFunction } from '../constructs/inspector-function';
 import { resourceEvidence } from '../constructs/nag-evidence';
@@ -39,12 +39,6 @@ export const LIFECYCLE_FUNCTIONS = {
 export type LifecycleFunctionName = keyof typeof LIFECYCLE_FUNCTIONS;
 export type LifecycleFunctions = Record<LifecycleFunctionName, lambda.IFunction>;
 
-export type StateMachineFactory = (
-  scope: Construct,
-  id: string,
-  props: { functions: LifecycleFunctions; logEncryptionKey: kms.IKey },
-) => sfn.StateMachine;
-
 export const CONTROL_PLANE_DIR = 'functions/handlers/control-plane';
 export const FEED_SYNC_ENTRY = 'functions/handlers/feed-sync.ts';
 /** Env names for the schedule group and scheduler role (not in environment.ts's ENV list yet). */
@@ -54,8 +48,8 @@ export const SCHEDULER_ENV = {
 } as const;
 
 export interface InspectorStackProps extends StackProps {
-  /** Builds the assessment state machine from the lifecycle functions. */
-  stateMachine?: StateMachineFactory;
+  /** Evaluate as a distributed Map (child executions) for fleets of thousands (default false). */
+  distributedMap?: boolean;
   /** Ship the agent's single executables when built (default true). */
   includeAgentExecutables?: boolean;
   /** Limits overriding the defaults (LIMITS_JSON). */
@@ -89,8 +83,8 @@ export class InspectorStack extends Stack {
   readonly agent: AgentDistribution;
   readonly lifecycle: Record<LifecycleFunctionName, InspectorFunction>;
   readonly controlPlane: Record<string, InspectorFunction> = {};
-  readonly stateMachine?: sfn.StateMachine;
-  readonly scheduling?: Scheduling;
+  readonly stateMachine: sfn.StateMachine;
+  readonly scheduling: Scheduling;
   readonly feedSync?: InspectorFunction;
 
   constructor(scope: Construct, id: string, props: InspectorStackProps = {}) {
@@ -183,53 +177,49 @@ export class InspectorStack extends Stack {
     };
     this.grantLifecycle();
 
-    if (props.stateMachine) {
-      const l = this.lifecycle;
-      const functions: LifecycleFunctions = {
-        startRun: l.startRun.fn,
-        checkAgents: l.checkAgents.fn,
-        dispatchCommands: l.dispatchCommands.fn,
-        pollCommands: l.pollCommands.fn,
-        evaluateInstance: l.evaluateInstance.fn,
-        finalizeRun: l.finalizeRun.fn,
-        failRun: l.failRun.fn,
-      };
-      const stateMachine = props.stateMachine(this, 'AssessmentRun', { functions, logEncryptionKey: key });
-      this.stateMachine = stateMachine;
-      this.scheduling = new Scheduling(this, 'Scheduling', { stateMachine });
-      const alarm = new cloudwatch.Alarm(this, 'FailedRunsAlarm', {
-        alarmDescription: 'An assessment run execution failed (the run is FAILED; see the execution history)',
-        metric: stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(new cwActions.SnsAction(topic));
+    const l = this.lifecycle;
+    const functions: LifecycleFunctions = {
+      startRun: l.startRun.fn,
+      checkAgents: l.checkAgents.fn,
+      dispatchCommands: l.dispatchCommands.fn,
+      pollCommands: l.pollCommands.fn,
+      evaluateInstance: l.evaluateInstance.fn,
+      finalizeRun: l.finalizeRun.fn,
+      failRun: l.failRun.fn,
+    };
+    const stateMachine = new AssessmentRunStateMachine(this, 'AssessmentRun', {
+      functions,
+      logEncryptionKey: key,
+      ...(props.distributedMap !== undefined ? { distributedMap: props.distributedMap } : {}),
+    }).stateMachine;
+    this.stateMachine = stateMachine;
+    this.scheduling = new Scheduling(this, 'Scheduling', { stateMachine });
+    const alarm = new cloudwatch.Alarm(this, 'FailedRunsAlarm', {
+      alarmDescription: 'An assessment run execution failed (the run is FAILED; see the execution history)',
+      metric: stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cwActions.SnsAction(topic));
+    Validations.of(stateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The assessment state machine traces to X-Ray (PutTraceSegments, GetSamplingRules...) and delivers execution logs (logs:CreateLogDelivery, PutResourcePolicy...): these actions accept only "*".',
+    });
+    for (const [name, f] of Object.entries(this.lifecycle)) {
       Validations.of(stateMachine).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'The assessment state machine traces to X-Ray (PutTraceSegments, GetSamplingRules...) and delivers execution logs (logs:CreateLogDelivery, PutResourcePolicy...): these actions accept only "*".',
+        id: `AwsSolutions-IAM5[${resourceEvidence(this, `${f.fn.functionArn}:*`)}]`,
+        reason: `The state machine invokes ${name} through LambdaInvoke, whose policy also covers the function's versions and aliases (<arn>:*) of that one function.`,
       });
-      for (const [name, f] of Object.entries(this.lifecycle)) {
-        Validations.of(stateMachine).acknowledge({
-          id: `AwsSolutions-IAM5[${resourceEvidence(this, `${f.fn.functionArn}:*`)}]`,
-          reason: `The state machine invokes ${name} through LambdaInvoke, whose policy also covers the function's versions and aliases (<arn>:*) of that one function.`,
-        });
-      }
-      new CfnOutput(this, 'StateMachineArn', {
-        value: stateMachine.stateMachineArn,
-        description: 'Start runs here with {"templateId": "..."}',
-      });
-      new CfnOutput(this, 'ScheduleGroupName', { value: this.scheduling.group.scheduleGroupName });
-      new CfnOutput(this, 'SchedulerRoleArn', { value: this.scheduling.role.roleArn });
-    } else {
-      Validations.of(this).addWarning(
-        'inspector:no-state-machine',
-        'The assessment state machine construct is not available: no state machine, schedules or alarm were created.',
-      );
     }
-
+    new CfnOutput(this, 'StateMachineArn', {
+      value: stateMachine.stateMachineArn,
+      description: 'Start runs here with {"templateId": "..."}',
+    });
+    new CfnOutput(this, 'ScheduleGroupName', { value: this.scheduling.group.scheduleGroupName });
+    new CfnOutput(this, 'SchedulerRoleArn', { value: this.scheduling.role.roleArn });
     for (const entry of controlPlaneEntries()) {
       const base = path.basename(entry, '.ts');
       const cp = fn(
@@ -488,13 +478,11 @@ export class InspectorStack extends Stack {
       this.grantTable(target, 'templates', 'write');
       this.grantTable(target, 'targets', 'read');
       this.grantTable(target, 'runs', 'read');
-      if (this.scheduling) {
-        this.scheduling.grantManageSchedules(target.fn);
-        target.acknowledgeWildcard(
-          resourceEvidence(this, this.scheduling.scheduleArns),
-          'creates and deletes the schedules of templates, named after template ids at run time, inside the stack schedule group only.',
-        );
-      }
+      this.scheduling.grantManageSchedules(target.fn);
+      target.acknowledgeWildcard(
+        resourceEvidence(this, this.scheduling.scheduleArns),
+        'creates and deletes the schedules of templates, named after template ids at run time, inside the stack schedule group only.',
+      );
     }
     if (g.includes('run')) {
       this.grantTable(target, 'runs', 'write');
@@ -520,22 +508,20 @@ export class InspectorStack extends Stack {
       );
       this.publish(target);
       target.allowOnAnyResource('CancelRunCommands', ['ssm:CancelCommand']);
-      if (this.stateMachine) {
-        this.stateMachine.grantStartExecution(target.fn);
-        this.stateMachine.grantRead(target.fn);
-        this.stateMachine.grantExecution(target.fn, 'states:StopExecution');
-        const executions = Stack.of(this).formatArn({
-          service: 'states',
-          resource: 'execution',
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          resourceName: Arn.split(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
-            .resourceName,
-        });
-        target.acknowledgeWildcard(
-          resourceEvidence(this, `${executions}:*`),
-          'describes and stops executions of the assessment state machine (one per run, named at start); limited to that state machine.',
-        );
-      }
+      this.stateMachine.grantStartExecution(target.fn);
+      this.stateMachine.grantRead(target.fn);
+      this.stateMachine.grantExecution(target.fn, 'states:StopExecution');
+      const executions = Stack.of(this).formatArn({
+        service: 'states',
+        resource: 'execution',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        resourceName: Arn.split(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
+          .resourceName,
+      });
+      target.acknowledgeWildcard(
+        resourceEvidence(this, `${executions}:*`),
+        'describes and stops executions of the assessment state machine (one per run, named at start); limited to that state machine.',
+      );
     }
     if (g.includes('finding')) {
       this.grantTable(target, 'findings', 'write');

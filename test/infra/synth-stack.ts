@@ -11,7 +11,6 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { InspectorStack } from '../../infra/stacks/inspector-stack';
-import { loadStateMachineFactory } from '../../infra/stacks/state-machine-factory';
 import { REPO_ROOT } from '../../scripts/build-agent';
 
 export interface Synthesized {
@@ -24,7 +23,7 @@ export interface Synthesized {
   cleanup(): void;
 }
 
-export async function synthStack(opts: { nag?: boolean; env?: Environment } = {}): Promise<Synthesized> {
+export function synthStack(opts: { nag?: boolean; env?: Environment } = {}): Synthesized {
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'cdk.out-inspector-'));
   const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
@@ -32,9 +31,7 @@ export async function synthStack(opts: { nag?: boolean; env?: Environment } = {}
   const cleanup = () => rmSync(outdir, { recursive: true, force: true });
   try {
     const app = new App({ outdir, context: cdkJson.context });
-    const stateMachine = await loadStateMachineFactory();
     const stack = new InspectorStack(app, 'InspectorClassic', {
-      ...(stateMachine ? { stateMachine } : {}),
       includeAgentExecutables: false,
       ...(opts.env ? { env: opts.env } : {}),
     });
