@@ -12,6 +12,7 @@ import {
   LIMITS,
   type PathStat,
   type Sample,
+  SYSTEM_DIRECTORIES,
   TELEMETRY_SCHEMA_VERSION,
   type Telemetry,
 } from '../functions/core/telemetry/schema';
@@ -32,22 +33,6 @@ export interface CollectOptions {
   /** Stop sampling early (SSM cancel, Ctrl-C). */
   signal?: AbortSignal;
 }
-
-/** System directories whose ownership and mode the security best practices package judges. */
-export const SYSTEM_DIRECTORIES = [
-  '/bin',
-  '/sbin',
-  '/usr/bin',
-  '/usr/sbin',
-  '/lib',
-  '/lib64',
-  '/usr/lib',
-  '/usr/lib64',
-  '/usr/local/bin',
-  '/usr/local/sbin',
-  '/etc',
-  '/boot',
-] as const;
 
 const SINGLE_FILES: ReadonlyArray<[string, number]> = [
   ['/etc/os-release', LIMITS.maxConfigFileBytes],

@@ -27,6 +27,22 @@ export const LIMITS = {
   maxProcessesPerSample: 20_000,
 } as const;
 
+/** System directories the agent stats (owner, mode), judged by sbp.system-dir-permissions. */
+export const SYSTEM_DIRECTORIES = [
+  '/bin',
+  '/sbin',
+  '/usr/bin',
+  '/usr/sbin',
+  '/lib',
+  '/lib64',
+  '/usr/lib',
+  '/usr/lib64',
+  '/usr/local/bin',
+  '/usr/local/sbin',
+  '/etc',
+  '/boot',
+] as const;
+
 const isoTime = z.string().datetime({ offset: true });
 const absPath = z
   .string()

@@ -5,22 +5,8 @@
  */
 import type { Evidence } from '../../core/model';
 import { error, fail, pass, type Rule } from '../../core/rule';
+import { SYSTEM_DIRECTORIES } from '../../core/telemetry/schema';
 import { LINUX } from './sshd-common';
-
-export const SYSTEM_DIRECTORIES = [
-  '/bin',
-  '/sbin',
-  '/usr/bin',
-  '/usr/sbin',
-  '/lib',
-  '/lib64',
-  '/usr/lib',
-  '/usr/lib64',
-  '/usr/local/bin',
-  '/usr/local/sbin',
-  '/etc',
-  '/boot',
-] as const;
 
 const EXPECTED = 'owner uid 0, no group or other write permission (e.g. 0755)';
 
