@@ -163,7 +163,13 @@ async function assess(o: AssessOpts): Promise<void> {
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
     return;
   }
-  process.stdout.write(summary(output, packages, o.report ? path.resolve(o.report) : stored, runDir));
+  const notes =
+    !o.rulesPackages && !loadCve
+      ? [
+          'Not run: cve (no vulnerability feed in the data directory; run `inspector feeds sync` or `inspector feeds import PATH`, or pass --feed PATH)',
+        ]
+      : [];
+  process.stdout.write(summary(output, packages, o.report ? path.resolve(o.report) : stored, runDir, notes));
 }
 
 function reportHtml(
@@ -183,6 +189,7 @@ function summary(
   packages: readonly RulesPackage[],
   reportPath: string,
   runDir: string,
+  notes: readonly string[],
 ): string {
   const lines: string[] = [];
   const { run } = output;
@@ -192,6 +199,7 @@ function summary(
   }
   lines.push(`Run ${run.runId}: ${run.state}`);
   lines.push(`Rules packages: ${packages.map((p) => `${p.id} ${p.version}`).join(', ')}`);
+  lines.push(...notes);
   const count = (s: string) => output.results.filter((r) => r.result === s).length;
   lines.push(
     `Results: ${output.results.length} — ${count('PASS')} pass, ${count('FAIL')} fail, ${count('NOT_APPLICABLE')} not applicable, ${count('ERROR')} error`,
