@@ -116,7 +116,6 @@ export class InspectorStack extends Stack {
       [ENV.eventsTopicArn]: topic.topicArn,
       [ENV.agentDocumentName]: this.agent.document.ref,
       [ENV.agentArtifactBucket]: this.agent.defaultArtifact.asset.s3BucketName,
-      [ENV.agentArtifactPrefix]: '',
       [ENV.commandOutputPrefix]: COMMAND_OUTPUT_PREFIX,
       ...(props.limits ? { [ENV.limitsJson]: JSON.stringify(props.limits) } : {}),
     };
@@ -387,26 +386,22 @@ export class InspectorStack extends Stack {
 
     this.grantTable(f.dispatchCommands, 'runs', 'write');
     this.grantTable(f.dispatchCommands, 'templates', 'read');
-    const instanceArns = [
-      `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`,
-      `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:managed-instance/*`,
-    ];
+    // The document's targetType is /AWS::EC2::Instance: EC2 instances are the only targets.
+    const instances = `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:instance/*`;
     f.dispatchCommands.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'SendTheAgentDocumentOnly',
         actions: ['ssm:SendCommand'],
         resources: [
           `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:document/${this.agent.document.ref}`,
-          ...instanceArns,
+          instances,
         ],
       }),
     );
-    for (const arn of instanceArns) {
-      f.dispatchCommands.acknowledgeWildcard(
-        resourceEvidence(this, arn),
-        'SendCommand names the instances of the run, resolved from tags at run time; the document is pinned to the agent document, so only it can be sent.',
-      );
-    }
+    f.dispatchCommands.acknowledgeWildcard(
+      resourceEvidence(this, instances),
+      'SendCommand names the instances of the run, resolved from tags at run time; the document is pinned to the agent document, so only it can be sent.',
+    );
     this.publish(f.dispatchCommands);
 
     this.grantTable(f.pollCommands, 'runs', 'write');

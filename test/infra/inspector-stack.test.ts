@@ -398,6 +398,9 @@ describe('least privilege of the Lambda roles', () => {
     const dispatch = policyOf('Dispatch');
     expect(dispatch).toContain('ssm:SendCommand');
     expect(dispatch).toMatch(/:document\/",\{"Ref":"AgentAgentDocument/);
+    expect(dispatch).toContain(':instance/*');
+    expect(dispatch).not.toContain('managed-instance');
+    only('AWS::SSM::Document', { TargetType: '/AWS::EC2::Instance', UpdateMethod: 'NewVersion' });
     for (const other of ['StartRun', 'CheckAgents', 'Poll', 'Evaluate', 'Finalize', 'FailRun']) {
       expect(policyOf(other), other).not.toContain('ssm:SendCommand');
     }
