@@ -70,6 +70,20 @@ const epssFileSchema = z.object({
   percentiles: z.array(z.number()),
 });
 
+/** A compiled KEV file (kev.json of a data dir or of a published feed generation), validated. */
+export function parseKevFile(value: unknown, source: string): KevCatalog {
+  const v = kevFileSchema.safeParse(value);
+  if (!v.success) throw new IndexFormatError(`${source} is not a compiled KEV catalogue`);
+  return v.data;
+}
+
+/** A compiled EPSS file (epss.json of a data dir or of a published feed generation), validated. */
+export function parseEpssFile(value: unknown, source: string): EpssScores {
+  const v = epssFileSchema.safeParse(value);
+  if (!v.success) throw new IndexFormatError(`${source} is not a compiled EPSS score file`);
+  return v.data;
+}
+
 export const feedsDir = (dataDir: string): string => path.join(dataDir, 'feeds');
 
 async function readJson(file: string): Promise<unknown> {
@@ -240,15 +254,11 @@ export class StoredCveIndex implements CveIndex {
       let epss: EpssScores | undefined;
       if (this.manifest.kev) {
         const file = path.join(this.dir, this.manifest.kev.file);
-        const v = kevFileSchema.safeParse(await readJson(file));
-        if (!v.success) throw new IndexFormatError(`${file} is not a compiled KEV catalogue`);
-        kev = v.data;
+        kev = parseKevFile(await readJson(file), file);
       }
       if (this.manifest.epss) {
         const file = path.join(this.dir, this.manifest.epss.file);
-        const v = epssFileSchema.safeParse(await readJson(file));
-        if (!v.success) throw new IndexFormatError(`${file} is not a compiled EPSS score file`);
-        epss = v.data;
+        epss = parseEpssFile(await readJson(file), file);
       }
       return threatDataOf(kev, epss);
     })();

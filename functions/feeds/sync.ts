@@ -16,57 +16,83 @@ export interface FeedSource {
 
 export type Getter = (url: string) => Promise<Buffer>;
 
-const OSV_BASE = 'https://osv-vulnerabilities.storage.googleapis.com';
-const osv = (ecosystem: string): FeedSource => ({
+/** Where the official feeds are downloaded from; every URL can be replaced (a mirror, a test server). */
+export interface FeedUrls {
+  /** OSV's bucket: `<osvBase>/<Ecosystem>/all.zip`. */
+  osvBase: string;
+  /** Amazon Linux mirror lists (first line: the repository's base URL). */
+  al2023MirrorList: string;
+  al2MirrorList: string;
+  kev: string;
+  epss: string;
+}
+
+export const OFFICIAL_FEED_URLS: Readonly<FeedUrls> = {
+  osvBase: 'https://osv-vulnerabilities.storage.googleapis.com',
+  al2023MirrorList: 'https://cdn.amazonlinux.com/al2023/core/mirrors/latest/x86_64/mirror.list',
+  al2MirrorList: 'https://cdn.amazonlinux.com/2/core/latest/x86_64/mirror.list',
+  kev: 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json',
+  epss: 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz',
+};
+
+const osv = (ecosystem: string, base: string): FeedSource => ({
   name: `osv:${ecosystem}`,
   async download(get) {
     return [
       {
         name: `${ecosystem}-all.zip`,
-        data: await get(`${OSV_BASE}/${encodeURIComponent(ecosystem)}/all.zip`),
+        data: await get(`${base.replace(/\/$/, '')}/${encodeURIComponent(ecosystem)}/all.zip`),
       },
     ];
   },
 });
 
-const amazon = (release: '2' | '2023', mirrorList: string): FeedSource => ({
+const amazon = (release: '2' | '2023', mirrorList: string, allowHttp: boolean): FeedSource => ({
   name: `alas:amazon-linux-${release}`,
   async download(get) {
     const base = (await get(mirrorList)).toString('utf8').split('\n')[0]?.trim().replace(/\/$/, '');
-    if (!base?.startsWith('https://')) throw new Error(`mirror list ${mirrorList} names no https mirror`);
+    const schemeOk = base?.startsWith('https://') || (allowHttp && base?.startsWith('http://'));
+    if (!base || !schemeOk) throw new Error(`mirror list ${mirrorList} names no https mirror`);
     const href = updateinfoLocation((await get(`${base}/repodata/repomd.xml`)).toString('utf8'));
     if (!href) throw new Error(`${base}/repodata/repomd.xml lists no updateinfo`);
     return [{ name: `al${release}-${href.split('/').pop()}`, data: await get(`${base}/${href}`) }];
   },
 });
 
-export const OFFICIAL_SOURCES: readonly FeedSource[] = [
-  osv('Debian'),
-  osv('Ubuntu'),
-  osv('AlmaLinux'),
-  osv('Rocky Linux'),
-  osv('Alpine'),
-  amazon('2023', 'https://cdn.amazonlinux.com/al2023/core/mirrors/latest/x86_64/mirror.list'),
-  amazon('2', 'https://cdn.amazonlinux.com/2/core/latest/x86_64/mirror.list'),
-  {
-    name: 'cisa-kev',
-    async download(get) {
-      const url = 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json';
-      return [{ name: 'known_exploited_vulnerabilities.json', data: await get(url) }];
+/**
+ * The official sources, with URLs replaced where `urls` says. `allowHttp` lets a mirror list name a plain
+ * http mirror (a test server on 127.0.0.1); the official lists name https mirrors only.
+ */
+export function officialSources(
+  urls: Partial<FeedUrls> = {},
+  opts: { allowHttp?: boolean } = {},
+): FeedSource[] {
+  const u: FeedUrls = { ...OFFICIAL_FEED_URLS, ...urls };
+  const allowHttp = opts.allowHttp ?? false;
+  return [
+    osv('Debian', u.osvBase),
+    osv('Ubuntu', u.osvBase),
+    osv('AlmaLinux', u.osvBase),
+    osv('Rocky Linux', u.osvBase),
+    osv('Alpine', u.osvBase),
+    amazon('2023', u.al2023MirrorList, allowHttp),
+    amazon('2', u.al2MirrorList, allowHttp),
+    {
+      name: 'cisa-kev',
+      async download(get) {
+        return [{ name: 'known_exploited_vulnerabilities.json', data: await get(u.kev) }];
+      },
     },
-  },
-  {
-    name: 'first-epss',
-    async download(get) {
-      return [
-        {
-          name: 'epss_scores-current.csv.gz',
-          data: await get('https://epss.empiricalsecurity.com/epss_scores-current.csv.gz'),
-        },
-      ];
+    {
+      name: 'first-epss',
+      async download(get) {
+        return [{ name: 'epss_scores-current.csv.gz', data: await get(u.epss) }];
+      },
     },
-  },
-];
+  ];
+}
+
+export const OFFICIAL_SOURCES: readonly FeedSource[] = officialSources();
 
 /** A GET with a deadline; the error names the URL and the network's reason. */
 export function httpGetter(timeoutMs: number, fetchImpl: typeof fetch = fetch): Getter {

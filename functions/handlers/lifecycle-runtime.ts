@@ -3,6 +3,7 @@
  * container from the environment. `configureLifecycle` lets a local harness replace parts (tests, bench).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { ENV } from '../adapters/aws/environment';
 import { lifecycleDepsFromEnv, type RulesPackageResolver } from '../adapters/aws/lifecycle-deps';
 import type { RulesPackage } from '../core/rule';
 import type { LifecycleDeps, LifecycleLog } from '../core/run-lifecycle/deps';
@@ -16,13 +17,36 @@ const log: LifecycleLog = {
 };
 
 const packageCache = new Map<string, Promise<RulesPackage[]>>();
+const cvePackages = new Map<string, Promise<RulesPackage>>();
+
+/**
+ * The `cve` package over the feed bucket's published index (FEED_BUCKET), or undefined without a bucket.
+ * One per bucket per container; the index inside re-reads the feed pointer by itself, so caching it is safe.
+ */
+function cveLoader(env: NodeJS.ProcessEnv = process.env): (() => Promise<RulesPackage>) | undefined {
+  const bucket = env[ENV.feedBucket];
+  if (!bucket) return undefined;
+  return () => {
+    let p = cvePackages.get(bucket);
+    if (!p) {
+      p = Promise.all([
+        import('../adapters/aws/s3-feed-store'),
+        import('../core/feeds-cloud/cloud-cve-package'),
+      ]).then(([s3, cloud]) => cloud.cloudCveRulesPackage(s3.s3PublishedCveIndex(bucket, env, log)));
+      p.catch(() => cvePackages.delete(bucket));
+      cvePackages.set(bucket, p);
+    }
+    return p;
+  };
+}
 
 /** The rules packages of a template, from the registry; loaded once per container per package list. */
 const registryResolver: RulesPackageResolver = (ids) => {
   const key = [...ids].sort().join(',');
   let p = packageCache.get(key);
   if (!p) {
-    p = import('../rules/registry').then((r) => r.resolveRulesPackages(ids));
+    const loadCve = cveLoader();
+    p = import('../rules/registry').then((r) => r.resolveRulesPackages(ids, loadCve ? { loadCve } : {}));
     p.catch(() => packageCache.delete(key));
     packageCache.set(key, p);
   }
@@ -42,4 +66,5 @@ export function configureLifecycle(parts: Partial<LifecycleDeps>): void {
   overrides = parts;
   deps = undefined;
   packageCache.clear();
+  cvePackages.clear();
 }

@@ -12,6 +12,10 @@ export const ENV = {
   telemetryBucket: 'TELEMETRY_BUCKET',
   reportsBucket: 'REPORTS_BUCKET',
   feedBucket: 'FEED_BUCKET',
+  /** Evaluate: how long the feed pointer is trusted before it is re-read (seconds; default 600). */
+  feedPointerTtlSeconds: 'FEED_POINTER_TTL_SECONDS',
+  /** Feed sync (optional JSON): { urls: {...}, allowHttp, downloadTimeoutSeconds, sources: [names] }. */
+  feedSyncConfig: 'FEED_SYNC_CONFIG',
   /** KMS key for telemetry envelopes (and the stack's data at rest). */
   kmsKeyArn: 'KMS_KEY_ARN',
   eventsTopicArn: 'EVENTS_TOPIC_ARN',

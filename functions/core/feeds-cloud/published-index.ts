@@ -1,0 +1,197 @@
+/**
+ * The published feed (pointer.ts) as the `cve` rules package's CveIndex, for the Evaluate Lambda. Built
+ * once per container and kept in module scope, so warm invocations reuse what earlier ones loaded:
+ * - the pointer is re-read at most every `ttlMs` (default 10 minutes);
+ * - a release index is downloaded only when an instance of that release is evaluated, checked against the
+ *   pointer's size and sha256, and cached by its sha256: an unchanged release in a new generation is not
+ *   downloaded again; releases the new pointer no longer names are dropped from the cache;
+ * - KEV and EPSS likewise, as one pair;
+ * - no pointer at all is never cached: the first evaluation after the first sync finds it.
+ */
+import { createHash } from 'node:crypto';
+import { type CveIndex, type ThreatData, threatDataOf } from '../../feeds/compile';
+import { IndexFormatError, ReleaseIndex } from '../../feeds/index-format';
+import { type ReleaseKey, releaseKeyString } from '../../feeds/model';
+import { parseEpssFile, parseKevFile } from '../../feeds/store';
+import { FeedNotPublishedError, type FeedObjectStore } from './object-store';
+import { type FeedPointer, POINTER_KEY, type PointerObject, parsePointer } from './pointer';
+import type { FeedLog } from './publish';
+
+export const DEFAULT_POINTER_TTL_MS = 10 * 60_000;
+
+export interface PublishedIndexOptions {
+  ttlMs?: number;
+  /** Milliseconds clock (tests move it). */
+  clock?: () => number;
+  log?: FeedLog;
+}
+
+export class PublishedCveIndex implements CveIndex {
+  private current?: { pointer: FeedPointer; fetchedAt: number };
+  private refreshing?: Promise<FeedPointer>;
+  private readonly releases = new Map<string, Promise<ReleaseIndex>>();
+  private threat?: { id: string; data: Promise<ThreatData> };
+  private readonly ttlMs: number;
+  private readonly clock: () => number;
+  /** Reads from the store, for tests and logs. */
+  readonly reads = { pointer: 0, objects: 0 };
+
+  constructor(
+    private readonly store: FeedObjectStore,
+    private readonly opts: PublishedIndexOptions = {},
+  ) {
+    this.ttlMs = opts.ttlMs ?? DEFAULT_POINTER_TTL_MS;
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  get description(): string {
+    const g = this.current?.pointer.generation;
+    return `vulnerability feed ${this.store.location}/${POINTER_KEY}${g ? ` (generation ${g})` : ''}`;
+  }
+
+  /** The generation in use (after the first load). */
+  get generation(): string | undefined {
+    return this.current?.pointer.generation;
+  }
+
+  releaseKeys(): string[] {
+    return Object.keys(this.current?.pointer.releases ?? {}).sort();
+  }
+
+  async release(key: ReleaseKey): Promise<ReleaseIndex | undefined> {
+    const k = releaseKeyString(key);
+    const entry = (await this.pointer()).releases[k];
+    if (!entry) return undefined;
+    let p = this.releases.get(entry.sha256);
+    if (!p) {
+      p = this.load(entry, (ptr) => ptr.releases[k]).then((bytes) =>
+        ReleaseIndex.fromDocument(json(bytes, this.where(entry)), this.where(entry)),
+      );
+      this.releases.set(entry.sha256, p);
+      p.catch(() => this.releases.delete(entry.sha256));
+    }
+    return p;
+  }
+
+  async threatData(): Promise<ThreatData> {
+    const ptr = await this.pointer();
+    const id = `${ptr.kev?.sha256 ?? '-'}/${ptr.epss?.sha256 ?? '-'}`;
+    if (this.threat?.id !== id) {
+      const data = (async () => {
+        const kev = ptr.kev
+          ? parseKevFile(
+              json(await this.load(ptr.kev, (p) => p.kev), this.where(ptr.kev)),
+              this.where(ptr.kev),
+            )
+          : undefined;
+        const epss = ptr.epss
+          ? parseEpssFile(
+              json(await this.load(ptr.epss, (p) => p.epss), this.where(ptr.epss)),
+              this.where(ptr.epss),
+            )
+          : undefined;
+        return threatDataOf(kev, epss);
+      })();
+      const entry = { id, data };
+      this.threat = entry;
+      data.catch(() => {
+        if (this.threat === entry) this.threat = undefined;
+      });
+    }
+    return this.threat.data;
+  }
+
+  /** The pointer, re-read when older than the TTL (or when `force`d); concurrent callers share one read. */
+  private async pointer(force = false): Promise<FeedPointer> {
+    const c = this.current;
+    if (!force && c && this.clock() - c.fetchedAt < this.ttlMs) return c.pointer;
+    if (!this.refreshing) {
+      this.refreshing = this.readPointer().finally(() => {
+        this.refreshing = undefined;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async readPointer(): Promise<FeedPointer> {
+    this.reads.pointer++;
+    const where = `${this.store.location}/${POINTER_KEY}`;
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await this.store.get(POINTER_KEY);
+    } catch (err) {
+      // The bucket is unreachable right now: keep evaluating with the pointer already in hand (its objects
+      // stay for one more generation); the next call tries again.
+      if (this.current) {
+        this.opts.log?.warn('the feed pointer could not be re-read; using the one loaded before', {
+          generation: this.current.pointer.generation,
+          reason: (err as Error).message,
+        });
+        return this.current.pointer;
+      }
+      throw err;
+    }
+    if (!bytes) {
+      throw new FeedNotPublishedError(
+        `the vulnerability feed has not been synced yet: ${where} does not exist. The feed-sync Lambda publishes it on its daily schedule; invoke it once after deploying`,
+      );
+    }
+    const pointer = parsePointer(bytes, where);
+    if (pointer.generation !== this.current?.pointer.generation) {
+      const live = new Set(Object.values(pointer.releases).map((r) => r.sha256));
+      for (const sha of this.releases.keys()) if (!live.has(sha)) this.releases.delete(sha);
+      this.opts.log?.info('feed pointer loaded', {
+        generation: pointer.generation,
+        previousGeneration: this.current?.pointer.generation,
+      });
+    }
+    this.current = { pointer, fetchedAt: this.clock() };
+    return pointer;
+  }
+
+  /**
+   * An object the pointer names, verified. When it is gone (deleted two publishes later while this
+   * container still held an old pointer) the pointer is re-read once and its current object is used.
+   */
+  private async load(
+    ref: PointerObject,
+    pick: (p: FeedPointer) => PointerObject | undefined,
+  ): Promise<Uint8Array> {
+    let obj = ref;
+    this.reads.objects++;
+    let bytes = await this.store.get(obj.key);
+    if (!bytes) {
+      const fresh = pick(await this.pointer(true));
+      if (fresh && fresh.key !== obj.key) {
+        obj = fresh;
+        this.reads.objects++;
+        bytes = await this.store.get(obj.key);
+      }
+    }
+    if (!bytes) throw new IndexFormatError(`${this.where(obj)}, named by the feed pointer, does not exist`);
+    if (bytes.byteLength !== obj.size) {
+      throw new IndexFormatError(
+        `${this.where(obj)} is ${bytes.byteLength} bytes where the feed pointer says ${obj.size}`,
+      );
+    }
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (sha !== obj.sha256) {
+      throw new IndexFormatError(
+        `${this.where(obj)} does not match the feed pointer's sha256 (${sha.slice(0, 12)}… where ${obj.sha256.slice(0, 12)}… was published)`,
+      );
+    }
+    return bytes;
+  }
+
+  private where(o: PointerObject): string {
+    return `${this.store.location}/${o.key}`;
+  }
+}
+
+function json(bytes: Uint8Array, source: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new IndexFormatError(`${source} is not JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * FeedSync Lambda: downloads the official vulnerability feeds (OSV Debian, Ubuntu, AlmaLinux, Rocky Linux,
+ * Alpine; Amazon Linux 2 and 2023 updateinfo; CISA KEV; FIRST EPSS), compiles and validates them in /tmp,
+ * and publishes a new generation of the feed bucket (core/feeds-cloud/publish.ts): objects under
+ * feeds/<generation>/, then feeds/CURRENT.json last. A feed that fails keeps its previous index.
+ *
+ * WIRING (for infra/; the stack does not need anything else from this file):
+ * - Schedule: EventBridge rule, daily (e.g. cron(17 3 * * ? *)); target this function with retryAttempts 2.
+ *   Reserved concurrency 1: two overlapping syncs could delete each other's unpublished generation.
+ * - Environment:
+ *     FEED_BUCKET          (required) the feed bucket's name.
+ *     FEED_SYNC_CONFIG     (optional) JSON: { "urls": { "osvBase", "al2023MirrorList", "al2MirrorList",
+ *                          "kev", "epss" }, "allowHttp": false, "downloadTimeoutSeconds": 300,
+ *                          "sources": ["osv:Debian", ...] } to use a mirror or a subset of the sources.
+ *     POWERTOOLS_SERVICE_NAME=inspector-feed-sync, POWERTOOLS_LOG_LEVEL (optional).
+ * - Permissions on the feed bucket: s3:GetObject and s3:PutObject on feeds/*, s3:DeleteObject on feeds/*
+ *   (old generations), s3:ListBucket with prefix feeds/ (deleting old generations; clean 404s); CopyObject
+ *   within the bucket needs only GetObject + PutObject. kms:Encrypt/Decrypt/GenerateDataKey on the bucket's
+ *   key if it is SSE-KMS. `feedBucket.grantReadWrite(fn)` plus `grantDelete(fn, 'feeds/*')` covers it.
+ *   Network: outbound HTTPS to osv-vulnerabilities.storage.googleapis.com, cdn.amazonlinux.com (and the
+ *   mirrors its mirror lists name), www.cisa.gov, epss.empiricalsecurity.com.
+ * - Sizing: timeout 15 min; memory 3008 MB or more (the OSV Debian and Ubuntu exports are read into memory
+ *   one at a time; not measured against the real exports here); ephemeral storage 2048 MB (/tmp holds the
+ *   compiled indexes while publishing).
+ * - The Evaluate Lambda reads what this publishes: it needs FEED_BUCKET, s3:GetObject on feeds/* (and
+ *   s3:ListBucket on prefix feeds/, so a feed not synced yet is a 404 it can name instead of a 403), and
+ *   optionally FEED_POINTER_TTL_SECONDS (default 600).
+ *
+ * Outcome: returns a summary when at least one feed was refreshed (failed feeds are listed and logged as
+ * warnings; their previous index stays published). Throws when NOTHING could be refreshed: that is almost
+ * always the network or the configuration, not one upstream having a bad day, so it must show as a Lambda
+ * error (the Errors metric and its alarm, EventBridge's retries) rather than a quiet success.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { ENV, requireEnv } from '../adapters/aws/environment';
+import { feedS3Client, S3FeedObjectStore } from '../adapters/aws/s3-feed-store';
+import { type FeedSyncReport, syncAndPublish } from '../core/feeds-cloud/publish';
+import { httpGetter, officialSources } from '../feeds/sync';
+
+export const logger = new Logger({ serviceName: 'inspector-feed-sync' });
+
+const configSchema = z
+  .object({
+    urls: z
+      .object({
+        osvBase: z.string().url(),
+        al2023MirrorList: z.string().url(),
+        al2MirrorList: z.string().url(),
+        kev: z.string().url(),
+        epss: z.string().url(),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    allowHttp: z.boolean().optional(),
+    downloadTimeoutSeconds: z.number().positive().max(900).optional(),
+    sources: z.array(z.string()).min(1).optional(),
+  })
+  .strict();
+export type FeedSyncConfig = z.infer<typeof configSchema>;
+
+export function parseFeedSyncConfig(raw: string | undefined): FeedSyncConfig {
+  if (!raw) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`${ENV.feedSyncConfig} is not JSON: ${(err as Error).message}`);
+  }
+  const c = configSchema.safeParse(value);
+  if (!c.success) {
+    const i = c.error.issues[0];
+    throw new Error(`${ENV.feedSyncConfig}: ${i?.path.join('.') || '(document)'}: ${i?.message}`);
+  }
+  return c.data;
+}
+
+export class FeedSyncFailedError extends Error {
+  override readonly name = 'FeedSyncFailedError';
+}
+
+export type FeedSyncSummary = Omit<FeedSyncReport, 'timings'> & { syncMs: number; publishMs: number };
+
+let s3: ReturnType<typeof feedS3Client> | undefined;
+
+export const handler = async (_event?: unknown): Promise<FeedSyncSummary> => {
+  const env = process.env;
+  const bucket = requireEnv(ENV.feedBucket, env);
+  const config = parseFeedSyncConfig(env[ENV.feedSyncConfig]);
+  let sources = officialSources(config.urls ?? {}, { allowHttp: config.allowHttp ?? false });
+  if (config.sources) {
+    const known = new Set(sources.map((s) => s.name));
+    const unknown = config.sources.filter((n) => !known.has(n));
+    if (unknown.length > 0)
+      throw new Error(`${ENV.feedSyncConfig}.sources names unknown sources: ${unknown.join(', ')}`);
+    sources = sources.filter((s) => config.sources?.includes(s.name));
+  }
+  s3 ??= feedS3Client(env);
+  const report = await syncAndPublish({
+    store: new S3FeedObjectStore(s3, bucket),
+    get: httpGetter((config.downloadTimeoutSeconds ?? 300) * 1000),
+    sources,
+    log: {
+      info: (m, extra) => (extra ? logger.info(m, extra) : logger.info(m)),
+      warn: (m, extra) => (extra ? logger.warn(m, extra) : logger.warn(m)),
+      error: (m, extra) => (extra ? logger.error(m, extra) : logger.error(m)),
+    },
+  });
+  const { timings, ...rest } = report;
+  const summary: FeedSyncSummary = {
+    ...rest,
+    syncMs: Math.round(timings.syncMs),
+    publishMs: Math.round(timings.publishMs),
+  };
+  if (report.outcome === 'unchanged') {
+    throw new FeedSyncFailedError(
+      `no vulnerability feed could be refreshed (${report.failed.map((f) => `${f.source}: ${f.reason}`).join('; ')}); the published feed is unchanged (generation ${report.generation ?? 'none'})`,
+    );
+  }
+  logger.info('feed sync finished', {
+    generation: summary.generation,
+    refreshed: summary.refreshed.map((r) => r.source),
+    failed: summary.failed,
+    carried: summary.carried,
+    dropped: summary.dropped,
+    deletedGenerations: summary.deletedGenerations,
+    syncMs: summary.syncMs,
+    publishMs: summary.publishMs,
+  });
+  return summary;
+};
