@@ -4,7 +4,7 @@
  * X-Ray tracing, and a role of its own that starts with nothing but writing its logs and traces.
  */
 import path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -26,6 +26,8 @@ export interface InspectorFunctionProps {
   key: kms.IKey;
   memorySize?: number;
   timeout?: Duration;
+  ephemeralStorageSize?: Size;
+  reservedConcurrentExecutions?: number;
   /** Powertools service name (structured logs). */
   serviceName: string;
 }
@@ -65,6 +67,10 @@ export class InspectorFunction extends Construct {
       architecture: LAMBDA_ARCHITECTURE,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(60),
+      ...(props.ephemeralStorageSize ? { ephemeralStorageSize: props.ephemeralStorageSize } : {}),
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

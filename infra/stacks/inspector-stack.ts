@@ -6,7 +6,16 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Arn, ArnFormat, CfnOutput, Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Arn,
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  type RemovalPolicy,
+  Size,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -55,6 +64,8 @@ export interface InspectorStackProps extends StackProps {
   /** Limits overriding the defaults (LIMITS_JSON). */
   limits?: Record<string, unknown>;
   removalPolicy?: RemovalPolicy;
+  /** FEED_SYNC_CONFIG of the feed-sync Lambda (mirrors, subset of sources). */
+  feedSyncConfig?: Record<string, unknown>;
 }
 
 /** Control-plane handler files (those exporting `handler`; one Lambda per operation group), sorted. */
@@ -249,21 +260,39 @@ export class InspectorStack extends Stack {
     }
 
     if (existsSync(path.join(REPO_ROOT, FEED_SYNC_ENTRY))) {
-      const feed = fn(
-        'FeedSync',
-        FEED_SYNC_ENTRY,
-        'Daily vulnerability feed sync into the feed bucket',
-        'inspector-feed-sync',
-        {
-          timeout: Duration.minutes(15),
-          memorySize: 1024,
+      // Sizing and permissions as functions/handlers/feed-sync.ts documents them.
+      const feed = new InspectorFunction(this, 'FeedSync', {
+        entry: FEED_SYNC_ENTRY,
+        description:
+          'Daily vulnerability feed sync into the feed bucket (feeds/<generation>/, then CURRENT.json)',
+        key,
+        serviceName: 'inspector-feed-sync',
+        environment: {
+          [ENV.feedBucket]: data.feedBucket.bucketName,
+          ...(props.feedSyncConfig ? { [ENV.feedSyncConfig]: JSON.stringify(props.feedSyncConfig) } : {}),
         },
+        timeout: Duration.minutes(15),
+        memorySize: 3008,
+        ephemeralStorageSize: Size.mebibytes(2048),
+        // Two overlapping syncs could delete each other's unpublished generation.
+        reservedConcurrentExecutions: 1,
+      });
+      this.grantObjects(
+        feed,
+        data.feedBucket,
+        'feeds/',
+        ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        true,
+        'publishes feed generations and deletes old ones',
       );
-      data.feedBucket.grantReadWrite(feed.fn);
       new events.Rule(this, 'DailyFeedSync', {
         description: 'Refresh the vulnerability feeds once a day',
         schedule: events.Schedule.cron({ minute: '17', hour: '3' }),
         targets: [new eventsTargets.LambdaFunction(feed.fn, { retryAttempts: 2 })],
+      });
+      new CfnOutput(this, 'FeedSyncFunctionName', {
+        value: feed.fn.functionName,
+        description: 'Run it once after deploy to fetch the feeds',
       });
       this.feedSync = feed;
     }
@@ -428,7 +457,7 @@ export class InspectorStack extends Stack {
     this.grantObjects(
       f.evaluateInstance,
       feedBucket,
-      '',
+      'feeds/',
       ['s3:GetObject'],
       true,
       'reads the vulnerability feed index',

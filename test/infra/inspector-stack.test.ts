@@ -2,6 +2,8 @@
  * Template assertions on the synthesized product stack (one synth for the file, pinned to a dummy
  * account and region).
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/adapters/aws/environment';
@@ -9,8 +11,12 @@ import { TABLES } from '../../functions/adapters/aws/table-design';
 import { AGENT_COMMAND_PARAMETERS } from '../../functions/core/run-lifecycle/agent-command';
 import { CONTEXT_KEYS } from '../../functions/core/telemetry';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
-import { controlPlaneEntries, LIFECYCLE_FUNCTIONS } from '../../infra/stacks/inspector-stack';
-import { AGENT_BUNDLE, describeArtifact } from '../../scripts/build-agent';
+import {
+  controlPlaneEntries,
+  FEED_SYNC_ENTRY,
+  LIFECYCLE_FUNCTIONS,
+} from '../../infra/stacks/inspector-stack';
+import { AGENT_BUNDLE, describeArtifact, REPO_ROOT } from '../../scripts/build-agent';
 import { lambdaBundleSizes, type Synthesized, synthStack } from './synth-stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -341,15 +347,20 @@ describe('Lambdas', () => {
       expect(p.TracingConfig, id).toEqual({ Mode: 'Active' });
       expect(p.LoggingConfig, id).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO' });
       const vars = (p.Environment as { Variables: Record<string, unknown> }).Variables;
-      for (const name of [
-        ENV.runsTable,
-        ENV.findingsTable,
-        ENV.locksTable,
-        ENV.kmsKeyArn,
-        ENV.eventsTopicArn,
-        ENV.telemetryBucket,
-        ENV.agentDocumentName,
-      ]) {
+      // The feed sync reads only FEED_BUCKET (and its own config); every other function gets the full set.
+      const full = !String(p.Description).startsWith('Daily vulnerability feed sync');
+      expect(vars[ENV.feedBucket], id).toBeDefined();
+      for (const name of full
+        ? [
+            ENV.runsTable,
+            ENV.findingsTable,
+            ENV.locksTable,
+            ENV.kmsKeyArn,
+            ENV.eventsTopicArn,
+            ENV.telemetryBucket,
+            ENV.agentDocumentName,
+          ]
+        : []) {
         expect(vars[name], `${id} ${name}`).toBeDefined();
       }
       expect(vars.NODE_OPTIONS, id).toBe('--enable-source-maps');
@@ -409,6 +420,7 @@ describe('least privilege of the Lambda roles', () => {
   it('only Evaluate decrypts telemetry; StartRun describes instances', () => {
     expect(policyOf('Evaluate')).toContain('kms:Decrypt');
     expect(policyOf('Evaluate')).toContain('/telemetry/*');
+    expect(policyOf('Evaluate')).toContain('/feeds/*');
     expect(policyOf('StartRun')).toContain('ec2:DescribeInstances');
     expect(policyOf('StartRun')).not.toContain('s3:');
   });
@@ -457,6 +469,29 @@ describe('state machine, scheduler, alarm', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       AlarmActions: [{ Ref: topicId }],
     });
+  });
+});
+
+describe('feed sync', () => {
+  const present = existsSync(path.join(REPO_ROOT, FEED_SYNC_ENTRY));
+  it.skipIf(!present)('runs daily with the sizing feed-sync.ts asks for, one at a time', () => {
+    const [fnId] = only('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Daily vulnerability feed sync'),
+      MemorySize: 3008,
+      Timeout: 900,
+      EphemeralStorage: { Size: 2048 },
+      ReservedConcurrentExecutions: 1,
+    });
+    only('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(17 3 * * ? *)',
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } }),
+      ],
+    });
+    expect(Object.keys(t.toJSON().Outputs as Record<string, unknown>)).toContain('FeedSyncFunctionName');
+  });
+  it.skipIf(present)('is absent when functions/handlers/feed-sync.ts is', () => {
+    expect(resources('AWS::Events::Rule')).toHaveLength(0);
   });
 });
 
