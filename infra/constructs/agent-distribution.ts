@@ -114,7 +114,8 @@ export class AgentDistribution extends Construct {
       'set -u',
       `dir='${AGENT_WORK_DIR}/{{ ${P.runId} }}'`,
       `trap 'rm -rf "$dir"' EXIT`,
-      `artifact="$dir/$(basename '{{ ${P.agentKey} }}')"`,
+      // aws:downloadContent saves into the directory, or as the path itself on agents that treat it as a file.
+      `if [ -f "$dir" ]; then artifact="$dir"; else artifact="$dir/$(basename '{{ ${P.agentKey} }}')"; fi`,
       'if [ ! -f "$artifact" ]; then',
       '  echo "inspector: agent artifact $artifact was not downloaded; refusing to run" >&2; exit 10',
       'fi',

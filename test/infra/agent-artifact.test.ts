@@ -196,11 +196,11 @@ describe('SSM document shell step (run with sh)', () => {
       .replace(/\{\{ (\w+) \}\}/g, (_m, name: string) => params[name] ?? '');
   }
 
-  async function runStep(artifact: Buffer, sha256: string) {
+  async function runStep(artifact: Buffer, sha256: string, savedAsDestinationPath = false) {
     const workDir = path.join(work, 'ssm');
     const runDir = path.join(workDir, 'run-7');
-    mkdirSync(runDir, { recursive: true });
-    const file = path.join(runDir, path.basename(bundleKey));
+    mkdirSync(savedAsDestinationPath ? workDir : runDir, { recursive: true });
+    const file = savedAsDestinationPath ? runDir : path.join(runDir, path.basename(bundleKey));
     writeFileSync(file, artifact);
     chmodSync(file, 0o644);
     const rendered = render(
@@ -251,6 +251,23 @@ describe('SSM document shell step (run with sh)', () => {
       'eu-west-1',
     ]);
     expect(r.runDirLeft).toBe(false);
+  });
+
+  it('also finds the artifact saved as the destination path itself', async () => {
+    const r = await runStep(fakeAgent, sha(fakeAgent), true);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toContain('run-7');
+    expect(r.runDirLeft).toBe(false);
+  });
+
+  it('fails closed when nothing was downloaded', async () => {
+    const rendered = render(
+      { runId: 'run-8', agentKey: bundleKey, agentSha256: sha(fakeAgent) },
+      path.join(work, 'ssm'),
+    );
+    const scriptFile = path.join(work, 'step-missing.sh');
+    writeFileSync(scriptFile, rendered);
+    await expect(run('sh', [scriptFile])).rejects.toMatchObject({ code: 10 });
   });
 
   it('refuses to run a tampered artifact (fails closed)', async () => {
