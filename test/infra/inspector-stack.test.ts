@@ -2,8 +2,10 @@
  * Template assertions on the synthesized product stack (one synth for the file, pinned to a dummy
  * account and region).
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/adapters/aws/environment';
@@ -24,6 +26,7 @@ type Resource = { Type: string; Properties: Record<string, unknown> };
 let s: Synthesized;
 let t: Template;
 const ONE_MB = 1024 * 1024;
+const run = promisify(execFile);
 
 beforeAll(async () => {
   s = await synthStack({ env: { account: '123456789012', region: 'eu-west-1' } });
@@ -383,6 +386,24 @@ describe('Lambdas', () => {
       expect(vars[ENV.stateMachineArn], id).toBeDefined();
       expect(vars.SCHEDULE_GROUP_NAME, id).toBeDefined();
       expect(vars.SCHEDULER_ROLE_ARN, id).toBeDefined();
+    }
+  });
+
+  it('every bundle loads in Node.js and exports its handler (the runtime provides @aws-sdk/*)', async () => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_PATH: path.join(REPO_ROOT, 'node_modules'),
+      AWS_REGION: 'eu-west-1',
+    };
+    for (const name of Object.values(ENV)) env[name] ??= 'x';
+    for (const asset of lambdaBundleSizes(s.outdir).keys()) {
+      const file = path.join(s.outdir, asset, 'index.js');
+      const { stdout } = await run(
+        process.execPath,
+        ['-e', `process.stdout.write(typeof require(${JSON.stringify(file)}).handler)`],
+        { env },
+      );
+      expect(stdout, asset).toBe('function');
     }
   });
 
