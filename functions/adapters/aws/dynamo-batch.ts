@@ -33,7 +33,3 @@ export async function batchWriteAll(
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export function isConditionalCheckFailed(err: unknown): boolean {
-  return (err as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
-}

@@ -6,7 +6,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../../core/run-lifecycle/map-limit';
 import { InstanceLockConflictError, type LockStore } from '../../ports/lock-store';
-import { isConditionalCheckFailed } from './dynamo-batch';
+import { isConditionalCheckFailed } from './dynamo-items';
 import { TABLES } from './table-design';
 
 const T = TABLES.locks;

@@ -10,7 +10,8 @@ import {
 import { RUN_STATES, type RunState, TERMINAL_RUN_STATES } from '../../core/run';
 import type { RunInstance, StopAction, StoredRun } from '../../core/run-lifecycle/model';
 import type { RunStore, TransitionOptions } from '../../ports/run-store';
-import { batchWriteAll, isConditionalCheckFailed } from './dynamo-batch';
+import { batchWriteAll } from './dynamo-batch';
+import { isConditionalCheckFailed, unlessConditionFails } from './dynamo-items';
 import { TABLES } from './table-design';
 
 const RUN_SK = 'RUN';
@@ -89,8 +90,8 @@ export class DynamoRunStore implements RunStore {
       values[`:t${j}`] = s;
       return `:t${j}`;
     });
-    try {
-      await this.doc.send(
+    return unlessConditionFails(() =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { [T.partitionKey]: runId, [T.sortKey]: RUN_SK },
@@ -99,12 +100,8 @@ export class DynamoRunStore implements RunStore {
           ExpressionAttributeNames: { '#pk': T.partitionKey, '#state': 'state' },
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
-      throw err;
-    }
+      ),
+    );
   }
 
   async putInstances(instances: readonly RunInstance[]): Promise<void> {

@@ -35,8 +35,8 @@ import { RULES_PACKAGE_IDS } from '../../core/control-plane/rules-packages';
 import type { Attribute, Finding } from '../../core/model';
 import { RUN_STATES, TERMINAL_RUN_STATES } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
+import { decodeToken, encodeToken, isKey, type Key, unlessConditionFails } from './dynamo-items';
 import { TABLES } from './table-design';
-import { decodeToken, encodeToken, isConditionFailure, isKey, type Key } from './targets-repository';
 
 const RUN_SK = 'RUN';
 const INSTANCE_PREFIX = 'INSTANCE#';
@@ -294,8 +294,8 @@ export class DynamoFindingsQuery implements FindingsStore {
 
   async replaceAttributes(key: FindingKey, expected: Attribute[], attributes: Attribute[]): Promise<boolean> {
     const T = TABLES.findings;
-    try {
-      await this.doc.send(
+    return unlessConditionFails(() =>
+      this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { [T.partitionKey]: key.runId, [T.sortKey]: key.findingId },
@@ -304,12 +304,8 @@ export class DynamoFindingsQuery implements FindingsStore {
           ExpressionAttributeNames: { '#sk': T.sortKey, '#attrs': 'attributes' },
           ExpressionAttributeValues: { ':new': attributes, ':old': expected },
         }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+      ),
+    );
   }
 }
 
