@@ -12,16 +12,18 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadLimits } from '../../core/assessment';
 import type { RulesPackage } from '../../core/rule';
 import type { LifecycleDeps, LifecycleLog } from '../../core/run-lifecycle/deps';
+import { templateStore } from '../../ports/template-store';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoLockStore } from './dynamo-lock-store';
 import { DynamoRunStore } from './dynamo-run-store';
-import { DynamoTemplateStore } from './dynamo-template-store';
 import { Ec2Fleet } from './ec2-fleet';
 import { ENV, requireEnv } from './environment';
 import { KmsKeyringProvider } from './kms-keyring';
 import { S3ReportStore, S3TelemetryStore } from './s3-object-stores';
 import { SnsNotifier } from './sns-notifier';
 import { SsmAgentFleet, SsmCommandRunner } from './ssm-agents';
+import { DynamoTargetsRepository } from './targets-repository';
+import { DynamoTemplatesRepository } from './templates-repository';
 
 export type RulesPackageResolver = (ids: readonly string[]) => Promise<RulesPackage[]>;
 
@@ -42,10 +44,10 @@ export function lifecycleDepsFromEnv(
     runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env)),
     findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env)),
     locks: new DynamoLockStore(doc, requireEnv(ENV.locksTable, env)),
-    templates: new DynamoTemplateStore(doc, {
-      templates: requireEnv(ENV.templatesTable, env),
-      targets: requireEnv(ENV.targetsTable, env),
-    }),
+    templates: templateStore(
+      new DynamoTemplatesRepository(doc, requireEnv(ENV.templatesTable, env)),
+      new DynamoTargetsRepository(doc, requireEnv(ENV.targetsTable, env)),
+    ),
     telemetry: new S3TelemetryStore(s3, telemetryBucket),
     reports: new S3ReportStore(s3, reportsBucket),
     fleet: new Ec2Fleet(new EC2Client({})),
