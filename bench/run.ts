@@ -1,15 +1,18 @@
 /**
  * `npm run bench`: every benchmark, one after the other, each printing its figures and the command that
  * reproduces it. Figures are printed, never asserted. `npm run bench -- agent envelope` runs a subset.
+ * Each benchmark is imported when it runs, so a subset does not load the others (the 1,000-instance run
+ * pulls in the local state machine harness, synth pulls in the CDK app).
  */
-import { agentBench } from './agent';
-import { envelopeBench } from './envelope';
-import { evaluateBench } from './evaluate';
+export {};
 
 const benches: Record<string, () => Promise<void>> = {
-  agent: agentBench,
-  envelope: envelopeBench,
-  evaluate: evaluateBench,
+  agent: async () => (await import('./agent')).agentBench(),
+  envelope: async () => (await import('./envelope')).envelopeBench(),
+  evaluate: async () => (await import('./evaluate')).evaluateBench(),
+  cve: async () => (await import('./cve-index')).runCveBench(),
+  synth: async () => (await import('./synth')).infraBench(),
+  'run-1000': async () => (await import('./run-1000')).runLifecycleBench(),
 };
 
 const wanted = process.argv.slice(2);
