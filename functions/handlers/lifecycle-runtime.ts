@@ -3,7 +3,7 @@
  * container from the environment. `configureLifecycle` lets a local harness replace parts (tests, bench).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ENV } from '../adapters/aws/environment';
+import { agentArtifactsFromEnv, ENV } from '../adapters/aws/environment';
 import { lifecycleDepsFromEnv, type RulesPackageResolver } from '../adapters/aws/lifecycle-deps';
 import type { RulesPackage } from '../core/rule';
 import type { LifecycleDeps, LifecycleLog } from '../core/run-lifecycle/deps';
@@ -57,7 +57,16 @@ let deps: LifecycleDeps | undefined;
 let overrides: Partial<LifecycleDeps> = {};
 
 export function lifecycleDeps(): LifecycleDeps {
-  deps ??= { ...lifecycleDepsFromEnv(log, registryResolver), ...overrides };
+  if (!deps) {
+    const fromEnv = lifecycleDepsFromEnv(log, registryResolver);
+    // Dispatch's per-architecture agent artifacts (set on that Lambda only).
+    const agentArtifacts = agentArtifactsFromEnv();
+    deps = {
+      ...fromEnv,
+      config: { ...fromEnv.config, ...(agentArtifacts ? { agentArtifacts } : {}) },
+      ...overrides,
+    };
+  }
   return deps;
 }
 

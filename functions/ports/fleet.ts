@@ -6,6 +6,8 @@ export interface FleetInstance {
   state: string;
   tags: Array<{ key: string; value: string }>;
   platform?: string;
+  /** EC2 `Architecture`: x86_64, arm64, i386, x86_64_mac, arm64_mac. */
+  architecture?: string;
 }
 
 /** EC2: the instances a target's tags select. */

@@ -6,6 +6,15 @@
  * - the SSM Command document that downloads one artifact (aws:downloadContent, so no AWS CLI is needed on
  *   the instance), checks its SHA-256 against the `agentSha256` parameter (fails closed on a mismatch or a
  *   missing file), checks the architecture, and runs it with the run's parameters;
+ * - the artifact of each instance architecture (`byArchitecture`), which the stack passes to Dispatch so
+ *   it sends every instance the artifact built for it (one SendCommand per architecture batch).
+ *
+ * Artifacts and architectures: an executable runs only on its own architecture (the document compares
+ * `uname -m` and exits 13 on a mismatch, so Dispatch must choose it per instance). The bundle (agent.js)
+ * has no architecture check: the document runs it as `node agent.js`, which needs Node.js >= 20 on the
+ * instance's PATH, and exits 14 with that message when node is missing (then Poll records the command as
+ * failed, an AGENT_FAILED exclusion). When the executables were not built (`npm run build:agent`), the
+ * bundle is the artifact of both x86_64 and arm64, and the document's default.
  * - the managed policy `InspectorAgentInstancePolicy-<region>` users attach to instance roles.
  *
  * Instance permission design: the telemetry object key names its instance
@@ -27,6 +36,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import type { AgentArchitecture } from '../../functions/core/run-lifecycle/agent-artifacts';
 import { CONTEXT_KEYS, TELEMETRY_SCHEMA_VERSION } from '../../functions/core/telemetry';
 import {
   type AgentPlatform,
@@ -81,6 +91,8 @@ export class AgentDistribution extends Construct {
   readonly artifacts: AgentArtifact[];
   /** The artifact the document runs when the caller does not choose one. */
   readonly defaultArtifact: AgentArtifact;
+  /** The artifact Dispatch sends to instances of each architecture: its executable, else the bundle. */
+  readonly byArchitecture: Record<AgentArchitecture, AgentArtifact>;
   readonly document: ssm.CfnDocument;
   readonly instancePolicy: iam.ManagedPolicy;
 
@@ -102,8 +114,10 @@ export class AgentDistribution extends Construct {
       sha256: artifact.sha256,
       bytes: artifact.bytes,
     }));
-    this.defaultArtifact =
-      this.artifacts.find((a) => a.kind === 'linux-x64') ?? (this.artifacts[0] as AgentArtifact);
+    const bundle = this.artifacts[0] as AgentArtifact;
+    const ofKind = (kind: ArtifactKind) => this.artifacts.find((a) => a.kind === kind) ?? bundle;
+    this.byArchitecture = { x86_64: ofKind('linux-x64'), arm64: ofKind('linux-arm64') };
+    this.defaultArtifact = this.byArchitecture.x86_64;
     const assetBucket = this.defaultArtifact.asset.s3BucketName;
 
     const P = DOCUMENT_PARAMETERS;
@@ -204,7 +218,7 @@ export class AgentDistribution extends Construct {
           },
           [P.agentKey]: {
             type: 'String',
-            description: `Agent artifact (S3 key in ${'the CDK assets bucket'}): ${this.artifacts.map((a) => `${a.kind}=${a.asset.s3ObjectKey}`).join(', ')}.`,
+            description: `Agent artifact (S3 key in the CDK assets bucket), chosen per instance architecture by Dispatch: ${this.artifacts.map((a) => `${a.kind}=${a.asset.s3ObjectKey}`).join(', ')}. Executables run only on their architecture; the bundle needs node >= 20 on PATH.`,
             default: this.defaultArtifact.asset.s3ObjectKey,
             allowedValues: this.artifacts.map((a) => a.asset.s3ObjectKey),
           },

@@ -26,7 +26,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Validations } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
-import { ENV } from '../../functions/adapters/aws/environment';
+import { AGENT_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
+import type { AgentArchitecture } from '../../functions/core/run-lifecycle/agent-artifacts';
 import { REPO_ROOT } from '../../scripts/build-agent';
 import { AgentDistribution } from '../constructs/agent-distribution';
 import { AssessmentRunStateMachine } from '../constructs/assessment-run-state-machine';
@@ -165,6 +166,7 @@ export class InspectorStack extends Stack {
       checkAgents: lc('checkAgents', 'CheckAgents: SSM agent health per instance, exclusions'),
       dispatchCommands: lc('dispatchCommands', 'Dispatch: SSM Run Command of the agent document in batches', {
         timeout: Duration.minutes(5),
+        env: this.agentArtifactEnvironment(),
       }),
       pollCommands: lc('pollCommands', 'Poll: SSM command invocations until terminal or the deadline', {
         timeout: Duration.minutes(2),
@@ -324,6 +326,19 @@ export class InspectorStack extends Stack {
         `agentKey/agentSha256 for ${a.kind}`,
       );
     }
+  }
+
+  /** Dispatch's per-architecture artifact (agentKey/agentSha256 of each instance architecture). */
+  private agentArtifactEnvironment(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [arch, names] of Object.entries(AGENT_ARTIFACT_ENV) as Array<
+      [AgentArchitecture, (typeof AGENT_ARTIFACT_ENV)[AgentArchitecture]]
+    >) {
+      const artifact = this.agent.byArchitecture[arch];
+      env[names.key] = artifact.asset.s3ObjectKey;
+      env[names.sha256] = artifact.sha256;
+    }
+    return env;
   }
 
   /** DynamoDB grant with the IAM5 acknowledgements it needs (index ARNs, the CMK's action groups). */

@@ -8,9 +8,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/adapters/aws/environment';
+import { AGENT_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import { TABLES } from '../../functions/adapters/aws/table-design';
-import { AGENT_COMMAND_PARAMETERS } from '../../functions/core/run-lifecycle/agent-command';
+import {
+  AGENT_ARTIFACT_PARAMETERS,
+  AGENT_COMMAND_PARAMETERS,
+} from '../../functions/core/run-lifecycle/agent-command';
 import { CONTEXT_KEYS } from '../../functions/core/telemetry';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
 import {
@@ -210,7 +213,10 @@ describe('SSM agent document', () => {
     const d = doc();
     expect(d.schemaVersion).toBe('2.2');
     expect(d.mainSteps.map((m) => m.action)).toEqual(['aws:downloadContent', 'aws:runShellScript']);
-    for (const name of Object.values(AGENT_COMMAND_PARAMETERS))
+    for (const name of [
+      ...Object.values(AGENT_COMMAND_PARAMETERS),
+      ...Object.values(AGENT_ARTIFACT_PARAMETERS),
+    ])
       expect(Object.keys(d.parameters)).toContain(name);
     for (const [name, p] of Object.entries(d.parameters)) {
       expect(p.allowedPattern ?? p.allowedValues, `parameter ${name} is constrained`).toBeDefined();
@@ -444,6 +450,113 @@ describe('least privilege of the Lambda roles', () => {
     expect(policyOf('Evaluate')).toContain('/feeds/*');
     expect(policyOf('StartRun')).toContain('ec2:DescribeInstances');
     expect(policyOf('StartRun')).not.toContain('s3:');
+  });
+});
+
+describe('Dispatch: the agent artifact of each architecture', () => {
+  const fnOf = (descriptionStart: string) =>
+    only('AWS::Lambda::Function', { Description: Match.stringLikeRegexp(`^${descriptionStart}`) });
+  const vars = (descriptionStart: string) =>
+    (fnOf(descriptionStart)[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+  it('gets the x86_64 and arm64 artifact keys and SHA-256 (the bundle for both when no executable is built)', () => {
+    const bundle = s.stack.agent.artifacts.find((a) => a.kind === 'bundle')!;
+    const doc = only('AWS::SSM::Document', { DocumentType: 'Command' })[1].Properties.Content as {
+      parameters: Record<string, { allowedValues?: unknown[] }>;
+    };
+    const allowed = doc.parameters[DOCUMENT_PARAMETERS.agentKey]!.allowedValues;
+    const v = vars('Dispatch');
+    const bundleSha = describeArtifact(AGENT_BUNDLE).sha256;
+    for (const arch of ['x86_64', 'arm64'] as const) {
+      const names = AGENT_ARTIFACT_ENV[arch];
+      // this synth ships no executables: each architecture gets the bundle (run with node on the instance)
+      expect(v[names.key], names.key).toBe(bundle.asset.s3ObjectKey);
+      expect(v[names.key], names.key).toMatch(/^[a-f0-9]{64}\.js$/);
+      expect(v[names.sha256], names.sha256).toBe(bundleSha);
+      // the document accepts what Dispatch sends
+      expect(allowed).toContain(v[names.key]);
+    }
+    expect(Object.values(AGENT_ARTIFACT_ENV).flatMap((n) => [n.key, n.sha256])).toEqual([
+      'AGENT_ARTIFACT_KEY_X86_64',
+      'AGENT_ARTIFACT_SHA256_X86_64',
+      'AGENT_ARTIFACT_KEY_ARM64',
+      'AGENT_ARTIFACT_SHA256_ARM64',
+    ]);
+  });
+
+  it('only Dispatch gets them', () => {
+    for (const [id, f] of resources('AWS::Lambda::Function')) {
+      if (String(f.Properties.Description).startsWith('Dispatch')) continue;
+      const v = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(
+        Object.keys(v).filter((k) => k.startsWith('AGENT_ARTIFACT_KEY_')),
+        id,
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('Evaluate and the feed bucket', () => {
+  const evaluate = () => only('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Evaluate') });
+  const statementsOf = (fnId: string, f: Resource) => {
+    const roleId = (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(fnId).toBeTruthy();
+    return resources('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap(
+        ([, p]) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
+      );
+  };
+  const feedBucketId = () =>
+    Object.entries(t.toJSON().Outputs as Record<string, { Value: { Ref?: string } }>).find(
+      ([name]) => name === 'FeedBucketName',
+    )?.[1].Value.Ref as string;
+
+  it('may list the feed bucket under feeds/ only (a missing pointer is a 404, not a 403)', () => {
+    const [id, f] = evaluate();
+    const list = statementsOf(id, f).filter((st) => st.Action === 's3:ListBucket');
+    const bucket = feedBucketId();
+    expect(bucket).toBeTruthy();
+    const onFeed = list.filter(
+      (st) => JSON.stringify(st.Resource) === JSON.stringify({ 'Fn::GetAtt': [bucket, 'Arn'] }),
+    );
+    expect(onFeed).toHaveLength(1);
+    expect(onFeed[0]).toMatchObject({
+      Effect: 'Allow',
+      Condition: { StringLike: { 's3:prefix': ['feeds/*'] } },
+    });
+    // and reads objects under feeds/ only
+    const get = statementsOf(id, f).filter((st) => st.Action === 's3:GetObject');
+    expect(JSON.stringify(get)).toContain('/feeds/*');
+  });
+
+  it.skipIf(!existsSync(path.join(REPO_ROOT, FEED_SYNC_ENTRY)))(
+    'the feed sync lists and writes under feeds/ only',
+    () => {
+      const [id, f] = only('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^Daily vulnerability feed sync'),
+      });
+      const st = statementsOf(id, f);
+      const list = st.filter((x) => x.Action === 's3:ListBucket');
+      expect(list).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: { 'Fn::GetAtt': [feedBucketId(), 'Arn'] },
+          Condition: { StringLike: { 's3:prefix': ['feeds/*'] } },
+        },
+      ]);
+      const objects = st.filter(
+        (x) => Array.isArray(x.Action) && (x.Action as string[]).includes('s3:PutObject'),
+      );
+      expect(objects).toHaveLength(1);
+      expect(JSON.stringify(objects[0]?.Resource)).toContain('/feeds/*');
+    },
+  );
+
+  it('has at least 1024 MB for the in-memory CVE index', () => {
+    const [, f] = evaluate();
+    expect(f.Properties.MemorySize as number).toBeGreaterThanOrEqual(1024);
   });
 });
 

@@ -39,6 +39,7 @@ export class Ec2Fleet implements Fleet {
             };
             const platform = i.PlatformDetails ?? i.Platform;
             if (platform) inst.platform = platform;
+            if (i.Architecture) inst.architecture = i.Architecture;
             found.set(i.InstanceId, inst);
           }
         }

@@ -2,6 +2,8 @@
  * The environment every Lambda reads, set by the CDK stack (infra/) from these names: one list, so the
  * stack and the handlers cannot drift apart. Each handler reads only what it needs with `requireEnv`.
  */
+import type { AgentArchitecture, AgentArtifacts } from '../../core/run-lifecycle/agent-artifacts';
+
 export const ENV = {
   targetsTable: 'TARGETS_TABLE',
   templatesTable: 'TEMPLATES_TABLE',
@@ -22,6 +24,11 @@ export const ENV = {
   agentDocumentName: 'AGENT_DOCUMENT_NAME',
   agentArtifactBucket: 'AGENT_ARTIFACT_BUCKET',
   agentArtifactPrefix: 'AGENT_ARTIFACT_PREFIX',
+  /** Dispatch: the agent artifact (S3 key in the assets bucket, hex SHA-256) per instance architecture. */
+  agentArtifactKeyX86_64: 'AGENT_ARTIFACT_KEY_X86_64',
+  agentArtifactSha256X86_64: 'AGENT_ARTIFACT_SHA256_X86_64',
+  agentArtifactKeyArm64: 'AGENT_ARTIFACT_KEY_ARM64',
+  agentArtifactSha256Arm64: 'AGENT_ARTIFACT_SHA256_ARM64',
   stateMachineArn: 'STATE_MACHINE_ARN',
   /** SSM Run Command: where command output goes (a prefix of the telemetry bucket). */
   commandOutputPrefix: 'COMMAND_OUTPUT_PREFIX',
@@ -34,4 +41,32 @@ export function requireEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env):
   const v = env[name];
   if (!v) throw new Error(`environment variable ${name} is not set`);
   return v;
+}
+
+/** The artifact variables of each architecture Dispatch can send the agent to. */
+export const AGENT_ARTIFACT_ENV = {
+  x86_64: { key: ENV.agentArtifactKeyX86_64, sha256: ENV.agentArtifactSha256X86_64 },
+  arm64: { key: ENV.agentArtifactKeyArm64, sha256: ENV.agentArtifactSha256Arm64 },
+} as const satisfies Record<AgentArchitecture, { key: EnvName; sha256: EnvName }>;
+
+/**
+ * The per-architecture agent artifacts from the environment; undefined when none is set (Dispatch then
+ * sends the document's default artifact). A key without its SHA-256 (or the reverse) is a deployment error.
+ */
+export function agentArtifactsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentArtifacts | undefined {
+  const out: AgentArtifacts = {};
+  for (const [arch, names] of Object.entries(AGENT_ARTIFACT_ENV) as Array<
+    [AgentArchitecture, (typeof AGENT_ARTIFACT_ENV)[AgentArchitecture]]
+  >) {
+    const key = env[names.key];
+    const sha256 = env[names.sha256];
+    if (!key && !sha256) continue;
+    if (!key || !sha256 || !/^[a-f0-9]{64}$/.test(sha256)) {
+      throw new Error(
+        `${names.key} and ${names.sha256} must be set together (an S3 key and a hex SHA-256) for ${arch} instances`,
+      );
+    }
+    out[arch] = { key, sha256 };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }

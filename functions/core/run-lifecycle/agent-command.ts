@@ -18,3 +18,13 @@ export function agentCommandParameters(p: Record<AgentCommandParameter, string>)
   for (const [k, name] of Object.entries(AGENT_COMMAND_PARAMETERS)) out[name] = p[k as AgentCommandParameter];
   return out;
 }
+
+/** The document's artifact parameters: which artifact to download (per architecture) and its SHA-256. */
+export const AGENT_ARTIFACT_PARAMETERS = {
+  key: 'agentKey',
+  sha256: 'agentSha256',
+} as const;
+
+export function agentArtifactParameters(a: { key: string; sha256: string }): Record<string, string> {
+  return { [AGENT_ARTIFACT_PARAMETERS.key]: a.key, [AGENT_ARTIFACT_PARAMETERS.sha256]: a.sha256 };
+}

@@ -11,6 +11,7 @@ import type { ReportStore, TelemetryStore } from '../../ports/telemetry-store';
 import type { TemplateStore } from '../../ports/template-store';
 import type { Limits } from '../assessment';
 import type { RulesPackage } from '../rule';
+import type { AgentArtifacts } from './agent-artifacts';
 
 export interface LifecycleLog {
   info(message: string, extra?: Record<string, unknown>): void;
@@ -22,6 +23,12 @@ export interface LifecycleConfig {
   /** The stack's run-events topic: every event goes there as well as to the template's topics. */
   eventsTopicArn: string;
   agentDocumentName: string;
+  /**
+   * The agent artifact per instance architecture (agentKey/agentSha256 of the document). Undefined: the
+   * document's default artifact is sent to every instance (a deployment that predates per-architecture
+   * artifacts).
+   */
+  agentArtifacts?: AgentArtifacts;
   kmsKeyArn: string;
   /** Where SSM writes command output (optional). */
   commandOutput?: { bucket: string; prefix: string };

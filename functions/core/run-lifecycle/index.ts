@@ -1,3 +1,4 @@
+export * from './agent-artifacts';
 export * from './agent-command';
 export * from './check-agents';
 export * from './deps';

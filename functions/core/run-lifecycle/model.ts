@@ -37,6 +37,8 @@ export interface RunInstance {
   agentHealth: AgentHealth;
   agentHealthDetail?: string;
   platform?: string;
+  /** EC2's architecture (x86_64, arm64, i386...): Dispatch sends the agent artifact built for it. */
+  architecture?: string;
   collection: CollectionStatus;
   collectionDetail?: string;
   commandId?: string;

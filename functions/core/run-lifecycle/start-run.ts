@@ -141,6 +141,7 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
       exclusions: [],
       updatedAt: at,
       ...(i.platform ? { platform: i.platform } : {}),
+      ...(i.architecture ? { architecture: i.architecture } : {}),
     }));
     await deps.runs.putInstances(records);
   } catch (err) {

@@ -1,7 +1,9 @@
 /**
  * SDK-level mocks that behave like the services (aws-sdk-client-mock):
  * - EC2 DescribeInstances applies the state and tag filters to a simulated fleet;
- * - SSM DescribeInstanceInformation reports each instance's agent; SendCommand RUNS THE REAL AGENT
+ * - SSM DescribeInstanceInformation reports each instance's agent; SendCommand first does what the agent
+ *   document does with its artifact (when `agentArtifacts` is set: unknown key exit 12, SHA-256 mismatch
+ *   exit 11, an executable of another architecture than the instance's exit 13), then RUNS THE REAL AGENT
  *   (collectTelemetry on the instance's fixture root), encrypts with the KMS keyring and uploads to the
  *   S3 server; ListCommandInvocations reports the statuses; CancelCommand cancels (the agent uploads what
  *   it has, as on a real cancel);
@@ -23,7 +25,10 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { collectTelemetry } from '../../../agent/collect';
-import { AGENT_COMMAND_PARAMETERS } from '../../../functions/core/run-lifecycle/agent-command';
+import {
+  AGENT_ARTIFACT_PARAMETERS,
+  AGENT_COMMAND_PARAMETERS,
+} from '../../../functions/core/run-lifecycle/agent-command';
 import { encryptionContextFor, encryptTelemetry, type Telemetry } from '../../../functions/core/telemetry';
 
 export const KMS_KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/0b6f4c2e-1111-4a1a-9c3d-5e6f7a8b9c0d';
@@ -41,6 +46,8 @@ export interface SimInstance {
   instanceId: string;
   tags: Record<string, string>;
   state?: string;
+  /** EC2 Architecture (default x86_64). */
+  architecture?: string;
   /** SSM agent: absent = no agent registered. */
   agent?: { pingStatus?: string; platformType?: string; platformName?: string };
   behaviour?: AgentBehaviour;
@@ -48,9 +55,26 @@ export interface SimInstance {
   root?: string;
 }
 
+/** An agent artifact as the document sees it: its SHA-256 and the architecture it runs on. */
+export interface SimArtifact {
+  sha256: string;
+  /** An executable runs on one architecture (the document compares uname -m); the bundle on any. */
+  runsOn: 'x86_64' | 'arm64' | 'any';
+}
+
+export interface SimAgentArtifacts {
+  /** The document's default agentKey (and its SHA-256 is the default agentSha256). */
+  defaultKey: string;
+  byKey: Record<string, SimArtifact>;
+}
+
 interface Invocation {
   status: string;
   details?: string;
+  /** The agent document's exit code when it refused the artifact (11, 12, 13). */
+  exitCode?: number;
+  /** The agentKey the invocation ran with. */
+  agentKey?: string;
   done: Promise<void>;
   cancel?: () => void;
 }
@@ -76,6 +100,8 @@ export class FakeCloud {
   readonly sendCommandBatches: number[] = [];
   /** A pre-collected document used by behaviour 'template'. */
   templateTelemetry?: Telemetry;
+  /** The document's artifacts: when set, SendCommand checks agentKey/agentSha256 as the document does. */
+  agentArtifacts?: SimAgentArtifacts;
   private readonly masterKey = randomBytes(32);
   private readonly mocks: Array<{ restore(): void }> = [];
   private readonly s3: S3Client;
@@ -179,6 +205,7 @@ export class FakeCloud {
       );
       const Instances: Instance[] = matching.map((i) => ({
         InstanceId: i.instanceId,
+        Architecture: (i.architecture ?? 'x86_64') as 'x86_64',
         State: { Name: (i.state ?? 'running') as 'running' },
         PlatformDetails: 'Linux/UNIX',
         Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })),
@@ -269,6 +296,11 @@ export class FakeCloud {
     const sim = this.instances.get(instanceId);
     const behaviour = sim?.behaviour ?? 'collect';
     const inv: Invocation = { status: 'InProgress', done: Promise.resolve() };
+    const refused = this.checkArtifact(sim, parameters);
+    if (refused) {
+      Object.assign(inv, refused, { status: 'Failed', details: 'Failed' });
+      return inv;
+    }
     const keyring = new KmsKeyringNode({
       generatorKeyId: keyArn,
       clientProvider: getClient(KMS, { region: 'us-east-1' }),
@@ -330,6 +362,29 @@ export class FakeCloud {
       inv.details = `agent error: ${err.message}`;
     });
     return inv;
+  }
+
+  /** The document's artifact checks (infra/constructs/agent-distribution.ts), or nothing without artifacts. */
+  private checkArtifact(
+    sim: SimInstance | undefined,
+    parameters: Record<string, string[]>,
+  ): { exitCode: number; agentKey: string } | undefined {
+    const catalogue = this.agentArtifacts;
+    if (!catalogue) return undefined;
+    const agentKey = parameters[AGENT_ARTIFACT_PARAMETERS.key]?.[0] ?? catalogue.defaultKey;
+    const artifact = catalogue.byKey[agentKey];
+    const expected =
+      parameters[AGENT_ARTIFACT_PARAMETERS.sha256]?.[0] ?? catalogue.byKey[catalogue.defaultKey]?.sha256;
+    if (!artifact) return { exitCode: 12, agentKey };
+    if (artifact.sha256 !== expected) return { exitCode: 11, agentKey };
+    const arch = sim?.architecture ?? 'x86_64';
+    if (artifact.runsOn !== 'any' && artifact.runsOn !== arch) return { exitCode: 13, agentKey };
+    return undefined;
+  }
+
+  /** The exit code of an instance's invocation of a command, when the document refused the artifact. */
+  exitCode(commandId: string, instanceId: string): number | undefined {
+    return this.commands.get(commandId)?.invocations.get(instanceId)?.exitCode;
   }
 
   // --- SNS ---

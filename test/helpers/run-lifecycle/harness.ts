@@ -2,9 +2,11 @@
  * Runs the synthesized assessment-run state machine locally (aws-local-stepfunctions) with the REAL
  * handler modules, against DynamoDB Local, s3rver and the FakeCloud mocks.
  */
+import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { AGENT_ARTIFACT_ENV } from '../../../functions/adapters/aws/environment';
 import type { AssessmentTarget, AssessmentTemplate } from '../../../functions/core/assessment';
 import type { RulesPackage } from '../../../functions/core/rule';
 import { fail, pass, staticRulesPackage } from '../../../functions/core/rule';
@@ -16,7 +18,7 @@ import { handler as finalizeRun } from '../../../functions/handlers/finalize-run
 import { configureLifecycle, lifecycleDeps, logger } from '../../../functions/handlers/lifecycle-runtime';
 import { handler as pollCommands } from '../../../functions/handlers/poll-commands';
 import { handler as startRun } from '../../../functions/handlers/start-run';
-import { FakeCloud, KMS_KEY_ARN } from './fake-cloud';
+import { FakeCloud, KMS_KEY_ARN, type SimAgentArtifacts } from './fake-cloud';
 import {
   createTables,
   type DynamoLocal,
@@ -31,6 +33,23 @@ import { synthesizeStateMachine } from './state-machine-definition';
 export const EVENTS_TOPIC = 'arn:aws:sns:us-east-1:111122223333:inspector-run-events';
 export const TELEMETRY_BUCKET = 'inspector-telemetry';
 export const REPORTS_BUCKET = 'inspector-reports';
+
+const fakeSha = (s: string) => createHash('sha256').update(s).digest('hex');
+/** The agent artifacts as the stack passes them to Dispatch (one per architecture) and the bundle. */
+export const AGENT_ARTIFACTS = {
+  x86_64: { key: 'agent/linux-x64/agent-linux-x64', sha256: fakeSha('agent-linux-x64') },
+  arm64: { key: 'agent/linux-arm64/agent-linux-arm64', sha256: fakeSha('agent-linux-arm64') },
+  bundle: { key: 'agent/bundle/agent.js', sha256: fakeSha('agent.js') },
+} as const;
+/** What the agent document accepts (its default is the x86_64 executable, as in the stack). */
+export const SIM_AGENT_ARTIFACTS: SimAgentArtifacts = {
+  defaultKey: AGENT_ARTIFACTS.x86_64.key,
+  byKey: {
+    [AGENT_ARTIFACTS.x86_64.key]: { sha256: AGENT_ARTIFACTS.x86_64.sha256, runsOn: 'x86_64' },
+    [AGENT_ARTIFACTS.arm64.key]: { sha256: AGENT_ARTIFACTS.arm64.sha256, runsOn: 'arm64' },
+    [AGENT_ARTIFACTS.bundle.key]: { sha256: AGENT_ARTIFACTS.bundle.sha256, runsOn: 'any' },
+  },
+};
 
 /** A small rules package for the scenarios (the real packages have their own tests). */
 export const testRulesPackage: RulesPackage = staticRulesPackage(
@@ -119,9 +138,14 @@ export async function startHarness(opts: { limits?: Record<string, unknown> } = 
     KMS_KEY_ARN,
     EVENTS_TOPIC_ARN: EVENTS_TOPIC,
     AGENT_DOCUMENT_NAME: 'Inspector-RunAgent',
+    [AGENT_ARTIFACT_ENV.x86_64.key]: AGENT_ARTIFACTS.x86_64.key,
+    [AGENT_ARTIFACT_ENV.x86_64.sha256]: AGENT_ARTIFACTS.x86_64.sha256,
+    [AGENT_ARTIFACT_ENV.arm64.key]: AGENT_ARTIFACTS.arm64.key,
+    [AGENT_ARTIFACT_ENV.arm64.sha256]: AGENT_ARTIFACTS.arm64.sha256,
     LIMITS_JSON: JSON.stringify({ pollIntervalSeconds: 1, ...(opts.limits ?? {}) }),
   });
   const cloud = new FakeCloud(s3.endpoint).install();
+  cloud.agentArtifacts = SIM_AGENT_ARTIFACTS;
   configureLifecycle({ resolveRulesPackages: async () => [testRulesPackage] });
   const { definition } = synthesizeStateMachine();
   // The definition is the synthesized JSON; the library's type describes the same structure.

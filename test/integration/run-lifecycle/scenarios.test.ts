@@ -5,10 +5,13 @@
  * findings and the events published.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectTelemetry } from '../../../agent/collect';
+import { configureLifecycle } from '../../../functions/handlers/lifecycle-runtime';
 import { deleteAssessmentRun, stopAssessmentRun } from '../../../functions/handlers/run-operations';
 import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
 import type { SimInstance } from '../../helpers/run-lifecycle/fake-cloud';
 import {
+  AGENT_ARTIFACTS,
   EVENTS_TOPIC,
   execute,
   type Harness,
@@ -16,6 +19,7 @@ import {
   lifecycleDeps,
   seedTemplate,
   startHarness,
+  testRulesPackage,
 } from '../../helpers/run-lifecycle/harness';
 
 let h: Harness;
@@ -254,6 +258,7 @@ describe('assessment run lifecycle (synthesized state machine, local execution)'
     expect(stopped.cancelledCommands).toBe(1);
     expect((await evaluating).status).toBe('SUCCEEDED');
     const a = await runState('run-stop-evaluate');
+    expect(a.instances.flatMap((i) => i.exclusions)).toEqual([]);
     expect(a.run?.state).toBe('COMPLETED');
     expect(a.run?.stateHistory.map((s) => s.state)).toContain('STOP_DATA_COLLECTION_PENDING');
     expect(a.run?.stopRequest?.action).toBe('START_EVALUATION');
@@ -350,5 +355,136 @@ describe('assessment run lifecycle (synthesized state machine, local execution)'
       expiresAt: new Date(Date.now() + 60_000),
     });
     await lifecycleDeps().locks.release('probe', ['i-fl-1']);
+  });
+
+  it('a mixed x86_64 + arm64 fleet: one SendCommand per architecture batch with its artifact; i386 excluded', async () => {
+    const root = makeRoot(insecureRootSpec);
+    h.cloud.templateTelemetry ??= await collectTelemetry({ root, runId: 'template', instanceId: 'template' });
+    const x86 = ['i-mx-x86-1', 'i-mx-x86-2'];
+    // 52 arm64 instances: two SendCommand calls (50 + 2); two run the real agent, the rest a template.
+    const arm = Array.from({ length: 52 }, (_, n) => `i-mx-arm-${String(n).padStart(2, '0')}`);
+    h.cloud.add(
+      ...x86.map((id, n) => healthy(id, { group: 'mixed' }, { behaviour: n === 0 ? 'collect' : 'template' })),
+      ...arm.map((id, n) =>
+        healthy(id, { group: 'mixed' }, { architecture: 'arm64', behaviour: n < 2 ? 'collect' : 'template' }),
+      ),
+      healthy('i-mx-i386', { group: 'mixed' }, { architecture: 'i386' }),
+    );
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['mixed'] }] });
+    const out = await execute(h, { templateId: tpl.templateId }, { executionName: 'mixed-arch' });
+    expect(out.status).toBe('SUCCEEDED');
+    const runId = 'run-mixed-arch';
+    const { run, instances, byId, findings } = await runState(runId);
+    expect(run?.state).toBe('COMPLETED_WITH_ERRORS');
+
+    const commands = [...h.cloud.commands.entries()].filter(([, c]) => c.parameters.runId?.[0] === runId);
+    const of = (key: string) => commands.filter(([, c]) => c.parameters.agentKey?.[0] === key);
+    expect(commands.every(([, c]) => c.instanceIds.length <= 50)).toBe(true);
+    const x86Commands = of(AGENT_ARTIFACTS.x86_64.key);
+    const armCommands = of(AGENT_ARTIFACTS.arm64.key);
+    expect(x86Commands.length + armCommands.length).toBe(commands.length);
+    expect(x86Commands.map(([, c]) => c.instanceIds.length)).toEqual([2]);
+    expect(x86Commands.flatMap(([, c]) => c.instanceIds).sort()).toEqual(x86);
+    expect(armCommands.map(([, c]) => c.instanceIds.length)).toEqual([50, 2]);
+    expect(armCommands.flatMap(([, c]) => c.instanceIds).sort()).toEqual(arm);
+    for (const [, c] of x86Commands) {
+      expect(c.parameters).toMatchObject({
+        agentKey: [AGENT_ARTIFACTS.x86_64.key],
+        agentSha256: [AGENT_ARTIFACTS.x86_64.sha256],
+        runId: [runId],
+        uploadPrefix: [`telemetry/${runId}/`],
+      });
+    }
+    for (const [, c] of armCommands) {
+      expect(c.parameters).toMatchObject({
+        agentKey: [AGENT_ARTIFACTS.arm64.key],
+        agentSha256: [AGENT_ARTIFACTS.arm64.sha256],
+        runId: [runId],
+        uploadPrefix: [`telemetry/${runId}/`],
+      });
+    }
+    // the document accepted every artifact (no exit 11/12/13) and every agent ran
+    for (const [commandId, c] of commands)
+      for (const id of c.instanceIds) expect(h.cloud.exitCode(commandId, id), id).toBeUndefined();
+    for (const id of [...x86, ...arm]) {
+      expect(byId.get(id), id).toMatchObject({
+        agentHealth: 'HEALTHY',
+        collection: 'SUCCEEDED',
+        evaluation: 'EVALUATED',
+        exclusions: [],
+        architecture: x86.includes(id) ? 'x86_64' : 'arm64',
+      });
+    }
+
+    // i386: no artifact, a clear exclusion, no command
+    expect(instances).toHaveLength(55);
+    const i386 = byId.get('i-mx-i386');
+    expect(i386).toMatchObject({
+      architecture: 'i386',
+      agentHealth: 'HEALTHY',
+      collection: 'SKIPPED',
+      evaluation: 'EXCLUDED',
+    });
+    expect(i386?.commandId).toBeUndefined();
+    expect(i386?.exclusions).toEqual([
+      {
+        instanceId: 'i-mx-i386',
+        reason: 'UNSUPPORTED_OS',
+        message: "the agent runs on linux x86_64 and arm64; this instance's architecture is i386",
+      },
+    ]);
+    expect(commands.some(([, c]) => c.instanceIds.includes('i-mx-i386'))).toBe(false);
+    expect(findings).toHaveLength(54 * 2);
+    expect(findings.some((f) => f.instanceId === 'i-mx-i386')).toBe(false);
+    expect(run?.findingCounts).toEqual({ High: 54, Medium: 54, Low: 0, Informational: 0 });
+    expect(h.cloud.events('ASSESSMENT_RUN_COMPLETED', runId)[0]?.body.state).toBe('COMPLETED_WITH_ERRORS');
+  });
+
+  it('arm64 without an arm64 artifact is excluded, never sent the x86_64 default (which exits 13)', async () => {
+    h.cloud.add(
+      healthy('i-na64-x86', { group: 'noarm' }),
+      healthy('i-na64-arm', { group: 'noarm' }, { architecture: 'arm64' }),
+    );
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['noarm'] }] });
+    const base = lifecycleDeps().config;
+    const withConfig = (config: typeof base) =>
+      configureLifecycle({ resolveRulesPackages: async () => [testRulesPackage], config });
+    try {
+      // Dispatch knows only the x86_64 artifact: the arm64 instance is excluded with the reason.
+      withConfig({ ...base, agentArtifacts: { x86_64: AGENT_ARTIFACTS.x86_64 } });
+      expect(
+        (await execute(h, { templateId: tpl.templateId }, { executionName: 'no-arm-artifact' })).status,
+      ).toBe('SUCCEEDED');
+      const a = await runState('run-no-arm-artifact');
+      expect(a.run?.state).toBe('COMPLETED_WITH_ERRORS');
+      expect(a.byId.get('i-na64-x86')).toMatchObject({ collection: 'SUCCEEDED', evaluation: 'EVALUATED' });
+      expect(a.byId.get('i-na64-arm')).toMatchObject({ collection: 'SKIPPED', evaluation: 'EXCLUDED' });
+      expect(a.byId.get('i-na64-arm')?.exclusions.map((e) => e.reason)).toEqual(['UNSUPPORTED_OS']);
+      expect(a.byId.get('i-na64-arm')?.exclusions[0]?.message).toMatch(
+        /no agent artifact for arm64 \(it has x86_64\); build the executables/,
+      );
+      expect(
+        [...h.cloud.commands.values()].some(
+          (c) => c.parameters.runId?.[0] === 'run-no-arm-artifact' && c.instanceIds.includes('i-na64-arm'),
+        ),
+      ).toBe(false);
+
+      // What happened before: no artifact parameters, so the document's default (x86_64) reaches the
+      // arm64 instance, which refuses it with exit 13; the run records an AGENT_FAILED exclusion.
+      const { agentArtifacts: _none, ...legacy } = base;
+      withConfig(legacy);
+      expect(
+        (await execute(h, { templateId: tpl.templateId }, { executionName: 'default-artifact' })).status,
+      ).toBe('SUCCEEDED');
+      const b = await runState('run-default-artifact');
+      expect(b.byId.get('i-na64-arm')).toMatchObject({ collection: 'FAILED', evaluation: 'EXCLUDED' });
+      expect(b.byId.get('i-na64-arm')?.exclusions.map((e) => e.reason)).toEqual(['AGENT_FAILED']);
+      const armCommand = b.byId.get('i-na64-arm')?.commandId as string;
+      expect(h.cloud.commands.get(armCommand)?.parameters.agentKey).toBeUndefined();
+      expect(h.cloud.exitCode(armCommand, 'i-na64-arm')).toBe(13);
+      expect(b.byId.get('i-na64-x86')).toMatchObject({ collection: 'SUCCEEDED', evaluation: 'EVALUATED' });
+    } finally {
+      configureLifecycle({ resolveRulesPackages: async () => [testRulesPackage] });
+    }
   });
 });
