@@ -1,17 +1,30 @@
 /**
  * The agent artifact of each instance architecture, as the stack hands it to Dispatch: the executable
  * built for it when `npm run build:agent` built them, else the bundle (run with node on the instance).
- * Constructs the AgentDistribution alone (no synth: the executables are large).
+ * Constructs the AgentDistribution alone (no synth; assets are staged at construction, into a temporary
+ * outdir removed afterwards: the executables are large).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AgentDistribution } from '../../infra/constructs/agent-distribution';
 import { builtExecutables, describeArtifact } from '../../scripts/build-agent';
 
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 function distribution(includeExecutables: boolean): AgentDistribution {
-  const stack = new Stack(new App(), 'Agent', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'cdk.out-agent-arch-'));
+  outdirs.push(outdir);
+  const stack = new Stack(new App({ outdir }), 'Agent', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
   return new AgentDistribution(stack, 'Agent', {
     telemetryBucket: new s3.Bucket(stack, 'Telemetry'),
     key: new kms.Key(stack, 'Key'),
