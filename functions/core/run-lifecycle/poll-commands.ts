@@ -3,6 +3,11 @@
  * terminal, the deadline has passed (late invocations are cancelled and time out) or a stop was requested
  * (commands cancelled). Then per-instance collection status is recorded, failed agents become AGENT_FAILED
  * exclusions, and the run moves on to evaluation (or, for SKIP_EVALUATION, straight to finalization).
+ *
+ * A stop with START_EVALUATION waits for the cancelled agents to end (SSM reports Cancelling until the
+ * agent process exits, and the agent uploads what it collected before it exits), for at most
+ * STOP_GRACE_SECONDS after the stop request and never past the run's deadline; evaluating earlier would find
+ * no telemetry and exclude instances whose data was on its way.
  */
 import { type CommandInvocation, isTerminalInvocation } from '../../ports/command-runner';
 import type { LifecycleDeps } from './deps';
@@ -20,6 +25,9 @@ const STATUS: Record<string, CollectionStatus> = {
   TimedOut: 'TIMED_OUT',
   Cancelled: 'CANCELLED',
 };
+
+/** How long a stop with START_EVALUATION waits for cancelled agents to deliver what they collected. */
+export const STOP_GRACE_SECONDS = 120;
 
 export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promise<RunContext> {
   const now = deps.now();
@@ -40,13 +48,24 @@ export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promis
 
   if (pending.length > 0) {
     // Stop requested or deadline passed: cancel what still runs (the agent uploads what it has on cancel).
-    await mapLimit(ctx.commandIds, 4, async (commandId) => {
-      try {
-        await deps.commands.cancel(commandId);
-      } catch (err) {
-        deps.log.warn('cancel failed', { runId: ctx.runId, commandId, error: (err as Error).message });
-      }
-    });
+    const cancelAll = () =>
+      mapLimit(ctx.commandIds, 4, async (commandId) => {
+        try {
+          await deps.commands.cancel(commandId);
+        } catch (err) {
+          deps.log.warn('cancel failed', { runId: ctx.runId, commandId, error: (err as Error).message });
+        }
+      });
+    const graceEnds = stop ? Date.parse(stop.at) + STOP_GRACE_SECONDS * 1000 : Number.NaN;
+    if (stop?.action === 'START_EVALUATION' && !pastDeadline && now.getTime() < graceEnds) {
+      await cancelAll();
+      deps.log.info('stop requested: waiting for cancelled agents to deliver', {
+        runId: ctx.runId,
+        pending: pending.length,
+      });
+      return { ...ctx, collectionDone: false };
+    }
+    await cancelAll();
   }
 
   const at = now.toISOString();
