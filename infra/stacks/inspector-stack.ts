@@ -97,7 +97,7 @@ export class InspectorStack extends Stack {
   readonly controlPlane: Record<string, InspectorFunction> = {};
   readonly stateMachine: sfn.StateMachine;
   readonly scheduling: Scheduling;
-  readonly feedSync?: InspectorFunction;
+  readonly feedSync: InspectorFunction;
 
   constructor(scope: Construct, id: string, props: InspectorStackProps = {}) {
     super(scope, id, props);
@@ -261,43 +261,41 @@ export class InspectorStack extends Stack {
       });
     }
 
-    if (existsSync(path.join(REPO_ROOT, FEED_SYNC_ENTRY))) {
-      // Sizing and permissions as functions/handlers/feed-sync.ts documents them.
-      const feed = new InspectorFunction(this, 'FeedSync', {
-        entry: FEED_SYNC_ENTRY,
-        description:
-          'Daily vulnerability feed sync into the feed bucket (feeds/<generation>/, then CURRENT.json)',
-        key,
-        serviceName: 'inspector-feed-sync',
-        environment: {
-          [ENV.feedBucket]: data.feedBucket.bucketName,
-          ...(props.feedSyncConfig ? { [ENV.feedSyncConfig]: JSON.stringify(props.feedSyncConfig) } : {}),
-        },
-        timeout: Duration.minutes(15),
-        memorySize: 3008,
-        ephemeralStorageSize: Size.mebibytes(2048),
-        // Two overlapping syncs could delete each other's unpublished generation.
-        reservedConcurrentExecutions: 1,
-      });
-      this.grantObjects(
-        feed,
-        data.feedBucket,
-        'feeds/',
-        ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        true,
-        'publishes feed generations and deletes old ones',
-      );
-      new events.Rule(this, 'DailyFeedSync', {
-        description: 'Refresh the vulnerability feeds once a day',
-        schedule: events.Schedule.cron({ minute: '17', hour: '3' }),
-        targets: [new eventsTargets.LambdaFunction(feed.fn, { retryAttempts: 2 })],
-      });
-      new CfnOutput(this, 'FeedSyncFunctionName', {
-        value: feed.fn.functionName,
-        description: 'Run it once after deploy to fetch the feeds',
-      });
-      this.feedSync = feed;
-    }
+    // Sizing and permissions as functions/handlers/feed-sync.ts documents them.
+    const feed = new InspectorFunction(this, 'FeedSync', {
+      entry: FEED_SYNC_ENTRY,
+      description:
+        'Daily vulnerability feed sync into the feed bucket (feeds/<generation>/, then CURRENT.json)',
+      key,
+      serviceName: 'inspector-feed-sync',
+      environment: {
+        [ENV.feedBucket]: data.feedBucket.bucketName,
+        ...(props.feedSyncConfig ? { [ENV.feedSyncConfig]: JSON.stringify(props.feedSyncConfig) } : {}),
+      },
+      timeout: Duration.minutes(15),
+      memorySize: 3008,
+      ephemeralStorageSize: Size.mebibytes(2048),
+      // Two overlapping syncs could delete each other's unpublished generation.
+      reservedConcurrentExecutions: 1,
+    });
+    this.grantObjects(
+      feed,
+      data.feedBucket,
+      'feeds/',
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      true,
+      'publishes feed generations and deletes old ones',
+    );
+    new events.Rule(this, 'DailyFeedSync', {
+      description: 'Refresh the vulnerability feeds once a day',
+      schedule: events.Schedule.cron({ minute: '17', hour: '3' }),
+      targets: [new eventsTargets.LambdaFunction(feed.fn, { retryAttempts: 2 })],
+    });
+    new CfnOutput(this, 'FeedSyncFunctionName', {
+      value: feed.fn.functionName,
+      description: 'Run it once after deploy to fetch the feeds',
+    });
+    this.feedSync = feed;
 
     const out = (oid: string, value: string, description?: string) =>
       new CfnOutput(this, oid, { value, ...(description ? { description } : {}) });

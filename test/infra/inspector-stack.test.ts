@@ -3,7 +3,6 @@
  * account and region).
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
@@ -16,11 +15,7 @@ import {
 } from '../../functions/core/run-lifecycle/agent-command';
 import { CONTEXT_KEYS } from '../../functions/core/telemetry';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
-import {
-  controlPlaneEntries,
-  FEED_SYNC_ENTRY,
-  LIFECYCLE_FUNCTIONS,
-} from '../../infra/stacks/inspector-stack';
+import { controlPlaneEntries, LIFECYCLE_FUNCTIONS } from '../../infra/stacks/inspector-stack';
 import { AGENT_BUNDLE, describeArtifact, REPO_ROOT } from '../../scripts/build-agent';
 import { lambdaBundleSizes, type Synthesized, synthStack } from './synth-stack';
 
@@ -530,29 +525,26 @@ describe('Evaluate and the feed bucket', () => {
     expect(JSON.stringify(get)).toContain('/feeds/*');
   });
 
-  it.skipIf(!existsSync(path.join(REPO_ROOT, FEED_SYNC_ENTRY)))(
-    'the feed sync lists and writes under feeds/ only',
-    () => {
-      const [id, f] = only('AWS::Lambda::Function', {
-        Description: Match.stringLikeRegexp('^Daily vulnerability feed sync'),
-      });
-      const st = statementsOf(id, f);
-      const list = st.filter((x) => x.Action === 's3:ListBucket');
-      expect(list).toEqual([
-        {
-          Effect: 'Allow',
-          Action: 's3:ListBucket',
-          Resource: { 'Fn::GetAtt': [feedBucketId(), 'Arn'] },
-          Condition: { StringLike: { 's3:prefix': ['feeds/*'] } },
-        },
-      ]);
-      const objects = st.filter(
-        (x) => Array.isArray(x.Action) && (x.Action as string[]).includes('s3:PutObject'),
-      );
-      expect(objects).toHaveLength(1);
-      expect(JSON.stringify(objects[0]?.Resource)).toContain('/feeds/*');
-    },
-  );
+  it('the feed sync lists and writes under feeds/ only', () => {
+    const [id, f] = only('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Daily vulnerability feed sync'),
+    });
+    const st = statementsOf(id, f);
+    const list = st.filter((x) => x.Action === 's3:ListBucket');
+    expect(list).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [feedBucketId(), 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': ['feeds/*'] } },
+      },
+    ]);
+    const objects = st.filter(
+      (x) => Array.isArray(x.Action) && (x.Action as string[]).includes('s3:PutObject'),
+    );
+    expect(objects).toHaveLength(1);
+    expect(JSON.stringify(objects[0]?.Resource)).toContain('/feeds/*');
+  });
 
   it('has at least 1024 MB for the in-memory CVE index', () => {
     const [, f] = evaluate();
@@ -607,8 +599,7 @@ describe('state machine, scheduler, alarm', () => {
 });
 
 describe('feed sync', () => {
-  const present = existsSync(path.join(REPO_ROOT, FEED_SYNC_ENTRY));
-  it.skipIf(!present)('runs daily with the sizing feed-sync.ts asks for, one at a time', () => {
+  it('runs daily with the sizing feed-sync.ts asks for, one at a time', () => {
     const [fnId] = only('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^Daily vulnerability feed sync'),
       MemorySize: 3008,
@@ -623,9 +614,6 @@ describe('feed sync', () => {
       ],
     });
     expect(Object.keys(t.toJSON().Outputs as Record<string, unknown>)).toContain('FeedSyncFunctionName');
-  });
-  it.skipIf(present)('is absent when functions/handlers/feed-sync.ts is', () => {
-    expect(resources('AWS::Events::Rule')).toHaveLength(0);
   });
 });
 
