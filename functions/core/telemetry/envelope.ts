@@ -4,8 +4,8 @@
  * locally, KMS in the cloud.
  *
  * Algorithm suite: ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY (key commitment, no ECDSA signature),
- * 64 KiB frames. Measured by `npm run bench` (bench/envelope.ts): the signing suite costs an ECDSA P-384
- * signature per message and ~5-8x the time for a 1 MB document; 4 KiB frames add per-frame overhead.
+ * 64 KiB frames. Measured by `npx tsx bench/envelope.ts` (1 MiB, 2 cores): 3.6 ms to encrypt and 4.1 ms to
+ * decrypt, against 6.1 / 7.9 ms for the ECDSA P-384 signing suite and ~3x for 4 KiB frames (README).
  * Integrity against tampering comes from AES-GCM with a committed key; what a signature would add (proof
  * that a holder of decrypt permission did not forge the message) does not apply, because only the
  * evaluator can decrypt and it is the party that trusts the telemetry.
