@@ -3,11 +3,11 @@
  * lifecycle (getTemplate) in this exact shape: the AssessmentTemplate fields. Only tags and topics (event
  * subscriptions) are ever updated.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AssessmentTemplate } from '../../core/assessment';
 import type { TemplatesStore } from '../../core/control-plane/ports';
 import type { TemplateReader } from '../../ports/template-store';
-import { DynamoKeyedRepository, scanAll } from './dynamo-items';
+import { DynamoKeyedRepository, scanAll, unlessConditionFails } from './dynamo-items';
 import { TABLES } from './table-design';
 
 export class DynamoTemplatesRepository
@@ -40,7 +40,26 @@ export class DynamoTemplatesRepository
     return this.setAttribute(templateId, 'tags', tags);
   }
 
-  setTopics(templateId: string, topics: AssessmentTemplate['topics']): Promise<boolean> {
-    return this.setAttribute(templateId, 'topics', topics);
+  /**
+   * Replaces the topics only while they still equal `expected` (the list the caller read): two concurrent
+   * subscribe/unsubscribe calls cannot lose one change. False when the template is gone or its topics changed.
+   */
+  replaceTopics(
+    templateId: string,
+    expected: AssessmentTemplate['topics'],
+    topics: AssessmentTemplate['topics'],
+  ): Promise<boolean> {
+    return unlessConditionFails(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [TABLES.templates.partitionKey]: templateId },
+          UpdateExpression: 'SET #topics = :topics',
+          ConditionExpression: 'attribute_exists(#pk) AND #topics = :expected',
+          ExpressionAttributeNames: { '#pk': TABLES.templates.partitionKey, '#topics': 'topics' },
+          ExpressionAttributeValues: { ':topics': topics, ':expected': expected },
+        }),
+      ),
+    );
   }
 }

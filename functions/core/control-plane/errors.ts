@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'AgentsAlreadyRunningAssessmentException',
   'AssessmentRunInProgressException',
   'InternalException',
+  /** Classic's retryable refusal: here, a change that kept losing to concurrent changes of the same item. */
+  'ServiceTemporarilyUnavailableException',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

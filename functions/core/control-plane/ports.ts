@@ -40,7 +40,12 @@ export interface TemplatesStore {
   listByTarget(targetId: string): Promise<AssessmentTemplate[]>;
   /** Tags and event subscriptions are the only mutable parts of a template (as in Classic). */
   setTags(templateId: string, tags: AssessmentTemplate['tags']): Promise<boolean>;
-  setTopics(templateId: string, topics: AssessmentTemplate['topics']): Promise<boolean>;
+  /** Sets the topics if they still equal `expected`; false when the template is gone or they changed. */
+  replaceTopics(
+    templateId: string,
+    expected: AssessmentTemplate['topics'],
+    topics: AssessmentTemplate['topics'],
+  ): Promise<boolean>;
 }
 
 /** One instance of a run (runs table item `INSTANCE#<id>`), as far as the control plane shows it. */

@@ -198,20 +198,43 @@ export async function setTagsForResource(
   return { resourceId: input.resourceId };
 }
 
+/** Attempts at a subscription change when other changes to the same template's topics keep winning. */
+const TOPIC_UPDATE_ATTEMPTS = 10;
+
+/**
+ * Applies `change` to the template's topics as an optimistic update: written only if the topics are still
+ * those read, re-read and re-applied otherwise, so concurrent subscribe/unsubscribe calls lose no change.
+ * `change` returns the new topics, or undefined when there is nothing to write.
+ */
+async function updateTopics(
+  deps: ControlPlaneDeps,
+  templateId: string,
+  change: (topics: AssessmentTemplate['topics']) => AssessmentTemplate['topics'] | undefined,
+): Promise<void> {
+  for (let attempt = 0; attempt < TOPIC_UPDATE_ATTEMPTS; attempt++) {
+    const template = await requireTemplate(deps, templateId);
+    const topics = change(template.topics);
+    if (!topics) return;
+    if (await deps.templates.replaceTopics(templateId, template.topics, topics)) return;
+  }
+  throw new ControlPlaneError(
+    'ServiceTemporarilyUnavailableException',
+    `the event subscriptions of template ${templateId} kept changing; try again`,
+  );
+}
+
 export async function subscribeToEvent(
   deps: ControlPlaneDeps,
   raw: unknown,
 ): Promise<z.infer<typeof subscriptionSchema>> {
   const input = parseInput(subscriptionSchema, raw, 'subscribe-to-event');
-  const template = await requireTemplate(deps, input.templateId);
-  if (template.topics.some((t) => t.event === input.event && t.topicArn === input.topicArn)) return input;
-  if (template.topics.length >= MAX_SUBSCRIPTIONS_PER_TEMPLATE) {
-    throw limitExceeded(`at most ${MAX_SUBSCRIPTIONS_PER_TEMPLATE} event subscriptions per template`);
-  }
-  const topics = [...template.topics, { event: input.event, topicArn: input.topicArn }];
-  if (!(await deps.templates.setTopics(input.templateId, topics))) {
-    throw noSuchEntity(`assessment template ${input.templateId} does not exist`);
-  }
+  await updateTopics(deps, input.templateId, (topics) => {
+    if (topics.some((t) => t.event === input.event && t.topicArn === input.topicArn)) return undefined;
+    if (topics.length >= MAX_SUBSCRIPTIONS_PER_TEMPLATE) {
+      throw limitExceeded(`at most ${MAX_SUBSCRIPTIONS_PER_TEMPLATE} event subscriptions per template`);
+    }
+    return [...topics, { event: input.event, topicArn: input.topicArn }];
+  });
   return input;
 }
 
@@ -220,16 +243,15 @@ export async function unsubscribeFromEvent(
   raw: unknown,
 ): Promise<z.infer<typeof subscriptionSchema>> {
   const input = parseInput(subscriptionSchema, raw, 'unsubscribe-from-event');
-  const template = await requireTemplate(deps, input.templateId);
-  const topics = template.topics.filter((t) => !(t.event === input.event && t.topicArn === input.topicArn));
-  if (topics.length === template.topics.length) {
-    throw noSuchEntity(
-      `template ${input.templateId} has no subscription of ${input.topicArn} to ${input.event}`,
-    );
-  }
-  if (!(await deps.templates.setTopics(input.templateId, topics))) {
-    throw noSuchEntity(`assessment template ${input.templateId} does not exist`);
-  }
+  await updateTopics(deps, input.templateId, (topics) => {
+    const rest = topics.filter((t) => !(t.event === input.event && t.topicArn === input.topicArn));
+    if (rest.length === topics.length) {
+      throw noSuchEntity(
+        `template ${input.templateId} has no subscription of ${input.topicArn} to ${input.event}`,
+      );
+    }
+    return rest;
+  });
   return input;
 }
 

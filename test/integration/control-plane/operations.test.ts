@@ -330,6 +330,22 @@ describe('assessment templates', () => {
       ).message,
     ).toMatch(/SNS topic ARN/);
   });
+  it('keeps every change when subscriptions of one template change at the same time', async () => {
+    h = await makeHarness(ddb);
+    const { templateId } = await targetAndTemplate();
+    const arn = (i: number) => `arn:aws:sns:us-east-1:123456789012:topic-${i}`;
+    await call('subscribe-to-event', { templateId, event: 'FINDING_REPORTED', topicArn: arn(0) });
+    await Promise.all([
+      ...[1, 2, 3, 4, 5, 6].map((i) =>
+        call('subscribe-to-event', { templateId, event: 'ASSESSMENT_RUN_COMPLETED', topicArn: arn(i) }),
+      ),
+      call('unsubscribe-from-event', { templateId, event: 'FINDING_REPORTED', topicArn: arn(0) }),
+    ]);
+    const { items } = await call('list-event-subscriptions', { templateId });
+    expect(items.map((s: { topicArn: string }) => s.topicArn).sort()).toEqual(
+      [1, 2, 3, 4, 5, 6].map(arn).sort(),
+    );
+  });
 });
 
 describe('assessment runs', () => {
