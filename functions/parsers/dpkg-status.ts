@@ -69,9 +69,16 @@ interface Stanza {
   fields: Map<string, { value: string; line: number }>;
 }
 
+/** States in which the package's files are fully in place (configured; triggers may still be pending). */
+export const INSTALLED_STATES: ReadonlySet<string> = new Set([
+  'installed',
+  'triggers-awaited',
+  'triggers-pending',
+]);
+
 /** True when the package's files are fully in place (configured; triggers may still be pending). */
 export function isInstalledState(status: DpkgStatus | undefined): boolean {
-  return status === undefined || ['installed', 'triggers-awaited', 'triggers-pending'].includes(status.state);
+  return status === undefined || INSTALLED_STATES.has(status.state);
 }
 
 export function parseDpkgStatus(text: string): DpkgStatusParse {

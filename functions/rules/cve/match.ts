@@ -13,6 +13,7 @@
 import type { InstalledPackage, Inventory } from '../../core/facts/packages';
 import type { AdvisoryMeta, ReleaseIndex } from '../../feeds/index-format';
 import type { AffectedPackage, FixState, RangeEvent } from '../../feeds/model';
+import { INSTALLED_STATES } from '../../parsers/dpkg-status';
 
 export type Compare = (a: string, b: string) => number;
 
@@ -48,11 +49,13 @@ export interface MatchOptions {
   isKernelPackage: (pkg: InstalledPackage) => boolean;
 }
 
-/** Is the package installed (dpkg keeps removed packages' config files: "deinstall ok config-files")? */
+/**
+ * Is the package installed (dpkg keeps removed packages' config files: "deinstall ok config-files")? The
+ * state word (the last one) decides, with the inventory's rule: files in place, triggers possibly pending.
+ */
 export function isInstalled(pkg: InstalledPackage): boolean {
   if (!pkg.status) return true;
-  const s = pkg.status.trim().split(/\s+/);
-  return s.at(-1) === 'installed' && !s.includes('not-installed');
+  return INSTALLED_STATES.has(pkg.status.trim().split(/\s+/).at(-1)!);
 }
 
 const pkgKey = (p: InstalledPackage) => `${p.name}\u0000${p.arch ?? ''}\u0000${p.version}`;

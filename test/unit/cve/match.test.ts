@@ -253,5 +253,19 @@ describe('matching an inventory', () => {
     expect(isInstalled(pkg('a', '1', ['a', '1'], { status: 'deinstall ok config-files' }))).toBe(false);
     expect(isInstalled(pkg('a', '1', ['a', '1'], { status: 'install ok not-installed' }))).toBe(false);
     expect(isInstalled(pkg('a', '1', ['a', '1'], { status: undefined }))).toBe(true);
+    // Files in place, triggers not yet run: installed, as the inventory counts it (not silently skipped).
+    expect(isInstalled(pkg('a', '1', ['a', '1'], { status: 'install ok triggers-pending' }))).toBe(true);
+    expect(isInstalled(pkg('a', '1', ['a', '1'], { status: 'install ok triggers-awaited' }))).toBe(true);
+    expect(isInstalled(pkg('a', '1', ['a', '1'], { status: 'install ok half-configured' }))).toBe(false);
+  });
+
+  it('a package whose triggers are pending is matched (the inventory assesses it)', () => {
+    const out = matchInventory(
+      inv([pkg('bash', '5.2.15-2', ['bash', '5.2.15-2'], { status: 'install ok triggers-pending' })]),
+      rel,
+      { compare: dpkg, isKernelPackage },
+    );
+    expect(out.scanned).toBe(1);
+    expect(out.vulnerabilities.map((v) => v.id)).toEqual(['CVE-2024-0001']);
   });
 });
