@@ -215,6 +215,10 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
           ) {
             prev.fixedVersion = verdict.fixedVersion;
             prev.fixState = 'fixed';
+          } else if (fixState === 'not-fixed' && prev.fixState === 'wont-fix') {
+            // No fix from either: one advisory still expects a fix, so "will not fix" is not the last word
+            // (whatever order the advisory ids sort in).
+            prev.fixState = 'not-fixed';
           }
         }
       }

@@ -259,6 +259,29 @@ describe('matching an inventory', () => {
     expect(isInstalled(pkg('a', '1', ['a', '1'], { status: 'install ok half-configured' }))).toBe(false);
   });
 
+  it("an unfixed package's fix state does not depend on the order of its advisories' ids", () => {
+    const state = (wontFixId: string, openId: string) =>
+      matchInventory(
+        inv([pkg('libtiff6', '4.5.0-6', ['tiff', '4.5.0-6'])]),
+        ReleaseIndex.fromAdvisories(
+          deb12,
+          [
+            advisory(
+              wontFixId,
+              deb12,
+              [entry([[ev('introduced', '0')]], { name: 'tiff', wontFix: true })],
+              ['CVE-2024-0100'],
+            ),
+            advisory(openId, deb12, [entry([[ev('introduced', '0')]], { name: 'tiff' })], ['CVE-2024-0100']),
+          ],
+          'T',
+        ),
+        { compare: dpkg, isKernelPackage },
+      ).vulnerabilities.map((v) => v.packages.map((p) => p.fixState));
+    expect(state('A-1', 'B-1')).toEqual([['not-fixed']]);
+    expect(state('B-1', 'A-1')).toEqual([['not-fixed']]);
+  });
+
   it('a package whose triggers are pending is matched (the inventory assesses it)', () => {
     const out = matchInventory(
       inv([pkg('bash', '5.2.15-2', ['bash', '5.2.15-2'], { status: 'install ok triggers-pending' })]),
