@@ -15,6 +15,8 @@ import { changeState } from './events';
 import { mapLimit } from './map-limit';
 import type { CollectionStatus, RunContext, RunInstance } from './model';
 
+type InstancePatch = Partial<Omit<RunInstance, 'runId' | 'instanceId'>>;
+
 const STATUS: Record<string, CollectionStatus> = {
   Pending: 'PENDING',
   Delayed: 'PENDING',
@@ -73,25 +75,26 @@ export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promis
   const instances = await deps.runs.listInstances(ctx.runId);
   const wanted = new Set(ctx.instanceIds);
   const evaluate: string[] = [];
-  const updated: RunInstance[] = [];
+  const patches: Array<{ instanceId: string; patch: InstancePatch }> = [];
   for (const inst of instances) {
     if (!wanted.has(inst.instanceId)) continue;
     const inv = invocations.get(inst.instanceId);
     const raw = inv?.status ?? 'Pending';
     let collection: CollectionStatus = STATUS[raw] ?? 'FAILED';
     if (!isTerminalInvocation(raw)) collection = stop ? 'CANCELLED' : 'TIMED_OUT';
-    const next: RunInstance = { ...inst, collection, updatedAt: at };
-    if (inv?.statusDetails) next.collectionDetail = inv.statusDetails;
+    const patch: InstancePatch = { collection, updatedAt: at };
+    if (inv?.statusDetails) patch.collectionDetail = inv.statusDetails;
     const stoppedByUser = stop !== undefined && (collection === 'CANCELLED' || !isTerminalInvocation(raw));
     if (skipEvaluation) {
-      next.evaluation = 'SKIPPED';
+      patch.evaluation = 'SKIPPED';
     } else if (collection === 'SUCCEEDED' || stoppedByUser) {
       // Stopped with START_EVALUATION: evaluate whatever the agent uploaded when it was cancelled.
       evaluate.push(inst.instanceId);
     } else {
-      next.evaluation = 'EXCLUDED';
-      next.exclusions = [
-        ...inst.exclusions,
+      patch.evaluation = 'EXCLUDED';
+      // Replaces an AGENT_FAILED exclusion a retried poll already recorded (one exclusion per reason).
+      patch.exclusions = [
+        ...inst.exclusions.filter((e) => e.reason !== 'AGENT_FAILED'),
         {
           instanceId: inst.instanceId,
           reason: 'AGENT_FAILED',
@@ -102,9 +105,12 @@ export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promis
         },
       ];
     }
-    updated.push(next);
+    patches.push({ instanceId: inst.instanceId, patch });
   }
-  await deps.runs.putInstances(updated);
+  // Only the attributes collection decides are written, never whole items read earlier.
+  await mapLimit(patches, 16, ({ instanceId, patch }) =>
+    deps.runs.updateInstance(ctx.runId, instanceId, patch),
+  );
   deps.log.info('collection done', {
     runId: ctx.runId,
     evaluate: evaluate.length,
