@@ -332,6 +332,8 @@ export class FakeCloud {
         case 'hang':
           await new Promise<void>((resolve) => {
             inv.cancel = () => {
+              // As SSM: cancelling an invocation that is already cancelling or has ended changes nothing.
+              if (inv.status !== 'InProgress') return;
               inv.status = 'Cancelling';
               resolve();
             };
