@@ -24,7 +24,10 @@ export function parseLoginDefs(text: string): LoginDefs {
   const values = new Map<string, LoginDefsEntry>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.replace(/[ \t\r\n]+$/, '');
+    // A loop, not /[ \t\r\n]+$/: that regex backtracks quadratically on a long run of blanks.
+    let end = lines[i]!.length;
+    while (end > 0 && ' \t\r\n'.includes(lines[i]![end - 1]!)) end--;
+    const raw = lines[i]!.slice(0, end);
     const name = raw.replace(/^[ \t]+/, '');
     if (name === '' || name.startsWith('#')) continue;
     const m = /^([^ \t]+)[ \t]+(.*)$/.exec(name);

@@ -38,7 +38,7 @@ export function parseSshdConfig(text: string): SshdConfigFile {
   const errors: SshdParseError[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.replace(/[ \t\r\n\f]+$/, '');
+    const line = trimTrailing(lines[i]!, ' \t\r\n\f');
     const parsed = parseLine(line);
     if (parsed === undefined) continue;
     if ('error' in parsed) {
@@ -48,6 +48,16 @@ export function parseSshdConfig(text: string): SshdConfigFile {
     directives.push({ ...parsed, line: i + 1, text: line.trim() });
   }
   return { directives, errors };
+}
+
+/**
+ * The line without trailing `chars`, like servconf.c's loop. A loop, not `/[...]+$/`, which backtracks
+ * quadratically on a long run of blanks followed by anything else.
+ */
+function trimTrailing(s: string, chars: string): string {
+  let end = s.length;
+  while (end > 0 && chars.includes(s[end - 1]!)) end--;
+  return s.slice(0, end);
 }
 
 type Parsed = { keyword: string; rawKeyword: string; args: string[] } | { error: string } | undefined;

@@ -39,6 +39,14 @@ describe('parseLoginDefs line syntax (shadow getdef.c)', () => {
     expect(parseLoginDefs(line).entries).toEqual([]);
   });
 
+  it('reads a line with a long run of blanks in linear time (untrusted telemetry)', () => {
+    const started = performance.now();
+    const defs = parseLoginDefs(`PASS_MAX_DAYS${' '.repeat(200_000)}90\nPASS_MIN_LEN 14${'\t'.repeat(200_000)}#`);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(defs.values.get('PASS_MAX_DAYS')?.value).toBe('90');
+    expect(defs.values.get('PASS_MIN_LEN')?.value).toMatch(/^14\t+#$/);
+  });
+
   it('the last of two lines wins', () => {
     expect(parseLoginDefs('PASS_MAX_DAYS 30\nPASS_MAX_DAYS 90\n').values.get('PASS_MAX_DAYS')).toMatchObject({
       value: '90',

@@ -94,4 +94,14 @@ describe('parseSshdConfig line syntax (servconf.c strdelim + argv_split)', () =>
   it('splitArgs stops at a word starting with #', () => {
     expect(splitArgs('a b #c d')).toEqual(['a', 'b']);
   });
+
+  it('reads a line with a long run of blanks in linear time (untrusted telemetry)', () => {
+    const started = performance.now();
+    const p = parseSshdConfig(`PermitRootLogin${' '.repeat(200_000)}no\nPort 22${'\t'.repeat(200_000)}#`);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(p.directives.map((d) => [d.keyword, d.args])).toEqual([
+      ['permitrootlogin', ['no']],
+      ['port', ['22']],
+    ]);
+  });
 });
