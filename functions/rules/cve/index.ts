@@ -14,7 +14,7 @@ import { compareVersions } from '../../core/versions';
 import type { CveIndex, ThreatData } from '../../feeds/compile';
 import { FAMILY_INFO, releaseKeyForDistro, releaseLabel } from '../../feeds/ecosystems';
 import type { ReleaseIndex } from '../../feeds/index-format';
-import type { ReleaseKey } from '../../feeds/model';
+import type { Cvss, ReleaseKey } from '../../feeds/model';
 import { type MatchedPackage, matchInventory, type Vulnerability } from './match';
 import { classify } from './severity';
 
@@ -139,7 +139,15 @@ export function evaluateInventory(
       return opts.includeUnfixed || !unfixed;
     })
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const v of vulns) results.push(vulnerabilityResult(v, key, threat, source, base));
+  const ctx: ResultContext = {
+    key,
+    label: releaseLabel(key),
+    threat,
+    source,
+    base,
+    upgrade: upgradeCommand(key),
+  };
+  for (const v of vulns) results.push(vulnerabilityResult(v, ctx));
 
   if (inv.errors.length > 0) {
     results.push({
@@ -193,68 +201,122 @@ export function evaluateInventory(
   return results;
 }
 
-function vulnerabilityResult(
-  v: Vulnerability,
-  key: ReleaseKey,
-  threat: ThreatData,
-  source: string,
-  base: { rulesPackage: string; instanceId: string },
-): RuleResult {
-  const cve = /^CVE-/.test(v.id) ? v.id : undefined;
-  const verdict = classify(
-    v.advisories.flatMap((a) => (a.severity ? [a.severity] : [])),
-    v.advisories.flatMap((a) => (a.cvss?.score !== undefined ? [a.cvss.score] : [])),
-  );
-  const cvss = v.advisories
-    .map((a) => a.cvss)
-    .filter((c) => c?.score !== undefined)
-    .sort((a, b) => (b!.score ?? 0) - (a!.score ?? 0))[0];
-  const fixState: VulnerabilityDetails['fixState'] = v.packages.every((p) => p.fixState === 'fixed')
+/** What every finding of one evaluation shares: computed once, not per vulnerability. */
+interface ResultContext {
+  key: ReleaseKey;
+  label: string;
+  threat: ThreatData;
+  source: string;
+  base: { rulesPackage: string; instanceId: string };
+  /** The package manager's upgrade command, without the package names. */
+  upgrade: string;
+}
+
+/** Sorted distinct values (one value needs no set). */
+function distinctSorted(values: string[]): string[] {
+  return values.length <= 1 ? values : [...new Set(values)].sort();
+}
+
+/** The finding of one vulnerability. Hot: called once per vulnerability an instance has (thousands). */
+function vulnerabilityResult(v: Vulnerability, ctx: ResultContext): RuleResult {
+  const { threat, source, label } = ctx;
+  const { id, advisories, packages } = v;
+  const cve = id.startsWith('CVE-') ? id : undefined;
+
+  // One pass over the advisories: ids, vendor words, CVSS (the first with the highest score), references.
+  const advisoryIds: string[] = [];
+  const vendorWords: string[] = [];
+  const scores: number[] = [];
+  const references = new Set<string>();
+  let cvss: Cvss | undefined;
+  let summary: string | undefined;
+  for (const a of advisories) {
+    advisoryIds.push(a.id);
+    if (a.severity) vendorWords.push(a.severity);
+    const score = a.cvss?.score;
+    if (score !== undefined) {
+      scores.push(score);
+      if (cvss === undefined || score > cvss.score!) cvss = a.cvss;
+    }
+    if (summary === undefined && a.summary) summary = a.summary;
+    for (const r of a.references) references.add(r);
+  }
+  if (cve) references.add(`https://nvd.nist.gov/vuln/detail/${cve}`);
+  const verdict = classify(vendorWords, scores);
+
+  // One pass over the packages: fix state, names, the finding's package list, evidence and text.
+  let allFixed = true;
+  let anyNotFixed = false;
+  let allWontFix = true;
+  let kernel = false;
+  const sourceNames: string[] = [];
+  const names: string[] = [];
+  const fixedNames: string[] = [];
+  const detailPackages: VulnerabilityDetails['packages'] = [];
+  const evidence: Evidence[] = [];
+  const texts: string[] = [];
+  for (const p of packages) {
+    const { pkg } = p;
+    if (p.fixState !== 'fixed') allFixed = false;
+    if (p.fixState === 'not-fixed') anyNotFixed = true;
+    if (p.fixState !== 'wont-fix') allWontFix = false;
+    if (p.kernel) kernel = true;
+    sourceNames.push(pkg.sourceName || pkg.name);
+    names.push(pkg.name);
+    if (p.fixedVersion) fixedNames.push(pkg.name);
+
+    const d: VulnerabilityDetails['packages'][number] = { name: pkg.name, installedVersion: pkg.version };
+    if (p.fixedVersion) d.fixedVersion = p.fixedVersion;
+    if (pkg.sourceName) d.sourcePackage = pkg.sourceName;
+    if (pkg.sourceVersion) d.sourceVersion = pkg.sourceVersion;
+    if (pkg.arch) d.arch = pkg.arch;
+    detailPackages.push(d);
+
+    // Installed state only (name, arch, version, source): the finding id stays the same across runs while
+    // the installed versions do, even when the feed later learns of a fix.
+    const e: Evidence = { source, key: pkg.arch ? `${pkg.name}:${pkg.arch}` : pkg.name, value: pkg.version };
+    const fromSource =
+      pkg.sourceName && (pkg.sourceName !== pkg.name || pkg.sourceVersion !== pkg.version)
+        ? `source ${pkg.sourceName} ${pkg.sourceVersion}`
+        : undefined;
+    if (fromSource && p.kernel) e.note = `${fromSource}; running kernel`;
+    else if (fromSource) e.note = fromSource;
+    else if (p.kernel) e.note = 'running kernel';
+    evidence.push(e);
+
+    texts.push(pkgText(p));
+  }
+  const fixState: VulnerabilityDetails['fixState'] = allFixed
     ? 'fixed'
-    : v.packages.some((p) => p.fixState === 'not-fixed')
+    : anyNotFixed
       ? 'not-fixed'
-      : v.packages.every((p) => p.fixState === 'wont-fix')
+      : allWontFix
         ? 'wont-fix'
         : 'not-fixed';
-  const label = releaseLabel(key);
-  const sources = [...new Set(v.packages.map((p) => p.pkg.sourceName || p.pkg.name))].sort();
-  const names = [...new Set(v.packages.map((p) => p.pkg.name))].sort();
+  const sources = distinctSorted(sourceNames);
   const subject =
     sources.length <= 2
       ? sources.join(', ')
       : `${sources.slice(0, 2).join(', ')} and ${sources.length - 2} more`;
-  const remediation = remediationCommand(key, v.packages);
+  const remediation = fixedNames.length
+    ? `${ctx.upgrade} ${distinctSorted(fixedNames).join(' ')}`
+    : undefined;
   const kev = cve ? threat.kev?.byCve.get(cve) : undefined;
   const epss = cve ? threat.epss?.lookup(cve) : undefined;
-  const kernel = v.packages.some((p) => p.kernel);
+  const packageText = texts.join('; ');
+  const advisoryList = advisoryIds.join(', ');
 
   const details: VulnerabilityDetails = {
-    vulnerabilityId: v.id,
+    vulnerabilityId: id,
     aliases: [],
-    advisoryIds: v.advisories.map((a) => a.id),
+    advisoryIds,
     ecosystem: label,
-    packages: v.packages.map((p) => {
-      const e: VulnerabilityDetails['packages'][number] = {
-        name: p.pkg.name,
-        installedVersion: p.pkg.version,
-      };
-      if (p.fixedVersion) e.fixedVersion = p.fixedVersion;
-      if (p.pkg.sourceName) e.sourcePackage = p.pkg.sourceName;
-      if (p.pkg.sourceVersion) e.sourceVersion = p.pkg.sourceVersion;
-      if (p.pkg.arch) e.arch = p.pkg.arch;
-      return e;
-    }),
+    packages: detailPackages,
     fixState,
-    references: [
-      ...new Set([
-        ...v.advisories.flatMap((a) => a.references),
-        ...(cve ? [`https://nvd.nist.gov/vuln/detail/${cve}`] : []),
-      ]),
-    ].slice(0, 10),
+    references: references.size > 10 ? [...references].slice(0, 10) : [...references],
   };
   if (cvss) details.cvss = { version: cvss.version, vector: cvss.vector, baseScore: cvss.score! };
-  const vendor = v.advisories.find((a) => a.severity)?.severity;
-  if (vendor) details.vendorSeverity = vendor;
+  if (vendorWords.length) details.vendorSeverity = vendorWords[0];
   if (epss) {
     details.epss = { score: epss.score, percentile: epss.percentile };
     if (threat.epss?.scoreDate) details.epss.date = threat.epss.scoreDate;
@@ -266,62 +328,41 @@ function vulnerabilityResult(
   }
   if (remediation) details.remediation = remediation;
 
-  const summary = v.advisories.find((a) => a.summary)?.summary;
-  const description = [
-    summary ? `${v.id}: ${summary}` : `${v.id} affects ${subject} on ${label}.`,
-    `Affected installed packages: ${v.packages.map(pkgText).join('; ')}.`,
-    `Advisories: ${details.advisoryIds.join(', ')}.`,
-    verdict.basis === 'unrated'
-      ? 'Neither the distribution nor a CVSS vector rates this vulnerability; reported as Medium.'
-      : '',
-    kev
-      ? `Listed in CISA's Known Exploited Vulnerabilities catalogue since ${kev.dateAdded} (due ${kev.dueDate}).`
-      : '',
-    kernel ? 'The running kernel is affected.' : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+  let description = summary ? `${id}: ${summary}` : `${id} affects ${subject} on ${label}.`;
+  description += ` Affected installed packages: ${packageText}. Advisories: ${advisoryList}.`;
+  if (verdict.basis === 'unrated')
+    description +=
+      ' Neither the distribution nor a CVSS vector rates this vulnerability; reported as Medium.';
+  if (kev)
+    description += ` Listed in CISA's Known Exploited Vulnerabilities catalogue since ${kev.dateAdded} (due ${kev.dueDate}).`;
+  if (kernel) description += ' The running kernel is affected.';
   const recommendation =
     fixState === 'fixed'
       ? `Upgrade to the fixed versions: ${remediation}${kernel ? ', then reboot into the new kernel' : ''}.`
       : fixState === 'wont-fix'
         ? `${label} will not fix this vulnerability in this release: mitigate (remove or restrict the package) or move to a newer release.`
-        : `${label} has no fix yet${remediation ? ` for every package (upgrade those that have one: ${remediation})` : ''}: watch ${details.advisoryIds.join(', ')} and mitigate meanwhile.`;
+        : `${label} has no fix yet${remediation ? ` for every package (upgrade those that have one: ${remediation})` : ''}: watch ${advisoryList} and mitigate meanwhile.`;
   const attributes = [
-    { key: 'VULNERABILITY_ID', value: v.id },
-    { key: 'PACKAGE_NAMES', value: names.join(',') },
+    { key: 'VULNERABILITY_ID', value: id },
+    { key: 'PACKAGE_NAMES', value: distinctSorted(names).join(',') },
     { key: 'FIX_STATE', value: fixState },
-    { key: 'ADVISORY_IDS', value: details.advisoryIds.join(',') },
+    { key: 'ADVISORY_IDS', value: advisoryIds.join(',') },
   ];
   if (cvss) attributes.push({ key: 'CVSS_SCORE', value: String(cvss.score) });
   if (kev) attributes.push({ key: 'CISA_KEV', value: 'true' });
   if (epss) attributes.push({ key: 'EPSS_SCORE', value: String(epss.score) });
 
+  const title = `${id} in ${subject}`;
   return {
-    ...base,
-    ruleId: `cve.${v.id}`,
+    ...ctx.base,
+    ruleId: `cve.${id}`,
     result: 'FAIL',
     severity: verdict.severity,
-    title: `${v.id} in ${subject}`,
-    message: `${v.packages.map(pkgText).join('; ')}`,
-    // Installed state only (name, arch, version, source): the finding id stays the same across runs while
-    // the installed versions do, even when the feed later learns of a fix.
-    evidence: v.packages.map((p) => {
-      const e: Evidence = {
-        source,
-        key: p.pkg.arch ? `${p.pkg.name}:${p.pkg.arch}` : p.pkg.name,
-        value: p.pkg.version,
-      };
-      const notes: string[] = [];
-      if (p.pkg.sourceName && (p.pkg.sourceName !== p.pkg.name || p.pkg.sourceVersion !== p.pkg.version)) {
-        notes.push(`source ${p.pkg.sourceName} ${p.pkg.sourceVersion}`);
-      }
-      if (p.kernel) notes.push('running kernel');
-      if (notes.length) e.note = notes.join('; ');
-      return e;
-    }),
+    title,
+    message: packageText,
+    evidence,
     finding: {
-      title: `${v.id} in ${subject}`,
+      title,
       description,
       recommendation,
       numericSeverity: verdict.numeric,
@@ -340,22 +381,25 @@ function pkgText(p: MatchedPackage): string {
   return `${p.pkg.name} ${p.pkg.version}${fix}`;
 }
 
-/** The package manager command upgrading the affected packages that have a fix (undefined when none has). */
-export function remediationCommand(key: ReleaseKey, pkgs: readonly MatchedPackage[]): string | undefined {
-  const names = [...new Set(pkgs.filter((p) => p.fixedVersion).map((p) => p.pkg.name))].sort();
-  if (names.length === 0) return undefined;
-  const list = names.join(' ');
+/** The package manager's upgrade command for a release, without the package names. */
+function upgradeCommand(key: ReleaseKey): string {
   switch (FAMILY_INFO[key.family].versionFormat) {
     case 'dpkg':
-      return `apt-get install --only-upgrade ${list}`;
+      return 'apt-get install --only-upgrade';
     case 'apk':
-      return `apk upgrade ${list}`;
+      return 'apk upgrade';
     case 'rpm': {
       const major = Number(/^\d+/.exec(key.release)?.[0] ?? '0');
       const yum =
         (key.family === 'amazon' && (key.release === '1' || key.release === '2')) ||
         (key.family !== 'amazon' && major < 8);
-      return yum ? `yum update ${list}` : `dnf upgrade ${list}`;
+      return yum ? 'yum update' : 'dnf upgrade';
     }
   }
+}
+
+/** The package manager command upgrading the affected packages that have a fix (undefined when none has). */
+export function remediationCommand(key: ReleaseKey, pkgs: readonly MatchedPackage[]): string | undefined {
+  const names = [...new Set(pkgs.filter((p) => p.fixedVersion).map((p) => p.pkg.name))].sort();
+  return names.length ? `${upgradeCommand(key)} ${names.join(' ')}` : undefined;
 }
