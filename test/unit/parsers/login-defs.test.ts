@@ -41,7 +41,9 @@ describe('parseLoginDefs line syntax (shadow getdef.c)', () => {
 
   it('reads a line with a long run of blanks in linear time (untrusted telemetry)', () => {
     const started = performance.now();
-    const defs = parseLoginDefs(`PASS_MAX_DAYS${' '.repeat(200_000)}90\nPASS_MIN_LEN 14${'\t'.repeat(200_000)}#`);
+    const defs = parseLoginDefs(
+      `PASS_MAX_DAYS${' '.repeat(200_000)}90\nPASS_MIN_LEN 14${'\t'.repeat(200_000)}#`,
+    );
     expect(performance.now() - started).toBeLessThan(1000);
     expect(defs.values.get('PASS_MAX_DAYS')?.value).toBe('90');
     expect(defs.values.get('PASS_MIN_LEN')?.value).toMatch(/^14\t+#$/);
