@@ -4,6 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { globMatch, hasGlobMagic } from '../functions/core/telemetry/glob-match';
 import type { RootFs } from './root-fs';
 
 const MAX_MATCHES = 256;
@@ -14,7 +15,7 @@ export async function expandGlob(rootFs: RootFs, pattern: string): Promise<strin
   for (const part of parts) {
     const next: string[] = [];
     for (const dir of current) {
-      if (!hasMagic(part)) {
+      if (!hasGlobMagic(part)) {
         next.push(path.posix.join(dir, part));
         continue;
       }
@@ -24,8 +25,7 @@ export async function expandGlob(rootFs: RootFs, pattern: string): Promise<strin
       } catch {
         continue;
       }
-      const re = globToRegExp(part);
-      for (const n of names.sort()) if (re.test(n)) next.push(path.posix.join(dir, n));
+      for (const n of names.sort()) if (globMatch(part, n)) next.push(path.posix.join(dir, n));
     }
     current = next.slice(0, MAX_MATCHES);
   }
@@ -39,29 +39,4 @@ export async function expandGlob(rootFs: RootFs, pattern: string): Promise<strin
     }
   }
   return existing.sort();
-}
-
-function hasMagic(s: string): boolean {
-  return /[*?[]/.test(s);
-}
-
-export function globToRegExp(part: string): RegExp {
-  let re = part.startsWith('.') ? '' : '(?!\\.)';
-  for (let i = 0; i < part.length; i++) {
-    const ch = part[i]!;
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '[') {
-      const close = part.indexOf(']', i + 2);
-      if (close === -1) {
-        re += '\\[';
-        continue;
-      }
-      let body = part.slice(i + 1, close);
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      re += `[${body.replace(/\\/g, '\\\\')}]`;
-      i = close;
-    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }

@@ -11,6 +11,7 @@
  * - keywords never set keep sshd's compiled-in default.
  */
 import { parseSshdConfig, type SshdDirective } from '../../parsers/sshd-config';
+import { globMatch } from '../telemetry/glob-match';
 import { type Fact, type Facts, fact, noFact } from './facts';
 
 export const SSHD_CONFIG_PATH = '/etc/ssh/sshd_config';
@@ -155,34 +156,12 @@ function matchContext(d: SshdDirective, outer: Context): Context {
 /** The collected files that a glob(3) pattern matches, sorted (the agent collected every match). */
 function globCollected(facts: Facts, pattern: string): string[] {
   const parts = pattern.split('/').filter((p) => p !== '' && p !== '.');
-  const res = parts.map(globPartToRegExp);
   return Object.keys(facts.telemetry.files)
     .filter((p) => {
       const segs = p.split('/').filter(Boolean);
-      return segs.length === res.length && segs.every((s, i) => res[i]!.test(s));
+      return segs.length === parts.length && segs.every((s, i) => globMatch(parts[i]!, s));
     })
     .sort();
-}
-
-function globPartToRegExp(part: string): RegExp {
-  let re = part.startsWith('.') ? '' : '(?!\\.)';
-  for (let i = 0; i < part.length; i++) {
-    const ch = part[i]!;
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else if (ch === '[') {
-      const close = part.indexOf(']', i + 2);
-      if (close === -1) {
-        re += '\\[';
-        continue;
-      }
-      let body = part.slice(i + 1, close).replace(/\\/g, '\\\\');
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      re += `[${body}]`;
-      i = close;
-    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
 
 /** The effective global value of a keyword: the first one set, else the default. */

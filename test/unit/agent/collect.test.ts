@@ -162,6 +162,20 @@ describe('agent collection on fixture roots', () => {
 });
 
 describe('agent boundaries', () => {
+  it('an Include pattern glob(3) cannot use does not stop the collection', async () => {
+    const root = makeRoot({
+      files: {
+        '/etc/ssh/sshd_config': `Include /etc/ssh/[z-a]*\nInclude /etc/ssh/${'[a'.repeat(40_000)}]\nInclude a.conf\n`,
+        '/etc/ssh/a.conf': 'PermitRootLogin no\n',
+        '/etc/login.defs': 'PASS_MAX_DAYS 90\n',
+      },
+    });
+    const doc = await collect(root);
+    expect(() => parseTelemetry(doc)).not.toThrow();
+    expect(doc.files['/etc/ssh/a.conf']).toMatchObject({ status: 'ok', content: 'PermitRootLogin no\n' });
+    expect(doc.files['/etc/login.defs']).toMatchObject({ status: 'ok' });
+  });
+
   it('imports nothing from functions/ except the telemetry contract', () => {
     const dir = path.resolve(__dirname, '../../../agent');
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {

@@ -111,6 +111,15 @@ describe('sbp.ssh-root-login', () => {
     expect(r.evidence[1]).toMatchObject({ source: '/etc/ssh/admin.d/root.conf', value: 'yes' });
   });
 
+  it('an Include pattern that matches nothing (a backwards range, a huge set) is skipped, not an error', async () => {
+    const r = await ruleResult(
+      ROOT,
+      withSshd(`Include /etc/ssh/[z-a]*\nInclude /etc/ssh/${'[a'.repeat(40_000)}]\nPermitRootLogin no\n`),
+    );
+    expect(r.result).toBe('PASS');
+    expect(r.evidence[0]).toMatchObject({ source: '/etc/ssh/sshd_config', line: 3, value: 'no' });
+  });
+
   it('a Match block inside an included file ends with that file', async () => {
     const r = await ruleResult(
       ROOT,
