@@ -60,7 +60,9 @@ export async function publish(
 
 /**
  * Moves the run to `to` (state history), publishes ASSESSMENT_RUN_STATE_CHANGED, and for a terminal state
- * also ASSESSMENT_RUN_COMPLETED. Returns undefined when the run is missing or already terminal.
+ * also ASSESSMENT_RUN_COMPLETED. Returns undefined when the run is missing or already terminal. A retry of a
+ * terminal change (the run is already in `to`: the earlier attempt may have failed before or while
+ * publishing) publishes its events again rather than never: events are delivered at least once.
  */
 export async function changeState(
   deps: LifecycleDeps,
@@ -71,10 +73,24 @@ export async function changeState(
   const at = deps.now().toISOString();
   const run = await deps.runs.transition(runId, to, { at, ...(patch ? { patch } : {}) });
   if (!run) {
+    const current = TERMINAL_RUN_STATES.includes(to) ? await deps.runs.getRun(runId) : undefined;
+    if (current?.state === to) {
+      deps.log.info('run already in this terminal state (retry): publishing its events again', {
+        runId,
+        state: to,
+      });
+      await publishStateEvents(deps, current, to, current.stateHistory.at(-1)?.at ?? at);
+      return current;
+    }
     deps.log.warn('state change not applied: run missing or terminal', { runId, to });
     return undefined;
   }
   deps.log.info('run state changed', { runId, state: to });
+  await publishStateEvents(deps, run, to, at);
+  return run;
+}
+
+async function publishStateEvents(deps: LifecycleDeps, run: StoredRun, to: RunState, at: string) {
   await publish(deps, run, 'ASSESSMENT_RUN_STATE_CHANGED', [
     eventMessage(run, 'ASSESSMENT_RUN_STATE_CHANGED', at),
   ]);
@@ -86,7 +102,6 @@ export async function changeState(
       }),
     ]);
   }
-  return run;
 }
 
 export function findingMessages(run: StoredRun, findings: readonly Finding[], at: string): EventMessage[] {

@@ -47,14 +47,18 @@ export async function failRun(deps: LifecycleDeps, req: FailRunInput): Promise<F
       deps.log.warn('cancel failed', { runId, commandId, error: (err as Error).message });
     }
   }
-  await changeState(deps, runId, 'FAILED', {
-    completedAt: deps.now().toISOString(),
-    failure: { error: errorName, cause },
-  });
-  await deps.locks.release(
-    runId,
-    instances.map((i) => i.instanceId),
-  );
+  try {
+    await changeState(deps, runId, 'FAILED', {
+      completedAt: deps.now().toISOString(),
+      failure: { error: errorName, cause },
+    });
+  } finally {
+    // Released even when publishing fails, so a FailRun that exhausts its retries leaves no instance locked.
+    await deps.locks.release(
+      runId,
+      instances.map((i) => i.instanceId),
+    );
+  }
   deps.log.error('run failed', { runId, error: errorName, cause });
   return { runId, recorded: true, Error: errorName, Cause: cause };
 }

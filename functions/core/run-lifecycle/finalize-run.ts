@@ -35,14 +35,19 @@ export async function finalizeRun(
     : excluded > 0 || instances.some((i) => i.evaluation === 'PENDING')
       ? 'COMPLETED_WITH_ERRORS'
       : 'COMPLETED';
-  const changed = await changeState(deps, ctx.runId, state, {
-    completedAt: deps.now().toISOString(),
-    findingCounts: counts,
-  });
-  await deps.locks.release(
-    ctx.runId,
-    instances.map((i) => i.instanceId),
-  );
+  let changed: Awaited<ReturnType<typeof changeState>>;
+  try {
+    changed = await changeState(deps, ctx.runId, state, {
+      completedAt: deps.now().toISOString(),
+      findingCounts: counts,
+    });
+  } finally {
+    // Released even when publishing fails: the run's collection is over either way.
+    await deps.locks.release(
+      ctx.runId,
+      instances.map((i) => i.instanceId),
+    );
+  }
   const final = changed?.state ?? (await deps.runs.getRun(ctx.runId))?.state ?? state;
   deps.log.info('run finalized', { runId: ctx.runId, state: final, findingCounts: counts, excluded });
   return { runId: ctx.runId, state: final, findingCounts: counts, excludedInstances: excluded };
