@@ -3,9 +3,9 @@
  * (dpkg 1.21 verrevcmp, rpm 4.18 rpmvercmp + labelCompare, apk-tools version.c) and throws
  * InvalidVersionError for a string the manager would reject.
  */
-import { compareApkVersions, parseApkVersion } from './apk';
-import { compareDpkgVersions, parseDpkgVersion } from './dpkg';
-import { compareRpmVersions, parseRpmEvr } from './rpm';
+import { compareApkVersions, compareParsedApkVersions, parseApkVersion } from './apk';
+import { compareDpkgVersions, compareParsedDpkgVersions, parseDpkgVersion } from './dpkg';
+import { compareParsedRpmEvr, compareRpmVersions, parseRpmEvr } from './rpm';
 
 export { InvalidVersionError } from './errors';
 
@@ -21,6 +21,35 @@ export function compareVersions(format: VersionFormat, a: string, b: string): nu
     case 'apk':
       return compareApkVersions(a, b);
   }
+}
+
+/**
+ * compareVersions for one format, parsing each distinct version string once: matching one instance compares
+ * the same installed and fixed versions again and again. Same results and errors as compareVersions; the
+ * cache lives as long as the returned function (make one per evaluation).
+ */
+export function versionComparator(format: VersionFormat): (a: string, b: string) => number {
+  switch (format) {
+    case 'dpkg':
+      return memoized(parseDpkgVersion, compareParsedDpkgVersions);
+    case 'rpm':
+      return memoized(parseRpmEvr, compareParsedRpmEvr);
+    case 'apk':
+      return memoized(parseApkVersion, compareParsedApkVersions);
+  }
+}
+
+function memoized<T>(parse: (v: string) => T, compare: (a: T, b: T) => number) {
+  const parsed = new Map<string, T>();
+  const get = (v: string): T => {
+    let p = parsed.get(v);
+    if (p === undefined) {
+      p = parse(v); // an invalid version throws, every time it is asked for
+      parsed.set(v, p);
+    }
+    return p;
+  };
+  return (a: string, b: string): number => compare(get(a), get(b));
 }
 
 /** Throws InvalidVersionError when the version is not one the manager accepts. */

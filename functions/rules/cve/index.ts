@@ -10,7 +10,7 @@ import { type Inventory, inventory, isKernelPackage } from '../../core/facts/pac
 import type { Evidence, RuleResult, VulnerabilityDetails } from '../../core/model';
 import type { EvaluationContext, RulesPackage } from '../../core/rule';
 import type { Severity } from '../../core/severity';
-import { compareVersions } from '../../core/versions';
+import { versionComparator } from '../../core/versions';
 import type { CveIndex, ThreatData } from '../../feeds/compile';
 import { FAMILY_INFO, releaseKeyForDistro, releaseLabel } from '../../feeds/ecosystems';
 import type { ReleaseIndex } from '../../feeds/index-format';
@@ -126,11 +126,7 @@ export function evaluateInventory(
 ): RuleResult[] {
   const results: RuleResult[] = [];
   const source = INVENTORY_SOURCE[inv.manager];
-  const format = inv.format;
-  const outcome = matchInventory(inv, rel, {
-    compare: (a, b) => compareVersions(format, a, b),
-    isKernelPackage,
-  });
+  const outcome = matchInventory(inv, rel, { compare: versionComparator(inv.format), isKernelPackage });
   let hiddenUnfixed = 0;
   const vulns = outcome.vulnerabilities
     .filter((v) => {
