@@ -1,7 +1,8 @@
 /**
  * StartRun: resolve the template and its target's instances (EC2 tags), enforce limits, lock the
  * instances (all or nothing), record the run and its instances, publish ASSESSMENT_RUN_STARTED.
- * A retried StartRun (same execution) finds its run and returns it unchanged.
+ * A retried StartRun (same execution) finds its run and goes on from it (announcing it if the earlier
+ * attempt had not).
  */
 import { randomUUID } from 'node:crypto';
 import { InstanceLockConflictError } from '../../ports/lock-store';
@@ -55,11 +56,10 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
   if (existing) {
     deps.log.info('run already started (retry)', { runId });
     const instances = await deps.runs.listInstances(runId);
-    return contextFor(
-      existing,
-      instances.map((i) => i.instanceId),
-      limits.pollIntervalSeconds,
-    );
+    const ids = instances.map((i) => i.instanceId);
+    // The earlier attempt recorded the run but may have failed before announcing it: finish that.
+    const run = existing.state === 'CREATED' ? await announce(deps, existing) : existing;
+    return contextFor(run, ids, limits.pollIntervalSeconds);
   }
 
   const template = await deps.templates.getTemplate(templateId);
@@ -130,30 +130,46 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
     topics: template.topics ?? [],
     ...(req.executionName ? { executionName: req.executionName } : {}),
   };
+  const records: RunInstance[] = instances.map((i) => ({
+    runId,
+    instanceId: i.instanceId,
+    agentHealth: 'UNKNOWN',
+    collection: 'NOT_STARTED',
+    evaluation: 'PENDING',
+    exclusions: [],
+    updatedAt: at,
+    ...(i.platform ? { platform: i.platform } : {}),
+    ...(i.architecture ? { architecture: i.architecture } : {}),
+  }));
+  // The instances first, the run record last: a run that exists has all its instances, so a retry that
+  // finds the run goes on from it, and one that does not starts over (its locks are already its own).
+  let recorded = false;
   try {
-    await deps.runs.createRun(run);
-    const records: RunInstance[] = instances.map((i) => ({
-      runId,
-      instanceId: i.instanceId,
-      agentHealth: 'UNKNOWN',
-      collection: 'NOT_STARTED',
-      evaluation: 'PENDING',
-      exclusions: [],
-      updatedAt: at,
-      ...(i.platform ? { platform: i.platform } : {}),
-      ...(i.architecture ? { architecture: i.architecture } : {}),
-    }));
     await deps.runs.putInstances(records);
+    recorded = true;
+    await deps.runs.createRun(run);
   } catch (err) {
+    if (!recorded) {
+      // Best effort: instance records left without a run would join a retry whose target changed.
+      await deps.runs
+        .deleteRun(runId)
+        .catch((cleanup: Error) =>
+          deps.log.warn('could not remove partly recorded instances', { runId, error: cleanup.message }),
+        );
+    }
     await deps.locks.release(runId, ids);
     throw err;
   }
   deps.log.info('run created', { runId, templateId, instances: ids.length });
+  return contextFor(await announce(deps, run), ids, limits.pollIntervalSeconds);
+}
+
+/** ASSESSMENT_RUN_STARTED, then START_DATA_COLLECTION_PENDING (and its event). */
+async function announce(deps: LifecycleDeps, run: StoredRun): Promise<StoredRun> {
   await publish(deps, run, 'ASSESSMENT_RUN_STARTED', [
-    eventMessage(run, 'ASSESSMENT_RUN_STARTED', at, { instanceCount: ids.length }),
+    eventMessage(run, 'ASSESSMENT_RUN_STARTED', run.createdAt, { instanceCount: run.instanceCount }),
   ]);
-  const pending = (await changeState(deps, runId, 'START_DATA_COLLECTION_PENDING')) ?? run;
-  return contextFor(pending, ids, limits.pollIntervalSeconds);
+  return (await changeState(deps, run.runId, 'START_DATA_COLLECTION_PENDING')) ?? run;
 }
 
 function contextFor(run: StoredRun, instanceIds: string[], pollIntervalSeconds: number): RunContext {
