@@ -154,6 +154,9 @@ class Collector {
   /** sshd_config and, recursively, every file its Include directives name (glob-expanded like sshd). */
   async sshdConfig(): Promise<void> {
     const queue: Array<[string, number]> = [[SSHD_CONFIG, 0]];
+    // Each file is read and scanned once, however often it is included (includes repeated at every level
+    // would otherwise grow the queue exponentially).
+    const seen = new Set<string>([SSHD_CONFIG]);
     while (queue.length > 0) {
       const [p, depth] = queue.shift()!;
       const rec = await this.file(p);
@@ -162,10 +165,13 @@ class Collector {
         this.warnings.push(`${p}: Include nesting deeper than ${MAX_INCLUDE_DEPTH} not followed`);
         continue;
       }
-      for (const pattern of includePatterns(rec.content)) {
+      for (const pattern of new Set(includePatterns(rec.content))) {
         const absolute = pattern.startsWith('/') ? pattern : path.posix.join('/etc/ssh', pattern);
-        const matches = await expandGlob(this.rootFs, absolute);
-        for (const m of matches) if (!this.files[m]) queue.push([m, depth + 1]);
+        for (const m of await expandGlob(this.rootFs, absolute)) {
+          if (seen.has(m)) continue;
+          seen.add(m);
+          queue.push([m, depth + 1]);
+        }
       }
     }
   }

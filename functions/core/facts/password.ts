@@ -30,6 +30,8 @@ const PWQ_BASE_MIN_LENGTH = 6;
 const CRACKLIB_DEFAULT_MIN_LENGTH = 9;
 const CRACKLIB_BASE_MIN_LENGTH = 5;
 const MAX_INCLUDE_DEPTH = 16;
+/** Files read while expanding one stack: includes repeated at every level would otherwise grow exponentially. */
+export const MAX_INCLUDE_READS = 1000;
 
 export function loginDefs(facts: Facts): Fact<{ path: string; defs: LoginDefs }> {
   return facts.memo('login-defs', () => {
@@ -82,7 +84,7 @@ export function passwordStacks(facts: Facts): PasswordStacks {
         continue;
       }
       const stack: PamStack = { name, path, entries: [], unreadable: [], problems: [] };
-      expand(facts, stack, path, state.text, []);
+      expand(facts, stack, path, state.text, [], { reads: 1 });
       out.stacks.push(stack);
     }
     return out;
@@ -116,7 +118,14 @@ function includePath(target: string): string {
 }
 
 /** Appends the password lines of `path` (whose text is given) to the stack; `via` is the include chain. */
-function expand(facts: Facts, stack: PamStack, path: string, text: string, via: string[]): void {
+function expand(
+  facts: Facts,
+  stack: PamStack,
+  path: string,
+  text: string,
+  via: string[],
+  budget: { reads: number },
+): void {
   const include = (target: string, line: number) => {
     const next = includePath(target);
     const chain = [...via, path];
@@ -124,11 +133,18 @@ function expand(facts: Facts, stack: PamStack, path: string, text: string, via: 
       stack.problems.push(`${path} line ${line}: include of ${next} loops or nests too deep, not followed`);
       return;
     }
+    if (++budget.reads > MAX_INCLUDE_READS) {
+      if (budget.reads === MAX_INCLUDE_READS + 1)
+        stack.unreadable.push(
+          `${stack.path}: expanding its includes reads more than ${MAX_INCLUDE_READS} files; the stack cannot be judged`,
+        );
+      return;
+    }
     const state = pamFile(facts, next);
     if (state.state === 'absent')
       stack.problems.push(`${path} line ${line}: included ${next} does not exist`);
     else if (state.state === 'unreadable') stack.unreadable.push(state.reason);
-    else expand(facts, stack, next, state.text, chain);
+    else expand(facts, stack, next, state.text, chain, budget);
   };
   for (const l of parsePamFile(text)) {
     if (l.kind === 'invalid') {

@@ -18,6 +18,8 @@ export const SSHD_CONFIG_PATH = '/etc/ssh/sshd_config';
 export const SSHD_BINARIES = ['/usr/sbin/sshd', '/usr/bin/sshd', '/sbin/sshd'] as const;
 const SSH_DIR = '/etc/ssh';
 const MAX_INCLUDE_DEPTH = 16;
+/** Files read while expanding sshd_config: Includes repeated at every level would otherwise grow exponentially. */
+export const MAX_INCLUDE_READS = 1000;
 
 /** Compiled-in defaults of current OpenSSH for the keywords the rules judge. */
 export const SSHD_DEFAULTS: Readonly<Record<string, string>> = {
@@ -112,6 +114,8 @@ function readFile(
 ): string | undefined {
   const t = facts.text(path);
   if (!t.ok) return t.reason;
+  if (config.files.length >= MAX_INCLUDE_READS)
+    return `expanding Include directives reads more than ${MAX_INCLUDE_READS} files (at ${path})`;
   config.files.push(path);
   const parsed = parseSshdConfig(t.value.text);
   for (const e of parsed.errors) config.problems.push(`${path} line ${e.line}: ${e.message}`);
