@@ -60,16 +60,15 @@ export function isInstalled(pkg: InstalledPackage): boolean {
 
 const pkgKey = (p: InstalledPackage) => `${p.name}\u0000${p.arch ?? ''}\u0000${p.version}`;
 
+type Verdict = { affected: false } | { affected: true; fixedVersion?: string };
+const NOT_AFFECTED: Verdict = Object.freeze({ affected: false });
+
 /** Verdict of one entry for one version: affected or not, and the fix when affected. */
-export function judge(
-  version: string,
-  entry: AffectedPackage,
-  compare: Compare,
-): { affected: false } | { affected: true; fixedVersion?: string } {
+export function judge(version: string, entry: AffectedPackage, compare: Compare): Verdict {
   if (entry.versions.includes(version)) {
     return { affected: true };
   }
-  let verdict: { affected: false } | { affected: true; fixedVersion?: string } = { affected: false };
+  let verdict = NOT_AFFECTED;
   for (const range of entry.ranges) {
     const r = judgeRange(version, range, compare);
     if (!r.affected) continue;
@@ -83,9 +82,9 @@ export function judge(
 
 const isZero = (e: RangeEvent) => e.kind === 'introduced' && e.version === '0';
 
-function sortEvents(events: readonly RangeEvent[], compare: Compare): RangeEvent[] {
-  // The common [introduced 0, fixed X] needs no comparison.
-  if (events.length <= 2 && (events.length < 2 || isZero(events[0]!))) return [...events];
+function sortEvents(events: readonly RangeEvent[], compare: Compare): readonly RangeEvent[] {
+  // The common [introduced 0, fixed X] needs no comparison (nor a copy: the events are only read).
+  if (events.length <= 2 && (events.length < 2 || isZero(events[0]!))) return events;
   return [...events].sort((a, b) => {
     if (isZero(a)) return isZero(b) ? 0 : -1;
     if (isZero(b)) return 1;
@@ -93,11 +92,7 @@ function sortEvents(events: readonly RangeEvent[], compare: Compare): RangeEvent
   });
 }
 
-function judgeRange(
-  version: string,
-  events: readonly RangeEvent[],
-  compare: Compare,
-): { affected: false } | { affected: true; fixedVersion?: string } {
+function judgeRange(version: string, events: readonly RangeEvent[], compare: Compare): Verdict {
   const sorted = sortEvents(events, compare);
   let affected = false;
   let i = 0;
@@ -115,7 +110,7 @@ function judgeRange(
       break;
     }
   }
-  if (!affected) return { affected: false };
+  if (!affected) return NOT_AFFECTED;
   // The next event above the version closes the interval: a `fixed` is the fix; anything else is no fix.
   const next = sorted[i];
   return next?.kind === 'fixed' ? { affected: true, fixedVersion: next.version } : { affected: true };
@@ -158,6 +153,7 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
       continue;
     }
     scanned++;
+    let k: string | undefined; // pkgKey(pkg), made on the first match
     const lookups: Array<[string, string]> = bySource
       ? [[pkg.sourceName || pkg.name, pkg.sourceVersion || pkg.version]]
       : [[pkg.name, pkg.version]];
@@ -177,7 +173,7 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
           const v = streamOf(version);
           if (v !== entry.stream && !v.startsWith(`${entry.stream}.`)) continue;
         }
-        let verdict: ReturnType<typeof judge>;
+        let verdict: Verdict;
         try {
           verdict = judge(version, entry, compare);
         } catch (err) {
@@ -193,7 +189,7 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
             vulns.set(id, v);
           }
           v.advisories.set(advisory.id, advisory);
-          const k = pkgKey(pkg);
+          k ??= pkgKey(pkg);
           const prev = v.packages.get(k);
           if (!prev) {
             const m: MatchedPackage = {
@@ -228,9 +224,14 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
   const vulnerabilities: Vulnerability[] = [...vulns].map(([id, v]) => ({
     id,
     advisories: [...v.advisories.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-    packages: [...v.packages.values()]
-      .map((p) => ({ ...p, advisoryIds: [...p.advisoryIds].sort() }))
-      .sort((a, b) => (pkgKey(a.pkg) < pkgKey(b.pkg) ? -1 : pkgKey(a.pkg) > pkgKey(b.pkg) ? 1 : 0)),
+    // By package key (the map's keys: no key is made again per comparison). The matches are this
+    // function's own objects: their advisory ids are sorted in place.
+    packages: [...v.packages]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, p]) => {
+        p.advisoryIds.sort();
+        return p;
+      }),
   }));
   return { vulnerabilities, problems, kernelSkipped, scanned };
 }
