@@ -126,15 +126,27 @@ function osvToAdvisories(rec: OsvRecord, out: ReadResult): Advisory[] {
       continue;
     }
     const ranges: RangeEvent[][] = [];
+    let rejected = false;
     for (const r of aff.ranges ?? []) {
       if (r.type !== 'ECOSYSTEM') {
         countSkip(out.skipped, `${r.type} range`);
+        continue;
+      }
+      if (!r.events.some((e) => 'introduced' in e)) {
+        // Without an introduced event no version is ever inside the range: it would judge every version
+        // not affected, silently. The OSV schema requires one.
+        out.errors.push({
+          source: `${rec.id} affected[${i}]`,
+          message: `OSV record ${rec.id}: ${aff.package.ecosystem} ${aff.package.name} has an ECOSYSTEM range without an "introduced" event; that range was not used`,
+        });
+        rejected = true;
         continue;
       }
       ranges.push(r.events.map(toEvent));
     }
     const versions = ranges.length === 0 ? [...(aff.versions ?? [])] : [];
     if (ranges.length === 0 && versions.length === 0) {
+      if (rejected) continue;
       out.errors.push({
         source: `${rec.id} affected[${i}]`,
         message: `OSV record ${rec.id}: ${aff.package.ecosystem} ${aff.package.name} has neither an ECOSYSTEM range nor versions`,

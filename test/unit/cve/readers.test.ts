@@ -201,6 +201,47 @@ describe('OSV reader on real records', () => {
     );
     expect(empty.errors[0]!.message).toMatch(/neither an ECOSYSTEM range nor versions/);
   });
+
+  it('reports an ECOSYSTEM range without an introduced event instead of reading it as "never affected"', () => {
+    const r = readOsvValue(
+      {
+        id: 'DEBIAN-CVE-2099-3',
+        affected: [
+          {
+            package: { ecosystem: 'Debian:12', name: 'x' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ fixed: '1.2-1' }] }],
+          },
+          {
+            package: { ecosystem: 'Debian:12', name: 'y' },
+            ranges: [
+              { type: 'ECOSYSTEM', events: [{ fixed: '2.0-1' }] },
+              { type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2.1-1' }] },
+            ],
+          },
+        ],
+      },
+      'r.json',
+    );
+    expect(r.errors.map((e) => [e.source, e.message])).toEqual([
+      [
+        'DEBIAN-CVE-2099-3 affected[0]',
+        expect.stringMatching(/Debian:12 x has an ECOSYSTEM range without an "introduced" event/),
+      ],
+      ['DEBIAN-CVE-2099-3 affected[1]', expect.stringMatching(/Debian:12 y has an ECOSYSTEM range without/)],
+    ]);
+    // The valid range of y is kept; x has nothing left and is not listed.
+    expect(r.advisories.flatMap((a) => a.packages.map((p) => [p.name, p.ranges]))).toEqual([
+      [
+        'y',
+        [
+          [
+            { kind: 'introduced', version: '0' },
+            { kind: 'fixed', version: '2.1-1' },
+          ],
+        ],
+      ],
+    ]);
+  });
 });
 
 describe('Amazon Linux updateinfo reader on real files', () => {
