@@ -9,7 +9,6 @@ import { TelemetryTooLargeError } from '../../ports/telemetry-store';
 import { evaluateTelemetry } from '../evaluate';
 import type { Exclusion, ExclusionReason } from '../model';
 import type { RulesPackage } from '../rule';
-import { SEVERITIES, type Severity } from '../severity';
 import {
   decryptTelemetry,
   MAX_CIPHERTEXT_BYTES,
@@ -21,6 +20,7 @@ import type { LifecycleDeps } from './deps';
 import { RunNotFoundError } from './errors';
 import { findingMessages, publish } from './events';
 import type { EvaluateItem } from './model';
+import { emptyCounts } from './start-run';
 
 export interface EvaluateResult {
   runId: string;
@@ -80,7 +80,7 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
     attributes: run.userAttributes,
   });
   await deps.findings.putFindings(result.findings);
-  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const counts = emptyCounts();
   for (const f of result.findings) counts[f.severity]++;
   await deps.runs.updateInstance(runId, instanceId, {
     evaluation: 'EVALUATED',

@@ -3,6 +3,7 @@
  * ASSESSMENT_RUN_COMPLETED published. When StartRun failed before recording the run (a conflict, a missing
  * template, a limit), there is nothing to change: the error is returned for the execution's Fail state.
  */
+import { cancelCommands } from './cancel-commands';
 import type { LifecycleDeps } from './deps';
 import { changeState } from './events';
 import { runIdFor, type StartRunInput } from './start-run';
@@ -40,13 +41,7 @@ export async function failRun(deps: LifecycleDeps, req: FailRunInput): Promise<F
   const instances = await deps.runs.listInstances(runId);
   for (const i of instances)
     if (i.commandId && !commandIds.includes(i.commandId)) commandIds.push(i.commandId);
-  for (const commandId of commandIds) {
-    try {
-      await deps.commands.cancel(commandId);
-    } catch (err) {
-      deps.log.warn('cancel failed', { runId, commandId, error: (err as Error).message });
-    }
-  }
+  await cancelCommands(deps, runId, commandIds);
   try {
     await changeState(deps, runId, 'FAILED', {
       completedAt: deps.now().toISOString(),

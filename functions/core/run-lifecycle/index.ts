@@ -1,5 +1,6 @@
 export * from './agent-artifacts';
 export * from './agent-command';
+export * from './cancel-commands';
 export * from './check-agents';
 export * from './deps';
 export * from './dispatch-commands';

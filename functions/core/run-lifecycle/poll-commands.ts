@@ -10,6 +10,7 @@
  * no telemetry and exclude instances whose data was on its way.
  */
 import { type CommandInvocation, isTerminalInvocation } from '../../ports/command-runner';
+import { cancelCommands } from './cancel-commands';
 import type { LifecycleDeps } from './deps';
 import { changeState } from './events';
 import { mapLimit } from './map-limit';
@@ -50,14 +51,7 @@ export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promis
 
   if (pending.length > 0) {
     // Stop requested or deadline passed: cancel what still runs (the agent uploads what it has on cancel).
-    const cancelAll = () =>
-      mapLimit(ctx.commandIds, 4, async (commandId) => {
-        try {
-          await deps.commands.cancel(commandId);
-        } catch (err) {
-          deps.log.warn('cancel failed', { runId: ctx.runId, commandId, error: (err as Error).message });
-        }
-      });
+    const cancelAll = () => cancelCommands(deps, ctx.runId, ctx.commandIds);
     const graceEnds = stop ? Date.parse(stop.at) + STOP_GRACE_SECONDS * 1000 : Number.NaN;
     if (stop?.action === 'START_EVALUATION' && !pastDeadline && now.getTime() < graceEnds) {
       await cancelAll();

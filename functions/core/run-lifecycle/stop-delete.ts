@@ -3,6 +3,7 @@
  * SKIP_EVALUATION) and delete (the run, its findings, its telemetry and its reports).
  */
 import { TERMINAL_RUN_STATES } from '../run';
+import { cancelCommands } from './cancel-commands';
 import type { LifecycleDeps } from './deps';
 import { InvalidRunStateError, RunNotFoundError } from './errors';
 import type { StopAction } from './model';
@@ -25,13 +26,7 @@ export async function stopRun(
   if (!ok) throw new InvalidRunStateError(`run ${runId} is already stopping or has ended`);
   const instances = await deps.runs.listInstances(runId);
   const commandIds = [...new Set(instances.flatMap((i) => (i.commandId ? [i.commandId] : [])))];
-  for (const commandId of commandIds) {
-    try {
-      await deps.commands.cancel(commandId);
-    } catch (err) {
-      deps.log.warn('cancel failed', { runId, commandId, error: (err as Error).message });
-    }
-  }
+  await cancelCommands(deps, runId, commandIds);
   deps.log.info('stop requested', { runId, action, commands: commandIds.length });
   return { runId, action, cancelledCommands: commandIds.length };
 }
