@@ -19,11 +19,8 @@ export type Compare = (a: string, b: string) => number;
 
 export interface MatchedPackage {
   pkg: InstalledPackage;
-  /** The version compared (source version when keyed by source). */
-  comparedVersion: string;
   fixedVersion?: string;
   fixState: FixState;
-  advisoryIds: string[];
   kernel: boolean;
 }
 
@@ -192,18 +189,11 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
           k ??= pkgKey(pkg);
           const prev = v.packages.get(k);
           if (!prev) {
-            const m: MatchedPackage = {
-              pkg,
-              comparedVersion: version,
-              fixState,
-              advisoryIds: [advisory.id],
-              kernel,
-            };
+            const m: MatchedPackage = { pkg, fixState, kernel };
             if (verdict.fixedVersion) m.fixedVersion = verdict.fixedVersion;
             v.packages.set(k, m);
             continue;
           }
-          if (!prev.advisoryIds.includes(advisory.id)) prev.advisoryIds.push(advisory.id);
           // Several advisories for one package: the highest fix is the one that fixes them all.
           if (
             verdict.fixedVersion &&
@@ -224,14 +214,8 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
   const vulnerabilities: Vulnerability[] = [...vulns].map(([id, v]) => ({
     id,
     advisories: [...v.advisories.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-    // By package key (the map's keys: no key is made again per comparison). The matches are this
-    // function's own objects: their advisory ids are sorted in place.
-    packages: [...v.packages]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, p]) => {
-        p.advisoryIds.sort();
-        return p;
-      }),
+    // By package key (the map's keys: no key is made again per comparison).
+    packages: [...v.packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p),
   }));
   return { vulnerabilities, problems, kernelSkipped, scanned };
 }
