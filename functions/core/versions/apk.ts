@@ -126,11 +126,6 @@ export function parseApkVersion(version: string): ApkVersion {
   return { tokens };
 }
 
-/** Throws InvalidVersionError for an invalid apk version. */
-export function validateApkVersion(version: string): ApkVersion {
-  return parseApkVersion(version);
-}
-
 /** apk_blob_sort: bytewise on the common length, then the shorter first. */
 function blobSort(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
