@@ -26,6 +26,8 @@ export interface RunStore {
     patch: Partial<Omit<RunInstance, 'runId' | 'instanceId'>>,
   ): Promise<void>;
   listInstances(runId: string): Promise<RunInstance[]>;
+  /** One instance of a run (strongly consistent), undefined when the run has no such instance. */
+  getInstance(runId: string, instanceId: string): Promise<RunInstance | undefined>;
   /** Runs not in a terminal state and the instances they hold. */
   countActive(): Promise<{ runs: number; instances: number }>;
   /** Deletes the run record and every instance record. */

@@ -143,6 +143,19 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
+  async getInstance(runId: string, instanceId: string): Promise<RunInstance | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { [T.partitionKey]: runId, [T.sortKey]: `${INSTANCE_PREFIX}${instanceId}` },
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return undefined;
+    const { [T.sortKey]: _sk, ...rest } = out.Item;
+    return rest as unknown as RunInstance; // items written by putInstances
+  }
+
   async listInstances(runId: string): Promise<RunInstance[]> {
     const items = await this.queryAll({
       TableName: this.table,

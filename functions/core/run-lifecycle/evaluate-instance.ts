@@ -38,7 +38,7 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
 
   const exclude = async (reason: ExclusionReason, message: string): Promise<EvaluateResult> => {
     const exclusion: Exclusion = { instanceId, reason, message };
-    const current = (await deps.runs.listInstances(runId)).find((i) => i.instanceId === instanceId);
+    const current = await deps.runs.getInstance(runId, instanceId);
     const others = (current?.exclusions ?? []).filter((e) => e.reason !== reason || e.scope !== undefined);
     await deps.runs.updateInstance(runId, instanceId, {
       evaluation: 'EXCLUDED',
