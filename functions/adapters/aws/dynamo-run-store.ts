@@ -14,8 +14,8 @@ import { batchWriteAll } from './dynamo-batch';
 import { isConditionalCheckFailed, unlessConditionFails } from './dynamo-items';
 import { TABLES } from './table-design';
 
-const RUN_SK = 'RUN';
-const INSTANCE_PREFIX = 'INSTANCE#';
+export const RUN_SK = 'RUN';
+export const INSTANCE_PREFIX = 'INSTANCE#';
 const T = TABLES.runs;
 
 export class DynamoRunStore implements RunStore {
@@ -151,9 +151,7 @@ export class DynamoRunStore implements RunStore {
         ConsistentRead: true,
       }),
     );
-    if (!out.Item) return undefined;
-    const { [T.sortKey]: _sk, ...rest } = out.Item;
-    return rest as unknown as RunInstance; // items written by putInstances
+    return out.Item ? stripInstance(out.Item) : undefined;
   }
 
   async listInstances(runId: string): Promise<RunInstance[]> {
@@ -164,10 +162,7 @@ export class DynamoRunStore implements RunStore {
       ExpressionAttributeValues: { ':run': runId, ':prefix': INSTANCE_PREFIX },
       ConsistentRead: true,
     });
-    return items.map((item) => {
-      const { [T.sortKey]: _sk, ...rest } = item;
-      return rest as unknown as RunInstance; // items written by putInstances
-    });
+    return items.map(stripInstance);
   }
 
   async countActive(): Promise<{ runs: number; instances: number }> {
@@ -217,6 +212,11 @@ export class DynamoRunStore implements RunStore {
     } while (start);
     return items;
   }
+}
+
+function stripInstance(item: Record<string, unknown>): RunInstance {
+  const { [T.sortKey]: _sk, ...rest } = item;
+  return rest as unknown as RunInstance; // items written by putInstances
 }
 
 function stripRun(item: Record<string, unknown>): StoredRun {

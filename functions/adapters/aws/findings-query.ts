@@ -36,10 +36,8 @@ import type { Attribute, Finding } from '../../core/model';
 import { RUN_STATES, TERMINAL_RUN_STATES } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import { decodeToken, encodeToken, isKey, type Key, unlessConditionFails } from './dynamo-items';
+import { DynamoRunStore, RUN_SK } from './dynamo-run-store';
 import { TABLES } from './table-design';
-
-const RUN_SK = 'RUN';
-const INSTANCE_PREFIX = 'INSTANCE#';
 
 type Source = { query: QueryCommandInput } | { scan: ScanCommandInput };
 interface Position {
@@ -111,45 +109,21 @@ function toRun(item: Key): RunView {
 }
 
 export class DynamoRunsReader implements RunsReader {
+  /** The run lifecycle's store: one implementation of reading a run and its instances. */
+  private readonly store: DynamoRunStore;
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.store = new DynamoRunStore(doc, table);
+  }
 
   async get(runId: string): Promise<RunView | undefined> {
-    const T = TABLES.runs;
-    const out = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { [T.partitionKey]: runId, [T.sortKey]: RUN_SK },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item ? toRun(out.Item) : undefined;
+    return this.store.getRun(runId);
   }
 
   async instances(runId: string): Promise<RunInstance[]> {
-    const T = TABLES.runs;
-    const found: RunInstance[] = [];
-    let start: Key | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :run AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': T.partitionKey, '#sk': T.sortKey },
-          ExpressionAttributeValues: { ':run': runId, ':prefix': INSTANCE_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const { sk: _sk, ...rest } = item;
-        found.push(rest as RunInstance);
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return found;
+    return (await this.store.listInstances(runId)).map((i) => ({ ...i }));
   }
 
   list(filter: RunListFilter, page: PageRequest): Promise<Page<RunView>> {
