@@ -19,7 +19,7 @@ import { looksLikeEpss, readEpss } from './readers/epss';
 import { looksLikeKev, readKev } from './readers/kev';
 import { readOsvJsonl, readOsvValue } from './readers/osv';
 import { readUpdateinfo } from './readers/updateinfo';
-import { readZip } from './zip';
+import { DECOMPRESSION_LIMITS, formatLimit, readZip } from './zip';
 
 export interface FeedBundle {
   read: ReadResult;
@@ -60,19 +60,40 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * What one top-level file (a file on disk, a download) may still decompress to, shared by everything nested
+ * in it (a zip's entries, a .gz or a zip inside a zip), so nesting cannot multiply the archive limit.
+ */
+export interface DecompressionBudget {
+  left: number;
+}
+
 /** Dispatch one file's bytes (also used for zip members and downloads). */
-export function addFile(bundle: FeedBundle, name: string, data: Buffer): void {
+export function addFile(
+  bundle: FeedBundle,
+  name: string,
+  data: Buffer,
+  budget: DecompressionBudget = { left: DECOMPRESSION_LIMITS.maxArchiveBytes },
+): void {
   const lower = name.toLowerCase();
   const err = (message: string) => bundle.read.errors.push({ source: name, message });
   try {
     if (lower.endsWith('.zip')) {
       bundle.files.zip++;
-      for (const entry of readZip(data)) addFile(bundle, `${name}!${entry.name}`, entry.read());
+      const entries = readZip(data, {
+        maxEntryBytes: DECOMPRESSION_LIMITS.maxFileBytes,
+        maxTotalBytes: budget.left,
+      });
+      for (const entry of entries) {
+        const bytes = entry.read();
+        budget.left -= bytes.length;
+        addFile(bundle, `${name}!${entry.name}`, bytes, budget);
+      }
       return;
     }
     const gz = lower.endsWith('.gz');
     const base = gz ? lower.slice(0, -3) : lower;
-    const bytes = gz ? gunzipSync(data) : data;
+    const bytes = gz ? gunzipCapped(data, budget) : data;
     if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) {
       bundle.files.osv++;
       mergeReads(bundle.read, readOsvJsonl(bytes.toString('utf8'), name));
@@ -100,6 +121,25 @@ export function addFile(bundle: FeedBundle, name: string, data: Buffer): void {
   } catch (e) {
     err((e as Error).message);
   }
+}
+
+/** Gunzips at most the limit for one file, or what is left of the archive's, refusing a gzip bomb. */
+function gunzipCapped(data: Buffer, budget: DecompressionBudget): Buffer {
+  const fileLimit = DECOMPRESSION_LIMITS.maxFileBytes;
+  const limit = Math.max(1, Math.min(fileLimit, budget.left));
+  let out: Buffer;
+  try {
+    out = gunzipSync(data, { maxOutputLength: limit });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw e;
+    const which =
+      limit === fileLimit
+        ? 'the limit for one feed file'
+        : `what is left of the ${formatLimit(DECOMPRESSION_LIMITS.maxArchiveBytes)} limit for one archive`;
+    throw new Error(`gunzips to more than ${formatLimit(limit)} (${which}): refusing a possible gzip bomb`);
+  }
+  budget.left -= out.length;
+  return out;
 }
 
 function addJson(bundle: FeedBundle, name: string, text: string): void {

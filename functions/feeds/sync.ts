@@ -7,6 +7,7 @@ import { addFile, type FeedBundle } from './import';
 import { emptyRead } from './model';
 import { updateinfoLocation } from './readers/updateinfo';
 import { type StoreReport, writeBundle } from './store';
+import { formatLimit } from './zip';
 
 export interface FeedSource {
   name: string;
@@ -94,8 +95,23 @@ export function officialSources(
 
 export const OFFICIAL_SOURCES: readonly FeedSource[] = officialSources();
 
-/** A GET with a deadline; the error names the URL and the network's reason. */
-export function httpGetter(timeoutMs: number, fetchImpl: typeof fetch = fetch): Getter {
+/**
+ * Largest response body a feed download may have, counted after any Content-Encoding is undone (fetch
+ * inflates gzip/deflate/br bodies itself, with no limit, so a server could send a compression bomb). The
+ * largest real downloads are OSV's Ubuntu and Debian all.zip exports (compressed, on the order of 100 MB; not
+ * measured here); 1 GiB leaves room for growth and for a mirror that serves them stored.
+ */
+export const MAX_DOWNLOAD_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * A GET with a deadline and a size limit (`maxBytes`, after decompression: a larger body is refused as soon
+ * as it passes the limit); the error names the URL and the network's reason.
+ */
+export function httpGetter(
+  timeoutMs: number,
+  fetchImpl: typeof fetch = fetch,
+  maxBytes: number = MAX_DOWNLOAD_BYTES,
+): Getter {
   return async (url) => {
     let res: Response;
     try {
@@ -104,7 +120,25 @@ export function httpGetter(timeoutMs: number, fetchImpl: typeof fetch = fetch): 
       throw new Error(`${url}: ${networkReason(err, timeoutMs)}`);
     }
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-    return Buffer.from(await res.arrayBuffer());
+    if (!res.body) return Buffer.alloc(0);
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = await reader.read().catch((err: unknown) => {
+        throw new Error(`${url}: ${networkReason(err, timeoutMs)}`);
+      });
+      if (chunk.done) break;
+      total += chunk.value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw new Error(
+          `${url}: the response is larger than ${formatLimit(maxBytes)} (after decompression); refusing it`,
+        );
+      }
+      chunks.push(chunk.value);
+    }
+    return Buffer.concat(chunks, total);
   };
 }
 

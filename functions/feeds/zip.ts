@@ -2,8 +2,45 @@
  * A minimal zip reader (PKWARE APPNOTE: end of central directory → central directory → local headers) for
  * OSV's `all.zip` exports: stored and deflated entries, no encryption, no zip64. Written here rather than
  * adding a dependency: Node's zlib does the inflating; this file only walks the directory.
+ *
+ * Zip bombs: an entry declaring more than the limit for one file, or entries declaring more than the limit
+ * for one archive in all, are refused before anything is inflated; an entry is inflated with zlib's
+ * maxOutputLength set to the size it declares, so one that lies stops there. Together these bound what one
+ * archive can inflate to the archive limit, and every failure is a ZipError naming the entry and the limit.
  */
 import { inflateRawSync } from 'node:zlib';
+
+const MiB = 1024 * 1024;
+
+/**
+ * How much feed input may decompress to (zip entries here; `.gz` files in import.ts):
+ * - maxFileBytes, 256 MiB: one file once decompressed. The largest real ones are an Amazon Linux
+ *   updateinfo.xml or an EPSS CSV (tens of MB); one OSV record is at most a few MB. Every file is then turned
+ *   into one string, and V8 refuses strings over 512 MiB anyway, so nothing readable is lost. A gzip bomb
+ *   costs at most this much memory before it is refused.
+ * - maxArchiveBytes, 4 GiB: all the entries of one archive (and whatever is nested in them) together. OSV's
+ *   Debian all.zip is about 1 GB uncompressed across ~100k small files, so this leaves 4x room for growth;
+ *   entries are inflated one at a time, so this bounds time (seconds to tens of seconds of inflating, well
+ *   inside the feed-sync Lambda's 15 minutes), not memory.
+ */
+export const DECOMPRESSION_LIMITS = Object.freeze({
+  maxFileBytes: 256 * MiB,
+  maxArchiveBytes: 4096 * MiB,
+});
+
+export interface ZipLimits {
+  /** Largest uncompressed size one entry may declare. */
+  maxEntryBytes: number;
+  /** Largest total uncompressed size the entries may declare. */
+  maxTotalBytes: number;
+}
+
+/** "256 MiB", "4 GiB", or bytes when not a whole number of MiB. */
+export function formatLimit(bytes: number): string {
+  if (bytes >= 1024 * MiB && bytes % (1024 * MiB) === 0) return `${bytes / (1024 * MiB)} GiB`;
+  if (bytes >= MiB && bytes % MiB === 0) return `${bytes / MiB} MiB`;
+  return `${bytes} bytes`;
+}
 
 export interface ZipEntry {
   name: string;
@@ -20,7 +57,13 @@ const EOCD = 0x06054b50;
 const CDH = 0x02014b50;
 const LFH = 0x04034b50;
 
-export function readZip(buf: Buffer): ZipEntry[] {
+export function readZip(
+  buf: Buffer,
+  limits: ZipLimits = {
+    maxEntryBytes: DECOMPRESSION_LIMITS.maxFileBytes,
+    maxTotalBytes: DECOMPRESSION_LIMITS.maxArchiveBytes,
+  },
+): ZipEntry[] {
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
     if (buf.readUInt32LE(i) === EOCD) {
@@ -38,6 +81,7 @@ export function readZip(buf: Buffer): ZipEntry[] {
   if (cdOffset + cdSize > buf.length)
     throw new ZipError('central directory lies outside the archive (truncated?)');
   const entries: ZipEntry[] = [];
+  let declared = 0;
   let p = cdOffset;
   for (let n = 0; n < count; n++) {
     if (p + 46 > buf.length || buf.readUInt32LE(p) !== CDH)
@@ -58,6 +102,11 @@ export function readZip(buf: Buffer): ZipEntry[] {
       throw new ZipError(`${name}: zip64 entries are not supported`);
     if (method !== 0 && method !== 8)
       throw new ZipError(`${name}: compression method ${method} is not supported`);
+    if (usize > limits.maxEntryBytes)
+      throw new ZipError(
+        `${name}: declares ${usize} bytes uncompressed, over the ${formatLimit(limits.maxEntryBytes)} limit for one file (a zip bomb?)`,
+      );
+    declared += usize;
     entries.push({
       name,
       size: usize,
@@ -68,12 +117,28 @@ export function readZip(buf: Buffer): ZipEntry[] {
         if (start + csize > buf.length)
           throw new ZipError(`${name}: data lies outside the archive (truncated?)`);
         const raw = buf.subarray(start, start + csize);
-        const data = method === 0 ? Buffer.from(raw) : inflateRawSync(raw);
+        const data = method === 0 ? Buffer.from(raw) : inflate(name, raw, usize);
         if (data.length !== usize)
           throw new ZipError(`${name}: inflated to ${data.length} bytes, expected ${usize}`);
         return data;
       },
     });
   }
+  if (declared > limits.maxTotalBytes)
+    throw new ZipError(
+      `the entries declare ${declared} bytes uncompressed in all, over the ${formatLimit(limits.maxTotalBytes)} limit for one archive (a zip bomb?)`,
+    );
   return entries;
+}
+
+/** Inflates at most `declared` bytes (zlib stops there), turning zlib's errors into ZipErrors. */
+function inflate(name: string, raw: Buffer, declared: number): Buffer {
+  try {
+    // maxOutputLength must be at least 1; an empty entry that inflates to 1 byte fails the size check.
+    return inflateRawSync(raw, { maxOutputLength: Math.max(1, declared) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new ZipError(`${name}: inflates to more than the ${declared} bytes it declares (a zip bomb?)`);
+    throw new ZipError(`${name}: ${(err as Error).message}`);
+  }
 }
