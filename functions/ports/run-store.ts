@@ -1,5 +1,5 @@
 import type { RunState } from '../core/run';
-import type { RunInstance, StopAction, StoredRun } from '../core/run-lifecycle/model';
+import type { DeliveryFailure, RunInstance, StopAction, StoredRun } from '../core/run-lifecycle/model';
 
 export interface TransitionOptions {
   at: string;
@@ -17,6 +17,8 @@ export interface RunStore {
    * when the run is missing or already in a terminal state (nothing changed).
    */
   transition(runId: string, to: RunState, opts: TransitionOptions): Promise<StoredRun | undefined>;
+  /** Counts a failed delivery to a subscriber topic and keeps it as the run's latest such failure. */
+  recordDeliveryFailure(runId: string, failure: DeliveryFailure): Promise<void>;
   /** Records a stop request; false when the run is terminal or a stop was already requested. */
   requestStop(runId: string, action: StopAction, at: string): Promise<boolean>;
   putInstances(instances: readonly RunInstance[]): Promise<void>;

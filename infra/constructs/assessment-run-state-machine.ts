@@ -1,9 +1,18 @@
 /**
  * The assessment run as a Standard Step Functions state machine:
  *
- *   StartRun → CheckAgents → DispatchCommands → WaitForDuration → PollCommands ⟲ (WaitBeforePoll)
- *     → SkipEvaluation? → Evaluate (Map over instances: EvaluateInstance) → FinalizeRun → RunFinished
+ *   StartRun → CheckAgents → DispatchCommands → WaitBeforePoll → PollCommands → CollectionDone?
+ *     ⟲ (not done: WaitBeforePoll again)
+ *     → SkipEvaluation? → Evaluate (Map over instances: EvaluateInstance, its failure → RecordEvaluationFailure)
+ *     → FinalizeRun → RunFinished
  *   any task's error → FailRun → RunFailed (the execution fails with the original error)
+ *
+ * There is no wait for the whole duration: the collection window is polled in bounded waits
+ * ($.waitSeconds, at most the poll interval), so a stop takes effect within one poll interval in every state.
+ * An instance whose evaluation still fails after its retries becomes an EVALUATION_ERROR exclusion
+ * (RecordEvaluationFailure, the same Lambda with the error): one bad instance never fails the run.
+ * Executions that end outside FailRun (console stop, timeout, States.Runtime) are reconciled by the
+ * ReconcileRun rule of the stack.
  *
  * Started with `{"templateId": "..."}` (console, CLI, EventBridge Scheduler); the run id derives from the
  * execution name unless the input gives `runId`. The data passed between states holds ids only.
@@ -56,7 +65,12 @@ export class AssessmentRunStateMachine extends Construct {
     super(scope, id);
     const f = props.functions;
 
-    const invoke = (name: string, fn: lambda.IFunction, payload?: sfn.TaskInput): tasks.LambdaInvoke => {
+    const invoke = (
+      name: string,
+      fn: lambda.IFunction,
+      payload?: sfn.TaskInput,
+      extraRetries: sfn.RetryProps[] = [],
+    ): tasks.LambdaInvoke => {
       const task = new tasks.LambdaInvoke(this, name, {
         stateName: name,
         lambdaFunction: fn,
@@ -65,6 +79,7 @@ export class AssessmentRunStateMachine extends Construct {
         retryOnServiceExceptions: true,
       });
       task.addRetry({ errors: NON_RETRYABLE_ERRORS, maxAttempts: 0 });
+      for (const retry of extraRetries) task.addRetry(retry);
       task.addRetry({
         errors: [sfn.Errors.ALL],
         interval: Duration.seconds(2),
@@ -112,14 +127,10 @@ export class AssessmentRunStateMachine extends Construct {
     );
     const checkAgents = catchTo(invoke('CheckAgents', f.checkAgents));
     const dispatch = catchTo(invoke('DispatchCommands', f.dispatchCommands));
-    const waitForDuration = new sfn.Wait(this, 'WaitForDuration', {
-      stateName: 'WaitForDuration',
-      time: sfn.WaitTime.secondsPath('$.durationSeconds'),
-    });
     const poll = catchTo(invoke('PollCommands', f.pollCommands));
     const waitBeforePoll = new sfn.Wait(this, 'WaitBeforePoll', {
       stateName: 'WaitBeforePoll',
-      time: sfn.WaitTime.secondsPath('$.pollIntervalSeconds'),
+      time: sfn.WaitTime.secondsPath('$.waitSeconds'),
     });
 
     const evaluateOne = invoke(
@@ -129,7 +140,29 @@ export class AssessmentRunStateMachine extends Construct {
         runId: sfn.JsonPath.stringAt('$.runId'),
         instanceId: sfn.JsonPath.stringAt('$.instanceId'),
       }),
+      // KMS throttling or faults: retried for about five minutes before the instance is excluded.
+      [
+        {
+          errors: ['KeyServiceUnavailableError'],
+          interval: Duration.seconds(5),
+          maxAttempts: 6,
+          backoffRate: 2,
+          maxDelay: Duration.seconds(120),
+          jitterStrategy: sfn.JitterType.FULL,
+        },
+      ],
     );
+    // After its retries, an instance's failure is recorded as its exclusion and the Map goes on.
+    const recordFailure = invoke(
+      'RecordEvaluationFailure',
+      f.evaluateInstance,
+      sfn.TaskInput.fromObject({
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        instanceId: sfn.JsonPath.stringAt('$.instanceId'),
+        failure: sfn.JsonPath.objectAt('$.error'),
+      }),
+    );
+    evaluateOne.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     const itemSelector = {
       runId: sfn.JsonPath.stringAt('$.runId'),
       instanceId: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
@@ -174,12 +207,12 @@ export class AssessmentRunStateMachine extends Construct {
 
     const collectionDone = new sfn.Choice(this, 'CollectionDone?', { stateName: 'CollectionDone?' })
       .when(sfn.Condition.booleanEquals('$.collectionDone', true), skipEvaluation)
-      .otherwise(waitBeforePoll.next(poll));
+      .otherwise(waitBeforePoll);
 
     const definition = startRun
       .next(checkAgents)
       .next(dispatch)
-      .next(waitForDuration)
+      .next(waitBeforePoll)
       .next(poll)
       .next(collectionDone);
 

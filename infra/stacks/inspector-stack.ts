@@ -26,8 +26,10 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Validations } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../functions/adapters/aws/emf-metrics';
 import { AGENT_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import type { AgentArchitecture } from '../../functions/core/run-lifecycle/agent-artifacts';
+import { RECONCILED_EXECUTION_STATUSES } from '../../functions/core/run-lifecycle/reconcile-run';
 import { REPO_ROOT } from '../../scripts/build-agent';
 import { AgentDistribution } from '../constructs/agent-distribution';
 import { AssessmentRunStateMachine } from '../constructs/assessment-run-state-machine';
@@ -45,6 +47,7 @@ export const LIFECYCLE_FUNCTIONS = {
   evaluateInstance: 'evaluate-instance',
   finalizeRun: 'finalize-run',
   failRun: 'fail-run',
+  reconcileRun: 'reconcile-run',
 } as const;
 export type LifecycleFunctionName = keyof typeof LIFECYCLE_FUNCTIONS;
 export type LifecycleFunctions = Record<LifecycleFunctionName, lambda.IFunction>;
@@ -186,6 +189,11 @@ export class InspectorStack extends Stack {
       failRun: lc('failRun', 'FailRun: state FAILED, cancel commands, release locks, notify', {
         timeout: Duration.minutes(2),
       }),
+      reconcileRun: lc(
+        'reconcileRun',
+        'ReconcileRun: end the run of an execution stopped, timed out or failed outside FailRun',
+        { timeout: Duration.minutes(2) },
+      ),
     };
     this.grantLifecycle();
 
@@ -198,6 +206,7 @@ export class InspectorStack extends Stack {
       evaluateInstance: l.evaluateInstance.fn,
       finalizeRun: l.finalizeRun.fn,
       failRun: l.failRun.fn,
+      reconcileRun: l.reconcileRun.fn,
     };
     const stateMachine = new AssessmentRunStateMachine(this, 'AssessmentRun', {
       functions,
@@ -215,6 +224,40 @@ export class InspectorStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new cwActions.SnsAction(topic));
+    // Executions that end without FailRun (console stop, time limit, States.Runtime) leave their run active
+    // and its instances locked: this rule ends the run (functions/core/run-lifecycle/reconcile-run.ts).
+    new events.Rule(this, 'ReconcileEndedRuns', {
+      description: 'End the assessment run of an execution that was aborted, timed out or failed',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [stateMachine.stateMachineArn],
+          status: [...RECONCILED_EXECUTION_STATUSES],
+        },
+      },
+      targets: [
+        new eventsTargets.LambdaFunction(l.reconcileRun.fn, {
+          retryAttempts: 10,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+    new cloudwatch.Alarm(this, 'SubscriberDeliveryFailuresAlarm', {
+      alarmDescription:
+        "Run events could not be delivered to a template's SNS topic (deleted, other region, key not usable); see lastDeliveryFailure on the run",
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'SubscriberDeliveryFailures',
+        dimensionsMap: { service: 'inspector-run-lifecycle' },
+        period: Duration.minutes(15),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cwActions.SnsAction(topic));
     Validations.of(stateMachine).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -496,6 +539,12 @@ export class InspectorStack extends Stack {
     this.grantTable(f.failRun, 'locks', 'write');
     f.failRun.allowOnAnyResource('CancelRunCommands', ['ssm:CancelCommand']);
     this.publish(f.failRun);
+
+    this.grantTable(f.reconcileRun, 'runs', 'write');
+    this.grantTable(f.reconcileRun, 'templates', 'read');
+    this.grantTable(f.reconcileRun, 'locks', 'write');
+    f.reconcileRun.allowOnAnyResource('CancelRunCommands', ['ssm:CancelCommand']);
+    this.publish(f.reconcileRun);
   }
 
   /** Control-plane grants by operation group (file name); an unknown group gets read access only. */

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { RUN_STATES, type RunState, TERMINAL_RUN_STATES } from '../../core/run';
-import type { RunInstance, StopAction, StoredRun } from '../../core/run-lifecycle/model';
+import type { DeliveryFailure, RunInstance, StopAction, StoredRun } from '../../core/run-lifecycle/model';
 import type { RunStore, TransitionOptions } from '../../ports/run-store';
 import { batchWriteAll } from './dynamo-batch';
 import { isConditionalCheckFailed, unlessConditionFails } from './dynamo-items';
@@ -82,6 +82,21 @@ export class DynamoRunStore implements RunStore {
       if (isConditionalCheckFailed(err)) return undefined;
       throw err;
     }
+  }
+
+  async recordDeliveryFailure(runId: string, failure: DeliveryFailure): Promise<void> {
+    await unlessConditionFails(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [T.partitionKey]: runId, [T.sortKey]: RUN_SK },
+          UpdateExpression: 'ADD deliveryFailureCount :one SET lastDeliveryFailure = :f',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': T.partitionKey },
+          ExpressionAttributeValues: { ':one': 1, ':f': failure },
+        }),
+      ),
+    );
   }
 
   async requestStop(runId: string, action: StopAction, at: string): Promise<boolean> {

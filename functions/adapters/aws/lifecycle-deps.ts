@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -17,9 +18,11 @@ import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoLockStore } from './dynamo-lock-store';
 import { DynamoRunStore } from './dynamo-run-store';
 import { Ec2Fleet } from './ec2-fleet';
+import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
 import { KmsKeyringProvider } from './kms-keyring';
 import { S3ReportStore, S3TelemetryStore } from './s3-object-stores';
+import { SfnExecutions } from './sfn-executions';
 import { SnsNotifier } from './sns-notifier';
 import { SsmAgentFleet, SsmCommandRunner } from './ssm-agents';
 import { DynamoTargetsRepository } from './targets-repository';
@@ -40,6 +43,7 @@ export function lifecycleDepsFromEnv(
   const telemetryBucket = requireEnv(ENV.telemetryBucket, env);
   const reportsBucket = env[ENV.reportsBucket] || telemetryBucket;
   const outputPrefix = env[ENV.commandOutputPrefix];
+  const stateMachineArn = env[ENV.stateMachineArn];
   return {
     runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env)),
     findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env)),
@@ -55,6 +59,7 @@ export function lifecycleDepsFromEnv(
     commands: new SsmCommandRunner(ssm),
     notifier: new SnsNotifier(new SNSClient({})),
     keyrings: new KmsKeyringProvider(requireEnv(ENV.kmsKeyArn, env)),
+    ...(stateMachineArn ? { executions: new SfnExecutions(new SFNClient({}), stateMachineArn) } : {}),
     resolveRulesPackages,
     config: {
       eventsTopicArn: requireEnv(ENV.eventsTopicArn, env),
@@ -65,5 +70,6 @@ export function lifecycleDepsFromEnv(
     },
     now: () => new Date(),
     log,
+    metrics: new EmfLifecycleMetrics(),
   };
 }

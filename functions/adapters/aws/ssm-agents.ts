@@ -3,6 +3,7 @@ import {
   CancelCommandCommand,
   DescribeInstanceInformationCommand,
   ListCommandInvocationsCommand,
+  ListCommandsCommand,
   SendCommandCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
@@ -67,6 +68,30 @@ export class SsmCommandRunner implements CommandRunner {
     const id = out.Command?.CommandId;
     if (!id) throw new Error('SSM SendCommand returned no command id');
     return id;
+  }
+
+  async findCommand(query: {
+    documentName: string;
+    commentPrefix: string;
+    invokedAfter: Date;
+  }): Promise<string | undefined> {
+    let NextToken: string | undefined;
+    do {
+      const page = await this.ssm.send(
+        new ListCommandsCommand({
+          Filters: [
+            { key: 'DocumentName', value: query.documentName },
+            { key: 'InvokedAfter', value: query.invokedAfter.toISOString() },
+          ],
+          MaxResults: 50,
+          NextToken,
+        }),
+      );
+      const found = (page.Commands ?? []).find((c) => c.Comment?.startsWith(query.commentPrefix));
+      if (found?.CommandId) return found.CommandId;
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return undefined;
   }
 
   async listInvocations(commandId: string): Promise<CommandInvocation[]> {

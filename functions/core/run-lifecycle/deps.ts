@@ -1,6 +1,7 @@
 /** What the run lifecycle needs from the outside world: ports, configuration, clock and log. */
 
 import type { CommandRunner } from '../../ports/command-runner';
+import type { Executions } from '../../ports/executions';
 import type { FindingStore } from '../../ports/finding-store';
 import type { AgentFleet, Fleet } from '../../ports/fleet';
 import type { KeyringProvider } from '../../ports/keyring-provider';
@@ -17,6 +18,11 @@ export interface LifecycleLog {
   info(message: string, extra?: Record<string, unknown>): void;
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** CloudWatch metrics (embedded metric format in the Lambda's log). */
+export interface LifecycleMetrics {
+  count(name: string, value: number, dimensions?: Record<string, string>): void;
 }
 
 export interface LifecycleConfig {
@@ -47,8 +53,11 @@ export interface LifecycleDeps {
   commands: CommandRunner;
   notifier: Notifier;
   keyrings: KeyringProvider;
+  /** The state machine's executions: known where the state machine's ARN is (the control plane). */
+  executions?: Executions;
   resolveRulesPackages(ids: readonly string[]): Promise<RulesPackage[]>;
   config: LifecycleConfig;
   now(): Date;
   log: LifecycleLog;
+  metrics: LifecycleMetrics;
 }

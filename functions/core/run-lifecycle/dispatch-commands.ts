@@ -5,13 +5,21 @@
  * and a timeout of the duration plus a margin. An instance whose architecture has no artifact becomes an
  * UNSUPPORTED_OS exclusion and leaves the run. Instances that already have a command (a retried Lambda)
  * are not sent again.
+ *
+ * Idempotent per batch: SendCommand takes no client token, so each batch's intent (a batch id derived
+ * from the run, the architecture and its instances) is recorded on its instances BEFORE the call, and the
+ * command carries the batch id at the start of its comment. A retry that finds instances with an intent
+ * but no command id (SendCommand succeeded, recording it did not) looks the command up by its comment
+ * (ListCommands) and adopts it instead of sending a second one, which would run a second agent in the
+ * same working directory and never be polled or cancelled.
  */
+import { createHash } from 'node:crypto';
 import type { Exclusion } from '../model';
 import { AGENT_ARCHITECTURES, type AgentArchitecture, chooseAgentArtifact } from './agent-artifacts';
 import { agentArtifactParameters, agentCommandParameters } from './agent-command';
 import type { LifecycleDeps } from './deps';
 import { changeState } from './events';
-import type { RunContext, RunInstance } from './model';
+import { pollWaitSeconds, type RunContext, type RunInstance } from './model';
 
 export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Promise<RunContext> {
   const { limits } = deps.config;
@@ -25,12 +33,17 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
   const instances = await deps.runs.listInstances(ctx.runId);
   const wanted = new Set(ctx.instanceIds);
   for (const i of instances) if (wanted.has(i.instanceId) && i.commandId) commandIds.add(i.commandId);
-  const toSend = instances.filter((i) => wanted.has(i.instanceId) && !i.commandId);
+  let toSend = instances.filter((i) => wanted.has(i.instanceId) && !i.commandId);
 
   if (run?.stopRequest) {
     deps.log.info('stop requested before dispatch: no command sent', { runId: ctx.runId });
-    return { ...ctx, commandIds: [...commandIds], deadline: at };
+    return { ...ctx, commandIds: [...commandIds], deadline: at, waitSeconds: 0 };
   }
+
+  // A retry: batches an earlier attempt may have sent without recording their command.
+  const adopted = await adoptSentBatches(deps, ctx.runId, toSend, at);
+  for (const commandId of adopted.commandIds) commandIds.add(commandId);
+  toSend = toSend.filter((i) => !adopted.instanceIds.has(i.instanceId));
 
   // Each instance to its architecture's artifact; an architecture without one is an exclusion.
   const artifacts = deps.config.agentArtifacts;
@@ -82,6 +95,11 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
     const parameters = artifact ? { ...runParameters, ...agentArtifactParameters(artifact) } : runParameters;
     for (let i = 0; i < group.length; i += limits.commandBatchSize) {
       const batch = group.slice(i, i + limits.commandBatchSize);
+      const batchId = batchIdFor(ctx.runId, architecture, batch);
+      // The intent first: a retry after a send whose recording failed finds the command by its comment.
+      await deps.runs.putInstances(
+        batch.map((b) => ({ ...b, dispatchIntent: { batchId, at }, updatedAt: at })),
+      );
       const commandId = await deps.commands.send({
         documentName: deps.config.agentDocumentName,
         instanceIds: batch.map((b) => b.instanceId),
@@ -89,7 +107,7 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
         timeoutSeconds: ctx.durationSeconds + limits.commandMarginSeconds,
         maxConcurrency: limits.commandMaxConcurrency,
         maxErrors: limits.commandMaxErrors,
-        comment: `Inspector ${artifact ? `${architecture} agent` : 'agent'}, run ${ctx.runId}`,
+        comment: `${batchCommentPrefix(batchId)}${artifact ? `${architecture} agent` : 'agent'}, run ${ctx.runId}`,
         ...(deps.config.commandOutput
           ? {
               output: {
@@ -102,6 +120,7 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
       commandIds.add(commandId);
       const updated: RunInstance[] = batch.map((b) => ({
         ...b,
+        dispatchIntent: { batchId, at },
         commandId,
         collection: 'PENDING',
         updatedAt: at,
@@ -124,5 +143,61 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
     instanceIds: ctx.instanceIds.filter((id) => !gone.has(id)),
     commandIds: [...commandIds],
     deadline,
+    waitSeconds: pollWaitSeconds(ctx.durationSeconds, ctx.pollIntervalSeconds),
   };
+}
+
+/** A batch's id: the same instances of the same run and architecture give the same id. */
+export function batchIdFor(runId: string, architecture: string, batch: readonly RunInstance[]): string {
+  const ids = batch.map((b) => b.instanceId).sort();
+  return createHash('sha256')
+    .update(JSON.stringify([runId, architecture, ids]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** The start of a batch's command comment (SSM keeps at most 100 characters of it). */
+export function batchCommentPrefix(batchId: string): string {
+  return `Inspector batch ${batchId}: `;
+}
+
+/** How long before its recorded intent a batch's command is looked for (clock skew between services). */
+const INTENT_LOOKBACK_MS = 5 * 60 * 1000;
+
+async function adoptSentBatches(
+  deps: LifecycleDeps,
+  runId: string,
+  candidates: readonly RunInstance[],
+  at: string,
+): Promise<{ commandIds: string[]; instanceIds: Set<string> }> {
+  const byBatch = new Map<string, RunInstance[]>();
+  for (const inst of candidates) {
+    if (!inst.dispatchIntent) continue;
+    const list = byBatch.get(inst.dispatchIntent.batchId) ?? [];
+    list.push(inst);
+    byBatch.set(inst.dispatchIntent.batchId, list);
+  }
+  const commandIds: string[] = [];
+  const instanceIds = new Set<string>();
+  for (const [batchId, batch] of byBatch) {
+    const intentAt = Date.parse(batch[0]?.dispatchIntent?.at ?? at);
+    const commandId = await deps.commands.findCommand({
+      documentName: deps.config.agentDocumentName,
+      commentPrefix: batchCommentPrefix(batchId),
+      invokedAfter: new Date(intentAt - INTENT_LOOKBACK_MS),
+    });
+    if (!commandId) continue;
+    await deps.runs.putInstances(
+      batch.map((b) => ({ ...b, commandId, collection: 'PENDING' as const, updatedAt: at })),
+    );
+    commandIds.push(commandId);
+    for (const b of batch) instanceIds.add(b.instanceId);
+    deps.log.warn('an earlier attempt sent this batch: its command is adopted, not sent again', {
+      runId,
+      batchId,
+      commandId,
+      instances: batch.length,
+    });
+  }
+  return { commandIds, instanceIds };
 }

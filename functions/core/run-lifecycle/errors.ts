@@ -21,3 +21,7 @@ export class InvalidRunStateError extends Error {
 export class InvalidInputError extends Error {
   override readonly name = 'InvalidInputError';
 }
+/** The key service (KMS) throttled or failed: retry later; not the instance's fault. */
+export class KeyServiceUnavailableError extends Error {
+  override readonly name = 'KeyServiceUnavailableError';
+}

@@ -1,8 +1,11 @@
 /**
  * EvaluateInstance: read the instance's encrypted telemetry, decrypt it in memory (the envelope checks the
  * encryption context against the run and instance), validate, run the template's rules packages, write the
- * findings (idempotent: deterministic ids) and publish FINDING_REPORTED. Bad telemetry of any kind is an
- * exclusion for this instance; the run goes on. Storage or KMS outages throw, for the state machine to retry.
+ * findings (idempotent: deterministic ids) and publish FINDING_REPORTED. Bad telemetry of any kind, and
+ * findings the store refuses, are an exclusion for this instance; the run goes on. Storage or KMS outages
+ * (throttling, service faults) throw, for the state machine to retry; when the retries are spent, the Map's
+ * catch calls recordEvaluationFailure, which turns the error into this instance's exclusion.
+ * A stop with SKIP_EVALUATION makes every later evaluation a no-op (SKIPPED): nothing written or published.
  */
 
 import { TelemetryTooLargeError } from '../../ports/telemetry-store';
@@ -17,7 +20,7 @@ import {
   TelemetryValidationError,
 } from '../telemetry';
 import type { LifecycleDeps } from './deps';
-import { RunNotFoundError } from './errors';
+import { KeyServiceUnavailableError, RunNotFoundError } from './errors';
 import { findingMessages, publish } from './events';
 import type { EvaluateItem } from './model';
 import { emptyCounts } from './start-run';
@@ -25,7 +28,7 @@ import { emptyCounts } from './start-run';
 export interface EvaluateResult {
   runId: string;
   instanceId: string;
-  status: 'EVALUATED' | 'EXCLUDED';
+  status: 'EVALUATED' | 'EXCLUDED' | 'SKIPPED';
   findings: number;
   reason?: ExclusionReason;
 }
@@ -35,19 +38,13 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
   const run = await deps.runs.getRun(runId);
   if (!run) throw new RunNotFoundError(`run ${runId} does not exist`);
   const at = deps.now().toISOString();
-
-  const exclude = async (reason: ExclusionReason, message: string): Promise<EvaluateResult> => {
-    const exclusion: Exclusion = { instanceId, reason, message };
-    const current = await deps.runs.getInstance(runId, instanceId);
-    const others = (current?.exclusions ?? []).filter((e) => e.reason !== reason || e.scope !== undefined);
-    await deps.runs.updateInstance(runId, instanceId, {
-      evaluation: 'EXCLUDED',
-      exclusions: [...others, exclusion],
-      updatedAt: at,
-    });
-    deps.log.warn('instance excluded', { runId, instanceId, reason, message });
-    return { runId, instanceId, status: 'EXCLUDED', findings: 0, reason };
-  };
+  if (run.stopRequest?.action === 'SKIP_EVALUATION') {
+    await deps.runs.updateInstance(runId, instanceId, { evaluation: 'SKIPPED', updatedAt: at });
+    deps.log.info('evaluation skipped: the run was stopped with SKIP_EVALUATION', { runId, instanceId });
+    return { runId, instanceId, status: 'SKIPPED', findings: 0 };
+  }
+  const exclude = (reason: ExclusionReason, message: string) =>
+    excludeInstance(deps, item, reason, message, at);
 
   let ciphertext: Uint8Array | undefined;
   try {
@@ -59,9 +56,17 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
   if (!ciphertext) return exclude('TELEMETRY_MISSING', 'the agent uploaded no telemetry for this run');
 
   let telemetry: Telemetry;
+  const keys = deps.keyrings.session();
   try {
-    telemetry = await decryptTelemetry(ciphertext, deps.keyrings.keyring(), { runId, instanceId });
+    telemetry = await decryptTelemetry(ciphertext, keys.keyring, { runId, instanceId });
   } catch (err) {
+    // Throttling or a fault of the key service is not the instance's fault: retried, never an exclusion.
+    const [transient] = keys.transientErrors();
+    if (transient) {
+      throw new KeyServiceUnavailableError(
+        `the key service could not decrypt the telemetry of ${instanceId} now (${transient.name}: ${transient.message})`,
+      );
+    }
     if (err instanceof TelemetryValidationError) return exclude('TELEMETRY_INVALID', err.message);
     if (err instanceof TelemetryDecryptError) return exclude('TELEMETRY_DECRYPT_FAILED', err.message);
     throw err;
@@ -79,7 +84,18 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
     createdAt: telemetry.collection.finishedAt,
     attributes: run.userAttributes,
   });
-  await deps.findings.putFindings(result.findings);
+  try {
+    await deps.findings.putFindings(result.findings);
+  } catch (err) {
+    // A finding the store refuses (too large, invalid) fails the same way on every retry.
+    if (isRefusedByStore(err)) {
+      return exclude(
+        'EVALUATION_ERROR',
+        `the findings of this instance could not be stored: ${(err as Error).message}`,
+      );
+    }
+    throw err;
+  }
   const counts = emptyCounts();
   for (const f of result.findings) counts[f.severity]++;
   await deps.runs.updateInstance(runId, instanceId, {
@@ -93,4 +109,83 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
   await publish(deps, run, 'FINDING_REPORTED', findingMessages(run, result.findings, at));
   deps.log.info('instance evaluated', { runId, instanceId, findings: result.findings.length });
   return { runId, instanceId, status: 'EVALUATED', findings: result.findings.length };
+}
+
+function isRefusedByStore(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown };
+  if (e?.name === 'FindingTooLargeError') return true;
+  // DynamoDB's own refusal of an item over 400 KB (should the bounding ever miss one).
+  return e?.name === 'ValidationException' && typeof e.message === 'string' && /item size/i.test(e.message);
+}
+
+async function excludeInstance(
+  deps: LifecycleDeps,
+  { runId, instanceId }: EvaluateItem,
+  reason: ExclusionReason,
+  message: string,
+  at: string,
+): Promise<EvaluateResult> {
+  const exclusion: Exclusion = { instanceId, reason, message };
+  const current = await deps.runs.getInstance(runId, instanceId);
+  const others = (current?.exclusions ?? []).filter((e) => e.reason !== reason || e.scope !== undefined);
+  await deps.runs.updateInstance(runId, instanceId, {
+    evaluation: 'EXCLUDED',
+    exclusions: [...others, exclusion],
+    updatedAt: at,
+  });
+  deps.log.warn('instance excluded', { runId, instanceId, reason, message });
+  return { runId, instanceId, status: 'EXCLUDED', findings: 0, reason };
+}
+
+/** The Step Functions error caught by the Evaluate Map when an instance's retries are spent. */
+export interface EvaluationFailure {
+  Error?: string;
+  Cause?: string;
+}
+
+/**
+ * The Map's catch: an instance whose evaluation still fails after its retries (KMS or DynamoDB down for
+ * minutes, the Lambda timing out on it) becomes an EVALUATION_ERROR exclusion, and the run goes on.
+ * An instance that was evaluated after all (a timeout after the work was done) is left as it is.
+ */
+export async function recordEvaluationFailure(
+  deps: LifecycleDeps,
+  item: EvaluateItem & { failure: EvaluationFailure },
+): Promise<EvaluateResult> {
+  const current = await deps.runs.getInstance(item.runId, item.instanceId);
+  if (current?.evaluation === 'EVALUATED' || current?.evaluation === 'SKIPPED') {
+    return {
+      runId: item.runId,
+      instanceId: item.instanceId,
+      status: current.evaluation,
+      findings: Object.values(current.findingCounts ?? {}).reduce((a, b) => a + b, 0),
+    };
+  }
+  const error = item.failure?.Error ?? 'States.TaskFailed';
+  const cause = failureCause(item.failure?.Cause);
+  return excludeInstance(
+    deps,
+    item,
+    'EVALUATION_ERROR',
+    `evaluation failed after its retries: ${error}: ${cause}`.slice(0, 2000),
+    deps.now().toISOString(),
+  );
+}
+
+/** Lambda errors arrive as a JSON Cause ({errorMessage, errorType, ...}); keep the message. */
+export function failureCause(cause: string | undefined): string {
+  if (!cause) return 'unknown error';
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (
+      parsed &&
+      typeof parsed === 'object' &&
+      typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string'
+    ) {
+      return (parsed as { errorMessage: string }).errorMessage;
+    }
+  } catch {
+    // not JSON: keep as is
+  }
+  return cause;
 }

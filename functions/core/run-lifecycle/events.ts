@@ -18,14 +18,6 @@ export interface RunEventBody {
   [extra: string]: unknown;
 }
 
-function topicsFor(deps: LifecycleDeps, run: StoredRun, event: RunEvent): string[] {
-  const topics = [
-    deps.config.eventsTopicArn,
-    ...run.topics.filter((t) => t.event === event).map((t) => t.topicArn),
-  ];
-  return [...new Set(topics.filter((t) => t.length > 0))];
-}
-
 export function eventMessage(
   run: StoredRun,
   event: RunEvent,
@@ -48,6 +40,13 @@ export function eventMessage(
   };
 }
 
+/**
+ * Publishes an event's messages to the stack's run-events topic (required: a failure throws, for the state
+ * machine to retry) and to the template's topics for that event (best effort: a deleted topic, one in
+ * another region or an SSE topic whose key the lifecycle roles cannot use must not fail the run). Every
+ * subscriber delivery failure is logged, counted in the SubscriberDeliveryFailures metric and recorded on
+ * the run (deliveryFailureCount, lastDeliveryFailure), where describe-assessment-runs shows it.
+ */
 export async function publish(
   deps: LifecycleDeps,
   run: StoredRun,
@@ -55,7 +54,49 @@ export async function publish(
   messages: readonly EventMessage[],
 ) {
   if (messages.length === 0) return;
-  await Promise.all(topicsFor(deps, run, event).map((topic) => deps.notifier.publish(topic, messages)));
+  const stackTopic = deps.config.eventsTopicArn;
+  const subscribers = [...new Set(run.topics.filter((t) => t.event === event).map((t) => t.topicArn))].filter(
+    (t) => t.length > 0 && t !== stackTopic,
+  );
+  const [required, ...optional] = await Promise.allSettled([
+    stackTopic ? deps.notifier.publish(stackTopic, messages) : Promise.resolve(),
+    ...subscribers.map((topic) => deps.notifier.publish(topic, messages)),
+  ]);
+  await Promise.all(
+    optional.map(async (outcome, i) => {
+      if (outcome.status === 'fulfilled') return;
+      const topicArn = subscribers[i] as string;
+      const error = errorText(outcome.reason);
+      deps.log.warn('could not deliver an event to a subscriber topic; the run goes on', {
+        runId: run.runId,
+        event,
+        topicArn,
+        messages: messages.length,
+        error,
+      });
+      deps.metrics.count('SubscriberDeliveryFailures', messages.length);
+      await deps.runs
+        .recordDeliveryFailure(run.runId, {
+          topicArn,
+          event,
+          messages: messages.length,
+          error: error.slice(0, 1000),
+          at: deps.now().toISOString(),
+        })
+        .catch((err: unknown) =>
+          deps.log.warn('could not record the delivery failure on the run', {
+            runId: run.runId,
+            error: errorText(err),
+          }),
+        );
+    }),
+  );
+  if (required?.status === 'rejected') throw required.reason;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
 }
 
 /**

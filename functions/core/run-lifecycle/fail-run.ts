@@ -3,9 +3,9 @@
  * ASSESSMENT_RUN_COMPLETED published. When StartRun failed before recording the run (a conflict, a missing
  * template, a limit), there is nothing to change: the error is returned for the execution's Fail state.
  */
-import { cancelCommands } from './cancel-commands';
 import type { LifecycleDeps } from './deps';
-import { changeState } from './events';
+import { endRun } from './end-run';
+import { failureCause } from './evaluate-instance';
 import { runIdFor, type StartRunInput } from './start-run';
 
 export interface FailRunInput {
@@ -28,7 +28,7 @@ export interface FailRunResult {
 
 export async function failRun(deps: LifecycleDeps, req: FailRunInput): Promise<FailRunResult> {
   const errorName = req.state.error?.Error ?? 'States.TaskFailed';
-  const cause = causeMessage(req.state.error?.Cause);
+  const cause = failureCause(req.state.error?.Cause);
   const runId = runIdFor(req.state, req.executionName);
   const run = await deps.runs.getRun(runId);
   if (!run) {
@@ -38,40 +38,7 @@ export async function failRun(deps: LifecycleDeps, req: FailRunInput): Promise<F
   const commandIds = Array.isArray(req.state.commandIds)
     ? req.state.commandIds.filter((c): c is string => typeof c === 'string')
     : [];
-  const instances = await deps.runs.listInstances(runId);
-  for (const i of instances)
-    if (i.commandId && !commandIds.includes(i.commandId)) commandIds.push(i.commandId);
-  await cancelCommands(deps, runId, commandIds);
-  try {
-    await changeState(deps, runId, 'FAILED', {
-      completedAt: deps.now().toISOString(),
-      failure: { error: errorName, cause },
-    });
-  } finally {
-    // Released even when publishing fails, so a FailRun that exhausts its retries leaves no instance locked.
-    await deps.locks.release(
-      runId,
-      instances.map((i) => i.instanceId),
-    );
-  }
+  await endRun(deps, runId, 'FAILED', { error: errorName, cause }, commandIds);
   deps.log.error('run failed', { runId, error: errorName, cause });
   return { runId, recorded: true, Error: errorName, Cause: cause };
-}
-
-/** Lambda errors arrive as a JSON Cause ({errorMessage, errorType, ...}); keep the message. */
-function causeMessage(cause: string | undefined): string {
-  if (!cause) return 'unknown error';
-  try {
-    const parsed: unknown = JSON.parse(cause);
-    if (
-      parsed &&
-      typeof parsed === 'object' &&
-      typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string'
-    ) {
-      return (parsed as { errorMessage: string }).errorMessage;
-    }
-  } catch {
-    // not JSON: keep as is
-  }
-  return cause;
 }

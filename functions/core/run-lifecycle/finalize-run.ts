@@ -30,7 +30,9 @@ export async function finalizeRun(
     for (const [s, n] of Object.entries(i.findingCounts ?? {})) counts[s as keyof typeof counts] += n;
     if (i.exclusions.length > 0 || i.evaluation === 'EXCLUDED') excluded++;
   }
-  const state: RunState = ctx.skipEvaluation
+  // A stop with SKIP_EVALUATION during evaluation ends the run CANCELED like one during collection.
+  const skipped = ctx.skipEvaluation || run.stopRequest?.action === 'SKIP_EVALUATION';
+  const state: RunState = skipped
     ? 'CANCELED'
     : excluded > 0 || instances.some((i) => i.evaluation === 'PENDING')
       ? 'COMPLETED_WITH_ERRORS'

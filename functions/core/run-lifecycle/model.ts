@@ -16,6 +16,18 @@ export interface StoredRun extends RunRecord {
   executionName?: string;
   stopRequest?: { action: StopAction; at: string };
   failure?: { error: string; cause: string };
+  /** Events that could not be delivered to a template's topic (best effort), and the latest such failure. */
+  deliveryFailureCount?: number;
+  lastDeliveryFailure?: DeliveryFailure;
+}
+
+export interface DeliveryFailure {
+  topicArn: string;
+  event: RunEvent;
+  /** Messages that were not delivered in that attempt. */
+  messages: number;
+  error: string;
+  at: string;
 }
 
 export type AgentHealth = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
@@ -42,6 +54,8 @@ export interface RunInstance {
   collection: CollectionStatus;
   collectionDetail?: string;
   commandId?: string;
+  /** Written before SendCommand: the batch this instance is being sent in (see dispatch-commands.ts). */
+  dispatchIntent?: { batchId: string; at: string };
   evaluation: EvaluationStatus;
   exclusions: Exclusion[];
   findingCounts?: Record<Severity, number>;
@@ -60,6 +74,8 @@ export interface RunContext {
   /** ISO time after which polling stops waiting for invocations. */
   deadline?: string;
   pollIntervalSeconds: number;
+  /** Seconds the next WaitBeforePoll waits (at most the run's poll interval, see pollWaitSeconds). */
+  waitSeconds?: number;
   /** Set by PollCommands: every invocation is terminal, the deadline passed, or a stop was requested. */
   collectionDone: boolean;
   skipEvaluation: boolean;
@@ -68,4 +84,15 @@ export interface RunContext {
 export interface EvaluateItem {
   runId: string;
   instanceId: string;
+}
+
+/**
+ * The collection window is polled, never waited through in one piece, so a stop is seen within one poll
+ * interval. A long run polls less often, so that its execution history stays far from Step Functions'
+ * 25,000-event limit: at most MAX_COLLECTION_POLLS polls over the duration (a 24 h run polls every 87 s).
+ */
+export const MAX_COLLECTION_POLLS = 1000;
+
+export function pollWaitSeconds(durationSeconds: number, pollIntervalSeconds: number): number {
+  return Math.max(1, pollIntervalSeconds, Math.ceil(durationSeconds / MAX_COLLECTION_POLLS));
 }

@@ -14,7 +14,7 @@ import { cancelCommands } from './cancel-commands';
 import type { LifecycleDeps } from './deps';
 import { changeState } from './events';
 import { mapLimit } from './map-limit';
-import type { CollectionStatus, RunContext, RunInstance } from './model';
+import { type CollectionStatus, pollWaitSeconds, type RunContext, type RunInstance } from './model';
 
 type InstancePatch = Partial<Omit<RunInstance, 'runId' | 'instanceId'>>;
 
@@ -34,19 +34,22 @@ export const STOP_GRACE_SECONDS = 120;
 
 export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promise<RunContext> {
   const now = deps.now();
+  const waitSeconds = pollWaitSeconds(ctx.durationSeconds, ctx.pollIntervalSeconds);
   const run = await deps.runs.getRun(ctx.runId);
   const stop = run?.stopRequest;
   const invocations = new Map<string, CommandInvocation>();
   const lists = await mapLimit(ctx.commandIds, 4, (id) => deps.commands.listInvocations(id));
   for (const list of lists) for (const inv of list) invocations.set(inv.instanceId, inv);
 
-  const pending = ctx.instanceIds.filter(
-    (id) => !isTerminalInvocation(invocations.get(id)?.status ?? 'Pending'),
-  );
+  // Without any command (a stop before dispatch) nothing is on its way.
+  const pending =
+    ctx.commandIds.length === 0
+      ? []
+      : ctx.instanceIds.filter((id) => !isTerminalInvocation(invocations.get(id)?.status ?? 'Pending'));
   const pastDeadline = ctx.deadline !== undefined && now.getTime() >= Date.parse(ctx.deadline);
   if (pending.length > 0 && !pastDeadline && !stop) {
     deps.log.info('collection in progress', { runId: ctx.runId, pending: pending.length });
-    return { ...ctx, collectionDone: false };
+    return { ...ctx, collectionDone: false, waitSeconds };
   }
 
   if (pending.length > 0) {
@@ -59,13 +62,16 @@ export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promis
         runId: ctx.runId,
         pending: pending.length,
       });
-      return { ...ctx, collectionDone: false };
+      // Cancelled agents end within seconds: look again soon rather than a whole poll interval later.
+      return { ...ctx, collectionDone: false, waitSeconds: Math.min(waitSeconds, 5) };
     }
     await cancelAll();
   }
 
   const at = now.toISOString();
-  const skipEvaluation = stop?.action === 'SKIP_EVALUATION';
+  // Stopped before any command was sent: nothing was collected, so there is nothing to evaluate.
+  const skipEvaluation =
+    stop?.action === 'SKIP_EVALUATION' || (stop !== undefined && ctx.commandIds.length === 0);
   const instances = await deps.runs.listInstances(ctx.runId);
   const wanted = new Set(ctx.instanceIds);
   const evaluate: string[] = [];

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InstanceLockConflictError } from '../../ports/lock-store';
+import { TERMINAL_RUN_STATES } from '../run';
 import { SEVERITIES, type Severity } from '../severity';
 import { idSchema } from '../telemetry';
 import type { LifecycleDeps } from './deps';
@@ -20,8 +21,11 @@ import { changeState, eventMessage, publish } from './events';
 import type { RunContext, RunInstance, StoredRun } from './model';
 
 export interface StartRunInput {
-  /** The state machine's input: `{"templateId": "..."}`, optionally with `runId` and `runName`. */
-  input: { templateId?: unknown; runId?: unknown; runName?: unknown };
+  /**
+   * The state machine's input: `{"templateId": "..."}`, optionally with `runId` and `name` (the control
+   * plane's start-assessment-run sends both; `runName` is accepted as an alias of `name`).
+   */
+  input: { templateId?: unknown; runId?: unknown; name?: unknown; runName?: unknown };
   /** $$.Execution.Name: the run id derives from it when the input names none. */
   executionName?: string;
 }
@@ -36,6 +40,14 @@ export function runIdFor(
   if (input && typeof input.runId === 'string') return input.runId;
   if (executionName) return `run-${executionName.replace(/[^A-Za-z0-9._:-]/g, '-')}`.slice(0, 128);
   return `run-${randomUUID()}`;
+}
+
+/** The run name the caller chose (`name`, or its alias `runName`), when it is a usable one. */
+export function runNameFor(input: StartRunInput['input']): string | undefined {
+  for (const v of [input.name, input.runName]) {
+    if (typeof v === 'string' && v.trim().length > 0) return v.slice(0, 140);
+  }
+  return undefined;
 }
 
 export function emptyCounts(): Record<Severity, number> {
@@ -57,6 +69,11 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
     deps.log.info('run already started (retry)', { runId });
     const instances = await deps.runs.listInstances(runId);
     const ids = instances.map((i) => i.instanceId);
+    if (!TERMINAL_RUN_STATES.includes(existing.state)) {
+      // Whatever the earlier attempt did with the locks, the run goes on only with all of them: re-acquiring
+      // locks it holds succeeds; an instance another run took meanwhile is a conflict (FailRun ends the run).
+      await lockInstances(deps, runId, existing.templateId, ids, existing.durationSeconds);
+    }
     // The earlier attempt recorded the run but may have failed before announcing it: finish that.
     const run = existing.state === 'CREATED' ? await announce(deps, existing) : existing;
     return contextFor(run, ids, limits.pollIntervalSeconds);
@@ -99,22 +116,12 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
 
   const now = deps.now();
   const ids = instances.map((i) => i.instanceId);
-  const expiresAt = new Date(
-    now.getTime() + (duration + limits.commandMarginSeconds + LOCK_SLACK_SECONDS) * 1000,
-  );
-  try {
-    await deps.locks.acquire(runId, ids, { now, expiresAt });
-  } catch (err) {
-    if (err instanceof InstanceLockConflictError) {
-      throw new RunConflictError(`cannot start a run of template ${templateId}: ${err.message}`);
-    }
-    throw err;
-  }
+  await lockInstances(deps, runId, templateId, ids, duration);
 
   const at = now.toISOString();
   const run: StoredRun = {
     runId,
-    name: typeof req.input.runName === 'string' ? req.input.runName : `Run - ${template.name} - ${at}`,
+    name: runNameFor(req.input) ?? `Run - ${template.name} - ${at}`,
     templateId,
     targetId: target.targetId,
     state: 'CREATED',
@@ -149,6 +156,16 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
     recorded = true;
     await deps.runs.createRun(run);
   } catch (err) {
+    // The write may have been applied and only its reply lost: the SDK's retry then fails its condition
+    // (the run exists). That run is this one: go on with it, locks held.
+    const written = await deps.runs.getRun(runId).catch(() => undefined);
+    if (written && written.executionName === run.executionName && written.createdAt === run.createdAt) {
+      deps.log.warn('the run was recorded although the write reported an error; going on', {
+        runId,
+        error: (err as Error).message,
+      });
+      return contextFor(await announce(deps, written), ids, limits.pollIntervalSeconds);
+    }
     if (!recorded) {
       // Best effort: instance records left without a run would join a retry whose target changed.
       await deps.runs
@@ -162,6 +179,27 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
   }
   deps.log.info('run created', { runId, templateId, instances: ids.length });
   return contextFor(await announce(deps, run), ids, limits.pollIntervalSeconds);
+}
+
+async function lockInstances(
+  deps: LifecycleDeps,
+  runId: string,
+  templateId: string,
+  ids: readonly string[],
+  durationSeconds: number,
+): Promise<void> {
+  const now = deps.now();
+  const expiresAt = new Date(
+    now.getTime() + (durationSeconds + deps.config.limits.commandMarginSeconds + LOCK_SLACK_SECONDS) * 1000,
+  );
+  try {
+    await deps.locks.acquire(runId, ids, { now, expiresAt });
+  } catch (err) {
+    if (err instanceof InstanceLockConflictError) {
+      throw new RunConflictError(`cannot start a run of template ${templateId}: ${err.message}`);
+    }
+    throw err;
+  }
 }
 
 /** ASSESSMENT_RUN_STARTED, then START_DATA_COLLECTION_PENDING (and its event). */

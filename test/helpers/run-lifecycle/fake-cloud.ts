@@ -20,6 +20,7 @@ import {
   CancelCommandCommand,
   DescribeInstanceInformationCommand,
   ListCommandInvocationsCommand,
+  ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
@@ -94,6 +95,9 @@ export class FakeCloud {
       instanceIds: string[];
       parameters: Record<string, string[]>;
       timeoutSeconds?: number;
+      documentName?: string;
+      comment?: string;
+      requestedAt: Date;
       invocations: Map<string, Invocation>;
     }
   >();
@@ -102,6 +106,18 @@ export class FakeCloud {
   templateTelemetry?: Telemetry;
   /** The document's artifacts: when set, SendCommand checks agentKey/agentSha256 as the document does. */
   agentArtifacts?: SimAgentArtifacts;
+  /**
+   * Faults, as the services report them. `topicFaults`: a topic that refuses every PublishBatch with the
+   * error named (NotFoundException: deleted topic; a topic whose entries fail with SenderFault: the code
+   * after 'entries:', e.g. 'entries:KMSAccessDenied'). `throttleTopic`: the next N PublishBatch calls to
+   * the topic are throttled. `throttleDecrypt`: the next N KMS Decrypt calls for an instance's telemetry
+   * (its encryption context names it) are throttled; Infinity: always.
+   */
+  readonly topicFaults = new Map<string, string>();
+  readonly throttleTopic = new Map<string, number>();
+  readonly throttleDecrypt = new Map<string, number>();
+  /** Every KMS Decrypt call by instance id (from the encryption context). */
+  readonly decryptCalls = new Map<string, number>();
   private readonly masterKey = randomBytes(32);
   private readonly mocks: Array<{ restore(): void }> = [];
   private readonly s3: S3Client;
@@ -177,6 +193,16 @@ export class FakeCloud {
           EncryptionContext?: Record<string, string>;
         }) => {
           const blob = Buffer.from(input.CiphertextBlob ?? new Uint8Array());
+          const forInstance = input.EncryptionContext?.['inspector:instance-id'] ?? '';
+          this.decryptCalls.set(forInstance, (this.decryptCalls.get(forInstance) ?? 0) + 1);
+          if (takeFault(this.throttleDecrypt, forInstance)) {
+            throw Object.assign(new Error('Rate exceeded'), {
+              name: 'ThrottlingException',
+              $fault: 'client',
+              $retryable: { throttling: true },
+              $metadata: { httpStatusCode: 400 },
+            });
+          }
           if (input.KeyId && input.KeyId !== KMS_KEY_ARN)
             throw kmsError('IncorrectKeyException', 'wrong key');
           try {
@@ -243,6 +269,8 @@ export class FakeCloud {
           InstanceIds?: string[];
           Parameters?: Record<string, string[]>;
           TimeoutSeconds?: number;
+          DocumentName?: string;
+          Comment?: string;
         }) => {
           const ids = input.InstanceIds ?? [];
           if (ids.length === 0 || ids.length > 50) {
@@ -255,13 +283,52 @@ export class FakeCloud {
           const parameters = input.Parameters ?? {};
           const invocations = new Map<string, Invocation>();
           for (const id of ids) invocations.set(id, this.runAgent(id, parameters));
+          if ((input.Comment ?? '').length > 100) {
+            throw Object.assign(new Error('Comment: at most 100 characters'), {
+              name: 'ValidationException',
+            });
+          }
           this.commands.set(commandId, {
             instanceIds: ids,
             parameters,
+            requestedAt: new Date(),
+            ...(input.DocumentName !== undefined ? { documentName: input.DocumentName } : {}),
+            ...(input.Comment !== undefined ? { comment: input.Comment } : {}),
             ...(input.TimeoutSeconds !== undefined ? { timeoutSeconds: input.TimeoutSeconds } : {}),
             invocations,
           });
           return { Command: { CommandId: commandId, InstanceIds: ids, Status: 'Pending' } };
+        },
+      );
+    // ListCommands with the DocumentName and InvokedAfter filters, newest first, pages of MaxResults.
+    ssm
+      .on(ListCommandsCommand)
+      .callsFake(
+        (input: {
+          Filters?: Array<{ key?: string; value?: string }>;
+          MaxResults?: number;
+          NextToken?: string;
+        }) => {
+          const filter = (key: string) => input.Filters?.find((f) => f.key === key)?.value;
+          const doc = filter('DocumentName');
+          const after = filter('InvokedAfter');
+          const all = [...this.commands.entries()]
+            .filter(
+              ([, c]) => (!doc || c.documentName === doc) && (!after || c.requestedAt >= new Date(after)),
+            )
+            .reverse();
+          const start = Number(input.NextToken ?? 0);
+          const size = input.MaxResults ?? 50;
+          const page = all.slice(start, start + size);
+          return {
+            Commands: page.map(([CommandId, c]) => ({
+              CommandId,
+              DocumentName: c.documentName,
+              Comment: c.comment,
+              RequestedDateTime: c.requestedAt,
+            })),
+            ...(start + size < all.length ? { NextToken: String(start + size) } : {}),
+          };
         },
       );
     ssm.on(ListCommandInvocationsCommand).callsFake((input: { CommandId?: string }) => {
@@ -314,7 +381,7 @@ export class FakeCloud {
       if (behaviour === 'template' && this.templateTelemetry) {
         return encryptTelemetry({ ...this.templateTelemetry, runId, instanceId: addressedTo }, keyring);
       }
-      // The sampling window is skipped: the state machine's WaitForDuration is shortened as well.
+      // The sampling window is skipped (duration 0): the fake agent reports at once.
       const doc = await collectTelemetry({
         root: sim?.root ?? '/nonexistent-root',
         runId,
@@ -419,6 +486,34 @@ export class FakeCloud {
         }>;
       }) => {
         const entries = input.PublishBatchRequestEntries ?? [];
+        const topic = input.TopicArn ?? '';
+        if (takeFault(this.throttleTopic, topic)) {
+          throw Object.assign(new Error('Rate exceeded'), {
+            name: 'ThrottledException',
+            $fault: 'client',
+            $retryable: { throttling: true },
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        const fault = this.topicFaults.get(topic);
+        if (fault?.startsWith('entries:')) {
+          return {
+            Successful: [],
+            Failed: entries.map((e) => ({
+              Id: e.Id,
+              Code: fault.slice('entries:'.length),
+              Message: 'the topic key is not usable by the caller',
+              SenderFault: true,
+            })),
+          };
+        }
+        if (fault) {
+          throw Object.assign(new Error(`${fault}: ${topic}`), {
+            name: fault,
+            $fault: 'client',
+            $metadata: { httpStatusCode: 404 },
+          });
+        }
         if (entries.length > 10)
           throw Object.assign(new Error('too many entries'), { name: 'TooManyEntriesInBatchRequest' });
         for (const e of entries) record(input.TopicArn ?? '', e.Message ?? '{}', e.MessageAttributes);
@@ -426,6 +521,14 @@ export class FakeCloud {
       },
     );
   }
+}
+
+/** Counts one use of a fault armed for `key`; true while it is armed. */
+function takeFault(faults: Map<string, number>, key: string): boolean {
+  const left = faults.get(key);
+  if (left === undefined || left <= 0) return false;
+  faults.set(key, left - 1);
+  return true;
 }
 
 function kmsError(name: string, message: string): Error {

@@ -222,7 +222,7 @@ export function lambdaInvoke<I, O>(h: Handler<I, O>): LocalHandler {
 }
 
 export interface ExecutionOutcome {
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   output?: unknown;
   error?: { name: string; message: string };
   states: string[];
@@ -234,6 +234,8 @@ export interface ExecuteOptions {
   handlers?: Partial<Record<string, LocalHandler>>;
   /** Called on every entered state. */
   onState?: (name: string) => void;
+  /** Receives the execution's controls when it starts (abort: as the console's "Stop execution"). */
+  onStarted?: (controls: { abort(): void }) => void;
 }
 
 export async function execute(
@@ -249,17 +251,19 @@ export async function execute(
         DispatchCommands: lambdaInvoke(dispatchCommands),
         PollCommands: lambdaInvoke(pollCommands),
         EvaluateInstance: lambdaInvoke(evaluateInstance),
+        RecordEvaluationFailure: lambdaInvoke(evaluateInstance),
         FinalizeRun: lambdaInvoke(finalizeRun),
         FailRun: lambdaInvoke(failRun),
         ...(opts.handlers as Record<string, LocalHandler>),
       },
-      waitTimeOverrides: { WaitForDuration: 0, WaitBeforePoll: 20 },
+      // No wait is shortened: the collection is polled in real waits of the poll interval (1 s here).
       retryIntervalOverrides: {
         StartRun: 0,
         CheckAgents: 0,
         DispatchCommands: 0,
         PollCommands: 0,
         EvaluateInstance: 0,
+        RecordEvaluationFailure: 0,
         FinalizeRun: 0,
         FailRun: 0,
         Evaluate: 0,
@@ -272,6 +276,7 @@ export async function execute(
       },
     },
   });
+  opts.onStarted?.({ abort: () => exec.abort() });
   const states: string[] = [];
   const logs = (async () => {
     for await (const e of exec.eventLogs) {
@@ -289,7 +294,7 @@ export async function execute(
     await logs.catch(() => {});
     const cause = (err as { cause?: { name?: string; message?: string } }).cause;
     return {
-      status: 'FAILED',
+      status: (err as Error).name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED',
       error: { name: cause?.name ?? (err as Error).name, message: cause?.message ?? (err as Error).message },
       states,
     };

@@ -9,7 +9,6 @@ import { collectTelemetry } from '../../../agent/collect';
 import { configureLifecycle } from '../../../functions/handlers/lifecycle-runtime';
 import { deleteAssessmentRun, stopAssessmentRun } from '../../../functions/handlers/run-operations';
 import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
-import type { SimInstance } from '../../helpers/run-lifecycle/fake-cloud';
 import {
   AGENT_ARTIFACTS,
   EVENTS_TOPIC,
@@ -21,6 +20,7 @@ import {
   startHarness,
   testRulesPackage,
 } from '../../helpers/run-lifecycle/harness';
+import { healthy, runState, waitForState } from '../../helpers/run-lifecycle/scenario-helpers';
 
 let h: Harness;
 
@@ -32,38 +32,6 @@ afterAll(async () => {
   await h?.stop();
   cleanupRoots();
 });
-
-function healthy(
-  instanceId: string,
-  tags: Record<string, string>,
-  extra: Partial<SimInstance> = {},
-): SimInstance {
-  return {
-    instanceId,
-    tags,
-    agent: { pingStatus: 'Online' },
-    behaviour: 'collect',
-    root: makeRoot(insecureRootSpec),
-    ...extra,
-  };
-}
-
-async function waitForState(runId: string, state: string, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if ((await lifecycleDeps().runs.getRun(runId))?.state === state) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`run ${runId} did not reach ${state}`);
-}
-
-async function runState(runId: string) {
-  const deps = lifecycleDeps();
-  const run = await deps.runs.getRun(runId);
-  const instances = await deps.runs.listInstances(runId);
-  const findings = await deps.findings.listByRun(runId);
-  return { run, instances, findings, byId: new Map(instances.map((i) => [i.instanceId, i])) };
-}
 
 describe('assessment run lifecycle (synthesized state machine, local execution)', () => {
   it('three healthy instances: COMPLETED, findings written, events published', async () => {
