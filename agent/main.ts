@@ -7,7 +7,10 @@
  *   local: --out FILE --key-file KEY [--run-id R] [--instance-id I] [--duration S] [--root DIR]
  *
  * It collects, encrypts with the AWS Encryption SDK (KMS keyring in the cloud, the raw AES key of
- * --key-file locally) under the run/instance encryption context, and uploads or writes the ciphertext.
+ * --key-file locally) under the run/instance encryption context, and uploads or writes the ciphertext. In the
+ * cloud the context also names this instance's ARN, built from --instance-id and the partition, region and
+ * account of --kms-key-arn (no metadata call): the instance policy lets kms:GenerateDataKey through only
+ * when it equals the caller's ec2:SourceInstanceARN, so a wrong --instance-id cannot encrypt at all.
  * SIGTERM or SIGINT (SSM cancel, Ctrl-C) ends sampling early; what was collected is still delivered.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +18,14 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { getClient, type KeyringNode, KMS, KmsKeyringNode } from '@aws-crypto/client-node';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { encryptTelemetry, idSchema, rawAesKeyring } from '../functions/core/telemetry';
+import {
+  encryptTelemetry,
+  type InstanceBinding,
+  idSchema,
+  isKmsKeyArn,
+  LOCAL_BINDING,
+  rawAesKeyring,
+} from '../functions/core/telemetry';
 import { collectTelemetry } from './collect';
 import { defaultPrefix, uploadTelemetry } from './upload';
 
@@ -92,6 +102,11 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
   if (missing.length > 0)
     throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}\n${USAGE}`);
   const runId = checkId('--run-id', values['run-id']!);
+  if (!isKmsKeyArn(values['kms-key-arn']!)) {
+    throw new UsageError(
+      `--kms-key-arn ${values['kms-key-arn']} is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID); the envelope names this instance's ARN in the key's partition, region and account`,
+    );
+  }
   const prefix = values.prefix || defaultPrefix(runId);
   if (prefix.startsWith('/') || prefix.includes('..'))
     throw new UsageError(`--prefix ${prefix} is not a valid key prefix`);
@@ -123,6 +138,14 @@ export interface AgentResult {
   warnings: number;
 }
 
+/**
+ * How the envelope binds to this instance: in the cloud the context names the instance ARN derived from the
+ * KMS key's ARN (what the instance policy compares with ec2:SourceInstanceARN); locally nothing more.
+ */
+export function envelopeBinding(opts: AgentOptions): InstanceBinding {
+  return opts.mode === 'cloud' ? { kind: 'kms', keyArn: opts.kmsKeyArn } : LOCAL_BINDING;
+}
+
 /** Collect, encrypt and deliver telemetry for one run on one instance. */
 export async function runAgent(opts: AgentOptions, deps: AgentDeps = {}): Promise<AgentResult> {
   const log = deps.log ?? (() => {});
@@ -143,7 +166,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps = {}): Promis
           clientProvider: getClient(KMS, opts.region ? { region: opts.region } : {}),
         }));
   log('encrypting');
-  const ciphertext = await encryptTelemetry(doc, keyring);
+  const ciphertext = await encryptTelemetry(doc, keyring, envelopeBinding(opts));
   if (opts.mode === 'local') {
     writeFileSync(opts.out, ciphertext, { mode: 0o600 });
     return { bytes: ciphertext.byteLength, destination: opts.out, warnings: doc.warnings.length };

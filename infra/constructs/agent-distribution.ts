@@ -17,16 +17,35 @@
  * bundle is the artifact of both x86_64 and arm64, and the document's default.
  * - the managed policy `InspectorAgentInstancePolicy-<region>` users attach to instance roles.
  *
- * Instance permission design: the telemetry object key names its instance
+ * Instance permission design. The telemetry object key names its instance
  * (telemetry/<runId>/<instanceId>.bin) but S3 has no policy variable that holds the caller's bare instance
- * id, so S3 PutObject is scoped to the telemetry/ prefix and must carry SSE-KMS with the stack key. The
- * binding to the instance's own id is done on KMS: kms:GenerateDataKey for the envelope is allowed only
- * when the encryption context's `inspector:instance-id` equals the instance id in the caller's
- * `aws:userid` (an EC2 role session is `<role-id>:<instance-id>`; for SSM hybrid nodes `<role-id>:mi-…`),
- * with exactly the envelope's context keys. An instance therefore cannot produce telemetry that decrypts
- * as another instance's, and the evaluator refuses any object whose context does not match its key.
- * At worst a compromised instance can overwrite another's object with garbage, which ends as an exclusion
- * for that instance, never as forged results.
+ * id, so S3 PutObject is scoped to the telemetry/ prefix and must carry SSE-KMS with the stack key. Binding
+ * the object to its instance in S3 as well would need object keys built from `${ec2:SourceInstanceARN}`
+ * (the whole ARN, colons and slash included) or from `${aws:userid}` (`<role-id>:<instance-id>`, a role id
+ * the agent does not know without another call), and a new layout for the evaluator. It is left as is: an
+ * object in S3 is never trusted by itself, its envelope is (below).
+ *
+ * The binding is on KMS: kms:GenerateDataKey for the envelope is allowed only when the encryption context's
+ * `inspector:instance-arn` equals `${ec2:SourceInstanceARN}`, with exactly the envelope's context keys.
+ * `ec2:SourceInstanceARN` is listed by the IAM User Guide among the request information usable as a policy
+ * variable ("IAM policy elements: Variables and tags", section "Request information that you can use for
+ * policy variables", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html):
+ * the ARN of the EC2 instance the request comes from, present when it uses a role of an instance profile;
+ * and the same page allows variables in the values of string conditions. The encryption-context key is the
+ * condition KEY, compared as AWS KMS documents (kms:EncryptionContext:context-key,
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html). The previous condition
+ * compared `aws:userid` with `*:${kms:EncryptionContext:inspector:instance-id}`, i.e. used an
+ * encryption-context key as a policy VARIABLE, which no AWS page we found shows (only a general sentence that
+ * single-valued keys can be variables); had IAM not resolved it, every GenerateDataKey would have been denied.
+ *
+ * The agent builds the ARN from its instance id and the partition, region and account of the key ARN it is
+ * given (the stack sends commands to instances of its own account and region); the evaluator refuses an
+ * envelope whose context does not name exactly the ARN of the instance it expects, or has no ARN (telemetry
+ * of agents before this binding; telemetry lives 30 days and agents are downloaded with every run, so a new
+ * run replaces it). An instance therefore cannot produce telemetry that decrypts as another instance's; at
+ * worst a compromised instance overwrites another's object with garbage, which ends as an exclusion for that
+ * instance, never as forged results. Callers without an instance profile (SSM hybrid nodes, users) have no
+ * ec2:SourceInstanceARN and get no data key.
  */
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -287,14 +306,16 @@ export class AgentDistribution extends Construct {
           actions: ['kms:GenerateDataKey'],
           resources: [key.keyArn],
           conditions: {
-            StringLike: { 'aws:userid': `*:\${kms:EncryptionContext:${CONTEXT_KEYS.instance}}` },
             StringEquals: {
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template
+              [`kms:EncryptionContext:${CONTEXT_KEYS.instanceArn}`]: '${ec2:SourceInstanceARN}',
               [`kms:EncryptionContext:${CONTEXT_KEYS.schema}`]: String(TELEMETRY_SCHEMA_VERSION),
               [`kms:EncryptionContext:${CONTEXT_KEYS.encoding}`]: 'gzip+json',
             },
             Null: {
               [`kms:EncryptionContext:${CONTEXT_KEYS.run}`]: 'false',
               [`kms:EncryptionContext:${CONTEXT_KEYS.instance}`]: 'false',
+              [`kms:EncryptionContext:${CONTEXT_KEYS.instanceArn}`]: 'false',
             },
             'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': Object.values(CONTEXT_KEYS) },
           },
@@ -315,7 +336,7 @@ export class AgentDistribution extends Construct {
     Validations.of(this.instancePolicy).acknowledge({
       id: `AwsSolutions-IAM5[${resourceEvidence(this, bucket.arnForObjects('telemetry/*'))}]`,
       reason:
-        'Agents upload telemetry/<runId>/<instanceId>.bin; run ids exist only at run time and S3 has no variable for the bare instance id. The binding to the instance is the KMS condition (aws:userid vs the encryption context), and uploads must use SSE-KMS with the stack key.',
+        'Agents upload telemetry/<runId>/<instanceId>.bin; run ids exist only at run time and S3 has no variable for the bare instance id. The binding to the instance is the KMS condition: the encryption context inspector:instance-arn must equal the ec2:SourceInstanceARN policy variable (IAM User Guide, reference_policies_variables), and uploads must use SSE-KMS with the stack key.',
     });
     Validations.of(this.instancePolicy).acknowledge({
       id: `AwsSolutions-IAM5[${resourceEvidence(this, bucket.arnForObjects(`${COMMAND_OUTPUT_PREFIX}*`))}]`,

@@ -121,7 +121,7 @@ describe('agent CLI arguments', () => {
       '--bucket',
       'b',
       '--kms-key-arn',
-      'arn:k',
+      'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     ]);
     expect(o).toMatchObject({ mode: 'cloud', prefix: 'telemetry/r1/', durationSeconds: 0, root: '/' });
   });

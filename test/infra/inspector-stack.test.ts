@@ -3,20 +3,26 @@
  * account and region).
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { KmsKeyringNode } from '@aws-crypto/client-node';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAgentArgs, runAgent } from '../../agent/main';
 import { AGENT_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import { TABLES } from '../../functions/adapters/aws/table-design';
 import {
   AGENT_ARTIFACT_PARAMETERS,
   AGENT_COMMAND_PARAMETERS,
 } from '../../functions/core/run-lifecycle/agent-command';
-import { CONTEXT_KEYS } from '../../functions/core/telemetry';
+import { CONTEXT_KEYS, decryptTelemetry } from '../../functions/core/telemetry';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
 import { controlPlaneEntries, LIFECYCLE_FUNCTIONS } from '../../infra/stacks/inspector-stack';
 import { AGENT_BUNDLE, describeArtifact, REPO_ROOT } from '../../scripts/build-agent';
+import { cleanupRoots, makeRoot } from '../helpers/fixture-root';
+import { evaluateCondition, kmsRequestFromInstance } from '../helpers/iam-condition';
 import { lambdaBundleSizes, type Synthesized, synthStack } from './synth-stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -299,22 +305,28 @@ describe('InspectorAgentInstancePolicy', () => {
     });
   });
 
-  it('generates envelope data keys only for its own instance id and the envelope context', () => {
+  it('generates envelope data keys only when the context names the calling instance (ec2:SourceInstanceARN)', () => {
     const st = bySid('EncryptOwnTelemetryEnvelope');
     expect(st.Action).toBe('kms:GenerateDataKey');
     expect(st.Resource).toEqual(keyArn());
     expect(st.Condition).toEqual({
-      StringLike: { 'aws:userid': `*:\${kms:EncryptionContext:${CONTEXT_KEYS.instance}}` },
       StringEquals: {
+        // A request key compared with a documented policy variable (IAM User Guide, policy variables).
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template
+        [`kms:EncryptionContext:${CONTEXT_KEYS.instanceArn}`]: '${ec2:SourceInstanceARN}',
         [`kms:EncryptionContext:${CONTEXT_KEYS.schema}`]: '1',
         [`kms:EncryptionContext:${CONTEXT_KEYS.encoding}`]: 'gzip+json',
       },
       Null: {
         [`kms:EncryptionContext:${CONTEXT_KEYS.run}`]: 'false',
         [`kms:EncryptionContext:${CONTEXT_KEYS.instance}`]: 'false',
+        [`kms:EncryptionContext:${CONTEXT_KEYS.instanceArn}`]: 'false',
       },
       'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': Object.values(CONTEXT_KEYS) },
     });
+    // The old condition used an encryption-context key as a policy variable inside aws:userid.
+    expect(JSON.stringify(st.Condition)).not.toContain('aws:userid');
+    expect(JSON.stringify(st.Condition)).not.toContain('${kms:');
   });
 
   it('lets S3 use the key for SSE only through S3 and only for the telemetry bucket', () => {
@@ -325,6 +337,122 @@ describe('InspectorAgentInstancePolicy', () => {
         'kms:EncryptionContext:aws:s3:arn': { 'Fn::GetAtt': [telemetryId(), 'Arn'] },
       },
     });
+  });
+});
+
+describe('InspectorAgentInstancePolicy and the KMS request the real agent makes', () => {
+  // The synthesized statement, evaluated (test/helpers/iam-condition.ts) against the request context IAM
+  // builds when the real agent (runAgent → AWS Encryption SDK → kms:GenerateDataKey) runs on an instance
+  // with an instance profile: names and formats must agree, and only documented policy variables resolve.
+  const account = '123456789012';
+  const region = 'eu-west-1';
+  const KEY = `arn:aws:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const arnOf = (id: string, acct = account, rgn = region) => `arn:aws:ec2:${rgn}:${acct}:instance/${id}`;
+  const condition = () => {
+    const [, policy] = only('AWS::IAM::ManagedPolicy');
+    const st = (
+      policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }
+    ).Statement.find((x) => x.Sid === 'EncryptOwnTelemetryEnvelope');
+    return st!.Condition as Record<string, Record<string, unknown>>;
+  };
+
+  /** Runs the agent in cloud mode; KMS records the GenerateDataKey request and keeps the data keys. */
+  async function runRealAgent(instanceIdArg: string, keyArn = KEY) {
+    const dataKeys = new Map<string, Uint8Array>();
+    const requests: Array<{ KeyId?: string; EncryptionContext?: Record<string, string> }> = [];
+    const kms = {
+      generateDataKey: async (input: { KeyId: string; EncryptionContext?: Record<string, string> }) => {
+        requests.push(input);
+        const Plaintext = new Uint8Array(randomBytes(32));
+        const CiphertextBlob = new Uint8Array(randomBytes(48));
+        dataKeys.set(Buffer.from(CiphertextBlob).toString('hex'), Plaintext.slice());
+        return { KeyId: input.KeyId, Plaintext, CiphertextBlob };
+      },
+      decrypt: async (input: { KeyId: string; CiphertextBlob: Uint8Array }) => {
+        const key = dataKeys.get(Buffer.from(input.CiphertextBlob).toString('hex'));
+        if (!key) throw new Error('InvalidCiphertextException');
+        return { KeyId: input.KeyId, Plaintext: key.slice() };
+      },
+    };
+    const keyring = new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: () => kms as never });
+    let body: Uint8Array | undefined;
+    const s3 = {
+      send: async (cmd: { input: { Body: Uint8Array } }) => {
+        body = cmd.input.Body;
+        return {};
+      },
+    } as unknown as S3Client;
+    const opts = parseAgentArgs([
+      ...['--run-id', 'run-1', '--instance-id', instanceIdArg, '--bucket', 'telemetry-bucket'],
+      ...['--kms-key-arn', keyArn, '--region', region, '--root', agentRoot],
+    ]);
+    await runAgent(opts, { keyring, s3 });
+    expect(requests).toHaveLength(1);
+    return { context: requests[0]!.EncryptionContext ?? {}, body: body!, keyring };
+  }
+
+  let agentRoot: string;
+  beforeAll(() => {
+    agentRoot = makeRoot({ files: { '/etc/hostname': 'web-1\n' } });
+  });
+  afterAll(() => cleanupRoots());
+
+  it('allows the agent to encrypt its own telemetry, and the evaluator accepts the envelope', async () => {
+    const { context, body, keyring } = await runRealAgent('i-0aaaaaaaaaaaaaaaa');
+    const request = kmsRequestFromInstance({
+      instanceArn: arnOf('i-0aaaaaaaaaaaaaaaa'),
+      encryptionContext: context,
+    });
+    expect(evaluateCondition(condition(), request)).toEqual({ matches: true, failures: [] });
+    const doc = await decryptTelemetry(body, keyring, { runId: 'run-1', instanceId: 'i-0aaaaaaaaaaaaaaaa' });
+    expect(doc.instanceId).toBe('i-0aaaaaaaaaaaaaaaa');
+  });
+
+  it('denies an agent that claims another instance id than the instance it runs on', async () => {
+    const { context } = await runRealAgent('i-0bbbbbbbbbbbbbbbb');
+    const request = kmsRequestFromInstance({
+      instanceArn: arnOf('i-0aaaaaaaaaaaaaaaa'),
+      encryptionContext: context,
+    });
+    const result = evaluateCondition(condition(), request);
+    expect(result.matches).toBe(false);
+    expect(result.failures.join('\n')).toMatch(/inspector:instance-arn/);
+  });
+
+  it('denies when the key (so the ARN the agent builds) is of another account or region than the instance', async () => {
+    for (const key of [
+      `arn:aws:kms:${region}:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      `arn:aws:kms:us-east-1:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+    ]) {
+      const { context } = await runRealAgent('i-0aaaaaaaaaaaaaaaa', key);
+      const request = kmsRequestFromInstance({
+        instanceArn: arnOf('i-0aaaaaaaaaaaaaaaa'),
+        encryptionContext: context,
+      });
+      expect(evaluateCondition(condition(), request).matches, key).toBe(false);
+    }
+  });
+
+  it('denies a caller that is not an EC2 instance role session (no ec2:SourceInstanceARN)', async () => {
+    const { context } = await runRealAgent('i-0aaaaaaaaaaaaaaaa');
+    expect(
+      evaluateCondition(condition(), kmsRequestFromInstance({ encryptionContext: context })).matches,
+    ).toBe(false);
+  });
+
+  it('denies the context of an agent without the instance ARN, and any extra context key', async () => {
+    const { context } = await runRealAgent('i-0aaaaaaaaaaaaaaaa');
+    const instanceArn = arnOf('i-0aaaaaaaaaaaaaaaa');
+    const { [CONTEXT_KEYS.instanceArn]: _dropped, ...older } = context;
+    expect(
+      evaluateCondition(condition(), kmsRequestFromInstance({ instanceArn, encryptionContext: older }))
+        .matches,
+    ).toBe(false);
+    const extra = { ...context, 'inspector:other': 'x' };
+    expect(
+      evaluateCondition(condition(), kmsRequestFromInstance({ instanceArn, encryptionContext: extra }))
+        .matches,
+    ).toBe(false);
   });
 });
 

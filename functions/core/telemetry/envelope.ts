@@ -3,6 +3,13 @@
  * names the run, the instance and the schema version. The keyring is a parameter: a raw AES-256 key
  * locally, KMS in the cloud.
  *
+ * Under KMS the context also names the instance's ARN (`inspector:instance-arn`), which the instance policy
+ * (infra/constructs/agent-distribution.ts) requires to equal the caller's `ec2:SourceInstanceARN`: an
+ * instance can only produce envelopes that carry its own ARN. The ARN is built from the instance id and the
+ * key's ARN (same partition, region and account: the stack sends commands to instances of its own account
+ * and region), and the evaluator refuses an envelope whose ARN is not exactly the one of the instance it
+ * expects. The raw local key has no IAM behind it and no ARN in its context.
+ *
  * Algorithm suite: ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY (key commitment, no ECDSA signature),
  * 64 KiB frames. Measured by `npx tsx bench/envelope.ts` (1 MiB, 2 cores): 3.6 ms to encrypt and 4.1 ms to
  * decrypt, against 6.1 / 7.9 ms for the ECDSA P-384 signing suite and ~3x for 4 KiB frames (README).
@@ -16,6 +23,7 @@ import {
   buildClient,
   CommitmentPolicy,
   type KeyringNode,
+  KmsKeyringNode,
   RawAesKeyringNode,
   RawAesWrappingSuiteIdentifier,
 } from '@aws-crypto/client-node';
@@ -31,6 +39,8 @@ export const MAX_CIPHERTEXT_BYTES = LIMITS.maxDocumentBytes;
 export const CONTEXT_KEYS = {
   run: 'inspector:run-id',
   instance: 'inspector:instance-id',
+  /** KMS envelopes only: the EC2 instance ARN the instance policy compares with ec2:SourceInstanceARN. */
+  instanceArn: 'inspector:instance-arn',
   schema: 'inspector:schema-version',
   encoding: 'inspector:content-encoding',
 } as const;
@@ -40,10 +50,62 @@ export interface TelemetryAddress {
   instanceId: string;
 }
 
-export function encryptionContextFor(address: TelemetryAddress): Record<string, string> {
+/**
+ * How an envelope is bound to the instance that wrote it: `kms` (cloud) puts the instance's ARN, derived
+ * from the KMS key's ARN, in the context; `local` (the raw key file) puts none.
+ */
+export type InstanceBinding = { kind: 'kms'; keyArn: string } | { kind: 'local' };
+export const LOCAL_BINDING: InstanceBinding = { kind: 'local' };
+
+const KMS_KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z0-9-]+):([0-9]{12}):key\/([A-Za-z0-9-]+)$/;
+
+export function isKmsKeyArn(value: string): boolean {
+  return KMS_KEY_ARN.test(value);
+}
+
+/**
+ * The ARN of instance `instanceId` in the partition, region and account of the KMS key
+ * (arn:PARTITION:kms:REGION:ACCOUNT:key/ID → arn:PARTITION:ec2:REGION:ACCOUNT:instance/INSTANCE_ID), the
+ * format of `ec2:SourceInstanceARN`.
+ */
+export function instanceArnFor(kmsKeyArn: string, instanceId: string): string {
+  const m = KMS_KEY_ARN.exec(kmsKeyArn);
+  if (!m) {
+    throw new Error(
+      `${JSON.stringify(kmsKeyArn)} is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID)`,
+    );
+  }
+  return `arn:${m[1]}:ec2:${m[2]}:${m[3]}:instance/${instanceId}`;
+}
+
+/**
+ * The binding a keyring implies when the caller names none: a KMS keyring binds to its generator key's
+ * ARN, the raw AES keyring is local. Any other keyring must be given a binding explicitly.
+ */
+export function instanceBindingOf(keyring: KeyringNode): InstanceBinding {
+  if (keyring instanceof RawAesKeyringNode) return LOCAL_BINDING;
+  if (keyring instanceof KmsKeyringNode && keyring.generatorKeyId) {
+    const keyArn = keyring.generatorKeyId;
+    if (!isKmsKeyArn(keyArn)) {
+      throw new Error(
+        `the telemetry keyring's key ${JSON.stringify(keyArn)} is not a KMS key ARN; the envelope names the instance ARN in the key's partition, region and account`,
+      );
+    }
+    return { kind: 'kms', keyArn };
+  }
+  throw new Error('cannot tell how this keyring binds telemetry to its instance: pass an InstanceBinding');
+}
+
+export function encryptionContextFor(
+  address: TelemetryAddress,
+  binding: InstanceBinding = LOCAL_BINDING,
+): Record<string, string> {
   return {
     [CONTEXT_KEYS.run]: address.runId,
     [CONTEXT_KEYS.instance]: address.instanceId,
+    ...(binding.kind === 'kms'
+      ? { [CONTEXT_KEYS.instanceArn]: instanceArnFor(binding.keyArn, address.instanceId) }
+      : {}),
     [CONTEXT_KEYS.schema]: String(TELEMETRY_SCHEMA_VERSION),
     [CONTEXT_KEYS.encoding]: 'gzip+json',
   };
@@ -53,14 +115,21 @@ export class TelemetryDecryptError extends Error {
   override readonly name = 'TelemetryDecryptError';
 }
 
-/** Encrypt a telemetry document for the run and instance it names. */
-export async function encryptTelemetry(doc: Telemetry, keyring: KeyringNode): Promise<Buffer> {
+/**
+ * Encrypt a telemetry document for the run and instance it names (and, under KMS, the instance's ARN:
+ * `binding` defaults to the one the keyring implies).
+ */
+export async function encryptTelemetry(
+  doc: Telemetry,
+  keyring: KeyringNode,
+  binding: InstanceBinding = instanceBindingOf(keyring),
+): Promise<Buffer> {
   const json = JSON.stringify(doc);
   if (Buffer.byteLength(json) > LIMITS.maxDocumentBytes) {
     throw new Error(`telemetry document is over the ${LIMITS.maxDocumentBytes}-byte limit`);
   }
   const { result } = await encrypt(keyring, gzipSync(json), {
-    encryptionContext: encryptionContextFor(doc),
+    encryptionContext: encryptionContextFor(doc, binding),
     suiteId: SUITE,
     frameLength: FRAME_LENGTH,
   });
@@ -69,13 +138,15 @@ export async function encryptTelemetry(doc: Telemetry, keyring: KeyringNode): Pr
 
 /**
  * Decrypt telemetry read for `expected` (the run and instance its storage key names). Refuses ciphertext
- * that was tampered with, whose encryption context names another run or instance, or whose decrypted
- * document does not match the address; then validates the document.
+ * that was tampered with, whose encryption context names another run or instance, lacks or misstates the
+ * instance ARN under KMS (`binding` defaults to the one the keyring implies) or carries an unexpected
+ * `inspector:` key, or whose decrypted document does not match the address; then validates the document.
  */
 export async function decryptTelemetry(
   ciphertext: Uint8Array,
   keyring: KeyringNode,
   expected: TelemetryAddress,
+  binding: InstanceBinding = instanceBindingOf(keyring),
 ): Promise<Telemetry> {
   if (ciphertext.byteLength > MAX_CIPHERTEXT_BYTES) {
     throw new TelemetryDecryptError(
@@ -91,14 +162,7 @@ export async function decryptTelemetry(
   } catch (err) {
     throw new TelemetryDecryptError(`telemetry could not be decrypted: ${(err as Error).message}`);
   }
-  const want = encryptionContextFor(expected);
-  for (const [key, value] of Object.entries(want)) {
-    if (context[key] !== value) {
-      throw new TelemetryDecryptError(
-        `encryption context mismatch: ${key} is ${JSON.stringify(context[key] ?? null)}, expected ${JSON.stringify(value)}`,
-      );
-    }
-  }
+  checkContext(context, encryptionContextFor(expected, binding), expected);
   let json: string;
   try {
     json = gunzipSync(plaintext, { maxOutputLength: LIMITS.maxDocumentBytes }).toString('utf8');
@@ -112,6 +176,36 @@ export async function decryptTelemetry(
     );
   }
   return doc;
+}
+
+function checkContext(
+  context: Record<string, string>,
+  want: Record<string, string>,
+  expected: TelemetryAddress,
+): void {
+  for (const [key, value] of Object.entries(want)) {
+    if (context[key] === value) continue;
+    if (key === CONTEXT_KEYS.instanceArn && context[key] === undefined) {
+      // Agents before the instance-ARN binding; the instance policy no longer lets them encrypt either.
+      throw new TelemetryDecryptError(
+        `encryption context has no ${key}: the telemetry was not written by an agent of this deployment (earlier agents did not name the instance ARN); assess the instance again`,
+      );
+    }
+    const why =
+      key === CONTEXT_KEYS.instanceArn
+        ? ` (instance ${expected.instanceId} in the partition, region and account of the telemetry key)`
+        : '';
+    throw new TelemetryDecryptError(
+      `encryption context mismatch: ${key} is ${JSON.stringify(context[key] ?? null)}, expected ${JSON.stringify(value)}${why}`,
+    );
+  }
+  for (const key of Object.keys(context)) {
+    if (key.startsWith('inspector:') && !(key in want)) {
+      throw new TelemetryDecryptError(
+        `encryption context has an unexpected ${key} (${JSON.stringify(context[key])}) for this key`,
+      );
+    }
+  }
 }
 
 /** A keyring over a raw AES-256 key (the local mode's key file). */

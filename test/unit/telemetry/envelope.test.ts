@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { buildClient, CommitmentPolicy } from '@aws-crypto/client-node';
+import { buildClient, CommitmentPolicy, getClient, KMS, KmsKeyringNode } from '@aws-crypto/client-node';
 import { describe, expect, it } from 'vitest';
 import {
+  CONTEXT_KEYS,
   decryptTelemetry,
   encryptionContextFor,
   encryptTelemetry,
   FRAME_LENGTH,
+  type InstanceBinding,
+  instanceArnFor,
+  instanceBindingOf,
   LIMITS,
+  LOCAL_BINDING,
   parseTelemetry,
   rawAesKeyring,
   SUITE,
@@ -140,5 +145,104 @@ describe('telemetry envelope', () => {
 
   it('rejects a key of the wrong size', () => {
     expect(() => rawAesKeyring(randomBytes(16))).toThrow(/32 bytes/);
+  });
+});
+
+describe('telemetry envelope bound to the instance ARN (KMS)', () => {
+  const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const cloud: InstanceBinding = { kind: 'kms', keyArn: KEY };
+  const ARN = 'arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0';
+  const body = () => gzipSync(JSON.stringify(doc()));
+  const withArn = (arn: string) => ({
+    ...encryptionContextFor(address, cloud),
+    [CONTEXT_KEYS.instanceArn]: arn,
+  });
+
+  it('names the instance ARN in the key partition, region and account, and round-trips', async () => {
+    expect(encryptionContextFor(address, cloud)).toEqual({
+      'inspector:run-id': 'run-1',
+      'inspector:instance-id': 'i-0123456789abcdef0',
+      'inspector:instance-arn': ARN,
+      'inspector:schema-version': '1',
+      'inspector:content-encoding': 'gzip+json',
+    });
+    const ct = await encryptTelemetry(doc(), keyring, cloud);
+    await expect(decryptTelemetry(ct, keyring, address, cloud)).resolves.toEqual(doc());
+  });
+
+  it.each([
+    ['another instance', 'arn:aws:ec2:eu-west-1:123456789012:instance/i-0fffffffffffffff0'],
+    ['another account', 'arn:aws:ec2:eu-west-1:999999999999:instance/i-0123456789abcdef0'],
+    ['another region', 'arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0'],
+    ['another partition', 'arn:aws-cn:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0'],
+    ['another resource type', 'arn:aws:ec2:eu-west-1:123456789012:volume/i-0123456789abcdef0'],
+    ['a prefix of the ARN', 'arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef'],
+    ['a longer id', `${ARN}0`],
+    ['the ARN with a wildcard', 'arn:aws:ec2:eu-west-1:123456789012:instance/*'],
+    ['a malformed value', 'i-0123456789abcdef0'],
+    ['an empty value', ''],
+  ])('refuses a context whose instance ARN is %s', async (_, arn) => {
+    const ct = await encryptRaw(body(), withArn(arn));
+    const err = await decryptTelemetry(ct, keyring, address, cloud).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TelemetryDecryptError);
+    expect((err as Error).message).toMatch(/encryption context mismatch: inspector:instance-arn is /);
+    expect((err as Error).message).toContain(`expected "${ARN}"`);
+  });
+
+  it('refuses a context without the instance ARN under KMS (telemetry of earlier agents)', async () => {
+    const ct = await encryptRaw(body(), encryptionContextFor(address, LOCAL_BINDING));
+    const err = await decryptTelemetry(ct, keyring, address, cloud).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TelemetryDecryptError);
+    expect((err as Error).message).toMatch(/encryption context has no inspector:instance-arn/);
+  });
+
+  it('local (raw key): no ARN in the context, and one that carries an ARN is refused', async () => {
+    expect(encryptionContextFor(address)).not.toHaveProperty(CONTEXT_KEYS.instanceArn);
+    const local = await encryptTelemetry(doc(), keyring);
+    await expect(decryptTelemetry(local, keyring, address)).resolves.toEqual(doc());
+    const kmsShaped = await encryptTelemetry(doc(), keyring, cloud);
+    await expect(decryptTelemetry(kmsShaped, keyring, address)).rejects.toThrow(
+      /unexpected inspector:instance-arn/,
+    );
+  });
+
+  it('refuses any unexpected inspector: context key', async () => {
+    const ct = await encryptRaw(body(), { ...encryptionContextFor(address, cloud), 'inspector:other': 'x' });
+    await expect(decryptTelemetry(ct, keyring, address, cloud)).rejects.toThrow(/unexpected inspector:other/);
+  });
+
+  it.each([
+    [KEY, 'arn:aws:ec2:eu-west-1:123456789012:instance/i-1'],
+    [
+      'arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      'arn:aws-cn:ec2:cn-north-1:123456789012:instance/i-1',
+    ],
+    [
+      'arn:aws-us-gov:kms:us-gov-west-1:210987654321:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+      'arn:aws-us-gov:ec2:us-gov-west-1:210987654321:instance/i-1',
+    ],
+  ])('instanceArnFor(%s) → %s', (keyArn, arn) => {
+    expect(instanceArnFor(keyArn, 'i-1')).toBe(arn);
+  });
+
+  it.each([
+    'arn:aws:kms:eu-west-1:123456789012:alias/telemetry',
+    '1234abcd-12ab-34cd-56ef-1234567890ab',
+    'arn:aws:s3:::bucket/key',
+    'arn:aws:kms:eu-west-1:12345:key/1234',
+  ])('refuses to build an instance ARN from %s', (keyArn) => {
+    expect(() => instanceArnFor(keyArn, 'i-1')).toThrow(/not a KMS key ARN/);
+  });
+
+  it('derives the binding from the keyring: KMS key ARN in the cloud, none for the raw key', () => {
+    const kms = (generatorKeyId: string) =>
+      new KmsKeyringNode({ generatorKeyId, clientProvider: getClient(KMS, { region: 'eu-west-1' }) });
+    expect(instanceBindingOf(kms(KEY))).toEqual(cloud);
+    expect(instanceBindingOf(keyring)).toEqual(LOCAL_BINDING);
+    expect(() => instanceBindingOf(kms('arn:aws:kms:eu-west-1:123456789012:alias/telemetry'))).toThrow(
+      /not a KMS key ARN/,
+    );
+    const discovery = new KmsKeyringNode({ discovery: true, clientProvider: getClient(KMS, {}) });
+    expect(() => instanceBindingOf(discovery)).toThrow(/pass an InstanceBinding/);
   });
 });
