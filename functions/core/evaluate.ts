@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Facts } from './facts/facts';
 import { hostname, kernelRelease, osName } from './facts/host';
+import { boundExclusion, boundFinding, boundResult, boundSummary } from './finding-limits';
 import type { Evidence, Exclusion, Finding, InstanceSummary, RuleResult } from './model';
 import type { EvaluationContext, RulesPackage } from './rule';
 import { NUMERIC_SEVERITY } from './severity';
@@ -32,6 +33,7 @@ export function summarizeInstance(telemetry: Telemetry): InstanceSummary {
   return describe(facts);
 }
 
+/** The host's identity; its strings, read from the host, are bounded (finding-limits.ts). */
 function describe(facts: Facts): InstanceSummary {
   const s: InstanceSummary = { instanceId: facts.instanceId, agentStatus: 'HEALTHY' };
   const h = hostname(facts);
@@ -41,9 +43,13 @@ function describe(facts: Facts): InstanceSummary {
   const k = kernelRelease(facts);
   if (k) s.kernelRelease = k;
   if (facts.arch) s.arch = facts.arch;
-  return s;
+  return boundSummary(s);
 }
 
+/**
+ * Every result, finding and exclusion it returns is bounded (finding-limits.ts), whatever package made it:
+ * a finding stays under FINDING_LIMITS.maxFindingBytes as a DynamoDB item, and says what was cut.
+ */
 export async function evaluateTelemetry(
   telemetry: Telemetry,
   packages: readonly RulesPackage[],
@@ -59,22 +65,28 @@ export async function evaluateTelemetry(
     try {
       pkgResults = await pkg.evaluate(facts, opts.context ?? {});
     } catch (err) {
-      exclusions.push({
-        instanceId: facts.instanceId,
-        scope: pkg.id,
-        reason: 'EVALUATION_ERROR',
-        message: `rules package ${pkg.id} could not be evaluated: ${(err as Error).message}`,
-      });
+      exclusions.push(
+        boundExclusion({
+          instanceId: facts.instanceId,
+          scope: pkg.id,
+          reason: 'EVALUATION_ERROR',
+          message: `rules package ${pkg.id} could not be evaluated: ${(err as Error).message}`,
+        }),
+      );
       continue;
     }
     for (const r of pkgResults) {
-      results.push(r);
+      results.push(boundResult(r));
       if (r.result === 'FAIL') findings.push(toFinding(r, pkg, instance, opts));
     }
   }
   return { instance, results, findings, exclusions };
 }
 
+/**
+ * The finding of a FAIL result, bounded. Its id is computed from the whole evidence, before bounding: ids
+ * stay what they were, and two findings whose evidence differs only past the cut keep different ids.
+ */
 function toFinding(
   r: RuleResult,
   pkg: RulesPackage,
@@ -100,14 +112,21 @@ function toFinding(
   };
   if (instance.hostname) finding.hostname = instance.hostname;
   if (f.vulnerability) finding.vulnerability = f.vulnerability;
-  return finding;
+  return boundFinding(finding, { userAttributes: opts.attributes?.length ?? 0 });
 }
 
 /** Same host, rule and evidence → same id, whatever the run. */
 export function findingId(instanceId: string, ruleId: string, evidence: readonly Evidence[]): string {
   const h = createHash('sha256');
   h.update(`${instanceId}\n${ruleId}\n`);
-  h.update(canonicalJson(evidence));
+  // canonicalJson(evidence), fed entry by entry: the same bytes without building one string of them all
+  // (the evidence of a hostile host can hold hundreds of MB, past the longest string V8 can make).
+  h.update('[');
+  for (let i = 0; i < evidence.length; i++) {
+    if (i > 0) h.update(',');
+    h.update(canonicalJson(evidence[i]) ?? ''); // as join() writes a missing entry
+  }
+  h.update(']');
   return `f-${h.digest('hex').slice(0, 32)}`;
 }
 

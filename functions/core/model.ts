@@ -62,6 +62,12 @@ export interface RuleResult {
   /** One sentence saying why this result. */
   message: string;
   evidence: Evidence[];
+  /**
+   * Set when the result was bounded to fit storage and reports (finding-limits.ts): one line per kind of
+   * cut, e.g. "evidence: 99 of 2501 entries kept". The cut data itself carries its marker ("and N more",
+   * "… [truncated, N characters]").
+   */
+  truncated?: string[];
   /** Present on FAIL results of packages whose findings need more than the rule's metadata. */
   finding?: Partial<
     Pick<Finding, 'title' | 'description' | 'recommendation' | 'numericSeverity' | 'vulnerability'>
@@ -87,6 +93,8 @@ export interface Finding {
   evidence: Evidence[];
   createdAt: string;
   vulnerability?: VulnerabilityDetails;
+  /** Set when the finding was bounded to fit storage (see RuleResult.truncated). */
+  truncated?: string[];
 }
 
 export const EXCLUSION_REASONS = [

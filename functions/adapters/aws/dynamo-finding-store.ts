@@ -1,7 +1,8 @@
 /** FindingStore over the findings table: key (runId, findingId); deterministic ids make writes idempotent. */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { storedSize } from '../../core/finding-limits';
 import type { Finding } from '../../core/model';
-import type { FindingStore } from '../../ports/finding-store';
+import { type FindingStore, FindingTooLargeError } from '../../ports/finding-store';
 import { batchWriteAll } from './dynamo-batch';
 import { TABLES } from './table-design';
 
@@ -11,20 +12,58 @@ export function findingItem(f: Finding): Record<string, unknown> {
   return { ...f, [T.sortKey]: f.id, severityPackage: `${f.severity}#${f.rulesPackage}` };
 }
 
+/**
+ * DynamoDB's item size limit: 400 KB, attribute names and values included (the global secondary indexes
+ * project ALL, so their items are as large). Counted in binary kilobytes, as DynamoDB does.
+ */
+export const DYNAMODB_MAX_ITEM_BYTES = 400 * 1024;
+
 export class DynamoFindingStore implements FindingStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    /** Items estimated larger than this are refused before anything is written. */
+    private readonly maxItemBytes = DYNAMODB_MAX_ITEM_BYTES,
   ) {}
 
+  /**
+   * Every item's size is estimated first (storedSize: DynamoDB's rules over the item as marshalled, never
+   * below the real size); one over the limit throws FindingTooLargeError before any write, so an instance's
+   * findings are stored whole or not at all (BatchWriteItem would refuse the whole batch of 25 it is in, and
+   * the batches before it would already be written).
+   */
   async putFindings(findings: readonly Finding[]): Promise<void> {
     // One item per (run, id): a batch may not name the same key twice.
     const unique = new Map<string, Finding>();
     for (const f of findings) unique.set(`${f.runId}\n${f.id}`, f);
+    const items: Array<Record<string, unknown>> = [];
+    let first: { f: Finding; size: number } | undefined;
+    let oversized = 0;
+    for (const f of unique.values()) {
+      const item = findingItem(f);
+      const size = storedSize(item);
+      if (size > this.maxItemBytes) {
+        oversized++;
+        first ??= { f, size };
+      }
+      items.push(item);
+    }
+    if (first) {
+      throw new FindingTooLargeError({
+        findingId: first.f.id,
+        ruleId: first.f.ruleId,
+        instanceId: first.f.instanceId,
+        runId: first.f.runId,
+        sizeBytes: first.size,
+        limitBytes: this.maxItemBytes,
+        oversized,
+        total: unique.size,
+      });
+    }
     await batchWriteAll(
       this.doc,
       this.table,
-      [...unique.values()].map((f) => ({ PutRequest: { Item: findingItem(f) } })),
+      items.map((Item) => ({ PutRequest: { Item } })),
     );
   }
 
