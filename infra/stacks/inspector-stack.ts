@@ -26,7 +26,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Validations } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../functions/adapters/aws/emf-metrics';
+import { LIFECYCLE_METRICS_SERVICE, METRICS_NAMESPACE } from '../../functions/adapters/aws/emf-metrics';
 import { AGENT_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import type { AgentArchitecture } from '../../functions/core/run-lifecycle/agent-artifacts';
 import { RECONCILED_EXECUTION_STATUSES } from '../../functions/core/run-lifecycle/reconcile-run';
@@ -249,7 +249,7 @@ export class InspectorStack extends Stack {
       metric: new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName: 'SubscriberDeliveryFailures',
-        dimensionsMap: { service: 'inspector-run-lifecycle' },
+        dimensionsMap: { service: LIFECYCLE_METRICS_SERVICE },
         period: Duration.minutes(15),
         statistic: cloudwatch.Stats.SUM,
       }),
@@ -487,6 +487,8 @@ export class InspectorStack extends Stack {
       resourceEvidence(this, instances),
       'SendCommand names the instances of the run, resolved from tags at run time; the document is pinned to the agent document, so only it can be sent.',
     );
+    // A retried Dispatch finds the command an earlier attempt sent (ListCommands has no resource-level scope).
+    f.dispatchCommands.allowOnAnyResource('FindCommandsOfEarlierAttempts', ['ssm:ListCommands']);
     this.publish(f.dispatchCommands);
 
     this.grantTable(f.pollCommands, 'runs', 'write');

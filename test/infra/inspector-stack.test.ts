@@ -11,6 +11,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAgentArgs, runAgent } from '../../agent/main';
+import { LIFECYCLE_METRICS_SERVICE, METRICS_NAMESPACE } from '../../functions/adapters/aws/emf-metrics';
 import { AGENT_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import { TABLES } from '../../functions/adapters/aws/table-design';
 import {
@@ -23,6 +24,7 @@ import { controlPlaneEntries, LIFECYCLE_FUNCTIONS } from '../../infra/stacks/ins
 import { AGENT_BUNDLE, describeArtifact, REPO_ROOT } from '../../scripts/build-agent';
 import { cleanupRoots, makeRoot } from '../helpers/fixture-root';
 import { evaluateCondition, kmsRequestFromInstance } from '../helpers/iam-condition';
+import { resolveIntrinsics } from '../helpers/run-lifecycle/state-machine-definition';
 import { lambdaBundleSizes, type Synthesized, synthStack } from './synth-stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -768,5 +770,101 @@ describe('outputs', () => {
     expect(outputs.filter((o) => /^ControlPlane.*FunctionName$/.test(o))).toHaveLength(
       controlPlaneEntries().length,
     );
+  });
+});
+
+describe('runs that never end wrong (issue 7)', () => {
+  const definition = () => {
+    const [, sm] = only('AWS::StepFunctions::StateMachine');
+    return JSON.parse(resolveIntrinsics(sm.Properties.DefinitionString) as string) as {
+      States: Record<string, Record<string, unknown>>;
+    };
+  };
+
+  it('polls the collection in bounded waits: no wait for the whole duration', () => {
+    const { States } = definition();
+    expect(States.WaitForDuration).toBeUndefined();
+    expect(States.WaitBeforePoll).toMatchObject({ Type: 'Wait', SecondsPath: '$.waitSeconds' });
+    expect(States.DispatchCommands?.Next).toBe('WaitBeforePoll');
+    const done = States['CollectionDone?'] as { Default?: string };
+    expect(done.Default).toBe('WaitBeforePoll');
+  });
+
+  it("Evaluate's item processor turns an instance's failure after its retries into RecordEvaluationFailure", () => {
+    const { States } = definition();
+    const processor = (
+      States.Evaluate as { ItemProcessor: { States: Record<string, Record<string, unknown>> } }
+    ).ItemProcessor.States;
+    const evaluate = processor.EvaluateInstance as {
+      Catch: Array<{ ErrorEquals: string[]; Next: string; ResultPath: string }>;
+      Retry: Array<{ ErrorEquals: string[]; MaxAttempts: number }>;
+    };
+    expect(evaluate.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], Next: 'RecordEvaluationFailure', ResultPath: '$.error' },
+    ]);
+    const kms = evaluate.Retry.find((r) => r.ErrorEquals.includes('KeyServiceUnavailableError'));
+    expect(kms?.MaxAttempts).toBe(6);
+    // KMS retries come before the catch-all retrier (Step Functions uses the first that matches).
+    expect(evaluate.Retry.findIndex((r) => r === kms)).toBeLessThan(
+      evaluate.Retry.findIndex((r) => r.ErrorEquals.includes('States.ALL')),
+    );
+    expect(processor.RecordEvaluationFailure).toMatchObject({
+      Parameters: {
+        Payload: { 'runId.$': '$.runId', 'instanceId.$': '$.instanceId', 'failure.$': '$.error' },
+      },
+    });
+  });
+
+  it('an EventBridge rule sends ABORTED, TIMED_OUT and FAILED executions of the state machine to ReconcileRun', () => {
+    const [smId] = only('AWS::StepFunctions::StateMachine');
+    const [fnId] = only('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^ReconcileRun') });
+    only('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [{ Ref: smId }], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] }, RetryPolicy: Match.anyValue() })],
+    });
+    // ReconcileRun may update runs, release locks, cancel commands and publish; EventBridge may invoke it.
+    only('AWS::Lambda::Permission', {
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+    });
+  });
+
+  it('Dispatch may list commands (a retry adopts the command an earlier attempt sent)', () => {
+    const [, f] = only('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Dispatch') });
+    const roleId = (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const json = JSON.stringify(
+      resources('AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+        .map(([, p]) => p.Properties.PolicyDocument),
+    );
+    expect(json).toContain('ssm:ListCommands');
+  });
+
+  it('the runs control plane may describe executions (stop of a run whose execution is gone)', () => {
+    const [, f] = only('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Control plane: runs'),
+    });
+    const roleId = (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const json = JSON.stringify(
+      resources('AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+        .map(([, p]) => p.Properties.PolicyDocument),
+    );
+    expect(json).toContain('states:DescribeExecution');
+    expect(json).toContain(':execution:');
+  });
+
+  it('alarms on subscriber delivery failures with the dimension the lifecycle Lambdas emit', () => {
+    const [topicId] = only('AWS::SNS::Topic');
+    only('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: 'SubscriberDeliveryFailures',
+      Dimensions: [{ Name: 'service', Value: LIFECYCLE_METRICS_SERVICE }],
+      AlarmActions: [{ Ref: topicId }],
+    });
   });
 });

@@ -6,12 +6,14 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { LifecycleMetrics } from '../../core/run-lifecycle/deps';
 
 export const METRICS_NAMESPACE = 'InspectorClassicSelfHosted';
+/** The `service` dimension of every lifecycle metric (alarms must name the same dimensions). */
+export const LIFECYCLE_METRICS_SERVICE = 'inspector-run-lifecycle';
 
 export class EmfLifecycleMetrics implements LifecycleMetrics {
   constructor(
     private readonly metrics = new Metrics({
       namespace: METRICS_NAMESPACE,
-      serviceName: 'inspector-run-lifecycle',
+      serviceName: LIFECYCLE_METRICS_SERVICE,
     }),
   ) {}
 

@@ -16,7 +16,10 @@ export interface StoredRun extends RunRecord {
   executionName?: string;
   stopRequest?: { action: StopAction; at: string };
   failure?: { error: string; cause: string };
-  /** Events that could not be delivered to a template's topic (best effort), and the latest such failure. */
+  /**
+   * Failed deliveries to a template's topics (best effort; one per event and topic, a FINDING_REPORTED
+   * batch of an instance counting once), and the latest such failure.
+   */
   deliveryFailureCount?: number;
   lastDeliveryFailure?: DeliveryFailure;
 }
