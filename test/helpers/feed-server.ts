@@ -12,32 +12,40 @@ import type { FeedUrls } from '../../functions/feeds/sync';
 
 const FIX = path.resolve(__dirname, '../fixtures/cve');
 
-/** A zip of stored (uncompressed) entries, as OSV's all.zip holds one JSON file per record. */
-export function zipStored(entries: ReadonlyArray<{ name: string; data: Buffer }>): Buffer {
+/** A zip entry given already compressed (method 0 stored, 8 deflated) with the uncompressed size it DECLARES. */
+export interface RawZipEntry {
+  name: string;
+  data: Buffer;
+  method: 0 | 8;
+  size: number;
+  crc?: number;
+}
+
+/** A zip of raw entries, as written: the sizes and CRCs are whatever the entries say (bombs, liars). */
+export function zipEntries(entries: readonly RawZipEntry[]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const e of entries) {
     const name = Buffer.from(e.name, 'utf8');
-    const crc = crc32(e.data);
     const lfh = Buffer.alloc(30);
     lfh.writeUInt32LE(0x04034b50, 0);
     lfh.writeUInt16LE(20, 4); // version needed
     lfh.writeUInt16LE(0x0800, 6); // UTF-8 names
-    lfh.writeUInt16LE(0, 8); // stored
-    lfh.writeUInt32LE(crc, 14);
+    lfh.writeUInt16LE(e.method, 8);
+    lfh.writeUInt32LE(e.crc ?? 0, 14);
     lfh.writeUInt32LE(e.data.length, 18);
-    lfh.writeUInt32LE(e.data.length, 22);
+    lfh.writeUInt32LE(e.size, 22);
     lfh.writeUInt16LE(name.length, 26);
     const cdh = Buffer.alloc(46);
     cdh.writeUInt32LE(0x02014b50, 0);
     cdh.writeUInt16LE(20, 4);
     cdh.writeUInt16LE(20, 6);
     cdh.writeUInt16LE(0x0800, 8);
-    cdh.writeUInt16LE(0, 10);
-    cdh.writeUInt32LE(crc, 16);
+    cdh.writeUInt16LE(e.method, 10);
+    cdh.writeUInt32LE(e.crc ?? 0, 16);
     cdh.writeUInt32LE(e.data.length, 20);
-    cdh.writeUInt32LE(e.data.length, 24);
+    cdh.writeUInt32LE(e.size, 24);
     cdh.writeUInt16LE(name.length, 28);
     cdh.writeUInt32LE(offset, 42);
     locals.push(lfh, name, e.data);
@@ -52,6 +60,11 @@ export function zipStored(entries: ReadonlyArray<{ name: string; data: Buffer }>
   eocd.writeUInt32LE(cd.length, 12);
   eocd.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, cd, eocd]);
+}
+
+/** A zip of stored (uncompressed) entries, as OSV's all.zip holds one JSON file per record. */
+export function zipStored(entries: ReadonlyArray<{ name: string; data: Buffer }>): Buffer {
+  return zipEntries(entries.map((e) => ({ ...e, method: 0, size: e.data.length, crc: crc32(e.data) })));
 }
 
 const jsonFiles = (dir: string) =>

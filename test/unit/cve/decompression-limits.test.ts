@@ -16,7 +16,7 @@ import { emptyRead } from '../../../functions/feeds/model';
 import { StoredCveIndex } from '../../../functions/feeds/store';
 import { type FeedSource, httpGetter, syncFeeds } from '../../../functions/feeds/sync';
 import { DECOMPRESSION_LIMITS, readZip, ZipError } from '../../../functions/feeds/zip';
-import { debianRecord, debianZip } from '../../helpers/feed-server';
+import { debianRecord, debianZip, type RawZipEntry, zipEntries } from '../../helpers/feed-server';
 
 const MiB = 1024 * 1024;
 
@@ -31,48 +31,8 @@ function gzipBomb(mib: number): Buffer {
   return Buffer.concat(Array<Buffer>(mib).fill(gzipSync(Buffer.alloc(MiB))));
 }
 
-type Entry = { name: string; data: Buffer; method: 0 | 8; size: number; crc?: number };
-
-/** A zip whose entries are given already compressed, with the uncompressed size they DECLARE. */
-function zipOf(entries: readonly Entry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name, 'utf8');
-    const lfh = Buffer.alloc(30);
-    lfh.writeUInt32LE(0x04034b50, 0);
-    lfh.writeUInt16LE(20, 4);
-    lfh.writeUInt16LE(0x0800, 6);
-    lfh.writeUInt16LE(e.method, 8);
-    lfh.writeUInt32LE(e.crc ?? 0, 14);
-    lfh.writeUInt32LE(e.data.length, 18);
-    lfh.writeUInt32LE(e.size, 22);
-    lfh.writeUInt16LE(name.length, 26);
-    const cdh = Buffer.alloc(46);
-    cdh.writeUInt32LE(0x02014b50, 0);
-    cdh.writeUInt16LE(20, 4);
-    cdh.writeUInt16LE(20, 6);
-    cdh.writeUInt16LE(0x0800, 8);
-    cdh.writeUInt16LE(e.method, 10);
-    cdh.writeUInt32LE(e.crc ?? 0, 16);
-    cdh.writeUInt32LE(e.data.length, 20);
-    cdh.writeUInt32LE(e.size, 24);
-    cdh.writeUInt16LE(name.length, 28);
-    cdh.writeUInt32LE(offset, 42);
-    locals.push(lfh, name, e.data);
-    centrals.push(cdh, name);
-    offset += lfh.length + name.length + e.data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
-}
+type Entry = RawZipEntry;
+const zipOf = zipEntries;
 
 const stored = (e: { name: string; data: Buffer }): Entry => ({
   ...e,
