@@ -1,7 +1,10 @@
 /**
  * A minimal zip reader (PKWARE APPNOTE: end of central directory → central directory → local headers) for
- * OSV's `all.zip` exports: stored and deflated entries, no encryption, no zip64. Written here rather than
- * adding a dependency: Node's zlib does the inflating; this file only walks the directory.
+ * OSV's `all.zip` exports: stored and deflated entries, no encryption. Zip64 is read (APPNOTE 4.3.14-4.3.15
+ * end of central directory record and locator, 4.5.3 extra field 0x0001 in central headers): an archive of
+ * more than 65,535 entries, or over 4 GiB, needs it, and writers also use it for small archives (Info-ZIP
+ * `zip -fz`, streaming writers). Written here rather than adding a dependency: Node's zlib does the
+ * inflating; this file only walks the directory.
  *
  * Zip bombs: an entry declaring more than the limit for one file, or entries declaring more than the limit
  * for one archive in all, are refused before anything is inflated; an entry is inflated with zlib's
@@ -54,16 +57,27 @@ export class ZipError extends Error {
 }
 
 const EOCD = 0x06054b50;
+const EOCD64 = 0x06064b50;
+const EOCD64_LOCATOR = 0x07064b50;
 const CDH = 0x02014b50;
 const LFH = 0x04034b50;
+const ZIP64_EXTRA = 0x0001;
+const U16 = 0xffff;
+const U32 = 0xffffffff;
 
-export function readZip(
-  buf: Buffer,
-  limits: ZipLimits = {
-    maxEntryBytes: DECOMPRESSION_LIMITS.maxFileBytes,
-    maxTotalBytes: DECOMPRESSION_LIMITS.maxArchiveBytes,
-  },
-): ZipEntry[] {
+/** A little-endian 64-bit field as a number; refused beyond 2^53 (no real archive comes near). */
+function u64(buf: Buffer, at: number, what: string): number {
+  const v = buf.readBigUInt64LE(at);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipError(`${what} is out of range (${v})`);
+  return Number(v);
+}
+
+/**
+ * Where the central directory is and how many entries it has: from the end of central directory record,
+ * or, when a zip64 locator sits right before it, from the zip64 end of central directory record it names
+ * (whose 64-bit fields replace the 0xFFFF / 0xFFFFFFFF placeholders).
+ */
+function centralDirectory(buf: Buffer): { count: number; cdSize: number; cdOffset: number } {
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
     if (buf.readUInt32LE(i) === EOCD) {
@@ -75,9 +89,45 @@ export function readZip(
   const count = buf.readUInt16LE(eocd + 10);
   const cdSize = buf.readUInt32LE(eocd + 12);
   const cdOffset = buf.readUInt32LE(eocd + 16);
-  if (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) {
-    throw new ZipError('zip64 archives are not supported');
+  const locator = eocd - 20;
+  if (locator >= 0 && buf.readUInt32LE(locator) === EOCD64_LOCATOR) {
+    const at = u64(buf, locator + 8, 'zip64 end of central directory offset');
+    if (at + 56 > locator || buf.readUInt32LE(at) !== EOCD64)
+      throw new ZipError('bad zip64 end of central directory record (truncated?)');
+    return {
+      count: u64(buf, at + 32, 'zip64 entry count'),
+      cdSize: u64(buf, at + 40, 'zip64 central directory size'),
+      cdOffset: u64(buf, at + 48, 'zip64 central directory offset'),
+    };
   }
+  // 0xFFFF entries without a locator is exactly 65,535 entries (what Python's zipfile writes); a size or
+  // offset of 0xFFFFFFFF only ever means "see the zip64 record".
+  if (cdSize === U32 || cdOffset === U32)
+    throw new ZipError('zip64 archive without its zip64 end of central directory locator (truncated?)');
+  return { count, cdSize, cdOffset };
+}
+
+/** The data of the zip64 extended information extra field (0x0001) in an extra block, if there is one. */
+function zip64Extra(buf: Buffer, start: number, length: number, name: string): Buffer | undefined {
+  const end = start + length;
+  for (let q = start; q + 4 <= end; ) {
+    const id = buf.readUInt16LE(q);
+    const size = buf.readUInt16LE(q + 2);
+    if (q + 4 + size > end) throw new ZipError(`${name}: extra field runs past its header`);
+    if (id === ZIP64_EXTRA) return buf.subarray(q + 4, q + 4 + size);
+    q += 4 + size;
+  }
+  return undefined;
+}
+
+export function readZip(
+  buf: Buffer,
+  limits: ZipLimits = {
+    maxEntryBytes: DECOMPRESSION_LIMITS.maxFileBytes,
+    maxTotalBytes: DECOMPRESSION_LIMITS.maxArchiveBytes,
+  },
+): ZipEntry[] {
+  const { count, cdSize, cdOffset } = centralDirectory(buf);
   if (cdOffset + cdSize > buf.length)
     throw new ZipError('central directory lies outside the archive (truncated?)');
   const entries: ZipEntry[] = [];
@@ -88,18 +138,33 @@ export function readZip(
       throw new ZipError(`bad central directory entry ${n}`);
     const flags = buf.readUInt16LE(p + 8);
     const method = buf.readUInt16LE(p + 10);
-    const csize = buf.readUInt32LE(p + 20);
-    const usize = buf.readUInt32LE(p + 24);
+    let csize = buf.readUInt32LE(p + 20);
+    let usize = buf.readUInt32LE(p + 24);
     const nameLen = buf.readUInt16LE(p + 28);
     const extraLen = buf.readUInt16LE(p + 30);
     const commentLen = buf.readUInt16LE(p + 32);
-    const local = buf.readUInt32LE(p + 42);
+    const disk = buf.readUInt16LE(p + 34);
+    let local = buf.readUInt32LE(p + 42);
+    if (p + 46 + nameLen + extraLen > buf.length) throw new ZipError(`bad central directory entry ${n}`);
     const name = buf.toString(flags & 0x800 ? 'utf8' : 'latin1', p + 46, p + 46 + nameLen);
+    if (usize === U32 || csize === U32 || local === U32 || disk === U16) {
+      // Zip64: the extra field holds, in this order, only the fields set to 0xFFFFFFFF (0xFFFF) here.
+      const z = zip64Extra(buf, p + 46 + nameLen, extraLen, name);
+      if (!z) throw new ZipError(`${name}: zip64 sizes without a zip64 extra field`);
+      let q = 0;
+      const next = (what: string) => {
+        if (q + 8 > z.length) throw new ZipError(`${name}: zip64 extra field has no ${what}`);
+        const v = u64(z, q, `${name}: zip64 ${what}`);
+        q += 8;
+        return v;
+      };
+      if (usize === U32) usize = next('uncompressed size');
+      if (csize === U32) csize = next('compressed size');
+      if (local === U32) local = next('local header offset');
+    }
     p += 46 + nameLen + extraLen + commentLen;
     if (name.endsWith('/')) continue;
     if (flags & 1) throw new ZipError(`${name}: encrypted entries are not supported`);
-    if (csize === 0xffffffff || usize === 0xffffffff)
-      throw new ZipError(`${name}: zip64 entries are not supported`);
     if (method !== 0 && method !== 8)
       throw new ZipError(`${name}: compression method ${method} is not supported`);
     if (usize > limits.maxEntryBytes)
