@@ -27,15 +27,11 @@ export function isTerminalInvocation(status: string): boolean {
 export interface CommandRunner {
   send(req: SendCommandRequest): Promise<string>;
   /**
-   * The id of a command of `documentName` sent after `invokedAfter` whose comment starts with
-   * `commentPrefix`, if any (SendCommand takes no client token: this is how a retry finds what an earlier
-   * attempt sent).
+   * The ids of the commands of `documentName` sent after `invokedAfter` whose comment starts with
+   * `commentPrefix`, oldest first (SendCommand takes no client token: this is how a retry finds what an
+   * earlier attempt sent).
    */
-  findCommand(query: {
-    documentName: string;
-    commentPrefix: string;
-    invokedAfter: Date;
-  }): Promise<string | undefined>;
+  findCommands(query: { documentName: string; commentPrefix: string; invokedAfter: Date }): Promise<string[]>;
   listInvocations(commandId: string): Promise<CommandInvocation[]>;
   cancel(commandId: string, instanceIds?: readonly string[]): Promise<void>;
 }

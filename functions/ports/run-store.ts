@@ -32,6 +32,10 @@ export interface RunStore {
   getInstance(runId: string, instanceId: string): Promise<RunInstance | undefined>;
   /** Runs not in a terminal state and the instances they hold. */
   countActive(): Promise<{ runs: number; instances: number }>;
+  /** Runs not in a terminal state. */
+  listActive(): Promise<StoredRun[]>;
+  /** Notes that the events of the run's terminal state were published (a redelivery need not repeat them). */
+  recordTerminalEventsPublished(runId: string, at: string): Promise<void>;
   /** Deletes the run record and every instance record. */
   deleteRun(runId: string): Promise<void>;
 }

@@ -80,6 +80,15 @@ export class AssessmentRunStateMachine extends Construct {
       });
       task.addRetry({ errors: NON_RETRYABLE_ERRORS, maxAttempts: 0 });
       for (const retry of extraRetries) task.addRetry(retry);
+      // Lambda's account concurrency throttles a wide Map: wait it out rather than spend the 3 retries.
+      task.addRetry({
+        errors: ['Lambda.TooManyRequestsException'],
+        interval: Duration.seconds(2),
+        maxAttempts: 8,
+        backoffRate: 2,
+        maxDelay: Duration.seconds(30),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
       task.addRetry({
         errors: [sfn.Errors.ALL],
         interval: Duration.seconds(2),
@@ -140,14 +149,15 @@ export class AssessmentRunStateMachine extends Construct {
         runId: sfn.JsonPath.stringAt('$.runId'),
         instanceId: sfn.JsonPath.stringAt('$.instanceId'),
       }),
-      // KMS throttling or faults: retried for about five minutes before the instance is excluded.
+      // KMS throttling or faults: retried for up to about 2.5 minutes (full jitter: about half that on average)
+      // before the instance is excluded; within an Express child's 5 minutes in the distributed Map.
       [
         {
           errors: ['KeyServiceUnavailableError'],
           interval: Duration.seconds(5),
-          maxAttempts: 6,
+          maxAttempts: 5,
           backoffRate: 2,
-          maxDelay: Duration.seconds(120),
+          maxDelay: Duration.seconds(60),
           jitterStrategy: sfn.JitterType.FULL,
         },
       ],
@@ -175,6 +185,9 @@ export class AssessmentRunStateMachine extends Construct {
         itemSelector,
         maxConcurrency: props.evaluateMaxConcurrency ?? 500,
         mapExecutionType: sfn.StateMachineType.EXPRESS,
+        // A child execution that dies (an Express execution is stopped at 5 minutes, which no catch inside it
+        // sees) must not fail the run: FinalizeRun turns every instance left PENDING into an exclusion.
+        toleratedFailurePercentage: 100,
         resultPath: sfn.JsonPath.DISCARD,
       });
     } else {

@@ -38,6 +38,9 @@ import { InspectorFunction } from '../constructs/inspector-function';
 import { resourceEvidence } from '../constructs/nag-evidence';
 import { Scheduling } from '../constructs/scheduling';
 
+/** Instances a run may hold with the inline Evaluate Map (see the check in the stack). */
+export const INLINE_MAP_MAX_INSTANCES = 1500;
+
 /** The run-lifecycle Lambdas, one per state of the machine (handlers in functions/handlers/). */
 export const LIFECYCLE_FUNCTIONS = {
   startRun: 'start-run',
@@ -104,6 +107,14 @@ export class InspectorStack extends Stack {
 
   constructor(scope: Construct, id: string, props: InspectorStackProps = {}) {
     super(scope, id, props);
+    // An inline Map's history grows about 7 events per instance, besides up to 9,000 for a 24 h collection
+    // (MAX_COLLECTION_POLLS polls): past this many instances, a run could reach Step Functions' 25,000.
+    const maxInstances = Number(props.limits?.maxInstancesPerRun ?? 500);
+    if (!props.distributedMap && maxInstances > INLINE_MAP_MAX_INSTANCES) {
+      throw new Error(
+        `maxInstancesPerRun ${maxInstances} needs the distributed Map (-c inspector:distributedMap=true): an inline Map holds at most ${INLINE_MAP_MAX_INSTANCES} instances within the execution history limit`,
+      );
+    }
     const data = new DataStores(
       this,
       'Data',
@@ -242,6 +253,18 @@ export class InspectorStack extends Stack {
           maxEventAge: Duration.hours(6),
         }),
       ],
+    });
+    // EventBridge delivers Step Functions status events best effort: a sweep ends what it missed.
+    l.reconcileRun.fn.addEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
+    stateMachine.grantRead(l.reconcileRun.fn);
+    l.reconcileRun.acknowledgeWildcard(
+      resourceEvidence(this, `${executionArnPrefix(this, stateMachine)}:*`),
+      'describes the executions of the assessment state machine (one per run) to end runs whose execution ended; limited to that state machine.',
+    );
+    new events.Rule(this, 'SweepEndedRuns', {
+      description: 'End assessment runs whose execution ended without a status event (best-effort delivery)',
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [new eventsTargets.LambdaFunction(l.reconcileRun.fn, { retryAttempts: 2 })],
     });
     new cloudwatch.Alarm(this, 'SubscriberDeliveryFailuresAlarm', {
       alarmDescription:
@@ -599,13 +622,7 @@ export class InspectorStack extends Stack {
       this.stateMachine.grantStartExecution(target.fn);
       this.stateMachine.grantRead(target.fn);
       this.stateMachine.grantExecution(target.fn, 'states:StopExecution');
-      const executions = Stack.of(this).formatArn({
-        service: 'states',
-        resource: 'execution',
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        resourceName: Arn.split(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
-          .resourceName,
-      });
+      const executions = executionArnPrefix(this, this.stateMachine);
       target.acknowledgeWildcard(
         resourceEvidence(this, `${executions}:*`),
         'describes and stops executions of the assessment state machine (one per run, named at start); limited to that state machine.',
@@ -619,4 +636,14 @@ export class InspectorStack extends Stack {
       for (const name of Object.keys(this.data.tables) as TableName[]) this.grantTable(target, name, 'read');
     }
   }
+}
+
+/** arn:…:states:REGION:ACCOUNT:execution:<state machine name> (append :<execution name>). */
+function executionArnPrefix(scope: Construct, stateMachine: sfn.StateMachine): string {
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'execution',
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    resourceName: Arn.split(stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName,
+  });
 }

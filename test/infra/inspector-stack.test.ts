@@ -24,7 +24,7 @@ import { controlPlaneEntries, LIFECYCLE_FUNCTIONS } from '../../infra/stacks/ins
 import { AGENT_BUNDLE, describeArtifact, REPO_ROOT } from '../../scripts/build-agent';
 import { cleanupRoots, makeRoot } from '../helpers/fixture-root';
 import { evaluateCondition, kmsRequestFromInstance } from '../helpers/iam-condition';
-import { resolveIntrinsics } from '../helpers/run-lifecycle/state-machine-definition';
+import { resolveIntrinsics, synthesizeStateMachine } from '../helpers/run-lifecycle/state-machine-definition';
 import { lambdaBundleSizes, type Synthesized, synthStack } from './synth-stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -803,7 +803,9 @@ describe('runs that never end wrong (issue 7)', () => {
       { ErrorEquals: ['States.ALL'], Next: 'RecordEvaluationFailure', ResultPath: '$.error' },
     ]);
     const kms = evaluate.Retry.find((r) => r.ErrorEquals.includes('KeyServiceUnavailableError'));
-    expect(kms?.MaxAttempts).toBe(6);
+    expect(kms?.MaxAttempts).toBe(5);
+    const throttled = evaluate.Retry.find((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
+    expect(throttled?.MaxAttempts).toBe(8);
     // KMS retries come before the catch-all retrier (Step Functions uses the first that matches).
     expect(evaluate.Retry.findIndex((r) => r === kms)).toBeLessThan(
       evaluate.Retry.findIndex((r) => r.ErrorEquals.includes('States.ALL')),
@@ -827,10 +829,13 @@ describe('runs that never end wrong (issue 7)', () => {
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] }, RetryPolicy: Match.anyValue() })],
     });
     // ReconcileRun may update runs, release locks, cancel commands and publish; EventBridge may invoke it.
-    only('AWS::Lambda::Permission', {
-      Principal: 'events.amazonaws.com',
-      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
-    });
+    // one permission per rule: the status-change rule and the sweep schedule
+    expect(
+      resources('AWS::Lambda::Permission', {
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      }),
+    ).toHaveLength(2);
   });
 
   it('Dispatch may list commands (a retry adopts the command an earlier attempt sent)', () => {
@@ -842,6 +847,46 @@ describe('runs that never end wrong (issue 7)', () => {
         .map(([, p]) => p.Properties.PolicyDocument),
     );
     expect(json).toContain('ssm:ListCommands');
+  });
+
+  it('a schedule sweeps runs whose execution ended without a status event (EventBridge delivers them best effort)', () => {
+    const [smId] = only('AWS::StepFunctions::StateMachine');
+    const [fnId, fn] = only('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^ReconcileRun'),
+    });
+    only('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })],
+    });
+    const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env[ENV.stateMachineArn]).toEqual({ Ref: smId });
+  });
+
+  it('the distributed Map tolerates failed child executions (FinalizeRun excludes what they left PENDING)', () => {
+    const { definition } = synthesizeStateMachine({ distributedMap: true });
+    const evaluate = (definition.States as Record<string, Record<string, unknown>>).Evaluate as {
+      ToleratedFailurePercentage?: number;
+      ItemProcessor: {
+        ProcessorConfig: { Mode: string; ExecutionType: string };
+        States: Record<string, { Catch?: unknown }>;
+      };
+    };
+    expect(evaluate.ToleratedFailurePercentage).toBe(100);
+    expect(evaluate.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
+    expect(evaluate.ItemProcessor.States.EvaluateInstance?.Catch).toBeDefined();
+  });
+
+  it('refuses at synth more instances per run than the inline Map holds within the history limit', async () => {
+    const { App } = await import('aws-cdk-lib');
+    const { InspectorStack, INLINE_MAP_MAX_INSTANCES } = await import('../../infra/stacks/inspector-stack');
+    const app = new App();
+    expect(
+      () =>
+        new InspectorStack(app, 'TooMany', {
+          limits: { maxInstancesPerRun: INLINE_MAP_MAX_INSTANCES + 1 },
+          includeAgentExecutables: false,
+        }),
+    ).toThrow(/needs the distributed Map \(-c inspector:distributedMap=true\)/);
   });
 
   it('the runs control plane may describe executions (stop of a run whose execution is gone)', () => {

@@ -181,9 +181,16 @@ export class DynamoRunStore implements RunStore {
   }
 
   async countActive(): Promise<{ runs: number; instances: number }> {
+    const runs = await this.listActive();
+    return {
+      runs: runs.length,
+      instances: runs.reduce((n, r) => n + (typeof r.instanceCount === 'number' ? r.instanceCount : 0), 0),
+    };
+  }
+
+  async listActive(): Promise<StoredRun[]> {
     const active = RUN_STATES.filter((s) => !TERMINAL_RUN_STATES.includes(s));
-    let runs = 0;
-    let instances = 0;
+    const runs: StoredRun[] = [];
     for (const state of active) {
       const items = await this.queryAll({
         TableName: this.table,
@@ -192,12 +199,24 @@ export class DynamoRunStore implements RunStore {
         ExpressionAttributeNames: { '#state': T.indexes.byState.partitionKey },
         ExpressionAttributeValues: { ':s': state },
       });
-      for (const item of items) {
-        runs++;
-        instances += typeof item.instanceCount === 'number' ? item.instanceCount : 0;
-      }
+      runs.push(...items.map(stripRun));
     }
-    return { runs, instances };
+    return runs;
+  }
+
+  async recordTerminalEventsPublished(runId: string, at: string): Promise<void> {
+    await unlessConditionFails(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [T.partitionKey]: runId, [T.sortKey]: RUN_SK },
+          UpdateExpression: 'SET terminalEventsPublishedAt = :at',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': T.partitionKey },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      ),
+    );
   }
 
   async deleteRun(runId: string): Promise<void> {

@@ -18,19 +18,39 @@ export class KmsKeyringProvider implements KeyringProvider {
   }
 
   session(): KeyringSession {
-    const errors: Error[] = [];
+    const errors: SessionErrors = { transient: [], configuration: [] };
     const clientProvider = (region: string): KMS | false => {
       const client = this.clients(region);
       return client ? watchDecrypt(client, errors) : false;
     };
     return {
       keyring: new KmsKeyringNode({ generatorKeyId: this.keyArn, clientProvider }),
-      transientErrors: () => errors,
+      transientErrors: () => errors.transient,
+      configurationErrors: () => errors.configuration,
     };
   }
 }
 
-function watchDecrypt(client: KMS, errors: Error[]): KMS {
+/**
+ * KMS Decrypt errors that say the key cannot be used (not that the ciphertext is bad): the key policy or a
+ * grant denies it, the key is disabled or pending deletion, or it does not exist. InvalidCiphertextException
+ * and IncorrectKeyException stay the telemetry's fault.
+ */
+const KEY_CONFIGURATION_ERRORS = new Set([
+  'AccessDeniedException',
+  'DisabledException',
+  'KMSInvalidStateException',
+  'NotFoundException',
+  'InvalidKeyUsageException',
+  'UnrecognizedClientException',
+]);
+
+interface SessionErrors {
+  transient: Error[];
+  configuration: Error[];
+}
+
+function watchDecrypt(client: KMS, errors: SessionErrors): KMS {
   return new Proxy(client, {
     get(target, prop, receiver) {
       if (prop !== 'decrypt') return Reflect.get(target, prop, receiver);
@@ -38,7 +58,9 @@ function watchDecrypt(client: KMS, errors: Error[]): KMS {
         (target.decrypt as (...a: unknown[]) => Promise<unknown>)
           .apply(target, args)
           .catch((err: unknown) => {
-            if (isTransientAwsError(err)) errors.push(err as Error);
+            const name = (err as { name?: string } | undefined)?.name ?? '';
+            if (isTransientAwsError(err)) errors.transient.push(err as Error);
+            else if (KEY_CONFIGURATION_ERRORS.has(name)) errors.configuration.push(err as Error);
             throw err;
           });
     },

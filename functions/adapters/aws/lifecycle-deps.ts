@@ -56,7 +56,7 @@ export function lifecycleDepsFromEnv(
     reports: new S3ReportStore(s3, reportsBucket),
     fleet: new Ec2Fleet(new EC2Client({})),
     agents: new SsmAgentFleet(ssm),
-    commands: new SsmCommandRunner(ssm),
+    commands: new SsmCommandRunner(ssm, new SSMClient({ maxAttempts: 1 })),
     notifier: new SnsNotifier(new SNSClient({})),
     keyrings: new KmsKeyringProvider(requireEnv(ENV.kmsKeyArn, env)),
     ...(stateMachineArn ? { executions: new SfnExecutions(new SFNClient({}), stateMachineArn) } : {}),

@@ -46,12 +46,20 @@ export class SsmAgentFleet implements AgentFleet {
 }
 
 export class SsmCommandRunner implements CommandRunner {
-  constructor(private readonly ssm: SSMClient) {}
+  /**
+   * `sender` sends commands; it should make ONE attempt per call (maxAttempts 1): SendCommand is not
+   * idempotent, and an SDK retry after SSM accepted the request would start a second agent that Dispatch
+   * never records. Dispatch's own retry finds an accepted command by its batch comment instead.
+   */
+  constructor(
+    private readonly ssm: SSMClient,
+    private readonly sender: SSMClient = ssm,
+  ) {}
 
   async send(req: SendCommandRequest): Promise<string> {
     const parameters: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(req.parameters)) parameters[k] = [v];
-    const out = await this.ssm.send(
+    const out = await this.sender.send(
       new SendCommandCommand({
         DocumentName: req.documentName,
         InstanceIds: [...req.instanceIds],
@@ -70,28 +78,33 @@ export class SsmCommandRunner implements CommandRunner {
     return id;
   }
 
-  async findCommand(query: {
+  async findCommands(query: {
     documentName: string;
     commentPrefix: string;
     invokedAfter: Date;
-  }): Promise<string | undefined> {
+  }): Promise<string[]> {
+    const found: Array<{ id: string; at: number }> = [];
     let NextToken: string | undefined;
     do {
       const page = await this.ssm.send(
         new ListCommandsCommand({
           Filters: [
             { key: 'DocumentName', value: query.documentName },
-            { key: 'InvokedAfter', value: query.invokedAfter.toISOString() },
+            // The API's documented form has no fractional seconds (2021-07-07T00:00:00Z).
+            { key: 'InvokedAfter', value: query.invokedAfter.toISOString().replace(/\.\d{3}Z$/, 'Z') },
           ],
           MaxResults: 50,
           NextToken,
         }),
       );
-      const found = (page.Commands ?? []).find((c) => c.Comment?.startsWith(query.commentPrefix));
-      if (found?.CommandId) return found.CommandId;
+      for (const c of page.Commands ?? []) {
+        if (c.CommandId && c.Comment?.startsWith(query.commentPrefix)) {
+          found.push({ id: c.CommandId, at: c.RequestedDateTime?.getTime() ?? 0 });
+        }
+      }
       NextToken = page.NextToken;
     } while (NextToken);
-    return undefined;
+    return found.sort((a, b) => a.at - b.at).map((c) => c.id);
   }
 
   async listInvocations(commandId: string): Promise<CommandInvocation[]> {

@@ -15,8 +15,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Exclusion } from '../model';
+import { TERMINAL_RUN_STATES } from '../run';
 import { AGENT_ARCHITECTURES, type AgentArchitecture, chooseAgentArtifact } from './agent-artifacts';
 import { agentArtifactParameters, agentCommandParameters } from './agent-command';
+import { cancelCommands } from './cancel-commands';
 import type { LifecycleDeps } from './deps';
 import { changeState } from './events';
 import { pollWaitSeconds, type RunContext, type RunInstance } from './model';
@@ -88,13 +90,24 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
     kmsKeyArn: deps.config.kmsKeyArn,
   });
   const sent: Partial<Record<AgentArchitecture, number>> = {};
-  for (const architecture of AGENT_ARCHITECTURES) {
+  // Re-read before each batch: a stop, or an execution ended from outside (the run made terminal by
+  // ReconcileRun while this Lambda still runs), must not send more agents to instances it no longer holds.
+  let halted: string | undefined;
+  const stillWanted = async (): Promise<boolean> => {
+    const now = await deps.runs.getRun(ctx.runId);
+    if (!now) halted = 'the run no longer exists';
+    else if (TERMINAL_RUN_STATES.includes(now.state)) halted = `the run is already ${now.state}`;
+    else if (now.stopRequest) halted = 'a stop was requested';
+    return halted === undefined;
+  };
+  dispatching: for (const architecture of AGENT_ARCHITECTURES) {
     const group = groups.get(architecture) ?? [];
     const artifact = artifacts?.[architecture];
     // Without configured artifacts the document's default artifact applies (no agentKey/agentSha256).
     const parameters = artifact ? { ...runParameters, ...agentArtifactParameters(artifact) } : runParameters;
     for (let i = 0; i < group.length; i += limits.commandBatchSize) {
       const batch = group.slice(i, i + limits.commandBatchSize);
+      if (!(await stillWanted())) break dispatching;
       const batchId = batchIdFor(ctx.runId, architecture, batch);
       // The intent first: a retry after a send whose recording failed finds the command by its comment.
       await deps.runs.putInstances(
@@ -127,6 +140,11 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
       }));
       // Recorded per batch, so a retry after a partial dispatch sends only what is left.
       await deps.runs.putInstances(updated);
+      if (!(await stillWanted())) {
+        // Ended while this command was on its way: nobody else knows it, so cancel it here.
+        await cancelCommands(deps, ctx.runId, [commandId]);
+        break dispatching;
+      }
     }
     if (group.length > 0) sent[architecture] = group.length;
   }
@@ -135,7 +153,12 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
     instances: sent,
     excluded: excluded.length,
     commands: commandIds.size,
+    ...(halted ? { halted } : {}),
   });
+  if (halted) {
+    // Polling sees the stop (or the ended run) at once and cancels what was sent.
+    return { ...ctx, commandIds: [...commandIds], deadline: at, waitSeconds: 0 };
+  }
   await changeState(deps, ctx.runId, 'COLLECTING_DATA');
   const gone = new Set(excluded.map((i) => i.instanceId));
   return {
@@ -181,12 +204,22 @@ async function adoptSentBatches(
   const instanceIds = new Set<string>();
   for (const [batchId, batch] of byBatch) {
     const intentAt = Date.parse(batch[0]?.dispatchIntent?.at ?? at);
-    const commandId = await deps.commands.findCommand({
+    const [commandId, ...duplicates] = await deps.commands.findCommands({
       documentName: deps.config.agentDocumentName,
       commentPrefix: batchCommentPrefix(batchId),
       invokedAfter: new Date(intentAt - INTENT_LOOKBACK_MS),
     });
     if (!commandId) continue;
+    if (duplicates.length > 0) {
+      // More than one attempt got through: keep the first, cancel the others (same instances, same work dir).
+      deps.log.warn('the batch was sent more than once: cancelling the extra commands', {
+        runId,
+        batchId,
+        kept: commandId,
+        cancelled: duplicates,
+      });
+      await cancelCommands(deps, runId, duplicates);
+    }
     await deps.runs.putInstances(
       batch.map((b) => ({ ...b, commandId, collection: 'PENDING' as const, updatedAt: at })),
     );

@@ -25,3 +25,11 @@ export class InvalidInputError extends Error {
 export class KeyServiceUnavailableError extends Error {
   override readonly name = 'KeyServiceUnavailableError';
 }
+/** The key exists but the evaluator may not use it (policy, disabled, pending deletion): not the instance's fault. */
+export class KeyConfigurationError extends Error {
+  override readonly name = 'KeyConfigurationError';
+}
+/** Events could not be published to the stack's run-events topic (required). */
+export class EventsNotPublishedError extends Error {
+  override readonly name = 'EventsNotPublishedError';
+}

@@ -12,6 +12,7 @@ import { TelemetryTooLargeError } from '../../ports/telemetry-store';
 import { evaluateTelemetry } from '../evaluate';
 import type { Exclusion, ExclusionReason } from '../model';
 import type { RulesPackage } from '../rule';
+import { TERMINAL_RUN_STATES } from '../run';
 import {
   decryptTelemetry,
   MAX_CIPHERTEXT_BYTES,
@@ -20,7 +21,12 @@ import {
   TelemetryValidationError,
 } from '../telemetry';
 import type { LifecycleDeps } from './deps';
-import { KeyServiceUnavailableError, RunNotFoundError } from './errors';
+import {
+  EventsNotPublishedError,
+  KeyConfigurationError,
+  KeyServiceUnavailableError,
+  RunNotFoundError,
+} from './errors';
 import { findingMessages, publish } from './events';
 import type { EvaluateItem } from './model';
 import { emptyCounts } from './start-run';
@@ -38,6 +44,11 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
   const run = await deps.runs.getRun(runId);
   if (!run) throw new RunNotFoundError(`run ${runId} does not exist`);
   const at = deps.now().toISOString();
+  if (TERMINAL_RUN_STATES.includes(run.state)) {
+    // An evaluation still in flight when the run was ended (execution aborted, FailRun): write nothing.
+    deps.log.warn('run already ended: evaluation skipped', { runId, instanceId, state: run.state });
+    return { runId, instanceId, status: 'SKIPPED', findings: 0 };
+  }
   if (run.stopRequest?.action === 'SKIP_EVALUATION') {
     await deps.runs.updateInstance(runId, instanceId, { evaluation: 'SKIPPED', updatedAt: at });
     deps.log.info('evaluation skipped: the run was stopped with SKIP_EVALUATION', { runId, instanceId });
@@ -65,6 +76,13 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
     if (transient) {
       throw new KeyServiceUnavailableError(
         `the key service could not decrypt the telemetry of ${instanceId} now (${transient.name}: ${transient.message})`,
+      );
+    }
+    // Neither is a key the evaluator may not use (key policy, disabled, pending deletion): say so.
+    const [config] = keys.configurationErrors();
+    if (config) {
+      throw new KeyConfigurationError(
+        `the telemetry key cannot be used to decrypt (${config.name}: ${config.message}); check the key's state and policy`,
       );
     }
     if (err instanceof TelemetryValidationError) return exclude('TELEMETRY_INVALID', err.message);
@@ -98,6 +116,16 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
   }
   const counts = emptyCounts();
   for (const f of result.findings) counts[f.severity]++;
+  // Published before the instance is marked EVALUATED: a retry after a failed publish publishes again (at
+  // least once). The stack topic is required: when it keeps refusing, the run fails (see
+  // recordEvaluationFailure) rather than completing with findings nobody was told about.
+  try {
+    await publish(deps, run, 'FINDING_REPORTED', findingMessages(run, result.findings, at));
+  } catch (err) {
+    throw new EventsNotPublishedError(
+      `FINDING_REPORTED of ${instanceId} could not be published to the run-events topic: ${(err as Error).message}`,
+    );
+  }
   await deps.runs.updateInstance(runId, instanceId, {
     evaluation: 'EVALUATED',
     findingCounts: counts,
@@ -106,7 +134,6 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
     ...(result.instance.os ? { os: result.instance.os } : {}),
     updatedAt: at,
   });
-  await publish(deps, run, 'FINDING_REPORTED', findingMessages(run, result.findings, at));
   deps.log.info('instance evaluated', { runId, instanceId, findings: result.findings.length });
   return { runId, instanceId, status: 'EVALUATED', findings: result.findings.length };
 }
@@ -152,6 +179,10 @@ export async function recordEvaluationFailure(
   deps: LifecycleDeps,
   item: EvaluateItem & { failure: EvaluationFailure },
 ): Promise<EvaluateResult> {
+  if (item.failure?.Error === 'EventsNotPublishedError') {
+    // The stack's run-events topic is required: a run whose findings cannot be announced fails.
+    throw new EventsNotPublishedError(failureCause(item.failure.Cause));
+  }
   const current = await deps.runs.getInstance(item.runId, item.instanceId);
   if (current?.evaluation === 'EVALUATED' || current?.evaluation === 'SKIPPED') {
     return {

@@ -142,6 +142,8 @@ async function publishStateEvents(deps: LifecycleDeps, run: StoredRun, to: RunSt
         ...(run.failure ? { failure: run.failure } : {}),
       }),
     ]);
+    // Only now: a run that is terminal without this mark had its last events lost, and is republished.
+    await deps.runs.recordTerminalEventsPublished(run.runId, deps.now().toISOString());
   }
 }
 

@@ -35,6 +35,11 @@ export async function failRun(deps: LifecycleDeps, req: FailRunInput): Promise<F
     deps.log.warn('run failed before it was recorded', { runId, error: errorName, cause });
     return { runId, recorded: false, Error: errorName, Cause: cause };
   }
+  if (run.executionName && req.executionName && run.executionName !== req.executionName) {
+    // The run id was another execution's (a second start with the same id): that run is not this one's.
+    deps.log.warn('run belongs to another execution: left as it is', { runId, error: errorName, cause });
+    return { runId, recorded: false, Error: errorName, Cause: cause };
+  }
   const commandIds = Array.isArray(req.state.commandIds)
     ? req.state.commandIds.filter((c): c is string => typeof c === 'string')
     : [];

@@ -3,11 +3,13 @@
  * COMPLETED_WITH_ERRORS (some instance or package excluded) or CANCELED (stopped with SKIP_EVALUATION),
  * releases the locks and publishes ASSESSMENT_RUN_COMPLETED. Safe to retry.
  */
+
+import type { Exclusion } from '../model';
 import type { RunState } from '../run';
 import type { LifecycleDeps } from './deps';
 import { RunNotFoundError } from './errors';
 import { changeState } from './events';
-import type { RunContext } from './model';
+import type { RunContext, RunInstance } from './model';
 import { emptyCounts } from './start-run';
 
 export interface FinalizeResult {
@@ -24,14 +26,15 @@ export async function finalizeRun(
   const run = await deps.runs.getRun(ctx.runId);
   if (!run) throw new RunNotFoundError(`run ${ctx.runId} does not exist`);
   const instances = await deps.runs.listInstances(ctx.runId);
+  // A stop with SKIP_EVALUATION during evaluation ends the run CANCELED like one during collection.
+  const skipped = ctx.skipEvaluation || run.stopRequest?.action === 'SKIP_EVALUATION';
+  if (!skipped) await excludeUnfinished(deps, ctx.runId, instances);
   const counts = emptyCounts();
   let excluded = 0;
   for (const i of instances) {
     for (const [s, n] of Object.entries(i.findingCounts ?? {})) counts[s as keyof typeof counts] += n;
     if (i.exclusions.length > 0 || i.evaluation === 'EXCLUDED') excluded++;
   }
-  // A stop with SKIP_EVALUATION during evaluation ends the run CANCELED like one during collection.
-  const skipped = ctx.skipEvaluation || run.stopRequest?.action === 'SKIP_EVALUATION';
   const state: RunState = skipped
     ? 'CANCELED'
     : excluded > 0 || instances.some((i) => i.evaluation === 'PENDING')
@@ -53,4 +56,29 @@ export async function finalizeRun(
   const final = changed?.state ?? (await deps.runs.getRun(ctx.runId))?.state ?? state;
   deps.log.info('run finalized', { runId: ctx.runId, state: final, findingCounts: counts, excluded });
   return { runId: ctx.runId, state: final, findingCounts: counts, excludedInstances: excluded };
+}
+
+/**
+ * An instance still PENDING when the run is finalized was never evaluated: its evaluation died where no
+ * catch sees it (a distributed Map child execution stopped at its time limit). It becomes an exclusion
+ * that says so, never a silent gap.
+ */
+async function excludeUnfinished(deps: LifecycleDeps, runId: string, instances: RunInstance[]) {
+  const at = deps.now().toISOString();
+  for (const inst of instances) {
+    if (inst.evaluation !== 'PENDING') continue;
+    const exclusion: Exclusion = {
+      instanceId: inst.instanceId,
+      reason: 'EVALUATION_ERROR',
+      message: 'the evaluation of this instance did not finish (its execution failed or timed out)',
+    };
+    inst.evaluation = 'EXCLUDED';
+    inst.exclusions = [...inst.exclusions.filter((e) => e.reason !== exclusion.reason), exclusion];
+    await deps.runs.updateInstance(runId, inst.instanceId, {
+      evaluation: inst.evaluation,
+      exclusions: inst.exclusions,
+      updatedAt: at,
+    });
+    deps.log.warn('instance excluded: evaluation did not finish', { runId, instanceId: inst.instanceId });
+  }
 }

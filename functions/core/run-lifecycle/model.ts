@@ -21,6 +21,8 @@ export interface StoredRun extends RunRecord {
    * batch of an instance counting once), and the latest such failure.
    */
   deliveryFailureCount?: number;
+  /** When the events of the terminal state were published (set after they were). */
+  terminalEventsPublishedAt?: string;
   lastDeliveryFailure?: DeliveryFailure;
 }
 

@@ -66,6 +66,11 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
 
   const existing = await deps.runs.getRun(runId);
   if (existing) {
+    if (existing.executionName && req.executionName && existing.executionName !== req.executionName) {
+      throw new RunConflictError(
+        `run id ${runId} belongs to execution ${existing.executionName}; start a run with another id`,
+      );
+    }
     deps.log.info('run already started (retry)', { runId });
     const instances = await deps.runs.listInstances(runId);
     const ids = instances.map((i) => i.instanceId);

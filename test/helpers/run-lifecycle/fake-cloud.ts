@@ -109,13 +109,16 @@ export class FakeCloud {
   /**
    * Faults, as the services report them. `topicFaults`: a topic that refuses every PublishBatch with the
    * error named (NotFoundException: deleted topic; a topic whose entries fail with SenderFault: the code
-   * after 'entries:', e.g. 'entries:KMSAccessDenied'). `throttleTopic`: the next N PublishBatch calls to
+   * after 'entries:', e.g. 'entries:KMSAccessDenied'); a key '<topicArn>#<EVENT>' faults that event only.
+   * `throttleTopic`: the next N PublishBatch calls to
    * the topic are throttled. `throttleDecrypt`: the next N KMS Decrypt calls for an instance's telemetry
    * (its encryption context names it) are throttled; Infinity: always.
    */
   readonly topicFaults = new Map<string, string>();
   readonly throttleTopic = new Map<string, number>();
   readonly throttleDecrypt = new Map<string, number>();
+  /** KMS Decrypt for an instance's telemetry fails with this error (AccessDeniedException: key policy). */
+  readonly decryptErrors = new Map<string, string>();
   /** Every KMS Decrypt call by instance id (from the encryption context). */
   readonly decryptCalls = new Map<string, number>();
   private readonly masterKey = randomBytes(32);
@@ -203,6 +206,8 @@ export class FakeCloud {
               $metadata: { httpStatusCode: 400 },
             });
           }
+          const denied = this.decryptErrors.get(forInstance);
+          if (denied) throw kmsError(denied, `${denied}: the caller may not use the key`);
           if (input.KeyId && input.KeyId !== KMS_KEY_ARN)
             throw kmsError('IncorrectKeyException', 'wrong key');
           try {
@@ -495,7 +500,9 @@ export class FakeCloud {
             $metadata: { httpStatusCode: 400 },
           });
         }
-        const fault = this.topicFaults.get(topic);
+        // A fault for one event only: key '<topicArn>#<EVENT>'.
+        const event = entries[0]?.MessageAttributes?.event?.StringValue ?? '';
+        const fault = this.topicFaults.get(`${topic}#${event}`) ?? this.topicFaults.get(topic);
         if (fault?.startsWith('entries:')) {
           return {
             Successful: [],

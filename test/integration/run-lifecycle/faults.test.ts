@@ -8,12 +8,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRunStore } from '../../../functions/adapters/aws/dynamo-run-store';
 import {
   dispatchCommands,
+  endRun,
   type LifecycleDeps,
   type RunContext,
   type StartRunInput,
   startRun,
 } from '../../../functions/core/run-lifecycle';
 import { handler as checkAgents } from '../../../functions/handlers/check-agents';
+import { handler as dispatchHandler } from '../../../functions/handlers/dispatch-commands';
 import { handler as evaluateInstance } from '../../../functions/handlers/evaluate-instance';
 import { configureLifecycle } from '../../../functions/handlers/lifecycle-runtime';
 import { handler as reconcile } from '../../../functions/handlers/reconcile-run';
@@ -186,8 +188,52 @@ describe('one bad instance never fails the run (item 1, item 8)', () => {
     expect(down?.exclusions[0]?.message).toMatch(
       /KeyServiceUnavailableError: the key service could not decrypt the telemetry of i-kms-down now \(ThrottlingException: Rate exceeded\)/,
     );
-    // 1 attempt + 6 retries of KeyServiceUnavailableError (the decrypt call is made once per attempt)
-    expect(h.cloud.decryptCalls.get('i-kms-down')).toBe(7);
+    // 1 attempt + 5 retries of KeyServiceUnavailableError (the decrypt call is made once per attempt)
+    expect(h.cloud.decryptCalls.get('i-kms-down')).toBe(6);
+  });
+
+  it('a key the evaluator may not use (policy changed) is said as such, not as tampered telemetry', async () => {
+    h.cloud.add(healthy('i-kms-denied', { group: 'kms-denied' }));
+    h.cloud.decryptErrors.set('i-kms-denied', 'AccessDeniedException');
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['kms-denied'] }] });
+    const out = await execute(h, { templateId: tpl.templateId }, { executionName: 'kms-denied' });
+    h.cloud.decryptErrors.clear();
+    expect(out.status).toBe('SUCCEEDED');
+    const { byId } = await runState('run-kms-denied');
+    const denied = byId.get('i-kms-denied');
+    expect(denied?.exclusions.map((e) => e.reason)).toEqual(['EVALUATION_ERROR']);
+    expect(denied?.exclusions[0]?.message).toMatch(
+      /KeyConfigurationError: the telemetry key cannot be used to decrypt \(AccessDeniedException/,
+    );
+  });
+
+  it('an instance whose evaluation never finished (a distributed Map child that died) is excluded at finalization', async () => {
+    h.cloud.add(healthy('i-vanish-ok', { group: 'vanish' }), healthy('i-vanish-gone', { group: 'vanish' }));
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['vanish'] }] });
+    const out = await execute(
+      h,
+      { templateId: tpl.templateId },
+      {
+        executionName: 'child-vanished',
+        handlers: {
+          EvaluateInstance: async (input) => {
+            const item = payloadOf<{ runId: string; instanceId: string }>(input);
+            // The tolerated failure of a child execution: the item ends with nothing recorded.
+            if (item.instanceId === 'i-vanish-gone') return { Payload: {}, StatusCode: 200 };
+            return lambdaInvoke(evaluateInstance)(input);
+          },
+        },
+      },
+    );
+    expect(out.status).toBe('SUCCEEDED');
+    const { run, byId } = await runState('run-child-vanished');
+    expect(run?.state).toBe('COMPLETED_WITH_ERRORS');
+    expect(byId.get('i-vanish-gone')).toMatchObject({ evaluation: 'EXCLUDED' });
+    expect(byId.get('i-vanish-gone')?.exclusions[0]).toMatchObject({
+      reason: 'EVALUATION_ERROR',
+      message: 'the evaluation of this instance did not finish (its execution failed or timed out)',
+    });
+    expect(byId.get('i-vanish-ok')).toMatchObject({ evaluation: 'EVALUATED' });
   });
 });
 
@@ -243,6 +289,22 @@ describe('subscriber topics are best effort; the stack topic is not (item 2)', (
     expect(run?.lastDeliveryFailure?.error).toMatch(/NotFoundException/);
     const failed = metrics.filter((m) => m.name === 'SubscriberDeliveryFailures');
     expect(failed.reduce((n, m) => n + m.value, 0)).toBe(5); // 2 + 2 findings, 1 completed event
+  });
+
+  it('the stack topic refusing FINDING_REPORTED fails the run instead of completing it unannounced', async () => {
+    h.cloud.topicFaults.set(`${EVENTS_TOPIC}#FINDING_REPORTED`, 'AuthorizationErrorException');
+    h.cloud.add(healthy('i-fr-1', { group: 'findings-topic' }));
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['findings-topic'] }] });
+    const out = await execute(h, { templateId: tpl.templateId }, { executionName: 'findings-unannounced' });
+    h.cloud.topicFaults.clear();
+    expect(out.status).toBe('FAILED');
+    expect(out.error?.name).toBe('EventsNotPublishedError');
+    const { run, byId } = await runState('run-findings-unannounced');
+    expect(run?.state).toBe('FAILED');
+    expect(run?.failure?.cause).toMatch(/FINDING_REPORTED of i-fr-1 could not be published/);
+    expect(byId.get('i-fr-1')?.evaluation).not.toBe('EVALUATED');
+    expect(stackEvents('run-findings-unannounced', 'ASSESSMENT_RUN_COMPLETED')[0]?.body.state).toBe('FAILED');
+    expect(await instancesUnlocked(['i-fr-1'])).toBe(true);
   });
 
   it('the stack topic failing still fails the state (retried, then FailRun), with locks released', async () => {
@@ -462,6 +524,79 @@ describe('runs whose execution ends outside FailRun are ended (item 4)', () => {
     expect(await instancesUnlocked(['i-gone-1'])).toBe(true);
     expect((await deleteAssessmentRun('run-gone')).runId).toBe('run-gone');
   });
+  it('a reconcile whose publish failed publishes the terminal events on the next delivery', async () => {
+    h.cloud.add(healthy('i-rp-1', { group: 'republish' }, { behaviour: 'hang' }));
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['republish'] }] });
+    let abort!: () => void;
+    const running = execute(
+      h,
+      { templateId: tpl.templateId },
+      { executionName: 'republish', onStarted: (c) => (abort = c.abort) },
+    );
+    await waitForState('run-republish', 'COLLECTING_DATA');
+    abort();
+    await running;
+    const event = executionEvent('republish', 'ABORTED', { templateId: tpl.templateId });
+    h.cloud.topicFaults.set(`${EVENTS_TOPIC}#ASSESSMENT_RUN_COMPLETED`, 'InternalErrorException');
+    await expect(reconcile(event)).rejects.toThrow(/InternalErrorException/);
+    h.cloud.topicFaults.clear();
+    expect((await runState('run-republish')).run?.state).toBe('CANCELED');
+    expect(stackEvents('run-republish', 'ASSESSMENT_RUN_COMPLETED')).toHaveLength(0);
+    expect(await instancesUnlocked(['i-rp-1'])).toBe(true);
+    // Lambda's retry of the event: the events are published now, once.
+    expect(await reconcile(event)).toEqual({
+      runId: 'run-republish',
+      outcome: 'REPUBLISHED',
+      state: 'CANCELED',
+    });
+    expect(stackEvents('run-republish', 'ASSESSMENT_RUN_COMPLETED')).toHaveLength(1);
+    expect(await reconcile(event)).toMatchObject({ outcome: 'ALREADY_ENDED' });
+    expect(stackEvents('run-republish', 'ASSESSMENT_RUN_COMPLETED')).toHaveLength(1);
+  });
+
+  it('a second execution given the same run id neither drives nor ends the first one’s run', async () => {
+    h.cloud.add(healthy('i-own-1', { group: 'owner' }, { behaviour: 'hang' }));
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['owner'] }] });
+    const input = { templateId: tpl.templateId, runId: 'run-owned' };
+    const first = execute(h, input, { executionName: 'owner-first' });
+    await waitForState('run-owned', 'COLLECTING_DATA');
+    const second = await execute(h, input, { executionName: 'owner-second' });
+    expect(second.status).toBe('FAILED');
+    expect(second.error?.name).toBe('RunConflictError');
+    expect(second.error?.message).toMatch(/belongs to execution owner-first/);
+    // FailRun of the second execution and its FAILED status event leave the first run as it is.
+    expect(await reconcile(executionEvent('owner-second', 'FAILED', input))).toMatchObject({
+      outcome: 'IGNORED',
+    });
+    expect((await runState('run-owned')).run?.state).toBe('COLLECTING_DATA');
+    await stopAssessmentRun('run-owned', 'SKIP_EVALUATION');
+    expect((await first).status).toBe('SUCCEEDED');
+    expect((await runState('run-owned')).run?.state).toBe('CANCELED');
+  });
+
+  it('the scheduled sweep ends a run whose execution ended without a status event', async () => {
+    h.cloud.add(healthy('i-sw-1', { group: 'sweep' }, { behaviour: 'hang' }));
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['sweep'] }] });
+    let abort!: () => void;
+    const running = execute(
+      h,
+      { templateId: tpl.templateId },
+      { executionName: 'swept', onStarted: (c) => (abort = c.abort) },
+    );
+    await waitForState('run-swept', 'COLLECTING_DATA');
+    abort();
+    await running;
+    const statuses = new Map([['swept', 'ABORTED']]);
+    const later = new Date(Date.now() + 11 * 60 * 1000);
+    configure({
+      executions: { status: async (name) => statuses.get(name) ?? 'RUNNING' },
+      now: () => later,
+    });
+    const results = await reconcile({ 'detail-type': 'Scheduled Event', source: 'aws.events' });
+    expect(results).toContainEqual({ runId: 'run-swept', outcome: 'ENDED', state: 'CANCELED' });
+    expect((await runState('run-swept')).run?.state).toBe('CANCELED');
+    expect(await instancesUnlocked(['i-sw-1'])).toBe(true);
+  });
 });
 
 describe('what the caller asked for is kept (item 5)', () => {
@@ -593,6 +728,100 @@ describe('retried Lambdas (items 6, 7)', () => {
     for (const id of ['i-dp-1', 'i-dp-2'])
       expect(byId.get(id)).toMatchObject({ commandId, collection: 'SUCCEEDED', evaluation: 'EVALUATED' });
     expect(findings).toHaveLength(4);
+  });
+  it('a batch SendCommand accepted twice (the SDK retried after SSM accepted it) keeps one command and cancels the other', async () => {
+    h.cloud.add(healthy('i-dup-1', { group: 'dispatch-dup' }, { behaviour: 'hang' }));
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['dispatch-dup'] }] });
+    const realRuns = new DynamoRunStore(h.doc, h.tables.runs);
+    let attempts = 0;
+    const running = execute(
+      h,
+      { templateId: tpl.templateId },
+      {
+        executionName: 'dispatch-dup',
+        handlers: {
+          DispatchCommands: async (input) => {
+            attempts++;
+            if (attempts > 1) return lambdaInvoke(dispatchHandler)(input);
+            const deps = lifecycleDeps();
+            // SSM accepted the call, its reply was lost, the SDK made the call again and SSM accepted it
+            // again; then recording the command failed and the Lambda failed.
+            const commands = Object.create(deps.commands) as typeof deps.commands;
+            commands.send = async (req) => {
+              const first = await deps.commands.send(req);
+              await deps.commands.send(req);
+              return first;
+            };
+            const runs = Object.create(realRuns) as DynamoRunStore;
+            runs.putInstances = async (items) => {
+              if (items.some((i) => i.commandId)) throw new Error('ProvisionedThroughputExceededException');
+              return realRuns.putInstances(items);
+            };
+            await dispatchCommands({ ...deps, commands, runs }, payloadOf<RunContext>(input));
+            throw new Error('unreachable');
+          },
+        },
+      },
+    );
+    await waitForState('run-dispatch-dup', 'COLLECTING_DATA');
+    const sent = [...h.cloud.commands.entries()].filter(
+      ([, c]) => c.parameters.runId?.[0] === 'run-dispatch-dup',
+    );
+    expect(sent).toHaveLength(2);
+    const kept = (await runState('run-dispatch-dup')).byId.get('i-dup-1')?.commandId;
+    await stopAssessmentRun('run-dispatch-dup', 'SKIP_EVALUATION');
+    expect((await running).status).toBe('SUCCEEDED');
+    // one of the two is the run's command; the retry cancelled the other (its hanging agent ended)
+    const other = sent.find(([id]) => id !== kept);
+    expect(sent.map(([id]) => id)).toContain(kept);
+    const extra = other?.[1].invocations.get('i-dup-1');
+    await extra?.done;
+    expect(extra?.status).toBe('Cancelled');
+  });
+
+  it('a Dispatch still sending when the run is ended from outside sends nothing more and cancels what it just sent', async () => {
+    const ids = Array.from({ length: 60 }, (_, n) => `i-halt-${String(n).padStart(2, '0')}`);
+    h.cloud.add(...ids.map((id) => healthy(id, { group: 'halt' }, { behaviour: 'hang' })));
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['halt'] }] });
+    const out = await execute(
+      h,
+      { templateId: tpl.templateId },
+      {
+        executionName: 'halted-dispatch',
+        handlers: {
+          DispatchCommands: async (input) => {
+            const deps = lifecycleDeps();
+            const commands = Object.create(deps.commands) as typeof deps.commands;
+            let sends = 0;
+            commands.send = async (req) => {
+              const id = await deps.commands.send(req);
+              // ReconcileRun ends the run (execution aborted) while this Lambda is between two batches.
+              if (++sends === 1) {
+                await endRun(deps, 'run-halted-dispatch', 'CANCELED', {
+                  error: 'ExecutionAborted',
+                  cause: 'test',
+                });
+              }
+              return id;
+            };
+            const ctx = await dispatchCommands({ ...deps, commands }, payloadOf<RunContext>(input));
+            return { Payload: ctx as unknown as Record<string, string>, StatusCode: 200 };
+          },
+        },
+      },
+    );
+    expect(out.status).toBe('SUCCEEDED');
+    const sent = [...h.cloud.commands.entries()].filter(
+      ([, c]) => c.parameters.runId?.[0] === 'run-halted-dispatch',
+    );
+    expect(sent).toHaveLength(1); // 60 instances would take two batches of 50 and 10
+    await Promise.all([...(sent[0]?.[1].invocations.values() ?? [])].map((i) => i.done));
+    const statuses = new Set([...(sent[0]?.[1].invocations.values() ?? [])].map((i) => i.status));
+    expect(statuses).toEqual(new Set(['Cancelled']));
+    const { run, findings } = await runState('run-halted-dispatch');
+    expect(run?.state).toBe('CANCELED');
+    expect(findings).toHaveLength(0);
+    expect(await instancesUnlocked(ids)).toBe(true);
   });
 });
 

@@ -51,6 +51,10 @@ function world() {
         run.stateHistory.push({ state: to, at: opts.at });
         return structuredClone(run);
       },
+      recordTerminalEventsPublished: async (_id: string, at: string) => {
+        run.terminalEventsPublishedAt = at;
+      },
+      updateInstance: async () => {},
     },
     locks: {
       release: async (_runId: string, ids: readonly string[]) => {
