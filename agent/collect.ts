@@ -45,12 +45,19 @@ const SINGLE_FILES: ReadonlyArray<[string, number]> = [
   ['/proc/cpuinfo', LIMITS.maxConfigFileBytes],
   ['/var/lib/dpkg/status', LIMITS.maxFileBytes],
   ['/lib/apk/db/installed', LIMITS.maxFileBytes],
+  // Ubuntu Pro client's status cache (world-readable): whether ESM fixes can be installed on this host.
+  ['/var/lib/ubuntu-advantage/status.json', LIMITS.maxConfigFileBytes],
 ];
 
 const SSHD_CONFIG = '/etc/ssh/sshd_config';
 const SSHD_BINARIES = ['/usr/sbin/sshd', '/usr/bin/sshd', '/sbin/sshd'];
 const RPM_DATABASES = ['/var/lib/rpm', '/usr/lib/sysimage/rpm'];
-const RPM_QUERY_FORMAT = '%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n';
+const RPM_BASE_FORMAT = '%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}';
+/** With each package's module stream (rpm >= 4.14; RHEL 8 and later); older rpm refuses the unknown tag. */
+const RPM_QUERY_FORMAT = `${RPM_BASE_FORMAT}\\t%{MODULARITYLABEL}\\n`;
+const RPM_QUERY_FORMAT_OLD = `${RPM_BASE_FORMAT}\\n`;
+/** Loaded kernel live patches: one directory per patch module, with an `enabled` file (0 or 1). */
+const LIVEPATCH_SYSFS = '/sys/kernel/livepatch';
 const MAX_DIR_ENTRIES = 500;
 const MAX_INCLUDE_DEPTH = 16;
 
@@ -74,6 +81,7 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
 
   progress('reading package databases');
   await c.rpm(RPM_DATABASES);
+  await c.livepatches();
 
   progress('reading kernel parameters');
   const kernelParameters = await readKernelParameters(rootFs);
@@ -181,7 +189,37 @@ class Collector {
     const hasDb = databases.some((d) => this.paths[d]?.status === 'ok');
     if (!hasDb) return;
     const argv = ['rpm', '--root', this.rootFs.root, '-qa', '--queryformat', RPM_QUERY_FORMAT];
-    this.commands.rpm = await runCommand(argv);
+    let rec = await runCommand(argv);
+    if (rec.status === 'ok' && rec.exitCode !== 0 && /unknown tag/i.test(rec.stderr)) {
+      // rpm < 4.14 (Amazon Linux 2, EL7) has no MODULARITYLABEL tag (and no module streams either).
+      this.warnings.push('rpm does not know the MODULARITYLABEL tag: packages listed without module streams');
+      rec = await runCommand([
+        'rpm',
+        '--root',
+        this.rootFs.root,
+        '-qa',
+        '--queryformat',
+        RPM_QUERY_FORMAT_OLD,
+      ]);
+    }
+    this.commands.rpm = rec;
+  }
+
+  /** Which kernel live patches are loaded: /sys/kernel/livepatch/<patch>/enabled (under the root). */
+  async livepatches(): Promise<void> {
+    let names: string[];
+    try {
+      names = await fs.readdir(await this.rootFs.resolve(LIVEPATCH_SYSFS));
+    } catch (err) {
+      const { reason, detail } = reasonOf(err);
+      this.paths[LIVEPATCH_SYSFS] = { status: 'missing', reason, detail };
+      return;
+    }
+    this.paths[LIVEPATCH_SYSFS] = await statRecord(this.rootFs, LIVEPATCH_SYSFS);
+    if (names.length > MAX_DIR_ENTRIES)
+      this.warnings.push(`${LIVEPATCH_SYSFS}: only the first ${MAX_DIR_ENTRIES} entries read`);
+    const picked = names.sort().slice(0, MAX_DIR_ENTRIES);
+    await Promise.all(picked.map((n) => this.file(path.posix.join(LIVEPATCH_SYSFS, n, 'enabled'))));
   }
 }
 

@@ -42,8 +42,11 @@ export interface VulnerabilityDetails {
     sourcePackage?: string;
     sourceVersion?: string;
     arch?: string;
+    /** The fixed version is published in Ubuntu Pro: `esm-apps`, `esm-infra`, or `ubuntu-pro` (archive not named). */
+    fixedInUbuntuPro?: string;
   }>;
-  fixState: 'fixed' | 'not-fixed' | 'wont-fix' | 'unknown';
+  /** `ubuntu-pro`: every affected package has a fix, but some only in Ubuntu Pro, which this host cannot install. */
+  fixState: 'fixed' | 'not-fixed' | 'wont-fix' | 'unknown' | 'ubuntu-pro';
   cvss?: { version: string; vector: string; baseScore: number };
   vendorSeverity?: string;
   epss?: { score: number; percentile: number; date?: string };

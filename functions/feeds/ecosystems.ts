@@ -126,6 +126,12 @@ export function releaseKeyForDistro(distro: {
   }
 }
 
+/**
+ * The dist tag of an RHEL-family module build: `.module+el9.4.0+20787+4c237fd3` (RHEL, Rocky),
+ * `.module_el8.8.0+3609+204d4ab0` (AlmaLinux). Packages of no module never carry it.
+ */
+export const MODULE_RELEASE = /\.module[+_]el\d/;
+
 /** Family label + release, for messages: "Debian 12", "Amazon Linux 2023". */
 export function releaseLabel(k: ReleaseKey): string {
   return `${FAMILY_INFO[k.family].label} ${k.release}`;

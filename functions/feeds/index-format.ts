@@ -10,6 +10,7 @@ import {
   type AffectedPackage,
   FAMILIES,
   type Family,
+  type ProService,
   type RangeEvent,
   type ReleaseKey,
 } from './model';
@@ -18,11 +19,17 @@ export const RELEASE_INDEX_KIND = 'inspector-cve-release-index';
 export const RELEASE_INDEX_SCHEMA = 1;
 
 const KINDS: ReadonlyArray<RangeEvent['kind']> = ['introduced', 'fixed', 'last_affected', 'limit'];
+/** Entry flag bits naming the Ubuntu Pro service of a fix. */
+const PRO_FLAG: Readonly<Record<ProService, number>> = { 'esm-infra': 2, 'esm-apps': 4 };
 
 /** [id, cves, severity, cvssVersion, cvssVector, cvssScore (-1 none), published, summary, references]; -1 = none. */
 type AdvisoryRow = [number, number[], number, number, number, number, number, number, number[]];
-/** [advisory, flags (1 = won't fix), ranges (flat kind,version pairs per range), versions, arches, stream]. */
-type EntryRow = [number, number, number[][], number[]?, number[]?, number?];
+/**
+ * [advisory, flags (1 = won't fix, 2 = fix in Ubuntu Pro esm-infra, 4 = esm-apps), ranges (flat kind,version
+ * pairs per range), versions, arches, stream (-1 none), module streams]. Fields after ranges are optional
+ * (readers of older indexes ignore the flags and fields they do not know).
+ */
+type EntryRow = [number, number, number[][], number[]?, number[]?, number?, number[]?];
 
 export interface ReleaseIndexFile {
   kind: typeof RELEASE_INDEX_KIND;
@@ -106,15 +113,16 @@ export function encodeRelease(
     for (const p of a.packages) {
       const row: EntryRow = [
         ai,
-        p.wontFix ? 1 : 0,
+        (p.wontFix ? 1 : 0) | (p.proService ? PRO_FLAG[p.proService] : 0),
         p.ranges.map((r) => r.flatMap((e) => [KINDS.indexOf(e.kind), t.id(e.version)])),
       ];
-      if (p.versions.length || p.arches.length || p.stream) {
+      if (p.versions.length || p.arches.length || p.stream || p.modules) {
         row.push(
           p.versions.map((v) => t.id(v)),
           p.arches.map((v) => t.id(v)),
         );
-        if (p.stream) row.push(t.id(p.stream));
+        if (p.stream || p.modules) row.push(t.id(p.stream));
+        if (p.modules) row.push(p.modules.map((m) => t.id(m)));
       }
       let list = byName.get(p.name);
       if (!list) {
@@ -275,6 +283,9 @@ export class ReleaseIndex {
     };
     const stream = this.s(r[5]);
     if (stream) pkg.stream = stream;
+    if (r[6]) pkg.modules = r[6].map((m) => this.s(m)!);
+    if (r[1] & PRO_FLAG['esm-infra']) pkg.proService = 'esm-infra';
+    else if (r[1] & PRO_FLAG['esm-apps']) pkg.proService = 'esm-apps';
     return pkg;
   }
 }

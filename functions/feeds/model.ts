@@ -41,7 +41,18 @@ export interface AffectedPackage {
    * installed version whose upstream version starts with this prefix (e.g. "5.10") is judged against it.
    */
   stream?: string;
+  /**
+   * RHEL family: the module streams (`name:stream`, e.g. "ruby:3.3") the entry's builds belong to; an empty
+   * list is a module build whose stream the record does not name. Absent: the record names no module (the
+   * matcher then tells module builds from their `.module+el…` release, which also covers older indexes).
+   */
+  modules?: string[];
+  /** Ubuntu Pro (`Ubuntu:Pro:<release>` records): the Pro service whose archive carries the fix, when known. */
+  proService?: ProService;
 }
+
+/** Ubuntu Pro archives holding security fixes: main/restricted after standard support, universe/multiverse. */
+export type ProService = 'esm-infra' | 'esm-apps';
 
 export interface Cvss {
   /** '2.0', '3.0', '3.1' or '4.0'. */

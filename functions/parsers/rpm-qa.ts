@@ -1,7 +1,12 @@
 /**
- * The agent's `rpm -qa --queryformat '%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{SOURCERPM}\n'`
+ * The agent's `rpm -qa --queryformat '%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{SOURCERPM}\t%{MODULARITYLABEL}\n'`
  * output: one package per line, `(none)` where a tag is unset (epoch of most packages; arch and source rpm
- * of gpg-pubkey).
+ * of gpg-pubkey; the modularity label of every package not built for a module stream). Lines of six fields
+ * (agents before the modularity label, and rpm older than 4.14, which has no MODULARITYLABEL tag: the agent
+ * then asks without it) are read too: their modularity is unknown, not "none".
+ *
+ * The modularity label is the module's `name:stream:version:context` (e.g. `virt:rhel:8040020210811063000:522a0ee4`);
+ * `module` keeps its `name:stream`, which is what an advisory for a module stream names.
  *
  * The source rpm file name `name-version-release.src.rpm` gives the source package; its version and release
  * follow the last two hyphens. Pure text → records; a malformed line is reported in `errors` with its line
@@ -27,6 +32,10 @@ export interface RpmPackageRecord {
   sourceVersion: string;
   /** `[epoch:]version-release` as rpm compares it (the epoch only when rpm has one). */
   evr: string;
+  /** rpm's MODULARITYLABEL (`name:stream:version:context`); '' when rpm printed (none); undefined when not queried. */
+  modularityLabel?: string;
+  /** The module stream (`name:stream`) of the label; '' for a package of no module; undefined when not queried. */
+  module?: string;
   line: number;
 }
 
@@ -62,17 +71,18 @@ export function parseRpmQa(text: string): RpmQaParse {
       errors.push({ line, message });
     };
     const f = raw.split('\t');
-    if (f.length !== 6) {
-      fail(`expected 6 tab-separated fields, got ${f.length}: ${JSON.stringify(raw.slice(0, 80))}`);
+    if (f.length !== 6 && f.length !== 7) {
+      fail(`expected 6 or 7 tab-separated fields, got ${f.length}: ${JSON.stringify(raw.slice(0, 80))}`);
       continue;
     }
-    const [name, epochField, version, release, archField, srcField] = f as [
+    const [name, epochField, version, release, archField, srcField, labelField] = f as [
       string,
       string,
       string,
       string,
       string,
       string,
+      string | undefined,
     ];
     if (!name || name === NONE || /\s/.test(name)) {
       fail(`invalid package name ${JSON.stringify(name)}`);
@@ -117,6 +127,20 @@ export function parseRpmQa(text: string): RpmQaParse {
       record.sourceRpm = srcField;
       record.sourceName = src.name;
       record.sourceVersion = `${epoch !== undefined ? `${epoch}:` : ''}${src.version}-${src.release}`;
+    }
+    if (labelField !== undefined) {
+      if (labelField === NONE || labelField === '') {
+        record.modularityLabel = '';
+        record.module = '';
+      } else {
+        const m = /^([^:\s]+):([^:\s]+)(?::[^\s]*)?$/.exec(labelField);
+        if (!m) {
+          fail(`${name}: cannot parse modularity label ${JSON.stringify(labelField.slice(0, 80))}`);
+          continue;
+        }
+        record.modularityLabel = labelField;
+        record.module = `${m[1]}:${m[2]}`;
+      }
     }
     records.push(record);
   }

@@ -463,6 +463,7 @@ const FIX_STATE_TEXT: Readonly<Record<VulnerabilityDetails['fixState'], string>>
   'not-fixed': 'Not fixed yet',
   'wont-fix': 'Will not be fixed by the vendor',
   unknown: 'Unknown',
+  'ubuntu-pro': 'Fix available with Ubuntu Pro',
 };
 
 function renderVulnerability(v: VulnerabilityDetails): SafeHtml {

@@ -27,6 +27,11 @@ export interface InstalledPackage {
   sourceVersion: string;
   /** dpkg's Status field ("install ok installed", "hold ok installed"...), when the database has one. */
   status?: string;
+  /**
+   * rpm: the module stream the package was built for (`name:stream`, from rpm's MODULARITYLABEL); '' for a
+   * package of no module; undefined when the agent did not record labels (older agents, rpm < 4.14).
+   */
+  module?: string;
 }
 
 export interface Distro {
@@ -171,6 +176,7 @@ function fromRpm(r: RpmPackageRecord): InstalledPackage {
     sourceVersion: r.sourceVersion,
   };
   if (r.arch) pkg.arch = r.arch;
+  if (r.module !== undefined) pkg.module = r.module;
   return pkg;
 }
 
@@ -192,6 +198,16 @@ const DEB_KERNEL_SOURCE =
 const DEB_NOT_KERNEL = new Set(['linux-base', 'linux-firmware', 'linux-atm', 'linux-meta-firmware']);
 /** rpm kernel source packages: kernel, kernel-rt, kernel-uek, kernel-lt/ml (ELRepo), kernel6.12 (AL2023)... */
 const RPM_KERNEL_SOURCE = /^kernel(\d+\.\d+)?(-(rt|uek|lt|ml|64k|debug|aws|azure))?$/;
+/**
+ * Amazon Linux kernel live patches: one package per kernel build, named after it
+ * (kernel-livepatch-5.10.102-99.473 1.0-3.amzn2 patches the running kernel 5.10.102-99.473.amzn2.x86_64).
+ */
+const RPM_LIVEPATCH = /^kernel-livepatch-(\d[^-]*-[^-]+)$/;
+
+/** The kernel build (version-release without the dist tag) an Amazon Linux live patch package is for. */
+export function livepatchKernel(name: string): string | undefined {
+  return RPM_LIVEPATCH.exec(name)?.[1];
+}
 /** Alpine kernel origins (linux-headers is built from the kernel tarball too). */
 const APK_KERNEL_ORIGIN =
   /^linux-(lts|virt|edge|rpi\d?|stable|asahi|headers|tools|elm|gru|hardened|vanilla)$/;
@@ -202,13 +218,17 @@ export function isKernelPackage(pkg: InstalledPackage): boolean {
     case 'dpkg':
       return DEB_KERNEL_SOURCE.test(pkg.sourceName) && !DEB_NOT_KERNEL.has(pkg.sourceName);
     case 'rpm':
-      return RPM_KERNEL_SOURCE.test(pkg.sourceName);
+      return RPM_KERNEL_SOURCE.test(pkg.sourceName) || RPM_LIVEPATCH.test(pkg.name);
     case 'apk':
       return APK_KERNEL_ORIGIN.test(pkg.sourceName);
   }
 }
 
-/** The installed packages that are the image of the running kernel `release` (`uname -r`). */
+/**
+ * The installed packages that are the image of the running kernel `release` (`uname -r`), and on Amazon Linux
+ * its live patch package (kernel-livepatch-<version-release>): live patches for other kernels are not the
+ * running kernel's.
+ */
 export function runningKernelPackages(
   manager: PackageManager,
   release: string,
@@ -235,6 +255,8 @@ export function runningKernelPackages(
         ? new RegExp(`^kernel-${variant}(-core)?$`)
         : /^kernel(\d+\.\d+)?(-(uek|lt|ml|aws|azure))?(-core)?$/;
       return packages.filter((p) => {
+        const lp = livepatchKernel(p.name);
+        if (lp) return vra.startsWith(`${lp}.`);
         if (!image.test(p.name) || !isKernelPackage(p)) return false;
         const vr = p.version.replace(/^\d+:/, '');
         return `${vr}.${p.arch ?? ''}` === vra;

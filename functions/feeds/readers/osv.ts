@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { bestCvss, cvssFromOsv } from '../cvss';
-import { parseOsvEcosystem } from '../ecosystems';
+import { MODULE_RELEASE, parseOsvEcosystem } from '../ecosystems';
 import {
   type Advisory,
   type AffectedPackage,
@@ -14,7 +14,9 @@ import {
   countSkip,
   cveIdsIn,
   emptyRead,
+  type Family,
   mergeReads,
+  type ProService,
   type RangeEvent,
   type ReadResult,
   type ReleaseKey,
@@ -69,6 +71,50 @@ const NON_SECURITY_ID = /^(ALBA|ALEA|RLBA|RLEA|RHBA|RHEA)-/;
 /** "Moderate: python-requests security update" (AlmaLinux, Rocky, Red Hat summaries). */
 const SUMMARY_SEVERITY = /^(Critical|Important|Moderate|Low):/;
 const WONT_FIX = /\b(end-of-life|wont[-_ ]?fix|won't fix|will not fix|ignored)\b/i;
+
+/**
+ * Ubuntu OSV `ecosystem_specific.availability` of Pro entries, as the Ubuntu CVE tracker words it per archive:
+ * "Available with Ubuntu Pro (Infra-only): https://ubuntu.com/pro" (esm-infra: main and restricted after
+ * standard support) and "Available with Ubuntu Pro: https://ubuntu.com/pro" (esm-apps: universe, multiverse).
+ */
+export function proServiceOf(availability: string | undefined): ProService | undefined {
+  if (!availability || !/^Available with Ubuntu Pro\b/i.test(availability)) return undefined;
+  if (/\(Infra-only\)|Legacy support/i.test(availability)) return 'esm-infra';
+  return /^Available with Ubuntu Pro:/i.test(availability) ? 'esm-apps' : undefined;
+}
+
+/** Families whose OSV records cover module streams (AppStream modules of RHEL 8 and later). */
+const RPM_MODULE_FAMILIES: ReadonlySet<Family> = new Set(['almalinux', 'rocky', 'redhat']);
+
+/**
+ * The module streams (`name:stream`) an rpm entry belongs to: the `rpmmod` qualifier of Red Hat purls
+ * (`pkg:rpm/redhat/ruby?arch=src&rpmmod=ruby:3.3:9040020240604094046:9`) or, when the entry's versions are module
+ * builds, the `name:stream` words of the advisory title ("Moderate: ruby:3.3 security, bug fix, and
+ * enhancement update", "Moderate: mariadb:10.3 security…"); [] when it is a module build whose stream the record
+ * does not name; undefined when nothing says it is a module build.
+ */
+export function moduleStreams(
+  purl: string | undefined,
+  ranges: readonly RangeEvent[][],
+  versions: readonly string[],
+  summary: string | undefined,
+): string[] | undefined {
+  const rpmmod = /[?&]rpmmod=([^&#]+)/.exec(purl ?? '')?.[1];
+  if (rpmmod) {
+    const m = /^([^:]+):([^:]+)/.exec(decodeURIComponent(rpmmod));
+    if (m) return [`${m[1]}:${m[2]}`];
+  }
+  const modular =
+    ranges.some((r) => r.some((e) => MODULE_RELEASE.test(e.version))) ||
+    versions.some((v) => MODULE_RELEASE.test(v));
+  if (!modular) return undefined;
+  const title = (summary ?? '').replace(SUMMARY_SEVERITY, '');
+  const streams = new Set<string>();
+  for (const m of title.matchAll(/(?:^|[\s,(])([a-z0-9][\w.+-]*):([\w.+-]*\w)(?=[\s,)]|$)/g)) {
+    streams.add(`${m[1]}:${m[2]}`);
+  }
+  return [...streams];
+}
 
 /** Read one OSV value; `source` names where it came from for error messages. */
 export function readOsvValue(value: unknown, source: string): ReadResult {
@@ -164,6 +210,13 @@ function osvToAdvisories(rec: OsvRecord, out: ReadResult): Advisory[] {
       arches: [],
       wontFix: WONT_FIX.test(`${urgency ?? ''} ${status ?? ''}`),
     };
+    if (key.family === 'ubuntu' && key.release.startsWith('pro-')) {
+      const service = proServiceOf(stringField(aff.ecosystem_specific, 'availability'));
+      if (service) pkg.proService = service;
+    } else if (RPM_MODULE_FAMILIES.has(key.family)) {
+      const modules = moduleStreams(aff.package.purl, ranges, versions, rec.summary);
+      if (modules) pkg.modules = modules;
+    }
     const affCvss = (aff.severity ?? []).flatMap((s) => {
       const c = cvssFromOsv(s.type, s.score);
       return c ? [c] : [];

@@ -23,13 +23,19 @@ const packageAttrs = z.object({
   arch: z.string().min(1),
 });
 
-/** The release an ALAS id belongs to, and the Extras topic for AL2 (ALAS2KERNEL-5.10-2022-001 → KERNEL-5.10). */
+/**
+ * The release an ALAS id belongs to, and the Extras topic for AL2 (ALAS2KERNEL-5.10-2022-001 → KERNEL-5.10).
+ * Kernel live patch advisories: ALAS2LIVEPATCH-2020-002 on AL2 (`yum updateinfo list`), ALAS2023LIVEPATCH-… on
+ * AL2023 (the web site lists both as ALASLIVEPATCH-…; that form needs the collection to tell the release).
+ */
 export function alasRelease(
   id: string,
   collectionShort?: string,
 ): { key: ReleaseKey; extra?: string } | undefined {
-  if (id.startsWith('ALAS2023-')) return { key: { family: 'amazon', release: '2023' } };
-  if (id.startsWith('ALAS2022-')) return { key: { family: 'amazon', release: '2022' } };
+  if (/^ALAS2023([A-Z][A-Z0-9.-]*)?-\d{4}-\d+$/.test(id))
+    return { key: { family: 'amazon', release: '2023' } };
+  if (/^ALAS2022([A-Z][A-Z0-9.-]*)?-\d{4}-\d+$/.test(id))
+    return { key: { family: 'amazon', release: '2022' } };
   const extra = /^ALAS2([A-Z][A-Z0-9.-]*?)-\d{4}-\d+$/.exec(id);
   if (extra) return { key: { family: 'amazon', release: '2' }, extra: extra[1]! };
   if (id.startsWith('ALAS2-')) return { key: { family: 'amazon', release: '2' } };
@@ -100,7 +106,8 @@ export function readUpdateinfo(text: string, source: string): ReadResult {
             arches: [],
             wontFix: false,
           };
-          if (rel.extra) {
+          // A live patch's version (1.0) is no kernel stream: its package name names the kernel it patches.
+          if (rel.extra && rel.extra !== 'LIVEPATCH') {
             const stream = /^(\d+\.\d+)/.exec(version)?.[1] ?? /^(\d+)/.exec(version)?.[1];
             if (stream) pkg.stream = stream;
           }

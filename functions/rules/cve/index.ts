@@ -13,10 +13,19 @@ import type { Severity } from '../../core/severity';
 import { versionComparator } from '../../core/versions';
 import type { CveIndex, ThreatData } from '../../feeds/compile';
 import { FAMILY_INFO, releaseKeyForDistro, releaseLabel } from '../../feeds/ecosystems';
-import type { ReleaseIndex } from '../../feeds/index-format';
-import type { Cvss, ReleaseKey } from '../../feeds/model';
-import { type MatchedPackage, matchInventory, type Vulnerability } from './match';
+import { ReleaseIndex } from '../../feeds/index-format';
+import type { Cvss, ProService, ReleaseKey } from '../../feeds/model';
+import {
+  annotateLivepatch,
+  type LoadedLivepatches,
+  livepatchedResult,
+  loadedLivepatches,
+  runningLivepatches,
+  splitLivepatched,
+} from './livepatch';
+import { type MatchedPackage, type MatchOptions, matchInventory, type Vulnerability } from './match';
 import { classify } from './severity';
+import { proEnableSteps, proFixInstallable, proLabel, type UbuntuProHost, ubuntuProHost } from './ubuntu-pro';
 
 export const CVE_PACKAGE_ID = 'cve';
 export const CVE_PACKAGE_VERSION = '1.0.0';
@@ -96,12 +105,17 @@ export function cveRulesPackage(index: CveIndex): RulesPackage {
       if (!keyed.ok) return [scan('NOT_APPLICABLE', keyed.reason)];
       let rel: ReleaseIndex | undefined;
       let threat: ThreatData;
+      let pro: ReleaseIndex | undefined;
       try {
         rel = await index.release(keyed.key);
         threat = await index.threatData();
+        // Ubuntu Pro records (Ubuntu:Pro:<release>) are compiled apart, as pro-<release>.
+        if (keyed.key.family === 'ubuntu')
+          pro = await index.release({ family: 'ubuntu', release: `pro-${keyed.key.release}` });
       } catch (err) {
         return [scan('ERROR', `the vulnerability feed could not be loaded: ${(err as Error).message}`)];
       }
+      if (!rel && pro) rel = ReleaseIndex.fromAdvisories(keyed.key, [], pro.compiledAt);
       if (!rel) {
         const have = index.releaseKeys();
         return [
@@ -111,9 +125,22 @@ export function cveRulesPackage(index: CveIndex): RulesPackage {
           ),
         ];
       }
-      return evaluateInventory(inv.value, keyed.key, rel, threat, cveOptions(ctx), base);
+      const host: HostContext = { livepatches: loadedLivepatches(facts) };
+      if (pro) host.pro = pro;
+      if (keyed.key.family === 'ubuntu') host.ubuntuPro = ubuntuProHost(facts);
+      return evaluateInventory(inv.value, keyed.key, rel, threat, cveOptions(ctx), base, host);
     },
   };
+}
+
+/** What the host adds to matching: Ubuntu Pro (index and attachment), loaded kernel live patches. */
+export interface HostContext {
+  /** Ubuntu: the release's Ubuntu Pro index (pro-<release>). */
+  pro?: ReleaseIndex;
+  /** Ubuntu: the Pro client's view of this host (attached, services enabled). */
+  ubuntuPro?: UbuntuProHost;
+  /** Live patch modules loaded (/sys/kernel/livepatch). */
+  livepatches?: LoadedLivepatches;
 }
 
 export function evaluateInventory(
@@ -123,10 +150,14 @@ export function evaluateInventory(
   threat: ThreatData,
   opts: CveOptions,
   base: { rulesPackage: string; instanceId: string },
+  host: HostContext = {},
 ): RuleResult[] {
   const results: RuleResult[] = [];
   const source = INVENTORY_SOURCE[inv.manager];
-  const outcome = matchInventory(inv, rel, { compare: versionComparator(inv.format), isKernelPackage });
+  const compare = versionComparator(inv.format);
+  const matchOpts: MatchOptions = { compare, isKernelPackage };
+  if (host.pro) matchOpts.pro = host.pro;
+  const outcome = matchInventory(inv, rel, matchOpts);
   let hiddenUnfixed = 0;
   const vulns = outcome.vulnerabilities
     .filter((v) => {
@@ -143,7 +174,22 @@ export function evaluateInventory(
     base,
     upgrade: upgradeCommand(key),
   };
-  for (const v of vulns) results.push(vulnerabilityResult(v, ctx));
+  if (host.ubuntuPro) ctx.ubuntuPro = host.ubuntuPro;
+  // Kernel CVEs a loaded live patch of the running kernel fixes are reported as such (PASS), not as findings.
+  const livepatches = runningLivepatches(inv);
+  const split =
+    livepatches.length && host.livepatches
+      ? splitLivepatched(vulns, livepatches, rel, compare, host.livepatches)
+      : undefined;
+  for (const v of split?.remaining ?? vulns) {
+    const r = vulnerabilityResult(v, ctx);
+    const lp = split?.notes.get(v.id);
+    results.push(lp ? annotateLivepatch(r, lp, v.id) : r);
+  }
+  for (const { vulnerability, coverage } of split?.fixed ?? [])
+    results.push(
+      livepatchedResult(vulnerability, coverage, base, vulnerabilityResult(vulnerability, ctx).severity),
+    );
 
   if (inv.errors.length > 0) {
     results.push({
@@ -179,8 +225,8 @@ export function evaluateInventory(
       evidence: [{ source: 'kernel.osrelease', value: '(unset)', note: kernelNames.slice(0, 10).join(', ') }],
     });
   }
-  if (vulns.length === 0) {
-    const feedNote = `${rel.advisoryCount} advisories for ${releaseLabel(key)} compiled ${rel.compiledAt}`;
+  if ((split?.remaining ?? vulns).length === 0) {
+    const feedNote = `${rel.advisoryCount} advisories for ${releaseLabel(key)} compiled ${rel.compiledAt}${host.pro ? ` (and ${host.pro.advisoryCount} Ubuntu Pro advisories)` : ''}`;
     const extra = hiddenUnfixed
       ? `; ${hiddenUnfixed} vulnerabilities without a fix not reported (includeUnfixed=false)`
       : '';
@@ -206,6 +252,8 @@ interface ResultContext {
   base: { rulesPackage: string; instanceId: string };
   /** The package manager's upgrade command, without the package names. */
   upgrade: string;
+  /** Ubuntu: whether the host can install fixes published only in Ubuntu Pro. */
+  ubuntuPro?: UbuntuProHost;
 }
 
 /** Sorted distinct values (one value needs no set). */
@@ -251,6 +299,8 @@ function vulnerabilityResult(v: Vulnerability, ctx: ResultContext): RuleResult {
   const detailPackages: VulnerabilityDetails['packages'] = [];
   const evidence: Evidence[] = [];
   const texts: string[] = [];
+  // Fixes published only in Ubuntu Pro that this host cannot install (not attached, or service disabled).
+  const proOnly: Array<ProService | undefined> = [];
   for (const p of packages) {
     const { pkg } = p;
     if (p.fixState !== 'fixed') allFixed = false;
@@ -263,6 +313,10 @@ function vulnerabilityResult(v: Vulnerability, ctx: ResultContext): RuleResult {
 
     const d: VulnerabilityDetails['packages'][number] = { name: pkg.name, installedVersion: pkg.version };
     if (p.fixedVersion) d.fixedVersion = p.fixedVersion;
+    const proBlocked =
+      p.fromPro === true && !!p.fixedVersion && !proFixInstallable(ctx.ubuntuPro, p.proService);
+    if (p.fromPro && p.fixedVersion) d.fixedInUbuntuPro = p.proService ?? 'ubuntu-pro';
+    if (proBlocked) proOnly.push(p.proService);
     if (pkg.sourceName) d.sourcePackage = pkg.sourceName;
     if (pkg.sourceVersion) d.sourceVersion = pkg.sourceVersion;
     if (pkg.arch) d.arch = pkg.arch;
@@ -280,10 +334,12 @@ function vulnerabilityResult(v: Vulnerability, ctx: ResultContext): RuleResult {
     else if (p.kernel) e.note = 'running kernel';
     evidence.push(e);
 
-    texts.push(pkgText(p));
+    texts.push(pkgText(p, proBlocked));
   }
   const fixState: VulnerabilityDetails['fixState'] = allFixed
-    ? 'fixed'
+    ? proOnly.length
+      ? 'ubuntu-pro'
+      : 'fixed'
     : anyNotFixed
       ? 'not-fixed'
       : allWontFix
@@ -332,12 +388,16 @@ function vulnerabilityResult(v: Vulnerability, ctx: ResultContext): RuleResult {
   if (kev)
     description += ` Listed in CISA's Known Exploited Vulnerabilities catalogue since ${kev.dateAdded} (due ${kev.dueDate}).`;
   if (kernel) description += ' The running kernel is affected.';
+  if (proOnly.length)
+    description += ` The fix for ${proOnly.length === packages.length ? 'it' : 'some packages'} is published in ${[...new Set(proOnly.map(proLabel))].join(' and ')}; ${ctx.ubuntuPro?.note ?? 'this host is not attached to Ubuntu Pro'}.`;
   const recommendation =
     fixState === 'fixed'
       ? `Upgrade to the fixed versions: ${remediation}${kernel ? ', then reboot into the new kernel' : ''}.`
-      : fixState === 'wont-fix'
-        ? `${label} will not fix this vulnerability in this release: mitigate (remove or restrict the package) or move to a newer release.`
-        : `${label} has no fix yet${remediation ? ` for every package (upgrade those that have one: ${remediation})` : ''}: watch ${advisoryList} and mitigate meanwhile.`;
+      : fixState === 'ubuntu-pro'
+        ? `Fix available with ${[...new Set(proOnly.map(proLabel))].join(' and ')}: ${proEnableSteps(ctx.ubuntuPro, proOnly)}, then upgrade: ${remediation}${kernel ? ', then reboot into the new kernel' : ''}.`
+        : fixState === 'wont-fix'
+          ? `${label} will not fix this vulnerability in this release: mitigate (remove or restrict the package) or move to a newer release.`
+          : `${label} has no fix yet${remediation ? ` for every package (upgrade those that have one: ${remediation})` : ''}: watch ${advisoryList} and mitigate meanwhile.`;
   const attributes = [
     { key: 'VULNERABILITY_ID', value: id },
     { key: 'PACKAGE_NAMES', value: distinctSorted(names).join(',') },
@@ -371,12 +431,14 @@ function vulnerabilityResult(v: Vulnerability, ctx: ResultContext): RuleResult {
   };
 }
 
-function pkgText(p: MatchedPackage): string {
-  const fix = p.fixedVersion
-    ? ` (fixed in ${p.fixedVersion})`
-    : p.fixState === 'wont-fix'
-      ? ' (will not be fixed)'
-      : ' (no fix yet)';
+function pkgText(p: MatchedPackage, proOnly = false): string {
+  const fix = proOnly
+    ? ` (fix available with ${proLabel(p.proService)}: ${p.fixedVersion})`
+    : p.fixedVersion
+      ? ` (fixed in ${p.fixedVersion})`
+      : p.fixState === 'wont-fix'
+        ? ' (will not be fixed)'
+        : ' (no fix yet)';
   return `${p.pkg.name} ${p.pkg.version}${fix}`;
 }
 

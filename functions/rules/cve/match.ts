@@ -9,10 +9,16 @@
  * - Kernel: packages built from the kernel source are matched only when they belong to the running kernel;
  *   headers, linux-libc-dev and kernels installed but not running are left out (never reported as kernel
  *   vulnerabilities). Without a known running kernel no kernel package is matched, and the caller says so.
+ * - RHEL-family module streams: an advisory entry for a module stream is judged only against packages built for
+ *   that stream (rpm's modularity label), and packages of no module only against entries of no module; a
+ *   module build is told by its `.module+el…` release when the record or the agent names no stream.
+ * - Ubuntu Pro: the release's `pro-<release>` index (Ubuntu:Pro:<release> records) is matched too; a fix found
+ *   only there is marked as coming from Ubuntu Pro, for the caller to say whether the host can install it.
  */
 import type { InstalledPackage, Inventory } from '../../core/facts/packages';
-import type { AdvisoryMeta, ReleaseIndex } from '../../feeds/index-format';
-import type { AffectedPackage, FixState, RangeEvent } from '../../feeds/model';
+import { MODULE_RELEASE } from '../../feeds/ecosystems';
+import type { AdvisoryMeta, PackageAdvisory, ReleaseIndex } from '../../feeds/index-format';
+import type { AffectedPackage, FixState, ProService, RangeEvent } from '../../feeds/model';
 import { INSTALLED_STATES } from '../../parsers/dpkg-status';
 
 export type Compare = (a: string, b: string) => number;
@@ -22,6 +28,10 @@ export interface MatchedPackage {
   fixedVersion?: string;
   fixState: FixState;
   kernel: boolean;
+  /** The fixed version is published in Ubuntu Pro (an Ubuntu:Pro:<release> record), not the public archive. */
+  fromPro?: boolean;
+  /** Which Pro archive has it, when the record says. */
+  proService?: ProService;
 }
 
 export interface Vulnerability {
@@ -44,6 +54,8 @@ export interface MatchOutcome {
 export interface MatchOptions {
   compare: Compare;
   isKernelPackage: (pkg: InstalledPackage) => boolean;
+  /** Ubuntu: the release's Ubuntu Pro index (`pro-<release>`), matched alongside the public one. */
+  pro?: ReleaseIndex;
 }
 
 /**
@@ -130,6 +142,52 @@ function streamOf(version: string): string {
   return version.replace(/^\d+:/, '');
 }
 
+/**
+ * The module an installed rpm belongs to: its `name:stream`; false for no module; undefined for a module
+ * build whose stream is unknown (telemetry without modularity labels).
+ */
+export function installedModule(pkg: InstalledPackage): string | false | undefined {
+  if (pkg.module !== undefined) return pkg.module === '' ? false : pkg.module;
+  return MODULE_RELEASE.test(pkg.version) ? undefined : false;
+}
+
+/**
+ * The modules an advisory entry is for: its streams ([] = a module build of an unnamed stream); false for
+ * builds of no module; undefined when nothing tells (no fixed or listed version to look at).
+ */
+export function entryModules(entry: AffectedPackage): readonly string[] | false | undefined {
+  if (entry.modules) return entry.modules;
+  let seen = false;
+  for (const range of entry.ranges)
+    for (const e of range) {
+      if (e.kind === 'introduced' && e.version === '0') continue;
+      if (MODULE_RELEASE.test(e.version)) return [];
+      seen = true;
+    }
+  for (const v of entry.versions) {
+    if (MODULE_RELEASE.test(v)) return [];
+    seen = true;
+  }
+  return seen ? false : undefined;
+}
+
+/** Does an entry apply to an installed rpm, module-wise? Stream against stream; no module against no module. */
+export function moduleApplies(installed: string | false | undefined, entry: AffectedPackage): boolean {
+  const mods = entryModules(entry);
+  if (mods === undefined) return true;
+  if (installed === false) return mods === false;
+  if (mods === false) return false;
+  return installed === undefined || mods.length === 0 || mods.includes(installed);
+}
+
+const NO_HITS: readonly PackageAdvisory[] = [];
+
+function setPro(m: MatchedPackage, entry: AffectedPackage): void {
+  m.fromPro = true;
+  if (entry.proService) m.proService = entry.proService;
+  else delete m.proService;
+}
+
 export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOptions): MatchOutcome {
   const { compare } = opts;
   const running = new Set((inv.runningKernel?.packages ?? []).map(pkgKey));
@@ -156,8 +214,14 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
       : [[pkg.name, pkg.version]];
     const signed = bySource ? signedKernelSource(pkg.sourceName) : undefined;
     if (signed) lookups.push([signed, pkg.version]);
+    const rpmModule = pkg.manager === 'rpm' ? installedModule(pkg) : undefined;
     for (const [name, version] of lookups) {
-      for (const { advisory, pkg: entry } of rel.lookup(name)) {
+      const publicHits = rel.lookup(name);
+      const proHits = opts.pro ? opts.pro.lookup(name) : NO_HITS;
+      const hits = proHits.length ? [...publicHits, ...proHits] : publicHits;
+      for (let h = 0; h < hits.length; h++) {
+        const { advisory, pkg: entry } = hits[h]!;
+        const fromPro = h >= publicHits.length;
         if (
           entry.arches.length &&
           pkg.arch &&
@@ -170,6 +234,7 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
           const v = streamOf(version);
           if (v !== entry.stream && !v.startsWith(`${entry.stream}.`)) continue;
         }
+        if (pkg.manager === 'rpm' && !moduleApplies(rpmModule, entry)) continue;
         let verdict: Verdict;
         try {
           verdict = judge(version, entry, compare);
@@ -191,6 +256,7 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
           if (!prev) {
             const m: MatchedPackage = { pkg, fixState, kernel };
             if (verdict.fixedVersion) m.fixedVersion = verdict.fixedVersion;
+            if (fromPro) setPro(m, entry);
             v.packages.set(k, m);
             continue;
           }
@@ -201,6 +267,11 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
           ) {
             prev.fixedVersion = verdict.fixedVersion;
             prev.fixState = 'fixed';
+            if (fromPro) setPro(prev, entry);
+            else {
+              delete prev.fromPro;
+              delete prev.proService;
+            }
           } else if (fixState === 'not-fixed' && prev.fixState === 'wont-fix') {
             // No fix from either: one advisory still expects a fix, so "will not fix" is not the last word
             // (whatever order the advisory ids sort in).

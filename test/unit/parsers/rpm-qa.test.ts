@@ -105,3 +105,49 @@ describe('parseRpmQa', () => {
     expect(parsed.errors[4]!.message).toMatch(/cannot parse source rpm "badsrc.rpm"/);
   });
 });
+
+describe('parseRpmQa: modularity labels (issue 12)', () => {
+  it('reads the seventh field, MODULARITYLABEL: name:stream:version:context, (none) for packages of no module', () => {
+    const parsed = parseRpmQa(fixture('rpm-qa-almalinux8-modularity.tsv'));
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.records.map((r) => [r.name, r.module, r.modularityLabel])).toEqual([
+      ['libsndfile', '', ''],
+      ['libiscsi', 'virt:rhel', 'virt:rhel:8040020210811063000:522a0ee4'],
+      ['libiscsi-utils', 'virt:rhel', 'virt:rhel:8040020210811063000:522a0ee4'],
+      ['sgabios-bin', 'virt:rhel', 'virt:rhel:8040020210811063000:522a0ee4'],
+      ['gpg-pubkey', '', ''],
+    ]);
+    expect(parsed.records[1]).toMatchObject({
+      evr: '1.18.0-8.module_el8.4.0+2523+3300d70f',
+      sourceName: 'libiscsi',
+    });
+  });
+
+  it('six-field lines (older agents, rpm without the tag) leave the modularity unknown, not "none"', () => {
+    const parsed = parseRpmQa(fixture('rpm-qa-almalinux8.tsv'));
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.records.every((r) => r.module === undefined && r.modularityLabel === undefined)).toBe(true);
+  });
+
+  it.each([
+    [
+      'eight fields',
+      'a\t(none)\t1\t1\tx86_64\ta-1-1.src.rpm\t(none)\textra',
+      /expected 6 or 7 tab-separated fields, got 8/,
+    ],
+    [
+      'a label without a stream',
+      'a\t(none)\t1\t1\tx86_64\ta-1-1.src.rpm\truby',
+      /cannot parse modularity label "ruby"/,
+    ],
+    [
+      'a label with spaces',
+      'a\t(none)\t1\t1\tx86_64\ta-1-1.src.rpm\truby: 3.3',
+      /cannot parse modularity label/,
+    ],
+  ])('reports %s as an error and skips the line', (_what, line, message) => {
+    const parsed = parseRpmQa(`${line}\n`);
+    expect(parsed.records).toEqual([]);
+    expect(parsed.errors[0]?.message).toMatch(message);
+  });
+});
