@@ -57,6 +57,11 @@ export type LifecycleFunctions = Record<LifecycleFunctionName, lambda.IFunction>
 
 export const CONTROL_PLANE_DIR = 'functions/handlers/control-plane';
 export const FEED_SYNC_ENTRY = 'functions/handlers/feed-sync.ts';
+/**
+ * The feed-sync Lambda's size (bench/feed-sync.ts measures a full-size sync against it; README, Benchmarks).
+ * PROVISIONAL
+ */
+export const FEED_SYNC_SIZING = { memoryMiB: 3008, heapMiB: 2048, ephemeralMiB: 2048 } as const;
 /** Env names for the schedule group and scheduler role (not in environment.ts's ENV list yet). */
 export const SCHEDULER_ENV = {
   scheduleGroupName: 'SCHEDULE_GROUP_NAME',
@@ -511,7 +516,11 @@ export class InspectorStack extends Stack {
       'SendCommand names the instances of the run, resolved from tags at run time; the document is pinned to the agent document, so only it can be sent.',
     );
     // A retried Dispatch finds the command an earlier attempt sent (ListCommands has no resource-level scope).
-    f.dispatchCommands.allowOnAnyResource('FindCommandsOfEarlierAttempts', ['ssm:ListCommands']);
+    // It also cancels a batch's extra command, or one sent after the run was ended from outside.
+    f.dispatchCommands.allowOnAnyResource('FindAndCancelItsCommands', [
+      'ssm:ListCommands',
+      'ssm:CancelCommand',
+    ]);
     this.publish(f.dispatchCommands);
 
     this.grantTable(f.pollCommands, 'runs', 'write');

@@ -847,6 +847,7 @@ describe('runs that never end wrong (issue 7)', () => {
         .map(([, p]) => p.Properties.PolicyDocument),
     );
     expect(json).toContain('ssm:ListCommands');
+    expect(json).toContain('ssm:CancelCommand');
   });
 
   it('a schedule sweeps runs whose execution ended without a status event (EventBridge delivers them best effort)', () => {
