@@ -332,6 +332,8 @@ function boundVulnerabilityFields(v: VulnerabilityDetails, cuts: Cuts): Vulnerab
   if (v.cvss) out.cvss = boundFlat(v.cvss, () => L.shortBytes, 'vulnerability.cvss', cuts);
   if (v.vendorSeverity !== undefined)
     out.vendorSeverity = t(v.vendorSeverity, L.shortBytes, 'vendorSeverity');
+  if (v.severitySource !== undefined)
+    out.severitySource = t(v.severitySource, L.shortBytes, 'severitySource');
   if (v.epss) out.epss = boundFlat(v.epss, () => L.shortBytes, 'vulnerability.epss', cuts);
   if (v.kev) out.kev = boundFlat(v.kev, () => L.shortBytes, 'vulnerability.kev', cuts);
   if (v.remediation !== undefined) out.remediation = t(v.remediation, L.valueBytes, 'remediation');

@@ -47,8 +47,11 @@ export interface VulnerabilityDetails {
   }>;
   /** `ubuntu-pro`: every affected package has a fix, but some only in Ubuntu Pro, which this host cannot install. */
   fixState: 'fixed' | 'not-fixed' | 'wont-fix' | 'unknown' | 'ubuntu-pro';
-  cvss?: { version: string; vector: string; baseScore: number };
+  /** `scoredBy`: set when the score comes from the CVE records, not the distribution's ("NVD", "CVE record (CNA …)"). */
+  cvss?: { version: string; vector: string; baseScore: number; scoredBy?: string };
   vendorSeverity?: string;
+  /** Where the severity came from: "debian-tracker urgency high", "NVD CVSS 3.1 7.5", "ubuntu priority medium", "unrated". */
+  severitySource?: string;
   epss?: { score: number; percentile: number; date?: string };
   kev?: { dateAdded: string; dueDate: string; knownRansomwareCampaignUse?: string };
   remediation?: string;

@@ -4,6 +4,8 @@
  * (store.ts) implements the same interface over files.
  */
 
+import type { CveScoreLookup } from './cve-scores';
+import type { DebianUrgencyLookup } from './debian-urgency';
 import { ReleaseIndex } from './index-format';
 import {
   type Advisory,
@@ -23,6 +25,16 @@ export interface ThreatData {
     scoreDate?: string;
     lookup(cve: string): { score: number; percentile: number } | undefined;
   };
+  /** CVSS base scores from the CVE records (NVD, CVE List V5): the preferred score of each CVE. */
+  cvss?: CveScoreLookup;
+  /** Debian Security Tracker urgency by release, source package and CVE. */
+  debianUrgency?: DebianUrgencyLookup;
+}
+
+/** The severity data beside KEV and EPSS (severity-feeds.ts). */
+export interface SeverityData {
+  cvss?: CveScoreLookup;
+  debianUrgency?: DebianUrgencyLookup;
 }
 
 /** What the `cve` rules package needs: the index of one release, and KEV / EPSS by CVE. */
@@ -55,8 +67,14 @@ export function groupByRelease(
   );
 }
 
-export function threatDataOf(kev: KevCatalog | undefined, epss: EpssScores | undefined): ThreatData {
+export function threatDataOf(
+  kev: KevCatalog | undefined,
+  epss: EpssScores | undefined,
+  severity: SeverityData = {},
+): ThreatData {
   const t: ThreatData = {};
+  if (severity.cvss) t.cvss = severity.cvss;
+  if (severity.debianUrgency) t.debianUrgency = severity.debianUrgency;
   if (kev) t.kev = { catalogVersion: kev.catalogVersion, byCve: new Map(kev.entries.map((e) => [e.cve, e])) };
   if (epss) {
     const e: NonNullable<ThreatData['epss']> = { lookup: (cve) => epssLookup(epss, cve) };
@@ -75,20 +93,21 @@ export class MemoryCveIndex implements CveIndex {
     private readonly releases: ReadonlyMap<string, ReleaseIndex>,
     kev?: KevCatalog,
     epss?: EpssScores,
+    severity?: SeverityData,
   ) {
-    this.threat = threatDataOf(kev, epss);
+    this.threat = threatDataOf(kev, epss, severity);
   }
 
   static compile(
     description: string,
     read: Pick<ReadResult, 'advisories'>,
-    opts: { kev?: KevCatalog; epss?: EpssScores; compiledAt?: string } = {},
+    opts: { kev?: KevCatalog; epss?: EpssScores; compiledAt?: string } & SeverityData = {},
   ): MemoryCveIndex {
     const at = opts.compiledAt ?? new Date().toISOString();
     const releases = new Map<string, ReleaseIndex>();
     for (const [k, g] of groupByRelease(read.advisories))
       releases.set(k, ReleaseIndex.fromAdvisories(g.key, g.advisories, at));
-    return new MemoryCveIndex(description, releases, opts.kev, opts.epss);
+    return new MemoryCveIndex(description, releases, opts.kev, opts.epss, opts);
   }
 
   releaseKeys(): string[] {

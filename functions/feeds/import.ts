@@ -1,11 +1,14 @@
 /**
  * Reading feed files from disk: a directory (walked recursively), a zip of OSV JSON, an OSV JSON or JSONL
- * file, an updateinfo.xml(.gz), a KEV JSON or an EPSS CSV(.gz). Each file is dispatched to its reader by
+ * file, an updateinfo.xml(.gz), a KEV JSON or an EPSS CSV(.gz); for severities, the Debian Security Tracker
+ * JSON and CVE records (NVD API 2.0 / JSON 2.0 feeds, CVE List V5). Each file is dispatched to its reader by
  * name and content; everything a reader rejects is returned as an error with its file and record.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { CveScoreCollector } from './cve-scores';
+import type { DebianUrgencyBuilder } from './debian-urgency';
 import {
   countSkip,
   type EpssScores,
@@ -15,16 +18,22 @@ import {
   mergeReads,
   type ReadResult,
 } from './model';
+import { NVD_FEED_FILE } from './readers/cve-records';
 import { looksLikeEpss, readEpss } from './readers/epss';
 import { looksLikeKev, readKev } from './readers/kev';
 import { readOsvJsonl, readOsvValue } from './readers/osv';
 import { readUpdateinfo } from './readers/updateinfo';
+import { addNvdFeedFile, addSeverityJson } from './severity-feeds';
 import { DECOMPRESSION_LIMITS, formatLimit, readZip } from './zip';
 
 export interface FeedBundle {
   read: ReadResult;
   kev?: KevCatalog;
   epss?: EpssScores;
+  /** CVSS base scores by CVE from NVD / CVE List V5 records (severity-feeds.ts). */
+  cvss?: CveScoreCollector;
+  /** Debian Security Tracker urgencies by release, source package and CVE (severity-feeds.ts). */
+  debianTracker?: DebianUrgencyBuilder;
   /** Files read, by kind. */
   files: Record<'osv' | 'updateinfo' | 'kev' | 'epss' | 'zip', number>;
 }
@@ -40,10 +49,10 @@ export async function readFeedPath(p: string): Promise<FeedBundle> {
     throw new Error(`${p}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
   });
   const bundle = emptyBundle();
-  if (st.isDirectory()) {
-    for (const f of await walk(p)) addFile(bundle, f, await fs.readFile(f));
-  } else {
-    addFile(bundle, p, await fs.readFile(p));
+  // NVD's yearly JSON 2.0 feed files inflate to hundreds of MB: read as streams, not whole.
+  for (const f of st.isDirectory() ? await walk(p) : [p]) {
+    if (NVD_FEED_FILE.test(f)) await addNvdFeedFile(bundle, f);
+    else addFile(bundle, f, await fs.readFile(f));
   }
   return bundle;
 }
@@ -158,6 +167,7 @@ function addJson(bundle: FeedBundle, name: string, text: string): void {
     if (r.catalog) bundle.kev = r.catalog;
     return;
   }
+  if (addSeverityJson(bundle, name, value)) return;
   bundle.files.osv++;
   if (!Array.isArray(value)) {
     mergeReads(bundle.read, readOsvValue(value, name));

@@ -33,9 +33,11 @@ export async function openFeed(p: string): Promise<OpenedFeed> {
     return { index: await StoredCveIndex.open(p), warnings: [] };
   }
   const bundle = await readFeedPath(p);
-  const opts: { kev?: typeof bundle.kev; epss?: typeof bundle.epss } = {};
+  const opts: Parameters<typeof MemoryCveIndex.compile>[2] = {};
   if (bundle.kev) opts.kev = bundle.kev;
   if (bundle.epss) opts.epss = bundle.epss;
+  if (bundle.cvss) opts.cvss = bundle.cvss;
+  if (bundle.debianTracker) opts.debianUrgency = bundle.debianTracker;
   const index = MemoryCveIndex.compile(`feed ${p}`, bundle.read, opts);
   if (bundle.read.advisories.length === 0 && !bundle.kev && !bundle.epss) {
     throw new Error(

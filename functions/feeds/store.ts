@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { type CveIndex, groupByRelease, type ThreatData, threatDataOf } from './compile';
+import { type CveIndex, groupByRelease, type SeverityData, type ThreatData, threatDataOf } from './compile';
+import { CveScoreCollector, CveScoreTable } from './cve-scores';
+import { DebianUrgencyTable } from './debian-urgency';
 import type { FeedBundle } from './import';
 import { IndexFormatError, ReleaseIndex } from './index-format';
 import {
@@ -44,6 +46,17 @@ const manifestSchema = z.object({
       scoreDate: z.string().optional(),
       modelVersion: z.string().optional(),
       entries: z.number().int(),
+    })
+    .optional(),
+  /** CVSS base scores by CVE from the CVE records (cve-scores.ts). */
+  cveScores: z.object({ file: z.string(), entries: z.number().int(), compiledAt: z.string() }).optional(),
+  /** Debian Security Tracker urgencies (debian-urgency.ts). */
+  debianUrgency: z
+    .object({
+      file: z.string(),
+      entries: z.number().int(),
+      releases: z.array(z.string()),
+      compiledAt: z.string(),
     })
     .optional(),
 });
@@ -125,6 +138,8 @@ export interface StoreReport {
   releases: Array<{ key: string; advisories: number; packages: number; added: number; replaced: number }>;
   kev?: { catalogVersion: string; entries: number };
   epss?: { scoreDate?: string; entries: number };
+  cveScores?: { entries: number };
+  debianUrgency?: { entries: number; releases: string[] };
   dir: string;
 }
 
@@ -134,11 +149,12 @@ const releaseFile = (k: ReleaseKey) =>
 /**
  * Compile a bundle into the data dir. Advisories of a release already in the index are kept unless the
  * import brings the same advisory id (which replaces it) or `replace` is set (the release is rebuilt from
- * this import alone). KEV and EPSS are replaced whole.
+ * this import alone). KEV, EPSS and the Debian tracker's urgencies are replaced whole; CVE scores are merged
+ * by CVE (the preferred score wins, see cve-scores.ts) unless `replace` is set.
  */
 export async function writeBundle(
   dataDir: string,
-  bundle: Pick<FeedBundle, 'read' | 'kev' | 'epss'>,
+  bundle: Pick<FeedBundle, 'read' | 'kev' | 'epss' | 'cvss' | 'debianTracker'>,
   opts: { replace?: boolean; now?: string } = {},
 ): Promise<StoreReport> {
   const dir = feedsDir(dataDir);
@@ -197,6 +213,26 @@ export async function writeBundle(
     if (bundle.epss.modelVersion) manifest.epss.modelVersion = bundle.epss.modelVersion;
     report.epss = { entries: bundle.epss.cves.length };
     if (bundle.epss.scoreDate) report.epss.scoreDate = bundle.epss.scoreDate;
+  }
+  if (bundle.cvss?.size) {
+    let scores = bundle.cvss;
+    if (manifest.cveScores && !opts.replace) {
+      const file = path.join(dir, manifest.cveScores.file);
+      scores = new CveScoreCollector();
+      scores.merge(CveScoreTable.parse(await readJson(file), file).entries());
+      scores.merge(bundle.cvss.entries());
+    }
+    const doc = scores.encode(now);
+    await writeAtomic(path.join(dir, 'cve-scores.json'), JSON.stringify(doc));
+    manifest.cveScores = { file: 'cve-scores.json', entries: doc.count, compiledAt: now };
+    report.cveScores = { entries: doc.count };
+  }
+  if (bundle.debianTracker?.size) {
+    const doc = bundle.debianTracker.encode(now);
+    await writeAtomic(path.join(dir, 'debian-urgency.json'), JSON.stringify(doc));
+    const releases = bundle.debianTracker.releases();
+    manifest.debianUrgency = { file: 'debian-urgency.json', entries: doc.entries, releases, compiledAt: now };
+    report.debianUrgency = { entries: doc.entries, releases };
   }
   manifest.updatedAt = now;
   await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -260,7 +296,16 @@ export class StoredCveIndex implements CveIndex {
         const file = path.join(this.dir, this.manifest.epss.file);
         epss = parseEpssFile(await readJson(file), file);
       }
-      return threatDataOf(kev, epss);
+      const severity: SeverityData = {};
+      if (this.manifest.cveScores) {
+        const file = path.join(this.dir, this.manifest.cveScores.file);
+        severity.cvss = CveScoreTable.parse(await readJson(file), file);
+      }
+      if (this.manifest.debianUrgency) {
+        const file = path.join(this.dir, this.manifest.debianUrgency.file);
+        severity.debianUrgency = DebianUrgencyTable.parse(await readJson(file), file);
+      }
+      return threatDataOf(kev, epss, severity);
     })();
     return this.threat;
   }

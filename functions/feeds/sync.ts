@@ -6,6 +6,7 @@
 import { addFile, type FeedBundle } from './import';
 import { emptyRead } from './model';
 import { updateinfoLocation } from './readers/updateinfo';
+import { cveRecordsSource, debianTrackerSource } from './severity-sources';
 import { type StoreReport, writeBundle } from './store';
 import { formatLimit } from './zip';
 
@@ -26,6 +27,12 @@ export interface FeedUrls {
   al2MirrorList: string;
   kev: string;
   epss: string;
+  /** Debian Security Tracker JSON export (urgency per release, source package and CVE). */
+  debianTracker: string;
+  /** NVD's JSON 2.0 feeds, `<nvdFeedBase>/nvdcve-2.0-<year>.json.gz` (CVSS by CVE); '' = not read. */
+  nvdFeedBase: string;
+  /** Optional: a zip of CVE List V5 records (e.g. a cvelistV5 release asset), read besides NVD. */
+  cveListV5?: string;
 }
 
 export const OFFICIAL_FEED_URLS: Readonly<FeedUrls> = {
@@ -34,6 +41,8 @@ export const OFFICIAL_FEED_URLS: Readonly<FeedUrls> = {
   al2MirrorList: 'https://cdn.amazonlinux.com/2/core/latest/x86_64/mirror.list',
   kev: 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json',
   epss: 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz',
+  debianTracker: 'https://security-tracker.debian.org/tracker/data/json',
+  nvdFeedBase: 'https://nvd.nist.gov/feeds/json/cve/2.0',
 };
 
 const osv = (ecosystem: string, base: string): FeedSource => ({
@@ -90,6 +99,8 @@ export function officialSources(
         return [{ name: 'epss_scores-current.csv.gz', data: await get(u.epss) }];
       },
     },
+    debianTrackerSource(u.debianTracker),
+    cveRecordsSource({ nvdFeedBase: u.nvdFeedBase, ...(u.cveListV5 ? { cveListV5: u.cveListV5 } : {}) }),
   ];
 }
 
@@ -172,7 +183,13 @@ export async function syncFeeds(opts: {
           const e = bundle.read.errors[0]!;
           throw new Error(`${bundle.read.errors.length} invalid record(s), first ${e.source}: ${e.message}`);
         }
-        if (bundle.read.advisories.length === 0 && !bundle.kev && !bundle.epss)
+        if (
+          bundle.read.advisories.length === 0 &&
+          !bundle.kev &&
+          !bundle.epss &&
+          !bundle.cvss?.size &&
+          !bundle.debianTracker?.size
+        )
           throw new Error('the download held no data');
         return { source: s.name, bundle };
       } catch (err) {

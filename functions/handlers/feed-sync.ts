@@ -1,6 +1,7 @@
 /**
  * FeedSync Lambda: downloads the official vulnerability feeds (OSV Debian, Ubuntu, AlmaLinux, Rocky Linux,
- * Alpine; Amazon Linux 2 and 2023 updateinfo; CISA KEV; FIRST EPSS), compiles and validates them in /tmp,
+ * Alpine; Amazon Linux 2 and 2023 updateinfo; CISA KEV; FIRST EPSS; the Debian Security Tracker's urgencies
+ * and CVSS by CVE from NVD's JSON 2.0 feeds / CVE List V5), compiles and validates them in /tmp,
  * and publishes a new generation of the feed bucket (core/feeds-cloud/publish.ts): objects under
  * feeds/<generation>/, then feeds/CURRENT.json last. A feed that fails keeps its previous index.
  *
@@ -10,7 +11,8 @@
  * - Environment:
  *     FEED_BUCKET          (required) the feed bucket's name.
  *     FEED_SYNC_CONFIG     (optional) JSON: { "urls": { "osvBase", "al2023MirrorList", "al2MirrorList",
- *                          "kev", "epss" }, "allowHttp": false, "downloadTimeoutSeconds": 300,
+ *                          "kev", "epss", "debianTracker", "nvdFeedBase", "cveListV5" }, "allowHttp": false,
+ *                          "downloadTimeoutSeconds": 300,
  *                          "sources": ["osv:Debian", ...] } to use a mirror or a subset of the sources.
  *     POWERTOOLS_SERVICE_NAME=inspector-feed-sync, POWERTOOLS_LOG_LEVEL (optional).
  * - Permissions on the feed bucket: s3:GetObject and s3:PutObject on feeds/*, s3:DeleteObject on feeds/*
@@ -18,7 +20,8 @@
  *   within the bucket needs only GetObject + PutObject. kms:Encrypt/Decrypt/GenerateDataKey on the bucket's
  *   key if it is SSE-KMS. `feedBucket.grantReadWrite(fn)` plus `grantDelete(fn, 'feeds/*')` covers it.
  *   Network: outbound HTTPS to osv-vulnerabilities.storage.googleapis.com, cdn.amazonlinux.com (and the
- *   mirrors its mirror lists name), www.cisa.gov, epss.empiricalsecurity.com.
+ *   mirrors its mirror lists name), www.cisa.gov, epss.empiricalsecurity.com, security-tracker.debian.org,
+ *   nvd.nist.gov (and the host of cveListV5 when set).
  * - Sizing: timeout 15 min; memory 3008 MB or more (the OSV Debian and Ubuntu exports are read into memory
  *   one at a time; not measured against the real exports here); ephemeral storage 2048 MB (/tmp holds the
  *   compiled indexes while publishing).
@@ -49,6 +52,9 @@ const configSchema = z
         al2MirrorList: z.string().url(),
         kev: z.string().url(),
         epss: z.string().url(),
+        debianTracker: z.string().url(),
+        nvdFeedBase: z.union([z.string().url(), z.literal('')]),
+        cveListV5: z.string().url(),
       })
       .partial()
       .strict()

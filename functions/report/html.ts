@@ -482,10 +482,12 @@ function renderVulnerability(v: VulnerabilityDetails): SafeHtml {
   );
   if (v.cvss)
     rows.push(
-      html`<tr><th scope="row">CVSS</th><td><strong>${v.cvss.baseScore.toFixed(1)}</strong> <span class="muted">(CVSS ${v.cvss.version})</span> <code class="wrap">${v.cvss.vector}</code></td></tr>`,
+      html`<tr><th scope="row">CVSS</th><td><strong>${v.cvss.baseScore.toFixed(1)}</strong> <span class="muted">(CVSS ${v.cvss.version}${v.cvss.scoredBy ? `, ${v.cvss.scoredBy}` : ''})</span> <code class="wrap">${v.cvss.vector}</code></td></tr>`,
     );
   if (v.vendorSeverity)
     rows.push(html`<tr><th scope="row">Vendor severity</th><td class="wrap">${v.vendorSeverity}</td></tr>`);
+  if (v.severitySource)
+    rows.push(html`<tr><th scope="row">Severity from</th><td class="wrap">${v.severitySource}</td></tr>`);
   if (v.epss)
     rows.push(
       html`<tr><th scope="row">EPSS</th><td>${(v.epss.score * 100).toFixed(2)}% probability of exploitation in 30 days, percentile ${(v.epss.percentile * 100).toFixed(1)}${v.epss.date ? html` <span class="muted">(as of ${v.epss.date})</span>` : ''}</td></tr>`,

@@ -1,7 +1,8 @@
 /**
  * Feed downloads without a network: an HTTP server on 127.0.0.1 serving feed files in the official formats
  * (OSV all.zip per ecosystem, Amazon Linux mirror list → repomd.xml → updateinfo.xml.gz, CISA KEV JSON,
- * FIRST EPSS CSV.gz) built from test/fixtures/cve, with per-path faults (HTTP 500, truncated body).
+ * FIRST EPSS CSV.gz, the Debian Security Tracker JSON, NVD JSON 2.0 feeds per year, a CVE List V5 release
+ * zip) built from test/fixtures/cve, with per-path faults (HTTP 500, truncated body).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -100,6 +101,63 @@ export const EPSS_CSV_GZ = (): Buffer =>
     '#model_version:v2025.03.14,score_date:2025-09-01T00:00:00+0000\ncve,epss,percentile\nCVE-2025-48384,0.12345,0.95\nCVE-2099-0001,0.5,0.99\n',
   );
 
+/**
+ * The Debian Security Tracker export: the real vunnel subset (old releases) and the DERIVED Debian 12 entries
+ * of test/fixtures/cve/debian-tracker, in one document as the tracker serves it.
+ */
+export const DEBIAN_TRACKER_JSON = (): Buffer =>
+  Buffer.from(
+    JSON.stringify({
+      ...JSON.parse(readFileSync(path.join(FIX, 'debian-tracker/vunnel_tracker_subset.json'), 'utf8')),
+      ...JSON.parse(readFileSync(path.join(FIX, 'debian-tracker/debian12-derived-tracker.json'), 'utf8')),
+    }),
+  );
+
+/**
+ * NVD's JSON 2.0 feed for one CVE year (nvdcve-2.0-<year>.json.gz): the API 2.0 envelope (as in the real
+ * vunnel sample) around the real NVD records of test/fixtures/cve/cve-records/nvd for that year; an empty
+ * list for the other years.
+ */
+export function nvdYearFeed(year: number): Buffer {
+  const dir = path.join(FIX, 'cve-records/nvd');
+  const cves: unknown[] = [];
+  for (const f of jsonFiles(dir)) {
+    const v = JSON.parse(f.data.toString('utf8')) as {
+      id?: string;
+      vulnerabilities?: Array<{ cve: { id: string } }>;
+    };
+    for (const cve of v.vulnerabilities ? v.vulnerabilities.map((x) => x.cve) : [v as { id: string }])
+      if (cve.id?.startsWith(`CVE-${year}-`)) cves.push(cve);
+  }
+  return gzipSync(
+    JSON.stringify({
+      resultsPerPage: cves.length,
+      startIndex: 0,
+      totalResults: cves.length,
+      format: 'NVD_CVE',
+      version: '2.0',
+      timestamp: '2026-11-30T03:00:00.000',
+      vulnerabilities: cves.map((cve) => ({ cve })),
+    }),
+  );
+}
+
+/**
+ * A CVE List V5 release asset: a zip holding a zip of `cves/<year>/<n>xxx/CVE-….json` records (the real ones
+ * of test/fixtures/cve/cve-records/cvelistV5) and the delta files the real bundle carries.
+ */
+export function cveListZip(): Buffer {
+  const records = jsonFiles(path.join(FIX, 'cve-records/cvelistV5')).map((f) => {
+    const [, year, n] = /^CVE-(\d{4})-(\d+)\.json$/.exec(f.name)!;
+    return { name: `cves/${year}/${n!.slice(0, -3) || '0'}xxx/${f.name}`, data: f.data };
+  });
+  const inner = zipStored([
+    ...records,
+    { name: 'cves/delta.json', data: Buffer.from('{"numberOfChanges":0}') },
+  ]);
+  return zipStored([{ name: '2026-11-30_all_CVEs_at_midnight.zip', data: inner }]);
+}
+
 export type Route = { status?: number; body: Buffer | string; truncate?: boolean };
 
 export interface FeedServer {
@@ -113,7 +171,10 @@ export interface FeedServer {
   close(): Promise<void>;
 }
 
-/** The fixture feeds at the paths `urls` names (Debian, Ubuntu, AlmaLinux, Rocky Linux, AL2023, KEV, EPSS). */
+/**
+ * The fixture feeds at the paths `urls` names (Debian, Ubuntu, AlmaLinux, Rocky Linux, AL2023, KEV, EPSS,
+ * Debian Security Tracker, NVD JSON 2.0 feeds, CVE List V5).
+ */
 export async function startFeedServer(): Promise<FeedServer> {
   const routes = new Map<string, Route>();
   const hits = new Map<string, number>();
@@ -148,6 +209,10 @@ export async function startFeedServer(): Promise<FeedServer> {
     });
     routes.set('/kev.json', { body: KEV_JSON() });
     routes.set('/epss.csv.gz', { body: EPSS_CSV_GZ() });
+    routes.set('/debian-tracker/json', { body: DEBIAN_TRACKER_JSON() });
+    for (let y = 2002; y <= new Date().getUTCFullYear(); y++)
+      routes.set(`/nvd/nvdcve-2.0-${y}.json.gz`, { body: nvdYearFeed(y) });
+    routes.set('/cvelist/cves.zip', { body: cveListZip() });
   };
   reset();
   return {
@@ -158,6 +223,9 @@ export async function startFeedServer(): Promise<FeedServer> {
       al2MirrorList: `${base}/al2/mirror.list`,
       kev: `${base}/kev.json`,
       epss: `${base}/epss.csv.gz`,
+      debianTracker: `${base}/debian-tracker/json`,
+      nvdFeedBase: `${base}/nvd`,
+      cveListV5: `${base}/cvelist/cves.zip`,
     },
     routes,
     hits,
@@ -175,6 +243,8 @@ export const SERVED_SOURCES = [
   'alas:amazon-linux-2023',
   'cisa-kev',
   'first-epss',
+  'debian-security-tracker',
+  'cve-records',
 ];
 
 /** A Debian 12 dpkg database: bash (binNMU of source bash 5.2.15-2), git, tar, openssh-server. */

@@ -119,8 +119,18 @@ describe('feed-sync handler → s3rver', () => {
     });
     expect(p.kev).toMatchObject({ key: `feeds/${p.generation}/kev.json`, entries: 1404, source: 'cisa-kev' });
     expect(p.epss).toMatchObject({ entries: 2, scoreDate: '2025-09-01T00:00:00+0000', source: 'first-epss' });
+    expect(p.cveScores).toMatchObject({
+      key: `feeds/${p.generation}/cve-scores.json`,
+      entries: 10,
+      source: 'cve-records',
+    });
+    expect(p.debianUrgency).toMatchObject({
+      key: `feeds/${p.generation}/debian-urgency.json`,
+      source: 'debian-security-tracker',
+      releases: ['8', '9', '10', '11', '12', '13'],
+    });
     expect(p.sources.every((s) => s.status === 'refreshed')).toBe(true);
-    for (const o of [...Object.values(p.releases), p.kev!, p.epss!]) {
+    for (const o of [...Object.values(p.releases), p.kev!, p.epss!, p.cveScores!, p.debianUrgency!]) {
       const bytes = await store.get(o.key);
       expect(bytes?.byteLength).toBe(o.size);
       expect(sha(bytes!)).toBe(o.sha256);
@@ -216,7 +226,11 @@ describe('feed-sync handler → s3rver', () => {
     // Every object of the new generation (uploaded, or copied when its advisories did not change) before it.
     const into = (o: string) => o.replace(/^copy .* -> /, 'put ');
     expect(writes.slice(0, -1).every((o) => into(o).startsWith(`put feeds/${out.generation}/`))).toBe(true);
-    expect(writes.length - 1).toBe(Object.keys((await pointer()).releases).length + 2); // releases, kev, epss
+    const p = await pointer();
+    // Releases, kev, epss, cve-scores, debian-urgency.
+    const others = [p.kev, p.epss, p.cveScores, p.debianUrgency].filter(Boolean).length;
+    expect(others).toBe(4);
+    expect(writes.length - 1).toBe(Object.keys(p.releases).length + others);
     expect(out.reused.length).toBeGreaterThan(0);
     expect(writes.filter((o) => o.startsWith('copy')).length).toBe(out.reused.length + out.carried.length);
     // Deletions come after the pointer, and spare the generation it replaced.

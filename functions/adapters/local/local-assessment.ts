@@ -141,8 +141,12 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
     });
   }
   for (const f of output.findings) run.findingCounts[f.severity as Severity] += 1;
+  // Class first (High … Informational), then the finer value within it (a CVE's CVSS score), then rule id.
   output.findings.sort(
-    (a, b) => NUMERIC_SEVERITY[b.severity] - NUMERIC_SEVERITY[a.severity] || a.ruleId.localeCompare(b.ruleId),
+    (a, b) =>
+      NUMERIC_SEVERITY[b.severity] - NUMERIC_SEVERITY[a.severity] ||
+      b.numericSeverity - a.numericSeverity ||
+      a.ruleId.localeCompare(b.ruleId),
   );
   const hasErrors = exclusions.length > 0 || output.results.some((r) => r.result === 'ERROR');
   run.completedAt = new Date().toISOString();

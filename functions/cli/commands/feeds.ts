@@ -48,7 +48,7 @@ export function register(program: Command): void {
   feeds
     .command('import')
     .description(
-      'compile feed files into the data dir: a directory or zip of OSV JSON, a JSONL file, an updateinfo.xml(.gz), a KEV JSON, an EPSS CSV',
+      'compile feed files into the data dir: a directory or zip of OSV JSON, a JSONL file, an updateinfo.xml(.gz), a KEV JSON, an EPSS CSV, the Debian Security Tracker JSON, NVD API 2.0 / JSON 2.0 feed files or CVE List V5 records',
     )
     .argument('<path>', 'file or directory to import')
     .option(
@@ -66,9 +66,15 @@ export function register(program: Command): void {
         process.stderr.write(`... and ${errors.length - MAX_ERROR_LINES} more rejected\n`);
       if (errors.length > 0 && o.strict)
         throw new Error(`${errors.length} record(s) rejected; nothing written (--strict)`);
-      if (bundle.read.advisories.length === 0 && !bundle.kev && !bundle.epss) {
+      if (
+        bundle.read.advisories.length === 0 &&
+        !bundle.kev &&
+        !bundle.epss &&
+        !bundle.cvss?.size &&
+        !bundle.debianTracker?.size
+      ) {
         throw new Error(
-          `${p} holds no advisories, KEV catalogue or EPSS scores${errors.length ? ` (${errors.length} rejected)` : ''}`,
+          `${p} holds no advisories, KEV catalogue, EPSS scores, CVSS scores or Debian tracker urgencies${errors.length ? ` (${errors.length} rejected)` : ''}`,
         );
       }
       const report = await writeBundle(path.resolve(o.dataDir), bundle, { replace: !!o.replace });
@@ -80,6 +86,11 @@ export function register(program: Command): void {
       }
       if (report.kev) out.push(`  CISA KEV ${report.kev.catalogVersion}: ${report.kev.entries} entries`);
       if (report.epss) out.push(`  EPSS ${report.epss.scoreDate ?? ''}: ${report.epss.entries} scores`);
+      if (report.cveScores) out.push(`  CVSS from CVE records: ${report.cveScores.entries} CVEs`);
+      if (report.debianUrgency)
+        out.push(
+          `  Debian Security Tracker: ${report.debianUrgency.entries} urgencies (Debian ${report.debianUrgency.releases.join(', ')})`,
+        );
       const skips = Object.entries(skipped).map(([k, v]) => `${v} ${k}`);
       if (skips.length) out.push(`  skipped: ${skips.join(', ')}`);
       if (errors.length) out.push(`  rejected: ${errors.length} (listed on stderr)`);
@@ -90,7 +101,7 @@ export function register(program: Command): void {
   feeds
     .command('sync')
     .description(
-      'download the official feeds (OSV, Amazon Linux ALAS, CISA KEV, FIRST EPSS) into the data dir',
+      'download the official feeds (OSV, Amazon Linux ALAS, CISA KEV, FIRST EPSS, Debian Security Tracker, NVD CVSS) into the data dir',
     )
     .option('--timeout <seconds>', 'give up on a download after this long', parseSeconds, 15)
     .option('--only <names>', `comma-separated sources (${OFFICIAL_SOURCES.map((s) => s.name).join(', ')})`)
@@ -109,6 +120,9 @@ export function register(program: Command): void {
         if (w.kev)
           process.stdout.write(`synced CISA KEV ${w.kev.catalogVersion}: ${w.kev.entries} entries\n`);
         if (w.epss) process.stdout.write(`synced EPSS: ${w.epss.entries} scores\n`);
+        if (w.cveScores) process.stdout.write(`synced CVSS from CVE records: ${w.cveScores.entries} CVEs\n`);
+        if (w.debianUrgency)
+          process.stdout.write(`synced Debian Security Tracker: ${w.debianUrgency.entries} urgencies\n`);
       }
       if (r.written.length === 0) {
         const first = r.failed[0];
@@ -134,6 +148,14 @@ export function register(program: Command): void {
       }
       if (m.kev) lines.push(`  CISA KEV ${m.kev.catalogVersion}: ${m.kev.entries} entries`);
       if (m.epss) lines.push(`  EPSS ${m.epss.scoreDate ?? ''}: ${m.epss.entries} scores`);
+      if (m.cveScores)
+        lines.push(
+          `  CVSS from CVE records: ${m.cveScores.entries} CVEs (compiled ${m.cveScores.compiledAt})`,
+        );
+      if (m.debianUrgency)
+        lines.push(
+          `  Debian Security Tracker: ${m.debianUrgency.entries} urgencies for Debian ${m.debianUrgency.releases.join(', ')} (compiled ${m.debianUrgency.compiledAt})`,
+        );
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

@@ -3,6 +3,8 @@
  *
  *   feeds/<generation>/<family>-<release>.json   one compiled release index (index-format.ts), immutable
  *   feeds/<generation>/kev.json, epss.json       compiled KEV catalogue and EPSS scores, immutable
+ *   feeds/<generation>/cve-scores.json           CVSS by CVE from the CVE records (NVD, CVE List V5), immutable
+ *   feeds/<generation>/debian-urgency.json       Debian Security Tracker urgencies, immutable
  *   feeds/CURRENT.json                           the pointer: which generation is current, and for every
  *                                                object its key, size and sha256
  *
@@ -60,6 +62,12 @@ const pointerSchema = z.object({
       modelVersion: z.string().optional(),
       entries: z.number().int().nonnegative(),
     })
+    .optional(),
+  /** CVSS base scores by CVE (feeds/cve-scores.ts); absent in generations published before it existed. */
+  cveScores: z.object({ ...objectRef, entries: z.number().int().nonnegative() }).optional(),
+  /** Debian Security Tracker urgencies (feeds/debian-urgency.ts). */
+  debianUrgency: z
+    .object({ ...objectRef, entries: z.number().int().nonnegative(), releases: z.array(z.string()) })
     .optional(),
   /** What the sync that published this generation did with each source. */
   sources: z.array(

@@ -17,6 +17,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CveScoreTable } from '../../feeds/cve-scores';
+import { DebianUrgencyTable } from '../../feeds/debian-urgency';
 import { IndexFormatError, ReleaseIndex } from '../../feeds/index-format';
 import { feedsDir, parseEpssFile, parseKevFile, readManifest } from '../../feeds/store';
 import { type FeedSource, type Getter, syncFeeds } from '../../feeds/sync';
@@ -131,6 +133,8 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
         for (const rel of w.releases) producedBy.set(rel.key, source.name);
         if (w.kev) producedBy.set('kev', source.name);
         if (w.epss) producedBy.set('epss', source.name);
+        if (w.cveScores) producedBy.set('cveScores', source.name);
+        if (w.debianUrgency) producedBy.set('debianUrgency', source.name);
       }
     }
     const syncMs = performance.now() - t0;
@@ -140,7 +144,9 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
     const manifest = await readManifest(dir);
     const fresh: Fresh[] = [];
     const reused: Array<{ from: PointerObject; name: string; source: string }> = [];
-    const next: Pick<FeedPointer, 'releases' | 'kev' | 'epss'> = { releases: {} };
+    const next: Pick<FeedPointer, 'releases' | 'kev' | 'epss' | 'cveScores' | 'debianUrgency'> = {
+      releases: {},
+    };
     const refuse = (source: string, reason: string) => {
       failed.push({ source, reason });
       failedSources.add(source);
@@ -226,6 +232,58 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
         refuse(source, `epss: ${(err as Error).message}`);
       }
     }
+    // Severity data (CVSS by CVE, Debian tracker urgencies): checked as an evaluator reads it, and refused
+    // when it shrank below the share of the previous generation's that a truncated download would give.
+    const shrank = (n: number, before: number | undefined) =>
+      before !== undefined && n < before * ratio
+        ? `${n} entries where the previous generation had ${before} (below ${Math.round(ratio * 100)}%): a truncated feed?`
+        : undefined;
+    if (manifest?.cveScores) {
+      const source = producedBy.get('cveScores') ?? 'unknown';
+      const bytes = await fs.readFile(path.join(dir, manifest.cveScores.file));
+      try {
+        const table = CveScoreTable.parse(JSON.parse(bytes.toString('utf8')), manifest.cveScores.file);
+        if (table.size === 0) throw new Error('no scores');
+        const why = shrank(table.size, previous?.cveScores?.entries);
+        if (why) throw new Error(why);
+        fresh.push({ name: 'cve-scores.json', bytes, source, compiledAt: table.compiledAt });
+        next.cveScores = {
+          key: 'cve-scores.json',
+          size: bytes.length,
+          sha256: sha256(bytes),
+          source,
+          compiledAt: table.compiledAt,
+          entries: table.size,
+        };
+      } catch (err) {
+        refuse(source, `cve-scores: ${(err as Error).message}`);
+      }
+    }
+    if (manifest?.debianUrgency) {
+      const source = producedBy.get('debianUrgency') ?? 'unknown';
+      const bytes = await fs.readFile(path.join(dir, manifest.debianUrgency.file));
+      try {
+        const table = DebianUrgencyTable.parse(
+          JSON.parse(bytes.toString('utf8')),
+          manifest.debianUrgency.file,
+        );
+        if (table.size === 0) throw new Error('no urgencies');
+        const why = shrank(table.size, previous?.debianUrgency?.entries);
+        if (why) throw new Error(why);
+        fresh.push({ name: 'debian-urgency.json', bytes, source, compiledAt: table.compiledAt });
+        next.debianUrgency = {
+          key: 'debian-urgency.json',
+          size: bytes.length,
+          sha256: sha256(bytes),
+          source,
+          compiledAt: table.compiledAt,
+          entries: table.size,
+          releases: table.releases(),
+        };
+      } catch (err) {
+        refuse(source, `debian-urgency: ${(err as Error).message}`);
+      }
+    }
 
     const refreshed = opts.sources
       .filter((s) => !failedSources.has(s.name))
@@ -279,6 +337,10 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
     if (kev) next.kev = kev;
     const epss = carry('epss.json', previous?.epss, Boolean(next.epss));
     if (epss) next.epss = epss;
+    const cveScores = carry('cve-scores.json', previous?.cveScores, Boolean(next.cveScores));
+    if (cveScores) next.cveScores = cveScores;
+    const debianUrgency = carry('debian-urgency.json', previous?.debianUrgency, Boolean(next.debianUrgency));
+    if (debianUrgency) next.debianUrgency = debianUrgency;
 
     const t1 = performance.now();
     const generation = newGeneration(now());
@@ -297,6 +359,8 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
       ),
       ...(next.kev ? { kev: rekey(next.kev) } : {}),
       ...(next.epss ? { epss: rekey(next.epss) } : {}),
+      ...(next.cveScores ? { cveScores: rekey(next.cveScores) } : {}),
+      ...(next.debianUrgency ? { debianUrgency: rekey(next.debianUrgency) } : {}),
       sources: opts.sources.map((s) => {
         const reasons = failed.filter((f) => f.source === s.name).map((f) => f.reason);
         return reasons.length > 0

@@ -5,11 +5,13 @@
  * - a release index is downloaded only when an instance of that release is evaluated, checked against the
  *   pointer's size and sha256, and cached by its sha256: an unchanged release in a new generation is not
  *   downloaded again; releases the new pointer no longer names are dropped from the cache;
- * - KEV and EPSS likewise, as one pair;
+ * - KEV and EPSS likewise, together with the severity data (CVSS by CVE, Debian tracker urgencies);
  * - no pointer at all is never cached: the first evaluation after the first sync finds it.
  */
 import { createHash } from 'node:crypto';
-import { type CveIndex, type ThreatData, threatDataOf } from '../../feeds/compile';
+import { type CveIndex, type SeverityData, type ThreatData, threatDataOf } from '../../feeds/compile';
+import { CveScoreTable } from '../../feeds/cve-scores';
+import { DebianUrgencyTable } from '../../feeds/debian-urgency';
 import { IndexFormatError, ReleaseIndex } from '../../feeds/index-format';
 import { type ReleaseKey, releaseKeyString } from '../../feeds/model';
 import { parseEpssFile, parseKevFile } from '../../feeds/store';
@@ -75,7 +77,7 @@ export class PublishedCveIndex implements CveIndex {
 
   async threatData(): Promise<ThreatData> {
     const ptr = await this.pointer();
-    const id = `${ptr.kev?.sha256 ?? '-'}/${ptr.epss?.sha256 ?? '-'}`;
+    const id = [ptr.kev, ptr.epss, ptr.cveScores, ptr.debianUrgency].map((o) => o?.sha256 ?? '-').join('/');
     if (this.threat?.id !== id) {
       const data = (async () => {
         const kev = ptr.kev
@@ -90,7 +92,22 @@ export class PublishedCveIndex implements CveIndex {
               this.where(ptr.epss),
             )
           : undefined;
-        return threatDataOf(kev, epss);
+        const severity: SeverityData = {};
+        if (ptr.cveScores) {
+          const where = this.where(ptr.cveScores);
+          severity.cvss = CveScoreTable.parse(
+            json(await this.load(ptr.cveScores, (p) => p.cveScores), where),
+            where,
+          );
+        }
+        if (ptr.debianUrgency) {
+          const where = this.where(ptr.debianUrgency);
+          severity.debianUrgency = DebianUrgencyTable.parse(
+            json(await this.load(ptr.debianUrgency, (p) => p.debianUrgency), where),
+            where,
+          );
+        }
+        return threatDataOf(kev, epss, severity);
       })();
       const entry = { id, data };
       this.threat = entry;

@@ -24,7 +24,7 @@ import {
   splitLivepatched,
 } from './livepatch';
 import { type MatchedPackage, type MatchOptions, matchInventory, type Vulnerability } from './match';
-import { classify } from './severity';
+import { rateMatched } from './severity';
 import { proEnableSteps, proFixInstallable, proLabel, type UbuntuProHost, ubuntuProHost } from './ubuntu-pro';
 
 export const CVE_PACKAGE_ID = 'cve';
@@ -270,23 +270,32 @@ function vulnerabilityResult(v: Vulnerability, ctx: ResultContext): RuleResult {
   // One pass over the advisories: ids, vendor words, CVSS (the first with the highest score), references.
   const advisoryIds: string[] = [];
   const vendorWords: string[] = [];
-  const scores: number[] = [];
   const references = new Set<string>();
   let cvss: Cvss | undefined;
+  let cvssFrom = '';
   let summary: string | undefined;
   for (const a of advisories) {
     advisoryIds.push(a.id);
     if (a.severity) vendorWords.push(a.severity);
     const score = a.cvss?.score;
-    if (score !== undefined) {
-      scores.push(score);
-      if (cvss === undefined || score > cvss.score!) cvss = a.cvss;
+    if (score !== undefined && (cvss === undefined || score > cvss.score!)) {
+      cvss = a.cvss;
+      cvssFrom = a.id;
     }
     if (summary === undefined && a.summary) summary = a.summary;
     for (const r of a.references) references.add(r);
   }
   if (cve) references.add(`https://nvd.nist.gov/vuln/detail/${cve}`);
-  const verdict = classify(vendorWords, scores);
+  // Distribution rating (Debian: the Security Tracker's urgency), else CVSS (the records', else the CVE
+  // records'), else unrated: severity.ts.
+  const verdict = rateMatched(
+    ctx.key,
+    cve,
+    packages,
+    vendorWords,
+    cvss && { cvss, advisoryId: cvssFrom },
+    threat,
+  );
 
   // One pass over the packages: fix state, names, the finding's package list, evidence and text.
   let allFixed = true;
@@ -367,8 +376,14 @@ function vulnerabilityResult(v: Vulnerability, ctx: ResultContext): RuleResult {
     fixState,
     references: references.size > 10 ? [...references].slice(0, 10) : [...references],
   };
-  if (cvss) details.cvss = { version: cvss.version, vector: cvss.vector, baseScore: cvss.score! };
+  if (verdict.cvss) {
+    const c = verdict.cvss;
+    details.cvss = { version: c.version, vector: c.vector, baseScore: c.baseScore };
+    if (c.by) details.cvss.scoredBy = c.by;
+  }
   if (vendorWords.length) details.vendorSeverity = vendorWords[0];
+  if (verdict.trackerUrgency) details.vendorSeverity = verdict.trackerUrgency;
+  details.severitySource = verdict.source;
   if (epss) {
     details.epss = { score: epss.score, percentile: epss.percentile };
     if (threat.epss?.scoreDate) details.epss.date = threat.epss.scoreDate;
@@ -384,7 +399,7 @@ function vulnerabilityResult(v: Vulnerability, ctx: ResultContext): RuleResult {
   description += ` Affected installed packages: ${packageText}. Advisories: ${advisoryList}.`;
   if (verdict.basis === 'unrated')
     description +=
-      ' Neither the distribution nor a CVSS vector rates this vulnerability; reported as Medium.';
+      ' No source rates this vulnerability (no distribution rating, no CVSS score in its records or in the CVE records); reported as Medium.';
   if (kev)
     description += ` Listed in CISA's Known Exploited Vulnerabilities catalogue since ${kev.dateAdded} (due ${kev.dueDate}).`;
   if (kernel) description += ' The running kernel is affected.';
@@ -404,7 +419,8 @@ function vulnerabilityResult(v: Vulnerability, ctx: ResultContext): RuleResult {
     { key: 'FIX_STATE', value: fixState },
     { key: 'ADVISORY_IDS', value: advisoryIds.join(',') },
   ];
-  if (cvss) attributes.push({ key: 'CVSS_SCORE', value: String(cvss.score) });
+  attributes.push({ key: 'SEVERITY_SOURCE', value: verdict.source });
+  if (verdict.cvss) attributes.push({ key: 'CVSS_SCORE', value: String(verdict.cvss.baseScore) });
   if (kev) attributes.push({ key: 'CISA_KEV', value: 'true' });
   if (epss) attributes.push({ key: 'EPSS_SCORE', value: String(epss.score) });
 

@@ -17,8 +17,24 @@
  * Neither known (e.g. Debian records without urgency) → Medium, and the finding says the severity is
  * unrated: a vulnerability with no rating is not evidence of a harmless one.
  * numericSeverity carries the CVSS base score when there is one, else Classic's 9 / 6 / 3 / 0.
+ *
+ * rateVulnerability() applies this with every source, in this order (the first that rates decides the
+ * class; the finding names it in `severitySource`):
+ *   1. the distribution's rating for the release: on Debian the Security Tracker's urgency for the release
+ *      and source package (security-team urgencies only, not the `**` ones copied from NVD); otherwise the
+ *      advisory's own word (Ubuntu priority, Red Hat / AlmaLinux / Rocky / Amazon severity, a Debian OSV
+ *      record's urgency when the tracker has no entry);
+ *   2. a CVSS base score: the distribution's record's own CVSS first, else the CVE records' (NVD / CVE List
+ *      V5, preferred score as in feeds/cve-scores.ts);
+ *   3. the tracker's `**` urgency (NVD's CVSS v2 severity, copied by the tracker) when no CVSS is known;
+ *   4. none: unrated, Medium.
  */
 import { NUMERIC_SEVERITY, type Severity, severityRank } from '../../core/severity';
+import type { ThreatData } from '../../feeds/compile';
+import { type CveScore, describeScore } from '../../feeds/cve-scores';
+import { type DebianUrgencyLookup, isNvdCopied, type Urgency } from '../../feeds/debian-urgency';
+import type { Cvss, Family, ReleaseKey } from '../../feeds/model';
+import { type MatchedPackage, signedKernelSource } from './match';
 
 const VENDOR: Readonly<Record<string, Severity>> = {
   critical: 'High',
@@ -60,4 +76,173 @@ export function classify(vendorWords: readonly string[], cvssScores: readonly nu
   if (vendor) return { severity: vendor, numeric: maxScore ?? NUMERIC_SEVERITY[vendor], basis: 'vendor' };
   if (maxScore !== undefined) return { severity: cvssSeverity(maxScore), numeric: maxScore, basis: 'cvss' };
   return { severity: 'Medium', numeric: NUMERIC_SEVERITY.Medium, basis: 'unrated' };
+}
+
+/** The tracker's urgency → Classic. */
+const URGENCY_LEVEL: Readonly<Record<Urgency, Severity>> = {
+  unimportant: 'Informational',
+  low: 'Low',
+  medium: 'Medium',
+  high: 'High',
+  'low**': 'Low',
+  'medium**': 'Medium',
+  'high**': 'High',
+};
+
+/** What a distribution calls its rating, for the severity source ("ubuntu priority medium"). */
+const VENDOR_TERM: Readonly<Record<Family, string>> = {
+  debian: 'urgency',
+  ubuntu: 'priority',
+  alpine: 'severity',
+  almalinux: 'severity',
+  rocky: 'severity',
+  redhat: 'severity',
+  amazon: 'severity',
+};
+
+export interface RatingInputs {
+  family: Family;
+  /** The advisories' own rating words, lower case. */
+  vendorWords: readonly string[];
+  /** Debian: the tracker's urgencies for this release and the affected source packages (empty: no entry). */
+  trackerUrgencies?: readonly Urgency[];
+  /** The highest CVSS of the distribution's records, and the record that gives it. */
+  advisoryCvss?: { cvss: Cvss; advisoryId: string };
+  /** The CVE records' preferred score (NVD, CVE List V5). */
+  recordScore?: CveScore;
+}
+
+export interface Rating extends SeverityVerdict {
+  /** Where the class came from: "debian-tracker urgency high", "NVD CVSS 3.1 7.5", "unrated". */
+  source: string;
+  /**
+   * The CVSS known for the vulnerability (distribution record first); `by` names the scorer when it came from
+   * the CVE records ("NVD", "CVE record (CNA GitHub_M)").
+   */
+  cvss?: { version: string; vector: string; baseScore: number; source: string; by?: string };
+  /** The tracker's urgency when it decided. */
+  trackerUrgency?: Urgency;
+}
+
+function mostSevere(us: readonly Urgency[]): Urgency {
+  let best = us[0]!;
+  for (const u of us) if (severityRank(URGENCY_LEVEL[u]) < severityRank(URGENCY_LEVEL[best])) best = u;
+  return best;
+}
+
+/** The class, numeric value and its source for one vulnerability (order in the file comment). */
+export function rateVulnerability(i: RatingInputs): Rating {
+  let cvss: Rating['cvss'];
+  const a = i.advisoryCvss;
+  if (a && a.cvss.score !== undefined) {
+    const source = `${a.advisoryId} CVSS ${a.cvss.version} ${a.cvss.score.toFixed(1)}`;
+    cvss = { version: a.cvss.version, vector: a.cvss.vector, baseScore: a.cvss.score, source };
+  } else if (i.recordScore) {
+    const r = i.recordScore;
+    cvss = { version: r.version, vector: r.vector, baseScore: r.score, source: describeScore(r), by: r.by };
+  }
+  const numeric = (s: Severity) => cvss?.baseScore ?? NUMERIC_SEVERITY[s];
+  // Assigned, not spread: this runs once per vulnerability an instance has.
+  const withCvss = (r: Rating): Rating => {
+    if (cvss) r.cvss = cvss;
+    return r;
+  };
+
+  const tracker = i.trackerUrgencies ?? [];
+  const team = tracker.filter((u) => !isNvdCopied(u));
+  if (team.length > 0) {
+    const u = mostSevere(team);
+    const severity = URGENCY_LEVEL[u];
+    return withCvss({
+      severity,
+      numeric: numeric(severity),
+      basis: 'vendor',
+      source: `debian-tracker urgency ${u}`,
+      trackerUrgency: u,
+    });
+  }
+  // A tracker entry (even a `**` one) is Debian's current word on the issue: an OSV record's urgency, read
+  // from the same tracker, does not override it.
+  if (tracker.length === 0) {
+    let word: string | undefined;
+    let vendor: Severity | undefined;
+    for (const w of i.vendorWords) {
+      const s = vendorSeverity(w);
+      if (s && (!vendor || severityRank(s) < severityRank(vendor))) {
+        vendor = s;
+        word = w;
+      }
+    }
+    if (vendor && word) {
+      return withCvss({
+        severity: vendor,
+        numeric: numeric(vendor),
+        basis: 'vendor',
+        source: `${i.family} ${VENDOR_TERM[i.family]} ${word.toLowerCase()}`,
+      });
+    }
+  }
+  if (cvss) {
+    return withCvss({
+      severity: cvssSeverity(cvss.baseScore),
+      numeric: cvss.baseScore,
+      basis: 'cvss',
+      source: cvss.source,
+    });
+  }
+  if (tracker.length > 0) {
+    const u = mostSevere(tracker);
+    const severity = URGENCY_LEVEL[u];
+    return {
+      severity,
+      numeric: NUMERIC_SEVERITY[severity],
+      basis: 'vendor',
+      source: `debian-tracker urgency ${u} (NVD severity copied by the tracker)`,
+      trackerUrgency: u,
+    };
+  }
+  return { severity: 'Medium', numeric: NUMERIC_SEVERITY.Medium, basis: 'unrated', source: 'unrated' };
+}
+
+/**
+ * The tracker's urgencies of `cve` for the affected packages' source packages in `release` (a signed kernel
+ * image counts as its kernel source, as the matcher looks it up).
+ */
+export function trackerUrgencies(
+  tracker: DebianUrgencyLookup,
+  release: string,
+  cve: string,
+  packages: readonly MatchedPackage[],
+): Urgency[] {
+  const out: Urgency[] = [];
+  for (const { pkg } of packages) {
+    const names = [pkg.sourceName || pkg.name];
+    const signed = signedKernelSource(pkg.sourceName);
+    if (signed) names.push(signed);
+    for (const n of names) {
+      const u = tracker.lookup(release, n, cve);
+      if (u) out.push(u);
+    }
+  }
+  return out;
+}
+
+/** rateVulnerability() for one matched vulnerability, with the feed's severity data. */
+export function rateMatched(
+  key: ReleaseKey,
+  cve: string | undefined,
+  packages: readonly MatchedPackage[],
+  vendorWords: readonly string[],
+  advisoryCvss: RatingInputs['advisoryCvss'],
+  threat: Pick<ThreatData, 'cvss' | 'debianUrgency'>,
+): Rating {
+  const inputs: RatingInputs = { family: key.family, vendorWords };
+  if (advisoryCvss) inputs.advisoryCvss = advisoryCvss;
+  if (cve) {
+    const score = threat.cvss?.lookup(cve);
+    if (score) inputs.recordScore = score;
+    if (key.family === 'debian' && threat.debianUrgency)
+      inputs.trackerUrgencies = trackerUrgencies(threat.debianUrgency, key.release, cve, packages);
+  }
+  return rateVulnerability(inputs);
 }

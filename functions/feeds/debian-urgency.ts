@@ -1,0 +1,196 @@
+/**
+ * Debian Security Tracker urgencies (https://security-tracker.debian.org/tracker/data/json), per Debian
+ * release, source package and CVE: the Debian security team's own rating of an issue as it affects that
+ * package in that release. Only rated entries are kept (unimportant, low, medium, high and the tracker's
+ * `low**` / `medium**` / `high**`); "not yet assigned" and "end-of-life" rate nothing and are left out, as are
+ * the descriptions, versions and statuses the OSV records already carry.
+ *
+ * The `**` suffix is the tracker's mark for an urgency it did not get from the security team: when an issue
+ * has none, the tracker copies NVD's (CVSS v2) severity and marks it so (security-tracker
+ * lib/python/security_db.py, "insert nvd urgencies"; the web pages say "the urgency field was automatically
+ * assigned by the NVD"). Those are kept distinct: they are not Debian's assessment.
+ *
+ * Compiled file (`debian-urgency.json`): release → source package → urgency code → space-separated CVE ids
+ * without the "CVE-" prefix; a package's entries are expanded only when an instance has that package.
+ */
+import { z } from 'zod';
+
+/** Debian release codenames → VERSION_ID (os-release). Testing and unstable have none and are not kept. */
+export const DEBIAN_CODENAMES: Readonly<Record<string, string>> = {
+  wheezy: '7',
+  jessie: '8',
+  stretch: '9',
+  buster: '10',
+  bullseye: '11',
+  bookworm: '12',
+  trixie: '13',
+  forky: '14',
+  duke: '15',
+};
+
+export const URGENCIES = ['unimportant', 'low', 'medium', 'high', 'low**', 'medium**', 'high**'] as const;
+export type Urgency = (typeof URGENCIES)[number];
+const CODE: Readonly<Record<Urgency, string>> = {
+  unimportant: 'u',
+  low: 'l',
+  medium: 'm',
+  high: 'h',
+  'low**': 'L',
+  'medium**': 'M',
+  'high**': 'H',
+};
+const BY_CODE: Readonly<Record<string, Urgency>> = Object.fromEntries(
+  Object.entries(CODE).map(([u, c]) => [c, u as Urgency]),
+);
+
+/** The tracker's urgency word → a rated urgency, `null` for the words that rate nothing, undefined if unknown. */
+export function parseUrgency(word: string): Urgency | null | undefined {
+  const w = word.trim().toLowerCase();
+  if (w === 'not yet assigned' || w === 'end-of-life' || w === '' || w === 'unknown') return null;
+  return (URGENCIES as readonly string[]).includes(w) ? (w as Urgency) : undefined;
+}
+
+/** An urgency the tracker copied from NVD (`**`), not the security team's. */
+export const isNvdCopied = (u: Urgency): boolean => u.endsWith('**');
+
+export interface DebianUrgencyLookup {
+  /** The urgency of `cve` for source package `pkg` in Debian `release` ("12"), when rated. */
+  lookup(release: string, pkg: string, cve: string): Urgency | undefined;
+  /** Releases with data ("11", "12", ...). */
+  releases(): string[];
+  readonly size: number;
+}
+
+const short = (cve: string): string | undefined => /^CVE-(\d{4}-\d{4,})$/.exec(cve)?.[1];
+
+/** Urgencies being gathered by the reader. */
+export class DebianUrgencyBuilder implements DebianUrgencyLookup {
+  private readonly data = new Map<string, Map<string, Map<string, Urgency>>>();
+  private n = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  add(release: string, pkg: string, cve: string, u: Urgency): void {
+    let rel = this.data.get(release);
+    if (!rel) {
+      rel = new Map();
+      this.data.set(release, rel);
+    }
+    let p = rel.get(pkg);
+    if (!p) {
+      p = new Map();
+      rel.set(pkg, p);
+    }
+    if (!p.has(cve)) this.n++;
+    p.set(cve, u);
+  }
+
+  lookup(release: string, pkg: string, cve: string): Urgency | undefined {
+    return this.data.get(release)?.get(pkg)?.get(cve);
+  }
+
+  releases(): string[] {
+    return [...this.data.keys()].sort((a, b) => Number(a) - Number(b));
+  }
+
+  encode(compiledAt: string): DebianUrgencyFile {
+    const releases: DebianUrgencyFile['releases'] = {};
+    for (const r of this.releases()) {
+      const pkgs: Record<string, Record<string, string>> = {};
+      const rel = this.data.get(r)!;
+      for (const name of [...rel.keys()].sort()) {
+        const byCode: Record<string, string[]> = {};
+        for (const [cve, u] of [...rel.get(name)!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+          const id = short(cve);
+          if (!id) continue;
+          const c = CODE[u];
+          const list = byCode[c];
+          if (list) list.push(id);
+          else byCode[c] = [id];
+        }
+        pkgs[name] = Object.fromEntries(Object.entries(byCode).map(([c, ids]) => [c, ids.join(' ')]));
+      }
+      releases[r] = pkgs;
+    }
+    return { kind: DEBIAN_URGENCY_KIND, schema: 1, compiledAt, entries: this.n, releases };
+  }
+}
+
+export const DEBIAN_URGENCY_KIND = 'inspector-debian-urgency';
+
+const fileSchema = z.object({
+  kind: z.literal(DEBIAN_URGENCY_KIND),
+  schema: z.literal(1),
+  compiledAt: z.string(),
+  entries: z.number().int().nonnegative(),
+  /** release → source package → urgency code → "2024-1234 2024-5678". */
+  releases: z.record(
+    z.string().regex(/^\d+$/),
+    z.record(z.string(), z.record(z.string().regex(/^[ulmhLMH]$/), z.string())),
+  ),
+});
+export type DebianUrgencyFile = z.infer<typeof fileSchema>;
+
+export class DebianUrgencyFormatError extends Error {
+  override readonly name = 'DebianUrgencyFormatError';
+}
+
+export function isDebianUrgencyFile(value: unknown): boolean {
+  return !!value && typeof value === 'object' && (value as { kind?: unknown }).kind === DEBIAN_URGENCY_KIND;
+}
+
+/** A compiled file: packages are expanded on first lookup. */
+export class DebianUrgencyTable implements DebianUrgencyLookup {
+  private readonly expanded = new Map<string, Map<string, Urgency>>();
+
+  private constructor(private readonly doc: DebianUrgencyFile) {}
+
+  static parse(value: unknown, source: string): DebianUrgencyTable {
+    const v = fileSchema.safeParse(value);
+    if (!v.success) {
+      const i = v.error.issues[0];
+      throw new DebianUrgencyFormatError(
+        `${source} is not a compiled Debian urgency file: ${i?.path.join('.') || '(document)'}: ${i?.message}`,
+      );
+    }
+    return new DebianUrgencyTable(v.data);
+  }
+
+  get size(): number {
+    return this.doc.entries;
+  }
+  get compiledAt(): string {
+    return this.doc.compiledAt;
+  }
+
+  releases(): string[] {
+    return Object.keys(this.doc.releases).sort((a, b) => Number(a) - Number(b));
+  }
+
+  lookup(release: string, pkg: string, cve: string): Urgency | undefined {
+    const key = `${release}\u0000${pkg}`;
+    let m = this.expanded.get(key);
+    if (!m) {
+      m = new Map();
+      const codes = this.doc.releases[release]?.[pkg];
+      for (const [code, ids] of Object.entries(codes ?? {})) {
+        const u = BY_CODE[code];
+        if (!u) continue;
+        for (const id of ids.split(' ')) if (id) m.set(`CVE-${id}`, u);
+      }
+      this.expanded.set(key, m);
+    }
+    return m.get(cve);
+  }
+
+  /** Every entry, for tests and re-encoding. */
+  *entries(): IterableIterator<[string, string, string, Urgency]> {
+    for (const [r, pkgs] of Object.entries(this.doc.releases))
+      for (const [pkg, codes] of Object.entries(pkgs))
+        for (const [code, ids] of Object.entries(codes))
+          for (const id of ids.split(' '))
+            if (id && BY_CODE[code]) yield [r, pkg, `CVE-${id}`, BY_CODE[code]];
+  }
+}

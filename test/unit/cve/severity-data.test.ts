@@ -1,0 +1,316 @@
+/**
+ * The severity feeds on real records: the Debian Security Tracker export (the real vunnel subset, and the
+ * DERIVED Debian 12 entries in the same shape), NVD CVE API 2.0 / JSON 2.0 records (the real vunnel sample
+ * and real NVD records) and CVE List V5 records (real cvelistV5 files); the compact compiled files; the
+ * streaming reader of NVD's yearly feeds.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import {
+  CveScoreCollector,
+  CveScoreTable,
+  normalizeVector,
+  scoreRank,
+} from '../../../functions/feeds/cve-scores';
+import { DebianUrgencyBuilder, DebianUrgencyTable } from '../../../functions/feeds/debian-urgency';
+import { readFeedPath } from '../../../functions/feeds/import';
+import {
+  emptyCveRecordsRead,
+  JsonArraySplitter,
+  looksLikeCve5,
+  looksLikeNvdCve,
+  looksLikeNvdResponse,
+  readCve5Zip,
+  readCveRecordValue,
+  readNvdStream,
+} from '../../../functions/feeds/readers/cve-records';
+import { looksLikeDebianTracker, readDebianTracker } from '../../../functions/feeds/readers/debian-tracker';
+import { cveListZip, nvdYearFeed } from '../../helpers/feed-server';
+
+const FIX = path.resolve(__dirname, '../../fixtures/cve');
+const json = (rel: string): unknown => JSON.parse(readFileSync(path.join(FIX, rel), 'utf8'));
+const TRACKER_SUBSET = 'debian-tracker/vunnel_tracker_subset.json';
+const TRACKER_DEB12 = 'debian-tracker/debian12-derived-tracker.json';
+const NVD_SAMPLE = 'cve-records/nvd/vunnel_nvd_api2_single-entry.json';
+
+function scoresOf(files: string[]): CveScoreCollector {
+  const into = new CveScoreCollector();
+  const out = emptyCveRecordsRead();
+  for (const f of files) expect(readCveRecordValue(json(f), f, into, out)).toBe(true);
+  expect(out.errors).toEqual([]);
+  return into;
+}
+
+describe('Debian Security Tracker export', () => {
+  it('reads the real export shape: per release urgencies, `**` kept apart, sid and empty release lists skipped', () => {
+    const b = new DebianUrgencyBuilder();
+    const r = readDebianTracker(json(TRACKER_SUBSET), TRACKER_SUBSET, b);
+    expect(r.errors).toEqual([]);
+    // prototypejs CVE-2008-7220 is "high**" (NVD's severity copied by the tracker) in stretch/jessie/buster.
+    expect(b.lookup('9', 'prototypejs', 'CVE-2008-7220')).toBe('high**');
+    expect(b.lookup('10', 'prototypejs', 'CVE-2008-7220')).toBe('high**');
+    expect(b.lookup('10', 'prototypejs', 'CVE-2007-2383')).toBe('unimportant');
+    expect(b.lookup('8', 'txt2man', 'CVE-2013-1444')).toBe('low**');
+    expect(b.lookup('10', 'backupninja', 'CVE-2005-3111')).toBe('medium');
+    // "not yet assigned" and "end-of-life" rate nothing.
+    expect(b.lookup('12', 'chromium', 'CVE-2022-0456')).toBeUndefined();
+    expect(b.lookup('10', 'chromium', 'CVE-2022-0456')).toBeUndefined();
+    expect(b.lookup('12', 'sope', 'CVE-2025-53603')).toBeUndefined();
+    expect(r.skipped).toMatchObject({
+      'tracker release without a version number (sid)': expect.any(Number),
+      'tracker urgency "not yet assigned" (rates nothing)': 5,
+      'tracker urgency "end-of-life" (rates nothing)': 2,
+      // chromium-browser CVE-2022-0358: "releases": [] in the real file.
+      'tracker issue without release data': 1,
+    });
+    expect(b.releases()).toEqual(['8', '9', '10']);
+  });
+
+  it('is told apart from OSV records, KEV catalogues and CVE records', () => {
+    expect(looksLikeDebianTracker(json(TRACKER_SUBSET))).toBe(true);
+    expect(looksLikeDebianTracker(json(TRACKER_DEB12))).toBe(true);
+    expect(looksLikeDebianTracker(json('debian12/curated/DEBIAN-CVE-2025-48384.json'))).toBe(false);
+    expect(looksLikeDebianTracker(json('kev/known_exploited_vulnerabilities.json'))).toBe(false);
+    expect(looksLikeDebianTracker(json(NVD_SAMPLE))).toBe(false);
+    expect(looksLikeDebianTracker(json('cve-records/cvelistV5/CVE-2025-48384.json'))).toBe(false);
+    expect(looksLikeDebianTracker(json('cve-records/nvd/CVE-2025-48384.json'))).toBe(false);
+  });
+
+  it('keeps the urgency per release and per source package; the compiled file gives the same answers', () => {
+    const b = new DebianUrgencyBuilder();
+    const r = readDebianTracker(json(TRACKER_DEB12), TRACKER_DEB12, b);
+    expect(r.errors).toEqual([]);
+    expect(b.lookup('12', 'glibc', 'CVE-2026-4437')).toBe('low');
+    expect(b.lookup('11', 'glibc', 'CVE-2026-4437')).toBe('medium');
+    expect(b.lookup('12', 'openssl', 'CVE-2026-84782')).toBe('high');
+    expect(b.lookup('12', 'edk2', 'CVE-2026-84782')).toBe('unimportant');
+    expect(r.skipped['tracker issue without a CVE id (TEMP-…)']).toBe(1);
+    const file = JSON.parse(JSON.stringify(b.encode('2026-11-30T00:00:00Z')));
+    const t = DebianUrgencyTable.parse(file, 'debian-urgency.json');
+    expect(t.size).toBe(b.size);
+    expect(t.releases()).toEqual(b.releases());
+    for (const [rel, pkg, cve, u] of t.entries()) expect(b.lookup(rel, pkg, cve)).toBe(u);
+    expect([...t.entries()].length).toBe(b.size);
+    expect(t.lookup('12', 'glibc', 'CVE-2026-4437')).toBe('low');
+    expect(t.lookup('12', 'glibc', 'CVE-2026-4438')).toBeUndefined();
+    expect(() => DebianUrgencyTable.parse({ ...file, releases: { bookworm: {} } }, 'x.json')).toThrow(
+      /x\.json is not a compiled Debian urgency file: releases/,
+    );
+  });
+});
+
+describe('CVE records (NVD API 2.0, CVE List V5)', () => {
+  it('an NVD API 2.0 response (real vunnel sample): NVD’s own CVSS 3.1 over its CVSS 2.0', () => {
+    const v = json(NVD_SAMPLE);
+    expect(looksLikeNvdResponse(v)).toBe(true);
+    const s = scoresOf([NVD_SAMPLE]);
+    expect(s.lookup('CVE-2022-1576')).toEqual({
+      version: '3.1',
+      vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:N/I:H/A:N',
+      score: 6.5,
+      by: 'NVD',
+      rank: scoreRank('nvd', '3.1'),
+    });
+  });
+
+  it('NVD records: Primary from nvd@nist.gov is NVD’s; Secondary scores name their scorer; CVSS 3.1 over 4.0', () => {
+    const s = scoresOf([
+      'cve-records/nvd/CVE-2026-35388.json',
+      'cve-records/nvd/CVE-2026-9076.json',
+      'cve-records/nvd/CVE-2026-34743.json',
+      'cve-records/nvd/CVE-2026-4438.json',
+    ]);
+    expect(looksLikeNvdCve(json('cve-records/nvd/CVE-2026-9076.json'))).toBe(true);
+    expect(s.lookup('CVE-2026-35388')).toMatchObject({ by: 'NVD', version: '3.1', score: 2.5 });
+    expect(s.lookup('CVE-2026-9076')).toMatchObject({ by: 'NVD (scored by CISA-ADP)', score: 7.5 });
+    expect(s.lookup('CVE-2026-34743')).toMatchObject({ by: 'NVD', version: '3.1', score: 5.3 });
+    // "metrics": {} (not analysed yet): no score.
+    expect(s.lookup('CVE-2026-4438')).toBeUndefined();
+  });
+
+  it('CVE List V5 records: the CNA container, then ADP containers; v3 scores computed from the vector', () => {
+    for (const f of readdirSync(path.join(FIX, 'cve-records/cvelistV5')))
+      expect(looksLikeCve5(json(`cve-records/cvelistV5/${f}`))).toBe(true);
+    const s = scoresOf(
+      readdirSync(path.join(FIX, 'cve-records/cvelistV5')).map((f) => `cve-records/cvelistV5/${f}`),
+    );
+    expect(s.lookup('CVE-2026-4437')).toMatchObject({ by: 'CVE record (ADP CISA-ADP)', score: 7.5 });
+    expect(s.lookup('CVE-2026-35414')).toMatchObject({ by: 'CVE record (CNA mitre)', score: 4.2 });
+    // GitHub's record states 8.1 for CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:C/C:H/I:H/A:H; the formula gives 8.0
+    // (what NVD shows for the same vector).
+    expect(s.lookup('CVE-2025-48384')).toMatchObject({ by: 'CVE record (CNA GitHub_M)', score: 8 });
+    // CVSS 4.0 only: the stated score.
+    expect(s.lookup('CVE-2025-48385')).toMatchObject({
+      version: '4.0',
+      score: 8.6,
+      vector: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:A/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N',
+    });
+    // OpenSSL's own "Low"/"High" (metrics[].other) is not a CVSS score.
+    expect(s.lookup('CVE-2026-9076')).toBeUndefined();
+    expect(s.lookup('CVE-2026-84782')).toMatchObject({ by: 'CVE record (ADP CISA-ADP)', score: 8.2 });
+  });
+
+  it('NVD and CVE List V5 together: NVD’s own score first, then the CNA’s (CVE record before NVD’s copy), then ADP', () => {
+    const files = [
+      'cve-records/nvd/CVE-2025-48384.json',
+      'cve-records/cvelistV5/CVE-2025-48384.json',
+      'cve-records/nvd/CVE-2026-35388.json',
+      'cve-records/cvelistV5/CVE-2026-35388.json',
+      'cve-records/nvd/CVE-2026-84782.json',
+      'cve-records/cvelistV5/CVE-2026-84782.json',
+    ];
+    for (const order of [files, [...files].reverse()]) {
+      const s = scoresOf(order);
+      expect(s.lookup('CVE-2025-48384')?.by).toBe('CVE record (CNA GitHub_M)');
+      expect(s.lookup('CVE-2026-35388')?.by).toBe('NVD');
+      expect(s.lookup('CVE-2026-84782')?.by).toBe('CVE record (ADP CISA-ADP)');
+    }
+    expect(scoreRank('nvd', '2.0')).toBeLessThan(scoreRank('nvd-other', '4.0'));
+  });
+
+  it('rejected CVEs are skipped; a CVSS 4.0 vector as NVD writes it keeps only its defined metrics', () => {
+    const into = new CveScoreCollector();
+    const out = emptyCveRecordsRead();
+    const rec = json('cve-records/cvelistV5/CVE-2026-35414.json') as { cveMetadata: { state: string } };
+    rec.cveMetadata.state = 'REJECTED';
+    readCveRecordValue(rec, 'x', into, out);
+    const nvd = json('cve-records/nvd/CVE-2026-35388.json') as { vulnStatus: string };
+    nvd.vulnStatus = 'Rejected';
+    readCveRecordValue(nvd, 'y', into, out);
+    expect(out.skipped).toEqual({ 'rejected CVE': 2 });
+    expect(into.size).toBe(0);
+    expect(
+      normalizeVector(
+        '4.0',
+        'CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:N/VI:N/VA:L/SC:N/SI:N/SA:N/E:U/CR:X/IR:X/AR:X/MAV:X/MAC:X/MAT:X/MPR:X/MUI:X/MVC:X/MVI:X/MVA:X/MSC:X/MSI:X/MSA:X/S:X/AU:X/R:X/V:X/RE:X/U:X',
+      ),
+    ).toBe('CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:N/VI:N/VA:L/SC:N/SI:N/SA:N/E:U');
+  });
+
+  it('the compiled score file gives the same answers, CVE ids by year as numbers', () => {
+    const s = scoresOf([
+      NVD_SAMPLE,
+      ...readdirSync(path.join(FIX, 'cve-records/nvd'))
+        .filter((f) => f.startsWith('CVE-'))
+        .map((f) => `cve-records/nvd/${f}`),
+      ...readdirSync(path.join(FIX, 'cve-records/cvelistV5')).map((f) => `cve-records/cvelistV5/${f}`),
+    ]);
+    s.add('CVE-1999-0001', {
+      version: '2.0',
+      vector: 'AV:N/AC:L/Au:N/C:P/I:P/A:P',
+      score: 7.5,
+      by: 'NVD',
+      rank: 1,
+    });
+    const file = JSON.parse(JSON.stringify(s.encode('2026-11-30T00:00:00Z')));
+    expect(file.years['1999'][0]).toEqual([1]);
+    const t = CveScoreTable.parse(file, 'cve-scores.json');
+    expect(t.size).toBe(s.size);
+    for (const [cve, score] of s.entries()) expect(t.lookup(cve)).toEqual(score);
+    expect(new Map(t.entries())).toEqual(new Map(s.entries()));
+    expect(t.lookup('CVE-2026-9999')).toBeUndefined();
+    expect(t.lookup('not a cve')).toBeUndefined();
+    expect(() => CveScoreTable.parse({ ...file, count: 1 }, 'bad.json')).toThrow(/bad\.json: \d+ CVEs where/);
+  });
+});
+
+describe('NVD JSON 2.0 feed files, streamed', () => {
+  const doc = JSON.stringify({
+    resultsPerPage: 2,
+    format: 'NVD_CVE',
+    // Brackets, braces and escaped quotes inside strings do not count.
+    note: 'a "quoted" {not} [structure] \\" here',
+    vulnerabilities: [
+      { cve: json('cve-records/nvd/CVE-2026-35388.json') },
+      { cve: { ...(json('cve-records/nvd/CVE-2026-9076.json') as object), x: '}]{["\\' } },
+    ],
+    timestamp: '2026-11-30T00:00:00.000',
+  });
+
+  it('splits the vulnerabilities array into records whatever the chunk boundaries', () => {
+    const bytes = Buffer.from(doc);
+    const whole: string[] = [];
+    const s0 = new JsonArraySplitter('vulnerabilities', (b) => whole.push(b.toString()));
+    s0.push(bytes);
+    s0.end();
+    expect(whole.map((w) => (JSON.parse(w) as { cve: { id: string } }).cve.id)).toEqual([
+      'CVE-2026-35388',
+      'CVE-2026-9076',
+    ]);
+    for (const size of [1, 2, 3, 7, 64, 1000]) {
+      const got: string[] = [];
+      const s = new JsonArraySplitter('vulnerabilities', (b) => got.push(b.toString()));
+      for (let i = 0; i < bytes.length; i += size) s.push(bytes.subarray(i, i + size));
+      s.end();
+      expect(got).toEqual(whole);
+    }
+  });
+
+  it('gzipped, as a stream: the records’ scores; a truncated or non-JSON feed is an error', async () => {
+    const into = new CveScoreCollector();
+    const out = emptyCveRecordsRead();
+    const gz = gzipSync(doc);
+    const chunks = Readable.from([gz.subarray(0, 100), gz.subarray(100)]).pipe(
+      (await import('node:zlib')).createGunzip(),
+    );
+    await readNvdStream(chunks, 'nvdcve-2.0-2026.json.gz', into, out);
+    expect(out.errors).toEqual([]);
+    expect(out.records).toBe(2);
+    expect(into.lookup('CVE-2026-9076')?.score).toBe(7.5);
+    await expect(
+      readNvdStream(Readable.from([Buffer.from(doc.slice(0, 500))]), 'half.json', into, out),
+    ).rejects.toThrow(/ends early/);
+    await expect(readNvdStream(Readable.from([Buffer.alloc(64)]), 'zeros.json', into, out)).rejects.toThrow(
+      /not a JSON object/,
+    );
+    await expect(
+      readNvdStream(Readable.from([Buffer.from(doc)]), 'big.json', into, out, 100),
+    ).rejects.toThrow(/inflates to more than 100 bytes/);
+  });
+
+  it('a CVE List V5 release zip (a zip in a zip): every record read, the delta files skipped', () => {
+    const into = new CveScoreCollector();
+    const out = emptyCveRecordsRead();
+    readCve5Zip(cveListZip(), 'cves.zip', into, out);
+    expect(out.errors).toEqual([]);
+    expect(out.records).toBe(10);
+    expect(out.skipped['file in the CVE List zip that is not a CVE record']).toBe(1);
+    expect(into.lookup('CVE-2025-48385')?.score).toBe(8.6);
+  });
+
+  it('feeds import streams NVD’s yearly feed files (nvdcve-2.0-<year>.json.gz) by their name', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nvd-feed-'));
+    try {
+      writeFileSync(path.join(dir, 'nvdcve-2.0-2026.json.gz'), nvdYearFeed(2026));
+      const b = await readFeedPath(path.join(dir, 'nvdcve-2.0-2026.json.gz'));
+      expect(b.read.errors).toEqual([]);
+      expect(b.read.records).toBe(6);
+      expect(b.cvss?.lookup('CVE-2026-34743')).toMatchObject({ by: 'NVD', score: 5.3 });
+      writeFileSync(path.join(dir, 'nvdcve-2.0-2025.json.gz'), nvdYearFeed(2025).subarray(0, 200));
+      const bad = await readFeedPath(dir);
+      expect(bad.read.errors).toEqual([
+        {
+          source: path.join(dir, 'nvdcve-2.0-2025.json.gz'),
+          message: expect.stringMatching(/end|truncated/),
+        },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('feeds import reads a directory of tracker export, NVD and CVE List V5 files into the bundle', async () => {
+    const b = await readFeedPath(path.join(FIX, 'cve-records'));
+    expect(b.read.errors).toEqual([]);
+    expect(b.cvss?.lookup('CVE-2026-35388')?.by).toBe('NVD');
+    expect(b.read.advisories).toEqual([]);
+    const t = await readFeedPath(path.join(FIX, 'debian-tracker'));
+    expect(t.read.errors).toEqual([]);
+    expect(t.debianTracker?.lookup('12', 'openssl', 'CVE-2026-84782')).toBe('high');
+    expect(t.debianTracker?.lookup('10', 'backupninja', 'CVE-2005-3111')).toBe('medium');
+  });
+});
