@@ -119,7 +119,7 @@ export interface Rating extends SeverityVerdict {
    * The CVSS known for the vulnerability (distribution record first); `by` names the scorer when it came from
    * the CVE records ("NVD", "CVE record (CNA GitHub_M)").
    */
-  cvss?: { version: string; vector: string; baseScore: number; source: string; by?: string };
+  cvss?: { version: string; vector: string; baseScore: number; by?: string };
   /** The tracker's urgency when it decided. */
   trackerUrgency?: Urgency;
 }
@@ -132,38 +132,31 @@ function mostSevere(us: readonly Urgency[]): Urgency {
 
 /** The class, numeric value and its source for one vulnerability (order in the file comment). */
 export function rateVulnerability(i: RatingInputs): Rating {
+  // Hot: once per vulnerability an instance has (thousands). No closures, no spreads, source texts built only
+  // for the source that decides (and cached when they repeat).
   let cvss: Rating['cvss'];
+  let cvssSource: string | undefined;
   const a = i.advisoryCvss;
   if (a && a.cvss.score !== undefined) {
-    const source = `${a.advisoryId} CVSS ${a.cvss.version} ${a.cvss.score.toFixed(1)}`;
-    cvss = { version: a.cvss.version, vector: a.cvss.vector, baseScore: a.cvss.score, source };
+    cvss = { version: a.cvss.version, vector: a.cvss.vector, baseScore: a.cvss.score };
   } else if (i.recordScore) {
     const r = i.recordScore;
-    cvss = { version: r.version, vector: r.vector, baseScore: r.score, source: describeScore(r), by: r.by };
+    cvss = { version: r.version, vector: r.vector, baseScore: r.score, by: r.by };
   }
-  const numeric = (s: Severity) => cvss?.baseScore ?? NUMERIC_SEVERITY[s];
-  // Assigned, not spread: this runs once per vulnerability an instance has.
-  const withCvss = (r: Rating): Rating => {
-    if (cvss) r.cvss = cvss;
-    return r;
-  };
-
-  const tracker = i.trackerUrgencies ?? [];
-  const team = tracker.filter((u) => !isNvdCopied(u));
-  if (team.length > 0) {
-    const u = mostSevere(team);
-    const severity = URGENCY_LEVEL[u];
-    return withCvss({
-      severity,
-      numeric: numeric(severity),
-      basis: 'vendor',
-      source: `debian-tracker urgency ${u}`,
-      trackerUrgency: u,
-    });
-  }
-  // A tracker entry (even a `**` one) is Debian's current word on the issue: an OSV record's urgency, read
-  // from the same tracker, does not override it.
-  if (tracker.length === 0) {
+  const tracker = i.trackerUrgencies;
+  let rating: Rating | undefined;
+  if (tracker && tracker.length > 0) {
+    let team: Urgency | undefined;
+    for (const u of tracker)
+      if (!isNvdCopied(u) && (!team || severityRank(URGENCY_LEVEL[u]) < severityRank(URGENCY_LEVEL[team])))
+        team = u;
+    if (team) {
+      const severity = URGENCY_LEVEL[team];
+      rating = { severity, numeric: 0, basis: 'vendor', source: TRACKER_SOURCE[team], trackerUrgency: team };
+    }
+  } else {
+    // A tracker entry (even a `**` one) is Debian's current word on the issue: an OSV record's urgency, read
+    // from the same tracker, does not override it.
     let word: string | undefined;
     let vendor: Severity | undefined;
     for (const w of i.vendorWords) {
@@ -173,35 +166,46 @@ export function rateVulnerability(i: RatingInputs): Rating {
         word = w;
       }
     }
-    if (vendor && word) {
-      return withCvss({
-        severity: vendor,
-        numeric: numeric(vendor),
-        basis: 'vendor',
-        source: `${i.family} ${VENDOR_TERM[i.family]} ${word.toLowerCase()}`,
-      });
-    }
+    if (vendor && word)
+      rating = { severity: vendor, numeric: 0, basis: 'vendor', source: vendorSource(i.family, word) };
   }
-  if (cvss) {
-    return withCvss({
-      severity: cvssSeverity(cvss.baseScore),
-      numeric: cvss.baseScore,
-      basis: 'cvss',
-      source: cvss.source,
-    });
+  if (!rating && cvss) {
+    cvssSource = a
+      ? `${a.advisoryId} CVSS ${cvss.version} ${cvss.baseScore.toFixed(1)}`
+      : describeScore(i.recordScore!);
+    rating = { severity: cvssSeverity(cvss.baseScore), numeric: 0, basis: 'cvss', source: cvssSource };
   }
-  if (tracker.length > 0) {
+  if (!rating && tracker && tracker.length > 0) {
     const u = mostSevere(tracker);
-    const severity = URGENCY_LEVEL[u];
     return {
-      severity,
-      numeric: NUMERIC_SEVERITY[severity],
+      severity: URGENCY_LEVEL[u],
+      numeric: NUMERIC_SEVERITY[URGENCY_LEVEL[u]],
       basis: 'vendor',
-      source: `debian-tracker urgency ${u} (NVD severity copied by the tracker)`,
+      source: `${TRACKER_SOURCE[u]} (NVD severity copied by the tracker)`,
       trackerUrgency: u,
     };
   }
-  return { severity: 'Medium', numeric: NUMERIC_SEVERITY.Medium, basis: 'unrated', source: 'unrated' };
+  if (!rating)
+    return { severity: 'Medium', numeric: NUMERIC_SEVERITY.Medium, basis: 'unrated', source: 'unrated' };
+  rating.numeric = cvss ? cvss.baseScore : NUMERIC_SEVERITY[rating.severity];
+  if (cvss) rating.cvss = cvss;
+  return rating;
+}
+
+const TRACKER_SOURCE = Object.fromEntries(
+  (Object.keys(URGENCY_LEVEL) as Urgency[]).map((u) => [u, `debian-tracker urgency ${u}`]),
+) as Readonly<Record<Urgency, string>>;
+
+const vendorSources = new Map<string, string>();
+/** "ubuntu priority medium", built once per family and word. */
+function vendorSource(family: Family, word: string): string {
+  const k = `${family}\u0000${word}`;
+  let s = vendorSources.get(k);
+  if (s === undefined) {
+    s = `${family} ${VENDOR_TERM[family]} ${word.toLowerCase()}`;
+    if (vendorSources.size < 1000) vendorSources.set(k, s);
+  }
+  return s;
 }
 
 /**

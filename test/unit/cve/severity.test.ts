@@ -29,7 +29,7 @@ describe('rateVulnerability', () => {
       basis: 'vendor',
       source: 'debian-tracker urgency low',
       trackerUrgency: 'low',
-      cvss: { version: '3.1', vector: NVD.vector, baseScore: 7.5, source: 'NVD CVSS 3.1 7.5', by: 'NVD' },
+      cvss: { version: '3.1', vector: NVD.vector, baseScore: 7.5, by: 'NVD' },
     });
     expect(
       rateVulnerability({ family: 'debian', vendorWords: [], trackerUrgencies: ['unimportant'] }),
