@@ -8,11 +8,13 @@ export {};
 
 const benches: Record<string, () => Promise<void>> = {
   agent: async () => (await import('./agent')).agentBench(),
+  'agent-runtime': async () => (await import('./agent-runtime')).agentRuntimeBench(),
   envelope: async () => (await import('./envelope')).envelopeBench(),
   evaluate: async () => (await import('./evaluate')).evaluateBench(),
   cve: async () => (await import('./cve-index')).runCveBench(),
   synth: async () => (await import('./synth')).infraBench(),
   'run-1000': async () => (await import('./run-1000')).runLifecycleBench(),
+  'feed-sync': async () => (await import('./feed-sync')).feedSyncBench(),
 };
 
 const wanted = process.argv.slice(2);

@@ -10,6 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import type { CveScoreCollector } from './cve-scores';
 import type { DebianUrgencyBuilder } from './debian-urgency';
 import {
+  type Advisory,
   countSkip,
   type EpssScores,
   emptyRead,
@@ -36,6 +37,11 @@ export interface FeedBundle {
   debianTracker?: DebianUrgencyBuilder;
   /** Files read, by kind. */
   files: Record<'osv' | 'updateinfo' | 'kev' | 'epss' | 'zip', number>;
+  /**
+   * Where advisories go as they are read, instead of `read.advisories` (feeds sync spills them to disk by
+   * release, so a large export is never held whole; see spill.ts). Errors, skips and counts stay in `read`.
+   */
+  sink?: (advisory: Advisory) => void;
 }
 
 const emptyBundle = (): FeedBundle => ({
@@ -105,7 +111,7 @@ export function addFile(
     const bytes = gz ? gunzipCapped(data, budget) : data;
     if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) {
       bundle.files.osv++;
-      mergeReads(bundle.read, readOsvJsonl(bytes.toString('utf8'), name));
+      take(bundle, readOsvJsonl(bytes.toString('utf8'), name));
     } else if (base.endsWith('.json')) {
       addJson(bundle, name, bytes.toString('utf8'));
     } else if (base.endsWith('.xml')) {
@@ -115,7 +121,7 @@ export function addFile(
         return;
       }
       bundle.files.updateinfo++;
-      mergeReads(bundle.read, readUpdateinfo(text, name));
+      take(bundle, readUpdateinfo(text, name));
     } else if (base.endsWith('.csv')) {
       const text = bytes.toString('utf8');
       if (!looksLikeEpss(text))
@@ -151,6 +157,16 @@ function gunzipCapped(data: Buffer, budget: DecompressionBudget): Buffer {
   return out;
 }
 
+/** A reader's result into the bundle: advisories to its sink when it has one, the rest into `read`. */
+function take(bundle: FeedBundle, r: ReadResult): void {
+  if (!bundle.sink) {
+    mergeReads(bundle.read, r);
+    return;
+  }
+  for (const a of r.advisories) bundle.sink(a);
+  mergeReads(bundle.read, { ...r, advisories: [] });
+}
+
 function addJson(bundle: FeedBundle, name: string, text: string): void {
   let value: unknown;
   try {
@@ -170,10 +186,10 @@ function addJson(bundle: FeedBundle, name: string, text: string): void {
   if (addSeverityJson(bundle, name, value)) return;
   bundle.files.osv++;
   if (!Array.isArray(value)) {
-    mergeReads(bundle.read, readOsvValue(value, name));
+    take(bundle, readOsvValue(value, name));
     return;
   }
-  for (const [i, v] of value.entries()) mergeReads(bundle.read, readOsvValue(v, `${name}[${i}]`));
+  for (const [i, v] of value.entries()) take(bundle, readOsvValue(v, `${name}[${i}]`));
 }
 
 function pushErrors(into: FeedError[], from: readonly FeedError[]): void {

@@ -7,7 +7,8 @@ import { addFile, type FeedBundle } from './import';
 import { emptyRead } from './model';
 import { updateinfoLocation } from './readers/updateinfo';
 import { cveRecordsSource, debianTrackerSource } from './severity-sources';
-import { type StoreReport, writeBundle } from './store';
+import { AdvisorySpill, writeSpilled } from './spill';
+import type { StoreReport } from './store';
 import { formatLimit } from './zip';
 
 export interface FeedSource {
@@ -164,44 +165,79 @@ export interface SyncResult {
   failed: Array<{ source: string; reason: string }>;
 }
 
+/** What syncFeeds reports as it goes (the first-run sync draws its progress bar from it). */
+export type SyncProgress =
+  | { kind: 'downloaded'; source: string; bytes: number }
+  | { kind: 'written'; source: string }
+  | { kind: 'failed'; source: string; reason: string };
+
 export async function syncFeeds(opts: {
   dataDir: string;
   get: Getter;
   sources?: readonly FeedSource[];
+  onProgress?: (p: SyncProgress) => void;
 }): Promise<SyncResult> {
   const sources = opts.sources ?? OFFICIAL_SOURCES;
-  const outcomes = await Promise.all(
-    sources.map(async (s) => {
+  const progress = opts.onProgress ?? (() => {});
+  const outcomes: Array<{ source: string; report?: StoreReport; reason?: string }> = [];
+  // Downloads run in parallel. Each download is read, checked and written as soon as it is in, one source at
+  // a time (each write merges into the same manifest), its advisories spilled to disk by release while it is
+  // read (spill.ts): neither every source nor the whole of one large export is held in memory at once.
+  let turn: Promise<unknown> = Promise.resolve();
+  await Promise.all(
+    sources.map(async (s, i) => {
+      const fail = (err: unknown) => {
+        const reason = (err as Error).message;
+        outcomes[i] = { source: s.name, reason };
+        progress({ kind: 'failed', source: s.name, reason });
+      };
+      let files: Array<{ name: string; data: Buffer }>;
       try {
-        const files = await s.download(opts.get);
-        const bundle: FeedBundle = {
-          read: emptyRead(),
-          files: { osv: 0, updateinfo: 0, kev: 0, epss: 0, zip: 0 },
-        };
-        for (const f of files) addFile(bundle, f.name, f.data);
-        if (bundle.read.errors.length > 0) {
-          const e = bundle.read.errors[0]!;
-          throw new Error(`${bundle.read.errors.length} invalid record(s), first ${e.source}: ${e.message}`);
-        }
-        if (
-          bundle.read.advisories.length === 0 &&
-          !bundle.kev &&
-          !bundle.epss &&
-          !bundle.cvss?.size &&
-          !bundle.debianTracker?.size
-        )
-          throw new Error('the download held no data');
-        return { source: s.name, bundle };
+        files = await s.download(opts.get);
       } catch (err) {
-        return { source: s.name, reason: (err as Error).message };
+        return fail(err);
+      }
+      progress({ kind: 'downloaded', source: s.name, bytes: files.reduce((n, f) => n + f.data.length, 0) });
+      const mine = turn.then(() => writeDownload(opts.dataDir, files));
+      turn = mine.catch(() => undefined);
+      try {
+        outcomes[i] = { source: s.name, report: await mine };
+        progress({ kind: 'written', source: s.name });
+      } catch (err) {
+        fail(err);
       }
     }),
   );
   const result: SyncResult = { written: [], failed: [] };
-  // Written one after the other: each write merges into the same manifest.
   for (const o of outcomes) {
-    if ('reason' in o) result.failed.push({ source: o.source, reason: o.reason ?? 'unknown' });
-    else result.written.push(await writeBundle(opts.dataDir, o.bundle, { replace: true }));
+    if (o.report) result.written.push(o.report);
+    else result.failed.push({ source: o.source, reason: o.reason ?? 'unknown' });
   }
   return result;
+}
+
+/** One source's download: read (advisories spilled by release), checked, then written release by release. */
+async function writeDownload(
+  dataDir: string,
+  files: ReadonlyArray<{ name: string; data: Buffer }>,
+): Promise<StoreReport> {
+  const spill = await AdvisorySpill.create(dataDir);
+  try {
+    const bundle: FeedBundle = {
+      read: emptyRead(),
+      files: { osv: 0, updateinfo: 0, kev: 0, epss: 0, zip: 0 },
+      sink: spill.add,
+    };
+    for (const f of files) addFile(bundle, f.name, f.data);
+    if (bundle.read.errors.length > 0) {
+      const e = bundle.read.errors[0]!;
+      throw new Error(`${bundle.read.errors.length} invalid record(s), first ${e.source}: ${e.message}`);
+    }
+    if (spill.count === 0 && !bundle.kev && !bundle.epss && !bundle.cvss?.size && !bundle.debianTracker?.size)
+      throw new Error('the download held no data');
+    const { read: _read, files: _files, sink: _sink, ...rest } = bundle;
+    return await writeSpilled(dataDir, spill, rest);
+  } finally {
+    await spill.dispose();
+  }
 }

@@ -22,9 +22,10 @@
  *   Network: outbound HTTPS to osv-vulnerabilities.storage.googleapis.com, cdn.amazonlinux.com (and the
  *   mirrors its mirror lists name), www.cisa.gov, epss.empiricalsecurity.com, security-tracker.debian.org,
  *   nvd.nist.gov (and the host of cveListV5 when set).
- * - Sizing: timeout 15 min; memory 3008 MB or more (the OSV Debian and Ubuntu exports are read into memory
- *   one at a time; not measured against the real exports here); ephemeral storage 2048 MB (/tmp holds the
- *   compiled indexes while publishing).
+ * - Sizing: timeout 15 min; memory, heap limit (NODE_OPTIONS --max-old-space-size) and ephemeral storage as
+ *   FEED_SYNC_SIZING in infra/stacks/inspector-stack.ts, measured by bench/feed-sync.ts on full-size exports
+ *   (sources are synced one at a time, each export's advisories spilled to /tmp by release while it is read;
+ *   /tmp also holds the compiled indexes while publishing).
  * - The Evaluate Lambda reads what this publishes: it needs FEED_BUCKET, s3:GetObject on feeds/* (and
  *   s3:ListBucket on prefix feeds/, so a feed not synced yet is a 404 it can name instead of a 403), and
  *   optionally FEED_POINTER_TTL_SECONDS (default 600).

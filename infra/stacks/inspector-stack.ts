@@ -58,10 +58,18 @@ export type LifecycleFunctions = Record<LifecycleFunctionName, lambda.IFunction>
 export const CONTROL_PLANE_DIR = 'functions/handlers/control-plane';
 export const FEED_SYNC_ENTRY = 'functions/handlers/feed-sync.ts';
 /**
- * The feed-sync Lambda's size (bench/feed-sync.ts measures a full-size sync against it; README, Benchmarks).
- * PROVISIONAL
+ * The feed-sync Lambda's size, from bench/feed-sync.ts (README, Benchmarks): a full-size sync (synthetic
+ * exports at the real sources' record counts: OSV Debian 100,000 records / 109 MiB, Ubuntu 60,000 / 99 MiB,
+ * AlmaLinux, Rocky, Alpine, Amazon Linux 2 and 2023, KEV, EPSS 330,000 rows) peaked at 944 MiB RSS and
+ * 607 MB of V8 heap with a 2048 MiB heap limit (658 MiB and 363 MB with this 1536 MiB one), used 773 MiB of
+ * /tmp and 51-74 s of CPU on this project's shared 2-core machine, and still completes with the heap capped
+ * at 512 MiB (649 MiB RSS). Sized at about twice each figure, for growth and for the Debian tracker and NVD
+ * sources, which the bench does not generate: 2048 MiB memory (about 1.2 vCPU; the sync is one thread), a
+ * 1536 MiB heap limit set explicitly rather than left to V8's default, 2048 MiB /tmp. Before the advisories
+ * were spilled to /tmp by release (functions/feeds/spill.ts) the same sync needed 1,748 MiB RSS and a 1.5 GB
+ * heap (with a 1024 MiB heap limit: twice the CPU time, collecting garbage).
  */
-export const FEED_SYNC_SIZING = { memoryMiB: 3008, heapMiB: 2048, ephemeralMiB: 2048 } as const;
+export const FEED_SYNC_SIZING = { memoryMiB: 2048, heapMiB: 1536, ephemeralMiB: 2048 } as const;
 /** Env names for the schedule group and scheduler role (not in environment.ts's ENV list yet). */
 export const SCHEDULER_ENV = {
   scheduleGroupName: 'SCHEDULE_GROUP_NAME',
@@ -344,11 +352,16 @@ export class InspectorStack extends Stack {
         ...(props.feedSyncConfig ? { [ENV.feedSyncConfig]: JSON.stringify(props.feedSyncConfig) } : {}),
       },
       timeout: Duration.minutes(15),
-      memorySize: 3008,
-      ephemeralStorageSize: Size.mebibytes(2048),
+      // Measured, see FEED_SYNC_SIZING.
+      memorySize: FEED_SYNC_SIZING.memoryMiB,
+      ephemeralStorageSize: Size.mebibytes(FEED_SYNC_SIZING.ephemeralMiB),
       // Two overlapping syncs could delete each other's unpublished generation.
       reservedConcurrentExecutions: 1,
     });
+    feed.fn.addEnvironment(
+      'NODE_OPTIONS',
+      `--enable-source-maps --max-old-space-size=${FEED_SYNC_SIZING.heapMiB}`,
+    );
     this.grantObjects(
       feed,
       data.feedBucket,

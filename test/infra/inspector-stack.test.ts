@@ -20,7 +20,11 @@ import {
 } from '../../functions/core/run-lifecycle/agent-command';
 import { CONTEXT_KEYS, decryptTelemetry } from '../../functions/core/telemetry';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
-import { controlPlaneEntries, LIFECYCLE_FUNCTIONS } from '../../infra/stacks/inspector-stack';
+import {
+  controlPlaneEntries,
+  FEED_SYNC_SIZING,
+  LIFECYCLE_FUNCTIONS,
+} from '../../infra/stacks/inspector-stack';
 import { AGENT_BUNDLE, describeArtifact, REPO_ROOT } from '../../scripts/build-agent';
 import { cleanupRoots, makeRoot } from '../helpers/fixture-root';
 import { evaluateCondition, kmsRequestFromInstance } from '../helpers/iam-condition';
@@ -729,14 +733,21 @@ describe('state machine, scheduler, alarm', () => {
 });
 
 describe('feed sync', () => {
-  it('runs daily with the sizing feed-sync.ts asks for, one at a time', () => {
+  it('runs daily, one at a time, sized from the full-size benchmark (memory, /tmp, an explicit heap limit)', () => {
     const [fnId] = only('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^Daily vulnerability feed sync'),
-      MemorySize: 3008,
+      MemorySize: FEED_SYNC_SIZING.memoryMiB,
       Timeout: 900,
-      EphemeralStorage: { Size: 2048 },
+      EphemeralStorage: { Size: FEED_SYNC_SIZING.ephemeralMiB },
       ReservedConcurrentExecutions: 1,
+      Environment: {
+        Variables: Match.objectLike({
+          NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${FEED_SYNC_SIZING.heapMiB}`,
+        }),
+      },
     });
+    // The heap limit leaves room in the function's memory for what lives outside it (download buffers).
+    expect(FEED_SYNC_SIZING.heapMiB).toBeLessThanOrEqual(FEED_SYNC_SIZING.memoryMiB - 384);
     only('AWS::Events::Rule', {
       ScheduleExpression: 'cron(17 3 * * ? *)',
       Targets: [

@@ -13,6 +13,7 @@ import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import { renderHtmlReport } from '../../report/html';
 import { defaultRulesPackageIds, type ResolveOptions, resolveRulesPackages } from '../../rules/registry';
+import { FIRST_RUN_TIMEOUT_SECONDS, type FirstRunOptions, type FirstRunOutcome } from '../first-run-feed';
 import { progressReporter, table } from '../format';
 
 const formatOption = () =>
@@ -26,6 +27,10 @@ const dataDirOption = () =>
 /** Hooks other command groups provide (the cve package's feed loader). */
 export interface AssessHooks {
   cveLoader?: (opts: { dataDir: string; feed?: string }) => Promise<ResolveOptions['loadCve']>;
+  /** No feed in the data dir: sync the assessed host's own (first-run-feed.ts). */
+  firstRunFeed?: (opts: FirstRunOptions) => Promise<FirstRunOutcome>;
+  /** The cve package when no feed could be had: it ends in an exclusion giving `reason`. */
+  unavailableCve?: (reason: string) => RulesPackage;
 }
 const hooks: AssessHooks = {};
 export function setAssessHooks(h: AssessHooks): void {
@@ -43,6 +48,13 @@ export function register(program: Command): void {
     .option('--report <file>', 'also write the HTML findings report to FILE')
     .option('--full-report', 'make the report a full report (every rule result per instance)')
     .option('--feed <path>', 'vulnerability feed to use for this assessment (cve package)')
+    .option('--offline', 'do not download a vulnerability feed when the data dir has none (first run)')
+    .option(
+      '--feed-sync-timeout <seconds>',
+      "first run without a feed: stop downloading the host distribution's feed after this long",
+      parseFeedSyncTimeout,
+      FIRST_RUN_TIMEOUT_SECONDS,
+    )
     .addOption(dataDirOption())
     .action(async (o: AssessOpts) => {
       await assess(o);
@@ -116,7 +128,16 @@ interface AssessOpts {
   report?: string;
   fullReport?: boolean;
   feed?: string;
+  offline?: boolean;
+  feedSyncTimeout: number;
   dataDir: string;
+}
+
+function parseFeedSyncTimeout(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600)
+    throw new InvalidArgumentError('must be a number of seconds from 0 to 3600');
+  return n;
 }
 
 function parseDuration(v: string): number {
@@ -132,18 +153,36 @@ async function assess(o: AssessOpts): Promise<void> {
   const st = await fs.stat(root).catch(() => undefined);
   if (!st?.isDirectory()) throw new Error(`--root ${o.root} is not a directory`);
   const dataDir = ensureDataDir(o.dataDir);
-  const loadCve = hooks.cveLoader
+  let loadCve = hooks.cveLoader
     ? await hooks.cveLoader({ dataDir, ...(o.feed ? { feed: o.feed } : {}) })
     : undefined;
   if (o.feed && !loadCve)
     throw new Error('--feed needs the cve rules package, which this build does not include');
+  const named = o.rulesPackages
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  // No feed yet: fetch the host distribution's own before assessing (or say why not; cve then ends in an
+  // exclusion with that reason when the host has a feed source).
+  const notes: string[] = [];
+  if (!loadCve && hooks.cveLoader && hooks.firstRunFeed && (!named || named.includes('cve'))) {
+    const first = await hooks.firstRunFeed({
+      root,
+      dataDir,
+      offline: !!o.offline,
+      timeoutSeconds: o.feedSyncTimeout,
+      interactive: o.format !== 'json',
+      stderr: process.stderr,
+    });
+    notes.push(first.message);
+    if (first.synced) loadCve = await hooks.cveLoader({ dataDir });
+    else if (first.unavailable && hooks.unavailableCve) {
+      const stub = hooks.unavailableCve(first.unavailable);
+      loadCve = async () => stub;
+    }
+  }
   const resolveOpts: ResolveOptions = loadCve ? { loadCve } : {};
-  const ids = o.rulesPackages
-    ? o.rulesPackages
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : defaultRulesPackageIds(resolveOpts);
+  const ids = named ?? defaultRulesPackageIds(resolveOpts);
   if (ids.length === 0) throw new Error('--rules-packages names no package');
   const packages = await resolveRulesPackages(ids, resolveOpts);
 
@@ -163,12 +202,10 @@ async function assess(o: AssessOpts): Promise<void> {
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
     return;
   }
-  const notes =
-    !o.rulesPackages && !loadCve
-      ? [
-          'Not run: cve (no vulnerability feed in the data directory; run `inspector feeds sync` or `inspector feeds import PATH`, or pass --feed PATH)',
-        ]
-      : [];
+  if (notes.length === 0 && !o.rulesPackages && !loadCve)
+    notes.push(
+      'Not run: cve (no vulnerability feed in the data directory; run `inspector feeds sync` or `inspector feeds import PATH`, or pass --feed PATH)',
+    );
   process.stdout.write(summary(output, packages, o.report ? path.resolve(o.report) : stored, runDir, notes));
 }
 

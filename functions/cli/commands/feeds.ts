@@ -12,7 +12,9 @@ import { readFeedPath } from '../../feeds/import';
 import { openFeed } from '../../feeds/open';
 import { feedsDir, readManifest, StoredCveIndex, writeBundle } from '../../feeds/store';
 import { httpGetter, OFFICIAL_SOURCES, syncFeeds } from '../../feeds/sync';
+import { configuredSources } from '../../feeds/sync-config';
 import { cveRulesPackage } from '../../rules/cve';
+import { firstRunFeed, unavailableCvePackage } from '../first-run-feed';
 import { setAssessHooks } from './assess';
 
 const dataDirOption = () =>
@@ -42,7 +44,7 @@ export async function cveLoader(opts: {
 }
 
 export function register(program: Command): void {
-  setAssessHooks({ cveLoader });
+  setAssessHooks({ cveLoader, firstRunFeed, unavailableCve: unavailableCvePackage });
   const feeds = program.command('feeds').description('vulnerability feeds for the cve rules package');
 
   feeds
@@ -108,7 +110,9 @@ export function register(program: Command): void {
     .addOption(dataDirOption())
     .action(async (o: { dataDir: string; timeout: number; only?: string }) => {
       const wanted = o.only?.split(',').map((s) => s.trim());
-      const sources = wanted ? OFFICIAL_SOURCES.filter((s) => wanted.includes(s.name)) : OFFICIAL_SOURCES;
+      // The official URLs, or those INSPECTOR_FEED_SYNC_CONFIG names (a mirror; tests' server).
+      const all = configuredSources();
+      const sources = wanted ? all.filter((s) => wanted.includes(s.name)) : all;
       if (sources.length === 0)
         throw new Error(`--only names no known source (${OFFICIAL_SOURCES.map((s) => s.name).join(', ')})`);
       const dataDir = path.resolve(o.dataDir);
