@@ -18,13 +18,14 @@ import {
 } from '../functions/core/telemetry/schema';
 import { expandGlob } from './glob';
 import { RootFs, reasonOf } from './root-fs';
+import { RuntimeSampler } from './runtime';
 import { AGENT_NAME, AGENT_VERSION } from './version';
 
 export interface CollectOptions {
   root?: string;
   runId: string;
   instanceId: string;
-  /** Sampling window in seconds; 0 takes no samples. */
+  /** Sampling window in seconds; 0 takes one sample. */
   durationSeconds?: number;
   /** Seconds between samples (default: the window split in up to 60 samples, at least 1 s apart). */
   sampleIntervalSeconds?: number;
@@ -89,11 +90,17 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
 
   const durationSeconds = Math.max(0, opts.durationSeconds ?? 0);
   const samples: Sample[] = [];
-  if (durationSeconds > 0) {
-    progress(`sampling for ${durationSeconds} s`);
-    const interval = opts.sampleIntervalSeconds ?? Math.max(1, durationSeconds / 60);
-    await sampleFor(rootFs, durationSeconds, interval, samples, c.warnings, opts.signal);
-  }
+  const interval = opts.sampleIntervalSeconds ?? Math.max(1, durationSeconds / 60);
+  const sampler = new RuntimeSampler(rootFs, interval);
+  progress(durationSeconds > 0 ? `sampling for ${durationSeconds} s` : 'taking one sample');
+  await sampleFor(sampler, durationSeconds, interval, samples, opts.signal);
+  const runtime = sampler.result();
+  if (runtime.proc.status !== 'ok')
+    c.warnings.push(`runtime sampling: /proc not readable (${runtime.proc.detail})`);
+  if (runtime.truncated)
+    c.warnings.push(
+      `runtime sampling hit its caps; dropped: ${JSON.stringify(runtime.dropped)}`.slice(0, 2048),
+    );
 
   return {
     schemaVersion: TELEMETRY_SCHEMA_VERSION,
@@ -113,6 +120,7 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
     kernelParameters,
     samples,
     warnings: c.warnings,
+    runtime,
   };
 }
 
@@ -219,7 +227,8 @@ class Collector {
     if (names.length > MAX_DIR_ENTRIES)
       this.warnings.push(`${LIVEPATCH_SYSFS}: only the first ${MAX_DIR_ENTRIES} entries read`);
     const picked = names.sort().slice(0, MAX_DIR_ENTRIES);
-    await Promise.all(picked.map((n) => this.file(path.posix.join(LIVEPATCH_SYSFS, n, 'enabled'))));
+    // One after the other: the files are recorded in name order.
+    for (const n of picked) await this.file(path.posix.join(LIVEPATCH_SYSFS, n, 'enabled'));
   }
 }
 
@@ -409,21 +418,28 @@ function runCommand(argv: string[]): Promise<CommandRecord> {
   });
 }
 
+/**
+ * Samples at the start, every `intervalSeconds`, and at the end of the window (`durationSeconds` 0: one
+ * sample). An abort (SIGTERM, Ctrl-C) takes a last sample and stops.
+ */
 async function sampleFor(
-  rootFs: RootFs,
+  sampler: RuntimeSampler,
   durationSeconds: number,
   intervalSeconds: number,
   samples: Sample[],
-  warnings: string[],
   signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + durationSeconds * 1000;
+  samples.push(await sampler.sample());
   while (!signal?.aborted && samples.length < LIMITS.maxSamples) {
-    samples.push(await sampleProcesses(rootFs, warnings));
-    const wait = Math.min(intervalSeconds * 1000, deadline - Date.now());
-    if (wait <= 0) break;
-    await sleep(wait, signal);
+    const wait = Math.min(Math.max(intervalSeconds, 0.05) * 1000, deadline - Date.now());
+    // A start sample that overran a short window is still followed by the end sample.
+    if (wait <= 0 && (samples.length > 1 || durationSeconds === 0)) break;
+    // ELF facts of what the last sample found are read while waiting for the next one.
+    await Promise.all([sleep(Math.max(0, wait), signal), sampler.readPendingElf()]);
+    samples.push(await sampler.sample());
   }
+  await sampler.readPendingElf();
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -436,38 +452,4 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
-}
-
-async function sampleProcesses(rootFs: RootFs, warnings: string[]): Promise<Sample> {
-  const at = new Date().toISOString();
-  let proc: string;
-  let pids: string[];
-  try {
-    proc = await rootFs.resolve('/proc');
-    pids = (await fs.readdir(proc)).filter((n) => /^\d+$/.test(n));
-  } catch (err) {
-    warnings.push(`sample at ${at}: /proc not readable (${reasonOf(err).detail})`);
-    return { at };
-  }
-  const processes: NonNullable<Sample['processes']> = [];
-  await Promise.all(
-    pids.slice(0, LIMITS.maxProcessesPerSample).map(async (pid) => {
-      try {
-        const status = await fs.readFile(path.join(proc, pid, 'status'), 'utf8');
-        const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '';
-        const exe = await fs.readlink(path.join(proc, pid, 'exe')).catch(() => undefined);
-        processes.push({
-          pid: Number(pid),
-          ppid: Number(field('PPid')) || 0,
-          uid: Number(field('Uid').split(/\s+/)[0]) || 0,
-          comm: field('Name').slice(0, 256),
-          ...(exe ? { exe: exe.slice(0, 4096) } : {}),
-        });
-      } catch {
-        // The process ended between readdir and read: not an error.
-      }
-    }),
-  );
-  processes.sort((a, b) => a.pid - b.pid);
-  return { at, processes };
 }

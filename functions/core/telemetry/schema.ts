@@ -128,6 +128,246 @@ export const sampleSchema = z.object({
 });
 export type Sample = z.infer<typeof sampleSchema>;
 
+/**
+ * Caps of the optional `runtime` section (runtime behaviour sampling, issue 9). The agent keeps to them
+ * while it aggregates (and says what it dropped); the schema refuses a document beyond them. A host with
+ * 1,000 processes and 5,000 sockets gives ~1.5 MiB (bench/agent-runtime.ts); with every cap full of
+ * maximal strings the section and the samples' process lists reach about 30 MB of JSON (objects ~13 MB,
+ * processes ~12 MB, process lists 2 MiB, listeners and connections ~1.5 MB; more only for strings JSON must
+ * escape), under LIMITS.maxDocumentBytes.
+ */
+export const RUNTIME_LIMITS = {
+  /** Distinct processes (pid + start time) recorded over the run. */
+  maxProcesses: 2048,
+  maxArgs: 32,
+  maxArgChars: 256,
+  /** Mapped executable files recorded per process. */
+  maxMapsPerProcess: 256,
+  /** Distinct executables and mapped files (with their ELF facts) per run. */
+  maxObjects: 1024,
+  /** Paths longer than this are not recorded (counted in dropped.longPaths). */
+  maxPathChars: 1024,
+  maxListeners: 1024,
+  maxProcessesPerListener: 16,
+  /** Distinct outbound connections (protocol, process, remote address and port). */
+  maxConnections: 4096,
+  /** Names kept per ELF list (DT_NEEDED, fortified functions) and their length. */
+  maxElfNames: 32,
+  maxElfNameChars: 128,
+  maxElfStringChars: 512,
+  /** Agent side: sockets read per /proc/net table per sample, fds read per process per sample. */
+  maxSocketsPerTable: 65_536,
+  maxFdsPerProcess: 4096,
+  /** Agent side: bytes read for ELF facts over the whole run (16 MiB at most per file). */
+  maxElfBytesPerRun: 256 * 1024 * 1024,
+  /** Agent side: bytes of the per-sample process lists (`samples[].processes`) over the run. */
+  maxSampleProcessBytes: 2 * 1024 * 1024,
+} as const;
+
+const count = z.number().int().nonnegative();
+const runtimePath = z
+  .string()
+  .min(1)
+  .max(RUNTIME_LIMITS.maxPathChars)
+  .refine((p) => p.startsWith('/'), 'must be an absolute path');
+const elfName = z.string().max(RUNTIME_LIMITS.maxElfNameChars);
+const elfString = z.string().max(RUNTIME_LIMITS.maxElfStringChars);
+
+/** ELF facts of one file (agent/elf.ts), lists cut to RUNTIME_LIMITS; judgement is the rules'. */
+export const elfRecordSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    resolvedPath: z.string().max(RUNTIME_LIMITS.maxPathChars),
+    file: z.object({ size: count, mode: count, uid: count, gid: count }),
+    bytesRead: count,
+    elfClass: z.union([z.literal(32), z.literal(64)]),
+    endian: z.enum(['little', 'big']),
+    machine: count,
+    machineName: z.string().max(64),
+    osAbi: count,
+    type: z.enum(['ET_NONE', 'ET_REL', 'ET_EXEC', 'ET_DYN', 'ET_CORE', 'other']),
+    typeValue: count,
+    interp: z.boolean(),
+    interpreter: elfString.optional(),
+    phdr: z.boolean(),
+    gnuStack: z.discriminatedUnion('present', [
+      z.object({ present: z.literal(false) }),
+      z.object({ present: z.literal(true), flags: count, executable: z.boolean() }),
+    ]),
+    gnuRelro: z.boolean(),
+    staticallyLinked: z.boolean(),
+    dynamic: z
+      .object({
+        bindNowTag: z.boolean(),
+        flagsBindNow: z.boolean(),
+        flags1Now: z.boolean(),
+        bindNow: z.boolean(),
+        flags: count.optional(),
+        flags1: count.optional(),
+        flags1Pie: z.boolean(),
+        debug: z.boolean(),
+        textrel: z.boolean(),
+        rpath: elfString.optional(),
+        runpath: elfString.optional(),
+        soname: elfString.optional(),
+        needed: z.array(elfName).max(RUNTIME_LIMITS.maxElfNames),
+        neededCount: count.optional(),
+      })
+      .optional(),
+    symbols: z.object({
+      source: z.enum(['section-headers', 'dt-hash', 'dt-gnu-hash', 'none']),
+      count,
+      stackChkFail: z.enum(['referenced', 'defined', 'absent']),
+      stackChkGuard: z.enum(['referenced', 'defined', 'absent']),
+      fortifiedReferencedCount: count,
+      fortifiedReferenced: z.array(elfName).max(RUNTIME_LIMITS.maxElfNames),
+      fortifiedDefinedCount: count,
+      unread: elfString.optional(),
+    }),
+  }),
+  z.object({
+    ok: z.literal(false),
+    reason: z.enum([
+      'not-found',
+      'permission-denied',
+      'not-a-file',
+      'not-elf',
+      'unsupported',
+      'truncated',
+      'malformed',
+      'too-large',
+      'error',
+    ]),
+    detail: elfString,
+    bytesRead: count,
+  }),
+]);
+export type ElfRecordTelemetry = z.infer<typeof elfRecordSchema>;
+
+const socketProtocol = z.enum(['tcp', 'tcp6', 'udp', 'udp6']);
+const ipAddress = z.string().max(64);
+const port = z.number().int().min(0).max(65_535);
+const seen = { firstSeen: isoTime, lastSeen: isoTime, samples: count };
+
+/** An executable or mapped file seen running: owner, mode and ELF facts, once per path + inode + mtime. */
+export const runtimeObjectSchema = z.object({
+  path: runtimePath,
+  /** The file had been deleted or replaced when it was seen mapped (its facts are of what is there now). */
+  deleted: z.boolean().optional(),
+  stat: z
+    .object({ mode: count, uid: count, gid: count, size: count, inode: count, mtimeMs: z.number() })
+    .optional(),
+  elf: elfRecordSchema,
+});
+
+/**
+ * One process (identity: pid + start time): ppid, uids, comm, args and exe as read when first seen (again
+ * after an exec); maps are the union over the samples.
+ */
+export const runtimeProcessSchema = z.object({
+  pid: z.number().int().positive(),
+  /** Clock ticks after boot (/proc/PID/stat field 22). */
+  startTime: count,
+  ppid: count,
+  uid: count,
+  euid: count,
+  comm: z.string().max(64),
+  /** Arguments with secrets masked (`***`), cut to RUNTIME_LIMITS. */
+  args: z.array(z.string().max(RUNTIME_LIMITS.maxArgChars)).max(RUNTIME_LIMITS.maxArgs),
+  argsTruncated: z.boolean().optional(),
+  exe: runtimePath.optional(),
+  exeDeleted: z.boolean().optional(),
+  /** Index into `objects` of the executable. */
+  exeObject: count.optional(),
+  /** Indexes into `objects` of the executable mappings. */
+  maps: z.array(count).max(RUNTIME_LIMITS.maxMapsPerProcess),
+  ...seen,
+});
+
+/** A listening TCP socket or a bound, unconnected UDP socket. */
+export const runtimeListenerSchema = z.object({
+  protocol: socketProtocol,
+  address: ipAddress,
+  port,
+  /** Indexes into `processes` of the processes holding it. */
+  processes: z.array(count).max(RUNTIME_LIMITS.maxProcessesPerListener),
+  /** TCP: connections seen on its port (established or closing sockets), each counted once. */
+  accepted: count,
+  ...seen,
+});
+
+/** Connections made from this host (the local port is no listener's): per process and remote endpoint. */
+export const runtimeConnectionSchema = z.object({
+  protocol: socketProtocol,
+  /** Index into `processes`; absent when no recorded process held the socket. */
+  process: count.optional(),
+  remoteAddress: ipAddress,
+  remotePort: port,
+  /** Distinct sockets seen (a socket open across consecutive samples counts once). */
+  connections: count,
+  ...seen,
+});
+
+export const runtimeSchema = z.object({
+  /** Whether /proc (under the root) could be read; sampling recorded nothing when not. */
+  proc: z.discriminatedUnion('status', [z.object({ status: z.literal('ok') }), notCollected]),
+  sampling: z.object({
+    samples: count,
+    intervalSeconds: z.number().nonnegative(),
+    firstAt: isoTime.optional(),
+    lastAt: isoTime.optional(),
+  }),
+  /** Kernel threads (PF_KTHREAD, or kthreadd's children without a command line) are skipped, only counted. */
+  kernelThreads: z.object({ recorded: z.literal('skipped'), maxPerSample: count }),
+  processes: z.array(runtimeProcessSchema).max(RUNTIME_LIMITS.maxProcesses),
+  objects: z.array(runtimeObjectSchema).max(RUNTIME_LIMITS.maxObjects),
+  listeners: z.array(runtimeListenerSchema).max(RUNTIME_LIMITS.maxListeners),
+  connections: z.array(runtimeConnectionSchema).max(RUNTIME_LIMITS.maxConnections),
+  elfBytesRead: count,
+  /** True when any cap below dropped something. */
+  truncated: z.boolean(),
+  /**
+   * What the caps dropped. Processes, listeners, connections, sockets and fds are counted per sample in
+   * which they were seen (sightings); maps and args per process; objects per reference not recorded.
+   */
+  dropped: z.object({
+    processSightings: count,
+    maps: count,
+    objects: count,
+    longPaths: count,
+    args: count,
+    listeners: count,
+    listenerProcesses: count,
+    connections: count,
+    /** Lines of /proc/net tables and fds over the per-sample caps. */
+    sockets: count,
+    fds: count,
+    /** Samples recorded without their process list (maxSampleProcessBytes spent). */
+    sampleProcessLists: count,
+  }),
+  /** Files that vanished or could not be parsed while sampling (processes that ended mid-sample). */
+  unreadable: count,
+});
+export type RuntimeTelemetry = z.infer<typeof runtimeSchema>;
+
+function checkRuntimeIndexes(rt: RuntimeTelemetry, ctx: z.RefinementCtx): void {
+  const bad = (message: string, path: Array<string | number>) =>
+    ctx.addIssue({ code: 'custom', message, path: ['runtime', ...path] });
+  const objects = rt.objects.length;
+  const processes = rt.processes.length;
+  rt.processes.forEach((p, i) => {
+    if (p.exeObject !== undefined && p.exeObject >= objects) bad('exeObject out of range', ['processes', i]);
+    if (p.maps.some((m) => m >= objects)) bad('maps index out of range', ['processes', i, 'maps']);
+  });
+  rt.listeners.forEach((l, i) => {
+    if (l.processes.some((x) => x >= processes)) bad('process index out of range', ['listeners', i]);
+  });
+  rt.connections.forEach((c, i) => {
+    if (c.process !== undefined && c.process >= processes)
+      bad('process index out of range', ['connections', i]);
+  });
+}
+
 export const telemetrySchema = z
   .object({
     schemaVersion: z.literal(TELEMETRY_SCHEMA_VERSION),
@@ -166,12 +406,16 @@ export const telemetrySchema = z
       }),
       notCollected,
     ]),
-    /** Samples over the run's duration; empty when the duration was 0. */
+    /** Samples over the run's duration (one when the duration was 0); each sample's process list only while
+     * RUNTIME_LIMITS.maxSampleProcessBytes lasts. */
     samples: z.array(sampleSchema).max(LIMITS.maxSamples),
     /** Problems the agent met and recovered from. */
     warnings: z.array(z.string().max(2048)).max(1000),
+    /** Runtime behaviour over the sampling window (processes, sockets, ELF facts); absent from older agents. */
+    runtime: runtimeSchema.optional(),
   })
   .superRefine((doc, ctx) => {
+    if (doc.runtime) checkRuntimeIndexes(doc.runtime, ctx);
     if (Object.keys(doc.files).length > LIMITS.maxFiles) {
       ctx.addIssue({ code: 'custom', message: `more than ${LIMITS.maxFiles} files`, path: ['files'] });
     }

@@ -11,6 +11,8 @@
  * Seeded: a failure names its seed and case; rerun it with TEST_SEED=<seed>.
  */
 import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectTelemetry } from '../../../agent/collect';
 import { evaluateTelemetry } from '../../../functions/core/evaluate';
@@ -26,6 +28,7 @@ import {
   TelemetryValidationError,
 } from '../../../functions/core/telemetry';
 import { securityBestPracticesPackage } from '../../../functions/rules/security-best-practices';
+import { writeProcess, writeSockets } from '../../helpers/fixture-proc';
 import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
 import { SBP_RULE_IDS, sbpFailingRoot, sbpPassingRoot } from '../../helpers/sbp-roots';
 import { type Random, seededRandom, testSeed } from '../../helpers/seeded-random';
@@ -48,13 +51,36 @@ beforeAll(async () => {
     },
     '/etc/pam.d/system-auth': 'password include common-password\n',
   };
-  for (const spec of [sbpPassingRoot(), sbpFailingRoot()]) {
+  for (const [n, spec] of [sbpPassingRoot(), sbpFailingRoot()].entries()) {
     const root = makeRoot({ ...spec, files: { ...spec.files, ...extra } });
+    // The second base has a fake /proc, so its runtime section (processes, listeners, connections, ELF
+    // facts) is mutated too.
+    if (n === 1) fakeProc(root);
     const doc = await collectTelemetry({ root, runId: 'run-fuzz', instanceId: 'i-fuzz' });
     bases.push(parseTelemetry(doc));
   }
+  expect(bases[1]!.runtime!.listeners.length).toBeGreaterThan(0);
 });
 afterAll(cleanupRoots);
+
+function fakeProc(root: string): void {
+  mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
+  copyFileSync('/usr/bin/true', path.join(root, 'usr/bin/app'));
+  writeProcess(root, {
+    pid: 10,
+    exe: '/usr/bin/app',
+    maps: ['/usr/bin/app', '/gone.so'],
+    args: ['app', '-p', 'x'],
+    sockets: [1, 2],
+  });
+  writeProcess(root, { pid: 11, uid: 1000, exe: '/usr/bin/app', sockets: [3] });
+  writeSockets(root, [
+    { protocol: 'tcp', local: ['0.0.0.0', 22], state: 0x0a, inode: 1 },
+    { protocol: 'tcp', local: ['10.0.0.1', 22], remote: ['10.0.0.2', 50000], state: 0x01, inode: 2 },
+    { protocol: 'tcp', local: ['10.0.0.1', 40000], remote: ['10.0.0.3', 23], state: 0x01, inode: 3 },
+    { protocol: 'udp6', local: ['::', 69], state: 0x07, inode: 4 },
+  ]);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Values

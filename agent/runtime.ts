@@ -1,0 +1,621 @@
+/**
+ * Runtime behaviour sampling (issue 9, items 1, 2 and 4): what runs, listens and connects during the run's
+ * window, and the ELF facts of every executable and mapped library seen running. Everything is read under
+ * the agent's root (`--root DIR` reads DIR/proc).
+ *
+ * Each sample reads /proc/net/{tcp,tcp6,udp,udp6} and, per process, stat (identity: pid + start time, so a
+ * reused pid is a new process), status (uid, euid, ppid), cmdline (secrets masked), the exe link, maps
+ * (executable file mappings) and fd (socket inodes), then joins sockets to processes. Nothing is kept per
+ * sample: it is aggregated as it goes into bounded tables (RUNTIME_LIMITS) with first/last seen and sample
+ * counts; a full table drops and counts, and `truncated` says so. Memory stays bounded however long the
+ * window: the tables are capped and the only per-sample state carried over is the previous sample's set of
+ * connection tuples (bounded by the per-table socket cap), used to count each connection once.
+ *
+ * A process, or any of its files, vanishing mid-sample (ENOENT, ESRCH) is normal: what was read is kept,
+ * the rest counted in `unreadable`. Kernel threads are skipped and only counted. ELF facts are read once
+ * per path + inode + mtime for the run, at most 16 MiB per file and RUNTIME_LIMITS.maxElfBytesPerRun in all.
+ * Which package owns a file is joined on the evaluator side from the package database.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  type ElfRecordTelemetry,
+  RUNTIME_LIMITS,
+  type RuntimeTelemetry,
+  type Sample,
+} from '../functions/core/telemetry/schema';
+import { ELF_MAX_BYTES, type ElfRecord, readElfFacts } from './elf';
+import {
+  maskArguments,
+  type NetSocket,
+  PF_KTHREAD,
+  parseCmdline,
+  parseExeLink,
+  parseMaps,
+  parseNetTable,
+  parseStat,
+  parseStatus,
+  type SocketProtocol,
+  socketInode,
+  TCP_LISTEN,
+  UDP_UNCONNECTED,
+} from './proc-parse';
+import { type RootFs, reasonOf } from './root-fs';
+
+type Limits = { -readonly [K in keyof typeof RUNTIME_LIMITS]: number };
+type RuntimeProcess = RuntimeTelemetry['processes'][number];
+type RuntimeObject = RuntimeTelemetry['objects'][number];
+type Listener = RuntimeTelemetry['listeners'][number];
+type Connection = RuntimeTelemetry['connections'][number];
+
+const PROTOCOLS: readonly SocketProtocol[] = ['tcp', 'tcp6', 'udp', 'udp6'];
+const CONCURRENCY = 16;
+const MAX_PROC_FILE_BYTES = 1024 * 1024;
+const ELF_CONCURRENCY = 4;
+/** Below this much of the run's ELF budget, files are recorded as not read. */
+const MIN_ELF_BUDGET = 64 * 1024;
+
+interface ProcState {
+  index: number;
+  mapSet: Set<string>;
+}
+
+interface ListenerState {
+  index: number;
+  processes: Set<number>;
+  lastSample: number;
+}
+
+export class RuntimeSampler {
+  private readonly limits: Limits;
+  private readonly processes: RuntimeProcess[] = [];
+  private readonly procIndex = new Map<string, ProcState>();
+  private readonly objects: RuntimeObject[] = [];
+  private readonly objectIndex = new Map<string, number>();
+  private readonly listeners: Listener[] = [];
+  private readonly listenerIndex = new Map<string, ListenerState>();
+  private readonly connections: Connection[] = [];
+  private readonly connectionIndex = new Map<string, number>();
+  private readonly connectionLastSample: number[] = [];
+  /** Connection tuples of the previous sample: a connection still open is not counted again. */
+  private previousTuples = new Set<string>();
+  private readonly dropped: RuntimeTelemetry['dropped'] = {
+    processSightings: 0,
+    maps: 0,
+    objects: 0,
+    longPaths: 0,
+    args: 0,
+    listeners: 0,
+    listenerProcesses: 0,
+    connections: 0,
+    sockets: 0,
+    fds: 0,
+    sampleProcessLists: 0,
+  };
+  private proc: RuntimeTelemetry['proc'] = { status: 'ok' };
+  private sampleCount = 0;
+  private firstAt?: string;
+  private lastAt?: string;
+  private kernelThreadsMax = 0;
+  private unreadable = 0;
+  private elfBytesRead = 0;
+  private sampleProcessBytes = 0;
+  /** Pending ELF reads, one per new object, run ELF_CONCURRENCY at a time by readPendingElf(). */
+  private elfQueue: Array<{ index: number; path: string }> = [];
+
+  constructor(
+    private readonly rootFs: RootFs,
+    private readonly intervalSeconds: number,
+    limits: Partial<Limits> = {},
+  ) {
+    this.limits = { ...RUNTIME_LIMITS, ...limits };
+  }
+
+  /** Take one sample; returns the legacy per-sample record (`samples[]`). Never throws on /proc content. */
+  async sample(): Promise<Sample> {
+    const at = new Date().toISOString();
+    this.sampleCount++;
+    this.sampleObjects = new Map();
+    this.firstAt ??= at;
+    this.lastAt = at;
+    let procDir: string;
+    let pids: number[];
+    try {
+      procDir = await this.rootFs.resolve('/proc');
+      pids = (await fs.readdir(procDir)).filter((n) => /^\d+$/.test(n)).map(Number);
+    } catch (err) {
+      this.proc = { status: 'missing', ...reasonOf(err) };
+      return { at };
+    }
+    this.proc = { status: 'ok' };
+    const sockets = await this.readSockets(procDir);
+    /** Socket inode → indexes of the recorded processes holding it. */
+    const owners = new Map<number, number[]>();
+    const listed: NonNullable<Sample['processes']> = [];
+    let kernelThreads = 0;
+
+    await pool(pids, CONCURRENCY, async (pid) => {
+      const r = await this.readProcess(procDir, pid, at, sockets);
+      if (!r) return;
+      if (r.kernelThread) kernelThreads++;
+      if (r.listed) listed.push(r.listed);
+      if (r.index !== undefined)
+        for (const inode of r.sockets) {
+          const list = owners.get(inode);
+          if (list) list.push(r.index);
+          else owners.set(inode, [r.index]);
+        }
+    });
+    this.kernelThreadsMax = Math.max(this.kernelThreadsMax, kernelThreads);
+    this.joinSockets([...sockets.values()], owners, at);
+
+    listed.sort((a, b) => a.pid - b.pid);
+    const bytes = listed.reduce((n, p) => n + 48 + p.comm.length + (p.exe?.length ?? 0), 0);
+    if (this.sampleProcessBytes + bytes > this.limits.maxSampleProcessBytes) {
+      this.dropped.sampleProcessLists++;
+      return { at };
+    }
+    this.sampleProcessBytes += bytes;
+    return { at, processes: listed };
+  }
+
+  /** The aggregate (call readPendingElf() first). */
+  result(): RuntimeTelemetry {
+    const d = this.dropped;
+    return {
+      proc: this.proc,
+      sampling: {
+        samples: this.sampleCount,
+        intervalSeconds: this.intervalSeconds,
+        ...(this.firstAt ? { firstAt: this.firstAt } : {}),
+        ...(this.lastAt ? { lastAt: this.lastAt } : {}),
+      },
+      kernelThreads: { recorded: 'skipped', maxPerSample: this.kernelThreadsMax },
+      processes: this.processes,
+      objects: this.objects,
+      listeners: this.listeners,
+      connections: this.connections,
+      elfBytesRead: this.elfBytesRead,
+      truncated: Object.values(d).some((n) => n > 0),
+      dropped: { ...d },
+      unreadable: this.unreadable,
+    };
+  }
+
+  private async readSockets(procDir: string): Promise<Map<number | string, NetSocket>> {
+    const out = new Map<number | string, NetSocket>();
+    const texts = await Promise.all(
+      PROTOCOLS.map((protocol) =>
+        // No IPv6, or no /proc/net under this root: nothing to read.
+        fs.readFile(path.join(procDir, 'net', protocol), 'utf8').catch(() => undefined),
+      ),
+    );
+    PROTOCOLS.forEach((protocol, i) => {
+      if (texts[i] === undefined) return;
+      const { sockets, dropped } = parseNetTable(texts[i]!, protocol, this.limits.maxSocketsPerTable);
+      this.dropped.sockets += dropped;
+      // Sockets without an inode (TIME_WAIT) are keyed by their tuple.
+      for (const s of sockets) out.set(s.inode || tupleOf(s), s);
+    });
+    return out;
+  }
+
+  private async readProcess(
+    procDir: string,
+    pid: number,
+    at: string,
+    sockets: Map<number | string, NetSocket>,
+  ): Promise<
+    | {
+        kernelThread: boolean;
+        index?: number;
+        sockets: number[];
+        listed?: NonNullable<Sample['processes']>[number];
+      }
+    | undefined
+  > {
+    const dir = path.join(procDir, String(pid));
+    const stat = parseStat((await this.read(path.join(dir, 'stat'))) ?? '');
+    if (!stat || stat.pid !== pid) {
+      this.unreadable++;
+      return undefined;
+    }
+    const exeLink = await fs.readlink(path.join(dir, 'exe')).catch(() => undefined);
+    const kernelThread =
+      (stat.flags & PF_KTHREAD) !== 0 || ((stat.ppid === 2 || pid === 2) && exeLink === undefined);
+    if (kernelThread) {
+      return {
+        kernelThread: true,
+        sockets: [],
+        listed: { pid, ppid: stat.ppid, uid: 0, comm: stat.comm.slice(0, 256) },
+      };
+    }
+    const key = `${pid}:${stat.startTime}`;
+    let state = this.procIndex.get(key);
+    const exe = exeLink !== undefined ? parseExeLink(exeLink) : undefined;
+    let rec: RuntimeProcess | undefined;
+    if (state) {
+      rec = this.processes[state.index]!;
+      rec.lastSeen = at;
+      rec.samples++;
+      if (exe && exe.path !== rec.exe) {
+        // The process exec'd another program: record what it runs now.
+        await this.describe(dir, rec, stat.comm, exe);
+      }
+    } else if (this.processes.length < this.limits.maxProcesses) {
+      rec = {
+        pid,
+        startTime: stat.startTime,
+        ppid: stat.ppid,
+        uid: 0,
+        euid: 0,
+        comm: stat.comm.slice(0, 64),
+        args: [],
+        maps: [],
+        firstSeen: at,
+        lastSeen: at,
+        samples: 1,
+      };
+      state = { index: this.processes.length, mapSet: new Set() };
+      this.processes.push(rec);
+      this.procIndex.set(key, state);
+      await this.describe(dir, rec, stat.comm, exe);
+    } else {
+      this.dropped.processSightings++;
+    }
+    const status = rec ? undefined : parseStatus((await this.read(path.join(dir, 'status'))) ?? '');
+    const listed = {
+      pid,
+      ppid: rec?.ppid ?? status?.ppid ?? stat.ppid,
+      uid: rec?.uid ?? status?.uid ?? 0,
+      comm: stat.comm.slice(0, 256),
+      ...(exe ? { exe: exe.path.slice(0, 4096) } : {}),
+    };
+    if (!rec || !state) return { kernelThread: false, sockets: [], listed };
+
+    const mapsText = await this.read(path.join(dir, 'maps'));
+    if (mapsText !== undefined) {
+      for (const m of parseMaps(mapsText)) {
+        if (state.mapSet.has(m.path)) continue;
+        state.mapSet.add(m.path);
+        if (rec.maps.length >= this.limits.maxMapsPerProcess) {
+          this.dropped.maps++;
+          continue;
+        }
+        const obj = await this.object(m.path, m.deleted);
+        if (obj === undefined) this.dropped.maps++;
+        else if (!rec.maps.includes(obj)) rec.maps.push(obj);
+      }
+    }
+    return { kernelThread: false, index: state.index, sockets: await this.socketsOf(dir, sockets), listed };
+  }
+
+  /** status, cmdline and exe of a new (or newly exec'd) process. */
+  private async describe(
+    dir: string,
+    rec: RuntimeProcess,
+    comm: string,
+    exe: { path: string; deleted: boolean } | undefined,
+  ): Promise<void> {
+    const status = parseStatus((await this.read(path.join(dir, 'status'))) ?? '');
+    if (status.ppid !== undefined) rec.ppid = status.ppid;
+    if (status.uid !== undefined) rec.uid = status.uid;
+    if (status.euid !== undefined) rec.euid = status.euid;
+    rec.comm = (status.name ?? comm).slice(0, 64);
+    const cmdline = await this.read(path.join(dir, 'cmdline'), 'buffer');
+    if (cmdline !== undefined) {
+      const masked = maskArguments(parseCmdline(cmdline));
+      const args: string[] = [];
+      let chars = 0;
+      let cut = masked.length > this.limits.maxArgs;
+      for (const a of masked.slice(0, this.limits.maxArgs)) {
+        const v = a.slice(0, this.limits.maxArgChars);
+        if (v.length < a.length) cut = true;
+        if (chars + v.length > this.limits.maxArgs * 64) {
+          cut = true;
+          break;
+        }
+        chars += v.length;
+        args.push(v);
+      }
+      rec.args = args;
+      if (cut) {
+        rec.argsTruncated = true;
+        this.dropped.args++;
+      } else delete rec.argsTruncated;
+    }
+    if (exe) {
+      if (exe.path.length > this.limits.maxPathChars || !exe.path.startsWith('/')) {
+        this.dropped.longPaths++;
+        delete rec.exe;
+        delete rec.exeObject;
+        return;
+      }
+      rec.exe = exe.path;
+      if (exe.deleted) rec.exeDeleted = true;
+      else delete rec.exeDeleted;
+      const obj = await this.object(exe.path, exe.deleted);
+      if (obj !== undefined) rec.exeObject = obj;
+      else delete rec.exeObject;
+    }
+  }
+
+  /** Socket inodes among a process's open files. */
+  private async socketsOf(dir: string, sockets: Map<number | string, NetSocket>): Promise<number[]> {
+    const fdDir = path.join(dir, 'fd');
+    let fds: string[];
+    try {
+      fds = await fs.readdir(fdDir);
+    } catch {
+      return []; // Another user's process (without root), or it ended.
+    }
+    if (fds.length > this.limits.maxFdsPerProcess) {
+      this.dropped.fds += fds.length - this.limits.maxFdsPerProcess;
+      fds = fds.slice(0, this.limits.maxFdsPerProcess);
+    }
+    const out: number[] = [];
+    for (const fd of fds) {
+      const link = await fs.readlink(path.join(fdDir, fd)).catch(() => undefined);
+      const inode = link === undefined ? undefined : socketInode(link);
+      if (inode !== undefined && sockets.has(inode)) out.push(inode);
+    }
+    return out;
+  }
+
+  /** Objects looked up in the current sample, by path: each path is resolved and stat'ed once a sample. */
+  private sampleObjects = new Map<string, Promise<number | undefined>>();
+
+  /** Index of the object for a path (stat now; ELF facts read by readPendingElf), or undefined. */
+  private object(p: string, deleted: boolean): Promise<number | undefined> {
+    let found = this.sampleObjects.get(p);
+    if (!found) {
+      found = this.lookUpObject(p, deleted);
+      this.sampleObjects.set(p, found);
+    }
+    return found;
+  }
+
+  private async lookUpObject(p: string, deleted: boolean): Promise<number | undefined> {
+    // Anonymous memory files have no path to read (memfd_create); the process record keeps the name.
+    if (p.startsWith('/memfd:')) return undefined;
+    if (p.length > this.limits.maxPathChars) {
+      this.dropped.longPaths++;
+      return undefined;
+    }
+    let stat: RuntimeObject['stat'];
+    try {
+      const st = await fs.stat(await this.rootFs.resolve(p));
+      stat = { mode: st.mode, uid: st.uid, gid: st.gid, size: st.size, inode: st.ino, mtimeMs: st.mtimeMs };
+    } catch {
+      stat = undefined;
+    }
+    const key = stat ? `${p}\0${stat.inode}\0${stat.mtimeMs}` : `${p}\0missing`;
+    const known = this.objectIndex.get(key);
+    if (known !== undefined) return known;
+    if (this.objects.length >= this.limits.maxObjects) {
+      this.dropped.objects++;
+      return undefined;
+    }
+    const index = this.objects.length;
+    this.objects.push({
+      path: p,
+      ...(deleted ? { deleted: true } : {}),
+      ...(stat ? { stat } : {}),
+      elf: { ok: false, reason: 'not-found', detail: `${p}: not read`, bytesRead: 0 },
+    });
+    this.objectIndex.set(key, index);
+    this.elfQueue.push({ index, path: p });
+    return index;
+  }
+
+  /**
+   * Read the ELF facts of the objects found since the last call (the sampling loop runs it while it waits
+   * for the next sample, and once at the end; `result()` before it leaves them marked not read).
+   */
+  async readPendingElf(): Promise<void> {
+    const queue = this.elfQueue;
+    this.elfQueue = [];
+    await pool(queue, ELF_CONCURRENCY, async ({ index, path: p }) => {
+      const left = this.limits.maxElfBytesPerRun - this.elfBytesRead;
+      const obj = this.objects[index]!;
+      if (left < MIN_ELF_BUDGET) {
+        obj.elf = {
+          ok: false,
+          reason: 'too-large',
+          detail: `${p}: the run's ELF byte budget is spent`,
+          bytesRead: 0,
+        };
+        return;
+      }
+      // Reserve the budget before reading, so concurrent reads cannot overspend it.
+      const budget = Math.min(ELF_MAX_BYTES, left);
+      this.elfBytesRead += budget;
+      const facts = await readElfFacts(this.rootFs, p, { maxBytes: budget });
+      this.elfBytesRead -= budget - facts.bytesRead;
+      obj.elf = trimElf(facts, this.limits);
+    });
+  }
+
+  private joinSockets(sockets: NetSocket[], owners: Map<number, number[]>, at: string): void {
+    const listening = sockets.filter(
+      (s) =>
+        (s.protocol.startsWith('tcp') && s.state === TCP_LISTEN) ||
+        (s.protocol.startsWith('udp') &&
+          s.state === UDP_UNCONNECTED &&
+          s.remotePort === 0 &&
+          s.localPort !== 0),
+    );
+    /** TCP listeners of this sample by port. */
+    const tcpListeners = new Map<number, Array<{ s: NetSocket; state?: ListenerState }>>();
+    const addTcp = (s: NetSocket, state?: ListenerState) => {
+      const list = tcpListeners.get(s.localPort);
+      if (list) list.push({ s, state });
+      else tcpListeners.set(s.localPort, [{ s, state }]);
+    };
+    for (const s of listening) {
+      const key = `${s.protocol}|${s.localAddress}|${s.localPort}`;
+      let state = this.listenerIndex.get(key);
+      if (!state) {
+        if (this.listeners.length >= this.limits.maxListeners) {
+          this.dropped.listeners++;
+          if (s.protocol.startsWith('tcp')) addTcp(s);
+          continue;
+        }
+        state = { index: this.listeners.length, processes: new Set(), lastSample: 0 };
+        this.listenerIndex.set(key, state);
+        this.listeners.push({
+          protocol: s.protocol,
+          address: s.localAddress,
+          port: s.localPort,
+          processes: [],
+          accepted: 0,
+          firstSeen: at,
+          lastSeen: at,
+          samples: 0,
+        });
+      }
+      const rec = this.listeners[state.index]!;
+      if (state.lastSample !== this.sampleCount) rec.samples++;
+      state.lastSample = this.sampleCount;
+      rec.lastSeen = at;
+      for (const p of owners.get(s.inode) ?? []) {
+        if (state.processes.has(p)) continue;
+        state.processes.add(p);
+        if (rec.processes.length >= this.limits.maxProcessesPerListener) this.dropped.listenerProcesses++;
+        else rec.processes.push(p);
+      }
+      if (s.protocol.startsWith('tcp')) addTcp(s, state);
+    }
+
+    const tuples = new Set<string>();
+    for (const s of sockets) {
+      if (s.remotePort === 0 || s.state === TCP_LISTEN) continue;
+      const tuple = tupleOf(s);
+      tuples.add(tuple);
+      const isNew = !this.previousTuples.has(tuple);
+      const listener = s.protocol.startsWith('tcp')
+        ? tcpListeners.get(s.localPort)?.find((l) => sameOrWildcard(l.s.localAddress, s.localAddress))
+        : undefined;
+      if (listener) {
+        if (isNew && listener.state) this.listeners[listener.state.index]!.accepted++;
+        continue;
+      }
+      const procs = owners.get(s.inode);
+      for (const p of procs && procs.length > 0 ? procs : [undefined]) {
+        const key = `${s.protocol}|${p ?? ''}|${s.remoteAddress}|${s.remotePort}`;
+        let index = this.connectionIndex.get(key);
+        if (index === undefined) {
+          if (this.connections.length >= this.limits.maxConnections) {
+            this.dropped.connections++;
+            continue;
+          }
+          index = this.connections.length;
+          this.connectionIndex.set(key, index);
+          this.connections.push({
+            protocol: s.protocol,
+            ...(p !== undefined ? { process: p } : {}),
+            remoteAddress: s.remoteAddress,
+            remotePort: s.remotePort,
+            connections: 0,
+            firstSeen: at,
+            lastSeen: at,
+            samples: 0,
+          });
+        }
+        const c = this.connections[index]!;
+        if (isNew) c.connections++;
+        if (this.connectionLastSample[index] !== this.sampleCount) c.samples++;
+        this.connectionLastSample[index] = this.sampleCount;
+        c.lastSeen = at;
+      }
+    }
+    this.previousTuples = tuples;
+  }
+
+  private async read(p: string): Promise<string | undefined>;
+  private async read(p: string, as: 'buffer'): Promise<Buffer | undefined>;
+  private async read(p: string, as?: 'buffer'): Promise<string | Buffer | undefined> {
+    try {
+      // /proc files are small, but a fixture or hostile root could hold anything: read at most 1 MiB.
+      const fh = await fs.open(p, 'r');
+      try {
+        const chunks: Buffer[] = [];
+        let n = 0;
+        while (n < MAX_PROC_FILE_BYTES) {
+          const chunk = Buffer.allocUnsafe(n === 0 ? 4096 : 64 * 1024);
+          const { bytesRead } = await fh.read(
+            chunk,
+            0,
+            Math.min(chunk.length, MAX_PROC_FILE_BYTES - n),
+            null,
+          );
+          if (bytesRead === 0) break;
+          chunks.push(chunk.subarray(0, bytesRead));
+          n += bytesRead;
+        }
+        const out = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        return as === 'buffer' ? out : out.toString('utf8');
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      // ENOENT / ESRCH: the process ended; EACCES: another user's; counted, never fatal.
+      this.unreadable++;
+      return undefined;
+    }
+  }
+}
+
+function tupleOf(s: NetSocket): string {
+  return `${s.protocol}|${s.localAddress}|${s.localPort}|${s.remoteAddress}|${s.remotePort}`;
+}
+
+function sameOrWildcard(listener: string, local: string): boolean {
+  return (
+    listener === local ||
+    listener === '0.0.0.0' ||
+    listener === '::' ||
+    `::ffff:${listener}` === local ||
+    listener === `::ffff:${local}`
+  );
+}
+
+/** ELF facts cut to the schema's caps (names and strings). */
+export function trimElf(r: ElfRecord, limits: Limits = { ...RUNTIME_LIMITS }): ElfRecordTelemetry {
+  const str = (s: string | undefined) => (s === undefined ? undefined : s.slice(0, limits.maxElfStringChars));
+  const names = (xs: string[]) =>
+    xs.slice(0, limits.maxElfNames).map((x) => x.slice(0, limits.maxElfNameChars));
+  if (!r.ok) return { ...r, detail: r.detail.slice(0, limits.maxElfStringChars) };
+  const { interpreter, dynamic, symbols, ...rest } = r;
+  return {
+    ...rest,
+    resolvedPath: rest.resolvedPath.slice(0, limits.maxPathChars),
+    machineName: rest.machineName.slice(0, 64),
+    ...(interpreter !== undefined ? { interpreter: str(interpreter)! } : {}),
+    ...(dynamic
+      ? {
+          dynamic: {
+            ...dynamic,
+            ...(dynamic.rpath !== undefined ? { rpath: str(dynamic.rpath)! } : {}),
+            ...(dynamic.runpath !== undefined ? { runpath: str(dynamic.runpath)! } : {}),
+            ...(dynamic.soname !== undefined ? { soname: str(dynamic.soname)! } : {}),
+            needed: names(dynamic.needed),
+            neededCount: dynamic.needed.length,
+          },
+        }
+      : {}),
+    symbols: {
+      ...symbols,
+      fortifiedReferenced: names(symbols.fortifiedReferenced),
+      ...(symbols.unread !== undefined ? { unread: str(symbols.unread)! } : {}),
+    },
+  };
+}
+
+async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
