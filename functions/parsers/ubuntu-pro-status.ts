@@ -7,7 +7,12 @@
  *     "services": [ { "name": "esm-apps", "entitled": "yes", "status": "enabled", ... }, ... ], ... }
  *
  * Unattached machines list services with `available` only (no `status`). A service's `status` is one of
- * `enabled`, `disabled`, `n/a` and `—` (features/schemas/ua_status.json). Pure: text in, status or error out.
+ * `enabled`, `disabled`, `n/a` and `—` (features/schemas/ua_status.json). `expires` is the contract's end
+ * (`effectiveTo`), written by the client's JSON encoder as a Python `isoformat()` datetime
+ * (`2030-06-09T18:14:55.323733+00:00`), `null` when unattached or open-ended (schema: null or string), and
+ * `"n/a"` in status files of older clients. Nothing in the document marks the end of the contract but
+ * `expires`: a host whose `expires` has passed can still say `attached` with its services `enabled`, while
+ * the Pro archives no longer serve it. Pure: text in, status or error out.
  */
 
 export interface UbuntuProService {
@@ -25,6 +30,8 @@ export interface UbuntuProStatus {
   clientVersion?: string;
   /** When the subscription ends (`expires`), when present. */
   expires?: string;
+  /** `expires` as epoch milliseconds, when it is a date (naive datetimes taken as UTC). */
+  expiresMs?: number;
 }
 
 export type UbuntuProStatusParse = { ok: true; value: UbuntuProStatus } | { ok: false; error: string };
@@ -60,12 +67,41 @@ export function parseUbuntuProStatus(text: string): UbuntuProStatusParse {
   const version = str(d.version);
   if (version) value.clientVersion = version;
   const expires = str(d.expires);
-  if (expires) value.expires = expires;
+  if (expires) {
+    value.expires = expires;
+    const ms = expiresMs(expires);
+    if (ms !== undefined) value.expiresMs = ms;
+  }
   return { ok: true, value };
 }
 
-/** Services the host can install fixes from: attached, and the service's status is `enabled`. */
-export function enabledProServices(status: UbuntuProStatus): string[] {
-  if (!status.attached) return [];
+const ISO_DATETIME =
+  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?(?:(Z)|([+-]\d{2}):?(\d{2}))?$/i;
+
+/** An ISO 8601 date or datetime in epoch ms (no offset: UTC); undefined for anything else ("n/a"). */
+function expiresMs(text: string): number | undefined {
+  const m = ISO_DATETIME.exec(text.trim());
+  if (!m) return undefined;
+  const [, date, time = '00:00', , oh, om] = m;
+  const ms = Date.parse(`${date}T${time}${oh ? `${oh}:${om}` : 'Z'}`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * Has the contract ended at `at` (an ISO time, e.g. when the telemetry was collected)? False when the file
+ * names no end date or `at` is not a date.
+ */
+export function proContractExpired(status: UbuntuProStatus, at: string | undefined): boolean {
+  if (status.expiresMs === undefined || at === undefined) return false;
+  const now = Date.parse(at);
+  return Number.isFinite(now) && status.expiresMs <= now;
+}
+
+/**
+ * Services the host can install fixes from: attached, the service's status is `enabled`, and (given the time
+ * `at`) the contract has not expired by then.
+ */
+export function enabledProServices(status: UbuntuProStatus, at?: string): string[] {
+  if (!status.attached || proContractExpired(status, at)) return [];
   return status.services.filter((s) => s.status === 'enabled').map((s) => s.name);
 }

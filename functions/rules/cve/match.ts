@@ -12,8 +12,13 @@
  * - RHEL-family module streams: an advisory entry for a module stream is judged only against packages built for
  *   that stream (rpm's modularity label), and packages of no module only against entries of no module; a
  *   module build is told by its `.module+el…` release when the record or the agent names no stream.
- * - Ubuntu Pro: the release's `pro-<release>` index (Ubuntu:Pro:<release> records) is matched too; a fix found
- *   only there is marked as coming from Ubuntu Pro, for the caller to say whether the host can install it.
+ * - Ubuntu Pro: the release's `pro-<release>` index (Ubuntu:Pro:<release> records) is matched too. Ubuntu files
+ *   every entry of a release past standard support there, including fixes shipped in the public archive while
+ *   the release was supported (UBUNTU-CVE-2014-9913: unzip 6.0-9ubuntu1.6 on 14.04): only a fix that is an ESM
+ *   build (`+esm1`, `~esm2`) is marked as coming from Ubuntu Pro, for the caller to say whether the host can
+ *   install it; any other is a public fix. A Pro entry whose fix the installed version has (at or above it, not
+ *   affected) clears the same vulnerability's public match for that package (a public entry without a fix
+ *   does not make an installed ESM build vulnerable).
  */
 import type { InstalledPackage, Inventory } from '../../core/facts/packages';
 import { MODULE_RELEASE } from '../../feeds/ecosystems';
@@ -28,7 +33,10 @@ export interface MatchedPackage {
   fixedVersion?: string;
   fixState: FixState;
   kernel: boolean;
-  /** The fixed version is published in Ubuntu Pro (an Ubuntu:Pro:<release> record), not the public archive. */
+  /**
+   * The fixed version is published in Ubuntu Pro only: an Ubuntu:Pro:<release> record's fix that is an ESM build
+   * (isEsmBuild), not in the public archive.
+   */
   fromPro?: boolean;
   /** Which Pro archive has it, when the record says. */
   proService?: ProService;
@@ -182,6 +190,67 @@ export function moduleApplies(installed: string | false | undefined, entry: Affe
 
 const NO_HITS: readonly PackageAdvisory[] = [];
 
+/**
+ * Ubuntu's ESM builds, published only in the Pro archives, carry `+esm<n>` or `~esm<n>` in their version
+ * (1.12.0-1~ubuntu16.04.3+esm1, 1:4.1.48-4+deb11u2ubuntu0.1~esm1, 2.23-0ubuntu11.3+esm9,
+ * 1:3.2.6.Final-2+deb8u2build0.14.04.1~esm1).
+ */
+const ESM_BUILD = /[+~]esm\d/;
+export function isEsmBuild(version: string): boolean {
+  return ESM_BUILD.test(version);
+}
+
+/** Does the entry apply to this installed package at all (architecture, version stream, module stream)? */
+function entryApplies(
+  pkg: InstalledPackage,
+  entry: AffectedPackage,
+  version: string,
+  rpmModule: string | false | undefined,
+): boolean {
+  if (
+    entry.arches.length &&
+    pkg.arch &&
+    !entry.arches.includes(pkg.arch) &&
+    !entry.arches.includes('noarch') &&
+    pkg.arch !== 'noarch'
+  )
+    return false;
+  if (entry.stream) {
+    const v = streamOf(version);
+    if (v !== entry.stream && !v.startsWith(`${entry.stream}.`)) return false;
+  }
+  return !(pkg.manager === 'rpm' && !moduleApplies(rpmModule, entry));
+}
+
+/**
+ * The vulnerability ids whose Pro entry says this version is fixed (at or above one of its fixes and not
+ * affected): their public matches for the package are not reported.
+ */
+function fixedByPro(
+  version: string,
+  pkg: InstalledPackage,
+  proHits: readonly PackageAdvisory[],
+  compare: Compare,
+  rpmModule: string | false | undefined,
+): Set<string> | undefined {
+  let out: Set<string> | undefined;
+  for (const { advisory, pkg: entry } of proHits) {
+    if (!entryApplies(pkg, entry, version, rpmModule)) continue;
+    try {
+      if (judge(version, entry, compare).affected) continue;
+      const reached = entry.ranges.some((r) =>
+        r.some((e) => e.kind === 'fixed' && compare(version, e.version) >= 0),
+      );
+      if (!reached) continue;
+    } catch {
+      continue; // reported by the main loop
+    }
+    out ??= new Set();
+    for (const id of advisory.cves.length ? advisory.cves : [advisory.id]) out.add(id);
+  }
+  return out;
+}
+
 function setPro(m: MatchedPackage, entry: AffectedPackage): void {
   m.fromPro = true;
   if (entry.proService) m.proService = entry.proService;
@@ -219,22 +288,14 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
       const publicHits = rel.lookup(name);
       const proHits = opts.pro ? opts.pro.lookup(name) : NO_HITS;
       const hits = proHits.length ? [...publicHits, ...proHits] : publicHits;
+      const proFixed =
+        proHits.length && publicHits.length
+          ? fixedByPro(version, pkg, proHits, compare, rpmModule)
+          : undefined;
       for (let h = 0; h < hits.length; h++) {
         const { advisory, pkg: entry } = hits[h]!;
-        const fromPro = h >= publicHits.length;
-        if (
-          entry.arches.length &&
-          pkg.arch &&
-          !entry.arches.includes(pkg.arch) &&
-          !entry.arches.includes('noarch')
-        ) {
-          if (pkg.arch !== 'noarch') continue;
-        }
-        if (entry.stream) {
-          const v = streamOf(version);
-          if (v !== entry.stream && !v.startsWith(`${entry.stream}.`)) continue;
-        }
-        if (pkg.manager === 'rpm' && !moduleApplies(rpmModule, entry)) continue;
+        const proEntry = h >= publicHits.length;
+        if (!entryApplies(pkg, entry, version, rpmModule)) continue;
         let verdict: Verdict;
         try {
           verdict = judge(version, entry, compare);
@@ -243,8 +304,11 @@ export function matchInventory(inv: Inventory, rel: ReleaseIndex, opts: MatchOpt
           continue;
         }
         if (!verdict.affected) continue;
+        // A fix from a Pro record is Pro-only when it is an ESM build; otherwise it shipped in the public archive.
+        const fromPro = proEntry && !!verdict.fixedVersion && isEsmBuild(verdict.fixedVersion);
         const fixState: FixState = verdict.fixedVersion ? 'fixed' : entry.wontFix ? 'wont-fix' : 'not-fixed';
         for (const id of advisory.cves.length ? advisory.cves : [advisory.id]) {
+          if (!proEntry && proFixed?.has(id)) continue;
           let v = vulns.get(id);
           if (!v) {
             v = { advisories: new Map(), packages: new Map() };

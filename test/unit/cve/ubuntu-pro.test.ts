@@ -12,15 +12,17 @@ import { groupByRelease } from '../../../functions/feeds/compile';
 import { ReleaseIndex } from '../../../functions/feeds/index-format';
 import { emptyRead, mergeReads, type ReadResult } from '../../../functions/feeds/model';
 import { proServiceOf, readOsvJson } from '../../../functions/feeds/readers/osv';
-import { matchInventory } from '../../../functions/rules/cve/match';
-import { proFixInstallable } from '../../../functions/rules/cve/ubuntu-pro';
+import { isEsmBuild, matchInventory } from '../../../functions/rules/cve/match';
+import { proEnableSteps, proFixInstallable } from '../../../functions/rules/cve/ubuntu-pro';
 
 const FIX = path.resolve(__dirname, '../../fixtures/cve/osv/ubuntu');
+/** Derived records (test/fixtures/cve-extra/README.md), kept out of the feed tree the store tests import. */
+const EXTRA = path.resolve(__dirname, '../../fixtures/cve-extra/ubuntu-pro');
 const dpkg = (a: string, b: string) => compareVersions('dpkg', a, b);
 
-function indexes(files: string[]): Map<string, ReleaseIndex> {
+function indexes(files: string[], dir = FIX): Map<string, ReleaseIndex> {
   const all: ReadResult = emptyRead();
-  for (const f of files) mergeReads(all, readOsvJson(readFileSync(path.join(FIX, f), 'utf8'), f));
+  for (const f of files) mergeReads(all, readOsvJson(readFileSync(path.join(dir, f), 'utf8'), f));
   const out = new Map<string, ReleaseIndex>();
   for (const [k, g] of groupByRelease(all.advisories))
     out.set(k, ReleaseIndex.fromAdvisories(g.key, g.advisories, 'T'));
@@ -143,6 +145,84 @@ describe('matching with the release’s Pro index', () => {
     });
   });
 
+  it('ESM builds are told by +esm<n> / ~esm<n> (the forms of the real records)', () => {
+    for (const v of [
+      '1.12.0-1~ubuntu16.04.3+esm1',
+      '1:4.1.48-4+deb11u2ubuntu0.1~esm1',
+      '1:4.1.7-4ubuntu0.1+esm3',
+      '1:4.0.34-1ubuntu0.1~esm2',
+      '1:3.2.6.Final-2+deb8u2build0.14.04.1~esm1',
+      '2.23-0ubuntu11.3+esm9',
+    ])
+      expect(isEsmBuild(v), v).toBe(true);
+    for (const v of [
+      '6.0-9ubuntu1.6',
+      '1.16.0-1ubuntu1.1~18.04.4',
+      '1.20.0-1ubuntu0.1',
+      '1.0-1esmeralda1',
+      '2.0+esm',
+    ])
+      expect(isEsmBuild(v), v).toBe(false);
+  });
+
+  it('14.04 unzip: a Pro record’s fix that is no ESM build (6.0-9ubuntu1.6, trusty-security) is a public fix', () => {
+    const trusty = inv('14.04', [pkg('unzip', '6.0-9ubuntu1.5', 'unzip')]);
+    const i = indexes(['UBUNTU-CVE-2014-9913.json']);
+    const empty14 = ReleaseIndex.fromAdvisories({ family: 'ubuntu', release: '14.04' }, [], 'T');
+    const out = matchInventory(trusty, empty14, {
+      compare: dpkg,
+      isKernelPackage: () => false,
+      pro: i.get('ubuntu:pro-14.04')!,
+    });
+    expect(out.vulnerabilities.map((v) => v.id)).toEqual(['CVE-2014-9913']);
+    const m = out.vulnerabilities[0]!.packages[0]!;
+    expect(m).toMatchObject({ fixState: 'fixed', fixedVersion: '6.0-9ubuntu1.6' });
+    expect(m.fromPro).toBeUndefined();
+    expect(m.proService).toBeUndefined();
+  });
+
+  describe('a package in Ubuntu:22.04 without a fix and in Ubuntu:Pro:22.04 with an ESM fix (DERIVED record)', () => {
+    const d = indexes(['UBUNTU-CVE-2022-24823-jammy-public-nofix-derived.json'], EXTRA);
+    const match = (version: string) =>
+      matchInventory(inv('22.04', [pkg('libnetty-java', version, 'netty')]), d.get('ubuntu:22.04')!, {
+        compare: dpkg,
+        isKernelPackage: () => false,
+        pro: d.get('ubuntu:pro-22.04')!,
+      }).vulnerabilities;
+
+    it('the record has both entries', () => {
+      expect(d.get('ubuntu:22.04')!.lookup('netty')).toHaveLength(1);
+      expect(d.get('ubuntu:pro-22.04')!.lookup('netty')).toHaveLength(1);
+    });
+
+    it('below the ESM fix: the Pro fix is the fix (public entry alone: no fix)', () => {
+      const v = match('1:4.1.48-4+deb11u2build0.22.04.1');
+      expect(v.map((x) => x.id)).toEqual(['CVE-2022-24823']);
+      expect(v[0]!.packages[0]).toMatchObject({
+        fixState: 'fixed',
+        fixedVersion: '1:4.1.48-4+deb11u2ubuntu0.1~esm1',
+        fromPro: true,
+        proService: 'esm-apps',
+      });
+    });
+
+    it.each(['1:4.1.48-4+deb11u2ubuntu0.1~esm1', '1:4.1.48-4+deb11u2ubuntu0.1~esm2'])(
+      'the ESM build %s (or later) installed: not reported, the public no-fix match is cleared',
+      (version) => {
+        expect(match(version)).toEqual([]);
+      },
+    );
+
+    it('without the Pro index the public entry alone still reports it, with no fix', () => {
+      const v = matchInventory(
+        inv('22.04', [pkg('libnetty-java', '1:4.1.48-4+deb11u2ubuntu0.1~esm1', 'netty')]),
+        d.get('ubuntu:22.04')!,
+        { compare: dpkg, isKernelPackage: () => false },
+      ).vulnerabilities;
+      expect(v[0]!.packages[0]).toMatchObject({ fixState: 'not-fixed' });
+    });
+  });
+
   it('whether the host can install a Pro fix: attached with the service enabled', () => {
     const host = (attached: boolean, enabled: string[]) => ({
       attached,
@@ -155,5 +235,11 @@ describe('matching with the release’s Pro index', () => {
     expect(proFixInstallable(host(true, ['esm-infra', 'esm-apps']), 'esm-apps')).toBe(true);
     expect(proFixInstallable(host(true, ['esm-infra']), undefined)).toBe(false);
     expect(proFixInstallable(host(true, ['esm-infra', 'esm-apps']), undefined)).toBe(true);
+    // Attached, but the contract had ended when the telemetry was collected.
+    const expired = { ...host(true, ['esm-infra', 'esm-apps']), expired: '2025-04-10T09:12:44+00:00' };
+    expect(proFixInstallable(expired, 'esm-apps')).toBe(false);
+    expect(proEnableSteps(expired, ['esm-apps'])).toMatch(
+      /^renew the Ubuntu Pro subscription \(it expired on 2025-04-10T09:12:44\+00:00\).*`pro refresh`/,
+    );
   });
 });
