@@ -2,16 +2,17 @@
  * Runtime sampling on a large fixture host (issue 9): a fixture /proc with 1,000 processes (each with an
  * executable and 12 mapped libraries among 60 distinct paths, and 5 sockets: ~5,000 in /proc/net, 300
  * listeners, accepted and outbound connections) sampled by the real collector for a window of many
- * intervals in a fresh Node process, while 10 processes are replaced (new pids, reused pids) every 100 ms so
+ * intervals in a fresh Node process (the bundle), while the parent replaces 10 (new start times on reused pids) every 100 ms so
  * the process table reaches its cap. Prints samples taken, time per sample, peak RSS of the agent process,
  * and the document and runtime-section sizes against LIMITS.maxDocumentBytes.
  * Run: npx tsx bench/agent-runtime.ts [seconds=20]
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { collectTelemetry } from '../agent/collect';
 import { LIMITS, parseTelemetryJson } from '../functions/core/telemetry/schema';
@@ -80,20 +81,6 @@ export function writeProcessNo(root: string, i: number, generation: number, sock
 }
 
 async function child(root: string, seconds: number): Promise<void> {
-  let generation = 0;
-  const churn = setInterval(() => {
-    generation++;
-    for (let k = 0; k < 10; k++) {
-      const i = (generation * 10 + k) % PROCESSES;
-      removeProcess(root, 1000 + i);
-      writeProcessNo(
-        root,
-        i,
-        generation,
-        [1, 2, 3, 4, 5].map((x) => 100_000 + i * 10 + x),
-      );
-    }
-  }, 100);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const doc = await collectTelemetry({
@@ -104,16 +91,19 @@ async function child(root: string, seconds: number): Promise<void> {
     sampleIntervalSeconds: 0.1,
   });
   const wallMs = performance.now() - t0;
-  clearInterval(churn);
   const cpu = process.cpuUsage(cpu0);
   const json = JSON.stringify(doc);
+  // Peak RSS of the agent's own work (collect and serialize), before the bench validates the document.
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  const heapUsedMB = process.memoryUsage().heapUsed / 1024 / 1024;
   parseTelemetryJson(json);
   const rt = doc.runtime!;
   process.stdout.write(
     JSON.stringify({
       wallMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
-      maxRssMB: process.resourceUsage().maxRSS / 1024,
+      maxRssMB,
+      heapUsedMB,
       documentBytes: Buffer.byteLength(json),
       runtimeBytes: Buffer.byteLength(JSON.stringify(rt)),
       samples: rt.sampling.samples,
@@ -158,10 +148,32 @@ export async function agentRuntimeBench(seconds = 20): Promise<void> {
         },
       ),
     ) as number;
-    const out = execFileSync(process.execPath, [bundle, '--child', root, String(seconds)], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    // The churn runs here, in the parent, so that the agent process is measured alone.
+    let generation = 0;
+    const churn = setInterval(() => {
+      generation++;
+      for (let k = 0; k < 10; k++) {
+        const i = (generation * 10 + k) % PROCESSES;
+        removeProcess(root, 1000 + i);
+        writeProcessNo(
+          root,
+          i,
+          generation,
+          [1, 2, 3, 4, 5].map((x) => 100_000 + i * 10 + x),
+        );
+      }
+    }, 100);
+    let out: string;
+    try {
+      out = (
+        await promisify(execFile)(process.execPath, [bundle, '--child', root, String(seconds)], {
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+        })
+      ).stdout;
+    } finally {
+      clearInterval(churn);
+    }
     const r = JSON.parse(out) as Record<string, number | boolean | object>;
     const mb = (n: number) => (n / 1024 / 1024).toFixed(2);
     console.log(
@@ -173,7 +185,7 @@ export async function agentRuntimeBench(seconds = 20): Promise<void> {
     );
     console.log(`  cpu       ${((r.cpuMs as number) / 1000).toFixed(1)} s (user+system, whole collection)`);
     console.log(
-      `  peak RSS  ${(r.maxRssMB as number).toFixed(1)} MB (agent process; an empty Node process: ${baseline.toFixed(1)} MB)`,
+      `  peak RSS  ${(r.maxRssMB as number).toFixed(1)} MB (agent process; an empty Node process: ${baseline.toFixed(1)} MB; heap in use at the end ${(r.heapUsedMB as number).toFixed(1)} MB)`,
     );
     console.log(
       `  document  ${mb(r.documentBytes as number)} MiB JSON, runtime section ${mb(r.runtimeBytes as number)} MiB (limit ${mb(LIMITS.maxDocumentBytes)} MiB)`,
