@@ -4,7 +4,7 @@
  * (`cve-scores.json`, `debian-urgency.json`) read back so a compiled data dir can be imported too.
  */
 import { createReadStream } from 'node:fs';
-import { CveScoreCollector, CveScoreTable, isCveScoresFile } from './cve-scores';
+import { CveScoreCollector, CveScoreTable, isCveScoresFile, mergeInvalid } from './cve-scores';
 import { DebianUrgencyBuilder, DebianUrgencyTable, isDebianUrgencyFile } from './debian-urgency';
 import type { FeedBundle } from './import';
 import { countSkip, type ReadResult } from './model';
@@ -39,6 +39,9 @@ export function addSeverityJson(
     const table = CveScoreTable.parse(value, name);
     bundle.cvss ??= new CveScoreCollector();
     bundle.cvss.merge(table.entries());
+    // What the source left out as invalid (feeds sync compiles the source first) stays reported.
+    const invalid = mergeInvalid(bundle.cvss.invalid, table.invalid);
+    if (invalid) bundle.cvss.invalid = invalid;
     bundle.read.records += table.size;
     return true;
   }

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { type CveIndex, groupByRelease, type SeverityData, type ThreatData, threatDataOf } from './compile';
-import { CveScoreCollector, CveScoreTable } from './cve-scores';
+import { CveScoreCollector, CveScoreTable, type InvalidRecords, invalidRecordsSchema } from './cve-scores';
 import { DebianUrgencyTable } from './debian-urgency';
 import type { FeedBundle } from './import';
 import { IndexFormatError, ReleaseIndex } from './index-format';
@@ -49,7 +49,15 @@ const manifestSchema = z.object({
     })
     .optional(),
   /** CVSS base scores by CVE from the CVE records (cve-scores.ts). */
-  cveScores: z.object({ file: z.string(), entries: z.number().int(), compiledAt: z.string() }).optional(),
+  cveScores: z
+    .object({
+      file: z.string(),
+      entries: z.number().int(),
+      compiledAt: z.string(),
+      /** Records the source left out as invalid (feeds status shows them). */
+      invalid: invalidRecordsSchema.optional(),
+    })
+    .optional(),
   /** Debian Security Tracker urgencies (debian-urgency.ts). */
   debianUrgency: z
     .object({
@@ -138,7 +146,7 @@ export interface StoreReport {
   releases: Array<{ key: string; advisories: number; packages: number; added: number; replaced: number }>;
   kev?: { catalogVersion: string; entries: number };
   epss?: { scoreDate?: string; entries: number };
-  cveScores?: { entries: number };
+  cveScores?: { entries: number; invalid?: InvalidRecords };
   debianUrgency?: { entries: number; releases: string[] };
   dir: string;
 }
@@ -221,11 +229,14 @@ export async function writeBundle(
       scores = new CveScoreCollector();
       scores.merge(CveScoreTable.parse(await readJson(file), file).entries());
       scores.merge(bundle.cvss.entries());
+      // Only this import's invalid records are reported (the merged file's were reported when it was made).
+      if (bundle.cvss.invalid) scores.invalid = bundle.cvss.invalid;
     }
     const doc = scores.encode(now);
     await writeAtomic(path.join(dir, 'cve-scores.json'), JSON.stringify(doc));
-    manifest.cveScores = { file: 'cve-scores.json', entries: doc.count, compiledAt: now };
-    report.cveScores = { entries: doc.count };
+    const invalid = doc.invalid ? { invalid: doc.invalid } : {};
+    manifest.cveScores = { file: 'cve-scores.json', entries: doc.count, compiledAt: now, ...invalid };
+    report.cveScores = { entries: doc.count, ...invalid };
   }
   if (bundle.debianTracker?.size) {
     const doc = bundle.debianTracker.encode(now);

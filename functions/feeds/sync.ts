@@ -3,6 +3,7 @@
  * machine gets a clear error within one timeout instead of a hang. A feed whose download or validation
  * fails leaves its previous compiled index in place; the others are written.
  */
+import { describeInvalid } from './cve-scores';
 import { addFile, type FeedBundle } from './import';
 import { emptyRead } from './model';
 import { updateinfoLocation } from './readers/updateinfo';
@@ -163,6 +164,11 @@ function networkReason(err: unknown, timeoutMs: number): string {
 export interface SyncResult {
   written: StoreReport[];
   failed: Array<{ source: string; reason: string }>;
+  /**
+   * Sources written with something left out: records invalid but too few to refuse the source (the CVE
+   * records' invalid records, cve-scores.ts InvalidRecords).
+   */
+  warnings: Array<{ source: string; message: string }>;
 }
 
 /** What syncFeeds reports as it goes (the first-run sync draws its progress bar from it). */
@@ -208,10 +214,13 @@ export async function syncFeeds(opts: {
       }
     }),
   );
-  const result: SyncResult = { written: [], failed: [] };
+  const result: SyncResult = { written: [], failed: [], warnings: [] };
   for (const o of outcomes) {
-    if (o.report) result.written.push(o.report);
-    else result.failed.push({ source: o.source, reason: o.reason ?? 'unknown' });
+    if (o.report) {
+      result.written.push(o.report);
+      if (o.report.cveScores?.invalid)
+        result.warnings.push({ source: o.source, message: describeInvalid(o.report.cveScores.invalid) });
+    } else result.failed.push({ source: o.source, reason: o.reason ?? 'unknown' });
   }
   return result;
 }

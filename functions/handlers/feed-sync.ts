@@ -129,6 +129,7 @@ export const handler = async (_event?: unknown): Promise<FeedSyncSummary> => {
     generation: summary.generation,
     refreshed: summary.refreshed.map((r) => r.source),
     failed: summary.failed,
+    warnings: summary.warnings,
     carried: summary.carried,
     dropped: summary.dropped,
     deletedGenerations: summary.deletedGenerations,

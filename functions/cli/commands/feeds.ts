@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDataDir } from '../../adapters/local/data-dir';
 import type { RulesPackage } from '../../core/rule';
+import { describeInvalid } from '../../feeds/cve-scores';
 import { readFeedPath } from '../../feeds/import';
 import { openFeed } from '../../feeds/open';
 import { feedsDir, readManifest, StoredCveIndex, writeBundle } from '../../feeds/store';
@@ -136,6 +137,7 @@ export function register(program: Command): void {
       }
       for (const f of r.failed)
         process.stderr.write(`not synced ${f.source}: ${f.reason} (previous data kept)\n`);
+      for (const w of r.warnings) process.stderr.write(`warning: synced ${w.source} without ${w.message}\n`);
     });
 
   feeds
@@ -152,10 +154,12 @@ export function register(program: Command): void {
       }
       if (m.kev) lines.push(`  CISA KEV ${m.kev.catalogVersion}: ${m.kev.entries} entries`);
       if (m.epss) lines.push(`  EPSS ${m.epss.scoreDate ?? ''}: ${m.epss.entries} scores`);
-      if (m.cveScores)
+      if (m.cveScores) {
         lines.push(
           `  CVSS from CVE records: ${m.cveScores.entries} CVEs (compiled ${m.cveScores.compiledAt})`,
         );
+        if (m.cveScores.invalid) lines.push(`    warning: ${describeInvalid(m.cveScores.invalid)}`);
+      }
       if (m.debianUrgency)
         lines.push(
           `  Debian Security Tracker: ${m.debianUrgency.entries} urgencies for Debian ${m.debianUrgency.releases.join(', ')} (compiled ${m.debianUrgency.compiledAt})`,

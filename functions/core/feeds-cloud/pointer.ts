@@ -75,6 +75,8 @@ const pointerSchema = z.object({
       name: z.string(),
       status: z.enum(['refreshed', 'failed']),
       reason: z.string().optional(),
+      /** Refreshed with something left out (e.g. invalid CVE records, too few to refuse the source). */
+      warning: z.string().optional(),
     }),
   ),
 });

@@ -71,6 +71,8 @@ export interface FeedSyncReport {
   refreshed: Array<{ source: string; objects: string[] }>;
   /** Sources (or single compiled objects) that could not be refreshed, and why. */
   failed: Array<{ source: string; reason: string }>;
+  /** Sources refreshed with something left out (invalid CVE records too few to refuse the source). */
+  warnings: Array<{ source: string; message: string }>;
   /** Objects copied from the previous generation because their source could not be refreshed. */
   carried: string[];
   /** Refreshed releases whose advisories did not change: the published object is copied, not re-uploaded. */
@@ -116,6 +118,7 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
   const work = await fs.mkdtemp(path.join(opts.workRoot ?? os.tmpdir(), 'feed-sync-'));
   try {
     const failed: FeedSyncReport['failed'] = [];
+    const warnings: FeedSyncReport['warnings'] = [];
     const failedSources = new Set<string>();
     /** Compiled object name (debian-12.json, kev.json) → the source that produced it. */
     const producedBy = new Map<string, string>();
@@ -128,6 +131,10 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
           source: f.source,
           reason: f.reason,
         });
+      }
+      for (const w of r.warnings) {
+        warnings.push(w);
+        log.warn('feed source refreshed with records left out', { source: w.source, warning: w.message });
       }
       for (const w of r.written) {
         for (const rel of w.releases) producedBy.set(rel.key, source.name);
@@ -305,6 +312,7 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
         ...(previous ? { generation: previous.generation } : {}),
         refreshed: [],
         failed,
+        warnings,
         carried: [],
         reused: [],
         dropped: [],
@@ -363,9 +371,14 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
       ...(next.debianUrgency ? { debianUrgency: rekey(next.debianUrgency) } : {}),
       sources: opts.sources.map((s) => {
         const reasons = failed.filter((f) => f.source === s.name).map((f) => f.reason);
+        const notes = warnings.filter((w) => w.source === s.name).map((w) => w.message);
         return reasons.length > 0
           ? { name: s.name, status: 'failed' as const, reason: reasons.join('; ') }
-          : { name: s.name, status: 'refreshed' as const };
+          : {
+              name: s.name,
+              status: 'refreshed' as const,
+              ...(notes.length > 0 ? { warning: notes.join('; ') } : {}),
+            };
       }),
     };
     const pointerBytes = Buffer.from(`${JSON.stringify(pointer, null, 2)}\n`);
@@ -425,6 +438,7 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
       ...(previous ? { previousGeneration: previous.generation } : {}),
       refreshed,
       failed,
+      warnings,
       carried: carried.map((c) => c.name),
       reused: reused.map((r) => r.name),
       dropped,

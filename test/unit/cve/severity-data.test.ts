@@ -13,7 +13,9 @@ import { describe, expect, it } from 'vitest';
 import {
   CveScoreCollector,
   CveScoreTable,
+  type CvssVersion,
   normalizeVector,
+  scoreOf,
   scoreRank,
 } from '../../../functions/feeds/cve-scores';
 import { DebianUrgencyBuilder, DebianUrgencyTable } from '../../../functions/feeds/debian-urgency';
@@ -215,6 +217,99 @@ describe('CVE records (NVD API 2.0, CVE List V5)', () => {
     expect(t.lookup('CVE-2026-9999')).toBeUndefined();
     expect(t.lookup('not a cve')).toBeUndefined();
     expect(() => CveScoreTable.parse({ ...file, count: 1 }, 'bad.json')).toThrow(/bad\.json: \d+ CVEs where/);
+  });
+});
+
+describe('CVSS versions survive the compiled score file (encode → parse)', () => {
+  const V31 = 'AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
+  // version, vector as a record writes it, stated score → version, vector kept, score kept.
+  const cases: Array<[string, string, number, CvssVersion, string, number]> = [
+    ['2.0', 'AV:N/AC:L/Au:N/C:P/I:P/A:P', 7.5, '2.0', 'AV:N/AC:L/Au:N/C:P/I:P/A:P', 7.5],
+    ['2.0', '(AV:N/AC:M/Au:N/C:N/I:P/A:N)', 9.9, '2.0', 'AV:N/AC:M/Au:N/C:N/I:P/A:N', 4.3],
+    ['3.0', `CVSS:3.0/${V31}`, 9.8, '3.0', `CVSS:3.0/${V31}`, 9.8],
+    // Unprefixed v3 (some CNA records): the prefix is added, the score computed (the stated one is wrong).
+    [
+      '3.0',
+      'AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H',
+      1.0,
+      '3.0',
+      'CVSS:3.0/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H',
+      7.8,
+    ],
+    ['3.1', `CVSS:3.1/${V31}`, 9.8, '3.1', `CVSS:3.1/${V31}`, 9.8],
+    ['3.1', V31, 9.8, '3.1', `CVSS:3.1/${V31}`, 9.8],
+    [
+      '3.1',
+      'AV:N/AC:H/PR:L/UI:R/S:C/C:H/I:H/A:H',
+      8.1,
+      '3.1',
+      'CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:C/C:H/I:H/A:H',
+      8.0,
+    ],
+    [
+      '4.0',
+      'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:A/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N',
+      8.6,
+      '4.0',
+      'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:A/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N',
+      8.6,
+    ],
+    [
+      '4.0',
+      'AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N',
+      9.3,
+      '4.0',
+      'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N',
+      9.3,
+    ],
+  ];
+
+  it('v2, v3.0, v3.1 (prefixed and not) and v4: the same version, vector and score after the round trip', () => {
+    const s = new CveScoreCollector();
+    const want = new Map<string, [CvssVersion, string, number]>();
+    for (const [i, [ver, vector, stated, v, kept, score]] of cases.entries()) {
+      const got = scoreOf(ver, vector, stated, 'cve-cna', 'CVE record (CNA test)');
+      expect([ver, vector, got?.version, got?.vector, got?.score]).toEqual([ver, vector, v, kept, score]);
+      const cve = `CVE-2026-${1000 + i}`;
+      s.add(cve, got!);
+      want.set(cve, [v, kept, score]);
+    }
+    const t = CveScoreTable.parse(
+      JSON.parse(JSON.stringify(s.encode('2026-12-02T00:00:00Z'))),
+      'cve-scores.json',
+    );
+    for (const [cve, [v, kept, score]] of want) {
+      expect([cve, t.lookup(cve)?.version, t.lookup(cve)?.vector, t.lookup(cve)?.score]).toEqual([
+        cve,
+        v,
+        kept,
+        score,
+      ]);
+      expect(t.lookup(cve)).toEqual(s.lookup(cve));
+    }
+  });
+
+  it('a real CVE List V5 record with its v3.1 vector unprefixed: scored from the vector, read back as 3.1', () => {
+    // GitHub's record for CVE-2025-48384 states 8.1 for a vector that gives 8.0.
+    const rec = json('cve-records/cvelistV5/CVE-2025-48384.json') as {
+      containers: { cna: { metrics: Array<{ cvssV3_1: { vectorString: string; baseScore: number } }> } };
+    };
+    const m = rec.containers.cna.metrics[0]!.cvssV3_1;
+    expect(m.baseScore).toBe(8.1);
+    const prefixed = m.vectorString;
+    m.vectorString = prefixed.replace(/^CVSS:3\.1\//, '');
+    expect(m.vectorString).not.toBe(prefixed);
+    const into = new CveScoreCollector();
+    const out = emptyCveRecordsRead();
+    expect(readCveRecordValue(rec, 'CVE-2025-48384.json', into, out)).toBe(true);
+    const t = CveScoreTable.parse(JSON.parse(JSON.stringify(into.encode('2026-12-02T00:00:00Z'))), 'x.json');
+    expect(t.lookup('CVE-2025-48384')).toEqual({
+      version: '3.1',
+      vector: prefixed,
+      score: 8.0,
+      by: 'CVE record (CNA GitHub_M)',
+      rank: scoreRank('cve-cna', '3.1'),
+    });
   });
 });
 
