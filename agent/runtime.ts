@@ -277,6 +277,12 @@ export class RuntimeSampler {
     if (mapsText !== undefined) {
       for (const m of parseMaps(mapsText)) {
         if (state.mapSet.has(m.path)) continue;
+        // Paths already judged are remembered up to twice the cap (memory stays bounded however many
+        // files a process maps over the run); past that, each sighting of a new path counts as dropped.
+        if (state.mapSet.size >= 2 * this.limits.maxMapsPerProcess) {
+          this.dropped.maps++;
+          continue;
+        }
         state.mapSet.add(m.path);
         if (rec.maps.length >= this.limits.maxMapsPerProcess) {
           this.dropped.maps++;
@@ -480,9 +486,13 @@ export class RuntimeSampler {
       rec.lastSeen = at;
       for (const p of owners.get(s.inode) ?? []) {
         if (state.processes.has(p)) continue;
+        // Past the cap, holders are not remembered: each sighting counts as dropped.
+        if (rec.processes.length >= this.limits.maxProcessesPerListener) {
+          this.dropped.listenerProcesses++;
+          continue;
+        }
         state.processes.add(p);
-        if (rec.processes.length >= this.limits.maxProcessesPerListener) this.dropped.listenerProcesses++;
-        else rec.processes.push(p);
+        rec.processes.push(p);
       }
       if (s.protocol.startsWith('tcp')) addTcp(s, state);
     }

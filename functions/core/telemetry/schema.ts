@@ -327,8 +327,9 @@ export const runtimeSchema = z.object({
   /** True when any cap below dropped something. */
   truncated: z.boolean(),
   /**
-   * What the caps dropped. Processes, listeners, connections, sockets and fds are counted per sample in
-   * which they were seen (sightings); maps and args per process; objects per reference not recorded.
+   * What the caps dropped. Processes, listeners, listener holders, connections, sockets and fds are counted
+   * per sample in which they were seen (sightings); maps per path and process (sightings past twice the
+   * cap); args per process; objects per reference not recorded.
    */
   dropped: z.object({
     processSightings: count,

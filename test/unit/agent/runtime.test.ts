@@ -304,6 +304,23 @@ describe('runtime sampler on fixture /proc trees', () => {
   });
 });
 
+describe('runtime sampler memory bounds', () => {
+  it('a process mapping ever more files: paths are remembered up to twice the cap, later ones counted', async () => {
+    const root = rootWithBinary();
+    const maps = Array.from({ length: 20 }, (_, k) => `/usr/lib/l${k}.so`);
+    writeProcess(root, { pid: 30, exe: '/usr/bin/app', maps });
+    const s = new RuntimeSampler(new RootFs(root), 1, { maxMapsPerProcess: 4 });
+    await s.sample();
+    await s.sample();
+    await s.readPendingElf();
+    const r = s.result();
+    expect(r.processes[0]!.maps).toHaveLength(4);
+    // Sample 1: 4 recorded, 4 remembered but over the cap, 12 past the bound; sample 2: the 12 again.
+    expect(r.dropped.maps).toBe(4 + 12 + 12);
+    expect(r.truncated).toBe(true);
+  });
+});
+
 describe('runtime section in the telemetry document', () => {
   it('--duration 0 takes one sample; a root without /proc says so', async () => {
     const root = rootWithBinary();
