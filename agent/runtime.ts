@@ -51,6 +51,7 @@ type Connection = RuntimeTelemetry['connections'][number];
 const PROTOCOLS: readonly SocketProtocol[] = ['tcp', 'tcp6', 'udp', 'udp6'];
 const CONCURRENCY = 16;
 const MAX_PROC_FILE_BYTES = 1024 * 1024;
+const SCRATCH_BYTES = 64 * 1024;
 const ELF_CONCURRENCY = 4;
 /** Below this much of the run's ELF budget, files are recorded as not read. */
 const MIN_ELF_BUDGET = 64 * 1024;
@@ -542,29 +543,36 @@ export class RuntimeSampler {
     this.previousTuples = tuples;
   }
 
+  /** Reusable read buffers (one per concurrent read): /proc reads allocate no off-heap memory per file. */
+  private readonly scratch: Buffer[] = [];
+
   private async read(p: string): Promise<string | undefined>;
   private async read(p: string, as: 'buffer'): Promise<Buffer | undefined>;
   private async read(p: string, as?: 'buffer'): Promise<string | Buffer | undefined> {
+    const buf = this.scratch.pop() ?? Buffer.allocUnsafe(SCRATCH_BYTES);
     try {
       // /proc files are small, but a fixture or hostile root could hold anything: read at most 1 MiB.
       const fh = await fs.open(p, 'r');
       try {
         const chunks: Buffer[] = [];
         let n = 0;
-        while (n < MAX_PROC_FILE_BYTES) {
-          const chunk = Buffer.allocUnsafe(n === 0 ? 4096 : 64 * 1024);
-          const { bytesRead } = await fh.read(
-            chunk,
-            0,
-            Math.min(chunk.length, MAX_PROC_FILE_BYTES - n),
-            null,
-          );
+        let total = 0;
+        while (total < MAX_PROC_FILE_BYTES) {
+          if (n === buf.length) {
+            chunks.push(Buffer.from(buf));
+            n = 0;
+          }
+          const want = Math.min(buf.length - n, MAX_PROC_FILE_BYTES - total);
+          const { bytesRead } = await fh.read(buf, n, want, null);
           if (bytesRead === 0) break;
-          chunks.push(chunk.subarray(0, bytesRead));
           n += bytesRead;
+          total += bytesRead;
         }
-        const out = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        return as === 'buffer' ? out : out.toString('utf8');
+        if (chunks.length > 0) {
+          const all = Buffer.concat([...chunks, buf.subarray(0, n)]);
+          return as === 'buffer' ? all : all.toString('utf8');
+        }
+        return as === 'buffer' ? Buffer.from(buf.subarray(0, n)) : buf.toString('utf8', 0, n);
       } finally {
         await fh.close();
       }
@@ -572,6 +580,8 @@ export class RuntimeSampler {
       // ENOENT / ESRCH: the process ended; EACCES: another user's; counted, never fatal.
       this.unreadable++;
       return undefined;
+    } finally {
+      if (this.scratch.length < CONCURRENCY * 2) this.scratch.push(buf);
     }
   }
 }

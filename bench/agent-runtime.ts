@@ -5,7 +5,7 @@
  * intervals in a fresh Node process (the bundle), while the parent replaces 10 (new start times on reused pids) every 100 ms so
  * the process table reaches its cap. Prints samples taken, time per sample, peak RSS of the agent process,
  * and the document and runtime-section sizes against LIMITS.maxDocumentBytes.
- * Run: npx tsx bench/agent-runtime.ts [seconds=20]
+ * Run: npx tsx bench/agent-runtime.ts [seconds=20]   (AGENT_NODE_FLAGS='--max-old-space-size=64' to cap the heap)
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -81,6 +81,14 @@ export function writeProcessNo(root: string, i: number, generation: number, sock
 }
 
 async function child(root: string, seconds: number): Promise<void> {
+  // Where the memory is, sampled every 50 ms: the largest heap and off-heap (Buffers) figures seen.
+  const peak = { heapTotal: 0, heapUsed: 0, external: 0 };
+  const watch = setInterval(() => {
+    const m = process.memoryUsage();
+    peak.heapTotal = Math.max(peak.heapTotal, m.heapTotal);
+    peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
+    peak.external = Math.max(peak.external, m.external);
+  }, 50);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const doc = await collectTelemetry({
@@ -91,6 +99,7 @@ async function child(root: string, seconds: number): Promise<void> {
     sampleIntervalSeconds: 0.1,
   });
   const wallMs = performance.now() - t0;
+  clearInterval(watch);
   const cpu = process.cpuUsage(cpu0);
   const json = JSON.stringify(doc);
   // Peak RSS of the agent's own work (collect and serialize), before the bench validates the document.
@@ -104,6 +113,9 @@ async function child(root: string, seconds: number): Promise<void> {
       cpuMs: (cpu.user + cpu.system) / 1000,
       maxRssMB,
       heapUsedMB,
+      peakHeapTotalMB: peak.heapTotal / 1024 / 1024,
+      peakHeapUsedMB: peak.heapUsed / 1024 / 1024,
+      peakExternalMB: peak.external / 1024 / 1024,
       documentBytes: Buffer.byteLength(json),
       runtimeBytes: Buffer.byteLength(JSON.stringify(rt)),
       samples: rt.sampling.samples,
@@ -148,6 +160,8 @@ export async function agentRuntimeBench(seconds = 20): Promise<void> {
         },
       ),
     ) as number;
+    // AGENT_NODE_FLAGS (e.g. --max-old-space-size=64) shows how much of the peak RSS is heap slack.
+    const nodeFlags = (process.env.AGENT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
     // The churn runs here, in the parent, so that the agent process is measured alone.
     let generation = 0;
     const churn = setInterval(() => {
@@ -166,10 +180,14 @@ export async function agentRuntimeBench(seconds = 20): Promise<void> {
     let out: string;
     try {
       out = (
-        await promisify(execFile)(process.execPath, [bundle, '--child', root, String(seconds)], {
-          encoding: 'utf8',
-          maxBuffer: 64 * 1024 * 1024,
-        })
+        await promisify(execFile)(
+          process.execPath,
+          [...nodeFlags, bundle, '--child', root, String(seconds)],
+          {
+            encoding: 'utf8',
+            maxBuffer: 64 * 1024 * 1024,
+          },
+        )
       ).stdout;
     } finally {
       clearInterval(churn);
@@ -179,13 +197,18 @@ export async function agentRuntimeBench(seconds = 20): Promise<void> {
     console.log(
       `## Runtime sampling of a fixture host: ${PROCESSES} processes, ~5,000 sockets (built in ${buildMs.toFixed(0)} ms)`,
     );
-    console.log(`  window    ${seconds} s at 0.1 s intervals, 10 processes replaced every 100 ms`);
+    console.log(
+      `  window    ${seconds} s at 0.1 s intervals, 10 processes replaced every 100 ms${nodeFlags.length ? `; node ${nodeFlags.join(' ')}` : ''}`,
+    );
     console.log(
       `  samples   ${r.samples} (${((r.wallMs as number) / (r.samples as number)).toFixed(0)} ms of wall per sample incl. the wait)`,
     );
     console.log(`  cpu       ${((r.cpuMs as number) / 1000).toFixed(1)} s (user+system, whole collection)`);
     console.log(
       `  peak RSS  ${(r.maxRssMB as number).toFixed(1)} MB (agent process; an empty Node process: ${baseline.toFixed(1)} MB; heap in use at the end ${(r.heapUsedMB as number).toFixed(1)} MB)`,
+    );
+    console.log(
+      `  memory    peak heap total ${(r.peakHeapTotalMB as number).toFixed(1)} MB, heap used ${(r.peakHeapUsedMB as number).toFixed(1)} MB, off-heap ${(r.peakExternalMB as number).toFixed(1)} MB`,
     );
     console.log(
       `  document  ${mb(r.documentBytes as number)} MiB JSON, runtime section ${mb(r.runtimeBytes as number)} MiB (limit ${mb(LIMITS.maxDocumentBytes)} MiB)`,
