@@ -8,14 +8,21 @@
  * directory only when the distribution's own feed was written (the manifest last), so a failed first run
  * leaves no half feed behind and the next run tries again. When it cannot reach the sources the assessment
  * goes on: the message says why, and the `cve` package ends in an exclusion saying so.
+ *
+ * The distribution's own export decides whether the feed is kept; the other sources it asked for (the Debian
+ * Security Tracker, KEV, EPSS) may fail without it. Those are recorded in the feed manifest
+ * (`missingSources`), retried by every later `assess` (retryMissingSources: bounded the same way, skipped
+ * with --offline) and reported by the `cve` package on every run until they arrive (withMissingSources: a
+ * `cve.feed-sources` ERROR result, so it shows in --format json, the table and the report).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { RootFs } from '../../agent/root-fs';
+import type { RuleResult } from '../core/model';
 import type { RulesPackage } from '../core/rule';
 import { releaseKeyForDistro, releaseLabel } from '../feeds/ecosystems';
 import type { ReleaseKey } from '../feeds/model';
-import { feedsDir } from '../feeds/store';
+import { feedsDir, type MissingSource, readManifest, setMissingSources } from '../feeds/store';
 import { type Getter, httpGetter, type SyncProgress, syncFeeds } from '../feeds/sync';
 import { configuredSources } from '../feeds/sync-config';
 import { parseOsRelease } from '../parsers/os-release';
@@ -61,12 +68,31 @@ export interface FirstRunOptions {
   fetchImpl?: typeof fetch;
 }
 
+/** What each secondary source writes (the manifest key), for recording it as missing. */
+export const SECONDARY_SOURCE_DATA: Readonly<Record<string, MissingSource['data']>> = {
+  'debian-security-tracker': 'debianUrgency',
+  'cisa-kev': 'kev',
+  'first-epss': 'epss',
+  'cve-records': 'cveScores',
+};
+
+/** What a finding lacks while a source is missing. */
+const MISSING_EFFECT: Readonly<Record<MissingSource['data'], string>> = {
+  debianUrgency:
+    "the Debian Security Tracker's urgencies: Debian findings are rated from CVSS scores, or unrated, instead",
+  kev: 'CISA KEV: no finding is flagged as a known exploited vulnerability',
+  epss: 'FIRST EPSS: findings carry no exploit prediction score',
+  cveScores: "the CVE records' CVSS scores: findings the distribution does not rate stay unrated",
+};
+
 export interface FirstRunOutcome {
   synced: boolean;
   /** One line for the summary ("First run: …" or "Not run: cve (…)"). */
   message: string;
   /** When the host has a feed source but none could be had: why, for the cve package's exclusion. */
   unavailable?: string;
+  /** Synced without these secondary sources (recorded in the manifest, retried by later runs). */
+  missing?: MissingSource[];
 }
 
 const HOW =
@@ -118,28 +144,7 @@ export async function firstRunFeed(o: FirstRunOptions): Promise<FirstRunOutcome>
   const limit = `the first-run sync's ${o.timeoutSeconds} s (--feed-sync-timeout)`;
   const bar =
     o.interactive && o.stderr?.isTTY ? new ProgressBar(o.stderr, label, sources.length * 2, t0) : undefined;
-  const fetchImpl = o.fetchImpl ?? fetch;
-  const counting: typeof fetch = async (input, init) => {
-    const res = await fetchImpl(input, init);
-    if (!bar || !res.ok || !res.body) return res;
-    const count = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, c) {
-        bar.bytes += chunk.byteLength;
-        c.enqueue(chunk);
-      },
-    });
-    return new Response(res.body.pipeThrough(count), { status: res.status, headers: res.headers });
-  };
-  const get: Getter = async (url) => {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`${url}: not started, ${limit} were used up`);
-    try {
-      return await httpGetter(left, counting)(url);
-    } catch (err) {
-      if (Date.now() >= deadline - 50) throw new Error(`${url}: not downloaded within ${limit}`);
-      throw err;
-    }
-  };
+  const get = boundedGetter(deadline, limit, o.fetchImpl ?? fetch, bar);
 
   await fs.mkdir(o.dataDir, { recursive: true });
   await removeStaleStaging(o.dataDir);
@@ -164,6 +169,10 @@ export async function firstRunFeed(o: FirstRunOptions): Promise<FirstRunOutcome>
       const why = `no vulnerability feed in the data directory, and the first-run download of ${label}'s feed failed after ${seconds} s (${reason}); ${HOW}`;
       return { synced: false, message: `Not run: cve (${why})`, unavailable: why };
     }
+    // The other sources that failed are recorded in the manifest before it is moved into place.
+    const now = new Date().toISOString();
+    const missing = missingOf(r.failed, now);
+    if (missing.length) await setMissingSources(feedsDir(staging), missing);
     const moved = await moveFeeds(feedsDir(staging), feedsDir(o.dataDir));
     const releases = r.written.flatMap((w) => w.releases);
     const mine = releases.find((x) => x.key === `${host.key.family}:${host.key.release}`);
@@ -178,12 +187,140 @@ export async function firstRunFeed(o: FirstRunOptions): Promise<FirstRunOutcome>
     const notSynced = r.failed.map((f) => `${f.source}: ${f.reason}`);
     return {
       synced: true,
-      message: `First run: ${moved ? 'downloaded' : 'another process downloaded'} the vulnerability feed for ${label} in ${seconds} s (${got.join('; ')})${notSynced.length ? `; not synced: ${notSynced.join('; ')}` : ''}`,
+      message: `First run: ${moved ? 'downloaded' : 'another process downloaded'} the vulnerability feed for ${label} in ${seconds} s (${got.join('; ')})${notSynced.length ? `; not synced: ${notSynced.join('; ')} (retried by the next runs)` : ''}`,
+      ...(moved && missing.length ? { missing } : {}),
     };
   } finally {
     bar?.end();
     await fs.rm(staging, { recursive: true, force: true });
   }
+}
+
+/** The failed sources whose data can be recorded as missing (the primary export is never among them). */
+function missingOf(failed: ReadonlyArray<{ source: string; reason: string }>, now: string): MissingSource[] {
+  const out: MissingSource[] = [];
+  for (const f of failed) {
+    const data = SECONDARY_SOURCE_DATA[f.source];
+    if (data) out.push({ source: f.source, data, reason: f.reason, since: now, triedAt: now });
+  }
+  return out;
+}
+
+/**
+ * A getter whose downloads all end by `deadline` (ms since the epoch); `limit` names the bound in errors. With
+ * a bar, the bytes received are counted on it.
+ */
+function boundedGetter(deadline: number, limit: string, fetchImpl: typeof fetch, bar?: ProgressBar): Getter {
+  const counting: typeof fetch = async (input, init) => {
+    const res = await fetchImpl(input, init);
+    if (!bar || !res.ok || !res.body) return res;
+    const count = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        bar.bytes += chunk.byteLength;
+        c.enqueue(chunk);
+      },
+    });
+    return new Response(res.body.pipeThrough(count), { status: res.status, headers: res.headers });
+  };
+  return async (url) => {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`${url}: not started, ${limit} were used up`);
+    try {
+      return await httpGetter(left, counting)(url);
+    } catch (err) {
+      if (Date.now() >= deadline - 50) throw new Error(`${url}: not downloaded within ${limit}`);
+      throw err;
+    }
+  };
+}
+
+export interface RetryOptions {
+  dataDir: string;
+  offline: boolean;
+  timeoutSeconds: number;
+  env?: NodeJS.ProcessEnv;
+  fetchImpl?: typeof fetch;
+}
+
+export interface RetryOutcome {
+  /** Still missing after this run (empty: the feed is complete). */
+  missing: MissingSource[];
+  /** One line for the summary; none when nothing was missing. */
+  message?: string;
+}
+
+/**
+ * A feed in the data dir that a first run wrote without some of its sources (manifest `missingSources`):
+ * download just those again, within `timeoutSeconds` (--feed-sync-timeout), into the data dir (each write
+ * drops the entry its data fills); --offline skips it. What is still missing keeps its latest reason.
+ */
+export async function retryMissingSources(o: RetryOptions): Promise<RetryOutcome> {
+  const dir = feedsDir(o.dataDir);
+  const before = (await readManifest(dir).catch(() => undefined))?.missingSources ?? [];
+  if (before.length === 0) return { missing: [] };
+  const names = before.map((m) => m.source);
+  if (o.offline)
+    return {
+      missing: before,
+      message: `Feed incomplete: ${names.join(', ')} missing (--offline: not retried)`,
+    };
+  const sources = configuredSources(o.env).filter((s) => names.includes(s.name));
+  const t0 = Date.now();
+  const limit = `${o.timeoutSeconds} s (--feed-sync-timeout)`;
+  const get = boundedGetter(t0 + o.timeoutSeconds * 1000, limit, o.fetchImpl ?? fetch);
+  const r = sources.length
+    ? await syncFeeds({ dataDir: o.dataDir, get, sources })
+    : { written: [], failed: [] };
+  const now = new Date().toISOString();
+  const after = ((await readManifest(dir))?.missingSources ?? []).map((m) => {
+    const f = r.failed.find((x) => x.source === m.source);
+    return f ? { ...m, reason: f.reason, triedAt: now } : m;
+  });
+  if (after.length) await setMissingSources(dir, after);
+  const got = names.filter((n) => !after.some((m) => m.source === n));
+  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+  const parts = [
+    got.length ? `downloaded ${got.join(', ')}, which an earlier run could not` : '',
+    after.length
+      ? `still missing after ${seconds} s: ${after.map((m) => `${m.source}: ${m.reason}`).join('; ')}`
+      : '',
+  ].filter(Boolean);
+  return {
+    missing: after,
+    message: `Feed ${after.length ? 'incomplete' : 'completed'}: ${parts.join('; ')}`,
+  };
+}
+
+/**
+ * The cve package of a feed that lacks some sources: every evaluation adds a `cve.feed-sources` result
+ * (ERROR, Informational) naming them, what findings lack without them, and why they are missing. Instances
+ * the package does not apply to (every result NOT_APPLICABLE) get none.
+ */
+export function withMissingSources(pkg: RulesPackage, missing: readonly MissingSource[]): RulesPackage {
+  if (missing.length === 0) return pkg;
+  return {
+    ...pkg,
+    async evaluate(facts, ctx) {
+      const results = await pkg.evaluate(facts, ctx);
+      if (results.length > 0 && results.every((r) => r.result === 'NOT_APPLICABLE')) return results;
+      const note: RuleResult = {
+        rulesPackage: pkg.id,
+        ruleId: 'cve.feed-sources',
+        instanceId: facts.instanceId,
+        result: 'ERROR',
+        severity: 'Informational',
+        title: 'Part of the vulnerability feed is missing',
+        message: `the compiled feed lacks ${missing.length === 1 ? 'a source' : `${missing.length} sources`} that could not be downloaded (retried by every run until they arrive, or run \`inspector feeds sync\`): ${missing.map((m) => `${m.source} (${MISSING_EFFECT[m.data]})`).join('; ')}`,
+        evidence: missing.map((m) => ({
+          source: 'feeds/manifest.json',
+          key: m.source,
+          value: 'missing',
+          note: `${m.reason} (missing since ${m.since}, last tried ${m.triedAt})`,
+        })),
+      };
+      return [...results, note];
+    },
+  };
 }
 
 const STAGING_PREFIX = '.first-run-feed-';

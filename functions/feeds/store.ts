@@ -24,6 +24,21 @@ import {
 
 export const MANIFEST_KIND = 'inspector-cve-feeds';
 
+/** Data a secondary source brings, by its manifest key. */
+export const SECONDARY_DATA = ['kev', 'epss', 'cveScores', 'debianUrgency'] as const;
+
+const missingSourceSchema = z.object({
+  /** The sync source's name (sync.ts: `debian-security-tracker`, `cisa-kev`, ...). */
+  source: z.string(),
+  /** What it would have written. */
+  data: z.enum(SECONDARY_DATA),
+  /** Why its last download failed. */
+  reason: z.string(),
+  /** When it was first found missing, and when it was last tried (ISO 8601). */
+  since: z.string(),
+  triedAt: z.string(),
+});
+
 const manifestSchema = z.object({
   kind: z.literal(MANIFEST_KIND),
   schema: z.literal(1),
@@ -67,8 +82,15 @@ const manifestSchema = z.object({
       compiledAt: z.string(),
     })
     .optional(),
+  /**
+   * Sources a first run asked for and could not download, the feed being written without them (its own
+   * distribution's export arrived): `inspector assess` retries them and the cve package says they are missing
+   * until a write brings their data (writeBundle drops an entry when it writes that `data`).
+   */
+  missingSources: z.array(missingSourceSchema).optional(),
 });
 export type FeedManifest = z.infer<typeof manifestSchema>;
+export type MissingSource = z.infer<typeof missingSourceSchema>;
 
 const kevFileSchema = z.object({
   catalogVersion: z.string(),
@@ -245,9 +267,30 @@ export async function writeBundle(
     manifest.debianUrgency = { file: 'debian-urgency.json', entries: doc.entries, releases, compiledAt: now };
     report.debianUrgency = { entries: doc.entries, releases };
   }
+  if (manifest.missingSources) {
+    const wrote = new Set<string>();
+    if (bundle.kev) wrote.add('kev');
+    if (bundle.epss) wrote.add('epss');
+    if (bundle.cvss?.size) wrote.add('cveScores');
+    if (bundle.debianTracker?.size) wrote.add('debianUrgency');
+    manifest.missingSources = manifest.missingSources.filter((m) => !wrote.has(m.data));
+    if (manifest.missingSources.length === 0) delete manifest.missingSources;
+  }
   manifest.updatedAt = now;
   await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return report;
+}
+
+/**
+ * Record which secondary sources are missing from the compiled feed in `dir` (a feeds folder with a
+ * manifest); an empty list clears the record. The manifest is rewritten atomically.
+ */
+export async function setMissingSources(dir: string, missing: readonly MissingSource[]): Promise<void> {
+  const manifest = await readManifest(dir);
+  if (!manifest) throw new Error(`no feed manifest in ${dir}`);
+  if (missing.length > 0) manifest.missingSources = [...missing];
+  else delete manifest.missingSources;
+  await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 export async function loadReleaseFile(file: string): Promise<ReleaseIndex> {

@@ -63,9 +63,13 @@ export const FEED_SYNC_ENTRY = 'functions/handlers/feed-sync.ts';
  * AlmaLinux, Rocky, Alpine, Amazon Linux 2 and 2023, KEV, EPSS 330,000 rows) peaked at 944 MiB RSS and
  * 607 MB of V8 heap with a 2048 MiB heap limit (658 MiB and 363 MB with this 1536 MiB one), used 773 MiB of
  * /tmp and 51-74 s of CPU on this project's shared 2-core machine, and still completes with the heap capped
- * at 512 MiB (649 MiB RSS). Sized at about twice each figure, for growth and for the Debian tracker and NVD
- * sources, which the bench does not generate: 2048 MiB memory (about 1.2 vCPU; the sync is one thread), a
- * 1536 MiB heap limit set explicitly rather than left to V8's default, 2048 MiB /tmp. Before the advisories
+ * at 512 MiB (649 MiB RSS). Sized at about twice each figure, for growth and for what was not measured: 2048
+ * MiB memory (about 1.2 vCPU; the sync is one thread), a 1536 MiB heap limit set explicitly rather than left
+ * to V8's default, 2048 MiB /tmp. Not measured (the bench does not generate these sources): the Debian Security
+ * Tracker, downloaded whole (~63 MB, an estimate) and parsed with one JSON.parse (peak memory unknown); NVD's 25
+ * yearly JSON 2.0 files, each gzipped file downloaded whole into memory, then streamed into a table of every
+ * CVE's score (peak memory, download and read time against the 15 minutes, /tmp use unknown); the optional
+ * CVE List V5 zip (read whole). Each is synced alone (one source at a time). Before the advisories
  * were spilled to /tmp by release (functions/feeds/spill.ts) the same sync needed 1,748 MiB RSS and a 1.5 GB
  * heap (with a 1024 MiB heap limit: twice the CPU time, collecting garbage).
  */

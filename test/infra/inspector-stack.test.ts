@@ -501,7 +501,12 @@ describe('Lambdas', () => {
         : []) {
         expect(vars[name], `${id} ${name}`).toBeDefined();
       }
-      expect(vars.NODE_OPTIONS, id).toBe('--enable-source-maps');
+      // The feed sync also gets its measured heap limit (FEED_SYNC_SIZING).
+      expect(vars.NODE_OPTIONS, id).toBe(
+        full
+          ? '--enable-source-maps'
+          : `--enable-source-maps --max-old-space-size=${FEED_SYNC_SIZING.heapMiB}`,
+      );
       const logGroup = (p.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
       t.hasResource('AWS::Logs::LogGroup', {
         Properties: Match.objectLike({ RetentionInDays: 90, KmsKeyId: keyArn() }),

@@ -4,7 +4,11 @@
  * s3rver. Bad downloads keep the previous generation; the pointer is written last and only after every
  * object; old generations go; nothing refreshed = a failed invocation and an untouched pointer.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { feedS3Client, S3FeedObjectStore } from '../../functions/adapters/aws/s3-feed-store';
@@ -239,5 +243,32 @@ describe('feed-sync handler → s3rver', () => {
     );
     expect(out.deletedGenerations.length).toBeGreaterThan(0);
     expect(await generations()).toEqual([before.generation, out.generation!].sort());
+  });
+
+  it('removes the work folders of invocations killed before their cleanup (a timeout; the next one keeps /tmp and the pid), not those of live syncs', async () => {
+    const workRoot = mkdtempSync(path.join(os.tmpdir(), 'feed-sync-root-'));
+    try {
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+      const planted = (name: string) => {
+        const spill = path.join(workRoot, name, 'feeds', `.spill-${dead}-0badf00d`);
+        mkdirSync(spill, { recursive: true });
+        writeFileSync(path.join(spill, '0.jsonl'), `${'{}\n'.repeat(1000)}`);
+        return path.join(workRoot, name);
+      };
+      // A previous runtime of this sandbox: same pid as this process, not a folder it has open.
+      const samePid = planted(`feed-sync-${process.pid}-AbC123`);
+      const killed = planted(`feed-sync-${dead}-XyZ789`);
+      // A live sync (pid 1 always runs), written to just now.
+      const live = planted('feed-sync-1-Live01');
+      const other = planted('something-else');
+      await syncAndPublish({ store, get: httpGetter(10_000), sources: sources(), workRoot });
+      expect(existsSync(samePid)).toBe(false);
+      expect(existsSync(killed)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+      expect(existsSync(other)).toBe(true);
+      expect(readdirSync(workRoot).sort()).toEqual(['feed-sync-1-Live01', 'something-else']); // its own went too
+    } finally {
+      rmSync(workRoot, { recursive: true, force: true });
+    }
   });
 });

@@ -11,9 +11,16 @@ import { LocalRunStore } from '../../adapters/local/run-store';
 import type { RulesPackage } from '../../core/rule';
 import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
+import type { MissingSource } from '../../feeds/store';
 import { renderHtmlReport } from '../../report/html';
 import { defaultRulesPackageIds, type ResolveOptions, resolveRulesPackages } from '../../rules/registry';
-import { FIRST_RUN_TIMEOUT_SECONDS, type FirstRunOptions, type FirstRunOutcome } from '../first-run-feed';
+import {
+  FIRST_RUN_TIMEOUT_SECONDS,
+  type FirstRunOptions,
+  type FirstRunOutcome,
+  type RetryOptions,
+  type RetryOutcome,
+} from '../first-run-feed';
 import { progressReporter, table } from '../format';
 
 const formatOption = () =>
@@ -31,6 +38,10 @@ export interface AssessHooks {
   firstRunFeed?: (opts: FirstRunOptions) => Promise<FirstRunOutcome>;
   /** The cve package when no feed could be had: it ends in an exclusion giving `reason`. */
   unavailableCve?: (reason: string) => RulesPackage;
+  /** A feed a first run wrote without some sources: download those again (first-run-feed.ts). */
+  retryMissingSources?: (opts: RetryOptions) => Promise<RetryOutcome>;
+  /** The cve package of such a feed: it says on every run which sources are missing. */
+  withMissingSources?: (pkg: RulesPackage, missing: readonly MissingSource[]) => RulesPackage;
 }
 const hooks: AssessHooks = {};
 export function setAssessHooks(h: AssessHooks): void {
@@ -133,10 +144,13 @@ interface AssessOpts {
   dataDir: string;
 }
 
-function parseFeedSyncTimeout(v: string): number {
+/** --feed-sync-timeout: seconds from 1 to 3600 (fractions allowed); 0 is refused (--offline downloads nothing). */
+export function parseFeedSyncTimeout(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > 3600)
-    throw new InvalidArgumentError('must be a number of seconds from 0 to 3600');
+  if (v.trim() === '' || !Number.isFinite(n) || n < 1 || n > 3600)
+    throw new InvalidArgumentError(
+      'must be a number of seconds from 1 to 3600 (--offline downloads nothing)',
+    );
   return n;
 }
 
@@ -165,7 +179,19 @@ async function assess(o: AssessOpts): Promise<void> {
   // No feed yet: fetch the host distribution's own before assessing (or say why not; cve then ends in an
   // exclusion with that reason when the host has a feed source).
   const notes: string[] = [];
-  if (!loadCve && hooks.cveLoader && hooks.firstRunFeed && (!named || named.includes('cve'))) {
+  const cveWanted = !named || named.includes('cve');
+  let missing: readonly MissingSource[] = [];
+  if (loadCve && !o.feed && cveWanted && hooks.retryMissingSources) {
+    // A feed a first run wrote without some of its sources: those are downloaded again (bounded, not with
+    // --offline), and cve says which are still missing.
+    const retry = await hooks.retryMissingSources({
+      dataDir,
+      offline: !!o.offline,
+      timeoutSeconds: o.feedSyncTimeout,
+    });
+    if (retry.message) notes.push(retry.message);
+    missing = retry.missing;
+  } else if (!loadCve && hooks.cveLoader && hooks.firstRunFeed && cveWanted) {
     const first = await hooks.firstRunFeed({
       root,
       dataDir,
@@ -175,11 +201,17 @@ async function assess(o: AssessOpts): Promise<void> {
       stderr: process.stderr,
     });
     notes.push(first.message);
-    if (first.synced) loadCve = await hooks.cveLoader({ dataDir });
-    else if (first.unavailable && hooks.unavailableCve) {
+    if (first.synced) {
+      loadCve = await hooks.cveLoader({ dataDir });
+      missing = first.missing ?? [];
+    } else if (first.unavailable && hooks.unavailableCve) {
       const stub = hooks.unavailableCve(first.unavailable);
       loadCve = async () => stub;
     }
+  }
+  if (loadCve && missing.length > 0 && hooks.withMissingSources) {
+    const [inner, wrap] = [loadCve, hooks.withMissingSources];
+    loadCve = async () => wrap(await inner(), missing);
   }
   const resolveOpts: ResolveOptions = loadCve ? { loadCve } : {};
   const ids = named ?? defaultRulesPackageIds(resolveOpts);

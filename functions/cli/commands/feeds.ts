@@ -15,7 +15,12 @@ import { feedsDir, readManifest, StoredCveIndex, writeBundle } from '../../feeds
 import { httpGetter, OFFICIAL_SOURCES, syncFeeds } from '../../feeds/sync';
 import { configuredSources } from '../../feeds/sync-config';
 import { cveRulesPackage } from '../../rules/cve';
-import { firstRunFeed, unavailableCvePackage } from '../first-run-feed';
+import {
+  firstRunFeed,
+  retryMissingSources,
+  unavailableCvePackage,
+  withMissingSources,
+} from '../first-run-feed';
 import { setAssessHooks } from './assess';
 
 const dataDirOption = () =>
@@ -45,7 +50,13 @@ export async function cveLoader(opts: {
 }
 
 export function register(program: Command): void {
-  setAssessHooks({ cveLoader, firstRunFeed, unavailableCve: unavailableCvePackage });
+  setAssessHooks({
+    cveLoader,
+    firstRunFeed,
+    unavailableCve: unavailableCvePackage,
+    retryMissingSources,
+    withMissingSources,
+  });
   const feeds = program.command('feeds').description('vulnerability feeds for the cve rules package');
 
   feeds

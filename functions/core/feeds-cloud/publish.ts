@@ -20,6 +20,7 @@ import path from 'node:path';
 import { CveScoreTable } from '../../feeds/cve-scores';
 import { DebianUrgencyTable } from '../../feeds/debian-urgency';
 import { IndexFormatError, ReleaseIndex } from '../../feeds/index-format';
+import { claimFolder, releaseFolder, sweepStaleFolders } from '../../feeds/spill';
 import { feedsDir, parseEpssFile, parseKevFile, readManifest } from '../../feeds/store';
 import { type FeedSource, type Getter, syncFeeds } from '../../feeds/sync';
 import type { FeedObjectStore } from './object-store';
@@ -41,6 +42,9 @@ export interface FeedLog {
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
 }
+
+/** The work folder: `feed-sync-<pid>-<random>` in the work root. */
+const WORK_PREFIX = 'feed-sync-';
 
 const silent: FeedLog = { info() {}, warn() {}, error() {} };
 
@@ -115,7 +119,13 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
   }
 
   const t0 = performance.now();
-  const work = await fs.mkdtemp(path.join(opts.workRoot ?? os.tmpdir(), 'feed-sync-'));
+  // A sync killed before its `finally` (a Lambda timeout: the next invocation of the sandbox keeps /tmp, and
+  // its runtime the same pid) left its work folder; those no running sync uses go first (spill.ts says how
+  // that is told).
+  const workRoot = opts.workRoot ?? os.tmpdir();
+  await sweepStaleFolders(workRoot, WORK_PREFIX);
+  const work = await fs.mkdtemp(path.join(workRoot, `${WORK_PREFIX}${process.pid}-`));
+  claimFolder(work);
   try {
     const failed: FeedSyncReport['failed'] = [];
     const warnings: FeedSyncReport['warnings'] = [];
@@ -447,6 +457,7 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
     };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
+    releaseFolder(work);
   }
 }
 

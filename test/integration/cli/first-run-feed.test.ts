@@ -6,7 +6,7 @@
  * `cve` exclusion, the rest of the run assessed; `--offline` downloads nothing.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -76,8 +76,14 @@ async function inspector(
 
 interface Output {
   run: { state: string; rulesPackages: string[] };
-  results: Array<{ rulesPackage: string; ruleId: string; result: string }>;
-  findings: Array<{ ruleId: string }>;
+  results: Array<{
+    rulesPackage: string;
+    ruleId: string;
+    result: string;
+    message: string;
+    evidence: Array<{ key?: string; note?: string }>;
+  }>;
+  findings: Array<{ ruleId: string; vulnerability?: { severitySource?: string } }>;
   exclusions: Array<{ scope?: string; reason: string; message: string }>;
 }
 
@@ -223,5 +229,115 @@ describe('inspector assess with no feed in the data directory (first run)', () =
     );
     expect(stdout).toMatch(/\[#+-*\] {2}\d\/\d+ {2}[\d.]+ MB {2}\d+ s/);
     expect(stdout).toMatch(/First run: downloaded the vulnerability feed for Debian 12/);
+  });
+
+  it('--feed-sync-timeout 0 is refused with a message that says from 1', async () => {
+    const r = await inspector(
+      ['assess', '--root', root, '--feed-sync-timeout', '0', '--data-dir', newDataDir()],
+      {
+        INSPECTOR_FEED_SYNC_CONFIG: config(server.urls),
+      },
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/must be a number of seconds from 1 to 3600/);
+    expect(server.hits.size).toBe(0);
+  });
+});
+
+describe('a first run that gets the distribution export but not the Debian Security Tracker', () => {
+  const TRACKER = '/debian-tracker/json';
+  const manifest = (dataDir: string) =>
+    JSON.parse(readFileSync(path.join(dataDir, 'feeds', 'manifest.json'), 'utf8')) as {
+      missingSources?: Array<{
+        source: string;
+        data: string;
+        reason: string;
+        since: string;
+        triedAt: string;
+      }>;
+      debianUrgency?: unknown;
+    };
+  const feedNote = (out: Output) => out.results.filter((x) => x.ruleId === 'cve.feed-sources');
+
+  it('records it as missing in the manifest, says so in every run (--format json too), retries only it, and stops once it arrives', async () => {
+    const dataDir = newDataDir();
+    const env = { INSPECTOR_FEED_SYNC_CONFIG: config(server.urls) };
+    const args = ['assess', '--root', root, '--format', 'json', '--data-dir', dataDir];
+    server.routes.get(TRACKER)!.status = 500;
+
+    // First run: the feed is kept (Debian's export arrived), the tracker recorded as missing.
+    const first = await inspector(args, env);
+    expect(first.code).toBe(0);
+    let out = JSON.parse(first.stdout) as Output;
+    expect(out.findings.map((f) => f.ruleId)).toContain('cve.CVE-2099-0001');
+    expect(out.exclusions).toEqual([]);
+    expect(feedNote(out)).toEqual([
+      expect.objectContaining({
+        rulesPackage: 'cve',
+        result: 'ERROR',
+        message: expect.stringMatching(/debian-security-tracker \(the Debian Security Tracker's urgencies/),
+        evidence: [
+          expect.objectContaining({
+            key: 'debian-security-tracker',
+            note: expect.stringMatching(/HTTP 500/),
+          }),
+        ],
+      }),
+    ]);
+    expect(out.findings.some((f) => f.vulnerability?.severitySource?.startsWith('debian-tracker'))).toBe(
+      false,
+    );
+    const m1 = manifest(dataDir);
+    expect(m1.debianUrgency).toBeUndefined();
+    expect(m1.missingSources).toEqual([
+      expect.objectContaining({
+        source: 'debian-security-tracker',
+        data: 'debianUrgency',
+        reason: expect.stringMatching(/HTTP 500/),
+      }),
+    ]);
+
+    // Second run, the tracker still failing: only it is asked for again, and the run still says so.
+    server.hits.clear();
+    const second = await inspector(args, env);
+    expect(second.code).toBe(0);
+    expect([...server.hits.keys()]).toEqual([TRACKER]);
+    out = JSON.parse(second.stdout) as Output;
+    expect(feedNote(out)).toHaveLength(1);
+    const m2 = manifest(dataDir);
+    expect(m2.missingSources?.[0]?.since).toBe(m1.missingSources?.[0]?.since);
+    expect(m2.missingSources![0]!.triedAt >= m1.missingSources![0]!.triedAt).toBe(true);
+
+    // --offline: nothing downloaded, still said (in the table: a summary line and the result).
+    server.hits.clear();
+    const offline = await inspector(['assess', '--root', root, '--offline', '--data-dir', dataDir], env);
+    expect(offline.code).toBe(0);
+    expect(server.hits.size).toBe(0);
+    expect(offline.stdout).toMatch(
+      /Feed incomplete: debian-security-tracker missing \(--offline: not retried\)/,
+    );
+    expect(offline.stdout).toMatch(/cve\.feed-sources: the compiled feed lacks a source/);
+
+    // The tracker answers again: the next run downloads it, the findings get its urgencies, the note goes.
+    server.reset();
+    server.hits.clear();
+    const third = await inspector(args, env);
+    expect(third.code).toBe(0);
+    expect([...server.hits.keys()]).toEqual([TRACKER]);
+    out = JSON.parse(third.stdout) as Output;
+    expect(feedNote(out)).toEqual([]);
+    expect(out.findings.some((f) => f.vulnerability?.severitySource?.startsWith('debian-tracker'))).toBe(
+      true,
+    );
+    const m3 = manifest(dataDir);
+    expect(m3.missingSources).toBeUndefined();
+    expect(m3.debianUrgency).toBeDefined();
+
+    // And then nothing is downloaded any more.
+    server.hits.clear();
+    const fourth = await inspector(['assess', '--root', root, '--data-dir', dataDir], env);
+    expect(fourth.code).toBe(0);
+    expect(server.hits.size).toBe(0);
+    expect(fourth.stdout).not.toMatch(/Feed incomplete|feed-sources/);
   });
 });

@@ -4,13 +4,17 @@
  * The end-to-end behaviour (real bin, feed server on 127.0.0.1) is in test/integration/cli/first-run-feed.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { parseFeedSyncTimeout } from '../../../functions/cli/commands/assess';
 import {
   distributionSources,
   ProgressBar,
   renderBar,
+  SECONDARY_SOURCE_DATA,
   THREAT_SOURCES,
   unavailableCvePackage,
+  withMissingSources,
 } from '../../../functions/cli/first-run-feed';
+import type { RulesPackage } from '../../../functions/core/rule';
 import type { ReleaseKey } from '../../../functions/feeds/model';
 import { OFFICIAL_SOURCES } from '../../../functions/feeds/sync';
 import { configuredSources, FEED_SYNC_CONFIG_ENV } from '../../../functions/feeds/sync-config';
@@ -117,5 +121,64 @@ describe('the cve package without a feed', () => {
     const p = unavailableCvePackage('no vulnerability feed: offline');
     expect(p).toMatchObject({ id: 'cve', name: 'Common Vulnerabilities and Exposures', version: '1.0.0' });
     expect(() => p.evaluate({} as never, {})).toThrow('no vulnerability feed: offline');
+  });
+});
+
+describe('--feed-sync-timeout', () => {
+  it('takes seconds from 1 to 3600 and says so when refusing (0 included)', () => {
+    expect(parseFeedSyncTimeout('1')).toBe(1);
+    expect(parseFeedSyncTimeout('2.5')).toBe(2.5);
+    expect(parseFeedSyncTimeout('3600')).toBe(3600);
+    for (const v of ['0', '0.5', '-1', '3601', '', ' ', 'x', 'Infinity'])
+      expect(() => parseFeedSyncTimeout(v), v).toThrow(/^must be a number of seconds from 1 to 3600/);
+  });
+});
+
+describe('the cve package of a feed missing some sources', () => {
+  const inner = (results: Array<{ result: string }>): RulesPackage => ({
+    id: 'cve',
+    name: 'cve',
+    version: '1',
+    description: '',
+    rules: [],
+    evaluate: () => results.map((r) => ({ ...r }) as never),
+  });
+  const missing = [
+    {
+      source: 'debian-security-tracker',
+      data: 'debianUrgency' as const,
+      reason: 'http://x/json: HTTP 500',
+      since: '2026-12-01T00:00:00.000Z',
+      triedAt: '2026-12-02T00:00:00.000Z',
+    },
+  ];
+  const facts = { instanceId: 'i-1' } as never;
+
+  it('adds one cve.feed-sources ERROR result naming each source, its effect and why', async () => {
+    const r = await withMissingSources(inner([{ result: 'FAIL' }]), missing).evaluate(facts, {});
+    expect(r).toHaveLength(2);
+    expect(r[1]).toMatchObject({
+      rulesPackage: 'cve',
+      ruleId: 'cve.feed-sources',
+      instanceId: 'i-1',
+      result: 'ERROR',
+      severity: 'Informational',
+      evidence: [
+        { key: 'debian-security-tracker', value: 'missing', note: expect.stringContaining('HTTP 500') },
+      ],
+    });
+    expect(r[1]!.message).toMatch(/debian-security-tracker \(the Debian Security Tracker's urgencies/);
+  });
+
+  it('adds nothing where the package does not apply, and is the package itself when nothing is missing', async () => {
+    const na = await withMissingSources(inner([{ result: 'NOT_APPLICABLE' }]), missing).evaluate(facts, {});
+    expect(na).toHaveLength(1);
+    const p = inner([]);
+    expect(withMissingSources(p, [])).toBe(p);
+  });
+
+  it('knows the data of every secondary source a first run asks for', () => {
+    for (const n of [...THREAT_SOURCES, 'debian-security-tracker'])
+      expect(SECONDARY_SOURCE_DATA[n]).toBeDefined();
   });
 });
