@@ -101,6 +101,7 @@ export class RuntimeSampler {
   private unreadable = 0;
   private elfBytesRead = 0;
   private sampleProcessBytes = 0;
+  private sampleListsSpent = false;
   /** Pending ELF reads, one per new object, run ELF_CONCURRENCY at a time by readPendingElf(). */
   private elfQueue: Array<{ index: number; path: string }> = [];
 
@@ -133,13 +134,15 @@ export class RuntimeSampler {
     /** Socket inode → indexes of the recorded processes holding it. */
     const owners = new Map<number, number[]>();
     const listed: NonNullable<Sample['processes']> = [];
+    // Once the budget of the per-sample process lists is spent, they are not even built.
+    const listing = !this.sampleListsSpent;
     let kernelThreads = 0;
 
     await pool(pids, CONCURRENCY, async (pid) => {
       const r = await this.readProcess(procDir, pid, at, sockets);
       if (!r) return;
       if (r.kernelThread) kernelThreads++;
-      if (r.listed) listed.push(r.listed);
+      if (r.listed && listing) listed.push(r.listed);
       if (r.index !== undefined)
         for (const inode of r.sockets) {
           const list = owners.get(inode);
@@ -152,7 +155,8 @@ export class RuntimeSampler {
 
     listed.sort((a, b) => a.pid - b.pid);
     const bytes = listed.reduce((n, p) => n + 48 + p.comm.length + (p.exe?.length ?? 0), 0);
-    if (this.sampleProcessBytes + bytes > this.limits.maxSampleProcessBytes) {
+    if (!listing || this.sampleProcessBytes + bytes > this.limits.maxSampleProcessBytes) {
+      this.sampleListsSpent = true;
       this.dropped.sampleProcessLists++;
       return { at };
     }
