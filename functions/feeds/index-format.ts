@@ -73,7 +73,8 @@ function bulkProblem(v: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-class Interner {
+/** Strings to small ids, in first-seen order (undefined is -1): the compiled files store ids. */
+export class Interner {
   readonly strings: string[] = [];
   private readonly ids = new Map<string, number>();
   id(s: string | undefined): number {

@@ -206,101 +206,79 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
         refuse(source, `${key}: ${(err as Error).message}`);
       }
     }
-    if (manifest?.kev) {
-      const source = producedBy.get('kev') ?? 'unknown';
-      const bytes = await fs.readFile(path.join(dir, manifest.kev.file));
+    // The threat and severity data files: each is checked as an evaluator reads it; a bad one is refused and
+    // the previous generation's is kept.
+    type DataField = 'kev' | 'epss' | 'cveScores' | 'debianUrgency';
+    const publishData = async (
+      field: DataField,
+      name: string,
+      label: string,
+      check: (
+        doc: unknown,
+        file: string,
+        updatedAt: string,
+      ) => { compiledAt: string; facts: Record<string, unknown> },
+    ) => {
+      const entry = manifest?.[field];
+      if (!manifest || !entry) return;
+      const source = producedBy.get(field) ?? 'unknown';
+      const bytes = await fs.readFile(path.join(dir, entry.file));
       try {
-        const kev = parseKevFile(JSON.parse(bytes.toString('utf8')), manifest.kev.file);
-        if (kev.entries.length === 0) throw new Error('the catalogue has no entries');
-        fresh.push({ name: 'kev.json', bytes, source, compiledAt: manifest.updatedAt });
-        next.kev = {
-          key: 'kev.json',
-          size: bytes.length,
-          sha256: sha256(bytes),
-          source,
-          compiledAt: manifest.updatedAt,
-          catalogVersion: kev.catalogVersion,
-          entries: kev.entries.length,
-        };
+        const { compiledAt, facts } = check(
+          JSON.parse(bytes.toString('utf8')),
+          entry.file,
+          manifest.updatedAt,
+        );
+        fresh.push({ name, bytes, source, compiledAt });
+        const ref = { key: name, size: bytes.length, sha256: sha256(bytes), source, compiledAt };
+        // Each check returns the facts its own pointer entry holds.
+        (next as Record<DataField, unknown>)[field] = { ...ref, ...facts };
       } catch (err) {
-        refuse(source, `kev: ${(err as Error).message}`);
+        refuse(source, `${label}: ${(err as Error).message}`);
       }
-    }
-    if (manifest?.epss) {
-      const source = producedBy.get('epss') ?? 'unknown';
-      const bytes = await fs.readFile(path.join(dir, manifest.epss.file));
-      try {
-        const epss = parseEpssFile(JSON.parse(bytes.toString('utf8')), manifest.epss.file);
-        if (epss.cves.length === 0) throw new Error('no scores');
-        if (epss.scores.length !== epss.cves.length || epss.percentiles.length !== epss.cves.length)
-          throw new Error('score arrays of different lengths');
-        fresh.push({ name: 'epss.json', bytes, source, compiledAt: manifest.updatedAt });
-        next.epss = {
-          key: 'epss.json',
-          size: bytes.length,
-          sha256: sha256(bytes),
-          source,
-          compiledAt: manifest.updatedAt,
+    };
+    await publishData('kev', 'kev.json', 'kev', (doc, file, updatedAt) => {
+      const kev = parseKevFile(doc, file);
+      if (kev.entries.length === 0) throw new Error('the catalogue has no entries');
+      return {
+        compiledAt: updatedAt,
+        facts: { catalogVersion: kev.catalogVersion, entries: kev.entries.length },
+      };
+    });
+    await publishData('epss', 'epss.json', 'epss', (doc, file, updatedAt) => {
+      const epss = parseEpssFile(doc, file);
+      if (epss.cves.length === 0) throw new Error('no scores');
+      if (epss.scores.length !== epss.cves.length || epss.percentiles.length !== epss.cves.length)
+        throw new Error('score arrays of different lengths');
+      return {
+        compiledAt: updatedAt,
+        facts: {
           entries: epss.cves.length,
           ...(epss.scoreDate ? { scoreDate: epss.scoreDate } : {}),
           ...(epss.modelVersion ? { modelVersion: epss.modelVersion } : {}),
-        };
-      } catch (err) {
-        refuse(source, `epss: ${(err as Error).message}`);
-      }
-    }
+        },
+      };
+    });
     // Severity data (CVSS by CVE, Debian tracker urgencies): checked as an evaluator reads it, and refused
     // when it shrank below the share of the previous generation's that a truncated download would give.
     const shrank = (n: number, before: number | undefined) =>
       before !== undefined && n < before * ratio
         ? `${n} entries where the previous generation had ${before} (below ${Math.round(ratio * 100)}%): a truncated feed?`
         : undefined;
-    if (manifest?.cveScores) {
-      const source = producedBy.get('cveScores') ?? 'unknown';
-      const bytes = await fs.readFile(path.join(dir, manifest.cveScores.file));
-      try {
-        const table = CveScoreTable.parse(JSON.parse(bytes.toString('utf8')), manifest.cveScores.file);
-        if (table.size === 0) throw new Error('no scores');
-        const why = shrank(table.size, previous?.cveScores?.entries);
-        if (why) throw new Error(why);
-        fresh.push({ name: 'cve-scores.json', bytes, source, compiledAt: table.compiledAt });
-        next.cveScores = {
-          key: 'cve-scores.json',
-          size: bytes.length,
-          sha256: sha256(bytes),
-          source,
-          compiledAt: table.compiledAt,
-          entries: table.size,
-        };
-      } catch (err) {
-        refuse(source, `cve-scores: ${(err as Error).message}`);
-      }
-    }
-    if (manifest?.debianUrgency) {
-      const source = producedBy.get('debianUrgency') ?? 'unknown';
-      const bytes = await fs.readFile(path.join(dir, manifest.debianUrgency.file));
-      try {
-        const table = DebianUrgencyTable.parse(
-          JSON.parse(bytes.toString('utf8')),
-          manifest.debianUrgency.file,
-        );
-        if (table.size === 0) throw new Error('no urgencies');
-        const why = shrank(table.size, previous?.debianUrgency?.entries);
-        if (why) throw new Error(why);
-        fresh.push({ name: 'debian-urgency.json', bytes, source, compiledAt: table.compiledAt });
-        next.debianUrgency = {
-          key: 'debian-urgency.json',
-          size: bytes.length,
-          sha256: sha256(bytes),
-          source,
-          compiledAt: table.compiledAt,
-          entries: table.size,
-          releases: table.releases(),
-        };
-      } catch (err) {
-        refuse(source, `debian-urgency: ${(err as Error).message}`);
-      }
-    }
+    await publishData('cveScores', 'cve-scores.json', 'cve-scores', (doc, file) => {
+      const table = CveScoreTable.parse(doc, file);
+      if (table.size === 0) throw new Error('no scores');
+      const why = shrank(table.size, previous?.cveScores?.entries);
+      if (why) throw new Error(why);
+      return { compiledAt: table.compiledAt, facts: { entries: table.size } };
+    });
+    await publishData('debianUrgency', 'debian-urgency.json', 'debian-urgency', (doc, file) => {
+      const table = DebianUrgencyTable.parse(doc, file);
+      if (table.size === 0) throw new Error('no urgencies');
+      const why = shrank(table.size, previous?.debianUrgency?.entries);
+      if (why) throw new Error(why);
+      return { compiledAt: table.compiledAt, facts: { entries: table.size, releases: table.releases() } };
+    });
 
     const refreshed = opts.sources
       .filter((s) => !failedSources.has(s.name))
