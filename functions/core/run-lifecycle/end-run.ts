@@ -15,13 +15,14 @@ export async function endRun(
   state: Extract<RunState, 'FAILED' | 'CANCELED'>,
   failure: { error: string; cause: string },
   knownCommandIds: readonly string[] = [],
-): Promise<StoredRun | undefined> {
+): Promise<{ run: StoredRun | undefined; cancelledCommands: number }> {
   const instances = await deps.runs.listInstances(runId);
   const commandIds = new Set(knownCommandIds);
   for (const i of instances) if (i.commandId) commandIds.add(i.commandId);
   await cancelCommands(deps, runId, [...commandIds]);
   try {
-    return await changeState(deps, runId, state, { completedAt: deps.now().toISOString(), failure });
+    const run = await changeState(deps, runId, state, { completedAt: deps.now().toISOString(), failure });
+    return { run, cancelledCommands: commandIds.size };
   } finally {
     // Released even when publishing fails, so an attempt that exhausts its retries leaves no instance locked.
     await deps.locks.release(

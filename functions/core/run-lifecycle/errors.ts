@@ -33,3 +33,21 @@ export class KeyConfigurationError extends Error {
 export class EventsNotPublishedError extends Error {
   override readonly name = 'EventsNotPublishedError';
 }
+
+/** Lambda errors arrive as a JSON Cause ({errorMessage, errorType, ...}); keep the message. */
+export function failureCause(cause: string | undefined): string {
+  if (!cause) return 'unknown error';
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (
+      parsed &&
+      typeof parsed === 'object' &&
+      typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string'
+    ) {
+      return (parsed as { errorMessage: string }).errorMessage;
+    }
+  } catch {
+    // not JSON: keep as is
+  }
+  return cause;
+}

@@ -23,6 +23,7 @@ import {
 import type { LifecycleDeps } from './deps';
 import {
   EventsNotPublishedError,
+  failureCause,
   KeyConfigurationError,
   KeyServiceUnavailableError,
   RunNotFoundError,
@@ -201,22 +202,4 @@ export async function recordEvaluationFailure(
     `evaluation failed after its retries: ${error}: ${cause}`.slice(0, 2000),
     deps.now().toISOString(),
   );
-}
-
-/** Lambda errors arrive as a JSON Cause ({errorMessage, errorType, ...}); keep the message. */
-export function failureCause(cause: string | undefined): string {
-  if (!cause) return 'unknown error';
-  try {
-    const parsed: unknown = JSON.parse(cause);
-    if (
-      parsed &&
-      typeof parsed === 'object' &&
-      typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string'
-    ) {
-      return (parsed as { errorMessage: string }).errorMessage;
-    }
-  } catch {
-    // not JSON: keep as is
-  }
-  return cause;
 }

@@ -5,7 +5,7 @@
  */
 import type { LifecycleDeps } from './deps';
 import { endRun } from './end-run';
-import { failureCause } from './evaluate-instance';
+import { failureCause } from './errors';
 import { runIdFor, type StartRunInput } from './start-run';
 
 export interface FailRunInput {

@@ -15,7 +15,7 @@
 import { TERMINAL_RUN_STATES } from '../run';
 import type { LifecycleDeps } from './deps';
 import { endRun } from './end-run';
-import { failureCause } from './evaluate-instance';
+import { failureCause } from './errors';
 import { changeState } from './events';
 import type { StoredRun } from './model';
 import { runIdFor, type StartRunInput } from './start-run';
@@ -102,7 +102,7 @@ async function endForExecution(
             };
   deps.log.warn('execution ended outside the state machine: ending its run', { runId, status, state });
   const ended = await endRun(deps, runId, state, failure);
-  return { runId, outcome: 'ENDED', state: ended?.state ?? state };
+  return { runId, outcome: 'ENDED', state: ended.run?.state ?? state };
 }
 
 /** Runs younger than this are left to their execution (it may not be visible to DescribeExecution yet). */

@@ -30,14 +30,12 @@ export async function stopRun(
     deps.executions && run.executionName ? await deps.executions.status(run.executionName) : 'RUNNING';
   if (execution !== 'RUNNING') {
     await deps.runs.requestStop(runId, action, deps.now().toISOString());
-    const instances = await deps.runs.listInstances(runId);
-    const commandIds = [...new Set(instances.flatMap((i) => (i.commandId ? [i.commandId] : [])))];
-    await endRun(deps, runId, 'CANCELED', {
+    const { cancelledCommands } = await endRun(deps, runId, 'CANCELED', {
       error: 'ExecutionNotRunning',
       cause: `the run's execution ${run.executionName} is ${execution}; stop-assessment-run ended the run`,
     });
     deps.log.warn('stop of a run whose execution is not running: run ended here', { runId, execution });
-    return { runId, action, cancelledCommands: commandIds.length };
+    return { runId, action, cancelledCommands };
   }
   const ok = await deps.runs.requestStop(runId, action, deps.now().toISOString());
   if (!ok) throw new InvalidRunStateError(`run ${runId} is already stopping or has ended`);
