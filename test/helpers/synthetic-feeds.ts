@@ -11,6 +11,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { seededRandom } from './seeded-random';
 
 /**
  * Record counts and sizes of the real exports, and where each figure comes from. "verified" = read in a
@@ -58,16 +59,8 @@ export const FULL_SIZE = {
   epss: { rows: 330_000 },
 } as const;
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG: the tests' mulberry32 (seeded-random.ts) as a plain function. */
+export const rng = (seed: number): (() => number) => seededRandom(seed).next;
 
 type R = () => number;
 const int = (r: R, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
