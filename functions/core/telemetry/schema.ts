@@ -162,6 +162,10 @@ export const RUNTIME_LIMITS = {
   maxElfBytesPerRun: 256 * 1024 * 1024,
   /** Agent side: bytes of the per-sample process lists (`samples[].processes`) over the run. */
   maxSampleProcessBytes: 2 * 1024 * 1024,
+  /** Directories holding an object or a script (every ancestor up to `/`), with owner and mode. */
+  maxDirectories: 2048,
+  /** Package name and version lengths of an object's owning package. */
+  maxPackageChars: 256,
 } as const;
 
 const count = z.number().int().nonnegative();
@@ -258,6 +262,23 @@ export const runtimeObjectSchema = z.object({
     .object({ mode: count, uid: count, gid: count, size: count, inode: count, mtimeMs: z.number() })
     .optional(),
   elf: elfRecordSchema,
+  /** The package that installed this path, where the package database says so (absent: no package owns it,
+   * or ownership was not looked up: see `runtime.packageOwners`). */
+  package: z
+    .object({
+      manager: z.enum(['dpkg', 'rpm', 'apk']),
+      name: z.string().min(1).max(RUNTIME_LIMITS.maxPackageChars),
+      version: z.string().max(RUNTIME_LIMITS.maxPackageChars).optional(),
+    })
+    .optional(),
+});
+
+/** A directory on the path of an object or script: who may replace what it holds. */
+export const runtimeDirectorySchema = z.object({
+  path: runtimePath,
+  mode: count,
+  uid: count,
+  gid: count,
 });
 
 /**
@@ -281,6 +302,11 @@ export const runtimeProcessSchema = z.object({
   exeObject: count.optional(),
   /** Indexes into `objects` of the executable mappings. */
   maps: z.array(count).max(RUNTIME_LIMITS.maxMapsPerProcess),
+  /** When the executable is an interpreter (sh, python, perl, ruby, node, php, java -jar...): the script or
+   * archive it runs, as given in the arguments, resolved against the process's working directory. */
+  script: runtimePath.optional(),
+  /** Index into `objects` of the script (its ELF record says not-elf; its stat and package are what count). */
+  scriptObject: count.optional(),
   ...seen,
 });
 
@@ -323,6 +349,15 @@ export const runtimeSchema = z.object({
   objects: z.array(runtimeObjectSchema).max(RUNTIME_LIMITS.maxObjects),
   listeners: z.array(runtimeListenerSchema).max(RUNTIME_LIMITS.maxListeners),
   connections: z.array(runtimeConnectionSchema).max(RUNTIME_LIMITS.maxConnections),
+  /** Ancestors of every object and script path (absent from agents before directory recording). */
+  directories: z.array(runtimeDirectorySchema).max(RUNTIME_LIMITS.maxDirectories).optional(),
+  /** Whether objects' owning packages were looked up (absent from agents before package lookup). */
+  packageOwners: z
+    .discriminatedUnion('status', [
+      z.object({ status: z.literal('ok'), managers: z.array(z.enum(['dpkg', 'rpm', 'apk'])).max(3) }),
+      notCollected,
+    ])
+    .optional(),
   elfBytesRead: count,
   /** True when any cap below dropped something. */
   truncated: z.boolean(),
@@ -345,6 +380,8 @@ export const runtimeSchema = z.object({
     fds: count,
     /** Samples recorded without their process list (maxSampleProcessBytes spent). */
     sampleProcessLists: count,
+    /** Directories not recorded (maxDirectories reached). */
+    directories: count.optional(),
   }),
   /** Files that vanished or could not be parsed while sampling (processes that ended mid-sample). */
   unreadable: count,
@@ -359,6 +396,8 @@ function checkRuntimeIndexes(rt: RuntimeTelemetry, ctx: z.RefinementCtx): void {
   rt.processes.forEach((p, i) => {
     if (p.exeObject !== undefined && p.exeObject >= objects) bad('exeObject out of range', ['processes', i]);
     if (p.maps.some((m) => m >= objects)) bad('maps index out of range', ['processes', i, 'maps']);
+    if (p.scriptObject !== undefined && p.scriptObject >= objects)
+      bad('scriptObject out of range', ['processes', i]);
   });
   rt.listeners.forEach((l, i) => {
     if (l.processes.some((x) => x >= processes)) bad('process index out of range', ['listeners', i]);
