@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Facts } from './facts/facts';
 import { hostname, kernelRelease, osName } from './facts/host';
+import { listeningServices } from './facts/listening';
 import { boundExclusion, boundFinding, boundResult, boundSummary } from './finding-limits';
 import type { Evidence, Exclusion, Finding, InstanceSummary, RuleResult } from './model';
 import type { EvaluationContext, RulesPackage } from './rule';
@@ -43,6 +44,8 @@ function describe(facts: Facts): InstanceSummary {
   const k = kernelRelease(facts);
   if (k) s.kernelRelease = k;
   if (facts.arch) s.arch = facts.arch;
+  const listeners = listeningServices(facts.telemetry);
+  if (listeners) s.listeners = listeners;
   return boundSummary(s);
 }
 

@@ -130,4 +130,44 @@ export interface InstanceSummary {
   kernelRelease?: string;
   arch?: string;
   agentStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  /** What listened during the run and who (facts/listening.ts); absent when the agent sampled nothing. */
+  listeners?: ListeningSummary;
+}
+
+/** A process holding a listening socket. */
+export interface ListeningProcess {
+  pid: number;
+  comm: string;
+  uid: number;
+  exe?: string;
+  /** `name version` of the package owning the executable. */
+  package?: string;
+}
+
+/** One listening socket seen during the run (TCP listen, or bound unconnected UDP). */
+export interface ListeningService {
+  protocol: 'tcp' | 'tcp6' | 'udp' | 'udp6';
+  address: string;
+  port: number;
+  /** Bound to a loopback address only. */
+  loopback: boolean;
+  /** TCP: connections seen on its port during the run. */
+  accepted: number;
+  /** Samples in which it was seen. */
+  samples: number;
+  processes: ListeningProcess[];
+  processesOmitted?: number;
+  /** `name version` of the packages owning the libraries its processes mapped. */
+  libraryPackages: string[];
+  libraryPackagesOmitted?: number;
+}
+
+export interface ListeningSummary {
+  services: ListeningService[];
+  /** Listeners beyond the inventory's cap. */
+  omitted?: number;
+  /** Whether the agent looked up which packages own the files (else no package is named). */
+  ownersLookedUp: boolean;
+  /** The agent's sampling caps dropped something (the inventory may be incomplete). */
+  samplingTruncated?: boolean;
 }

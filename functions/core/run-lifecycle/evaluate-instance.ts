@@ -133,6 +133,7 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
     ...(result.exclusions.length > 0 ? { exclusions: result.exclusions } : {}),
     ...(result.instance.hostname ? { hostname: result.instance.hostname } : {}),
     ...(result.instance.os ? { os: result.instance.os } : {}),
+    ...(result.instance.listeners ? { listeners: result.instance.listeners } : {}),
     updatedAt: at,
   });
   deps.log.info('instance evaluated', { runId, instanceId, findings: result.findings.length });

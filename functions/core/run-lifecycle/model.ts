@@ -1,5 +1,5 @@
 /** What the run lifecycle stores about a run and each of its instances, and the state machine's data. */
-import type { Attribute, Exclusion } from '../model';
+import type { Attribute, Exclusion, ListeningSummary } from '../model';
 import type { RunEvent, RunRecord } from '../run';
 import type { Severity } from '../severity';
 
@@ -66,6 +66,8 @@ export interface RunInstance {
   findingCounts?: Record<Severity, number>;
   hostname?: string;
   os?: string;
+  /** What listened during the run and who (facts/listening.ts), for network reachability and reports. */
+  listeners?: ListeningSummary;
   updatedAt: string;
 }
 
