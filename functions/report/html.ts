@@ -13,6 +13,8 @@ import type {
   Exclusion,
   Finding,
   InstanceSummary,
+  ListeningService,
+  ListeningSummary,
   RuleResult,
   VulnerabilityDetails,
 } from '../core/model';
@@ -630,6 +632,7 @@ ${sorted.map(
 <h3>${instanceLabel(ctx, instanceId)}</h3>
 <p class="muted">${summary}</p>
 ${table}
+${renderListeners(ctx.instancesById.get(instanceId)?.listeners)}
 </section>`;
   });
   return html`<section class="full-results" id="rule-results">
@@ -637,6 +640,51 @@ ${table}
 <p>Every rule evaluated on every instance, failed or not.</p>
 ${sections.length ? sections : html`<p class="muted">No rule was evaluated.</p>`}
 </section>`;
+}
+
+/** What listened on the instance during the run, who held it and which packages it runs (full report). */
+function renderListeners(summary: ListeningSummary | undefined): SafeHtml | '' {
+  if (!summary) return '';
+  const notes = [
+    summary.ownersLookedUp ? '' : 'The agent did not look up which packages own these files.',
+    summary.omitted ? `${summary.omitted} more listening sockets are not listed.` : '',
+    summary.samplingTruncated ? "The agent's sampling caps dropped data: this list may be incomplete." : '',
+  ].filter(Boolean);
+  const endpoint = (l: ListeningService) =>
+    l.protocol.endsWith('6') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`;
+  const body =
+    summary.services.length === 0
+      ? html`<p class="muted">Nothing listened during the run.</p>`
+      : html`<table class="listeners">
+<thead><tr><th scope="col">Protocol</th><th scope="col">Address</th><th scope="col">Processes</th><th scope="col">Executable package</th><th scope="col">Library packages</th><th scope="col" class="num">Connections seen</th></tr></thead>
+<tbody>
+${summary.services.map(
+  (l) => html`<tr data-port="${l.port}" data-protocol="${l.protocol}">
+<td>${l.protocol}</td>
+<td><code class="wrap">${endpoint(l)}</code>${l.loopback ? html` <span class="muted">(loopback)</span>` : ''}</td>
+<td class="wrap">${
+    l.processes.length === 0
+      ? html`<span class="muted">not seen (another user's process, or it ended)</span>`
+      : l.processes.map(
+          (p) =>
+            html`<div><code>${p.comm}</code> pid ${p.pid} uid ${p.uid}${p.exe ? html` <code class="wrap">${p.exe}</code>` : ''}</div>`,
+        )
+  }${l.processesOmitted ? html`<div class="muted">and ${l.processesOmitted} more</div>` : ''}</td>
+<td class="wrap">${
+    l.processes
+      .map((p) => p.package)
+      .filter(Boolean)
+      .join(', ') || html`<span class="muted">none known</span>`
+  }</td>
+<td class="wrap">${l.libraryPackages.join(', ') || html`<span class="muted">none known</span>`}${l.libraryPackagesOmitted ? ` and ${l.libraryPackagesOmitted} more` : ''}</td>
+<td class="num">${l.protocol.startsWith('tcp') ? l.accepted : html`<span class="muted">n/a</span>`}</td>
+</tr>`,
+)}
+</tbody>
+</table>`;
+  return html`<h4>Listening during the run</h4>
+${notes.map((n) => html`<p class="muted">${n}</p>`)}
+${body}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -569,6 +569,80 @@ describe('renderHtmlReport', () => {
     );
   });
 
+  it('shows what listened on each instance, who held it and its packages, in the full report only', () => {
+    const output = buildOutput();
+    output.instances[0]!.listeners = {
+      ownersLookedUp: true,
+      omitted: 3,
+      services: [
+        {
+          protocol: 'tcp',
+          address: '0.0.0.0',
+          port: 22,
+          loopback: false,
+          accepted: 4,
+          samples: 12,
+          processes: [
+            { pid: 812, comm: 'sshd', uid: 0, exe: '/usr/sbin/sshd', package: 'openssh-server 1:9.2p1-2' },
+          ],
+          libraryPackages: ['libc6 2.36-9+deb12u10', 'libssl3 3.0.15-1~deb12u1'],
+        },
+        {
+          protocol: 'tcp6',
+          address: '::1',
+          port: 5432,
+          loopback: true,
+          accepted: 0,
+          samples: 12,
+          processes: [{ pid: 901, comm: SCRIPT, uid: 105, exe: `/opt/${SCRIPT}` }],
+          processesOmitted: 2,
+          libraryPackages: [],
+        },
+        {
+          protocol: 'udp',
+          address: '0.0.0.0',
+          port: 69,
+          loopback: false,
+          accepted: 0,
+          samples: 1,
+          processes: [],
+          libraryPackages: [],
+        },
+      ],
+    };
+    expect(render(output, 'findings').html).not.toContain('Listening during the run');
+    const { html, doc } = render(output, 'full');
+    checkNoInjectedMarkup(html, doc);
+    const section = findOne(
+      doc,
+      (el) => el.name === 'section' && el.attrs['data-instance-id'] === 'i-0123456789abcdef0',
+    );
+    const rows = findAll(section, (el) => el.name === 'tr' && el.attrs['data-port'] !== undefined);
+    expect(rows.map((r) => `${r.attrs['data-protocol']}/${r.attrs['data-port']}`)).toEqual([
+      'tcp/22',
+      'tcp6/5432',
+      'udp/69',
+    ]);
+    const [ssh, pg, tftp] = rows.map((r) => textOf(r).replace(/\s+/g, ' '));
+    expect(ssh).toContain('0.0.0.0:22');
+    expect(ssh).toContain('sshd pid 812 uid 0 /usr/sbin/sshd');
+    expect(ssh).toContain('openssh-server 1:9.2p1-2');
+    expect(ssh).toContain('libc6 2.36-9+deb12u10, libssl3 3.0.15-1~deb12u1');
+    expect(pg).toContain('[::1]:5432 (loopback)');
+    expect(pg).toContain(`${SCRIPT} pid 901`);
+    expect(pg).toContain('and 2 more');
+    expect(pg).toContain('none known');
+    expect(tftp).toContain('not seen');
+    expect(tftp).toContain('n/a');
+    expect(textOf(section)).toContain('3 more listening sockets are not listed.');
+    // The other instance recorded no runtime section: no table.
+    const other = findOne(
+      doc,
+      (el) => el.name === 'section' && el.attrs['data-instance-id'] === 'i-0fedcba9876543210',
+    );
+    expect(textOf(other)).not.toContain('Listening during the run');
+  });
+
   it('is deterministic', () => {
     expect(render(buildOutput(), 'full').html).toBe(render(buildOutput(), 'full').html);
   });
