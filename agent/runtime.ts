@@ -14,7 +14,11 @@
  * A process, or any of its files, vanishing mid-sample (ENOENT, ESRCH) is normal: what was read is kept,
  * the rest counted in `unreadable`. Kernel threads are skipped and only counted. ELF facts are read once
  * per path + inode + mtime for the run, at most 16 MiB per file and RUNTIME_LIMITS.maxElfBytesPerRun in all.
- * Which package owns a file is joined on the evaluator side from the package database.
+ *
+ * An interpreter process (sh, python, perl, ruby, node, php, java -jar, lua) also names the script it runs
+ * (agent/interpreter.ts), which becomes an object like the executable. After the last sample, finish()
+ * records every directory above each object and script (who may replace what a root process runs) and looks
+ * up, once, which package owns each object (agent/package-owners.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -25,6 +29,8 @@ import {
   type Sample,
 } from '../functions/core/telemetry/schema';
 import { ELF_MAX_BYTES, type ElfRecord, readElfFacts } from './elf';
+import { interpreterOf, scriptArgumentIndex } from './interpreter';
+import { lookUpPackageOwners, type OwnerOptions } from './package-owners';
 import {
   maskArguments,
   type NetSocket,
@@ -47,6 +53,7 @@ type RuntimeProcess = RuntimeTelemetry['processes'][number];
 type RuntimeObject = RuntimeTelemetry['objects'][number];
 type Listener = RuntimeTelemetry['listeners'][number];
 type Connection = RuntimeTelemetry['connections'][number];
+type Directory = NonNullable<RuntimeTelemetry['directories']>[number];
 
 const PROTOCOLS: readonly SocketProtocol[] = ['tcp', 'tcp6', 'udp', 'udp6'];
 const CONCURRENCY = 16;
@@ -92,7 +99,11 @@ export class RuntimeSampler {
     sockets: 0,
     fds: 0,
     sampleProcessLists: 0,
+    directories: 0,
   };
+  /** Set by finish(). */
+  private directories?: Directory[];
+  private packageOwners?: RuntimeTelemetry['packageOwners'];
   private proc: RuntimeTelemetry['proc'] = { status: 'ok' };
   private sampleCount = 0;
   private firstAt?: string;
@@ -180,6 +191,8 @@ export class RuntimeSampler {
       objects: this.objects,
       listeners: this.listeners,
       connections: this.connections,
+      ...(this.directories ? { directories: this.directories } : {}),
+      ...(this.packageOwners ? { packageOwners: this.packageOwners } : {}),
       elfBytesRead: this.elfBytesRead,
       truncated: Object.values(d).some((n) => n > 0),
       dropped: { ...d },
@@ -315,7 +328,9 @@ export class RuntimeSampler {
     rec.comm = (status.name ?? comm).slice(0, 64);
     const cmdline = await this.read(path.join(dir, 'cmdline'), 'buffer');
     if (cmdline !== undefined) {
-      const masked = maskArguments(parseCmdline(cmdline));
+      const raw = parseCmdline(cmdline);
+      const masked = maskArguments(raw);
+      await this.describeScript(dir, rec, exe, raw, masked);
       const args: string[] = [];
       let chars = 0;
       let cut = masked.length > this.limits.maxArgs;
@@ -349,6 +364,130 @@ export class RuntimeSampler {
       if (obj !== undefined) rec.exeObject = obj;
       else delete rec.exeObject;
     }
+  }
+
+  /**
+   * The script an interpreter process runs (process.script, scriptObject), from its unmasked arguments; an
+   * argument that masking changed (a secret) is never recorded. A relative path is resolved against the
+   * process's working directory: /proc/PID/cwd, a link whose text is the canonical path (no links in it),
+   * so resolving `..` in the argument lexically against it matches the kernel unless the argument itself
+   * goes through a link and back up. Only an existing regular file counts (`python -W x app.py` with no
+   * app.py under that directory records nothing).
+   */
+  private async describeScript(
+    dir: string,
+    rec: RuntimeProcess,
+    exe: { path: string; deleted: boolean } | undefined,
+    raw: readonly string[],
+    masked: readonly string[],
+  ): Promise<void> {
+    delete rec.script;
+    delete rec.scriptObject;
+    const kind = exe ? interpreterOf(exe.path, raw[0]) : undefined;
+    const i = kind ? scriptArgumentIndex(kind, raw) : undefined;
+    const arg = i === undefined ? undefined : raw[i];
+    if (i === undefined || !arg || masked[i] !== arg || arg.includes('\0')) return;
+    let p: string;
+    if (arg.startsWith('/')) p = path.posix.normalize(arg);
+    else {
+      const cwd = await fs.readlink(path.join(dir, 'cwd')).catch(() => undefined);
+      if (cwd === undefined || !cwd.startsWith('/') || cwd.endsWith(' (deleted)')) return;
+      p = path.posix.resolve(cwd, arg);
+    }
+    if (p.length > this.limits.maxPathChars) {
+      this.dropped.longPaths++;
+      return;
+    }
+    const st = await this.rootFs
+      .resolve(p)
+      .then((host) => fs.stat(host))
+      .catch(() => undefined);
+    if (!st?.isFile()) return;
+    rec.script = p;
+    const obj = await this.object(p, false);
+    if (obj !== undefined) rec.scriptObject = obj;
+  }
+
+  /**
+   * Once, after the last sample and readPendingElf(): record the directories above every object and script,
+   * and look up which package owns each object. Never throws; returns the warnings for the document and
+   * what the owner lookup cost.
+   */
+  async finish(
+    opts: OwnerOptions = {},
+  ): Promise<{ warnings: string[]; ownerBytesRead: number; ownerMs: number; rpmInvocations: number }> {
+    const paths = this.objects.map((o) => o.path);
+    for (const p of this.processes)
+      if (p.script !== undefined && p.scriptObject === undefined) paths.push(p.script);
+    await this.recordDirectories(paths);
+    const started = performance.now();
+    const lookup = await lookUpPackageOwners(
+      this.rootFs,
+      this.objects.map((o) => o.path),
+      opts,
+    );
+    for (const o of this.objects) {
+      const owner = lookup.owners.get(o.path);
+      if (owner) o.package = owner;
+      else delete o.package;
+    }
+    this.packageOwners = lookup.status;
+    return {
+      warnings: lookup.warnings,
+      ownerBytesRead: lookup.bytesRead,
+      ownerMs: performance.now() - started,
+      rpmInvocations: lookup.rpmInvocations,
+    };
+  }
+
+  /**
+   * Every ancestor of each path up to `/`, deduplicated, in the order first met (each chain from `/` down),
+   * at most maxDirectories; the rest counted in dropped.directories. A directory is recorded under the name
+   * the path uses, with the mode and owner of what it resolves to inside the root (stat, not lstat: a
+   * link's own mode means nothing on Linux, and who may replace the link is its parent's business, recorded
+   * too). When a link on the way leads elsewhere (/lib → usr/lib on merged /usr), the chain of the resolved
+   * directory (/usr, /usr/lib) is recorded as well: those are the directories that really hold the file.
+   * Names are remembered up to twice the cap; past that each further sighting counts as dropped.
+   */
+  private async recordDirectories(paths: readonly string[]): Promise<void> {
+    const max = this.limits.maxDirectories;
+    const seen = new Set<string>();
+    const candidates: string[] = [];
+    const add = (dir: string) => {
+      let cur = '';
+      for (const part of ['', ...dir.split('/').filter((x) => x !== '')]) {
+        cur = part === '' ? '/' : `${cur === '/' ? '' : cur}/${part}`;
+        if (seen.has(cur)) continue;
+        if (seen.size >= 2 * max) {
+          this.dropped.directories!++;
+          continue;
+        }
+        seen.add(cur);
+        candidates.push(cur);
+      }
+    };
+    for (const p of paths) {
+      const dir = path.posix.dirname(path.posix.normalize(p));
+      add(dir);
+      const real = await this.rootFs.resolve(dir).catch(() => undefined);
+      const inRoot = real === undefined ? undefined : this.rootFs.inRoot(real);
+      if (inRoot !== undefined && inRoot !== dir) add(inRoot);
+    }
+    const out: Array<Directory | undefined> = new Array(Math.min(candidates.length, max));
+    await pool(
+      candidates.slice(0, max).map((d, i) => [d, i] as const),
+      CONCURRENCY,
+      async ([d, i]) => {
+        const st = await this.rootFs
+          .resolve(d)
+          .then((host) => fs.stat(host))
+          .catch(() => undefined);
+        // A directory that vanished (or is not one, for a bad path) is left out.
+        if (st?.isDirectory()) out[i] = { path: d, mode: st.mode, uid: st.uid, gid: st.gid };
+      },
+    );
+    this.dropped.directories! += Math.max(0, candidates.length - max);
+    this.directories = out.filter((d): d is Directory => d !== undefined);
   }
 
   /** Socket inodes among a process's open files. */

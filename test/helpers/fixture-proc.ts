@@ -1,6 +1,6 @@
 /**
  * Writes a fake /proc under a fixture root for the runtime sampler: per process stat, status, cmdline, maps,
- * an exe link and fd links to sockets, and /proc/net/{tcp,tcp6,udp,udp6} lines in the kernel's format
+ * exe and cwd links, fd links to sockets, and /proc/net/{tcp,tcp6,udp,udp6} lines in the kernel's format
  * (little-endian host). Rewriting a process (same pid, other start time) stands for pid reuse.
  */
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,8 @@ export interface FakeProcess {
   flags?: number;
   args?: string[];
   exe?: string;
+  /** Working directory (the cwd link), inside the root. */
+  cwd?: string;
   /** Executable mapped paths (written as r-xp mappings). */
   maps?: string[];
   /** Socket inodes held (fd links). */
@@ -57,6 +59,7 @@ export function writeProcess(root: string, p: FakeProcess): void {
       .join(''),
   );
   if (p.exe) symlinkSync(p.exe, path.join(dir, 'exe'));
+  if (p.cwd) symlinkSync(p.cwd, path.join(dir, 'cwd'));
   for (const [i, inode] of (p.sockets ?? []).entries())
     symlinkSync(`socket:[${inode}]`, path.join(dir, 'fd', String(i + 3)));
 }
