@@ -7,14 +7,20 @@
  *
  * WIRING (for infra/; the stack does not need anything else from this file):
  * - Schedule: EventBridge rule, daily (e.g. cron(17 3 * * ? *)); target this function with retryAttempts 2.
- *   Reserved concurrency 1: two overlapping syncs could delete each other's unpublished generation.
+ *   Single flight WITHOUT reserved concurrency (a reservation fails stack creation in accounts whose
+ *   concurrency limit is low: Lambda keeps a minimum unreserved): a lease item in the locks table
+ *   (core/feeds-cloud/sync-lease.ts, adapters/aws/dynamo-feed-sync-lease.ts), renewed while the sync runs
+ *   and confirmed before the pointer is written. A sync that finds the lease held returns `skipped`.
  * - Environment:
  *     FEED_BUCKET          (required) the feed bucket's name.
+ *     LOCKS_TABLE          (required) the locks table, which holds the single-flight lease item.
  *     FEED_SYNC_CONFIG     (optional) JSON: { "urls": { "osvBase", "al2023MirrorList", "al2MirrorList",
  *                          "kev", "epss", "debianTracker", "nvdFeedBase", "cveListV5" }, "allowHttp": false,
  *                          "downloadTimeoutSeconds": 300,
  *                          "sources": ["osv:Debian", ...] } to use a mirror or a subset of the sources.
  *     POWERTOOLS_SERVICE_NAME=inspector-feed-sync, POWERTOOLS_LOG_LEVEL (optional).
+ * - Permissions on the locks table: dynamodb:GetItem, PutItem, UpdateItem, DeleteItem on the lease item only
+ *   (dynamodb:LeadingKeys = feed-sync#lease), and the table key's kms:Decrypt/GenerateDataKey.
  * - Permissions on the feed bucket: s3:GetObject and s3:PutObject on feeds/*, s3:DeleteObject on feeds/*
  *   (old generations), s3:ListBucket with prefix feeds/ (deleting old generations; clean 404s); CopyObject
  *   within the bucket needs only GetObject + PutObject. kms:Encrypt/Decrypt/GenerateDataKey on the bucket's
@@ -36,10 +42,14 @@
  * error (the Errors metric and its alarm, EventBridge's retries) rather than a quiet success.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { DynamoFeedSyncLease } from '../adapters/aws/dynamo-feed-sync-lease';
 import { ENV, requireEnv } from '../adapters/aws/environment';
 import { feedS3Client, S3FeedObjectStore } from '../adapters/aws/s3-feed-store';
 import { type FeedSyncReport, syncAndPublish } from '../core/feeds-cloud/publish';
+import { type LeaseHolder, withFeedSyncLease } from '../core/feeds-cloud/sync-lease';
 import { httpGetter, officialSources } from '../feeds/sync';
 
 export const logger = new Logger({ serviceName: 'inspector-feed-sync' });
@@ -89,11 +99,24 @@ export class FeedSyncFailedError extends Error {
 
 export type FeedSyncSummary = Omit<FeedSyncReport, 'timings'> & { syncMs: number; publishMs: number };
 
-let s3: ReturnType<typeof feedS3Client> | undefined;
+/** Another sync held the lease: this invocation did nothing (not an error, so no retry piles up). */
+export interface FeedSyncSkipped {
+  outcome: 'skipped';
+  reason: string;
+  heldBy?: string;
+  leaseExpiresAt?: string;
+}
 
-export const handler = async (_event?: unknown): Promise<FeedSyncSummary> => {
+let s3: ReturnType<typeof feedS3Client> | undefined;
+let dynamo: DynamoDBDocumentClient | undefined;
+
+export const handler = async (
+  _event?: unknown,
+  context?: { awsRequestId?: string },
+): Promise<FeedSyncSummary | FeedSyncSkipped> => {
   const env = process.env;
   const bucket = requireEnv(ENV.feedBucket, env);
+  const locksTable = requireEnv(ENV.locksTable, env);
   const config = parseFeedSyncConfig(env[ENV.feedSyncConfig]);
   let sources = officialSources(config.urls ?? {}, { allowHttp: config.allowHttp ?? false });
   if (config.sources) {
@@ -104,7 +127,36 @@ export const handler = async (_event?: unknown): Promise<FeedSyncSummary> => {
     sources = sources.filter((s) => config.sources?.includes(s.name));
   }
   s3 ??= feedS3Client(env);
+  dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 5 }));
+  const owner = `${context?.awsRequestId ?? 'local'}:${process.pid}:${Date.now()}`;
+  const leased = await withFeedSyncLease(new DynamoFeedSyncLease(dynamo, locksTable), owner, (lease) =>
+    sync(bucket, config, sources, lease.confirm),
+  );
+  if (!leased.ran) return skipped(leased.holder);
+  return leased.result;
+};
+
+function skipped(holder: LeaseHolder | undefined): FeedSyncSkipped {
+  const reason = holder
+    ? `another feed sync (${holder.owner}) holds the lease until ${holder.expiresAt.toISOString()}`
+    : 'another feed sync holds the lease';
+  logger.warn(`feed sync skipped: ${reason}`);
+  return {
+    outcome: 'skipped',
+    reason,
+    ...(holder ? { heldBy: holder.owner, leaseExpiresAt: holder.expiresAt.toISOString() } : {}),
+  };
+}
+
+async function sync(
+  bucket: string,
+  config: FeedSyncConfig,
+  sources: ReturnType<typeof officialSources>,
+  beforePointer: () => Promise<void>,
+): Promise<FeedSyncSummary> {
+  if (!s3) throw new Error('S3 client not initialised');
   const report = await syncAndPublish({
+    beforePointer,
     store: new S3FeedObjectStore(s3, bucket),
     get: httpGetter((config.downloadTimeoutSeconds ?? 300) * 1000),
     sources,
@@ -137,4 +189,4 @@ export const handler = async (_event?: unknown): Promise<FeedSyncSummary> => {
     publishMs: summary.publishMs,
   });
   return summary;
-};
+}

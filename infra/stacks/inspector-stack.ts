@@ -26,6 +26,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Validations } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
+import { FEED_SYNC_LEASE_KEY } from '../../functions/adapters/aws/dynamo-feed-sync-lease';
 import { LIFECYCLE_METRICS_SERVICE, METRICS_NAMESPACE } from '../../functions/adapters/aws/emf-metrics';
 import { AGENT_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import type { AgentArchitecture } from '../../functions/core/run-lifecycle/agent-artifacts';
@@ -353,14 +354,18 @@ export class InspectorStack extends Stack {
       serviceName: 'inspector-feed-sync',
       environment: {
         [ENV.feedBucket]: data.feedBucket.bucketName,
+        [ENV.locksTable]: tables.locks.tableName,
         ...(props.feedSyncConfig ? { [ENV.feedSyncConfig]: JSON.stringify(props.feedSyncConfig) } : {}),
       },
       timeout: Duration.minutes(15),
       // Measured, see FEED_SYNC_SIZING.
       memorySize: FEED_SYNC_SIZING.memoryMiB,
       ephemeralStorageSize: Size.mebibytes(FEED_SYNC_SIZING.ephemeralMiB),
-      // Two overlapping syncs could delete each other's unpublished generation.
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency: Lambda refuses a reservation that leaves the account fewer unreserved
+      // executions than its minimum (100; "You can reserve up to the Unreserved account concurrency value
+      // ... minus 100", Lambda Developer Guide, configuration-concurrency), and new accounts often have a
+      // limit of 10 or 50, so CREATE would fail. Single flight is a lease item in the locks table instead
+      // (functions/core/feeds-cloud/sync-lease.ts).
     });
     feed.fn.addEnvironment(
       'NODE_OPTIONS',
@@ -374,6 +379,16 @@ export class InspectorStack extends Stack {
       true,
       'publishes feed generations and deletes old ones',
     );
+    // The lease item only: the role cannot read or write instance locks.
+    feed.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SingleFlightLease',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [tables.locks.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [FEED_SYNC_LEASE_KEY] } },
+      }),
+    );
+    key.grant(feed.fn, 'kms:Decrypt', 'kms:GenerateDataKey');
     new events.Rule(this, 'DailyFeedSync', {
       description: 'Refresh the vulnerability feeds once a day',
       schedule: events.Schedule.cron({ minute: '17', hour: '3' }),

@@ -11,6 +11,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAgentArgs, runAgent } from '../../agent/main';
+import { FEED_SYNC_LEASE_KEY } from '../../functions/adapters/aws/dynamo-feed-sync-lease';
 import { LIFECYCLE_METRICS_SERVICE, METRICS_NAMESPACE } from '../../functions/adapters/aws/emf-metrics';
 import { AGENT_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import { TABLES } from '../../functions/adapters/aws/table-design';
@@ -744,7 +745,6 @@ describe('feed sync', () => {
       MemorySize: FEED_SYNC_SIZING.memoryMiB,
       Timeout: 900,
       EphemeralStorage: { Size: FEED_SYNC_SIZING.ephemeralMiB },
-      ReservedConcurrentExecutions: 1,
       Environment: {
         Variables: Match.objectLike({
           NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${FEED_SYNC_SIZING.heapMiB}`,
@@ -760,6 +760,37 @@ describe('feed sync', () => {
       ],
     });
     expect(Object.keys(t.toJSON().Outputs as Record<string, unknown>)).toContain('FeedSyncFunctionName');
+  });
+
+  it('is single-flight without reserved concurrency (fails CREATE in low-quota accounts): a lease item in the locks table, nothing else of it (issue 16, item 1)', () => {
+    for (const [, f] of resources('AWS::Lambda::Function'))
+      expect(f.Properties.ReservedConcurrentExecutions, String(f.Properties.Description)).toBeUndefined();
+    const [fnId, fn] = only('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Daily vulnerability feed sync'),
+    });
+    const [locksId] = only('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'instanceId', KeyType: 'HASH' }],
+    });
+    expect(
+      (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.LOCKS_TABLE,
+    ).toEqual({
+      Ref: locksId,
+    });
+    const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = resources('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(role))
+      .flatMap(
+        ([, p]) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
+      );
+    const onLocks = statements.filter((st) => JSON.stringify(st.Resource).includes(locksId));
+    expect(onLocks).toEqual([
+      expect.objectContaining({
+        Sid: 'SingleFlightLease',
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [FEED_SYNC_LEASE_KEY] } },
+      }),
+    ]);
+    expect(fnId).toBeTruthy();
   });
 });
 

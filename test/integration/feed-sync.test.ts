@@ -2,21 +2,36 @@
  * Feed sync in the cloud, without a network: the fixture feeds in their official formats served by an HTTP
  * server on 127.0.0.1, published by the real handler (and by syncAndPublish with a recording store) into
  * s3rver. Bad downloads keep the previous generation; the pointer is written last and only after every
- * object; old generations go; nothing refreshed = a failed invocation and an untouched pointer.
+ * object; old generations go; nothing refreshed = a failed invocation and an untouched pointer. Single flight
+ * (issue 16, item 1: no reserved concurrency): the lease item in DynamoDB Local's locks table lets one of two
+ * concurrent syncs publish; a crashed sync's lease expires; a sync that lost its lease writes no pointer.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DynamoFeedSyncLease,
+  FEED_SYNC_LEASE_KEY,
+} from '../../functions/adapters/aws/dynamo-feed-sync-lease';
 import { feedS3Client, S3FeedObjectStore } from '../../functions/adapters/aws/s3-feed-store';
 import type { FeedObjectStore } from '../../functions/core/feeds-cloud/object-store';
 import { type FeedPointer, POINTER_KEY, parsePointer } from '../../functions/core/feeds-cloud/pointer';
 import { syncAndPublish } from '../../functions/core/feeds-cloud/publish';
+import { FeedSyncLeaseLostError, withFeedSyncLease } from '../../functions/core/feeds-cloud/sync-lease';
 import { httpGetter, officialSources } from '../../functions/feeds/sync';
-import { FeedSyncFailedError, handler, logger } from '../../functions/handlers/feed-sync';
+import {
+  FeedSyncFailedError,
+  type FeedSyncSummary,
+  handler as feedSyncHandler,
+  logger,
+} from '../../functions/handlers/feed-sync';
+import { createTables, type DynamoDbLocal, startDynamoDbLocal } from '../helpers/dynamodb-local';
 import {
   debianRecord,
   type FeedServer,
@@ -24,9 +39,13 @@ import {
   startFeedServer,
   zipStored,
 } from '../helpers/feed-server';
-import { type S3Local, setFakeAwsEnv, startS3Local } from '../helpers/run-lifecycle/local-servers';
+import { FAKE_ENV, type S3Local, setFakeAwsEnv, startS3Local } from '../helpers/run-lifecycle/local-servers';
 
 const BUCKET = 'inspector-feeds';
+let dynamo: DynamoDbLocal;
+/** A client with the handler's (fake) credentials: DynamoDB Local keeps tables per access key. */
+let ddb: DynamoDBDocumentClient;
+let locksTable: string;
 let s3local: S3Local;
 let server: FeedServer;
 let s3: S3Client;
@@ -35,8 +54,22 @@ let store: S3FeedObjectStore;
 beforeAll(async () => {
   setFakeAwsEnv();
   logger.setLogLevel('SILENT');
-  [s3local, server] = await Promise.all([startS3Local([BUCKET]), startFeedServer()]);
+  [s3local, server, dynamo] = await Promise.all([
+    startS3Local([BUCKET]),
+    startFeedServer(),
+    startDynamoDbLocal(),
+  ]);
+  // No TTL: DynamoDB Local would delete the expired lease the crash test writes on purpose.
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: FAKE_ENV.AWS_REGION,
+    credentials: { accessKeyId: FAKE_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: FAKE_ENV.AWS_SECRET_ACCESS_KEY },
+  });
+  ddb = DynamoDBDocumentClient.from(client);
+  locksTable = (await createTables(client, 'feed-sync', { ttl: false })).locks;
   process.env.AWS_ENDPOINT_URL_S3 = s3local.endpoint;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  process.env.LOCKS_TABLE = locksTable;
   process.env.FEED_BUCKET = BUCKET;
   process.env.FEED_SYNC_CONFIG = JSON.stringify({
     urls: server.urls,
@@ -50,12 +83,22 @@ beforeAll(async () => {
 
 afterAll(async () => {
   s3?.destroy();
-  await Promise.all([s3local?.stop(), server?.close()]);
+  ddb?.destroy();
+  await Promise.all([s3local?.stop(), server?.close(), dynamo?.stop()]);
   delete process.env.FEED_BUCKET;
+  delete process.env.LOCKS_TABLE;
+  delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
   delete process.env.FEED_SYNC_CONFIG;
 });
 
 beforeEach(() => server.reset());
+
+/** The handler when it ran the sync (not skipped for a held lease). */
+async function handler(event: unknown): Promise<FeedSyncSummary> {
+  const out = await feedSyncHandler(event);
+  if (out.outcome === 'skipped') throw new Error(`unexpectedly skipped: ${out.reason}`);
+  return out;
+}
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -270,5 +313,93 @@ describe('feed-sync handler → s3rver', () => {
     } finally {
       rmSync(workRoot, { recursive: true, force: true });
     }
+  });
+});
+
+describe('single flight without reserved concurrency (the lease item in the locks table)', () => {
+  const lease = () => new DynamoFeedSyncLease(ddb, locksTable);
+
+  it('of two syncs started together exactly one publishes; the other returns skipped and writes nothing', async () => {
+    const before = await pointer();
+    const outs = await Promise.all([feedSyncHandler({}), feedSyncHandler({})]);
+    const published = outs.filter((o) => o.outcome === 'published');
+    const skipped = outs.filter((o) => o.outcome === 'skipped');
+    expect(published).toHaveLength(1);
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({
+      reason: expect.stringMatching(/another feed sync .* holds the lease/),
+    });
+    const p = await pointer();
+    expect(p.generation).toBe((published[0] as FeedSyncSummary).generation);
+    expect(p.previousGeneration).toBe(before.generation);
+    expect(await generations()).toEqual([before.generation, p.generation].sort());
+    // Released at the end: the next sync runs.
+    expect((await feedSyncHandler({})).outcome).toBe('published');
+  });
+
+  it('a sync that finds a live lease returns skipped without publishing; one whose holder crashed takes it over', async () => {
+    const before = Buffer.from((await store.get(POINTER_KEY))!);
+    const held = { instanceId: FEED_SYNC_LEASE_KEY, owner: 'crashed-sync', expiresAt: 0 };
+    await ddb.send(
+      new PutCommand({ TableName: locksTable, Item: { ...held, leaseUntilMs: Date.now() + 60_000 } }),
+    );
+    const out = await feedSyncHandler({});
+    expect(out).toMatchObject({ outcome: 'skipped', heldBy: 'crashed-sync' });
+    expect(Buffer.from((await store.get(POINTER_KEY))!).equals(before)).toBe(true);
+    // The holder stopped renewing (timed out, out of memory): its lease ends and the next sync takes over.
+    await ddb.send(
+      new PutCommand({ TableName: locksTable, Item: { ...held, leaseUntilMs: Date.now() - 1 } }),
+    );
+    expect((await feedSyncHandler({})).outcome).toBe('published');
+  });
+
+  it('a sync that lost its lease before the pointer write stops there: no pointer, its generation removed', async () => {
+    const before = await pointer();
+    const gens = await generations();
+    let t = Date.now();
+    const now = () => new Date(t);
+    const result = withFeedSyncLease(
+      lease(),
+      'slow-sync',
+      (held) =>
+        syncAndPublish({
+          store,
+          get: httpGetter(10_000),
+          sources: sources(),
+          beforePointer: async () => {
+            // Frozen past its lease meanwhile; another sync took the lease over.
+            t += 10 * 60_000;
+            expect(await lease().acquire('newer-sync', now(), 60_000)).toEqual({ acquired: true });
+            await held.confirm();
+          },
+        }),
+      { now, leaseMs: 60_000, renewMs: 3_600_000 },
+    );
+    await expect(result).rejects.toThrow(FeedSyncLeaseLostError);
+    expect((await pointer()).generation).toBe(before.generation);
+    expect(await generations()).toEqual(gens);
+    // Its release did not free the newer sync's lease.
+    expect(await lease().acquire('third-sync', now(), 60_000)).toMatchObject({
+      acquired: false,
+      holder: { owner: 'newer-sync' },
+    });
+    await lease().release('newer-sync');
+  });
+
+  it('renewal keeps the lease of a sync that runs longer than one lease period', async () => {
+    let t = Date.now();
+    const now = () => new Date(t);
+    const l = lease();
+    expect(await l.acquire('long-sync', now(), 60_000)).toEqual({ acquired: true });
+    t += 50_000;
+    expect(await l.renew('long-sync', now(), 60_000)).toBe(true);
+    t += 50_000; // 100 s after acquiring: alive thanks to the renewal
+    expect(await l.acquire('other', now(), 60_000)).toMatchObject({ acquired: false });
+    expect(await l.renew('other', now(), 60_000)).toBe(false);
+    await l.release('other'); // not the owner: no effect
+    expect(await l.acquire('other', now(), 60_000)).toMatchObject({ acquired: false });
+    await l.release('long-sync');
+    expect(await l.acquire('other', now(), 60_000)).toEqual({ acquired: true });
+    await l.release('other');
   });
 });

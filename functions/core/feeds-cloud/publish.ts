@@ -63,6 +63,12 @@ export interface FeedSyncOptions {
   minShrinkRatio?: number;
   /** Uploads and copies in flight at once (default 4). */
   concurrency?: number;
+  /**
+   * Called after every object of the new generation is written and before the pointer is: a throw stops the
+   * publish there (the pointer and old generations untouched). The feed-sync Lambda confirms its single-flight
+   * lease here (sync-lease.ts).
+   */
+  beforePointer?: () => Promise<void>;
 }
 
 export interface FeedSyncReport {
@@ -389,6 +395,14 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
       throw new Error(
         `publishing feed generation ${generation} failed (the pointer still names ${previous?.generation ?? 'no generation'}): ${reason}`,
       );
+    }
+    if (opts.beforePointer) {
+      try {
+        await opts.beforePointer();
+      } catch (err) {
+        await store.deletePrefix(prefix).catch(() => 0); // never pointed at; the next publish deletes it anyway
+        throw err;
+      }
     }
     // Last: the single write that switches every reader to the new generation. If it fails the generation is
     // left in place (a PUT that timed out may still have landed); the next publish deletes it if unused.
