@@ -3,7 +3,7 @@
  * kernel threads, truncated and garbage files, huge counts against the caps, and the socket join
  * (listeners, accepted connections, outbound connections) with its once-per-connection counting.
  */
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectTelemetry } from '../../../agent/collect';
@@ -398,5 +398,120 @@ describe('runtime section in the telemetry document', () => {
     ];
     for (const [name, value] of bad) expect(() => parseTelemetry({ ...doc, runtime: value }), name).toThrow();
     expect(LIMITS.maxDocumentBytes).toBeGreaterThan(30 * 1024 * 1024);
+  });
+});
+
+describe('scripts, directories and package owners (finish)', () => {
+  /**
+   * An executable in a directory owned by uid 1000, under a sticky world-writable directory, under a
+   * world-writable one; a script reached through a link (/srv → opt/ww); a script named relative to the
+   * process's working directory; a module, inline code and a missing script (none recorded); dpkg owning
+   * /usr/bin/app.
+   */
+  function scriptedRoot(): string {
+    const root = rootWithBinary();
+    for (const [d, mode] of [
+      ['opt', 0o755],
+      ['opt/ww', 0o777],
+      ['opt/ww/sticky', 0o1777],
+      ['opt/ww/sticky/u1000', 0o755],
+    ] as const) {
+      mkdirSync(path.join(root, d), { recursive: true });
+      chmodSync(path.join(root, d), mode);
+    }
+    chownSync(path.join(root, 'opt/ww/sticky/u1000'), 1000, 1000);
+    copyFileSync('/usr/bin/true', path.join(root, 'opt/ww/sticky/u1000/agent'));
+    writeFileSync(path.join(root, 'opt/ww/job.sh'), '#!/bin/sh\nsleep 1000\n');
+    writeFileSync(path.join(root, 'opt/ww/sticky/tool.py'), 'import time\ntime.sleep(1000)\n');
+    symlinkSync('opt/ww', path.join(root, 'srv'));
+    mkdirSync(path.join(root, 'var/lib/dpkg/info'), { recursive: true });
+    writeFileSync(path.join(root, 'var/lib/dpkg/info/coreutils.list'), '/.\n/usr\n/usr/bin\n/usr/bin/app\n');
+    writeFileSync(
+      path.join(root, 'var/lib/dpkg/status'),
+      'Package: coreutils\nStatus: install ok installed\nArchitecture: amd64\nVersion: 9.1-1\n\n',
+    );
+    writeProcess(root, { pid: 1, exe: '/opt/ww/sticky/u1000/agent', args: ['agent'] });
+    writeProcess(root, { pid: 2, exe: '/usr/bin/bash', args: ['/bin/bash', '/srv/job.sh'] });
+    const py = '/usr/bin/python3.11';
+    writeProcess(root, { pid: 3, exe: py, cwd: '/opt/ww/sticky', args: ['python3', '-u', 'tool.py', 'x'] });
+    writeProcess(root, { pid: 4, exe: py, cwd: '/opt/ww/sticky', args: ['python3', '-m', 'tool.py'] });
+    writeProcess(root, { pid: 5, exe: py, cwd: '/opt/ww/sticky', args: ['python3', 'missing.py'] });
+    writeProcess(root, { pid: 6, exe: '/usr/bin/bash', args: ['bash', '-c', 'exec /srv/job.sh'] });
+    writeProcess(root, { pid: 7, exe: '/usr/bin/app', cwd: '/opt/ww', args: ['app', 'job.sh'] });
+    return root;
+  }
+
+  it('records the script of interpreter processes, the directory chain above each object, and owners', async () => {
+    const root = scriptedRoot();
+    const s = new RuntimeSampler(new RootFs(root), 1);
+    await s.sample();
+    await s.readPendingElf();
+    const done = await s.finish();
+    const r = s.result();
+    const proc = (pid: number) => r.processes.find((p) => p.pid === pid)!;
+    const obj = (i: number | undefined) => r.objects[i!]!;
+
+    expect(proc(2).script).toBe('/srv/job.sh');
+    expect(obj(proc(2).scriptObject)).toMatchObject({
+      path: '/srv/job.sh',
+      elf: { ok: false, reason: 'not-elf' },
+    });
+    expect(obj(proc(2).scriptObject).stat!.mode & 0o170000).toBe(0o100000);
+    expect(proc(3).script).toBe('/opt/ww/sticky/tool.py');
+    expect(obj(proc(3).scriptObject).path).toBe('/opt/ww/sticky/tool.py');
+    for (const pid of [1, 4, 5, 6, 7]) {
+      expect(proc(pid).script, `pid ${pid}`).toBeUndefined();
+      expect(proc(pid).scriptObject, `pid ${pid}`).toBeUndefined();
+    }
+
+    const dirs = new Map(r.directories!.map((d) => [d.path, d]));
+    const perms = (p: string) => {
+      const d = dirs.get(p);
+      return d && [(d.mode & 0o7777).toString(8), d.uid, d.gid];
+    };
+    expect(perms('/opt')).toEqual(['755', 0, 0]);
+    expect(perms('/opt/ww')).toEqual(['777', 0, 0]);
+    expect(perms('/opt/ww/sticky')).toEqual(['1777', 0, 0]);
+    expect(perms('/opt/ww/sticky/u1000')).toEqual(['755', 1000, 1000]);
+    // The link is recorded as the directory it resolves to; the chain of the directory itself too.
+    expect(perms('/srv')).toEqual(['777', 0, 0]);
+    expect(dirs.get('/srv')!.mode & 0o170000).toBe(0o040000);
+    expect(dirs.has('/usr/bin')).toBe(true);
+    expect(r.directories![0]!.path).toBe('/');
+    // Each directory once; every chain from / down (a parent before its child).
+    expect(dirs.size).toBe(r.directories!.length);
+    const order = r.directories!.map((d) => d.path);
+    for (const d of order)
+      if (d !== '/') expect(order.indexOf(path.posix.dirname(d))).toBeLessThan(order.indexOf(d));
+    expect(r.dropped.directories).toBe(0);
+
+    expect(r.packageOwners).toEqual({ status: 'ok', managers: ['dpkg'] });
+    const app = r.objects.find((o) => o.path === '/usr/bin/app')!;
+    expect(app.package).toEqual({ manager: 'dpkg', name: 'coreutils', version: '9.1-1' });
+    expect(r.objects.filter((o) => o.package)).toHaveLength(1);
+    expect(done.warnings).toEqual([]);
+    expect(done.ownerBytesRead).toBeGreaterThan(0);
+    await validates(s);
+    // The collector runs finish() too: the document carries the new fields and validates.
+    const doc = await collectTelemetry({ root, runId: 'r', instanceId: 'i' });
+    const parsed = parseTelemetryJson(JSON.stringify(doc));
+    expect(parsed.runtime!.packageOwners).toEqual({ status: 'ok', managers: ['dpkg'] });
+    expect(parsed.runtime!.processes.find((p) => p.pid === 3)!.script).toBe('/opt/ww/sticky/tool.py');
+  });
+
+  it('directories stop at the cap and count the rest; an exec into a non-interpreter drops the script', async () => {
+    const root = scriptedRoot();
+    const s = new RuntimeSampler(new RootFs(root), 1, { maxDirectories: 3 });
+    await s.sample();
+    writeProcess(root, { pid: 2, exe: '/usr/bin/app', args: ['app', '/srv/job.sh'] });
+    await s.sample();
+    await s.readPendingElf();
+    await s.finish();
+    const r = s.result();
+    expect(r.directories).toHaveLength(3);
+    expect(r.dropped.directories).toBeGreaterThan(0);
+    expect(r.truncated).toBe(true);
+    expect(r.processes.find((p) => p.pid === 2)!.script).toBeUndefined();
+    await validates(s);
   });
 });
