@@ -35,6 +35,11 @@ export interface AssessmentTemplate {
   tags: Array<{ key: string; value: string }>;
   /** EventBridge Scheduler expression (rate(...) or cron(...)), when the template runs on a schedule. */
   schedule?: string;
+  /**
+   * Rule parameter overrides by rule id, then parameter name (functions/rules/parameters.ts lists them):
+   * every run of the template evaluates with them. Absent: the rules' defaults.
+   */
+  ruleParameters?: Record<string, Record<string, number | string | boolean>>;
   createdAt: string;
 }
 
@@ -135,5 +140,12 @@ export const templateInputSchema = z.object({
   schedule: z
     .string()
     .regex(/^(rate|cron)\(.+\)$/, 'must be rate(...) or cron(...)')
+    .optional(),
+  /** Checked against the rules' parameter metadata by the control plane (rules/parameters.ts). */
+  ruleParameters: z
+    .record(
+      z.string().min(1).max(128),
+      z.record(z.string().min(1).max(64), z.union([z.number(), z.string().max(256), z.boolean()])),
+    )
     .optional(),
 });

@@ -13,6 +13,11 @@ import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import type { MissingSource } from '../../feeds/store';
 import { renderHtmlReport } from '../../report/html';
+import {
+  parseRuleParameters,
+  type RuleParameterOverrides,
+  validateRuleParameters,
+} from '../../rules/parameters';
 import { defaultRulesPackageIds, type ResolveOptions, resolveRulesPackages } from '../../rules/registry';
 import {
   FIRST_RUN_TIMEOUT_SECONDS,
@@ -55,6 +60,11 @@ export function register(program: Command): void {
     .option('--root <dir>', 'assess the file system under DIR instead of / (/proc and /sys included)', '/')
     .option('--rules-packages <list>', 'comma-separated rules packages (default: every package that can run)')
     .option('--duration <seconds>', 'sampling window in seconds', parseDuration, 0)
+    .option(
+      '--rule-parameter <rule:name=value>',
+      'set a rule parameter, e.g. sbp.password-min-length:minLength=16 (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .addOption(formatOption())
     .option('--report <file>', 'also write the HTML findings report to FILE')
     .option('--full-report', 'make the report a full report (every rule result per instance)')
@@ -135,6 +145,7 @@ interface AssessOpts {
   root: string;
   rulesPackages?: string;
   duration: number;
+  ruleParameter?: string[];
   format: 'table' | 'json';
   report?: string;
   fullReport?: boolean;
@@ -166,6 +177,8 @@ async function assess(o: AssessOpts): Promise<void> {
   const root = path.resolve(o.root);
   const st = await fs.stat(root).catch(() => undefined);
   if (!st?.isDirectory()) throw new Error(`--root ${o.root} is not a directory`);
+  // Parsed before anything is downloaded or collected: a typo fails at once.
+  const ruleParameters = o.ruleParameter ? parseRuleParameters(o.ruleParameter) : undefined;
   const dataDir = ensureDataDir(o.dataDir);
   let loadCve = hooks.cveLoader
     ? await hooks.cveLoader({ dataDir, ...(o.feed ? { feed: o.feed } : {}) })
@@ -176,6 +189,8 @@ async function assess(o: AssessOpts): Promise<void> {
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  // Checked before a feed is downloaded or anything collected, when the packages are named.
+  if (ruleParameters && named) checkRuleParameters(ruleParameters, named);
   // No feed yet: fetch the host distribution's own before assessing (or say why not; cve then ends in an
   // exclusion with that reason when the host has a feed source).
   const notes: string[] = [];
@@ -217,12 +232,14 @@ async function assess(o: AssessOpts): Promise<void> {
   const ids = named ?? defaultRulesPackageIds(resolveOpts);
   if (ids.length === 0) throw new Error('--rules-packages names no package');
   const packages = await resolveRulesPackages(ids, resolveOpts);
+  const parameters = ruleParameters ? checkRuleParameters(ruleParameters, ids) : undefined;
 
   const { output, runDir } = await runLocalAssessment({
     root,
     dataDir,
     rulesPackages: packages,
     durationSeconds: o.duration,
+    ...(parameters ? { context: { parameters } } : {}),
     onProgress: progressReporter(o.format !== 'json'),
   });
   const html = reportHtml(output, packages, o.fullReport ? 'full' : 'findings');
@@ -239,6 +256,18 @@ async function assess(o: AssessOpts): Promise<void> {
       'Not run: cve (no vulnerability feed in the data directory; run `inspector feeds sync` or `inspector feeds import PATH`, or pass --feed PATH)',
     );
   process.stdout.write(summary(output, packages, o.report ? path.resolve(o.report) : stored, runDir, notes));
+}
+
+/** The same checks as a template's ruleParameters (rules/parameters.ts), as a one-line usage error. */
+function checkRuleParameters(
+  overrides: RuleParameterOverrides,
+  rulesPackages: readonly string[],
+): RuleParameterOverrides {
+  try {
+    return validateRuleParameters(overrides, rulesPackages);
+  } catch (err) {
+    throw new Error(`--rule-parameter: ${(err as Error).message}`);
+  }
 }
 
 function reportHtml(

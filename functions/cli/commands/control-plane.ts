@@ -9,6 +9,7 @@ import type { TargetTag } from '../../core/assessment';
 import { OPERATIONS, type OperationName } from '../../core/control-plane/operations';
 import { RUN_EVENTS, RUN_STATES } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
+import { parseRuleParameters } from '../../rules/parameters';
 import { ControlPlaneCallError, createTransport } from '../aws-client';
 import { type Column, joinTags, renderKeyValues, renderTable } from './control-plane-output';
 
@@ -204,6 +205,15 @@ function printFindings(result: unknown): string {
   return (blocks.length > 0 ? blocks.join('\n\n') : '(none)') + failed(result);
 }
 
+/** `rule:name=value, ...` (the --rule-parameter form), or '-'. */
+function ruleParametersText(v: unknown): string {
+  const byRule = (v ?? {}) as Record<string, Record<string, unknown>>;
+  const parts = Object.entries(byRule).flatMap(([rule, params]) =>
+    Object.entries(params).map(([name, value]) => `${rule}:${name}=${String(value)}`),
+  );
+  return parts.length > 0 ? parts.join(', ') : '-';
+}
+
 // ---- the operations ---------------------------------------------------------------------------------------
 
 const SPECS: OperationSpec[] = [
@@ -280,7 +290,12 @@ const SPECS: OperationSpec[] = [
         .option('--user-attribute <key=value>', 'attribute added to every finding (repeatable)', collect)
         .option('--topic <EVENT=topicArn>', 'SNS topic for an event (repeatable)', collect)
         .option('--tag <key=value>', 'template tag (repeatable)', collect)
-        .option('--schedule <expression>', 'EventBridge Scheduler expression: rate(...) or cron(...)'),
+        .option('--schedule <expression>', 'EventBridge Scheduler expression: rate(...) or cron(...)')
+        .option(
+          '--rule-parameter <rule:name=value>',
+          'rule parameter for every run, e.g. sbp.password-min-length:minLength=16 (repeatable)',
+          collect,
+        ),
     input: (o) =>
       defined({
         name: o.name,
@@ -291,6 +306,7 @@ const SPECS: OperationSpec[] = [
         topics: (o.topic as string[] | undefined)?.map(parseTopic),
         tags: (o.tag as string[] | undefined)?.map(parseKeyValue),
         schedule: o.schedule,
+        ruleParameters: o.ruleParameter ? parseRuleParameters(o.ruleParameter as string[]) : undefined,
       }),
     print: keyValues,
   },
@@ -325,7 +341,8 @@ const SPECS: OperationSpec[] = [
           (t) =>
             `\n${t.templateId}: attributes ${joinTags(t.userAttributes as Array<{ key: string; value: string }>)}; ` +
             `tags ${joinTags(t.tags as Array<{ key: string; value: string }>)}; ` +
-            `topics ${((t.topics as Array<{ event: string; topicArn: string }>) ?? []).map((s) => `${s.event}=${s.topicArn}`).join(', ') || '-'}`,
+            `topics ${((t.topics as Array<{ event: string; topicArn: string }>) ?? []).map((s) => `${s.event}=${s.topicArn}`).join(', ') || '-'}; ` +
+            `rule parameters ${ruleParametersText(t.ruleParameters)}`,
         )
         .join('');
       return tablePrinter(templateColumns, 'templates')(r) + extra;

@@ -4,6 +4,7 @@
  * Classic. A template with a schedule gets an EventBridge Scheduler schedule that starts the state machine.
  */
 import { z } from 'zod';
+import { RuleParameterError, validateRuleParameters } from '../../rules/parameters';
 import { type AssessmentTemplate, templateInputSchema } from '../assessment';
 import { RUN_EVENTS } from '../run';
 import {
@@ -82,6 +83,15 @@ export async function createAssessmentTemplate(
     if (!info) throw noSuchEntity(`rules package ${id} does not exist (see list-rules-packages)`);
     if (!info.available) throw invalidInput(`rules package ${id} is not available in this version yet`);
   }
+  let ruleParameters: AssessmentTemplate['ruleParameters'];
+  if (input.ruleParameters && Object.keys(input.ruleParameters).length > 0) {
+    try {
+      ruleParameters = validateRuleParameters(input.ruleParameters, input.rulesPackages);
+    } catch (err) {
+      if (err instanceof RuleParameterError) throw invalidInput(`ruleParameters: ${err.message}`);
+      throw err;
+    }
+  }
   uniqueKeys(input.userAttributes, 'userAttributes');
   uniqueKeys(input.tags, 'tags');
   const pairs = new Set(input.topics.map((t) => `${t.event} ${t.topicArn}`));
@@ -103,6 +113,7 @@ export async function createAssessmentTemplate(
     createdAt: deps.now().toISOString(),
   };
   if (input.schedule) template.schedule = input.schedule;
+  if (ruleParameters) template.ruleParameters = ruleParameters;
   await deps.templates.create(template);
   if (template.schedule) {
     try {

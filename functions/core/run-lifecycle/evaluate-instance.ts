@@ -1,7 +1,8 @@
 /**
  * EvaluateInstance: read the instance's encrypted telemetry, decrypt it in memory (the envelope checks the
- * encryption context against the run and instance), validate, run the template's rules packages, write the
- * findings (idempotent: deterministic ids) and publish FINDING_REPORTED. Bad telemetry of any kind, and
+ * encryption context against the run and instance), validate, run the template's rules packages (with its
+ * rule parameters, which StartRun copied to the run record), write the findings (idempotent: deterministic
+ * ids) and publish FINDING_REPORTED. Bad telemetry of any kind, and
  * findings the store refuses, are an exclusion for this instance; the run goes on. Storage or KMS outages
  * (throttling, service faults) throw, for the state machine to retry; when the retries are spent, the Map's
  * catch calls recordEvaluationFailure, which turns the error into this instance's exclusion.
@@ -102,6 +103,7 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
     // Stable across retries of this evaluation: the agent's collection end, validated as ISO 8601.
     createdAt: telemetry.collection.finishedAt,
     attributes: run.userAttributes,
+    ...(run.ruleParameters ? { context: { parameters: run.ruleParameters } } : {}),
   });
   try {
     await deps.findings.putFindings(result.findings);

@@ -1,5 +1,6 @@
 /** What the run lifecycle stores about a run and each of its instances, and the state machine's data. */
 import type { Attribute, Exclusion, ListeningSummary } from '../model';
+import type { RuleParameters } from '../rule';
 import type { RunEvent, RunRecord } from '../run';
 import type { Severity } from '../severity';
 
@@ -13,6 +14,11 @@ export interface StoredRun extends RunRecord {
   /** Copied from the template at start, so every later state sees the same values. */
   userAttributes: Attribute[];
   topics: Array<{ event: RunEvent; topicArn: string }>;
+  /**
+   * The template's rule parameter overrides (by rule id, then name), copied at start: EvaluateInstance reads
+   * them from the run record once per instance, so the state machine's data stays ids only.
+   */
+  ruleParameters?: Record<string, RuleParameters>;
   executionName?: string;
   stopRequest?: { action: StopAction; at: string };
   failure?: { error: string; cause: string };

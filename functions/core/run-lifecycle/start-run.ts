@@ -140,6 +140,9 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
     instanceCount: ids.length,
     userAttributes: template.userAttributes ?? [],
     topics: template.topics ?? [],
+    ...(template.ruleParameters && Object.keys(template.ruleParameters).length > 0
+      ? { ruleParameters: template.ruleParameters }
+      : {}),
     ...(req.executionName ? { executionName: req.executionName } : {}),
   };
   const records: RunInstance[] = instances.map((i) => ({
