@@ -48,12 +48,12 @@ export const RULES_PACKAGE_CATALOG: readonly RulesPackageInfo[] = [
   {
     id: 'runtime-behavior-analysis',
     name: 'Runtime Behavior Analysis',
-    version: '0.0.0',
+    version: '1.0.0',
     provider,
     description:
-      'Processes and sockets sampled over the run: insecure protocols, unused ports, ELF hardening (not available yet).',
+      'Processes, files and sockets sampled over the run: clear-text client and server protocols, unused listening TCP ports, software without DEP or stack cookies, root processes running files others can change.',
     requiresAgent: true,
-    available: false,
+    available: true,
   },
   {
     id: 'network-reachability',

@@ -5,6 +5,7 @@
  */
 import type { RulesPackage } from '../core/rule';
 import { RULES_PACKAGE_IDS, rulesPackageInfo } from './catalog';
+import { runtimeBehaviorAnalysisPackage } from './runtime-behavior-analysis';
 import { securityBestPracticesPackage } from './security-best-practices';
 
 export { RULES_PACKAGE_IDS } from './catalog';
@@ -18,9 +19,14 @@ export interface ResolveOptions {
   loadCve?: () => Promise<RulesPackage>;
 }
 
-/** Packages that run when none are named: every package that can run with what is available. */
+/**
+ * Packages that run when none are named: every package that can run with what is available. The runtime
+ * package needs nothing but the agent's telemetry (a document without a runtime section, or a --root
+ * without /proc, gives its rules ERROR with the reason, so the run says it could not judge them).
+ */
 export function defaultRulesPackageIds(opts: ResolveOptions): string[] {
-  return opts.loadCve ? ['security-best-practices', 'cve'] : ['security-best-practices'];
+  const local = ['security-best-practices', 'runtime-behavior-analysis'];
+  return opts.loadCve ? [...local, 'cve'] : local;
 }
 
 export async function resolveRulesPackages(
@@ -32,6 +38,9 @@ export async function resolveRulesPackages(
     switch (id) {
       case 'security-best-practices':
         out.push(securityBestPracticesPackage);
+        break;
+      case 'runtime-behavior-analysis':
+        out.push(runtimeBehaviorAnalysisPackage);
         break;
       case 'cve':
         if (!opts.loadCve) {

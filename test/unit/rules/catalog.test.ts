@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RULES_PACKAGE_CATALOG } from '../../../functions/rules/catalog';
 import { CVE_PACKAGE_VERSION } from '../../../functions/rules/cve';
-import { resolveRulesPackages } from '../../../functions/rules/registry';
+import { defaultRulesPackageIds, resolveRulesPackages } from '../../../functions/rules/registry';
+import { runtimeBehaviorAnalysisPackage } from '../../../functions/rules/runtime-behavior-analysis';
 import { securityBestPracticesPackage } from '../../../functions/rules/security-best-practices';
 
 describe('rules package catalogue', () => {
@@ -14,6 +15,28 @@ describe('rules package catalogue', () => {
     expect(RULES_PACKAGE_CATALOG.find((p) => p.id === 'cve')?.version).toBe(CVE_PACKAGE_VERSION);
     const [resolved] = await resolveRulesPackages(['security-best-practices']);
     expect(resolved).toBe(securityBestPracticesPackage);
+    const rba = RULES_PACKAGE_CATALOG.find((p) => p.id === 'runtime-behavior-analysis')!;
+    expect(rba).toMatchObject({
+      name: runtimeBehaviorAnalysisPackage.name,
+      version: runtimeBehaviorAnalysisPackage.version,
+      available: true,
+      requiresAgent: true,
+    });
+    expect(await resolveRulesPackages(['runtime-behavior-analysis'])).toEqual([
+      runtimeBehaviorAnalysisPackage,
+    ]);
+  });
+
+  it('runs every available package that needs nothing more than telemetry by default; cve only with a feed', async () => {
+    expect(defaultRulesPackageIds({})).toEqual(['security-best-practices', 'runtime-behavior-analysis']);
+    const loadCve = async () => securityBestPracticesPackage;
+    expect(defaultRulesPackageIds({ loadCve })).toEqual([
+      'security-best-practices',
+      'runtime-behavior-analysis',
+      'cve',
+    ]);
+    for (const id of defaultRulesPackageIds({ loadCve }))
+      expect(RULES_PACKAGE_CATALOG.find((p) => p.id === id)?.available).toBe(true);
   });
 
   it('refuses unavailable packages by name and unknown ones with the known list', async () => {

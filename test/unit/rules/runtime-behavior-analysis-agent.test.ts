@@ -1,0 +1,111 @@
+/**
+ * runtime-behavior-analysis on what the real agent records: a fixture root with a fake /proc (a telnet
+ * server under inetd-style naming, a telnet client, an unused listener) and real ELF files copied from this
+ * machine, collected with collectTelemetry and evaluated with the package, so the rules read the agent's
+ * own address formats, indexes and ELF facts.
+ */
+import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectTelemetry } from '../../../agent/collect';
+import { evaluateTelemetry } from '../../../functions/core/evaluate';
+import { parseTelemetryJson } from '../../../functions/core/telemetry/schema';
+import { runtimeBehaviorAnalysisPackage } from '../../../functions/rules/runtime-behavior-analysis';
+import { writeProcess, writeSockets } from '../../helpers/fixture-proc';
+import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
+
+afterAll(cleanupRoots);
+
+const LISTEN = 0x0a;
+const ESTABLISHED = 0x01;
+
+describe('runtime-behavior-analysis on telemetry collected by the agent from a fixture /proc', () => {
+  it('finds the telnet client and server, judges the real ELF files and the writable root executable', async () => {
+    const root = makeRoot({
+      dirs: { '/proc/net': undefined, '/usr/bin': undefined, '/usr/sbin': undefined, '/opt/tool': undefined },
+      sysctl: { 'kernel.ostype': 'Linux' },
+    });
+    copyFileSync('/usr/bin/true', path.join(root, 'usr/sbin/in.telnetd'));
+    copyFileSync('/usr/bin/true', path.join(root, 'usr/bin/telnet'));
+    mkdirSync(path.join(root, 'opt/tool'), { recursive: true });
+    copyFileSync('/usr/bin/true', path.join(root, 'opt/tool/run'));
+    chmodSync(path.join(root, 'opt/tool/run'), 0o757);
+    writeProcess(root, {
+      pid: 100,
+      comm: 'in.telnetd',
+      exe: '/usr/sbin/in.telnetd',
+      args: ['/usr/sbin/in.telnetd'],
+      maps: ['/usr/sbin/in.telnetd'],
+      sockets: [1001],
+    });
+    writeProcess(root, {
+      pid: 200,
+      comm: 'telnet',
+      uid: 1000,
+      exe: '/usr/bin/telnet',
+      args: ['telnet', '192.0.2.10'],
+      maps: ['/usr/bin/telnet'],
+      sockets: [2001],
+    });
+    writeProcess(root, {
+      pid: 300,
+      comm: 'run',
+      exe: '/opt/tool/run',
+      args: ['/opt/tool/run'],
+      maps: ['/opt/tool/run'],
+      sockets: [3001],
+    });
+    writeSockets(root, [
+      { protocol: 'tcp6', local: ['::', 23], state: LISTEN, inode: 1001 },
+      {
+        protocol: 'tcp',
+        local: ['10.0.0.5', 40_000],
+        remote: ['192.0.2.10', 23],
+        state: ESTABLISHED,
+        inode: 2001,
+      },
+      { protocol: 'tcp', local: ['0.0.0.0', 9999], state: LISTEN, inode: 3001 },
+    ]);
+    const collected = await collectTelemetry({ root, runId: 'run-rba', instanceId: 'i-rba' });
+    const telemetry = parseTelemetryJson(JSON.stringify(collected));
+    expect(telemetry.runtime?.proc.status).toBe('ok');
+    const ev = await evaluateTelemetry(telemetry, [runtimeBehaviorAnalysisPackage], {
+      runId: 'run-rba',
+      createdAt: '2026-11-30T11:00:00.000Z',
+    });
+    const by = Object.fromEntries(ev.results.map((r) => [r.ruleId, r]));
+
+    const login = by['rba.insecure-client-protocols-login']!;
+    expect(login.result).toBe('FAIL');
+    expect(login.evidence[0]).toMatchObject({
+      source: 'runtime:/proc/net/tcp',
+      key: 'telnet (23/tcp)',
+      value: '192.0.2.10:23',
+      note: expect.stringMatching(/^telnet pid 200 uid 1000 exe \/usr\/bin\/telnet/),
+    });
+
+    const server = by['rba.insecure-server-protocols']!;
+    expect(server.result).toBe('FAIL');
+    expect(server.evidence[0]).toMatchObject({ key: 'telnet (23/tcp)', value: '[::]:23' });
+    expect(server.evidence[0]!.note).toMatch(/in\.telnetd pid 100 uid 0 exe \/usr\/sbin\/in\.telnetd/);
+
+    // One sample: no window to call a port unused.
+    expect(by['rba.unused-listening-tcp-ports']!.result).toBe('NOT_APPLICABLE');
+    expect(by['rba.insecure-client-protocols-general']!.result).toBe('PASS');
+    // Debian's /usr/bin/true is built with a non-executable stack.
+    expect(by['rba.software-without-dep']!.result).toBe('PASS');
+    expect(by['rba.software-without-dep']!.message).toMatch(/all 3 running executables and libraries judged/);
+
+    const perms = by['rba.root-process-insecure-permissions']!;
+    expect(perms.result).toBe('FAIL');
+    expect(perms.evidence[0]).toMatchObject({
+      source: '/opt/tool/run',
+      key: 'executable',
+      value: '0757 uid 0 gid 0',
+    });
+    expect(perms.evidence[0]!.note).toMatch(/writable by others; run or mapped by run pid 300 uid 0/);
+    expect(ev.findings.find((f) => f.ruleId === perms.ruleId)?.recommendation).toMatch(
+      /^Run: chmod o-w \/opt\/tool\/run\./,
+    );
+  });
+});
