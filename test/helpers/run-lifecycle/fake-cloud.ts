@@ -4,9 +4,10 @@
  * - SSM DescribeInstanceInformation reports each instance's agent; SendCommand first does what the agent
  *   document does with its artifact (when `agentArtifacts` is set: unknown key exit 12, SHA-256 mismatch
  *   exit 11, an executable of another architecture than the instance's exit 13), then RUNS THE REAL AGENT
- *   (collectTelemetry on the instance's fixture root), encrypts with the KMS keyring and uploads to the
- *   S3 server; ListCommandInvocations reports the statuses; CancelCommand cancels (the agent uploads what
- *   it has, as on a real cancel);
+ *   (collectTelemetry on the instance's root, sampling for the command's durationSeconds as the document
+ *   passes it to the agent), encrypts with the KMS keyring and uploads to the S3 server;
+ *   ListCommandInvocations reports the statuses; CancelCommand cancels (the agent stops sampling and
+ *   uploads what it has, as on a real cancel's SIGTERM);
  * - KMS GenerateDataKey/Decrypt wrap data keys with real AES-256-GCM and check the encryption context;
  * - SNS Publish/PublishBatch record the events.
  */
@@ -382,19 +383,36 @@ export class FakeCloud {
         new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${instanceId}.bin`, Body: body }),
       );
     };
+    // The agent samples for the command's duration (the document passes it as --duration); a cancel is
+    // its SIGTERM: sampling stops, what was collected is uploaded.
+    const durationText = p(AGENT_COMMAND_PARAMETERS.durationSeconds);
+    const durationSeconds = Number(durationText);
+    const stop = new AbortController();
     const collectAndEncrypt = async (addressedTo: string): Promise<Uint8Array> => {
       if (behaviour === 'template' && this.templateTelemetry) {
+        // Large fleets: a pre-collected document, no sampling window.
         return encryptTelemetry({ ...this.templateTelemetry, runId, instanceId: addressedTo }, keyring);
       }
-      // The sampling window is skipped (duration 0): the fake agent reports at once.
+      if (!/^\d+$/.test(durationText) || durationSeconds > 86_400) {
+        // As the agent's own argument check (agent/main.ts).
+        throw new Error(`--duration must be a whole number of seconds from 0 to 86400, got ${durationText}`);
+      }
       const doc = await collectTelemetry({
         root: sim?.root ?? '/nonexistent-root',
         runId,
         instanceId: addressedTo,
-        durationSeconds: 0,
+        durationSeconds,
+        signal: stop.signal,
       });
       return encryptTelemetry(doc, keyring);
     };
+    if (behaviour !== 'hang') {
+      inv.cancel = () => {
+        if (inv.status !== 'InProgress') return;
+        inv.status = 'Cancelling';
+        stop.abort();
+      };
+    }
     const work = async (): Promise<void> => {
       switch (behaviour) {
         case 'fail':
@@ -407,6 +425,7 @@ export class FakeCloud {
               // As SSM: cancelling an invocation that is already cancelling or has ended changes nothing.
               if (inv.status !== 'InProgress') return;
               inv.status = 'Cancelling';
+              stop.abort();
               resolve();
             };
           });
@@ -428,8 +447,9 @@ export class FakeCloud {
         default:
           await upload(await collectAndEncrypt(instanceId));
       }
-      inv.status = 'Success';
-      inv.details = 'Success';
+      const cancelled = inv.status === 'Cancelling';
+      inv.status = cancelled ? 'Cancelled' : 'Success';
+      inv.details = inv.status;
     };
     inv.done = work().catch((err: Error) => {
       inv.status = 'Failed';

@@ -107,6 +107,13 @@ export const insecureRootSpec = {
   sysctl: { 'kernel.ostype': 'Linux', 'kernel.osrelease': '6.1.0-test', 'kernel.randomize_va_space': '1' },
 };
 
+/**
+ * The sampling window of the templates seedTemplate makes: the fake SSM runs the agent for the command's
+ * duration, as SSM does, so scenarios that are not about sampling ask for a short one (a template a
+ * deployment with LIMITS_JSON {"minDurationSeconds": 1} can create; startHarness sets that floor).
+ */
+export const SCENARIO_DURATION_SECONDS = 1;
+
 export interface Harness {
   dynamo: DynamoLocal;
   s3: S3Local;
@@ -142,7 +149,11 @@ export async function startHarness(opts: { limits?: Record<string, unknown> } = 
     [AGENT_ARTIFACT_ENV.x86_64.sha256]: AGENT_ARTIFACTS.x86_64.sha256,
     [AGENT_ARTIFACT_ENV.arm64.key]: AGENT_ARTIFACTS.arm64.key,
     [AGENT_ARTIFACT_ENV.arm64.sha256]: AGENT_ARTIFACTS.arm64.sha256,
-    LIMITS_JSON: JSON.stringify({ pollIntervalSeconds: 1, ...(opts.limits ?? {}) }),
+    LIMITS_JSON: JSON.stringify({
+      pollIntervalSeconds: 1,
+      minDurationSeconds: SCENARIO_DURATION_SECONDS,
+      ...(opts.limits ?? {}),
+    }),
   });
   const cloud = new FakeCloud(s3.endpoint).install();
   cloud.agentArtifacts = SIM_AGENT_ARTIFACTS;
@@ -192,7 +203,7 @@ export async function seedTemplate(
     name: `template ${seq}`,
     targetId: t.targetId,
     rulesPackages: ['security-best-practices'],
-    durationSeconds: 180,
+    durationSeconds: SCENARIO_DURATION_SECONDS,
     userAttributes: [{ key: 'team', value: 'secops' }],
     topics: [
       { event: 'ASSESSMENT_RUN_COMPLETED', topicArn: 'arn:aws:sns:us-east-1:111122223333:team-topic' },

@@ -16,6 +16,7 @@ import {
   type Harness,
   insecureRootSpec,
   lifecycleDeps,
+  SCENARIO_DURATION_SECONDS,
   seedTemplate,
   startHarness,
   testRulesPackage,
@@ -92,9 +93,9 @@ describe('assessment run lifecycle (synthesized state machine, local execution)'
     const cmd = [...h.cloud.commands.values()].find((c) => c.parameters.runId?.[0] === runId);
     expect(cmd?.parameters).toMatchObject({
       uploadPrefix: [`telemetry/${runId}/`],
-      durationSeconds: ['180'],
+      durationSeconds: [String(SCENARIO_DURATION_SECONDS)],
     });
-    expect(cmd?.timeoutSeconds).toBe(180 + 600);
+    expect(cmd?.timeoutSeconds).toBe(SCENARIO_DURATION_SECONDS + 600);
   });
 
   it('an instance without an SSM agent is excluded (NO_AGENT); the others are assessed', async () => {
