@@ -405,7 +405,8 @@ describe('scripts, directories and package owners (finish)', () => {
   /**
    * An executable in a directory owned by uid 1000, under a sticky world-writable directory, under a
    * world-writable one; a script reached through a link (/srv → opt/ww); a script named relative to the
-   * process's working directory; a module, inline code and a missing script (none recorded); dpkg owning
+   * process's working directory; a module, inline code, a missing script, a non-interpreter and a masked
+   * argument (none recorded); dpkg owning
    * /usr/bin/app.
    */
   function scriptedRoot(): string {
@@ -438,6 +439,8 @@ describe('scripts, directories and package owners (finish)', () => {
     writeProcess(root, { pid: 5, exe: py, cwd: '/opt/ww/sticky', args: ['python3', 'missing.py'] });
     writeProcess(root, { pid: 6, exe: '/usr/bin/bash', args: ['bash', '-c', 'exec /srv/job.sh'] });
     writeProcess(root, { pid: 7, exe: '/usr/bin/app', cwd: '/opt/ww', args: ['app', 'job.sh'] });
+    // The argument after --token is masked as a secret: never recorded, even when it names a file.
+    writeProcess(root, { pid: 8, exe: '/usr/bin/node', cwd: '/opt/ww', args: ['node', '--token', 'job.sh'] });
     return root;
   }
 
@@ -459,7 +462,7 @@ describe('scripts, directories and package owners (finish)', () => {
     expect(obj(proc(2).scriptObject).stat!.mode & 0o170000).toBe(0o100000);
     expect(proc(3).script).toBe('/opt/ww/sticky/tool.py');
     expect(obj(proc(3).scriptObject).path).toBe('/opt/ww/sticky/tool.py');
-    for (const pid of [1, 4, 5, 6, 7]) {
+    for (const pid of [1, 4, 5, 6, 7, 8]) {
       expect(proc(pid).script, `pid ${pid}`).toBeUndefined();
       expect(proc(pid).scriptObject, `pid ${pid}`).toBeUndefined();
     }
