@@ -96,7 +96,7 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
   await sampleFor(sampler, durationSeconds, interval, samples, opts.signal);
   progress('looking up directories and package owners of running programs');
   const finished = await sampler.finish();
-  for (const w of finished.warnings) c.warnings.push(`package owners: ${w}`.slice(0, 2048));
+  for (const w of finished.warnings) c.warnings.push(`runtime: ${w}`.slice(0, 2048));
   const runtime = sampler.result();
   if (runtime.proc.status !== 'ok')
     c.warnings.push(`runtime sampling: /proc not readable (${runtime.proc.detail})`);

@@ -419,7 +419,14 @@ export class RuntimeSampler {
     const paths = this.objects.map((o) => o.path);
     for (const p of this.processes)
       if (p.script !== undefined && p.scriptObject === undefined) paths.push(p.script);
-    await this.recordDirectories(paths);
+    const warnings: string[] = [];
+    try {
+      await this.recordDirectories(paths);
+    } catch (err) {
+      // Nothing in it should throw (every stat is caught); if it does, the run still delivers.
+      this.directories ??= [];
+      warnings.push(`directories not recorded: ${(err as Error).message}`);
+    }
     const started = performance.now();
     const lookup = await lookUpPackageOwners(
       this.rootFs,
@@ -433,7 +440,7 @@ export class RuntimeSampler {
     }
     this.packageOwners = lookup.status;
     return {
-      warnings: lookup.warnings,
+      warnings: [...warnings, ...lookup.warnings],
       ownerBytesRead: lookup.bytesRead,
       ownerMs: performance.now() - started,
       rpmInvocations: lookup.rpmInvocations,
