@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +33,7 @@ async function inspector(args: string[]): Promise<{ code: number; stdout: string
 interface Result {
   ruleId: string;
   result: string;
+  recommendation?: string;
   evidence: Array<{ key?: string; expected?: string }>;
 }
 
@@ -85,6 +87,27 @@ describe('inspector assess --rule-parameter', () => {
     // The other rules kept their defaults.
     expect(after.results.filter((r) => r.result === 'PASS')).toHaveLength(before.results.length - 2);
   });
+
+  it('this machine with sampling: minDurationSeconds 1 lets rba judge a listener nobody connects to', async () => {
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', () => resolve()));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const args = ['assess', '--root', '/', '--rules-packages', 'runtime-behavior-analysis'];
+      const r = await inspector([
+        ...args,
+        ...['--duration', '2', '--format', 'json'],
+        ...['--rule-parameter', 'rba.unused-listening-tcp-ports:minDurationSeconds=1'],
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { results: Result[]; findings: Result[] };
+      const unused = out.findings.find((f) => f.ruleId === 'rba.unused-listening-tcp-ports');
+      // Every unused port is named in the recommendation (the evidence lists a bounded number of them).
+      expect(unused?.recommendation).toMatch(new RegExp(`\\b${port}\\b`));
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 60_000);
 
   it('refuses an unknown rule or parameter, a rule of another package and a wrong type in one line', async () => {
     const cases: Array<[string, RegExp]> = [

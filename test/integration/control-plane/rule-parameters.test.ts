@@ -89,6 +89,39 @@ describe('create-assessment-template ruleParameters', () => {
     expect(await reader().getTemplate(emptyId)).not.toHaveProperty('ruleParameters');
   });
 
+  it('accepts the runtime behaviour parameters (number, boolean, listed string) on a template with that package', async () => {
+    const { targetId } = await call('create-assessment-target', { name: 'rt' });
+    const base = {
+      name: 'runtime',
+      targetId,
+      rulesPackages: ['security-best-practices', 'runtime-behavior-analysis'],
+      durationSeconds: 3600,
+    };
+    const ruleParameters = {
+      'rba.unused-listening-tcp-ports': { minDurationSeconds: 600, includeLoopback: true },
+      'rba.software-without-stack-cookies': { scope: 'all' },
+      'sbp.aslr': { requiredValue: 2 },
+    };
+    const { templateId } = await call('create-assessment-template', { ...base, ruleParameters });
+    expect((await reader().getTemplate(templateId))?.ruleParameters).toEqual(ruleParameters);
+    const scope = await refused('create-assessment-template', {
+      ...base,
+      ruleParameters: { 'rba.software-without-stack-cookies': { scope: 'some' } },
+    });
+    expect(scope).toEqual({
+      code: 'InvalidInputException',
+      message:
+        'ruleParameters: rba.software-without-stack-cookies:scope must be one of third-party, all, got "some"',
+    });
+    const loopback = await refused('create-assessment-template', {
+      ...base,
+      ruleParameters: { 'rba.unused-listening-tcp-ports': { includeLoopback: 'yes' } },
+    });
+    expect(loopback.message).toBe(
+      'ruleParameters: rba.unused-listening-tcp-ports:includeLoopback must be true or false, got "yes"',
+    );
+  });
+
   it('refuses a rule outside the template packages, an unknown rule or parameter, naming the known ones', async () => {
     const t = await template();
     const otherPackage = await t.refuse({ 'rba.unused-listening-tcp-ports': { minDurationSeconds: 600 } });
@@ -173,6 +206,21 @@ describe('inspector create-assessment-template --rule-parameter', () => {
       ...['--rule-parameter', 'sbp.password-min-length:minLength=16'],
       ...['--rule-parameter', 'sbp.aslr:requiredValue=1'],
     );
+    expect(created.err).toBe('');
+    const runtime = await run(
+      'create-assessment-template',
+      ...['--name', 'rt', '--target-id', targetId, '--output', 'json'],
+      ...['--rules-packages', 'runtime-behavior-analysis', '--duration', '3600'],
+      ...['--rule-parameter', 'rba.unused-listening-tcp-ports:minDurationSeconds=600'],
+      ...['--rule-parameter', 'rba.unused-listening-tcp-ports:includeLoopback=true'],
+      ...['--rule-parameter', 'rba.software-without-stack-cookies:scope=all'],
+    );
+    expect(runtime.err).toBe('');
+    const runtimeId = (JSON.parse(runtime.out) as { templateId: string }).templateId;
+    expect((await reader().getTemplate(runtimeId))?.ruleParameters).toEqual({
+      'rba.unused-listening-tcp-ports': { minDurationSeconds: 600, includeLoopback: true },
+      'rba.software-without-stack-cookies': { scope: 'all' },
+    });
     expect(created.err).toBe('');
     const { templateId } = JSON.parse(created.out) as { templateId: string };
     expect((await reader().getTemplate(templateId))?.ruleParameters).toEqual({

@@ -103,8 +103,8 @@ describe('runtime behaviour analysis with sampling, end to end', () => {
     const unused = findings.find((f) => f.ruleId === UNUSED_PORTS);
     expect(unused, findings.map((f) => f.ruleId).join(', ')).toBeDefined();
     expect(unused).toMatchObject({ rulesPackage: 'runtime-behavior-analysis', instanceId });
-    expect(unused?.evidence.some((e) => e.key === `port ${port}/tcp`)).toBe(true);
-    expect(unused?.recommendation).toContain(String(port));
+    // Every unused port is named in the recommendation (the evidence lists a bounded number of them).
+    expect(unused?.recommendation).toMatch(new RegExp(`\\b${port}\\b`));
     expect(unused?.attributes).toContainEqual({ key: 'team', value: 'secops' });
   });
 
