@@ -234,14 +234,14 @@ export const rootProcessInsecurePermissions: Rule = {
         source: RUNTIME_SOURCE,
         key: 'root processes without a readable executable',
         value: String(unreadProcesses),
-        note: 'not judged (an agent not running as root cannot read root processes’ executables and maps)',
+        note: 'not judged: the executable link could not be read (the process ended, or the agent does not run as root)',
       });
     if (unrecorded > 0)
       notes.push({
         source: RUNTIME_SOURCE,
         key: 'files of root processes not recorded',
         value: String(unrecorded),
-        note: 'executables or scripts named but not recorded as objects (caps or unreadable): not judged',
+        note: 'executables or scripts named but not recorded as files (memfd or deleted executables, caps, unreadable paths): not judged',
       });
     const trunc = truncation(
       rt,

@@ -9,6 +9,9 @@
  * absent or was not read (statically linked and static-pie programs carry libc's own `__stack_chk_fail` in
  * .symtab, which says nothing about how the program was compiled: "cannot tell"); and the dynamic loader
  * (ld-linux*.so, ld64.so: glibc builds it with its own internal, unexported stack protector).
+ * Like checksec, this sees the check, not the compiler flag: a program whose protected functions never return
+ * (the canary is loaded but the compiler dropped the unreachable check) names no `__stack_chk_fail` and is
+ * reported.
  *
  * Parameter `scope`: `third-party` (default, Classic's wording) judges only files no package owns, as the
  * agent's package lookup says (`runtime.packageOwners`); when the lookup was not done, every file counts
