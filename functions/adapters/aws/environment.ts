@@ -29,6 +29,11 @@ export const ENV = {
   agentArtifactSha256X86_64: 'AGENT_ARTIFACT_SHA256_X86_64',
   agentArtifactKeyArm64: 'AGENT_ARTIFACT_KEY_ARM64',
   agentArtifactSha256Arm64: 'AGENT_ARTIFACT_SHA256_ARM64',
+  /** Dispatch: the legacy artifact (glibc 2.17+) per architecture, sent beside the executable when built. */
+  agentLegacyArtifactKeyX86_64: 'AGENT_LEGACY_ARTIFACT_KEY_X86_64',
+  agentLegacyArtifactSha256X86_64: 'AGENT_LEGACY_ARTIFACT_SHA256_X86_64',
+  agentLegacyArtifactKeyArm64: 'AGENT_LEGACY_ARTIFACT_KEY_ARM64',
+  agentLegacyArtifactSha256Arm64: 'AGENT_LEGACY_ARTIFACT_SHA256_ARM64',
   stateMachineArn: 'STATE_MACHINE_ARN',
   /** SSM Run Command: where command output goes (a prefix of the telemetry bucket). */
   commandOutputPrefix: 'COMMAND_OUTPUT_PREFIX',
@@ -49,6 +54,12 @@ export const AGENT_ARTIFACT_ENV = {
   arm64: { key: ENV.agentArtifactKeyArm64, sha256: ENV.agentArtifactSha256Arm64 },
 } as const satisfies Record<AgentArchitecture, { key: EnvName; sha256: EnvName }>;
 
+/** The legacy (glibc 2.17+) artifact variables of each architecture; optional. */
+export const AGENT_LEGACY_ARTIFACT_ENV = {
+  x86_64: { key: ENV.agentLegacyArtifactKeyX86_64, sha256: ENV.agentLegacyArtifactSha256X86_64 },
+  arm64: { key: ENV.agentLegacyArtifactKeyArm64, sha256: ENV.agentLegacyArtifactSha256Arm64 },
+} as const satisfies Record<AgentArchitecture, { key: EnvName; sha256: EnvName }>;
+
 /**
  * The per-architecture agent artifacts from the environment; undefined when none is set (Dispatch then
  * sends the document's default artifact). A key without its SHA-256 (or the reverse) is a deployment error.
@@ -66,7 +77,19 @@ export function agentArtifactsFromEnv(env: NodeJS.ProcessEnv = process.env): Age
         `${names.key} and ${names.sha256} must be set together (an S3 key and a hex SHA-256) for ${arch} instances`,
       );
     }
-    out[arch] = { key, sha256 };
+    const legacyNames = AGENT_LEGACY_ARTIFACT_ENV[arch];
+    const legacyKey = env[legacyNames.key];
+    const legacySha256 = env[legacyNames.sha256];
+    if (!legacyKey && !legacySha256) {
+      out[arch] = { key, sha256 };
+      continue;
+    }
+    if (!legacyKey || !legacySha256 || !/^[a-f0-9]{64}$/.test(legacySha256)) {
+      throw new Error(
+        `${legacyNames.key} and ${legacyNames.sha256} must be set together (an S3 key and a hex SHA-256) for ${arch} instances`,
+      );
+    }
+    out[arch] = { key, sha256, legacy: { key: legacyKey, sha256: legacySha256 } };
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }

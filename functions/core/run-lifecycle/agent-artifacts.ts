@@ -21,6 +21,12 @@ export interface AgentArtifactRef {
   key: string;
   /** Hex SHA-256 the document checks before running it (`agentSha256`). */
   sha256: string;
+  /**
+   * The legacy artifact of the same architecture (Node.js 16, glibc 2.17+; `legacyAgentKey` /
+   * `legacyAgentSha256`): the document downloads it too and runs it instead when the host's glibc is older
+   * than the 2.28 the executable needs (Amazon Linux 2, RHEL/CentOS 7, Ubuntu 18.04).
+   */
+  legacy?: { key: string; sha256: string };
 }
 
 /** One artifact per architecture that this deployment can assess. */

@@ -25,6 +25,25 @@ export const AGENT_ARTIFACT_PARAMETERS = {
   sha256: 'agentSha256',
 } as const;
 
-export function agentArtifactParameters(a: { key: string; sha256: string }): Record<string, string> {
-  return { [AGENT_ARTIFACT_PARAMETERS.key]: a.key, [AGENT_ARTIFACT_PARAMETERS.sha256]: a.sha256 };
+/** The legacy (glibc 2.17+) artifact of the same architecture; in the document only when it was built. */
+export const AGENT_LEGACY_ARTIFACT_PARAMETERS = {
+  key: 'legacyAgentKey',
+  sha256: 'legacyAgentSha256',
+} as const;
+
+export function agentArtifactParameters(a: {
+  key: string;
+  sha256: string;
+  legacy?: { key: string; sha256: string };
+}): Record<string, string> {
+  return {
+    [AGENT_ARTIFACT_PARAMETERS.key]: a.key,
+    [AGENT_ARTIFACT_PARAMETERS.sha256]: a.sha256,
+    ...(a.legacy
+      ? {
+          [AGENT_LEGACY_ARTIFACT_PARAMETERS.key]: a.legacy.key,
+          [AGENT_LEGACY_ARTIFACT_PARAMETERS.sha256]: a.legacy.sha256,
+        }
+      : {}),
+  };
 }
