@@ -22,7 +22,8 @@
  *   shell step runs it instead of the executable when `getconf GNU_LIBC_VERSION` reports glibc < 2.28,
  *   after the same SHA-256 and architecture checks (exit 16 when it would need it and has none). The
  *   extra download (~31 MB) happens on every instance: a Command document cannot download conditionally.
- * - the managed policy `InspectorAgentInstancePolicy-<region>` users attach to instance roles.
+ * - the managed policy `<stack name>-AgentInstancePolicy-<region>` users attach to instance roles (IAM names
+ *   are global to the account: the stack name keeps two stacks in one region apart).
  *
  * Instance permission design. The telemetry object key names its instance
  * (telemetry/<runId>/<instanceId>.bin) but S3 has no policy variable that holds the caller's bare instance
@@ -119,6 +120,13 @@ export interface AgentDistributionProps {
   key: kms.IKey;
   /** Ship the single executables when built (default true); the bundle is always shipped. */
   includeExecutables?: boolean;
+}
+
+/** IAM managed policy names are at most 128 characters; regions are at most 14. */
+export function agentInstancePolicyName(stackName: string, region: string): string {
+  if (stackName.length > 128 - '-AgentInstancePolicy-'.length - 14)
+    throw new Error(`stack name ${stackName} is too long for the agent instance policy name (at most 93)`);
+  return `${stackName}-AgentInstancePolicy-${region}`;
 }
 
 const UNAME: Record<AgentPlatform, string> = { 'linux-x64': 'x86_64', 'linux-arm64': 'aarch64' };
@@ -373,7 +381,7 @@ export class AgentDistribution extends Construct {
     const key = props.key;
     const bucket = props.telemetryBucket;
     this.instancePolicy = new iam.ManagedPolicy(this, 'InspectorAgentInstancePolicy', {
-      managedPolicyName: `InspectorAgentInstancePolicy-${stack.region}`,
+      managedPolicyName: agentInstancePolicyName(stack.stackName, stack.region),
       description:
         'Attach to the instance role of instances Inspector assesses (with AmazonSSMManagedInstanceCore): read the agent artifact, upload its own encrypted telemetry.',
       statements: [
@@ -425,7 +433,8 @@ export class AgentDistribution extends Construct {
           resources: [key.keyArn],
           conditions: {
             StringEquals: {
-              'kms:ViaService': `s3.${stack.region}.amazonaws.com`,
+              // The partition's domain (amazonaws.com, amazonaws.com.cn in aws-cn)
+              'kms:ViaService': `s3.${stack.region}.${stack.urlSuffix}`,
               'kms:EncryptionContext:aws:s3:arn': bucket.bucketArn,
             },
           },

@@ -17,7 +17,7 @@
  * Started with `{"templateId": "..."}` (console, CLI, EventBridge Scheduler); the run id derives from the
  * execution name unless the input gives `runId`. The data passed between states holds ids only.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -39,13 +39,43 @@ export interface AssessmentRunStateMachineProps {
   functions: AssessmentRunFunctions;
   /** Run Evaluate as a distributed Map (child executions), for fleets of thousands. Default false. */
   distributedMap?: boolean;
-  /** Instances evaluated at the same time. Default 40 (inline) / 500 (distributed). */
+  /**
+   * Instances evaluated at the same time. Default 40 (inline) / 500 (distributed). Each is one Lambda
+   * execution: keep it below the account's Lambda concurrency limit (Service Quotas), less what the other
+   * functions need; throttled invocations are retried (THROTTLE_RETRY) but a run then takes longer.
+   */
   evaluateMaxConcurrency?: number;
   /** Key for the execution log group (the stack's key). */
   logEncryptionKey?: kms.IKey;
   logRetention?: logs.RetentionDays;
   stateMachineName?: string;
 }
+
+/** Instances evaluated at the same time by default (`-c inspector:evaluateConcurrency=N` changes it). */
+export const STATE_MACHINE_LOG_GROUP_PREFIX = '/aws/vendedlogs/states/';
+
+export const DEFAULT_EVALUATE_CONCURRENCY = { inline: 40, distributed: 500 } as const;
+
+/**
+ * Lambda throttling (the account's concurrency, as low as 10 in new accounts, shared by every function): a
+ * long, jittered backoff instead of the 3 attempts of other errors. Inline: up to ~16 minutes in all (5 s,
+ * doubling, at most 2 minutes apart, 12 attempts; full jitter makes the expected wait half of that). In a
+ * distributed Map's Express child (5 minutes at most) the evaluation's retries stay within ~4 minutes.
+ */
+export const THROTTLE_RETRY = {
+  errors: ['Lambda.TooManyRequestsException'],
+  interval: Duration.seconds(5),
+  maxAttempts: 12,
+  backoffRate: 2,
+  maxDelay: Duration.minutes(2),
+  jitterStrategy: sfn.JitterType.FULL,
+} satisfies sfn.RetryProps;
+export const EXPRESS_CHILD_THROTTLE_RETRY = {
+  ...THROTTLE_RETRY,
+  interval: Duration.seconds(3),
+  maxAttempts: 8,
+  maxDelay: Duration.seconds(45),
+} satisfies sfn.RetryProps;
 
 /** Errors that retrying cannot fix: the run's input, template, target or limits. */
 export const NON_RETRYABLE_ERRORS = [
@@ -65,11 +95,13 @@ export class AssessmentRunStateMachine extends Construct {
     super(scope, id);
     const f = props.functions;
 
+    const throttleRetry = props.distributedMap ? EXPRESS_CHILD_THROTTLE_RETRY : THROTTLE_RETRY;
     const invoke = (
       name: string,
       fn: lambda.IFunction,
       payload?: sfn.TaskInput,
       extraRetries: sfn.RetryProps[] = [],
+      throttle: sfn.RetryProps = THROTTLE_RETRY,
     ): tasks.LambdaInvoke => {
       const task = new tasks.LambdaInvoke(this, name, {
         stateName: name,
@@ -81,14 +113,7 @@ export class AssessmentRunStateMachine extends Construct {
       task.addRetry({ errors: NON_RETRYABLE_ERRORS, maxAttempts: 0 });
       for (const retry of extraRetries) task.addRetry(retry);
       // Lambda's account concurrency throttles a wide Map: wait it out rather than spend the 3 retries.
-      task.addRetry({
-        errors: ['Lambda.TooManyRequestsException'],
-        interval: Duration.seconds(2),
-        maxAttempts: 8,
-        backoffRate: 2,
-        maxDelay: Duration.seconds(30),
-        jitterStrategy: sfn.JitterType.FULL,
-      });
+      task.addRetry(throttle);
       task.addRetry({
         errors: [sfn.Errors.ALL],
         interval: Duration.seconds(2),
@@ -109,6 +134,7 @@ export class AssessmentRunStateMachine extends Construct {
       outputPath: '$.Payload',
       retryOnServiceExceptions: true,
     });
+    failRun.addRetry(THROTTLE_RETRY);
     failRun.addRetry({
       errors: [sfn.Errors.ALL],
       interval: Duration.seconds(2),
@@ -161,6 +187,7 @@ export class AssessmentRunStateMachine extends Construct {
           jitterStrategy: sfn.JitterType.FULL,
         },
       ],
+      throttleRetry,
     );
     // After its retries, an instance's failure is recorded as its exclusion and the Map goes on.
     const recordFailure = invoke(
@@ -171,6 +198,8 @@ export class AssessmentRunStateMachine extends Construct {
         instanceId: sfn.JsonPath.stringAt('$.instanceId'),
         failure: sfn.JsonPath.objectAt('$.error'),
       }),
+      [],
+      throttleRetry,
     );
     evaluateOne.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     const itemSelector = {
@@ -183,7 +212,7 @@ export class AssessmentRunStateMachine extends Construct {
         stateName: 'Evaluate',
         itemsPath: '$.instanceIds',
         itemSelector,
-        maxConcurrency: props.evaluateMaxConcurrency ?? 500,
+        maxConcurrency: props.evaluateMaxConcurrency ?? DEFAULT_EVALUATE_CONCURRENCY.distributed,
         mapExecutionType: sfn.StateMachineType.EXPRESS,
         // A child execution that dies (an Express execution is stopped at 5 minutes, which no catch inside it
         // sees) must not fail the run: FinalizeRun turns every instance left PENDING into an exclusion.
@@ -195,7 +224,7 @@ export class AssessmentRunStateMachine extends Construct {
         stateName: 'Evaluate',
         itemsPath: '$.instanceIds',
         itemSelector,
-        maxConcurrency: props.evaluateMaxConcurrency ?? 40,
+        maxConcurrency: props.evaluateMaxConcurrency ?? DEFAULT_EVALUATE_CONCURRENCY.inline,
         resultPath: sfn.JsonPath.DISCARD,
       });
     }
@@ -229,9 +258,21 @@ export class AssessmentRunStateMachine extends Construct {
       .next(poll)
       .next(collectionDone);
 
+    // Under /aws/vendedlogs/states/: Step Functions adds every other log group to the account's CloudWatch
+    // Logs resource policy (5,120 characters), and CreateStateMachine fails once it is full ("CloudWatch Logs
+    // Resource Policy size was exceeded"); /aws/vendedlogs/ groups are covered without growing it (Step
+    // Functions Developer Guide, "Avoiding CloudWatch Logs resource policy size restrictions", bp-cwl).
+    // Executions are audit evidence, so the group outlives the stack; the stack id's UUID in its name lets a
+    // stack of the same name be created again after `cdk destroy`, and RETAIN_ON_UPDATE_OR_DELETE
+    // (DeletionPolicy RetainExceptOnCreate) deletes it when the first create rolls back.
+    const stack = Stack.of(this);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: Fn.join('', [
+        `${STATE_MACHINE_LOG_GROUP_PREFIX}${stack.stackName}-${id}-`,
+        Fn.select(2, Fn.split('/', Aws.STACK_ID)),
+      ]),
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       ...(props.logEncryptionKey ? { encryptionKey: props.logEncryptionKey } : {}),
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

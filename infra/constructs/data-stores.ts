@@ -23,8 +23,17 @@ export const COMMAND_OUTPUT_PREFIX = 'command-output/';
 export type TableName = keyof typeof TABLES;
 
 export interface DataStoresProps {
-  /** What happens to data on `cdk destroy` (default RETAIN: telemetry and findings are audit evidence). */
+  /**
+   * What happens to data on `cdk destroy` (default RETAIN_ON_UPDATE_OR_DELETE, CloudFormation's
+   * RetainExceptOnCreate: telemetry and findings are audit evidence, kept on destroy and on replacement,
+   * but a first create that rolls back deletes what it made instead of leaving orphans behind).
+   */
   removalPolicy?: RemovalPolicy;
+}
+
+/** Names of the stack's CloudWatch alarms start with this (`<stack name>-`): the key policy names them so. */
+export function alarmNamePrefix(stackName: string): string {
+  return `${stackName}-`;
 }
 
 export class DataStores extends Construct {
@@ -39,7 +48,7 @@ export class DataStores extends Construct {
 
   constructor(scope: Construct, id: string, props: DataStoresProps = {}) {
     super(scope, id);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     const stack = Stack.of(this);
 
     this.key = new kms.Key(this, 'Key', {
@@ -52,7 +61,8 @@ export class DataStores extends Construct {
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchLogs',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        // logs.<region>.<the partition's domain>: amazonaws.com.cn in aws-cn.
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         resources: ['*'],
         conditions: {
@@ -62,18 +72,32 @@ export class DataStores extends Construct {
         },
       }),
     );
-    // SNS delivers to the topic's subscribers; CloudWatch alarms publish to the encrypted topic.
+    // SNS delivers to the topic's subscribers.
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowSnsAndAlarmsToUseTheKeyForTheTopic',
-        principals: [
-          new iam.ServicePrincipal('sns.amazonaws.com'),
-          new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-          new iam.ServicePrincipal('events.amazonaws.com'),
-        ],
+        sid: 'AllowSnsToUseTheKeyForTheTopic',
+        principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+    // CloudWatch alarms publish to the encrypted topic only if the key lets cloudwatch.amazonaws.com use it
+    // (SNS Developer Guide, sns-key-management, "compatibility between event sources from AWS services and
+    // encrypted topics"); scoped to this stack's alarms by aws:SourceAccount and aws:SourceArn. The alarm
+    // ARNs cannot be named here (alarm → topic → key would be a cycle): the alarms carry the stack's name.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToUseTheKeyForTheTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${alarmNamePrefix(stack.stackName)}*`,
+          },
+        },
       }),
     );
 
@@ -95,7 +119,7 @@ export class DataStores extends Construct {
     Validations.of(this.accessLogsBucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
-        'This bucket is the server-access-log destination of the telemetry, reports and feed buckets; logging it into itself would loop.',
+        'The AccessLogsBucket is the server-access-log destination of the telemetry, reports and feed buckets; logging it into itself would loop.',
     });
 
     const secureBucket = (id: string, logPrefix: string, lifecycleRules: s3.LifecycleRule[]): s3.Bucket =>

@@ -100,8 +100,7 @@ export class InspectorFunction extends Construct {
     this.acknowledgeAnyResource();
     Validations.of(this.fn).acknowledge({
       id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to Node.js 22, the runtime the agent executables and the project toolchain are tested on; moving to 24 is a deliberate upgrade, not a synth-time default.',
+      reason: `${id} is pinned to Node.js 22, the runtime the agent executables and the project toolchain are tested on; moving to 24 is a deliberate upgrade, not a synth-time default.`,
     });
   }
 

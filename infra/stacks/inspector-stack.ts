@@ -34,7 +34,12 @@ import { RECONCILED_EXECUTION_STATUSES } from '../../functions/core/run-lifecycl
 import { REPO_ROOT } from '../../scripts/build-agent';
 import { AgentDistribution } from '../constructs/agent-distribution';
 import { AssessmentRunStateMachine } from '../constructs/assessment-run-state-machine';
-import { COMMAND_OUTPUT_PREFIX, DataStores, type TableName } from '../constructs/data-stores';
+import {
+  alarmNamePrefix,
+  COMMAND_OUTPUT_PREFIX,
+  DataStores,
+  type TableName,
+} from '../constructs/data-stores';
 import { InspectorFunction } from '../constructs/inspector-function';
 import { resourceEvidence } from '../constructs/nag-evidence';
 import { Scheduling } from '../constructs/scheduling';
@@ -84,6 +89,18 @@ export const SCHEDULER_ENV = {
 export interface InspectorStackProps extends StackProps {
   /** Evaluate as a distributed Map (child executions) for fleets of thousands (default false). */
   distributedMap?: boolean;
+  /**
+   * Instances evaluated at the same time (the Evaluate Map's MaxConcurrency; default 40 inline, 500
+   * distributed). Keep it under the account's Lambda concurrency limit, less what other functions need.
+   */
+  evaluateConcurrency?: number;
+  /**
+   * Besides the stack's topic, the lifecycle publishes only to SNS topics of this account and region whose
+   * name starts with this (default `inspector-`): templates subscribe such topics.
+   */
+  subscriberTopicPrefix?: string;
+  /** KMS keys of SSE-encrypted template topics: the lifecycle may use them through SNS only. */
+  subscriberTopicKeyArns?: string[];
   /** Ship the agent's single executables when built (default true). */
   includeAgentExecutables?: boolean;
   /** Limits overriding the defaults (LIMITS_JSON). */
@@ -122,9 +139,13 @@ export class InspectorStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
   readonly scheduling: Scheduling;
   readonly feedSync: InspectorFunction;
+  private readonly subscriberTopicPrefix: string;
+  private readonly subscriberTopicKeyArns: string[];
 
   constructor(scope: Construct, id: string, props: InspectorStackProps = {}) {
     super(scope, id, props);
+    this.subscriberTopicPrefix = props.subscriberTopicPrefix ?? 'inspector-';
+    this.subscriberTopicKeyArns = props.subscriberTopicKeyArns ?? [];
     // An inline Map's history grows about 7 events per instance, besides up to 9,000 for a 24 h collection
     // (MAX_COLLECTION_POLLS polls): past this many instances, a run could reach Step Functions' 25,000.
     const maxInstances = Number(props.limits?.maxInstancesPerRun ?? 500);
@@ -241,10 +262,16 @@ export class InspectorStack extends Stack {
       functions,
       logEncryptionKey: key,
       ...(props.distributedMap !== undefined ? { distributedMap: props.distributedMap } : {}),
+      ...(props.evaluateConcurrency !== undefined
+        ? { evaluateMaxConcurrency: props.evaluateConcurrency }
+        : {}),
     }).stateMachine;
     this.stateMachine = stateMachine;
     this.scheduling = new Scheduling(this, 'Scheduling', { stateMachine });
+    // Named `<stack>-…`: the key policy lets this stack's alarms (by that name) use the key for the topic.
+    const alarmName = (suffix: string) => `${alarmNamePrefix(this.stackName)}${suffix}`;
     const alarm = new cloudwatch.Alarm(this, 'FailedRunsAlarm', {
+      alarmName: alarmName('failed-runs'),
       alarmDescription: 'An assessment run execution failed (the run is FAILED; see the execution history)',
       metric: stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
@@ -284,7 +311,8 @@ export class InspectorStack extends Stack {
       schedule: events.Schedule.rate(Duration.minutes(15)),
       targets: [new eventsTargets.LambdaFunction(l.reconcileRun.fn, { retryAttempts: 2 })],
     });
-    new cloudwatch.Alarm(this, 'SubscriberDeliveryFailuresAlarm', {
+    const deliveryAlarm = new cloudwatch.Alarm(this, 'SubscriberDeliveryFailuresAlarm', {
+      alarmName: alarmName('subscriber-delivery-failures'),
       alarmDescription:
         "Run events could not be delivered to a template's SNS topic (deleted, other region, key not usable); see lastDeliveryFailure on the run",
       metric: new cloudwatch.Metric({
@@ -298,12 +326,39 @@ export class InspectorStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new cwActions.SnsAction(topic));
+    });
+    deliveryAlarm.addAlarmAction(new cwActions.SnsAction(topic));
+    // enforceSSL gives the topic a policy with only a Deny, which replaces SNS's default policy: without an
+    // Allow for cloudwatch.amazonaws.com the alarms could never notify. Scoped to these two alarms
+    // (aws:SourceArn) of this account (aws:SourceAccount), against the confused deputy.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnEquals: { 'aws:SourceArn': [alarm.alarmArn, deliveryAlarm.alarmArn] },
+        },
+      }),
+    );
     Validations.of(stateMachine).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'The assessment state machine traces to X-Ray (PutTraceSegments, GetSamplingRules...) and delivers execution logs (logs:CreateLogDelivery, PutResourcePolicy...): these actions accept only "*".',
     });
+    if (props.distributedMap) {
+      // The distributed Map starts, describes and stops its child executions (CDK's DistributedMapPolicy).
+      const executions = executionArnPrefix(this, stateMachine);
+      for (const arn of [`${executions}:*`, `${executions}/*:*`]) {
+        Validations.of(stateMachine).acknowledge({
+          id: `AwsSolutions-IAM5[${resourceEvidence(this, arn)}]`,
+          reason:
+            "The assessment state machine's distributed Map (Evaluate) runs one child execution per batch of instances, named at run time: its policy covers that state machine's own executions and their children only.",
+        });
+      }
+    }
     for (const [name, f] of Object.entries(this.lifecycle)) {
       Validations.of(stateMachine).acknowledge({
         id: `AwsSolutions-IAM5[${resourceEvidence(this, `${f.fn.functionArn}:*`)}]`,
@@ -505,18 +560,31 @@ export class InspectorStack extends Stack {
   private publish(target: InspectorFunction): void {
     const stack = Stack.of(this);
     this.data.topic.grantPublish(target.fn);
-    const anyTopic = `arn:${stack.partition}:sns:${stack.region}:${stack.account}:*`;
+    const prefix = this.subscriberTopicPrefix;
+    const templateTopics = `arn:${stack.partition}:sns:${stack.region}:${stack.account}:${prefix}*`;
     target.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'PublishToTemplateTopics',
         actions: ['sns:Publish'],
-        resources: [anyTopic],
+        resources: [templateTopics],
       }),
     );
     target.acknowledgeWildcard(
-      resourceEvidence(this, anyTopic),
-      "publishes run events to the SNS topics each template subscribes per event (Classic's subscribe-to-event); users choose those topics at run time, so they are limited to this account and region, not to a list.",
+      resourceEvidence(this, templateTopics),
+      `publishes run events to the SNS topics templates subscribe per event (Classic's subscribe-to-event), chosen by users at run time: only topics of this account and region named ${prefix}… (-c inspector:subscriberTopicPrefix).`,
     );
+    // SSE-KMS template topics: SNS needs the publisher to be allowed GenerateDataKey and Decrypt on the
+    // topic's key (-c inspector:subscriberTopicKeyArns); through SNS only.
+    if (this.subscriberTopicKeyArns.length > 0) {
+      target.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'UseTemplateTopicKeysThroughSns',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: this.subscriberTopicKeyArns,
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${stack.region}.${stack.urlSuffix}` } },
+        }),
+      );
+    }
   }
 
   private grantLifecycle(): void {

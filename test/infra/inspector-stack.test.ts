@@ -21,6 +21,7 @@ import {
 } from '../../functions/core/run-lifecycle/agent-command';
 import { CONTEXT_KEYS, decryptTelemetry } from '../../functions/core/telemetry';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
+import { THROTTLE_RETRY } from '../../infra/constructs/assessment-run-state-machine';
 import {
   controlPlaneEntries,
   FEED_SYNC_SIZING,
@@ -65,9 +66,12 @@ describe('KMS key', () => {
     const [, key] = only('AWS::KMS::Key', { EnableKeyRotation: true });
     const statements = (key.Properties.KeyPolicy as { Statement: Array<Record<string, unknown>> }).Statement;
     const logs = statements.find((st) => st.Sid === 'AllowCloudWatchLogs');
-    expect(logs?.Principal).toEqual({ Service: 'logs.eu-west-1.amazonaws.com' });
+    // logs.<region>.<the partition's URL suffix> (amazonaws.com.cn in aws-cn; issue 16, item 9)
+    expect(logs?.Principal).toEqual({
+      Service: { 'Fn::Join': ['', ['logs.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] },
+    });
     expect(JSON.stringify(logs?.Condition)).toContain('kms:EncryptionContext:aws:logs:arn');
-    const sns = statements.find((st) => st.Sid === 'AllowSnsAndAlarmsToUseTheKeyForTheTopic');
+    const sns = statements.find((st) => st.Sid === 'AllowSnsToUseTheKeyForTheTopic');
     expect(JSON.stringify(sns?.Principal)).toContain('sns.amazonaws.com');
   });
 });
@@ -262,10 +266,10 @@ function telemetryId(): string {
   })[0];
 }
 
-describe('InspectorAgentInstancePolicy', () => {
+describe('the agent instance policy (<stack>-AgentInstancePolicy-<region>)', () => {
   const statements = () => {
     const [, policy] = only('AWS::IAM::ManagedPolicy');
-    expect(JSON.stringify(policy.Properties.ManagedPolicyName)).toContain('InspectorAgentInstancePolicy');
+    expect(policy.Properties.ManagedPolicyName).toBe('InspectorClassic-AgentInstancePolicy-eu-west-1');
     return (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
   };
   const bySid = (sid: string) => {
@@ -340,7 +344,7 @@ describe('InspectorAgentInstancePolicy', () => {
     const st = bySid('S3ServerSideEncryptionOfUploads');
     expect(st.Condition).toEqual({
       StringEquals: {
-        'kms:ViaService': 's3.eu-west-1.amazonaws.com',
+        'kms:ViaService': { 'Fn::Join': ['', ['s3.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] },
         'kms:EncryptionContext:aws:s3:arn': { 'Fn::GetAtt': [telemetryId(), 'Arn'] },
       },
     });
@@ -852,7 +856,7 @@ describe('runs that never end wrong (issue 7)', () => {
     const kms = evaluate.Retry.find((r) => r.ErrorEquals.includes('KeyServiceUnavailableError'));
     expect(kms?.MaxAttempts).toBe(5);
     const throttled = evaluate.Retry.find((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
-    expect(throttled?.MaxAttempts).toBe(8);
+    expect(throttled?.MaxAttempts).toBe(THROTTLE_RETRY.maxAttempts);
     // KMS retries come before the catch-all retrier (Step Functions uses the first that matches).
     expect(evaluate.Retry.findIndex((r) => r === kms)).toBeLessThan(
       evaluate.Retry.findIndex((r) => r.ErrorEquals.includes('States.ALL')),

@@ -17,6 +17,7 @@ import {
 import { handler as checkAgents } from '../../../functions/handlers/check-agents';
 import { handler as dispatchHandler } from '../../../functions/handlers/dispatch-commands';
 import { handler as evaluateInstance } from '../../../functions/handlers/evaluate-instance';
+import { handler as finalizeRunHandler } from '../../../functions/handlers/finalize-run';
 import { configureLifecycle } from '../../../functions/handlers/lifecycle-runtime';
 import { handler as reconcile } from '../../../functions/handlers/reconcile-run';
 import { deleteAssessmentRun, stopAssessmentRun } from '../../../functions/handlers/run-operations';
@@ -846,3 +847,47 @@ function executionEvent(
     },
   };
 }
+
+describe('Lambda throttling under a low account concurrency limit (issue 16, item 7)', () => {
+  it('every task throttled 10 times in a row (more than the 3 attempts of other errors) still completes the run, nothing excluded', async () => {
+    const ids = ['i-thr-1', 'i-thr-2', 'i-thr-3'];
+    h.cloud.add(...ids.map((id) => healthy(id, { group: 'throttled' })));
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['throttled'] }] });
+    const THROTTLES = 10;
+    const attempts = new Map<string, number>();
+    /** Lambda's answer when the account's concurrency is used up, THROTTLES times per key, then the handler. */
+    const throttled =
+      (key: (input: unknown) => string, inner: ReturnType<typeof lambdaInvoke>) =>
+      async (input: Parameters<ReturnType<typeof lambdaInvoke>>[0]) => {
+        const k = key(input);
+        const n = (attempts.get(k) ?? 0) + 1;
+        attempts.set(k, n);
+        if (n <= THROTTLES)
+          throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
+        return inner(input);
+      };
+    const out = await execute(
+      h,
+      { templateId: tpl.templateId },
+      {
+        executionName: 'throttled-everywhere',
+        handlers: {
+          StartRun: throttled(() => 'StartRun', lambdaInvoke(startRunHandler)),
+          EvaluateInstance: throttled(
+            (input) => `Evaluate ${payloadOf<{ instanceId: string }>(input).instanceId}`,
+            lambdaInvoke(evaluateInstance),
+          ),
+          FinalizeRun: throttled(() => 'FinalizeRun', lambdaInvoke(finalizeRunHandler)),
+        },
+      },
+    );
+    expect(out.status).toBe('SUCCEEDED');
+    expect(out.states).not.toContain('RecordEvaluationFailure');
+    expect(out.states).not.toContain('FailRun');
+    expect([...attempts.values()]).toEqual(Array(5).fill(THROTTLES + 1));
+    const { run, byId } = await runState('run-throttled-everywhere');
+    expect(run?.state).toBe('COMPLETED');
+    for (const id of ids) expect(byId.get(id)).toMatchObject({ evaluation: 'EVALUATED', exclusions: [] });
+    expect(await instancesUnlocked(ids)).toBe(true);
+  });
+});
