@@ -79,7 +79,8 @@ export async function evaluateTelemetry(
       continue;
     }
     for (const r of pkgResults) {
-      results.push(boundResult(r));
+      const { identity: _identity, ...stored } = r;
+      results.push(boundResult(stored));
       if (r.result === 'FAIL') findings.push(toFinding(r, pkg, instance, opts));
     }
   }
@@ -99,7 +100,7 @@ function toFinding(
   const rule = pkg.rules.find((x) => x.id === r.ruleId);
   const f = r.finding ?? {};
   const finding: Finding = {
-    id: findingId(r.instanceId, r.ruleId, r.evidence),
+    id: findingId(r.instanceId, r.ruleId, r.identity ?? r.evidence),
     runId: opts.runId,
     instanceId: r.instanceId,
     rulesPackage: r.rulesPackage,
@@ -118,8 +119,12 @@ function toFinding(
   return boundFinding(finding, { userAttributes: opts.attributes?.length ?? 0 });
 }
 
-/** Same host, rule and evidence → same id, whatever the run. */
-export function findingId(instanceId: string, ruleId: string, evidence: readonly Evidence[]): string {
+/** Same host, rule and evidence (or the result's stable identity) → same id, whatever the run. */
+export function findingId(
+  instanceId: string,
+  ruleId: string,
+  evidence: readonly Evidence[] | readonly string[],
+): string {
   const h = createHash('sha256');
   h.update(`${instanceId}\n${ruleId}\n`);
   // canonicalJson(evidence), fed entry by entry: the same bytes without building one string of them all

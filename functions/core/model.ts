@@ -74,6 +74,11 @@ export interface RuleResult {
    * "… [truncated, N characters]").
    */
   truncated?: string[];
+  /**
+   * FAIL results whose evidence also holds what changes every run (pids, times): the stable part that the
+   * finding id is computed from instead of the evidence. Used for the id only; results are stored without it.
+   */
+  identity?: string[];
   /** Present on FAIL results of packages whose findings need more than the rule's metadata. */
   finding?: Partial<
     Pick<Finding, 'title' | 'description' | 'recommendation' | 'numericSeverity' | 'vulnerability'>

@@ -86,6 +86,13 @@ export function requireFact<T>(
 export function staticRulesPackage(
   meta: Omit<RulesPackage, 'evaluate' | 'rules'>,
   rules: readonly Rule[],
+  opts: {
+    /**
+     * What makes a FAIL the same finding from run to run, when its evidence also holds what changes every
+     * run (pids, times, sample counts): the finding id is computed from this instead of the evidence.
+     */
+    findingIdentity?: (evidence: readonly Evidence[]) => string[];
+  } = {},
 ): RulesPackage {
   return {
     ...meta,
@@ -115,6 +122,9 @@ export function staticRulesPackage(
           title: rule.title,
           message: outcome.message,
           evidence: outcome.evidence,
+          ...(outcome.result === 'FAIL' && opts.findingIdentity
+            ? { identity: opts.findingIdentity(outcome.evidence) }
+            : {}),
           ...(outcome.result === 'FAIL'
             ? {
                 finding: {

@@ -46,4 +46,12 @@ export const runtimeBehaviorAnalysisPackage = staticRulesPackage(
       'protocols, running software without DEP or stack cookies, and root processes running files other users can change.',
   },
   RUNTIME_BEHAVIOR_ANALYSIS_RULES,
+  {
+    // Evidence notes name pids, times and sample counts, which change every run; what was found (the file,
+    // socket or directory: source, key and value) does not. Notes about the run as a whole are left out.
+    findingIdentity: (evidence) =>
+      evidence
+        .filter((e) => e.source !== 'runtime')
+        .map((e) => `${e.source}\n${e.key ?? ''}\n${e.value ?? ''}`),
+  },
 );

@@ -132,4 +132,49 @@ describe('runtime-behavior-analysis package', () => {
     const login = a.results.find((r) => r.ruleId === 'rba.insecure-client-protocols-login')!;
     expect(login.evidence.map((e) => e.value)).toEqual(['192.0.2.1:23', '192.0.2.2:23', '[2001:db8::1]:23']);
   });
+
+  it('keeps a finding id from run to run when only pids, times and sample counts change', async () => {
+    const build = (pid: number, windowSeconds: number, port = 8080) => {
+      const b = new RuntimeBuilder();
+      b.windowSeconds = windowSeconds;
+      const tool = b.object('/opt/tool/bin/tool', { stat: { mode: 0o100777 } });
+      const server = b.process({ pid, comm: 'tool', exe: '/opt/tool/bin/tool', exeObject: tool });
+      const client = b.process({ pid: pid + 1, comm: 'telnet', uid: 1000, exe: '/usr/bin/telnet' });
+      b.listener({ protocol: 'tcp', address: '0.0.0.0', port, processes: [server] });
+      b.connection({ protocol: 'tcp', process: client, remoteAddress: '192.0.2.7', remotePort: 23 });
+      return b.rootOwnedDirectories().build();
+    };
+    const run = async (doc: ReturnType<typeof build>) =>
+      (
+        await evaluateTelemetry(doc, [runtimeBehaviorAnalysisPackage], {
+          runId: `run-${doc.collection.startedAt}`,
+          createdAt: '2026-11-30T11:00:00.000Z',
+        })
+      ).findings;
+    const first = await run(build(812, 3600));
+    const second = await run(build(4242, 7200));
+    const ids = (fs: typeof first) => Object.fromEntries(fs.map((f) => [f.ruleId, f.id]));
+    expect(Object.keys(ids(first)).sort()).toEqual([
+      'rba.insecure-client-protocols-login',
+      'rba.root-process-insecure-permissions',
+      'rba.unused-listening-tcp-ports',
+    ]);
+    // The evidence differs (other pids, other times)...
+    expect(JSON.stringify(second.map((f) => f.evidence))).not.toBe(
+      JSON.stringify(first.map((f) => f.evidence)),
+    );
+    // ...the findings are the same.
+    expect(ids(second)).toEqual(ids(first));
+    // Another port is another finding; the results stored carry no identity.
+    const other = ids(await run(build(812, 3600, 8081)));
+    expect(other['rba.unused-listening-tcp-ports']).not.toBe(ids(first)['rba.unused-listening-tcp-ports']);
+    expect(other['rba.root-process-insecure-permissions']).toBe(
+      ids(first)['rba.root-process-insecure-permissions'],
+    );
+    const { results } = await evaluateTelemetry(build(812, 3600), [runtimeBehaviorAnalysisPackage], {
+      runId: 'run-x',
+      createdAt: '2026-11-30T11:00:00.000Z',
+    });
+    for (const r of results) expect(r).not.toHaveProperty('identity');
+  });
 });
