@@ -17,15 +17,18 @@ export class UnknownRulesPackageError extends Error {
 export interface ResolveOptions {
   /** Builds the cve package (loads the feed index); absent when no feed is available. */
   loadCve?: () => Promise<RulesPackage>;
+  /** False when the assessed root has no /proc to sample (a mounted image): runtime analysis cannot run. */
+  runtimeAvailable?: boolean;
 }
 
 /**
  * Packages that run when none are named: every package that can run with what is available. The runtime
- * package needs nothing but the agent's telemetry (a document without a runtime section, or a --root
- * without /proc, gives its rules ERROR with the reason, so the run says it could not judge them).
+ * package needs a /proc to sample: without one (a --root of a mounted image) it is left out of the
+ * defaults; named explicitly, its rules say ERROR with the reason.
  */
 export function defaultRulesPackageIds(opts: ResolveOptions): string[] {
-  const local = ['security-best-practices', 'runtime-behavior-analysis'];
+  const local = ['security-best-practices'];
+  if (opts.runtimeAvailable !== false) local.push('runtime-behavior-analysis');
   return opts.loadCve ? [...local, 'cve'] : local;
 }
 

@@ -229,6 +229,8 @@ async function assess(o: AssessOpts): Promise<void> {
     loadCve = async () => wrap(await inner(), missing);
   }
   const resolveOpts: ResolveOptions = loadCve ? { loadCve } : {};
+  const noProc = !named && !(await hasProc(root));
+  if (noProc) resolveOpts.runtimeAvailable = false;
   const ids = named ?? defaultRulesPackageIds(resolveOpts);
   if (ids.length === 0) throw new Error('--rules-packages names no package');
   const packages = await resolveRulesPackages(ids, resolveOpts);
@@ -254,6 +256,10 @@ async function assess(o: AssessOpts): Promise<void> {
   if (notes.length === 0 && !o.rulesPackages && !loadCve)
     notes.push(
       'Not run: cve (no vulnerability feed in the data directory; run `inspector feeds sync` or `inspector feeds import PATH`, or pass --feed PATH)',
+    );
+  if (noProc)
+    notes.push(
+      `Not run: runtime-behavior-analysis (${root} has no /proc to sample; name it with --rules-packages to run it anyway)`,
     );
   process.stdout.write(summary(output, packages, o.report ? path.resolve(o.report) : stored, runDir, notes));
 }
@@ -332,4 +338,14 @@ function findingsTable(findings: AssessmentOutput['findings']): string {
     return [f.severity, f.ruleId, f.title, evidence];
   });
   return table(['SEVERITY', 'RULE', 'FINDING', 'EVIDENCE'], rows, 70);
+}
+
+/** Whether the root has a process table to sample (a live system, or a chroot with /proc mounted). */
+async function hasProc(root: string): Promise<boolean> {
+  try {
+    await fs.access(path.join(root, 'proc', 'stat'));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -176,6 +176,17 @@ describe('inspector runs, findings, report and the stored run', () => {
     expect(r.stdout).toMatch(/Findings: High 1, Medium 8, Low 0, Informational 0/);
     expect(r.stdout).toMatch(/Report: .*report\.html/);
   });
+
+  it('runs runtime-behavior-analysis by default on a live system, not on a root without /proc (and says so)', async () => {
+    const image = await inspector(['assess', '--root', makeRoot(sbpPassingRoot()), '--offline']);
+    expect(image.code).toBe(0);
+    expect(image.stdout).toMatch(/Not run: runtime-behavior-analysis \(.* has no \/proc to sample/);
+    const live = await inspector(['assess', '--root', '/', '--offline', '--format', 'json']);
+    expect(live.code).toBe(0);
+    const out = JSON.parse(live.stdout) as Output;
+    expect(out.run.rulesPackages).toContain('runtime-behavior-analysis');
+    expect(out.results.filter((x) => x.rulesPackage === 'runtime-behavior-analysis')).toHaveLength(7);
+  });
 });
 
 describe('inspector exit statuses', () => {

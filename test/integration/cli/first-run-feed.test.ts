@@ -106,7 +106,7 @@ describe('inspector assess with no feed in the data directory (first run)', () =
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(''); // no progress with --format json (and no terminal)
     const out = JSON.parse(r.stdout) as Output;
-    expect(out.run.rulesPackages).toEqual(['security-best-practices', 'runtime-behavior-analysis', 'cve']);
+    expect(out.run.rulesPackages).toEqual(['security-best-practices', 'cve']);
     expect(out.exclusions).toEqual([]);
     expect(out.findings.map((f) => f.ruleId)).toContain('cve.CVE-2099-0001'); // bash, from the served export
     // Only Debian's sources and the threat data were asked for: no Ubuntu, Alma, Rocky or Amazon Linux.
