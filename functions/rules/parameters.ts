@@ -16,6 +16,9 @@ export interface RuleParameterInfo {
   description: string;
   /** A string parameter that takes one of these values only. */
   values?: readonly string[];
+  /** A number parameter's accepted range (inclusive). */
+  min?: number;
+  max?: number;
 }
 
 export interface RuleParametersInfo {
@@ -33,14 +36,28 @@ export const RULE_PARAMETERS: readonly RuleParametersInfo[] = [
     ruleId: 'sbp.password-max-age',
     rulesPackage: 'security-best-practices',
     parameters: [
-      { name: 'maxDays', type: 'number', default: 365, description: 'longest accepted password age in days' },
+      {
+        name: 'maxDays',
+        type: 'number',
+        default: 365,
+        min: 1,
+        max: 99_999,
+        description: 'longest accepted password age in days',
+      },
     ],
   },
   {
     ruleId: 'sbp.password-min-length',
     rulesPackage: 'security-best-practices',
     parameters: [
-      { name: 'minLength', type: 'number', default: 14, description: 'shortest accepted minimum length' },
+      {
+        name: 'minLength',
+        type: 'number',
+        default: 14,
+        min: 1,
+        max: 1024,
+        description: 'shortest accepted minimum length',
+      },
     ],
   },
   {
@@ -51,6 +68,8 @@ export const RULE_PARAMETERS: readonly RuleParametersInfo[] = [
         name: 'requiredValue',
         type: 'number',
         default: 2,
+        min: 0,
+        max: 2,
         description: 'kernel.randomize_va_space value required',
       },
     ],
@@ -63,6 +82,8 @@ export const RULE_PARAMETERS: readonly RuleParametersInfo[] = [
         name: 'minDurationSeconds',
         type: 'number',
         default: 900,
+        min: 0,
+        max: 86_400,
         description: 'shortest sampling window (seconds) over which ports are judged',
       },
       {
@@ -147,6 +168,10 @@ function checkValue(ruleId: string, p: RuleParameterInfo, value: unknown): RuleP
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value))
         throw new RuleParameterError(`${where} must be a finite number, got ${show(value)}`);
+      if ((p.min !== undefined && value < p.min) || (p.max !== undefined && value > p.max))
+        throw new RuleParameterError(
+          `${where} must be from ${p.min ?? '-∞'} to ${p.max ?? '∞'}, got ${show(value)}`,
+        );
       return value;
     case 'boolean':
       if (typeof value !== 'boolean')

@@ -104,6 +104,13 @@ describe('validateRuleParameters', () => {
       /must be a finite number, got Infinity \(number\)/,
     );
     expect(() => unused(Number.NaN)).toThrow(/must be a finite number/);
+    expect(() => unused(-1)).toThrow(
+      'rba.unused-listening-tcp-ports:minDurationSeconds must be from 0 to 86400, got -1 (number)',
+    );
+    expect(unused(0)).toBeDefined();
+    expect(() =>
+      validateRuleParameters({ 'sbp.aslr': { requiredValue: 3 } }, ['security-best-practices']),
+    ).toThrow('sbp.aslr:requiredValue must be from 0 to 2, got 3 (number)');
     expect(() =>
       validateRuleParameters({ 'rba.unused-listening-tcp-ports': { includeLoopback: 'yes' } }, rba),
     ).toThrow('rba.unused-listening-tcp-ports:includeLoopback must be true or false, got "yes"');
