@@ -154,7 +154,10 @@ describe('agent collection on fixture roots', () => {
 
   it('samples processes over the duration', async () => {
     const doc = await collect('/', { durationSeconds: 1, sampleIntervalSeconds: 0.4 });
-    expect(doc.samples.length).toBeGreaterThanOrEqual(3);
+    // A start and an end sample at least (how many between depends on how long a sample of this busy host
+    // takes: timing does not decide the test), the last after the window.
+    expect(doc.samples.length).toBeGreaterThanOrEqual(2);
+    expect(Date.parse(doc.samples.at(-1)!.at) - Date.parse(doc.samples[0]!.at)).toBeGreaterThanOrEqual(900);
     expect(doc.samples[0]?.processes?.some((p) => p.pid === process.pid)).toBe(true);
     expect(doc.collection.durationSeconds).toBe(1);
     expect(() => parseTelemetry(doc)).not.toThrow();
