@@ -18,7 +18,7 @@
  *   tarball of node-linux-<arch>@16.20.2 byte for byte (integrity pinned below; no recompression at build
  *   time), then the agent bundle built for Node.js 16 (gzip). It unpacks next to itself, runs, and removes
  *   what it unpacked. Node.js 16 is end of life: see the README ("Hosts with glibc older than 2.28").
- *   Built by `npm run build:agent` too (build/legacy/ measurements: bench/agent-legacy.ts).
+ *   Built by `npm run build:agent` too; measured against the alternatives in bench/agent-legacy.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
