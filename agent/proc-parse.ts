@@ -82,35 +82,61 @@ const SECRET_FLAGS =
 /** A key (of key=value, or a flag name) that looks like it names a secret. */
 const SECRET_KEY =
   /(?:pass(?:wd|word|phrase)?|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth|bearer|session[-_]?key|signature)/i;
-/** scheme://user:password@host */
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@/\s]*@/gi;
+/**
+ * scheme://user:password@host: the password may hold `/` or `@` when its writer did not percent-encode
+ * them, so everything from the colon to the last `@` of the word is masked.
+ */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^\s'"]*@/gi;
+/** scheme://token@host: a user name alone is often a token (`https://ghp_…@github.com`). */
+const URL_USER = /([a-z][a-z0-9+.-]*:\/\/)(?!\*\*\*@)[^/\s:@'"]+@/gi;
+/** A header (`X-Api-Key: k`, `PRIVATE-TOKEN: t`, `Cookie: s=…`) whose name says it carries a secret. */
+const SECRET_HEADER =
+  /^((?:proxy-)?authorization|cookie|[\w-]*(?:pass(?:wd|word)?|secret|token|api[-_]?key|access[-_]?key|auth|session)[\w-]*)\s*:\s*\S.*$/is;
+/** Options whose value is `user:password` (curl -u, wget and curl --user, --proxy-user). */
+const USER_PASSWORD_FLAGS = /^(?:-u|--user|--proxy-user|-U)$/;
 
 /**
  * Arguments with secrets masked: the value after a secret flag (`--password X`, `-p X`, `--token=X`,
- * `-pX`), the value of key=value pairs whose key looks secret (`PGPASSWORD=x`, `db.password=x`), the
- * password of URLs (`https://user:x@host`), HTTP authorization headers, and the same inside longer
- * arguments (`sh -c "PGPASSWORD=x psql --password y"`, JSON with `"api_token": "x"`).
+ * `-pX`, and any other flag whose name says secret: `--db-pass X`, `--vault-token X`, `-passin X`), the
+ * value of key=value pairs whose key looks secret (`PGPASSWORD=x`, `db.password=x`), the password of
+ * `user:password` option values (`curl -u admin:x`), the password or token user name of URLs
+ * (`https://user:x@host`, `https://token@host`), headers whose name says secret (`Authorization: …`,
+ * `X-Api-Key: …`), and the same inside longer arguments (`sh -c "PGPASSWORD=x psql --password y"`, JSON
+ * with `"api_token": "x"`).
  */
 export function maskArguments(args: readonly string[]): string[] {
   const out: string[] = [];
-  let maskNext = false;
+  /** `always`: the next argument is masked; `unless-option`: unless it starts with `-`. */
+  let maskNext: 'always' | 'unless-option' | 'user-password' | undefined;
   for (const arg of args) {
-    if (maskNext) {
+    if (maskNext === 'always' || (maskNext === 'unless-option' && !arg.startsWith('-'))) {
       out.push(MASK);
-      maskNext = false;
+      maskNext = undefined;
       continue;
     }
-    let a = maskInline(arg.replace(URL_PASSWORD, `$1${MASK}@`));
-    if (/^(?:authorization|proxy-authorization)\s*:/i.test(a)) a = a.replace(/:.*$/s, `: ${MASK}`);
+    if (maskNext === 'user-password' && /^[^\s:/]+:./.test(arg) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) {
+      out.push(`${arg.slice(0, arg.indexOf(':'))}:${MASK}`);
+      maskNext = undefined;
+      continue;
+    }
+    maskNext = undefined;
+    let a = maskInline(arg.replace(URL_PASSWORD, `$1${MASK}@`).replace(URL_USER, `$1${MASK}@`));
+    const header = SECRET_HEADER.exec(a);
+    if (header) a = `${header[1]}: ${MASK}`;
     const eq = a.indexOf('=');
     if (a.startsWith('-') && eq > 0) {
       const flag = a.slice(0, eq);
       if (SECRET_FLAGS.test(flag) || SECRET_KEY.test(flag)) a = `${flag}=${MASK}`;
     } else if (SECRET_FLAGS.test(a)) {
-      maskNext = true;
+      maskNext = 'always';
+    } else if (USER_PASSWORD_FLAGS.test(a)) {
+      maskNext = 'user-password';
     } else if (/^-p.+/.test(a) && !a.startsWith('--')) {
-      // mysql-style -pSECRET.
+      // mysql-style -pSECRET (and openssl's -passin X: both the rest and the next argument).
+      if (SECRET_KEY.test(a)) maskNext = 'unless-option';
       a = `-p${MASK}`;
+    } else if (/^--?[\w][\w.-]*$/.test(a) && SECRET_KEY.test(a)) {
+      maskNext = 'unless-option';
     } else if (
       eq > 0 &&
       !/\s/.test(a) &&
@@ -132,16 +158,27 @@ const INLINE_PAIR = new RegExp(
   String.raw`(^|[\s;&|'"])([\w.-]*${SECRET_WORD}[\w.-]*=)(?!\*\*\*)[^\s;&|'"]+`,
   'gi',
 );
-/** `--password x` / `--token=x` inside a longer argument. */
-const INLINE_FLAG =
-  /(^|\s)(--(?:pass|passwd|password|token|secret|api-?key|access-?key|secret-?key|private-?key|auth-?token|client-?secret)(?:=|\s+))(?!\*\*\*)[^\s;&|'"]+/gi;
+/** `--password x` / `--token=x` / `--db-pass x` inside a longer argument. */
+const INLINE_FLAG = new RegExp(
+  String.raw`(^|\s)((?:--?[\w.-]*${SECRET_WORD}[\w.-]*|-p)(?:=|\s+))(?![-*])[^\s;&|'"]+`,
+  'gi',
+);
+/** `-u user:password` inside a longer argument. */
+const INLINE_USER = /(^|\s)((?:-u|--user|--proxy-user)\s+['"]?[^\s:/'"]+:)(?!\*\*\*)[^\s;&|'"]+/g;
+/** `'X-Api-Key: value'` inside a longer argument. */
+const INLINE_HEADER = new RegExp(
+  String.raw`(['"])((?:authorization|cookie|[\w-]*${SECRET_WORD}[\w-]*)\s*:\s*)(?!\*\*\*)[^'"]+`,
+  'gi',
+);
 
 function maskInline(a: string): string {
   if (!/\s|"/.test(a)) return a;
   return a
     .replace(JSON_SECRET, `$1"${MASK}"`)
     .replace(INLINE_PAIR, `$1$2${MASK}`)
-    .replace(INLINE_FLAG, `$1$2${MASK}`);
+    .replace(INLINE_FLAG, `$1$2${MASK}`)
+    .replace(INLINE_USER, `$1$2${MASK}`)
+    .replace(INLINE_HEADER, `$1$2${MASK}`);
 }
 
 /**

@@ -132,6 +132,48 @@ describe('/proc/PID/cmdline and masking', () => {
       ['nginx', '-g', 'daemon off;', '--port=80', 'name=value'],
     ],
     [['--password'], ['--password']],
+    // Passwords with an unencoded / or @, and a token as the URL's user name.
+    [
+      ['git', 'clone', 'https://user:pa/ss@host/r', 'https://u:p@ss@host/', 'https://ghp_t0k@github.com/o/r'],
+      ['git', 'clone', 'https://user:***@host/r', 'https://u:***@host/', 'https://***@github.com/o/r'],
+    ],
+    // Any option whose name says secret takes a masked value, not only the listed ones.
+    [
+      ['app', '--db-pass', 'a1', '--vault-token', 'a2', '--new-password', 'a3', '-passin', 'pass:a4'],
+      ['app', '--db-pass', '***', '--vault-token', '***', '--new-password', '***', '-p***', '***'],
+    ],
+    // ... unless what follows is another option (a flag such as --no-auth takes no value).
+    [
+      ['app', '--no-auth', '--port', '80', 'python', '-u', 'app.py'],
+      ['app', '--no-auth', '--port', '80', 'python', '-u', 'app.py'],
+    ],
+    // user:password option values and secret headers.
+    [
+      ['curl', '-u', 'admin:a5', '--proxy-user', 'p:a6', '-H', 'X-Api-Key: a7', '-H', 'PRIVATE-TOKEN: a8'],
+      [
+        'curl',
+        '-u',
+        'admin:***',
+        '--proxy-user',
+        'p:***',
+        '-H',
+        'X-Api-Key: ***',
+        '-H',
+        'PRIVATE-TOKEN: ***',
+      ],
+    ],
+    [
+      [
+        'sh',
+        '-c',
+        "curl -u admin:a9 -H 'X-Auth-Token: b1' https://b2@h/ && sshpass -p b3 ssh h --db-pass b4",
+      ],
+      [
+        'sh',
+        '-c',
+        "curl -u admin:*** -H 'X-Auth-Token: ***' https://***@h/ && sshpass -p *** ssh h --db-pass ***",
+      ],
+    ],
   ])('%j', (args, expected) => {
     expect(maskArguments(args)).toEqual(expected);
   });
