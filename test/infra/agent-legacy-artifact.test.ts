@@ -14,8 +14,11 @@
  *   agent gets instance-profile credentials from (fake) IMDS, a data key from (fake) KMS, and PUTs the
  *   envelope with SSE-KMS to (fake) S3; the envelope decrypts through the KMS keyring.
  *
- * This machine's glibc is newer; what makes the artifact run on glibc 2.17 is the symbol check above (no
- * glibc 2.17 userland is reachable offline to run it on).
+ * - and on glibc 2.17 for real: the Node.js 16 binary and bundle of the artifact of this machine's
+ *   architecture, run through the dynamic loader of a glibc 2.17 sysroot (libc-2.17.so, libstdc++ of GCC
+ *   4.8: CentOS 7's) from the npm registry (@napi-rs/cross-toolchain-*, integrity pinned), collect a fixture
+ *   root and, in cloud mode, get IMDS credentials, a KMS data key and upload to S3 (fakes); Node.js 22 does
+ *   not start there.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -59,6 +62,7 @@ import {
   builtLegacyExecutables,
   LEGACY_NODE_BINARIES,
   nodeBinary,
+  nodeTarball,
 } from '../../scripts/build-agent';
 import { cleanupRoots, makeRoot } from '../helpers/fixture-root';
 
@@ -556,6 +560,144 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
       );
       expect(doc.root).toBe('/');
       expect(doc.host.arch).toBe(UNAME_M[HOST]);
+    } finally {
+      await aws.stop();
+    }
+  });
+});
+
+/**
+ * glibc 2.17 runtimes (libc-2.17.so, ld.so, libstdc++.so.6.0.19 of GCC 4.8, libgcc_s: what CentOS 7 has),
+ * from the sysroots of napi-rs' cross toolchains on the npm registry, for this machine's architecture.
+ */
+const GLIBC217_SYSROOTS: Record<
+  AgentPlatform,
+  { spec: string; integrity: string; xz: string; loader: string }
+> = {
+  'linux-x64': {
+    spec: '@napi-rs/cross-toolchain-x64-target-x86_64@1.0.0',
+    integrity:
+      'sha512-lecoghCfoTAX9MLFcIx9/nL9M8xdkZ9n8Pki8qjKUNzjiq1zbECdEbzIZAMMHRtrXxifK9dAyYuh8gSxNbr2og==',
+    xz: 'x86_64-unknown-linux-gnu',
+    loader: 'ld-linux-x86-64.so.2',
+  },
+  'linux-arm64': {
+    spec: '@napi-rs/cross-toolchain-x64-target-aarch64@1.0.3',
+    integrity:
+      'sha512-EMFcy/ahFsmCY3BI1tMC3wRUYZ+cDuILg7nP1micaKXW1tO1+RvUB1CC6QYe+cv2W4Tuz9wr3qcFExWyjgWf2w==',
+    xz: 'aarch64-unknown-linux-gnu',
+    loader: 'ld-linux-aarch64.so.1',
+  },
+};
+
+/** The sysroot's lib/ directory (unpacked once into dist/.node-cache). */
+function glibc217Lib(platform: AgentPlatform): string {
+  const pin = GLIBC217_SYSROOTS[platform];
+  const dir = path.join(path.dirname(nodeTarball(pin)), `glibc-2.17-${platform}`);
+  const lib = path.join(dir, pin.xz, 'sysroot', 'lib');
+  if (!existsSync(path.join(lib, pin.loader))) {
+    const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    execFileSync('sh', [
+      '-c',
+      'tar -xzf "$1" -O "package/$2.tar.xz" | tar -xJf - -C "$3" "./$2/sysroot/lib"',
+      'sh',
+      nodeTarball(pin),
+      pin.xz,
+      tmp,
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+    execFileSync('mv', [tmp, dir]);
+  }
+  return lib;
+}
+
+describe('legacy artifact on glibc 2.17 for real (the loader and libraries of a glibc 2.17 sysroot)', () => {
+  let lib: string;
+  let unpacked: string;
+  /** argv that runs `binary` with the glibc 2.17 loader and only the sysroot's libraries. */
+  const on217 = (binary: string, ...args: string[]): [string, string[]] => [
+    path.join(lib, GLIBC217_SYSROOTS[HOST].loader),
+    ['--library-path', lib, binary, ...args],
+  ];
+
+  beforeAll(() => {
+    lib = glibc217Lib(HOST);
+    expect(existsSync(path.join(lib, 'libc-2.17.so'))).toBe(true);
+    expect(existsSync(path.join(lib, 'libstdc++.so.6.0.19'))).toBe(true);
+    // the artifact's own Node.js binary and bundle, unpacked as its header does
+    unpacked = path.join(work, 'unpacked-217');
+    mkdirSync(unpacked);
+    const { tarball, bundle } = split(legacy[HOST]);
+    writeFileSync(path.join(unpacked, 'node.tgz'), tarball);
+    execFileSync('tar', ['-xzf', path.join(unpacked, 'node.tgz'), '-C', unpacked, 'package/bin/node']);
+    writeFileSync(path.join(unpacked, 'agent.js'), bundle);
+    writeFileSync(path.join(unpacked, 'package.json'), '{ "type": "commonjs" }\n');
+  }, 300_000);
+
+  const node16 = () => path.join(unpacked, 'package', 'bin', 'node');
+
+  it('Node.js 16 starts on glibc 2.17 and Node.js 22 does not', async () => {
+    const [loader, args] = on217(node16(), '-p', 'process.report.getReport().header.glibcVersionRuntime');
+    const { stdout } = await run(loader, args);
+    expect(stdout.trim()).toBe('2.17');
+    const [loader22, args22] = on217(nodeBinary(HOST), '--version');
+    await expect(run(loader22, args22)).rejects.toMatchObject({
+      stderr: expect.stringContaining("GLIBC_2.28' not found"),
+    });
+  });
+
+  it('collects a fixture root into telemetry the product decrypts', async () => {
+    const [loader, args] = on217(node16(), path.join(unpacked, 'agent.js'));
+    const doc = await runLocal(loader, args, 'i-0glibc217');
+    expect(JSON.stringify(doc.files['/etc/os-release'])).toContain('Amazon Linux 2');
+    expect(JSON.stringify(doc.kernelParameters)).toContain('randomize_va_space');
+  });
+
+  it('cloud mode: IMDS credentials, KMS data key, SSE-KMS upload (fakes), decrypted through the KMS keyring', async () => {
+    const aws = fakeAws();
+    const endpoint = await aws.start();
+    try {
+      const env: NodeJS.ProcessEnv = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')),
+      );
+      Object.assign(env, {
+        HOME: work,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv4',
+      });
+      const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      const [loader, args] = on217(
+        node16(),
+        path.join(unpacked, 'agent.js'),
+        ...['--run-id', 'run-217', '--instance-id', 'i-0glibc217', '--bucket', 'telemetry-bucket'],
+        ...['--kms-key-arn', keyArn, '--region', 'eu-west-1', '--root', root],
+      );
+      const { stdout } = await run(loader, args, { env });
+      expect(JSON.parse(stdout)).toMatchObject({
+        status: 'delivered',
+        destination: 's3://telemetry-bucket/telemetry/run-217/i-0glibc217.bin',
+      });
+      const kmsCall = aws.calls.find((c) => c.target === 'TrentService.GenerateDataKey');
+      expect(kmsCall?.headers.authorization).toContain('Credential=ASIAFAKEINSTANCEROLE/');
+      const body = aws.objects.get('/telemetry-bucket/telemetry/run-217/i-0glibc217.bin') as Buffer;
+      const keyring = new KmsKeyringNode({
+        keyIds: [keyArn],
+        clientProvider: getClient(KMS, {
+          endpoint,
+          region: 'eu-west-1',
+          credentials: { accessKeyId: 'AKIDEVALUATE', secretAccessKey: 'x' },
+        }),
+      });
+      const doc = await decryptTelemetry(
+        body,
+        keyring,
+        { runId: 'run-217', instanceId: 'i-0glibc217' },
+        { kind: 'kms', keyArn },
+      );
+      expect(JSON.stringify(doc.files['/etc/os-release'])).toContain('Amazon Linux 2');
     } finally {
       await aws.stop();
     }
