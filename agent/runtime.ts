@@ -388,23 +388,34 @@ export class RuntimeSampler {
     const arg = i === undefined ? undefined : raw[i];
     if (i === undefined || !arg || masked[i] !== arg || arg.includes('\0')) return;
     let p: string;
-    if (arg.startsWith('/')) p = path.posix.normalize(arg);
-    else {
+    let given: string;
+    if (arg.startsWith('/')) {
+      p = path.posix.normalize(arg);
+      given = arg;
+    } else {
       const cwd = await fs.readlink(path.join(dir, 'cwd')).catch(() => undefined);
       if (cwd === undefined || !cwd.startsWith('/') || cwd.endsWith(' (deleted)')) return;
       p = path.posix.resolve(cwd, arg);
+      given = `${cwd}/${arg}`;
     }
     if (p.length > this.limits.maxPathChars) {
       this.dropped.longPaths++;
       return;
     }
-    const st = await this.rootFs
-      .resolve(p)
-      .then((host) => fs.stat(host))
-      .catch(() => undefined);
-    if (!st?.isFile()) return;
+    // The file that really runs, as the kernel finds it (links resolved, `..` after them): its object is
+    // recorded under that path, as /proc/PID/exe names an executable, so the directories recorded above it
+    // are the ones that hold it; the name as given stays in `script` and its directories are recorded too
+    // (whoever may change a link on the way may change what runs).
+    const host = await this.rootFs.resolve(given).catch(() => undefined);
+    const st = host === undefined ? undefined : await fs.stat(host).catch(() => undefined);
+    if (host === undefined || !st?.isFile()) return;
+    const real = this.rootFs.inRoot(host);
     rec.script = p;
-    const obj = await this.object(p, false);
+    if (real.length > this.limits.maxPathChars) {
+      this.dropped.longPaths++;
+      return;
+    }
+    const obj = await this.object(real, false);
     if (obj !== undefined) rec.scriptObject = obj;
   }
 
@@ -417,8 +428,8 @@ export class RuntimeSampler {
     opts: OwnerOptions = {},
   ): Promise<{ warnings: string[]; ownerBytesRead: number; ownerMs: number; rpmInvocations: number }> {
     const paths = this.objects.map((o) => o.path);
-    for (const p of this.processes)
-      if (p.script !== undefined && p.scriptObject === undefined) paths.push(p.script);
+    // Scripts under the name they were given too: it may go through links the object's path does not.
+    for (const p of this.processes) if (p.script !== undefined) paths.push(p.script);
     const warnings: string[] = [];
     try {
       await this.recordDirectories(paths);

@@ -11,7 +11,9 @@
  * group 0 is not counted as non-root access.
  *
  * The files judged: the executable, every mapped executable file (libraries) and the script an interpreter
- * runs. File modes come from the object's stat (else the stat taken when its ELF facts were read). Agents
+ * runs. The agent records a script's object under the path the kernel resolves (links followed, as
+ * /proc/PID/exe names executables) and the name as given in `script`: the directories above both are
+ * judged. File modes come from the object's stat (else the stat taken when its ELF facts were read). Agents
  * before directory recording leave `runtime.directories` out: files are judged alone and the message says so.
  */
 import type { Facts } from '../../core/facts/facts';
@@ -82,6 +84,8 @@ function dirProblems(st: Mode): { problems: string[]; fix: string[] } {
 
 interface Target {
   path: string;
+  /** Other names the file was run by (a script's path as given, when links lead to the object's path). */
+  names: Set<string>;
   kinds: Set<string>;
   users: RuntimeProcess[];
   index: number;
@@ -112,8 +116,15 @@ export const rootProcessInsecurePermissions: Rule = {
       );
 
     const targets = new Map<number, Target>();
-    const add = (index: number, kind: string, p: RuntimeProcess) => {
-      const t = targets.get(index) ?? { path: rt.objects[index]!.path, kinds: new Set(), users: [], index };
+    const add = (index: number, kind: string, p: RuntimeProcess, name?: string) => {
+      const t = targets.get(index) ?? {
+        path: rt.objects[index]!.path,
+        names: new Set<string>(),
+        kinds: new Set<string>(),
+        users: [],
+        index,
+      };
+      if (name !== undefined && name !== t.path) t.names.add(name);
       t.kinds.add(kind);
       if (!t.users.includes(p)) t.users.push(p);
       targets.set(index, t);
@@ -125,7 +136,7 @@ export const rootProcessInsecurePermissions: Rule = {
       else if (p.exeObject === undefined) unrecorded++;
       if (p.exeObject !== undefined) add(p.exeObject, 'executable', p);
       for (const m of p.maps) if (m !== p.exeObject) add(m, 'mapped file', p);
-      if (p.scriptObject !== undefined) add(p.scriptObject, 'script', p);
+      if (p.scriptObject !== undefined) add(p.scriptObject, 'script', p, p.script);
       else if (p.script) unrecorded++;
     }
 
@@ -167,7 +178,10 @@ export const rootProcessInsecurePermissions: Rule = {
         });
       }
       if (!dirs) continue;
-      for (const d of ancestorDirectories(t.path)) {
+      // The directories above the file, and above each name it was run by (a link on the way can be
+      // changed by whoever may write the directory holding it).
+      const chain = new Set([t.path, ...t.names].flatMap(ancestorDirectories));
+      for (const d of chain) {
         const rec = dirs.get(d);
         if (!rec) {
           missingDirs.add(d);

@@ -454,9 +454,10 @@ describe('scripts, directories and package owners (finish)', () => {
     const proc = (pid: number) => r.processes.find((p) => p.pid === pid)!;
     const obj = (i: number | undefined) => r.objects[i!]!;
 
+    // The name as given; the object under the path the kernel runs (the link /srv → opt/ww followed).
     expect(proc(2).script).toBe('/srv/job.sh');
     expect(obj(proc(2).scriptObject)).toMatchObject({
-      path: '/srv/job.sh',
+      path: '/opt/ww/job.sh',
       elf: { ok: false, reason: 'not-elf' },
     });
     expect(obj(proc(2).scriptObject).stat!.mode & 0o170000).toBe(0o100000);

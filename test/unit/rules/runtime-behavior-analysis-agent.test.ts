@@ -4,7 +4,7 @@
  * machine, collected with collectTelemetry and evaluated with the package, so the rules read the agent's
  * own address formats, indexes and ELF facts.
  */
-import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectTelemetry } from '../../../agent/collect';
@@ -107,5 +107,77 @@ describe('runtime-behavior-analysis on telemetry collected by the agent from a f
     expect(ev.findings.find((f) => f.ruleId === perms.ruleId)?.recommendation).toMatch(
       /^Run: chmod o-w \/opt\/tool\/run\./,
     );
+  });
+
+  it('judges the directories that really hold a script run through links, and those of the links', async () => {
+    // Root runs two scripts, root-owned 0755, by names that go through links into uid 1000's home:
+    // /usr/local/bin/job.sh is a link to /home/bob/job.sh; /srv/app is a link to /home/bob/app. Every
+    // directory on the names is root's 0755; /home/bob (uid 1000) lets bob replace both files.
+    const root = makeRoot({
+      dirs: { '/proc/net': undefined, '/usr/bin': undefined, '/usr/local/bin': undefined, '/srv': undefined },
+      sysctl: { 'kernel.ostype': 'Linux' },
+    });
+    copyFileSync('/usr/bin/bash', path.join(root, 'usr/bin/bash'));
+    mkdirSync(path.join(root, 'home/bob/app'), { recursive: true });
+    chownSync(path.join(root, 'home/bob'), 1000, 1000);
+    chmodSync(path.join(root, 'home/bob'), 0o755);
+    for (const f of ['home/bob/job.sh', 'home/bob/app/run.sh']) {
+      writeFileSync(path.join(root, f), '#!/bin/sh\nsleep 1000\n');
+      chmodSync(path.join(root, f), 0o755);
+    }
+    symlinkSync('/home/bob/job.sh', path.join(root, 'usr/local/bin/job.sh'));
+    symlinkSync('../home/bob/app', path.join(root, 'srv/app'));
+    writeProcess(root, { pid: 10, exe: '/usr/bin/bash', args: ['bash', '/usr/local/bin/job.sh'] });
+    writeProcess(root, { pid: 11, exe: '/usr/bin/bash', cwd: '/srv/app', args: ['bash', './run.sh'] });
+    const collected = await collectTelemetry({ root, runId: 'run-rba', instanceId: 'i-rba' });
+    const telemetry = parseTelemetryJson(JSON.stringify(collected));
+    const rt = telemetry.runtime!;
+    const proc = (pid: number) => rt.processes.find((p) => p.pid === pid)!;
+    // The name as given, and the object under the path the kernel runs.
+    expect(proc(10).script).toBe('/usr/local/bin/job.sh');
+    expect(rt.objects[proc(10).scriptObject!]!.path).toBe('/home/bob/job.sh');
+    expect(rt.objects[proc(11).scriptObject!]!.path).toBe('/home/bob/app/run.sh');
+    const ev = await evaluateTelemetry(telemetry, [runtimeBehaviorAnalysisPackage], {
+      runId: 'run-rba',
+      createdAt: '2026-11-30T11:00:00.000Z',
+    });
+    const perms = ev.results.find((r) => r.ruleId === 'rba.root-process-insecure-permissions')!;
+    expect(perms.result).toBe('FAIL');
+    const bob = perms.evidence.find((e) => e.source === '/home/bob')!;
+    expect(bob).toMatchObject({ key: 'directory', value: '0755 uid 1000 gid 1000' });
+    expect(bob.note).toMatch(/lets that user replace \/home\/bob\/app\/run\.sh, \/home\/bob\/job\.sh/);
+  });
+
+  it('judges the directories above the name a script was run by, when a link on it leads elsewhere', async () => {
+    // /opt/drop is world-writable (no sticky bit) and holds the link /opt/drop/job.sh → /usr/share/job.sh
+    // (root's, in root's directories): anyone may point the link elsewhere.
+    const root = makeRoot({
+      dirs: {
+        '/proc/net': undefined,
+        '/usr/bin': undefined,
+        '/usr/share': undefined,
+        '/opt/drop': undefined,
+      },
+      sysctl: { 'kernel.ostype': 'Linux' },
+    });
+    copyFileSync('/usr/bin/bash', path.join(root, 'usr/bin/bash'));
+    writeFileSync(path.join(root, 'usr/share/job.sh'), '#!/bin/sh\n');
+    chmodSync(path.join(root, 'usr/share/job.sh'), 0o755);
+    chmodSync(path.join(root, 'opt/drop'), 0o777);
+    symlinkSync('/usr/share/job.sh', path.join(root, 'opt/drop/job.sh'));
+    writeProcess(root, { pid: 10, exe: '/usr/bin/bash', args: ['bash', '/opt/drop/job.sh'] });
+    const telemetry = parseTelemetryJson(
+      JSON.stringify(await collectTelemetry({ root, runId: 'run-rba', instanceId: 'i-rba' })),
+    );
+    const ev = await evaluateTelemetry(telemetry, [runtimeBehaviorAnalysisPackage], {
+      runId: 'run-rba',
+      createdAt: '2026-11-30T11:00:00.000Z',
+    });
+    const perms = ev.results.find((r) => r.ruleId === 'rba.root-process-insecure-permissions')!;
+    expect(perms.result).toBe('FAIL');
+    expect(perms.evidence.find((e) => e.source === '/opt/drop')).toMatchObject({
+      key: 'directory',
+      value: '0777 uid 0 gid 0',
+    });
   });
 });
