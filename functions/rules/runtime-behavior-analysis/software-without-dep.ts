@@ -4,7 +4,11 @@
  *
  * Judged like checksec's NX column: NX is enabled when PT_GNU_STACK is present without PF_X; a PT_GNU_STACK
  * with PF_X, or none at all, is "NX disabled" (without the header the kernel gives the program an
- * executable stack on most architectures). One such library is enough: when the loader maps it, it makes
+ * executable stack on most architectures). The exception is AArch64 (e_machine 183), where checksec's
+ * verdict is wrong: a missing header leaves the stack non-executable there, in the kernel (arm64 implies
+ * READ_IMPLIES_EXEC only for 32-bit compat tasks) and in glibc's loader (sysdeps/aarch64/stackinfo.h:
+ * DEFAULT_STACK_PERMS is PF_R|PF_W), so such files pass and are counted in a note. Other architectures
+ * keep checksec's verdict (a false FAIL is the safe side). One such library is enough: when the loader maps it, it makes
  * the stack of the whole process executable. This is the per-file half of DEP; the processor's NX bit is
  * sbp.dep's. Objects whose ELF facts could not be read are not judged, and counted; when none could be
  * judged the result is ERROR.
@@ -13,6 +17,9 @@ import type { Evidence } from '../../core/model';
 import { error, fail, pass, type Rule } from '../../core/rule';
 import { bounded, LINUX, packageLabel, plural, RUNTIME_SOURCE, truncation, withRuntime } from './common';
 import { objectContext, runningObjects, segmentFlags, unreadNotes } from './running-objects';
+
+/** e_machine of AArch64, where a missing PT_GNU_STACK means a non-executable stack. */
+const EM_AARCH64 = 183;
 
 export const softwareWithoutDep: Rule = {
   id: 'rba.software-without-dep',
@@ -38,6 +45,7 @@ export const softwareWithoutDep: Rule = {
     const offenders: Evidence[] = [];
     const fixes = new Set<string>();
     let judged = 0;
+    let aarch64NoHeader = 0;
     for (const o of objects) {
       const elf = o.object.elf;
       if (!elf.ok) {
@@ -46,6 +54,10 @@ export const softwareWithoutDep: Rule = {
       }
       judged++;
       if (elf.gnuStack.present && !elf.gnuStack.executable) continue;
+      if (!elf.gnuStack.present && elf.machine === EM_AARCH64) {
+        aarch64NoHeader++;
+        continue;
+      }
       offenders.push({
         source: o.object.path,
         key: 'PT_GNU_STACK',
@@ -67,6 +79,13 @@ export const softwareWithoutDep: Rule = {
       'files not recorded were not judged',
     );
     const notes = [...unreadNotes(unread), ...trunc.evidence];
+    if (aarch64NoHeader > 0)
+      notes.push({
+        source: RUNTIME_SOURCE,
+        key: 'PT_GNU_STACK absent on AArch64',
+        value: plural(aarch64NoHeader, 'object'),
+        note: 'non-executable stack: on AArch64 neither the kernel nor glibc makes the stack executable without the header (checksec reports "NX disabled")',
+      });
     if (judged === 0) {
       return error(
         objects.length === 0

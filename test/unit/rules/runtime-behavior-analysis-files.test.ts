@@ -101,6 +101,28 @@ describe(DEP, () => {
     expect(r.recommendation).toMatch(/update libasm-legacy 1.0-1 \(dpkg\)/);
   });
 
+  it('on AArch64 a missing PT_GNU_STACK is a non-executable stack (kernel and glibc defaults), PF_X is not', async () => {
+    const b = cleanHost();
+    const arm = { machine: 183, machineName: 'AArch64' };
+    const noHeader = b.object('/opt/arm/lib/libnohdr.so', {
+      elf: { interp: false, ...arm, gnuStack: { present: false } },
+    });
+    const rwe = b.object('/opt/arm/lib/librwe.so', {
+      elf: { interp: false, ...arm, gnuStack: { present: true, flags: 7, executable: true } },
+    });
+    b.process({ pid: 903, comm: 'armapp', uid: 1000, exe: '/opt/app/bin/app', maps: [noHeader] });
+    const r = await rbaResult(DEP, b.build());
+    expect(r.result).toBe('PASS');
+    expect(r.evidence).toContainEqual(
+      expect.objectContaining({ key: 'PT_GNU_STACK absent on AArch64', value: '1 object' }),
+    );
+    b.process({ pid: 904, comm: 'armapp2', uid: 1000, exe: '/opt/app/bin/app', maps: [rwe] });
+    const f = await rbaResult(DEP, b.build());
+    expect(f.result).toBe('FAIL');
+    expect(f.evidence.map((e) => e.source)).toContain('/opt/arm/lib/librwe.so');
+    expect(f.evidence.map((e) => e.source)).not.toContain('/opt/arm/lib/libnohdr.so');
+  });
+
   it('does not judge unreadable ELF facts, counts them, and is ERROR when none could be judged', async () => {
     const b = cleanHost();
     const gone = b.object('/opt/app/bin/tool', {
