@@ -3,12 +3,16 @@
  * interpreted a file that a non-root user can change or replace.
  *
  * A file is judged writable by a non-root user when it is owned by a uid other than 0, or group-writable
- * with a group other than 0, or writable by others. A directory above it (every ancestor, from
+ * (whatever its group), or writable by others. A directory above it (every ancestor, from
  * `runtime.directories`) lets a non-root user replace the file when it is owned by a uid other than 0, or
- * writable by a group other than 0 or by others without the sticky bit. With the sticky bit (/tmp) only a
- * file's owner (root here), the directory's owner and root may rename or delete it: not a finding when the
- * directory is root's; a sticky directory owned by a non-root user is one (its owner may do anything in it). Group 0 is root's group: writable by
- * group 0 is not counted as non-root access.
+ * writable by its group or by others without the sticky bit. With the sticky bit (/tmp) only a file's
+ * owner (root here), the directory's owner and root may rename or delete it: not a finding when the
+ * directory is root's; a sticky directory owned by a non-root user is one (its owner may do anything in it).
+ *
+ * Group-writable with group 0 counts too: group 0 may have non-root members, and on a file or directory
+ * with a POSIX ACL the group bits of the mode are the ACL mask, the most that any named user or group of
+ * the ACL may do (`setfacl -m u:bob:rwx F` turns 0755 into 0775). The agent reads modes, not ACLs, so g+w
+ * is the only trace such an ACL leaves; `chmod g-w` takes write from all of them.
  *
  * The files judged: the executable, every mapped executable file (libraries) and the script an interpreter
  * runs. The agent records a script's object under the path the kernel resolves (links followed, as
@@ -33,9 +37,14 @@ import {
 } from './common';
 import { usersNote } from './running-objects';
 
-const FILE_EXPECTED = 'owner uid 0; not writable by a non-root group (gid ≠ 0) or by others';
-const DIR_EXPECTED =
-  'owner uid 0; not writable by a non-root group (gid ≠ 0); not writable by others unless sticky (+t)';
+const FILE_EXPECTED = 'owner uid 0; not writable by group or others';
+const DIR_EXPECTED = 'owner uid 0; not writable by group or others unless sticky (+t)';
+
+/** Who group write reaches: the group, and the users and groups of an ACL whose mask the bits are. */
+const groupWriters = (gid: number) =>
+  gid === 0
+    ? 'writable by group gid 0 (its non-root members, or users an ACL names: with an ACL these bits are its mask)'
+    : `writable by group gid ${gid}`;
 
 interface Mode {
   mode: number;
@@ -50,8 +59,8 @@ function fileProblems(st: Mode): { problems: string[]; fix: string[] } {
     problems.push(`owned by uid ${st.uid}`);
     fix.push('chown root');
   }
-  if (st.mode & 0o020 && st.gid !== 0) {
-    problems.push(`writable by group gid ${st.gid}`);
+  if (st.mode & 0o020) {
+    problems.push(groupWriters(st.gid));
     fix.push('chmod g-w');
   }
   if (st.mode & 0o002) {
@@ -71,8 +80,8 @@ function dirProblems(st: Mode): { problems: string[]; fix: string[] } {
     );
     fix.push('chown root');
   }
-  if (st.mode & 0o020 && st.gid !== 0 && !sticky) {
-    problems.push(`writable by group gid ${st.gid}`);
+  if (st.mode & 0o020 && !sticky) {
+    problems.push(groupWriters(st.gid));
     fix.push('chmod g-w');
   }
   if (st.mode & 0o002 && !sticky) {
@@ -263,9 +272,12 @@ export const rootProcessInsecurePermissions: Rule = {
       'files or directories not recorded were not judged',
     );
     notes.push(...trunc.evidence);
-    const dirSentence = dirs
-      ? ''
-      : ' Directories were not recorded by this agent: only the files were judged.';
+    // A PASS never claims more than was judged: directories missing from the record are said in the message.
+    const dirSentence = !dirs
+      ? ' Directories were not recorded by this agent: only the files were judged.'
+      : missingDirs.size > 0
+        ? ` ${plural(missingDirs.size, 'directory', 'directories')} above them ${missingDirs.size === 1 ? 'was' : 'were'} not recorded and not judged.`
+        : '';
 
     if (judged === 0) {
       return error(

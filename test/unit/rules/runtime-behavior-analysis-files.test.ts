@@ -300,7 +300,7 @@ describe(ROOT, () => {
       source: '/opt/app/bin/server',
       key: 'executable',
       value: '0777 uid 1000 gid 1000',
-      expected: 'owner uid 0; not writable by a non-root group (gid ≠ 0) or by others',
+      expected: 'owner uid 0; not writable by group or others',
       note: 'non-root write access: owned by uid 1000, writable by group gid 1000, writable by others; run or mapped by server pid 950 uid 0',
     });
     expect(r.recommendation).toMatch(
@@ -308,12 +308,29 @@ describe(ROOT, () => {
     );
   });
 
-  it('passes for a group-writable file of group 0', async () => {
+  it('fails on a group-writable file or directory of group 0: non-root members, or an ACL whose mask it is', async () => {
+    // `setfacl -m u:bob:rwx` on a root:root 0755 file leaves 0775: the group bits are the ACL mask.
     const b = cleanHost();
     const srv = b.object('/opt/app/bin/server', { stat: { mode: 0o100775, uid: 0, gid: 0 } });
     b.process({ pid: 950, comm: 'server', exe: '/opt/app/bin/server', exeObject: srv });
     b.rootOwnedDirectories();
-    expect((await rbaResult(ROOT, b.build())).result).toBe('PASS');
+    const r = await rbaResult(ROOT, b.build());
+    expect(r.result).toBe('FAIL');
+    expect(r.evidence[0]).toMatchObject({ source: '/opt/app/bin/server', value: '0775 uid 0 gid 0' });
+    expect(r.evidence[0]!.note).toMatch(
+      /^non-root write access: writable by group gid 0 \(its non-root members, or users an ACL names/,
+    );
+    expect(r.recommendation).toMatch(/^Run: chmod g-w \/opt\/app\/bin\/server\./);
+
+    const d = cleanHost();
+    d.dir('/usr/sbin', 0o40775);
+    const rd = await rbaResult(ROOT, d.build());
+    expect(rd.result).toBe('FAIL');
+    expect(rd.evidence[0]).toMatchObject({
+      source: '/usr/sbin',
+      key: 'directory',
+      value: '0775 uid 0 gid 0',
+    });
   });
 
   it('fails on a mapped library writable by a non-root group, naming the package and its verify command', async () => {
@@ -382,8 +399,7 @@ describe(ROOT, () => {
       source: '/srv/drop',
       key: 'directory',
       value: '01777 uid 1000 gid 1000',
-      expected:
-        'owner uid 0; not writable by a non-root group (gid ≠ 0); not writable by others unless sticky (+t)',
+      expected: 'owner uid 0; not writable by group or others unless sticky (+t)',
       note:
         'non-root write access: owned by uid 1000 (sticky, but the owner may still replace anything in it); ' +
         'lets that user replace /srv/drop/job.sh; run or mapped by sh pid 971 uid 0',
@@ -425,6 +441,8 @@ describe(ROOT, () => {
     b.directories = b.directories!.filter((d) => d.path !== '/usr/sbin');
     const r = await rbaResult(ROOT, b.build());
     expect(r.result).toBe('PASS');
+    // The message does not claim what was not judged.
+    expect(r.message).toMatch(/\. 1 directory above them was not recorded and not judged\.$/);
     expect(r.evidence).toContainEqual(
       expect.objectContaining({ key: 'directories not recorded', value: '1' }),
     );
