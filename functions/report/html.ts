@@ -7,13 +7,13 @@
  * helper, by way of the `html` tagged template: interpolations are escaped unless they are already-built markup.
  */
 import { createHash } from 'node:crypto';
+import { endpoint } from '../core/facts/runtime';
 import type {
   Attribute,
   Evidence,
   Exclusion,
   Finding,
   InstanceSummary,
-  ListeningService,
   ListeningSummary,
   RuleResult,
   VulnerabilityDetails,
@@ -650,8 +650,6 @@ function renderListeners(summary: ListeningSummary | undefined): SafeHtml | '' {
     summary.omitted ? `${summary.omitted} more listening sockets are not listed.` : '',
     summary.samplingTruncated ? "The agent's sampling caps dropped data: this list may be incomplete." : '',
   ].filter(Boolean);
-  const endpoint = (l: ListeningService) =>
-    l.protocol.endsWith('6') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`;
   const body =
     summary.services.length === 0
       ? html`<p class="muted">Nothing listened during the run.</p>`
@@ -661,7 +659,7 @@ function renderListeners(summary: ListeningSummary | undefined): SafeHtml | '' {
 ${summary.services.map(
   (l) => html`<tr data-port="${l.port}" data-protocol="${l.protocol}">
 <td>${l.protocol}</td>
-<td><code class="wrap">${endpoint(l)}</code>${l.loopback ? html` <span class="muted">(loopback)</span>` : ''}</td>
+<td><code class="wrap">${endpoint(l.address, l.port)}</code>${l.loopback ? html` <span class="muted">(loopback)</span>` : ''}</td>
 <td class="wrap">${
     l.processes.length === 0
       ? html`<span class="muted">not seen (another user's process, or it ended)</span>`

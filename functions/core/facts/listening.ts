@@ -8,6 +8,13 @@
  */
 import type { ListeningProcess, ListeningService, ListeningSummary } from '../model';
 import type { Telemetry } from '../telemetry';
+import {
+  compareStrings,
+  isLoopback,
+  packageNameVersion,
+  type RuntimeObject,
+  type RuntimeProcess,
+} from './runtime';
 
 export const LISTENING_LIMITS = {
   maxListeners: 200,
@@ -18,23 +25,12 @@ export const LISTENING_LIMITS = {
   maxBytes: 96 * 1024,
 } as const;
 
-type Runtime = NonNullable<Telemetry['runtime']>;
-type RuntimeObject = Runtime['objects'][number];
-
 const cut = (s: string): string =>
   s.length > LISTENING_LIMITS.maxStringChars ? `${s.slice(0, LISTENING_LIMITS.maxStringChars - 1)}…` : s;
 
 /** `name version` of the package owning an object, when the agent found one. */
-export function packageLabel(o: RuntimeObject | undefined): string | undefined {
-  if (!o?.package) return undefined;
-  return cut(o.package.version ? `${o.package.name} ${o.package.version}` : o.package.name);
-}
-
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
-
-/** Is the address only reachable from the host itself? */
-export function isLoopbackAddress(address: string): boolean {
-  return LOOPBACK.test(address);
+function ownerLabel(o: RuntimeObject | undefined): string | undefined {
+  return o?.package ? cut(packageNameVersion(o.package)) : undefined;
 }
 
 /** The listening inventory of one instance; undefined when the agent recorded no runtime section. */
@@ -43,21 +39,19 @@ export function listeningServices(telemetry: Telemetry): ListeningSummary | unde
   if (rt?.proc.status !== 'ok') return undefined;
   const sorted = [...rt.listeners].sort(
     (a, b) =>
-      a.port - b.port ||
-      (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0) ||
-      (a.address < b.address ? -1 : a.address > b.address ? 1 : 0),
+      a.port - b.port || compareStrings(a.protocol, b.protocol) || compareStrings(a.address, b.address),
   );
   const kept = sorted.slice(0, LISTENING_LIMITS.maxListeners);
   const all = kept.map((l): ListeningService => {
     const libraries = new Set<string>();
     const processes = l.processes
       .map((i) => rt.processes[i])
-      .filter((p): p is Runtime['processes'][number] => p !== undefined)
+      .filter((p): p is RuntimeProcess => p !== undefined)
       .sort((a, b) => a.pid - b.pid);
     for (const p of processes) {
       for (const m of p.maps) {
         if (m === p.exeObject) continue;
-        const label = packageLabel(rt.objects[m]);
+        const label = ownerLabel(rt.objects[m]);
         if (label) libraries.add(label);
       }
     }
@@ -65,12 +59,12 @@ export function listeningServices(telemetry: Telemetry): ListeningSummary | unde
       protocol: l.protocol,
       address: l.address,
       port: l.port,
-      loopback: isLoopbackAddress(l.address),
+      loopback: isLoopback(l.address),
       accepted: l.accepted,
       samples: l.samples,
       processes: processes.slice(0, LISTENING_LIMITS.maxProcessesPerListener).map((p) => {
         const exe = p.exeObject !== undefined ? rt.objects[p.exeObject] : undefined;
-        const pkg = packageLabel(exe);
+        const pkg = ownerLabel(exe);
         const proc: ListeningProcess = { pid: p.pid, comm: cut(p.comm), uid: p.uid };
         if (p.exe) proc.exe = cut(p.exe);
         if (pkg) proc.package = pkg;

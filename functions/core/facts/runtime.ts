@@ -64,6 +64,16 @@ export function isLoopback(address: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
+/** `name version` of a package (`name` when the version is unknown). */
+export function packageNameVersion(pkg: RuntimePackage): string {
+  return pkg.version ? `${pkg.name} ${pkg.version}` : pkg.name;
+}
+
+/** Code-unit order of two strings (locale-independent, so output is the same on every host). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** address:port, with brackets around IPv6 addresses. */
 export function endpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;

@@ -2,8 +2,10 @@
 
 import type { Facts } from '../../core/facts/facts';
 import {
+  compareStrings,
   droppedCounters,
   endpoint,
+  packageNameVersion,
   type Runtime,
   type RuntimeConnection,
   type RuntimePackage,
@@ -37,8 +39,9 @@ export function processDetail(p: RuntimeProcess, pkg: RuntimePackage | undefined
   return `${processLabel(p)}${exe}${pkg ? ` package ${packageLabel(pkg)}` : ''}`;
 }
 
+/** "openssh-server 1:9.2p1-2 (dpkg)". */
 export function packageLabel(pkg: RuntimePackage): string {
-  return `${pkg.name}${pkg.version ? ` ${pkg.version}` : ''} (${pkg.manager})`;
+  return `${packageNameVersion(pkg)} (${pkg.manager})`;
 }
 
 /** The command that removes a package with its manager. */
@@ -126,9 +129,7 @@ export const netSource = (protocol: string) => `runtime:/proc/net/${protocol}`;
 
 export const connectionEndpoint = (c: RuntimeConnection) => endpoint(c.remoteAddress, c.remotePort);
 
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export { compareStrings };
 
 /** Normalize a program name: drop a Debian alternatives suffix (.netkit) or an implementation prefix. */
 export function normalizeProgram(name: string): string {
