@@ -8,7 +8,15 @@ import { Facts } from './facts/facts';
 import { hostname, kernelRelease, osName } from './facts/host';
 import { listeningServices } from './facts/listening';
 import { boundExclusion, boundFinding, boundResult, boundSummary } from './finding-limits';
-import type { Evidence, Exclusion, Finding, InstanceSummary, RuleResult } from './model';
+import {
+  type Evidence,
+  EXCLUSION_REASONS,
+  type Exclusion,
+  type ExclusionReason,
+  type Finding,
+  type InstanceSummary,
+  type RuleResult,
+} from './model';
 import type { EvaluationContext, RulesPackage } from './rule';
 import { NUMERIC_SEVERITY } from './severity';
 import type { Telemetry } from './telemetry';
@@ -72,7 +80,7 @@ export async function evaluateTelemetry(
         boundExclusion({
           instanceId: facts.instanceId,
           scope: pkg.id,
-          reason: 'EVALUATION_ERROR',
+          reason: exclusionReasonOf(err),
           message: `rules package ${pkg.id} could not be evaluated: ${(err as Error).message}`,
         }),
       );
@@ -85,6 +93,14 @@ export async function evaluateTelemetry(
     }
   }
   return { instance, results, findings, exclusions };
+}
+
+/** A package may raise an error naming its exclusion reason (cis: UNSUPPORTED_OS); otherwise EVALUATION_ERROR. */
+function exclusionReasonOf(err: unknown): ExclusionReason {
+  const r = (err as { exclusionReason?: unknown } | null)?.exclusionReason;
+  return typeof r === 'string' && (EXCLUSION_REASONS as readonly string[]).includes(r)
+    ? (r as ExclusionReason)
+    : 'EVALUATION_ERROR';
 }
 
 /**

@@ -19,6 +19,7 @@
  */
 import type {
   Attribute,
+  CheckResult,
   Evidence,
   Exclusion,
   Finding,
@@ -55,6 +56,8 @@ const KiB = 1024;
  * in 3-byte characters: measured by the unit test's worst case), so those two lists always keep at least
  * ≈ 14 KiB between them (see fitLists); a real finding's other fields take 1–15 KiB, leaving them their
  * full 24 + 16 KiB.
+ * - checks (results only, rules package `cis`): 50 entries, 16 KiB, each check's evidence within 4 KiB: a
+ *   CIS control is decided by 1–40 ComplianceAsCode rules; the failed ones' evidence is also the result's.
  */
 export const FINDING_LIMITS = {
   maxFindingBytes: 64 * KiB,
@@ -73,6 +76,9 @@ export const FINDING_LIMITS = {
   maxUserAttributes: 10,
   userAttributesBytes: 12 * KiB,
   reserveBytes: 4 * KiB,
+  maxChecks: 50,
+  checksBytes: 16 * KiB,
+  checkEvidenceBytes: 4 * KiB,
 } as const;
 
 const L = FINDING_LIMITS;
@@ -278,6 +284,15 @@ function boundEvidence(list: readonly Evidence[], maxBytes: number, cuts: Cuts):
   return kept;
 }
 
+function boundCheck(c: CheckResult, cuts: Cuts): CheckResult {
+  return {
+    ...c,
+    id: cuts.text(String(c.id), L.shortBytes, 'checks[].id'),
+    message: cuts.text(String(c.message ?? ''), L.valueBytes, 'checks[].message'),
+    evidence: boundEvidence(c.evidence ?? [], L.checkEvidenceBytes, cuts).items,
+  };
+}
+
 function boundAttribute(a: Attribute, cuts: Cuts): Attribute {
   return {
     ...a,
@@ -436,6 +451,8 @@ export function boundResult(r: RuleResult): RuleResult {
     if (f.vulnerability) part.vulnerability = boundVulnerabilityFields(f.vulnerability, cuts);
     out.finding = part;
   }
+  if (r.checks)
+    out.checks = keepFirst(r.checks, L.maxChecks, L.checksBytes, boundCheck, 'checks', cuts).items;
   out.evidence = fitLists(
     out,
     out.finding?.vulnerability,

@@ -58,6 +58,14 @@ export interface VulnerabilityDetails {
   references: string[];
 }
 
+/** One check a result was decided by (rules package `cis`: one ComplianceAsCode rule, e.g. sshd_disable_root_login). */
+export interface CheckResult {
+  id: string;
+  result: ResultStatus;
+  message: string;
+  evidence: Evidence[];
+}
+
 export interface RuleResult {
   rulesPackage: string;
   ruleId: string;
@@ -68,6 +76,8 @@ export interface RuleResult {
   /** One sentence saying why this result. */
   message: string;
   evidence: Evidence[];
+  /** The checks that decided the result, when a rule is made of several (cis: one per ComplianceAsCode rule). */
+  checks?: CheckResult[];
   /**
    * Set when the result was bounded to fit storage and reports (finding-limits.ts): one line per kind of
    * cut, e.g. "evidence: 99 of 2501 entries kept". The cut data itself carries its marker ("and N more",

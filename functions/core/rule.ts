@@ -36,6 +36,20 @@ export interface Rule<P extends RuleParameters = RuleParameters> {
 export interface EvaluationContext {
   /** Parameter overrides by rule id. */
   parameters?: Record<string, RuleParameters>;
+  /** Rules package `cis`: the profile and its tailoring. */
+  cis?: CisContext;
+}
+
+export const CIS_PROFILES = ['level1-server', 'level2-server'] as const;
+export type CisProfile = (typeof CIS_PROFILES)[number];
+
+export interface CisContext {
+  /** Default level1-server. */
+  profile: CisProfile;
+  /** Controls not evaluated (section ids such as 1.1.1.1, or rule ids such as cis.ubuntu2204.1.1.1.1). */
+  skip?: string[];
+  /** ComplianceAsCode variable overrides, e.g. { var_password_pam_minlen: '16' }. */
+  variables?: Record<string, string>;
 }
 
 export interface RulesPackage {

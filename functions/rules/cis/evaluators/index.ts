@@ -1,0 +1,26 @@
+/**
+ * Evaluators: one per ComplianceAsCode template (sysctl, package_removed, file_permissions, …), each a pure
+ * function of the facts and the rule's template variables. A rule whose template has no evaluator here is
+ * reported NOT_APPLICABLE "not evaluated by this version" and its control is never PASS on its account.
+ * None is registered yet: they come with the agent material they read (issue 8, items 2 and 3).
+ */
+import type { Facts } from '../../../core/facts/facts';
+import type { CheckOutcome } from '../../../core/rule';
+import type { BenchmarkId } from '../data';
+
+export interface EvaluatorInput {
+  /** ComplianceAsCode rule id, e.g. sysctl_net_ipv4_ip_forward. */
+  ruleId: string;
+  benchmark: BenchmarkId;
+  /** The template's variables as the benchmark's product resolves them (rules.json). */
+  vars: Readonly<Record<string, string>>;
+  /** The benchmark's variables (var_password_pam_minlen …) with the run's overrides applied. */
+  variables: Readonly<Record<string, string>>;
+}
+
+export type Evaluator = (facts: Facts, input: EvaluatorInput) => CheckOutcome;
+
+export type EvaluatorRegistry = Readonly<Record<string, Evaluator>>;
+
+/** Template name → evaluator. */
+export const EVALUATORS: EvaluatorRegistry = {};

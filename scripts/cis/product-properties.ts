@@ -1,0 +1,194 @@
+/**
+ * ComplianceAsCode's product properties (grub2_boot_path, pkg_manager, sshd_config_dir, pwquality_path …)
+ * for one product, as its build computes them: the DEFAULT_* constants of ssg/constants.py, then
+ * product_properties/*.yml (a `default:` map and `overrides:` under Jinja conditions on the product, its
+ * families and major_version_ordinal), then the product's own product.yml. Only what the generator needs to
+ * resolve `{{{ name }}}` in rule template variables: scalar values; a condition it cannot read counts as
+ * false and is reported.
+ */
+import { parse } from 'yaml';
+
+export interface ProductInfo {
+  product: string;
+  families: string[];
+  majorVersionOrdinal: number;
+  /** product.yml's scalar entries. */
+  own: Record<string, string>;
+}
+
+export function productInfo(product: string, productYml: string): ProductInfo {
+  const doc = (parse(productYml.replace(/\{\{[%#{][\s\S]*?[%#}]\}\}/g, '')) ?? {}) as Record<string, unknown>;
+  const own: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') own[k] = String(v);
+  }
+  return {
+    product,
+    families: Array.isArray(doc.families) ? doc.families.map(String) : [],
+    majorVersionOrdinal: Number(doc.major_version_ordinal ?? 0),
+    own,
+  };
+}
+
+/** DEFAULT_NAME = 'value' lines of ssg/constants.py → { name: value }. */
+export function constantDefaults(constantsPy: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of constantsPy.matchAll(/^DEFAULT_([A-Z0-9_]+)\s*=\s*['"]([^'"]*)['"]\s*$/gm))
+    out[m[1]!.toLowerCase()] = m[2]!;
+  return out;
+}
+
+type Value = string | number | boolean | string[];
+
+/** Evaluates the small condition language product_properties use. Throws on what it cannot read. */
+export function evalCondition(expr: string, p: ProductInfo): boolean {
+  const tokens =
+    expr.match(/"[^"]*"|'[^']*'|\d+|[A-Za-z_][A-Za-z0-9_]*|<=|>=|==|!=|<|>|\[|\]|\(|\)|,/g) ?? [];
+  let i = 0;
+  const peek = () => tokens[i];
+  const next = () => tokens[i++];
+  const atom = (): Value => {
+    const t = next();
+    if (t === undefined) throw new Error(`unexpected end in ${expr}`);
+    if (t.startsWith('"') || t.startsWith("'")) return t.slice(1, -1);
+    if (/^\d+$/.test(t)) return Number(t);
+    if (t === '[') {
+      const list: string[] = [];
+      while (peek() !== ']') {
+        list.push(String(atom()));
+        if (peek() === ',') next();
+      }
+      next();
+      return list;
+    }
+    if (t === '(') {
+      const v = or();
+      if (next() !== ')') throw new Error(`) expected in ${expr}`);
+      return v;
+    }
+    if (t === 'product') return p.product;
+    if (t === 'families') return p.families;
+    if (t === 'major_version_ordinal') return p.majorVersionOrdinal;
+    throw new Error(`unknown name ${t} in ${expr}`);
+  };
+  const comparison = (): boolean => {
+    if (peek() === 'not') {
+      next();
+      return !comparison();
+    }
+    const left = atom();
+    const op = peek();
+    if (op === 'not' && tokens[i + 1] === 'in') {
+      i += 2;
+      return !contains(atom(), left);
+    }
+    if (op === 'in') {
+      next();
+      return contains(atom(), left);
+    }
+    if (op && ['==', '!=', '<=', '>=', '<', '>'].includes(op)) {
+      next();
+      const right = atom();
+      switch (op) {
+        case '==':
+          return left === right;
+        case '!=':
+          return left !== right;
+        case '<=':
+          return Number(left) <= Number(right);
+        case '>=':
+          return Number(left) >= Number(right);
+        case '<':
+          return Number(left) < Number(right);
+        default:
+          return Number(left) > Number(right);
+      }
+    }
+    return Boolean(left);
+  };
+  const and = (): boolean => {
+    let v = comparison();
+    while (peek() === 'and') {
+      next();
+      const r = comparison();
+      v = v && r;
+    }
+    return v;
+  };
+  const or = (): boolean => {
+    let v = and();
+    while (peek() === 'or') {
+      next();
+      const r = and();
+      v = v || r;
+    }
+    return v;
+  };
+  const v = or();
+  if (i !== tokens.length) throw new Error(`cannot read ${expr}`);
+  return v;
+}
+
+function contains(container: Value, item: Value): boolean {
+  if (Array.isArray(container)) return container.includes(String(item));
+  return String(container).includes(String(item));
+}
+
+/** Renders the if/elif/else/endif structure of a Jinja text for one product (no other statements). */
+export function renderConditionals(text: string, p: ProductInfo, problems: string[]): string {
+  const out: string[] = [];
+  // Stack of [active, anyBranchTaken, parentActive].
+  const stack: Array<[boolean, boolean, boolean]> = [];
+  const active = () => (stack.length ? stack[stack.length - 1]![0] : true);
+  const test = (cond: string) => {
+    try {
+      return evalCondition(cond, p);
+    } catch (err) {
+      problems.push(`${p.product}: ${(err as Error).message}`);
+      return false;
+    }
+  };
+  for (const line of text.split('\n')) {
+    const m = /^\s*\{\{%-?\s*(if|elif|else|endif)\b(.*?)-?%\}\}\s*$/.exec(line);
+    if (!m) {
+      if (active() && !/^\s*\{\{[%#]/.test(line)) out.push(line);
+      continue;
+    }
+    const [, kw, rest] = m;
+    if (kw === 'if') {
+      const parent = active();
+      const v = parent && test(rest!.trim());
+      stack.push([v, v, parent]);
+    } else if (kw === 'elif') {
+      const top = stack[stack.length - 1]!;
+      const v = top[2] && !top[1] && test(rest!.trim());
+      top[0] = v;
+      top[1] = top[1] || v;
+    } else if (kw === 'else') {
+      const top = stack[stack.length - 1]!;
+      top[0] = top[2] && !top[1];
+      top[1] = true;
+    } else stack.pop();
+  }
+  return out.join('\n');
+}
+
+/** Every scalar property of the product. */
+export function productProperties(
+  p: ProductInfo,
+  defaults: Record<string, string>,
+  propertyFiles: string[],
+  problems: string[],
+): Record<string, string> {
+  const out: Record<string, string> = { ...defaults, product: p.product };
+  for (const text of propertyFiles) {
+    const doc = (parse(renderConditionals(text, p, problems)) ?? {}) as Record<string, unknown>;
+    for (const part of [doc.default, doc.overrides]) {
+      if (!part || typeof part !== 'object') continue;
+      for (const [k, v] of Object.entries(part)) {
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+      }
+    }
+  }
+  return { ...out, ...p.own };
+}
