@@ -330,7 +330,7 @@ export class RuntimeSampler {
     if (cmdline !== undefined) {
       const raw = parseCmdline(cmdline);
       const masked = maskArguments(raw);
-      await this.describeScript(dir, rec, exe, raw, masked);
+      await this.describeScript(dir, rec, exe, raw);
       const args: string[] = [];
       let chars = 0;
       let cut = masked.length > this.limits.maxArgs;
@@ -367,26 +367,27 @@ export class RuntimeSampler {
   }
 
   /**
-   * The script an interpreter process runs (process.script, scriptObject), from its unmasked arguments; an
-   * argument that masking changed (a secret) is never recorded. A relative path is resolved against the
-   * process's working directory: /proc/PID/cwd, a link whose text is the canonical path (no links in it),
-   * so resolving `..` in the argument lexically against it matches the kernel unless the argument itself
-   * goes through a link and back up. Only an existing regular file counts (`python -W x app.py` with no
-   * app.py under that directory records nothing).
+   * The script an interpreter process runs (process.script, scriptObject), from its unmasked arguments. A
+   * relative path is resolved against the process's working directory (/proc/PID/cwd). Only an existing
+   * regular file counts (`python -W x app.py` with no app.py under that directory records nothing).
+   *
+   * The interpreter's own option parsing decides which argument is the script, even where the masking
+   * heuristic hid it as a secret (`bash -p job.sh`, `perl -p job.pl`: -p is privileged mode or the print
+   * loop there, not a password): a root process's script must not go unjudged because of a guess, and an
+   * argument that names an existing file is a path, not a secret. The arguments stay masked.
    */
   private async describeScript(
     dir: string,
     rec: RuntimeProcess,
     exe: { path: string; deleted: boolean } | undefined,
     raw: readonly string[],
-    masked: readonly string[],
   ): Promise<void> {
     delete rec.script;
     delete rec.scriptObject;
     const kind = exe ? interpreterOf(exe.path, raw[0]) : undefined;
     const i = kind ? scriptArgumentIndex(kind, raw) : undefined;
     const arg = i === undefined ? undefined : raw[i];
-    if (i === undefined || !arg || masked[i] !== arg || arg.includes('\0')) return;
+    if (i === undefined || !arg || arg.includes('\0')) return;
     let p: string;
     let given: string;
     if (arg.startsWith('/')) {

@@ -405,8 +405,8 @@ describe('scripts, directories and package owners (finish)', () => {
   /**
    * An executable in a directory owned by uid 1000, under a sticky world-writable directory, under a
    * world-writable one; a script reached through a link (/srv → opt/ww); a script named relative to the
-   * process's working directory; a module, inline code, a missing script, a non-interpreter and a masked
-   * argument (none recorded); dpkg owning
+   * process's working directory; a module, inline code, a missing script and a non-interpreter (none
+   * recorded); a script behind an option the masking takes for a secret (recorded); dpkg owning
    * /usr/bin/app.
    */
   function scriptedRoot(): string {
@@ -439,8 +439,9 @@ describe('scripts, directories and package owners (finish)', () => {
     writeProcess(root, { pid: 5, exe: py, cwd: '/opt/ww/sticky', args: ['python3', 'missing.py'] });
     writeProcess(root, { pid: 6, exe: '/usr/bin/bash', args: ['bash', '-c', 'exec /srv/job.sh'] });
     writeProcess(root, { pid: 7, exe: '/usr/bin/app', cwd: '/opt/ww', args: ['app', 'job.sh'] });
-    // The argument after --token is masked as a secret: never recorded, even when it names a file.
-    writeProcess(root, { pid: 8, exe: '/usr/bin/node', cwd: '/opt/ww', args: ['node', '--token', 'job.sh'] });
+    // bash -p (privileged mode) before the script: the masking takes -p for a password flag and hides
+    // job.sh in the arguments, but bash's own parsing says it is the script, and it is recorded.
+    writeProcess(root, { pid: 8, exe: '/usr/bin/bash', cwd: '/opt/ww', args: ['bash', '-p', 'job.sh'] });
     return root;
   }
 
@@ -463,7 +464,10 @@ describe('scripts, directories and package owners (finish)', () => {
     expect(obj(proc(2).scriptObject).stat!.mode & 0o170000).toBe(0o100000);
     expect(proc(3).script).toBe('/opt/ww/sticky/tool.py');
     expect(obj(proc(3).scriptObject).path).toBe('/opt/ww/sticky/tool.py');
-    for (const pid of [1, 4, 5, 6, 7, 8]) {
+    expect(proc(8).args).toEqual(['bash', '-p', '***']);
+    expect(proc(8).script).toBe('/opt/ww/job.sh');
+    expect(obj(proc(8).scriptObject).path).toBe('/opt/ww/job.sh');
+    for (const pid of [1, 4, 5, 6, 7]) {
       expect(proc(pid).script, `pid ${pid}`).toBeUndefined();
       expect(proc(pid).scriptObject, `pid ${pid}`).toBeUndefined();
     }
