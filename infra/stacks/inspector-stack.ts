@@ -379,7 +379,8 @@ export class InspectorStack extends Stack {
         `Control plane: ${base} operations`,
         'inspector-control-plane',
         {
-          timeout: Duration.seconds(30),
+          // targets also computes exclusions previews (EC2 and SSM over a whole target) asynchronously.
+          timeout: base === 'targets' ? Duration.minutes(5) : Duration.seconds(30),
           memorySize: 512,
           env: {
             ...(this.stateMachine ? { [ENV.stateMachineArn]: this.stateMachine.stateMachineArn } : {}),
@@ -699,6 +700,21 @@ export class InspectorStack extends Stack {
         'ec2:DescribeInstances',
         'ssm:DescribeInstanceInformation',
       ]);
+      // create-exclusions-preview: the previews (PREVIEW#<templateId> items of the runs table), the active
+      // runs and the instance locks; the preview is computed by an asynchronous invocation of this function,
+      // allowed in a policy of its own (in the role's default policy the function's ARN makes a cycle).
+      this.grantTable(target, 'runs', 'write');
+      this.grantTable(target, 'locks', 'read');
+      new iam.Policy(target, 'InvokeSelfPolicy', {
+        roles: [target.role],
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'ComputeExclusionsPreview',
+            actions: ['lambda:InvokeFunction'],
+            resources: [target.fn.functionArn],
+          }),
+        ],
+      });
     }
     if (g.includes('template')) {
       this.grantTable(target, 'templates', 'write');
@@ -734,6 +750,8 @@ export class InspectorStack extends Stack {
       );
       this.publish(target);
       target.allowOnAnyResource('CancelRunCommands', ['ssm:CancelCommand']);
+      // start-assessment-run resolves the target's instances before it starts the execution.
+      target.allowOnAnyResource('ResolveTargetInstances', ['ec2:DescribeInstances']);
       this.stateMachine.grantStartExecution(target.fn);
       this.stateMachine.grantRead(target.fn);
       this.stateMachine.grantExecution(target.fn, 'states:StopExecution');

@@ -590,6 +590,21 @@ describe('least privilege of the Lambda roles', () => {
     expect(policyOf('StartRun')).toContain('ec2:DescribeInstances');
     expect(policyOf('StartRun')).not.toContain('s3:');
   });
+
+  it('the control-plane targets function computes exclusions previews by invoking only itself', () => {
+    const targets = policyOf('Control plane: targets');
+    expect(targets).toContain('ec2:DescribeInstances');
+    expect(targets).toContain('ssm:DescribeInstanceInformation');
+    const [fnId, f] = only('AWS::Lambda::Function', { Description: 'Control plane: targets operations' });
+    expect(targets).toContain('"Sid":"ComputeExclusionsPreview"');
+    expect(targets).toContain('"Action":"lambda:InvokeFunction"');
+    expect(targets).toContain(JSON.stringify({ 'Fn::GetAtt': [fnId, 'Arn'] }));
+    expect(f.Properties.Timeout).toBe(300);
+    for (const other of ['Control plane: runs', 'Control plane: findings', 'Control plane: templates']) {
+      expect(policyOf(other), other).not.toContain('lambda:InvokeFunction');
+    }
+    expect(policyOf('Control plane: runs')).toContain('ec2:DescribeInstances');
+  });
 });
 
 describe('Dispatch: the agent artifact of each architecture', () => {
