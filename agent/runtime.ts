@@ -428,9 +428,23 @@ export class RuntimeSampler {
   async finish(
     opts: OwnerOptions = {},
   ): Promise<{ warnings: string[]; ownerBytesRead: number; ownerMs: number; rpmInvocations: number }> {
-    const paths = this.objects.map((o) => o.path);
-    // Scripts under the name they were given too: it may go through links the object's path does not.
-    for (const p of this.processes) if (p.script !== undefined) paths.push(p.script);
+    // The files of root processes first (and their scripts under the name given too: it may go through
+    // links the object's path does not), then the rest: only root processes' directories are judged, and
+    // when the cap is reached it must not be by other users' processes crowding them out.
+    const paths: string[] = [];
+    const rootObjects = new Set<number>();
+    for (const p of this.processes) {
+      if (p.uid !== 0 && p.euid !== 0) continue;
+      for (const i of [p.exeObject, p.scriptObject, ...p.maps]) if (i !== undefined) rootObjects.add(i);
+    }
+    for (const i of [...rootObjects].sort((a, b) => a - b)) paths.push(this.objects[i]!.path);
+    for (const p of this.processes)
+      if (p.script !== undefined && (p.uid === 0 || p.euid === 0)) paths.push(p.script);
+    this.objects.forEach((o, i) => {
+      if (!rootObjects.has(i)) paths.push(o.path);
+    });
+    for (const p of this.processes)
+      if (p.script !== undefined && p.uid !== 0 && p.euid !== 0) paths.push(p.script);
     const warnings: string[] = [];
     try {
       await this.recordDirectories(paths);

@@ -507,6 +507,28 @@ describe('scripts, directories and package owners (finish)', () => {
     expect(parsed.runtime!.processes.find((p) => p.pid === 3)!.script).toBe('/opt/ww/sticky/tool.py');
   });
 
+  it("at the directory cap, root processes' directories come first, however many other users' files came before", async () => {
+    const root = rootWithBinary();
+    // uid 1000 runs programs from deep directories, seen a sample before root's program starts.
+    for (let i = 0; i < 3; i++) {
+      const d = `home/u/a${i}/b/c/d`;
+      mkdirSync(path.join(root, d), { recursive: true });
+      copyFileSync('/usr/bin/true', path.join(root, d, 'p'));
+      writeProcess(root, { pid: 10 + i, uid: 1000, exe: `/${d}/p`, args: ['p'] });
+    }
+    const s = new RuntimeSampler(new RootFs(root), 1, { maxDirectories: 4 });
+    await s.sample();
+    mkdirSync(path.join(root, 'opt/svc/bin'), { recursive: true });
+    copyFileSync('/usr/bin/true', path.join(root, 'opt/svc/bin/daemon'));
+    writeProcess(root, { pid: 50, exe: '/opt/svc/bin/daemon', args: ['daemon'] });
+    await s.sample();
+    await s.readPendingElf();
+    await s.finish();
+    const r = s.result();
+    expect(r.directories!.map((d) => d.path)).toEqual(['/', '/opt', '/opt/svc', '/opt/svc/bin']);
+    expect(r.dropped.directories).toBeGreaterThan(0);
+  });
+
   it('directories stop at the cap and count the rest; an exec into a non-interpreter drops the script', async () => {
     const root = scriptedRoot();
     const s = new RuntimeSampler(new RootFs(root), 1, { maxDirectories: 3 });
