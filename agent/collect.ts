@@ -9,7 +9,11 @@ import path from 'node:path';
 import {
   type CommandRecord,
   type FileRecord,
+  HOST_CONFIG_LIMITS,
   LIMITS,
+  type ListingEntry,
+  type ListingRecord,
+  type MissingReason,
   type PathStat,
   type Sample,
   SYSTEM_DIRECTORIES,
@@ -17,6 +21,8 @@ import {
   type Telemetry,
 } from '../functions/core/telemetry/schema';
 import { expandGlob } from './glob';
+import { collectHostConfig } from './host-config';
+import { readCapped } from './read-capped';
 import { RootFs, reasonOf } from './root-fs';
 import { RuntimeSampler } from './runtime';
 import { AGENT_NAME, AGENT_VERSION } from './version';
@@ -33,6 +39,12 @@ export interface CollectOptions {
   onProgress?: (step: string) => void;
   /** Stop sampling early (SSM cancel, Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * Budget of the file system walk (world-writable, unowned, SUID/SGID files): at most `maxEntries`
+   * entries (default 1,000,000) and `maxSeconds` (default: the sampling window, at least 1 s, at most
+   * 20 s; the walk runs while the agent samples). `false` skips it.
+   */
+  walk?: { maxEntries?: number; maxSeconds?: number } | false;
 }
 
 const SINGLE_FILES: ReadonlyArray<[string, number]> = [
@@ -76,6 +88,13 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
   ]);
   await c.directoryFiles('/var/lib/dpkg/status.d', undefined, LIMITS.maxFileBytes);
 
+  progress('reading host configuration');
+  const durationSeconds = Math.max(0, opts.durationSeconds ?? 0);
+  const hostConfig = await collectHostConfig(c, {
+    durationSeconds,
+    ...(opts.walk !== undefined ? { walk: opts.walk } : {}),
+  });
+
   progress('reading sshd configuration');
   await c.sshdConfig();
   await Promise.all([...SSHD_BINARIES, ...SYSTEM_DIRECTORIES, ...RPM_DATABASES].map((p) => c.stat(p)));
@@ -88,7 +107,6 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
   const kernelParameters = await readKernelParameters(rootFs);
   const host = await hostIdentity(rootFs, kernelParameters, c);
 
-  const durationSeconds = Math.max(0, opts.durationSeconds ?? 0);
   const samples: Sample[] = [];
   const interval = opts.sampleIntervalSeconds ?? Math.max(1, durationSeconds / 60);
   const sampler = new RuntimeSampler(rootFs, interval);
@@ -103,6 +121,12 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
   if (runtime.truncated)
     c.warnings.push(
       `runtime sampling hit its caps; dropped: ${JSON.stringify(runtime.dropped)}`.slice(0, 2048),
+    );
+  progress('finishing the file system walk');
+  const { accounts, kernelModules, fileSystemWalk } = await hostConfig.done;
+  if (fileSystemWalk.status === 'ok' && !fileSystemWalk.complete)
+    c.warnings.push(
+      `file system walk stopped by its ${fileSystemWalk.stoppedBy} budget after ${fileSystemWalk.entriesVisited} entries (${fileSystemWalk.elapsedMs} ms): absences of world-writable, unowned and SUID/SGID files are not established`,
     );
 
   return {
@@ -122,28 +146,83 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
     commands: c.commands,
     kernelParameters,
     samples,
-    warnings: c.warnings,
+    warnings: c.warnings.slice(0, 1000),
     runtime,
+    listings: c.listings,
+    accounts,
+    kernelModules,
+    fileSystemWalk,
   };
 }
 
-class Collector {
+/** Rewrites a file's text before it is recorded (redaction); returns the text and how many items it cut. */
+export type FileTransform = (text: string) => { text: string; redacted: number };
+
+export class Collector {
   readonly files: Record<string, FileRecord> = {};
   readonly paths: Record<string, PathStat> = {};
   readonly commands: Record<string, CommandRecord> = {};
+  readonly listings: Record<string, ListingRecord> = {};
   readonly warnings: string[] = [];
-  constructor(private readonly rootFs: RootFs) {}
+  constructor(readonly rootFs: RootFs) {}
 
-  async file(p: string, maxBytes: number = LIMITS.maxConfigFileBytes): Promise<FileRecord> {
+  async file(
+    p: string,
+    maxBytes: number = LIMITS.maxConfigFileBytes,
+    transform?: FileTransform,
+  ): Promise<FileRecord> {
     if (this.files[p]) return this.files[p];
     if (Object.keys(this.files).length >= LIMITS.maxFiles) {
       const rec: FileRecord = { status: 'missing', reason: 'too-large', detail: 'file count limit reached' };
       this.warnings.push(`not recorded ${p}: the agent's file count limit was reached`);
       return rec;
     }
-    const rec = await readRecord(this.rootFs, p, maxBytes);
+    let rec = await readRecord(this.rootFs, p, maxBytes);
+    if (transform && rec.status === 'ok') rec = transformRecord(rec, transform);
     this.files[p] = rec;
     return rec;
+  }
+
+  /** Records an item the agent did not read, with the reason (e.g. live-host-only material). */
+  notCollected(p: string, reason: MissingReason, detail: string): void {
+    this.files[p] = { status: 'missing', reason, detail: detail.slice(0, 2048) };
+  }
+
+  /** Names, types, owner, mode and link targets of a directory's entries (bounded), not their contents. */
+  async listing(dir: string): Promise<ListingRecord> {
+    if (this.listings[dir]) return this.listings[dir];
+    if (Object.keys(this.listings).length >= HOST_CONFIG_LIMITS.maxListings) {
+      this.warnings.push(
+        `${dir}: not listed, the agent's listing limit (${HOST_CONFIG_LIMITS.maxListings}) was reached`,
+      );
+      return { status: 'missing', reason: 'too-large', detail: 'listing limit reached' };
+    }
+    const rec = await listingRecord(this.rootFs, dir);
+    if (rec.status === 'ok' && rec.truncated)
+      this.warnings.push(`${dir}: only the first ${rec.entries.length} of ${rec.total} entries listed`);
+    this.listings[dir] = rec;
+    return rec;
+  }
+
+  /**
+   * Runs a command of the live host (bounded output, timeout); under another root it is recorded as not
+   * collected (the command would describe the host running the agent, not the root).
+   */
+  async command(
+    key: string,
+    argv: string[],
+    opts: { timeoutMs?: number; maxBytes?: number } = {},
+  ): Promise<void> {
+    if (!this.rootFs.isHostRoot) {
+      this.commands[key] = {
+        status: 'missing',
+        argv,
+        reason: 'not-live-host',
+        detail: `not a live host: the root is ${this.rootFs.root}`.slice(0, 2048),
+      };
+      return;
+    }
+    this.commands[key] = await runCommand(argv, opts);
   }
 
   async stat(p: string): Promise<void> {
@@ -276,20 +355,6 @@ async function readRecord(rootFs: RootFs, p: string, maxBytes: number): Promise<
   }
 }
 
-async function readCapped(handle: fs.FileHandle, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const chunk = Buffer.allocUnsafe(64 * 1024);
-  for (;;) {
-    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-    if (bytesRead === 0) break;
-    chunks.push(Buffer.from(chunk.subarray(0, bytesRead)));
-    total += bytesRead;
-    if (total > maxBytes) break;
-  }
-  return Buffer.concat(chunks);
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 function decodeUtf8(buf: Buffer): string | undefined {
   try {
@@ -299,7 +364,54 @@ function decodeUtf8(buf: Buffer): string | undefined {
   }
 }
 
-async function statRecord(rootFs: RootFs, p: string): Promise<PathStat> {
+function transformRecord(rec: Extract<FileRecord, { status: 'ok' }>, transform: FileTransform): FileRecord {
+  const utf8Text = rec.encoding === 'utf8';
+  const text = utf8Text ? rec.content : Buffer.from(rec.content, 'base64').toString('latin1');
+  const out = transform(text);
+  const content = utf8Text ? out.text : Buffer.from(out.text, 'latin1').toString('base64');
+  const size = utf8Text ? Buffer.byteLength(out.text) : Buffer.byteLength(out.text, 'latin1');
+  return { ...rec, content, size };
+}
+
+async function listingRecord(rootFs: RootFs, dir: string): Promise<ListingRecord> {
+  let host: string;
+  let names: string[];
+  try {
+    host = await rootFs.resolve(dir);
+    names = await fs.readdir(host);
+  } catch (err) {
+    return { status: 'missing', ...reasonOf(err) };
+  }
+  names.sort();
+  const picked = names
+    .filter((n) => n.length <= HOST_CONFIG_LIMITS.maxNameChars)
+    .slice(0, HOST_CONFIG_LIMITS.maxListingEntries);
+  const entries = (
+    await Promise.all(
+      picked.map(async (name): Promise<ListingEntry | undefined> => {
+        try {
+          const full = path.join(host, name);
+          const l = await fs.lstat(full);
+          const e: ListingEntry = { name, type: typeOf(l), mode: l.mode, uid: l.uid, gid: l.gid };
+          if (l.isSymbolicLink()) e.target = (await fs.readlink(full)).slice(0, 4096);
+          return e;
+        } catch {
+          return undefined;
+        }
+      }),
+    )
+  ).filter((e): e is ListingEntry => e !== undefined);
+  const resolved = rootFs.inRoot(host);
+  return {
+    status: 'ok',
+    entries,
+    total: names.length,
+    truncated: entries.length < names.length,
+    ...(resolved !== dir ? { resolvedPath: resolved } : {}),
+  };
+}
+
+export async function statRecord(rootFs: RootFs, p: string): Promise<PathStat> {
   try {
     const parent = await rootFs.resolve(path.posix.dirname(p));
     const own = path.join(parent, path.posix.basename(p));
@@ -398,15 +510,27 @@ async function hostIdentity(
   return { kernelName, kernelNameSource };
 }
 
-function runCommand(argv: string[]): Promise<CommandRecord> {
+function runCommand(
+  argv: string[],
+  opts: { timeoutMs?: number; maxBytes?: number } = {},
+): Promise<CommandRecord> {
+  const timeout = opts.timeoutMs ?? 120_000;
   return new Promise((resolve) => {
     execFile(
       argv[0]!,
       argv.slice(1),
-      { maxBuffer: LIMITS.maxCommandOutputBytes, timeout: 120_000, env: { ...process.env, LC_ALL: 'C' } },
+      {
+        maxBuffer: opts.maxBytes ?? LIMITS.maxCommandOutputBytes,
+        timeout,
+        env: { ...process.env, LC_ALL: 'C', SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' },
+      },
       (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { code?: string | number }) | null;
-        if (e && typeof e.code === 'string') {
+        const e = err as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean }) | null;
+        if (e?.killed && !e.message.includes('maxBuffer')) {
+          resolve({ status: 'missing', argv, reason: 'error', detail: `timed out after ${timeout} ms` });
+          return;
+        }
+        if (e && typeof e.code === 'string' && !e.message.includes('maxBuffer')) {
           resolve({ status: 'missing', argv, ...reasonOf(e) });
           return;
         }
@@ -432,8 +556,13 @@ async function sampleFor(
   samples: Sample[],
   signal?: AbortSignal,
 ): Promise<void> {
-  const deadline = Date.now() + durationSeconds * 1000;
+  const requested = Date.now();
   samples.push(await sampler.sample());
+  // The window runs from the start sample's time (a busy host, or the file system walk running beside the
+  // sampler, can delay it): the last sample is at least the window after the first.
+  const firstAt = Date.parse(samples[0]!.at);
+  const deadline =
+    (Number.isFinite(firstAt) ? Math.max(firstAt, requested) : requested) + durationSeconds * 1000;
   while (!signal?.aborted && samples.length < LIMITS.maxSamples) {
     const wait = Math.min(Math.max(intervalSeconds, 0.05) * 1000, deadline - Date.now());
     // A start sample that overran a short window is still followed by the end sample.

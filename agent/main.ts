@@ -44,6 +44,8 @@ interface CommonOptions {
   instanceId: string;
   durationSeconds: number;
   root: string;
+  /** File system walk budget (--walk-seconds, --walk-entries; --walk-seconds 0 turns the walk off). */
+  walk?: { maxEntries?: number; maxSeconds?: number } | false;
 }
 
 export class UsageError extends Error {
@@ -51,8 +53,8 @@ export class UsageError extends Error {
 }
 
 const USAGE = `usage:
-  inspector-agent --run-id ID --instance-id ID --bucket BUCKET --kms-key-arn ARN [--prefix P] [--region R] [--duration S] [--root DIR]
-  inspector-agent --out FILE --key-file KEY [--run-id ID] [--instance-id ID] [--duration S] [--root DIR]`;
+  inspector-agent --run-id ID --instance-id ID --bucket BUCKET --kms-key-arn ARN [--prefix P] [--region R] [--duration S] [--root DIR] [--walk-seconds S] [--walk-entries N]
+  inspector-agent --out FILE --key-file KEY [--run-id ID] [--instance-id ID] [--duration S] [--root DIR] [--walk-seconds S] [--walk-entries N]`;
 
 export function parseAgentArgs(argv: readonly string[]): AgentOptions {
   const { values } = parseArgs({
@@ -63,6 +65,8 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
       'run-id': { type: 'string' },
       'instance-id': { type: 'string' },
       duration: { type: 'string', default: '0' },
+      'walk-seconds': { type: 'string' },
+      'walk-entries': { type: 'string' },
       root: { type: 'string', default: '/' },
       bucket: { type: 'string' },
       prefix: { type: 'string' },
@@ -86,6 +90,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
     return v;
   };
   const root = values.root ?? '/';
+  const walk = walkOption(values['walk-seconds'], values['walk-entries']);
   if (values.out !== undefined) {
     if (!values['key-file']) throw new UsageError(`--out needs --key-file\n${USAGE}`);
     return {
@@ -96,6 +101,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
       instanceId: checkId('--instance-id', values['instance-id'] ?? (os.hostname() || 'localhost')),
       durationSeconds,
       root,
+      ...(walk !== undefined ? { walk } : {}),
     };
   }
   const missing = (['run-id', 'instance-id', 'bucket', 'kms-key-arn'] as const).filter((k) => !values[k]);
@@ -116,11 +122,28 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
     instanceId: checkId('--instance-id', values['instance-id']!),
     durationSeconds,
     root,
+    ...(walk !== undefined ? { walk } : {}),
     bucket: values.bucket!,
     prefix,
     kmsKeyArn: values['kms-key-arn']!,
     ...(values.region ? { region: values.region } : {}),
   };
+}
+
+/** --walk-seconds S (0: no walk) and --walk-entries N; absent: the agent's defaults. */
+function walkOption(
+  seconds: string | undefined,
+  entries: string | undefined,
+): AgentOptions['walk'] | undefined {
+  if (seconds === undefined && entries === undefined) return undefined;
+  const s = seconds === undefined ? undefined : Number(seconds);
+  const e = entries === undefined ? undefined : Number(entries);
+  if (s !== undefined && (!Number.isFinite(s) || s < 0 || s > 3600))
+    throw new UsageError(`--walk-seconds must be a number of seconds from 0 to 3600, got ${seconds}`);
+  if (e !== undefined && (!Number.isInteger(e) || e < 1 || e > 100_000_000))
+    throw new UsageError(`--walk-entries must be a whole number from 1 to 100000000, got ${entries}`);
+  if (s === 0) return false;
+  return { ...(s !== undefined ? { maxSeconds: s } : {}), ...(e !== undefined ? { maxEntries: e } : {}) };
 }
 
 export interface AgentDeps {
@@ -154,6 +177,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps = {}): Promis
     runId: opts.runId,
     instanceId: opts.instanceId,
     durationSeconds: opts.durationSeconds,
+    ...(opts.walk !== undefined ? { walk: opts.walk } : {}),
     onProgress: log,
     ...(deps.signal ? { signal: deps.signal } : {}),
   });

@@ -57,7 +57,15 @@ export const idSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be letters, digits, ".", "_", ":" or "-"');
 
 /** Why an item could not be collected. */
-export const missingReason = z.enum(['not-found', 'permission-denied', 'not-a-file', 'too-large', 'error']);
+export const missingReason = z.enum([
+  'not-found',
+  'permission-denied',
+  'not-a-file',
+  'too-large',
+  'error',
+  /** Live-host-only material (commands, /proc/modules, unit state) asked of a root that is not `/`. */
+  'not-live-host',
+]);
 export type MissingReason = z.infer<typeof missingReason>;
 
 const notCollected = z.object({
@@ -408,6 +416,225 @@ function checkRuntimeIndexes(rt: RuntimeTelemetry, ctx: z.RefinementCtx): void {
   });
 }
 
+/** Caps of the host configuration material (issue 8); the agent keeps to them and says what it cut. */
+export const HOST_CONFIG_LIMITS = {
+  /** Directories listed. */
+  maxListings: 256,
+  /** Entries recorded per listed directory (the total is still counted). */
+  maxListingEntries: 2000,
+  maxNameChars: 255,
+  /** Users (shadow) and groups (gshadow) recorded. */
+  maxAccountEntries: 20_000,
+  maxGroupMembers: 1000,
+  /** Kernel releases looked at under /lib/modules, and files recorded per module. */
+  maxKernelReleases: 8,
+  maxModuleFiles: 8,
+  maxModules: 64,
+  /** Paths recorded per category of the file system walk (all are counted). */
+  maxWalkPathsPerCategory: 500,
+  maxWalkPathChars: 1024,
+  maxWalkSkipped: 256,
+} as const;
+
+const name = z.string().min(1).max(HOST_CONFIG_LIMITS.maxNameChars);
+
+export const listingEntrySchema = z.object({
+  name,
+  type: z.enum(['file', 'directory', 'symlink', 'other']),
+  mode: count,
+  uid: count,
+  gid: count,
+  /** The link text, for a symlink. */
+  target: z.string().max(4096).optional(),
+});
+export type ListingEntry = z.infer<typeof listingEntrySchema>;
+
+export const listingRecordSchema = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('ok'),
+    /** Sorted by name; at most HOST_CONFIG_LIMITS.maxListingEntries. */
+    entries: z.array(listingEntrySchema).max(HOST_CONFIG_LIMITS.maxListingEntries),
+    /** Entries in the directory (more than `entries` when truncated). */
+    total: count,
+    truncated: z.boolean(),
+    /** Where a symlinked directory led, relative to the collection root. */
+    resolvedPath: absPath.optional(),
+  }),
+  notCollected,
+]);
+export type ListingRecord = z.infer<typeof listingRecordSchema>;
+
+/**
+ * The password field of a shadow or gshadow line, redacted: whether it holds a usable hash, is locked
+ * (`!`, `*`, `!!` prefixes: `lock` keeps them as written) or is empty, and which scheme a hash uses.
+ */
+export const passwordFieldSchema = z.object({
+  state: z.enum(['hash', 'locked', 'empty']),
+  /** Lock characters before the hash or alone (`!`, `!!`, `*`, `!*`...); never anything else. */
+  lock: z
+    .string()
+    .regex(/^[!*]{1,4}$/)
+    .optional(),
+  /** Hash scheme by its crypt(3) prefix: sha512, sha256, yescrypt, gost-yescrypt, scrypt, bcrypt, md5, sunmd5, des, unknown. */
+  scheme: z
+    .enum([
+      'sha512',
+      'sha256',
+      'yescrypt',
+      'gost-yescrypt',
+      'scrypt',
+      'bcrypt',
+      'md5',
+      'sunmd5',
+      'des',
+      'unknown',
+    ])
+    .optional(),
+});
+export type PasswordField = z.infer<typeof passwordFieldSchema>;
+
+/** A shadow aging field: days (or a date in days since 1970), empty (null), or not a number ('invalid'). */
+const agingField = z.union([z.number().int().min(-1), z.null(), z.literal('invalid')]);
+
+export const shadowEntrySchema = z.object({
+  name,
+  password: passwordFieldSchema,
+  lastChange: agingField,
+  minDays: agingField,
+  maxDays: agingField,
+  warnDays: agingField,
+  inactiveDays: agingField,
+  expireDate: agingField,
+});
+export type ShadowEntry = z.infer<typeof shadowEntrySchema>;
+
+export const gshadowEntrySchema = z.object({
+  name,
+  password: passwordFieldSchema,
+  administrators: z.array(name).max(HOST_CONFIG_LIMITS.maxGroupMembers),
+  members: z.array(name).max(HOST_CONFIG_LIMITS.maxGroupMembers),
+});
+export type GshadowEntry = z.infer<typeof gshadowEntrySchema>;
+
+/** Stat of the file itself and what its lines became; `malformed` lines are counted, never recorded. */
+const redactedFile = <T extends z.ZodTypeAny>(entry: T) =>
+  z.discriminatedUnion('status', [
+    z.object({
+      status: z.literal('ok'),
+      mode: count,
+      uid: count,
+      gid: count,
+      size: count,
+      entries: z.array(entry).max(HOST_CONFIG_LIMITS.maxAccountEntries),
+      /** Lines that are not name:password:... records (not recorded: they could hold anything). */
+      malformed: count,
+      truncated: z.boolean(),
+    }),
+    notCollected,
+  ]);
+
+export const accountsSchema = z.object({
+  shadow: redactedFile(shadowEntrySchema),
+  gshadow: redactedFile(gshadowEntrySchema),
+});
+export type AccountsTelemetry = z.infer<typeof accountsSchema>;
+
+export const kernelModuleFilesSchema = z.object({
+  /** Module files found, relative to /lib/modules/<release> (e.g. kernel/fs/cramfs/cramfs.ko.xz). */
+  files: z.array(z.string().max(1024)).max(HOST_CONFIG_LIMITS.maxModuleFiles),
+  /** Listed in modules.builtin: compiled into the kernel, cannot be kept from loading by modprobe.d. */
+  builtin: z.boolean(),
+});
+
+export const kernelModulesSchema = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('ok'),
+    /** The module names looked for (as CIS names them: usb-storage, firewire-core...). */
+    wanted: z.array(name).max(HOST_CONFIG_LIMITS.maxModules),
+    releases: z
+      .array(
+        z.object({
+          release: name,
+          /** The release of the running kernel (live host) or the one /proc/sys/kernel/osrelease names. */
+          running: z.boolean(),
+          /** How the files were found: the modules.dep index, a walk of the tree, or not at all. */
+          index: z.discriminatedUnion('status', [
+            z.object({ status: z.literal('ok'), source: z.enum(['modules.dep', 'walk']) }),
+            notCollected,
+          ]),
+          /** Wanted modules with a file or a builtin entry; a wanted module absent here has neither. */
+          modules: z.record(name, kernelModuleFilesSchema),
+        }),
+      )
+      .max(HOST_CONFIG_LIMITS.maxKernelReleases),
+    /** Releases present but not looked at (over the cap). */
+    releasesSkipped: count,
+  }),
+  notCollected,
+]);
+export type KernelModulesTelemetry = z.infer<typeof kernelModulesSchema>;
+
+export const WALK_CATEGORIES = [
+  'worldWritableFiles',
+  'worldWritableDirectoriesWithoutSticky',
+  'unownedFiles',
+  'ungroupedFiles',
+  'suidFiles',
+  'sgidFiles',
+] as const;
+export type WalkCategory = (typeof WALK_CATEGORIES)[number];
+
+const walkPath = z
+  .string()
+  .min(1)
+  .max(HOST_CONFIG_LIMITS.maxWalkPathChars)
+  .refine((p) => p.startsWith('/'), 'must be an absolute path');
+
+export const walkCategorySchema = z.object({
+  /** Every match seen (also those past the cap). */
+  count,
+  /** Matches recorded: path inside the root, mode, owner (the first maxWalkPathsPerCategory, in walk order). */
+  items: z
+    .array(z.object({ path: walkPath, mode: count, uid: count, gid: count }))
+    .max(HOST_CONFIG_LIMITS.maxWalkPathsPerCategory),
+  /** True when count > items.length. */
+  truncated: z.boolean(),
+});
+
+export const fileSystemWalkSchema = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('ok'),
+    budget: z.object({ maxEntries: count, maxSeconds: z.number().nonnegative() }),
+    /** Mount points walked (local file systems), each without crossing into another mount. */
+    roots: z.array(walkPath).max(HOST_CONFIG_LIMITS.maxWalkSkipped),
+    /** Mount points not walked, with their type and why (pseudo, network, outside the root...). */
+    skipped: z
+      .array(z.object({ path: walkPath, fsType: z.string().max(64), why: z.string().max(256) }))
+      .max(HOST_CONFIG_LIMITS.maxWalkSkipped),
+    /** How mount points were known: /proc/self/mounts under the root, or st_dev of the root alone. */
+    mountSource: z.enum(['proc-mounts', 'device-of-root']),
+    entriesVisited: count,
+    elapsedMs: z.number().nonnegative(),
+    /** False when the budget stopped the walk (then only found items are facts, not absences). */
+    complete: z.boolean(),
+    stoppedBy: z.enum(['entries', 'time']).optional(),
+    /** Directories that could not be read (permission, vanished). */
+    unreadableDirectories: count,
+    /** uid and gid sets the ownership checks used (from /etc/passwd and /etc/group under the root). */
+    ownership: z.discriminatedUnion('status', [z.object({ status: z.literal('ok') }), notCollected]),
+    categories: z.object({
+      worldWritableFiles: walkCategorySchema,
+      worldWritableDirectoriesWithoutSticky: walkCategorySchema,
+      unownedFiles: walkCategorySchema,
+      ungroupedFiles: walkCategorySchema,
+      suidFiles: walkCategorySchema,
+      sgidFiles: walkCategorySchema,
+    }),
+  }),
+  notCollected,
+]);
+export type FileSystemWalkTelemetry = z.infer<typeof fileSystemWalkSchema>;
+
 export const telemetrySchema = z
   .object({
     schemaVersion: z.literal(TELEMETRY_SCHEMA_VERSION),
@@ -453,9 +680,20 @@ export const telemetrySchema = z
     warnings: z.array(z.string().max(2048)).max(1000),
     /** Runtime behaviour over the sampling window (processes, sockets, ELF facts); absent from older agents. */
     runtime: runtimeSchema.optional(),
+    /** Directory listings (names, types, link targets, owner and mode), keyed by directory (issue 8). */
+    listings: z.record(absPath, listingRecordSchema).optional(),
+    /** /etc/shadow and /etc/gshadow redacted by the agent: never a hash or a salt (issue 8). */
+    accounts: accountsSchema.optional(),
+    /** Kernel module files present for the modules CIS judges, per installed kernel (issue 8). */
+    kernelModules: kernelModulesSchema.optional(),
+    /** Bounded walk of local file systems: world-writable, unowned, SUID/SGID files (issue 8). */
+    fileSystemWalk: fileSystemWalkSchema.optional(),
   })
   .superRefine((doc, ctx) => {
     if (doc.runtime) checkRuntimeIndexes(doc.runtime, ctx);
+    if (doc.listings && Object.keys(doc.listings).length > HOST_CONFIG_LIMITS.maxListings) {
+      ctx.addIssue({ code: 'custom', message: 'too many listings', path: ['listings'] });
+    }
     if (Object.keys(doc.files).length > LIMITS.maxFiles) {
       ctx.addIssue({ code: 'custom', message: `more than ${LIMITS.maxFiles} files`, path: ['files'] });
     }
