@@ -56,6 +56,14 @@ export function removeCommand(pkg: RuntimePackage): string {
   }
 }
 
+/**
+ * The processes at these indexes, by pid: the agent records processes in the order its concurrent reads
+ * finish, which changes from run to run, so evidence built from them would too.
+ */
+export function processesByPid(rt: Runtime, indexes: readonly number[]): RuntimeProcess[] {
+  return indexes.map((i) => rt.processes[i]!).sort((a, b) => a.pid - b.pid || a.startTime - b.startTime);
+}
+
 /** The package that owns a process's executable, when the agent looked it up. */
 export function exePackage(rt: Runtime, p: RuntimeProcess): RuntimePackage | undefined {
   return p.exeObject !== undefined ? rt.objects[p.exeObject]?.package : undefined;

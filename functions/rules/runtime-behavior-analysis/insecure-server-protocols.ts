@@ -21,6 +21,7 @@ import {
   normalizeProgram,
   plural,
   processDetail,
+  processesByPid,
   removeCommand,
   type Service,
   serviceFor,
@@ -85,15 +86,13 @@ export const insecureServerProtocols: Rule = {
     const reconfigure = new Set<string>();
     for (const l of rt.listeners) {
       const svc = serviceFor(INSECURE_SERVER_SERVICES, l.protocol, l.port);
-      const servers = l.processes
-        .map((i) => rt.processes[i]!)
-        .filter((p) => INSECURE_SERVER_PROGRAMS.has(normalizeProgram(programName(p))));
+      const holding = processesByPid(rt, l.processes);
+      const servers = holding.filter((p) => INSECURE_SERVER_PROGRAMS.has(normalizeProgram(programName(p))));
       if (!svc && servers.length === 0) continue;
       const protocol = svc?.name ?? INSECURE_SERVER_PROGRAMS.get(normalizeProgram(programName(servers[0]!)))!;
       const transport = l.protocol.startsWith('udp') ? 'udp' : 'tcp';
       const key = `${protocol} (${l.port}/${transport})`;
-      const holders = l.processes.map((i) => {
-        const p = rt.processes[i]!;
+      const holders = holding.map((p) => {
         const pkg = exePackage(rt, p);
         const dedicated = INSECURE_SERVER_PROGRAMS.has(normalizeProgram(programName(p)));
         if (pkg && dedicated) removals.add(removeCommand(pkg));

@@ -31,6 +31,7 @@ import {
   netSource,
   plural,
   processDetail,
+  processesByPid,
   RUNTIME_SOURCE,
   truncation,
   withRuntime,
@@ -103,10 +104,7 @@ export const unusedListeningTcpPorts: Rule<{ minDurationSeconds: number; include
         continue;
       }
       for (const l of judged) {
-        const holders = l.processes.map((i) => {
-          const p = rt.processes[i]!;
-          return processDetail(p, exePackage(rt, p));
-        });
+        const holders = processesByPid(rt, l.processes).map((p) => processDetail(p, exePackage(rt, p)));
         unused.push({
           source: netSource(l.protocol),
           key: `port ${port}/${l.protocol}`,

@@ -338,4 +338,26 @@ describe(SERVER, () => {
     expect(r.evidence[0]!.note).toMatch(/found by server program name on port 2121/);
     expect(r.recommendation).toMatch(/dnf remove vsftpd/);
   });
+
+  it('lists the processes holding a listener by pid, whatever order the agent recorded them in', async () => {
+    // The agent records processes in the order its concurrent reads finish: the same host gives the
+    // same evidence either way.
+    const notes = [];
+    for (const order of [
+      [300, 200],
+      [200, 300],
+    ]) {
+      const b = new RuntimeBuilder();
+      const idx = order.map((pid) => b.process({ pid, comm: `in.telnetd`, exe: '/usr/sbin/in.telnetd' }));
+      b.listener({ protocol: 'tcp', address: '0.0.0.0', port: 23, processes: idx });
+      b.listener({ protocol: 'tcp', address: '0.0.0.0', port: 8081, processes: idx });
+      const server = await rbaResult(SERVER, b.build());
+      const unused = await rbaResult(UNUSED, b.build(), {
+        [UNUSED]: { minDurationSeconds: 0 },
+      });
+      notes.push([server.evidence[0]!.note, unused.evidence.find((e) => e.value === '0.0.0.0:8081')!.note]);
+    }
+    expect(notes[0]).toEqual(notes[1]);
+    expect(notes[0]![0]).toMatch(/in\.telnetd pid 200 .*in\.telnetd pid 300/);
+  });
 });
