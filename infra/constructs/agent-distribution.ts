@@ -194,11 +194,16 @@ export class AgentDistribution extends Construct {
     // glibc 2.0 .. 2.27 (with or without a patch level): too old for the Node.js 22 executables (EXECUTABLE_GLIBC).
     const oldGlibc = '2.[0-9]|2.[0-9].*|2.1[0-9]|2.1[0-9].*|2.2[0-7]|2.2[0-7].*';
     if (EXECUTABLE_GLIBC !== '2.28') throw new Error('update the old-glibc pattern of the agent document');
-    // Runs the legacy artifact instead of the executable on hosts whose glibc is too old for it.
-    const legacySwitch = legacyDefault
+    // Both downloads are removed on every exit.
+    const cleanup = legacyDefault
       ? [
           `legacy_dir='${AGENT_WORK_DIR}/{{ ${P.runId} }}${LEGACY_SUFFIX}'`,
           `trap 'rm -rf "$dir" "$legacy_dir"' EXIT`,
+        ]
+      : [`trap 'rm -rf "$dir"' EXIT`];
+    // Runs the legacy artifact instead of the executable on hosts whose glibc is too old for it.
+    const legacySwitch = legacyDefault
+      ? [
           'glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null)"',
           // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
           'glibc="${glibc#glibc }"',
@@ -219,7 +224,7 @@ export class AgentDistribution extends Construct {
     const script = [
       'set -u',
       `dir='${AGENT_WORK_DIR}/{{ ${P.runId} }}'`,
-      `trap 'rm -rf "$dir"' EXIT`,
+      ...cleanup,
       // aws:downloadContent saves into the directory, or as the path itself on agents that treat it as a file.
       `if [ -f "$dir" ]; then artifact="$dir"; else artifact="$dir/$(basename '{{ ${P.agentKey} }}')"; fi`,
       'if [ ! -f "$artifact" ]; then',

@@ -55,7 +55,6 @@ import {
 import {
   AGENT_PLATFORMS,
   type AgentPlatform,
-  buildAgentBundle,
   buildAgentExecutables,
   buildLegacyAgentExecutables,
   builtExecutables,
@@ -253,7 +252,7 @@ async function runLocal(command: string, args: string[], instanceId: string, env
 }
 
 describe('legacy artifact: runs', () => {
-  it('collects a fixture root like the bundle on Node.js 20, and leaves nothing unpacked', async () => {
+  it('collects a fixture root like its bundle on Node.js 20, and leaves nothing unpacked', async () => {
     const dir = path.join(work, 'run-local');
     mkdirSync(dir);
     const artifact = path.join(dir, path.basename(legacy[HOST]));
@@ -265,8 +264,12 @@ describe('legacy artifact: runs', () => {
     expect(JSON.stringify(doc.files['/etc/os-release'])).toContain('Amazon Linux 2');
     expect(JSON.stringify(doc.kernelParameters)).toContain('randomize_va_space');
 
-    const bundle = buildAgentBundle(path.join(work, 'dist', 'agent.js'));
-    const reference = await runLocal(process.execPath, [bundle.file], 'i-0legacy');
+    // the same bundle (the artifact's own) on this machine's Node.js: only the runtime differs
+    const referenceDir = path.join(work, 'reference');
+    mkdirSync(referenceDir);
+    writeFileSync(path.join(referenceDir, 'agent.js'), split(legacy[HOST]).bundle);
+    writeFileSync(path.join(referenceDir, 'package.json'), '{ "type": "commonjs" }\n');
+    const reference = await runLocal(process.execPath, [path.join(referenceDir, 'agent.js')], 'i-0legacy');
     expect(doc.files).toEqual(reference.files);
     expect(doc.paths).toEqual(reference.paths);
     expect(doc.kernelParameters).toEqual(reference.kernelParameters);
@@ -408,7 +411,8 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
   /** Runs the step with a fake getconf reporting `glibc` (empty: getconf fails, as on musl). */
   async function step(opts: {
     glibc: string;
-    executable: Buffer;
+    /** undefined: the executable was not downloaded */
+    executable?: Buffer;
     legacy?: Buffer;
     legacySha256?: string;
     env?: NodeJS.ProcessEnv;
@@ -417,7 +421,9 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
     const workDir = path.join(work, 'ssm');
     const runDir = path.join(workDir, id);
     mkdirSync(runDir, { recursive: true });
-    writeFileSync(path.join(runDir, path.basename(keys.executable)), opts.executable, { mode: 0o644 });
+    if (opts.executable) {
+      writeFileSync(path.join(runDir, path.basename(keys.executable)), opts.executable, { mode: 0o644 });
+    }
     if (opts.legacy) {
       mkdirSync(`${runDir}${LEGACY_SUFFIX}`);
       writeFileSync(path.join(`${runDir}${LEGACY_SUFFIX}`, path.basename(keys.legacy)), opts.legacy, {
@@ -439,7 +445,7 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
       kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       region: 'eu-west-1',
       agentKey: keys.executable,
-      agentSha256: sha(opts.executable),
+      agentSha256: sha(opts.executable ?? Buffer.alloc(0)),
       legacyAgentKey: keys.legacy,
       legacyAgentSha256: opts.legacySha256 ?? sha(opts.legacy ?? Buffer.alloc(0)),
     };
@@ -484,7 +490,7 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
     }
   });
 
-  it('checks the legacy artifact SHA-256 (exit 11) and fails clearly when it is missing (exit 16)', async () => {
+  it('checks the legacy artifact SHA-256 (exit 11), fails clearly when it is missing (16), cleans up both', async () => {
     const tampered = await step({
       glibc: '2.26',
       executable: fake('executable'),
@@ -499,6 +505,12 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
     expect(missing.code).toBe(16);
     expect(missing.stderr).toContain('this host has glibc 2.17, the agent executable needs 2.28');
     expect(missing.left).toBe(false);
+
+    // nothing downloaded for agentKey: refused as before (exit 10), the legacy download removed too
+    const noExecutable = await step({ glibc: '2.17', legacy: fake('legacy') });
+    expect(noExecutable.code).toBe(10);
+    expect(noExecutable.stdout).toBe('');
+    expect(noExecutable.left).toBe(false);
   });
 
   it('end to end on "Amazon Linux 2": the real legacy artifact, Node.js 16, IMDS credentials, KMS envelope, S3 upload', async () => {
