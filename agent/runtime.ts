@@ -113,6 +113,12 @@ export class RuntimeSampler {
   private elfBytesRead = 0;
   private sampleProcessBytes = 0;
   private sampleListsSpent = false;
+  /**
+   * The mount namespace of pid 1 (`mnt:[N]`), read once: a process in another one (a container) names its
+   * files in its own tree, so the files at those paths here are other files. undefined: not known (then
+   * every process is taken to share it, as when the agent cannot read other processes' links).
+   */
+  private hostMountNamespace?: Promise<string | undefined>;
   /** Pending ELF reads, one per new object, run ELF_CONCURRENCY at a time by readPendingElf(). */
   private elfQueue: Array<{ index: number; path: string }> = [];
 
@@ -251,6 +257,10 @@ export class RuntimeSampler {
     const key = `${pid}:${stat.startTime}`;
     let state = this.procIndex.get(key);
     const exe = exeLink !== undefined ? parseExeLink(exeLink) : undefined;
+    // A process in another mount namespace: its executable, libraries and script are named in its own
+    // tree; the files at those paths here are not them. They are not recorded as objects (never judged on
+    // the wrong file); the process keeps its exe path, so the rules count it as not judged.
+    const foreign = await this.inOtherMountNamespace(dir);
     let rec: RuntimeProcess | undefined;
     if (state) {
       rec = this.processes[state.index]!;
@@ -258,7 +268,7 @@ export class RuntimeSampler {
       rec.samples++;
       if (exe && exe.path !== rec.exe) {
         // The process exec'd another program: record what it runs now.
-        await this.describe(dir, rec, stat.comm, exe);
+        await this.describe(dir, rec, stat.comm, exe, foreign);
       }
     } else if (this.processes.length < this.limits.maxProcesses) {
       rec = {
@@ -277,7 +287,7 @@ export class RuntimeSampler {
       state = { index: this.processes.length, mapSet: new Set() };
       this.processes.push(rec);
       this.procIndex.set(key, state);
-      await this.describe(dir, rec, stat.comm, exe);
+      await this.describe(dir, rec, stat.comm, exe, foreign);
     } else {
       this.dropped.processSightings++;
     }
@@ -291,7 +301,7 @@ export class RuntimeSampler {
     };
     if (!rec || !state) return { kernelThread: false, sockets: [], listed };
 
-    const mapsText = await this.read(path.join(dir, 'maps'));
+    const mapsText = foreign ? undefined : await this.read(path.join(dir, 'maps'));
     if (mapsText !== undefined) {
       for (const m of parseMaps(mapsText)) {
         if (state.mapSet.has(m.path)) continue;
@@ -320,6 +330,7 @@ export class RuntimeSampler {
     rec: RuntimeProcess,
     comm: string,
     exe: { path: string; deleted: boolean } | undefined,
+    foreign = false,
   ): Promise<void> {
     const status = parseStatus((await this.read(path.join(dir, 'status'))) ?? '');
     if (status.ppid !== undefined) rec.ppid = status.ppid;
@@ -330,7 +341,10 @@ export class RuntimeSampler {
     if (cmdline !== undefined) {
       const raw = parseCmdline(cmdline);
       const masked = maskArguments(raw);
-      await this.describeScript(dir, rec, exe, raw);
+      if (foreign) {
+        delete rec.script;
+        delete rec.scriptObject;
+      } else await this.describeScript(dir, rec, exe, raw);
       const args: string[] = [];
       let chars = 0;
       let cut = masked.length > this.limits.maxArgs;
@@ -360,10 +374,23 @@ export class RuntimeSampler {
       rec.exe = exe.path;
       if (exe.deleted) rec.exeDeleted = true;
       else delete rec.exeDeleted;
-      const obj = await this.object(exe.path, exe.deleted);
+      const obj = foreign ? undefined : await this.object(exe.path, exe.deleted);
       if (obj !== undefined) rec.exeObject = obj;
       else delete rec.exeObject;
     }
+  }
+
+  /** Whether the process at `dir` is in a mount namespace other than pid 1's (both links readable). */
+  private async inOtherMountNamespace(dir: string): Promise<boolean> {
+    // The link's text is `mnt:[N]`, not a path: only /proc is resolved inside the root.
+    this.hostMountNamespace ??= this.rootFs
+      .resolve('/proc')
+      .then((proc) => fs.readlink(path.join(proc, '1', 'ns', 'mnt')))
+      .catch(() => undefined);
+    const host = await this.hostMountNamespace;
+    if (host === undefined) return false;
+    const own = await fs.readlink(path.join(dir, 'ns', 'mnt')).catch(() => undefined);
+    return own !== undefined && own !== host;
   }
 
   /**

@@ -180,4 +180,47 @@ describe('runtime-behavior-analysis on telemetry collected by the agent from a f
       value: '0777 uid 0 gid 0',
     });
   });
+
+  it('does not judge a container process on the host file that has its path, and counts it as not judged', async () => {
+    // pid 1 and a root daemon in the host's mount namespace; a root process in a container (another mount
+    // namespace) whose /usr/bin/app is its own: the host's /usr/bin/app (world-writable) is another file.
+    const root = makeRoot({
+      dirs: { '/proc/net': undefined, '/usr/bin': undefined, '/usr/sbin': undefined },
+      sysctl: { 'kernel.ostype': 'Linux' },
+    });
+    copyFileSync('/usr/bin/true', path.join(root, 'usr/sbin/init'));
+    copyFileSync('/usr/bin/true', path.join(root, 'usr/bin/app'));
+    chmodSync(path.join(root, 'usr/bin/app'), 0o777);
+    const host = 'mnt:[4026531841]';
+    writeProcess(root, { pid: 1, exe: '/usr/sbin/init', args: ['/sbin/init'], mountNamespace: host });
+    writeProcess(root, {
+      pid: 700,
+      exe: '/usr/bin/app',
+      args: ['/usr/bin/app'],
+      maps: ['/usr/bin/app'],
+      mountNamespace: 'mnt:[4026532300]',
+    });
+    const telemetry = parseTelemetryJson(
+      JSON.stringify(await collectTelemetry({ root, runId: 'run-rba', instanceId: 'i-rba' })),
+    );
+    const rt = telemetry.runtime!;
+    const app = rt.processes.find((p) => p.pid === 700)!;
+    expect(app.exe).toBe('/usr/bin/app');
+    expect(app.exeObject).toBeUndefined();
+    expect(app.maps).toEqual([]);
+    expect(rt.objects.map((o) => o.path)).toEqual(['/usr/sbin/init']);
+    const ev = await evaluateTelemetry(telemetry, [runtimeBehaviorAnalysisPackage], {
+      runId: 'run-rba',
+      createdAt: '2026-11-30T11:00:00.000Z',
+    });
+    const perms = ev.results.find((r) => r.ruleId === 'rba.root-process-insecure-permissions')!;
+    expect(perms.result).toBe('PASS');
+    expect(perms.evidence).toContainEqual(
+      expect.objectContaining({
+        key: 'files of root processes not recorded',
+        value: '1',
+        note: expect.stringMatching(/another mount namespace/),
+      }),
+    );
+  });
 });
