@@ -55,3 +55,21 @@ export function unreadNotes(unread: ReadonlyMap<string, number>): Evidence[] {
 export function segmentFlags(flags: number): string {
   return `${flags & 4 ? 'R' : '-'}${flags & 2 ? 'W' : '-'}${flags & 1 ? 'E' : '-'}`;
 }
+
+/**
+ * A note counting processes whose executable the agent named but did not record as a file (processes in
+ * another mount namespace such as containers, memfd or deleted executables, caps): their files were not
+ * judged. None when every named executable was recorded.
+ */
+export function unrecordedExecutablesNote(rt: Runtime): Evidence[] {
+  const n = rt.processes.filter((p) => p.exe && p.exeObject === undefined).length;
+  if (n === 0) return [];
+  return [
+    {
+      source: RUNTIME_SOURCE,
+      key: 'processes whose files were not recorded',
+      value: plural(n, 'process', 'processes'),
+      note: 'not judged: in another mount namespace (containers: their paths name files of their own tree), memfd or deleted executables, or caps',
+    },
+  ];
+}

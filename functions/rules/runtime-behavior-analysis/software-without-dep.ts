@@ -16,7 +16,13 @@
 import type { Evidence } from '../../core/model';
 import { error, fail, pass, type Rule } from '../../core/rule';
 import { bounded, LINUX, packageLabel, plural, RUNTIME_SOURCE, truncation, withRuntime } from './common';
-import { objectContext, runningObjects, segmentFlags, unreadNotes } from './running-objects';
+import {
+  objectContext,
+  runningObjects,
+  segmentFlags,
+  unreadNotes,
+  unrecordedExecutablesNote,
+} from './running-objects';
 
 /** e_machine of AArch64, where a missing PT_GNU_STACK means a non-executable stack. */
 const EM_AARCH64 = 183;
@@ -78,7 +84,7 @@ export const softwareWithoutDep: Rule = {
       ['objects', 'maps', 'processSightings', 'longPaths'],
       'files not recorded were not judged',
     );
-    const notes = [...unreadNotes(unread), ...trunc.evidence];
+    const notes = [...unreadNotes(unread), ...unrecordedExecutablesNote(rt), ...trunc.evidence];
     if (aarch64NoHeader > 0)
       notes.push({
         source: RUNTIME_SOURCE,

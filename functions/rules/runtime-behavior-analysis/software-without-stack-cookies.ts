@@ -22,7 +22,13 @@ import { packageOwnership } from '../../core/facts/runtime';
 import type { Evidence } from '../../core/model';
 import { error, fail, notApplicable, pass, type Rule } from '../../core/rule';
 import { bounded, LINUX, packageLabel, plural, RUNTIME_SOURCE, truncation, withRuntime } from './common';
-import { objectContext, type RunningObject, runningObjects, unreadNotes } from './running-objects';
+import {
+  objectContext,
+  type RunningObject,
+  runningObjects,
+  unreadNotes,
+  unrecordedExecutablesNote,
+} from './running-objects';
 
 const LOADER = /^ld(?:64)?[-.].*\.so(?:\.\d+)*$/;
 
@@ -116,7 +122,7 @@ export const softwareWithoutStackCookies: Rule<{ scope: string }> = {
       ['objects', 'maps', 'processSightings', 'longPaths'],
       'files not recorded were not judged',
     );
-    const notes: Evidence[] = [scopeEv, ...unreadNotes(unread)];
+    const notes: Evidence[] = [scopeEv, ...unreadNotes(unread), ...unrecordedExecutablesNote(rt)];
     for (const [why, n] of [...cannotTell].sort()) {
       notes.push({ source: RUNTIME_SOURCE, key: 'cannot tell', value: plural(n, 'object'), note: why });
     }

@@ -222,5 +222,12 @@ describe('runtime-behavior-analysis on telemetry collected by the agent from a f
         note: expect.stringMatching(/another mount namespace/),
       }),
     );
+    // The ELF rules do not judge the host's file either, and say a process's files were not recorded.
+    for (const id of ['rba.software-without-dep', 'rba.software-without-stack-cookies']) {
+      const r = ev.results.find((x) => x.ruleId === id)!;
+      expect(r.evidence, id).toContainEqual(
+        expect.objectContaining({ key: 'processes whose files were not recorded', value: '1 process' }),
+      );
+    }
   });
 });
