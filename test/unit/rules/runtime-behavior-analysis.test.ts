@@ -47,7 +47,9 @@ describe('runtime-behavior-analysis package', () => {
   it('is ERROR for every rule when /proc could not be read', async () => {
     const b = new RuntimeBuilder();
     b.proc = { status: 'missing', reason: 'not-found', detail: '/proc does not exist under the root' };
-    for (const r of (await evaluateRba(b.build())).values()) {
+    const results = await evaluateRba(b.build());
+    expect(results.size).toBe(7);
+    for (const r of results.values()) {
       expect(r.result).toBe('ERROR');
       expect(r.message).toMatch(/\/proc could not be read while sampling: not-found/);
     }
@@ -57,7 +59,9 @@ describe('runtime-behavior-analysis package', () => {
     const doc = new RuntimeBuilder().build({
       host: { kernelName: 'FreeBSD', kernelNameSource: 'agent-platform' },
     });
-    for (const r of (await evaluateRba(doc)).values()) expect(r.result).toBe('NOT_APPLICABLE');
+    const results = await evaluateRba(doc);
+    expect(results.size).toBe(7);
+    for (const r of results.values()) expect(r.result).toBe('NOT_APPLICABLE');
   });
 
   it('says when truncated data could hide a finding, even on PASS', async () => {
@@ -175,6 +179,7 @@ describe('runtime-behavior-analysis package', () => {
       runId: 'run-x',
       createdAt: '2026-11-30T11:00:00.000Z',
     });
+    expect(results).toHaveLength(7);
     for (const r of results) expect(r).not.toHaveProperty('identity');
   });
 });
