@@ -351,7 +351,20 @@ async function readRecord(rootFs: RootFs, p: string, maxBytes: number): Promise<
       ? { status: 'ok', encoding: 'base64', content: buf.toString('base64'), ...base, ...extra }
       : { status: 'ok', encoding: 'utf8', content: text, ...base, ...extra };
   } catch (err) {
+    // A link to /dev/null masks a configuration file (systemd, sysctl.d, modprobe.d): say so also under a
+    // root that has no /dev/null of its own.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (await linksToDevNull(rootFs, p)))
+      return { status: 'missing', reason: 'not-a-file', detail: `${p} links to /dev/null` };
     return { status: 'missing', ...reasonOf(err) };
+  }
+}
+
+async function linksToDevNull(rootFs: RootFs, p: string): Promise<boolean> {
+  try {
+    const parent = await rootFs.resolve(path.posix.dirname(p));
+    return (await fs.readlink(path.join(parent, path.posix.basename(p)))) === '/dev/null';
+  } catch {
+    return false;
   }
 }
 
