@@ -200,7 +200,8 @@ export function parseMaps(text: string): Array<{ path: string; deleted: boolean 
     if (rawPath!.startsWith('/dev/') || rawPath!.startsWith('/SYSV') || rawPath!.startsWith('/memfd:'))
       continue;
     const deleted = rawPath!.endsWith(' (deleted)');
-    const p = deleted ? rawPath!.slice(0, -' (deleted)'.length) : rawPath!;
+    // The kernel writes a newline in a path as \012 (seq_file_path(m, file, "\n")), nothing else escaped.
+    const p = (deleted ? rawPath!.slice(0, -' (deleted)'.length) : rawPath!).replaceAll('\\012', '\n');
     if (!seen.has(p)) seen.set(p, deleted);
   }
   return [...seen].map(([path, deleted]) => ({ path, deleted }));

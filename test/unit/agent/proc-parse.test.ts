@@ -212,6 +212,12 @@ describe('/proc/PID/maps', () => {
     ].join('\n');
     expect(parseMaps(text)).toEqual([{ path: '/opt/my app/lib x.so', deleted: true }]);
   });
+
+  it('a newline in a path, which the kernel writes as \\012 (as this kernel does for a mapped /tmp/nl<LF>lib.so)', () => {
+    const text =
+      '7f066ccdc000-7f066cce5000 r-xp 00000000 fe:00 2147408                    /tmp/nl\\012lib.so\n';
+    expect(parseMaps(text)).toEqual([{ path: '/tmp/nl\nlib.so', deleted: false }]);
+  });
   it('exe links and fd links', () => {
     expect(parseExeLink('/usr/bin/x (deleted)')).toEqual({ path: '/usr/bin/x', deleted: true });
     expect(parseExeLink('/usr/bin/x')).toEqual({ path: '/usr/bin/x', deleted: false });
