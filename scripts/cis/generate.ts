@@ -24,7 +24,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { constantDefaults, productInfo, productProperties } from './product-properties';
+import {
+  constantDefaults,
+  type ProductInfo,
+  productInfo,
+  productProperties,
+  renderConditionals,
+} from './product-properties';
 
 const REPOSITORY = 'https://github.com/ComplianceAsCode/content';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -70,7 +76,11 @@ function spec(
 const AL2_DROPPED = [/redhat/, /rhsm/, /subscription/, /rhnsd/, /^package_rhn/, /insights/, /rhel/];
 
 /** Product properties that differ on Amazon Linux 2 from RHEL 7's (its EFI directory is named amzn). */
-const AL2_PROPERTIES: Record<string, string> = { grub2_uefi_boot_path: '/boot/efi/EFI/amzn' };
+const AL2_PROPERTIES: Record<string, string> = {
+  grub2_uefi_boot_path: '/boot/efi/EFI/amzn',
+  // Not in RHEL 7's product.yml (systemd 219 reads journald.conf.d drop-ins too).
+  journald_conf_dir_path: '/etc/systemd/journald.conf.d',
+};
 
 const LEVELS = { l1_server: 'level_1_server', l2_server: 'level_2_server' } as const;
 /** Upstream statuses (controls.md of ComplianceAsCode); an absent status is upstream's default, pending. */
@@ -170,10 +180,12 @@ interface RuleMeta {
   severity: string;
   template?: {
     name: string;
-    /** The rule's variables without product-specific keys; `{{{ property }}}` left as upstream wrote it. */
+    /** The variables as most benchmarks resolve them (lists as JSON text, e.g. "[\"/etc/ssh/\"]"). */
     vars?: Record<string, string>;
     /** Benchmark id → the variables resolved for its product, where they differ from `vars`. */
     benchmarks?: Record<string, Record<string, string>>;
+    /** Benchmark id → the template's name for its product, where the rule picks another template. */
+    benchmarkNames?: Record<string, string>;
     /** The template block holds Jinja conditionals: its variables were read without them (may be inexact). */
     conditional?: true;
   };
@@ -186,6 +198,14 @@ interface RawRule {
   platform?: string;
   template?: { name: string; plain: Record<string, string>; byKey: Record<string, Record<string, string>> };
   conditional: boolean;
+  /** The rule.yml text, rendered per product when it holds Jinja. */
+  text: string;
+}
+
+interface ProductContext {
+  spec: BenchmarkSpec;
+  info: ProductInfo;
+  props: Record<string, string>;
 }
 
 const parseFailures: string[] = [];
@@ -250,58 +270,114 @@ function parseRule(text: string): RawRule {
     title: scalar(doc.title).replace(/\s+/g, ' ').trim(),
     severity: scalar(doc.severity) || 'unknown',
     conditional: jinja.has('template'),
+    text,
   };
   const platform = doc.platform;
   if (typeof platform === 'string' && !platform.includes('{{')) raw.platform = platform;
-  const t = doc.template as { name?: unknown; vars?: Record<string, unknown> } | undefined;
-  if (t && typeof t.name === 'string') {
-    const plain: Record<string, string> = {};
-    const byKey: Record<string, Record<string, string>> = {};
-    for (const [k, v] of Object.entries(t.vars ?? {})) {
-      const at = k.indexOf('@');
-      if (at < 0) plain[k] = scalar(v);
-      else {
-        const product = k.slice(at + 1);
-        byKey[product] ??= {};
-        byKey[product][k.slice(0, at)] = scalar(v);
-      }
-    }
-    raw.template = { name: t.name, plain: sortObject(plain), byKey };
-  }
+  const t = templateOf(doc);
+  if (t) raw.template = t;
   return raw;
+}
+
+function templateOf(doc: Record<string, unknown>): RawRule['template'] {
+  const t = doc.template as { name?: unknown; vars?: Record<string, unknown> } | undefined;
+  if (!t || typeof t.name !== 'string') return undefined;
+  const plain: Record<string, string> = {};
+  const byKey: Record<string, Record<string, string>> = {};
+  for (const [k, v] of Object.entries(t.vars ?? {})) {
+    const at = k.indexOf('@');
+    if (at < 0) plain[k] = scalar(v);
+    else {
+      const product = k.slice(at + 1);
+      byKey[product] ??= {};
+      byKey[product][k.slice(0, at)] = scalar(v);
+    }
+  }
+  return { name: t.name, plain: sortObject(plain), byKey };
+}
+
+/**
+ * The rule for one product: its Jinja conditions evaluated (product, families, version), its literal
+ * `set`s and the product's properties substituted into the template variables and the title.
+ */
+function renderRule(
+  raw: RawRule,
+  ctx: ProductContext,
+  problems: string[],
+): { title: string; template?: RawRule['template'] } {
+  const sets: Record<string, string> = {};
+  const rendered = /\{\{[%{]/.test(raw.text)
+    ? renderConditionals(raw.text, ctx.info, problems, sets, ctx.props)
+    : raw.text;
+  const values = { ...ctx.props, ...sets };
+  // Macros are substituted before YAML reads the text: some sit inside quoted values with quotes of their own.
+  const { doc } = ruleBlocks(substitute(rendered, values), ['title', 'template']);
+  const t = templateOf(doc);
+  const title = substitute(scalar(doc.title).replace(/\s+/g, ' ').trim(), values);
+  if (!t) return { title };
+  let vars: Record<string, string> = { ...t.plain };
+  for (const k of [...ctx.spec.productKeys].reverse()) vars = { ...vars, ...(t.byKey[k] ?? {}) };
+  for (const k of Object.keys(vars)) vars[k] = substitute(vars[k]!, values);
+  return { title, template: { ...t, plain: sortObject(vars) } };
 }
 
 const MACRO = /\{\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}\}/g;
 
+/** `{{{ a if a else 'b' }}}`: the one conditional expression rule variables use. */
+const MACRO_IF = /\{\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s+if\s+\1\s+else\s+(?:'([^']*)'|"([^"]*)")\s*\}\}\}/g;
+
 /** `{{{ name }}}` replaced by the product's property; unknown names left as they are. */
 function substitute(text: string, props: Record<string, string>): string {
-  return text.replace(MACRO, (whole, name: string) => props[name] ?? whole);
+  return text
+    .replace(MACRO_IF, (whole, name: string, a?: string, b?: string) =>
+      name in props ? props[name] || (a ?? b ?? '') : whole,
+    )
+    .replace(MACRO, (whole, name: string) => props[name] ?? whole);
 }
 
-function resolveRule(
-  raw: RawRule,
-  benchmarks: Array<{ spec: BenchmarkSpec; props: Record<string, string> }>,
-): RuleMeta {
-  // A title naming a product property reads the same for every product when they agree, else <name>.
-  const title = raw.title.replace(MACRO, (_w, name: string) => {
-    const values = new Set(benchmarks.map((b) => b.props[name]));
-    const [only] = values;
-    return values.size === 1 && only !== undefined ? only : `<${name}>`;
-  });
+function resolveRule(raw: RawRule, products: ProductContext[], problems: string[]): RuleMeta {
+  const per = products.map((ctx) => ({ ctx, ...renderRule(raw, ctx, problems) }));
+  // A title naming a product property or a rule-local value reads the same for every product when they
+  // agree, else keeps <name>.
+  const titles = new Set(per.map((p) => p.title));
+  const [only] = titles;
+  const title =
+    titles.size === 1 && only !== undefined && !only.includes('{{{')
+      ? only
+      : raw.title.replace(MACRO, (_w, name: string) => `<${name}>`);
   const meta: RuleMeta = { title, severity: raw.severity };
   if (raw.platform) meta.platform = raw.platform;
-  if (raw.template) {
-    const { name, plain, byKey } = raw.template;
-    meta.template = { name, ...(Object.keys(plain).length ? { vars: plain } : {}) };
-    const per: Record<string, Record<string, string>> = {};
-    for (const { spec: b, props } of benchmarks) {
-      let vars: Record<string, string> = { ...plain };
-      for (const k of [...b.productKeys].reverse()) vars = { ...vars, ...(byKey[k] ?? {}) };
-      for (const k of Object.keys(vars)) vars[k] = substitute(vars[k]!, props);
-      const sorted = sortObject(vars);
-      if (JSON.stringify(sorted) !== JSON.stringify(plain)) per[b.id] = sorted;
+  // `vars`: what most benchmarks resolve the variables to (upstream's generic reading on a tie or when no
+  // product reads them); `benchmarks`: the benchmarks that differ.
+  const base = raw.template ?? per.find((p) => p.template)?.template;
+  if (base) {
+    const tally = new Map<string, number>();
+    for (const { template } of per) {
+      if (!template) continue;
+      const k = JSON.stringify(template.plain);
+      tally.set(k, (tally.get(k) ?? 0) + 1);
     }
-    if (Object.keys(per).length) meta.template.benchmarks = sortObject(per);
+    const generic = JSON.stringify(base.plain);
+    let common = generic;
+    let best = tally.get(generic) ?? 0;
+    for (const [k, n] of [...tally].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      if (n > best) [common, best] = [k, n];
+    const vars = JSON.parse(common) as Record<string, string>;
+    const nameTally = new Map<string, number>();
+    for (const { template } of per)
+      if (template) nameTally.set(template.name, (nameTally.get(template.name) ?? 0) + 1);
+    let name = base.name;
+    for (const [n, c] of [...nameTally].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      if (c > (nameTally.get(name) ?? 0)) name = n;
+    meta.template = { name, ...(Object.keys(vars).length ? { vars } : {}) };
+    const byBenchmark: Record<string, Record<string, string>> = {};
+    const names: Record<string, string> = {};
+    for (const { ctx, template } of per) {
+      if (template && template.name !== name) names[ctx.spec.id] = template.name;
+      if (template && JSON.stringify(template.plain) !== common) byBenchmark[ctx.spec.id] = template.plain;
+    }
+    if (Object.keys(byBenchmark).length) meta.template.benchmarks = sortObject(byBenchmark);
+    if (Object.keys(names).length) meta.template.benchmarkNames = sortObject(names);
     if (raw.conditional) meta.template.conditional = true;
   }
   return meta;
@@ -447,14 +523,18 @@ function main(argv: string[]): void {
       propertyPaths.map((p) => propertyTexts.get(p) ?? ''),
       problems,
     );
-    return { spec: b, props: b.derived ? { ...props, ...AL2_PROPERTIES } : props };
+    return {
+      spec: b,
+      info: productInfo(product, text),
+      props: b.derived ? { ...props, ...AL2_PROPERTIES } : props,
+    };
   });
   const rules: Record<string, RuleMeta> = {};
   let unresolved = 0;
   for (const r of [...usedRules].sort()) {
     const t = ruleTexts.get(ruleFile.get(r)!);
     if (t === undefined) throw new Error(`rule ${r}: ${ruleFile.get(r)} unreadable`);
-    const meta = resolveRule(parseRule(t), withProps);
+    const meta = resolveRule(parseRule(t), withProps, problems);
     rules[r] = meta;
     if (JSON.stringify(meta.template?.benchmarks ?? {}).includes('{{{')) unresolved++;
   }

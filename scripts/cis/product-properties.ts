@@ -22,6 +22,10 @@ export function productInfo(product: string, productYml: string): ProductInfo {
   for (const [k, v] of Object.entries(doc)) {
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') own[k] = String(v);
   }
+  // groups: { dedicated_ssh_keyowner: { name: ssh_keys } } → the rules' `groups.get("…", {}).get("name")`.
+  const groups = doc.groups as Record<string, { name?: unknown }> | undefined;
+  for (const [g, v] of Object.entries(groups ?? {}))
+    if (typeof v?.name === 'string') own[`groups.${g}.name`] = v.name;
   return {
     product,
     families: Array.isArray(doc.families) ? doc.families.map(String) : [],
@@ -35,19 +39,40 @@ export function constantDefaults(constantsPy: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of constantsPy.matchAll(/^DEFAULT_([A-Z0-9_]+)\s*=\s*['"]([^'"]*)['"]\s*$/gm))
     out[m[1]!.toLowerCase()] = m[2]!;
+  // ssg/products.py names two of them differently.
+  for (const [from, to] of [
+    ['ssh_distributed_config', 'sshd_distributed_config'],
+    ['ssh_runtime_check', 'sshd_runtime_check'],
+  ] as const)
+    if (out[from] !== undefined) out[to] ??= out[from]!;
   return out;
 }
 
 type Value = string | number | boolean | string[];
 
 /** Evaluates the small condition language product_properties use. Throws on what it cannot read. */
-export function evalCondition(expr: string, p: ProductInfo): boolean {
+export function evalCondition(expr: string, p: ProductInfo, names: Record<string, string> = {}): boolean {
   const tokens =
-    expr.match(/"[^"]*"|'[^']*'|\d+|[A-Za-z_][A-Za-z0-9_]*|<=|>=|==|!=|<|>|\[|\]|\(|\)|,/g) ?? [];
+    expr.match(/"[^"]*"|'[^']*'|\d+|[A-Za-z_][A-Za-z0-9_]*|<=|>=|==|!=|<|>|\[|\]|\(|\)|,|\./g) ?? [];
   let i = 0;
   const peek = () => tokens[i];
   const next = () => tokens[i++];
   const atom = (): Value => {
+    const v = primary();
+    // String methods: x.startswith('a'), x.endswith('a').
+    if (peek() === '.' && typeof v === 'string') {
+      next();
+      const method = next();
+      if (next() !== '(') throw new Error(`( expected in ${expr}`);
+      const arg = String(atom());
+      if (next() !== ')') throw new Error(`) expected in ${expr}`);
+      if (method === 'startswith') return v.startsWith(arg);
+      if (method === 'endswith') return v.endsWith(arg);
+      throw new Error(`unknown method ${method} in ${expr}`);
+    }
+    return v;
+  };
+  const primary = (): Value => {
     const t = next();
     if (t === undefined) throw new Error(`unexpected end in ${expr}`);
     if (t.startsWith('"') || t.startsWith("'")) return t.slice(1, -1);
@@ -69,6 +94,9 @@ export function evalCondition(expr: string, p: ProductInfo): boolean {
     if (t === 'product') return p.product;
     if (t === 'families') return p.families;
     if (t === 'major_version_ordinal') return p.majorVersionOrdinal;
+    if (t === 'true' || t === 'True') return true;
+    if (t === 'false' || t === 'False') return false;
+    if (t in names) return names[t]!;
     throw new Error(`unknown name ${t} in ${expr}`);
   };
   const comparison = (): boolean => {
@@ -134,15 +162,26 @@ function contains(container: Value, item: Value): boolean {
   return String(container).includes(String(item));
 }
 
-/** Renders the if/elif/else/endif structure of a Jinja text for one product (no other statements). */
-export function renderConditionals(text: string, p: ProductInfo, problems: string[]): string {
+/**
+ * Renders the if/elif/else/endif structure of a Jinja text for one product. `{{% set name = "literal" %}}`
+ * statements on taken branches are recorded in `sets` when given; other statements are dropped. Statements
+ * spanning lines are joined first.
+ */
+export function renderConditionals(
+  source: string,
+  p: ProductInfo,
+  problems: string[],
+  sets?: Record<string, string>,
+  names: Record<string, string> = {},
+): string {
+  const text = source.replace(/\{\{%[\s\S]*?%\}\}/g, (stmt) => stmt.replace(/\s*\n\s*/g, ' '));
   const out: string[] = [];
   // Stack of [active, anyBranchTaken, parentActive].
   const stack: Array<[boolean, boolean, boolean]> = [];
   const active = () => (stack.length ? stack[stack.length - 1]![0] : true);
   const test = (cond: string) => {
     try {
-      return evalCondition(cond, p);
+      return evalCondition(cond, p, { ...names, ...(sets ?? {}) });
     } catch (err) {
       problems.push(`${p.product}: ${(err as Error).message}`);
       return false;
@@ -151,7 +190,13 @@ export function renderConditionals(text: string, p: ProductInfo, problems: strin
   for (const line of text.split('\n')) {
     const m = /^\s*\{\{%-?\s*(if|elif|else|endif)\b(.*?)-?%\}\}\s*$/.exec(line);
     if (!m) {
-      if (active() && !/^\s*\{\{[%#]/.test(line)) out.push(line);
+      if (!active()) continue;
+      const set = /^\s*\{\{%-?\s*set\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*-?%\}\}\s*$/.exec(line);
+      if (set && sets) {
+        const value = setValue(set[2]!, { ...names, ...sets });
+        if (value !== undefined) sets[set[1]!] = value;
+      }
+      if (!/^\s*\{\{[%#]/.test(line)) out.push(line);
       continue;
     }
     const [, kw, rest] = m;
@@ -173,6 +218,17 @@ export function renderConditionals(text: string, p: ProductInfo, problems: strin
   return out.join('\n');
 }
 
+/** The value of a `set` right-hand side this generator can read: a literal, a boolean, a product group name. */
+function setValue(expr: string, names: Record<string, string>): string | undefined {
+  const lit = /^(?:"([^"]*)"|'([^']*)')$/.exec(expr);
+  if (lit) return lit[1] ?? lit[2] ?? '';
+  if (/^(true|false)$/i.test(expr)) return expr.toLowerCase() === 'true' ? 'true' : '';
+  if (/^\d+$/.test(expr)) return expr;
+  const group = /^groups\.get\(\s*["']([^"']+)["']\s*,\s*\{\}\s*\)\.get\(\s*["']name["']\s*\)$/.exec(expr);
+  if (group) return names[`groups.${group[1]}.name`] ?? '';
+  return undefined;
+}
+
 /** Every scalar property of the product. */
 export function productProperties(
   p: ProductInfo,
@@ -182,7 +238,8 @@ export function productProperties(
 ): Record<string, string> {
   const out: Record<string, string> = { ...defaults, product: p.product };
   for (const text of propertyFiles) {
-    const doc = (parse(renderConditionals(text, p, problems)) ?? {}) as Record<string, unknown>;
+    const rendered = renderConditionals(text, p, problems, undefined, { ...out, ...p.own });
+    const doc = (parse(rendered) ?? {}) as Record<string, unknown>;
     for (const part of [doc.default, doc.overrides]) {
       if (!part || typeof part !== 'object') continue;
       for (const [k, v] of Object.entries(part)) {
@@ -190,5 +247,9 @@ export function productProperties(
       }
     }
   }
-  return { ...out, ...p.own };
+  const all = { ...out, ...p.own };
+  // ssg/products.py derives pkg_system from pkg_manager.
+  if (all.pkg_system === undefined && all.pkg_manager)
+    all.pkg_system = all.pkg_manager === 'apt_get' ? 'dpkg' : 'rpm';
+  return all;
 }

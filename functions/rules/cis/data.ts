@@ -98,10 +98,13 @@ export const ruleSchema = z.strictObject({
   template: z
     .strictObject({
       name: z.string().min(1),
+      /** The variables as most benchmarks resolve them (lists as JSON text, e.g. "[\"/etc/ssh/\"]"). */
       vars: stringMap.optional(),
       /** Benchmark id → the variables resolved for its product, where they differ from `vars`. */
       benchmarks: z.record(z.string(), stringMap).optional(),
-      /** Upstream selects the variables with Jinja conditions: `vars` may be inexact. */
+      /** Benchmark id → another template the rule uses on that product. */
+      benchmarkNames: z.record(z.string(), z.string()).optional(),
+      /** Upstream chooses the variables with Jinja conditions on the product (resolved per benchmark here). */
       conditional: z.literal(true).optional(),
     })
     .optional(),
@@ -131,6 +134,11 @@ export const BENCHMARKS: Readonly<Record<BenchmarkId, Benchmark>> = {
 };
 
 export const CAC_RULES: RulesFile = rulesData as RulesFile;
+
+/** The template a rule uses on the benchmark's product (undefined: a hand-written check). */
+export function templateName(rule: CacRule, benchmark: BenchmarkId): string | undefined {
+  return rule.template?.benchmarkNames?.[benchmark] ?? rule.template?.name;
+}
 
 /** The template variables of a rule as the benchmark's product resolves them. */
 export function templateVars(rule: CacRule, benchmark: BenchmarkId): Record<string, string> {

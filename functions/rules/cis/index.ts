@@ -24,6 +24,7 @@ import {
   type CacRule,
   type Control,
   type Level,
+  templateName,
   templateVars,
 } from './data';
 import { EVALUATORS, type EvaluatorRegistry } from './evaluators';
@@ -224,7 +225,7 @@ function runCheck(
     evaluated: false,
   });
   if (!meta) return unevaluated('rule not in rules.json');
-  const template = meta.template?.name;
+  const template = templateName(meta, benchmark);
   const evaluator = template ? evaluators[template] : evaluators[`rule:${rule}`];
   if (!evaluator) return unevaluated(template ? `template ${template}` : 'no template (hand-written check)');
   let out: CheckOutcome;
@@ -281,11 +282,12 @@ export interface BenchmarkCoverage {
 
 /** How much of each benchmark this version evaluates (printed in the README). */
 export function cisCoverage(evaluators: EvaluatorRegistry = EVALUATORS): BenchmarkCoverage[] {
-  const has = (r: string) => {
-    const t = CAC_RULES.rules[r]?.template?.name;
-    return Boolean(t ? evaluators[t] : evaluators[`rule:${r}`]);
-  };
   return BENCHMARK_IDS.map((id) => {
+    const has = (r: string) => {
+      const meta = CAC_RULES.rules[r];
+      const t = meta ? templateName(meta, id) : undefined;
+      return Boolean(t ? evaluators[t] : evaluators[`rule:${r}`]);
+    };
     const b = BENCHMARKS[id];
     const automated = b.controls.filter((c) => EVALUATED_STATUSES.has(c.status) && c.rules.length > 0);
     const rules = new Set(b.controls.flatMap((c) => c.rules));
