@@ -44,15 +44,24 @@ export function packageLabel(pkg: RuntimePackage): string {
   return `${packageNameVersion(pkg)} (${pkg.manager})`;
 }
 
+/**
+ * A word for a POSIX shell: as is when it holds only safe characters, else single-quoted. Paths come from
+ * the host (a user may name a file `$(curl …|sh)`), and recommendations say "Run: …" to an administrator
+ * who may paste them as root.
+ */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The command that removes a package with its manager. */
 export function removeCommand(pkg: RuntimePackage): string {
   switch (pkg.manager) {
     case 'dpkg':
-      return `apt-get purge ${pkg.name}`;
+      return `apt-get purge ${shellQuote(pkg.name)}`;
     case 'rpm':
-      return `dnf remove ${pkg.name}`;
+      return `dnf remove ${shellQuote(pkg.name)}`;
     case 'apk':
-      return `apk del ${pkg.name}`;
+      return `apk del ${shellQuote(pkg.name)}`;
   }
 }
 

