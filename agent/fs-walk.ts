@@ -117,7 +117,7 @@ export interface WalkInput {
   ownership?: { uids: Set<number>; gids: Set<number> } | { missing: string };
 }
 
-const SLICE_MS = 20;
+const SLICE_MS = 5;
 
 export async function walkFileSystems(input: WalkInput): Promise<FileSystemWalkTelemetry> {
   const { rootFs, budget } = input;
