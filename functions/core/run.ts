@@ -1,5 +1,6 @@
 /** Assessment runs: Classic's states and events, and the record every store keeps. */
 import type { Exclusion, Finding, InstanceSummary, RuleResult } from './model';
+import type { CisContext, RuleParameters } from './rule';
 import type { Severity } from './severity';
 
 export const RUN_STATES = [
@@ -49,6 +50,10 @@ export interface RunRecord {
   findingCounts: Record<Severity, number>;
   /** Where the run was assessed from: `local` (inspector assess) or `aws`. */
   mode: 'local' | 'aws';
+  /** Rule parameter overrides the run was evaluated with (by rule id). */
+  ruleParameters?: Record<string, RuleParameters>;
+  /** The CIS profile and tailoring the run was evaluated with, when `cis` ran. */
+  cis?: CisContext;
 }
 
 /** The document `inspector assess --format json` prints (DESIGN.md contract), also the report's input. */

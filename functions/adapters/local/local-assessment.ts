@@ -83,6 +83,8 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
     rulesPackages: opts.rulesPackages.map((p) => p.id),
     findingCounts: { High: 0, Medium: 0, Low: 0, Informational: 0 },
     mode: 'local',
+    ...(opts.context?.parameters ? { ruleParameters: opts.context.parameters } : {}),
+    ...(opts.context?.cis && opts.rulesPackages.some((p) => p.id === 'cis') ? { cis: opts.context.cis } : {}),
   };
   const setState = async (state: RunState) => {
     const at = new Date().toISOString();

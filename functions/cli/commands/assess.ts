@@ -8,11 +8,12 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDataDir, ensureDataDir } from '../../adapters/local/data-dir';
 import { runLocalAssessment } from '../../adapters/local/local-assessment';
 import { LocalRunStore } from '../../adapters/local/run-store';
-import type { RulesPackage } from '../../core/rule';
+import type { CisContext, RulesPackage } from '../../core/rule';
 import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import type { MissingSource } from '../../feeds/store';
 import { renderHtmlReport } from '../../report/html';
+import { checkCisTailoring, parseCisVariables } from '../../rules/cis/tailoring';
 import {
   parseRuleParameters,
   type RuleParameterOverrides,
@@ -63,6 +64,16 @@ export function register(program: Command): void {
     .option(
       '--rule-parameter <rule:name=value>',
       'set a rule parameter, e.g. sbp.password-min-length:minLength=16 (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--cis-profile <profile>', 'cis package: level1-server (default) or level2-server')
+    .option(
+      '--cis-skip <list>',
+      'cis package: comma-separated controls not to evaluate (sections such as 1.1.1.1, or cis.<benchmark>.<section>)',
+    )
+    .option(
+      '--cis-variable <name=value>',
+      'cis package: override a ComplianceAsCode variable, e.g. var_password_pam_minlen=16 (repeatable)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .addOption(formatOption())
@@ -146,6 +157,9 @@ interface AssessOpts {
   rulesPackages?: string;
   duration: number;
   ruleParameter?: string[];
+  cisProfile?: string;
+  cisSkip?: string;
+  cisVariable?: string[];
   format: 'table' | 'json';
   report?: string;
   fullReport?: boolean;
@@ -179,6 +193,7 @@ async function assess(o: AssessOpts): Promise<void> {
   if (!st?.isDirectory()) throw new Error(`--root ${o.root} is not a directory`);
   // Parsed before anything is downloaded or collected: a typo fails at once.
   const ruleParameters = o.ruleParameter ? parseRuleParameters(o.ruleParameter) : undefined;
+  const cis = cisTailoring(o);
   const dataDir = ensureDataDir(o.dataDir);
   let loadCve = hooks.cveLoader
     ? await hooks.cveLoader({ dataDir, ...(o.feed ? { feed: o.feed } : {}) })
@@ -241,7 +256,7 @@ async function assess(o: AssessOpts): Promise<void> {
     dataDir,
     rulesPackages: packages,
     durationSeconds: o.duration,
-    ...(parameters ? { context: { parameters } } : {}),
+    context: { ...(parameters ? { parameters } : {}), ...(cis ? { cis } : {}) },
     onProgress: progressReporter(o.format !== 'json'),
   });
   const html = reportHtml(output, packages, o.fullReport ? 'full' : 'findings');
@@ -262,6 +277,27 @@ async function assess(o: AssessOpts): Promise<void> {
       `Not run: runtime-behavior-analysis (${root} has no /proc to sample; name it with --rules-packages to run it anyway)`,
     );
   process.stdout.write(summary(output, packages, o.report ? path.resolve(o.report) : stored, runDir, notes));
+}
+
+/** --cis-profile, --cis-skip, --cis-variable as the cis package's context (undefined when none is given). */
+function cisTailoring(o: AssessOpts): CisContext | undefined {
+  if (o.cisProfile === undefined && o.cisSkip === undefined && o.cisVariable === undefined) return undefined;
+  try {
+    return checkCisTailoring({
+      ...(o.cisProfile !== undefined ? { profile: o.cisProfile } : {}),
+      ...(o.cisSkip !== undefined
+        ? {
+            skip: o.cisSkip
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean),
+          }
+        : {}),
+      ...(o.cisVariable ? { variables: parseCisVariables(o.cisVariable) } : {}),
+    });
+  } catch (err) {
+    throw new Error(`--cis-*: ${(err as Error).message}`);
+  }
 }
 
 /** The same checks as a template's ruleParameters (rules/parameters.ts), as a one-line usage error. */

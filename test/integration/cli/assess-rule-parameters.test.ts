@@ -74,7 +74,16 @@ describe('inspector assess --rule-parameter', () => {
     );
     expect(stricter.stderr).toBe('');
     expect(stricter.code).toBe(0);
-    const after = JSON.parse(stricter.stdout) as { results: Result[]; findings: Result[] };
+    const after = JSON.parse(stricter.stdout) as {
+      run: { ruleParameters?: unknown };
+      results: Result[];
+      findings: Result[];
+    };
+    // The run records what it was evaluated with.
+    expect(after.run.ruleParameters).toEqual({
+      'sbp.password-min-length': { minLength: 16 },
+      'sbp.password-max-age': { maxDays: 30 },
+    });
     const minLength = after.results.find((r) => r.ruleId === 'sbp.password-min-length');
     expect(minLength?.result).toBe('FAIL');
     expect(minLength?.evidence.find((e) => e.key === 'PASS_MIN_LEN')?.expected).toBe('>= 16');

@@ -195,6 +195,11 @@ describe('inspector exit statuses', () => {
     [['assess', '--root', '/', '--rules-packages', 'nope'], /unknown rules package "nope"/],
     [['assess', '--root', '/', '--rules-packages', 'cis'], /not available in this version yet/],
     [['assess', '--duration', '-5'], /must be a whole number of seconds/],
+    [
+      ['assess', '--cis-profile', 'level3-server'],
+      /--cis-\*: CIS profile must be one of level1-server, level2-server/,
+    ],
+    [['assess', '--cis-variable', 'var_nope=1'], /--cis-\*: unknown ComplianceAsCode variable "var_nope"/],
     [['findings', '--run', 'run-missing'], /no run run-missing/],
   ])('%j fails with a one-line reason', async (args, reason) => {
     const r = await inspector(args);
