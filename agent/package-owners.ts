@@ -15,8 +15,9 @@
  *   RPM_BATCH paths (RPM_BATCH_ARGV_BYTES of argv) per invocation, only when the command and a database file
  *   exist. Its output does not name the path of an owned file, so owner lines are matched to the paths in
  *   order after removing the paths rpm names as not owned ("file X is not owned by any package") or missing
- *   ("error: file X: ..."); a batch where the counts disagree (a file two packages own) is split in halves
- *   until they agree, at most RPM_MAX_INVOCATIONS invocations in all.
+ *   ("error: file X: ..."); a batch where the counts disagree (a file two packages own), or where such a line
+ *   names no path of the batch (rpm wrote it another way), is split in halves until they agree, at most
+ *   RPM_MAX_INVOCATIONS invocations in all.
  * - apk: /lib/apk/db/installed is streamed: `P:` name, `V:` version, `F:` directory (no leading slash),
  *   `R:` a file of the last `F:`.
  *
@@ -410,10 +411,17 @@ async function rpmBatch(ctx: RpmContext, batch: string[]): Promise<void> {
     return;
   }
   const named = new Set<string>();
+  const inBatch = new Set(batch);
+  /** Not-owned or missing lines naming no path of the batch (rpm wrote the path another way). */
+  let strays = 0;
+  const notOwned = (p: string) => {
+    if (inBatch.has(p)) named.add(p);
+    else strays++;
+  };
   const owners: PackageOwner[] = [];
   for (const line of r.stdout.split('\n')) {
     const unowned = /^file (.*) is not owned by any package$/.exec(line);
-    if (unowned) named.add(unowned[1]!);
+    if (unowned) notOwned(unowned[1]!);
     const f = line.split('\t');
     if (f[0] !== 'owner' || f.length !== 5 || !f[1]) continue;
     const [, name, epoch, version, release] = f as [string, string, string, string, string];
@@ -426,18 +434,21 @@ async function rpmBatch(ctx: RpmContext, batch: string[]): Promise<void> {
   }
   for (const line of r.stderr.split('\n')) {
     const missing = /^error: file (.*): [^:]+$/.exec(line);
-    if (missing) named.add(missing[1]!);
+    if (missing) notOwned(missing[1]!);
   }
   const rest = batch.filter((p) => !named.has(p));
-  if (owners.length === rest.length) {
+  // Owner lines are matched to paths by position only when every other line named a path of the batch:
+  // a stray not-owned line and a path two packages own would otherwise balance the count and shift owners.
+  if (strays === 0 && owners.length === rest.length) {
     rest.forEach((p, i) => {
       if (!ctx.owners.has(p)) ctx.owners.set(p, owners[i]!);
     });
     return;
   }
   if (batch.length === 1) {
-    // One path, several owners (multilib, shared files): the first one rpm names.
-    if (owners[0] && !ctx.owners.has(batch[0]!)) ctx.owners.set(batch[0]!, owners[0]);
+    // One path, several owners (multilib, shared files): the first one rpm names. Owned and not owned at
+    // once (a stray line) is not believed: no owner.
+    if (strays === 0 && owners[0] && !ctx.owners.has(batch[0]!)) ctx.owners.set(batch[0]!, owners[0]);
     return;
   }
   const half = Math.ceil(batch.length / 2);

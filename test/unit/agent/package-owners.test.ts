@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lookUpPackageOwners, scanLines, usrAlias } from '../../../agent/package-owners';
@@ -342,6 +343,36 @@ describe('no database, or one that cannot be read', () => {
       });
       expect(r.warnings).toHaveLength(1);
       expect(r.rpmInvocations).toBe(1);
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+});
+
+describe('rpm output that does not name the paths as asked', () => {
+  it('a not-owned line under another name does not shift owners onto other paths', async () => {
+    // A fake rpm: /lib/a is not owned but reported under its /usr name, /b is owned by two packages,
+    // /c by one. Three owner lines for three paths: matched by position they would give /lib/a an owner.
+    const bin = makeRoot();
+    const script = [
+      '#!/bin/sh',
+      'while [ "$1" != "--queryformat" ]; do shift; done; shift 2',
+      'for p in "$@"; do case "$p" in',
+      '  /lib/a) echo "file /usr/lib/a is not owned by any package" ;;',
+      '  /b) printf "owner\\tb-one\\t(none)\\t1\\t1\\nowner\\tb-two\\t(none)\\t1\\t1\\n" ;;',
+      '  /c) printf "owner\\tc\\t(none)\\t2\\t1\\n" ;;',
+      'esac; done',
+      '',
+    ].join('\n');
+    writeFileSync(path.join(bin, 'rpm'), script, { mode: 0o755 });
+    const root = makeRoot({ files: { '/var/lib/rpm/rpmdb.sqlite': 'SQLite format 3\0' } });
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}:${saved}`;
+    try {
+      const r = await owners(root, ['/lib/a', '/b', '/c']);
+      expect(r.owners.get('/lib/a')).toBeUndefined();
+      expect(r.owners.get('/b')).toEqual({ manager: 'rpm', name: 'b-one', version: '1-1' });
+      expect(r.owners.get('/c')).toEqual({ manager: 'rpm', name: 'c', version: '2-1' });
     } finally {
       process.env.PATH = saved;
     }
