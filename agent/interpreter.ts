@@ -16,8 +16,9 @@ export type Interpreter = 'shell' | 'python' | 'perl' | 'ruby' | 'node' | 'php' 
 
 const NAMES: ReadonlyArray<[RegExp, Interpreter]> = [
   [/^(?:sh|bash|dash|zsh|ksh|ksh93|mksh|ash|yash|posh)$/, 'shell'],
-  // python, python3, python3.11, python2.7, python3.6m (pymalloc builds), python3.12d (debug), pypy3.9.
-  [/^(?:python|pypy)(?:\d+(?:\.\d+)*)?[dmu]?$/, 'python'],
+  // python, python3, python3.11, python2.7, python3.6m (pymalloc builds), python3.12d (debug), pypy3.9,
+  // platform-python3.6 (RHEL 8's system Python, which firewalld, tuned and dnf run on as root).
+  [/^(?:platform-)?(?:python|pypy)(?:\d+(?:\.\d+)*)?[dmu]?$/, 'python'],
   // perl, perl5.36.0 (Debian's hard link of /usr/bin/perl).
   [/^perl(?:\d+(?:\.\d+)*)?$/, 'perl'],
   [/^ruby(?:\d+(?:\.\d+)*)?$/, 'ruby'],

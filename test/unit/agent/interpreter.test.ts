@@ -13,6 +13,8 @@ describe('interpreterOf', () => {
     ['/usr/bin/python2.7', 'python', 'python'],
     ['/usr/bin/python3.6m', 'python3', 'python'],
     ['/usr/bin/pypy3', 'pypy3', 'python'],
+    // RHEL/CentOS 8 system Python (firewalld, tuned and dnf run as root on it).
+    ['/usr/libexec/platform-python3.6', '/usr/libexec/platform-python', 'python'],
     ['/usr/bin/bash', 'bash', 'shell'],
     ['/usr/bin/dash', 'sh', 'shell'],
     ['/bin/zsh', '-zsh', 'shell'],
