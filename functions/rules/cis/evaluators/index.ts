@@ -7,6 +7,13 @@
 import type { Facts } from '../../../core/facts/facts';
 import type { CheckOutcome } from '../../../core/rule';
 import type { BenchmarkId } from '../data';
+import { FILE_EVALUATORS } from './files';
+import { MODULE_EVALUATORS } from './modules';
+import { MOUNT_EVALUATORS } from './mounts';
+import { PACKAGE_EVALUATORS } from './packages';
+import { SERVICE_EVALUATORS } from './services';
+import { sshdLineinfile } from './sshd';
+import { SYSCTL_EVALUATORS } from './sysctl';
 
 export interface EvaluatorInput {
   /** ComplianceAsCode rule id, e.g. sysctl_net_ipv4_ip_forward. */
@@ -23,4 +30,12 @@ export type Evaluator = (facts: Facts, input: EvaluatorInput) => CheckOutcome;
 export type EvaluatorRegistry = Readonly<Record<string, Evaluator>>;
 
 /** Template name → evaluator. */
-export const EVALUATORS: EvaluatorRegistry = {};
+export const EVALUATORS: EvaluatorRegistry = {
+  ...FILE_EVALUATORS,
+  ...MODULE_EVALUATORS,
+  ...MOUNT_EVALUATORS,
+  ...PACKAGE_EVALUATORS,
+  ...SERVICE_EVALUATORS,
+  ...SYSCTL_EVALUATORS,
+  sshd_lineinfile: sshdLineinfile,
+};
