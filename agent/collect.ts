@@ -230,7 +230,13 @@ export class Collector {
   }
 
   /** Every regular file directly in a directory (sorted), optionally only those ending in `suffix`. */
-  async directoryFiles(dir: string, suffix?: string, maxBytes?: number): Promise<void> {
+  async directoryFiles(
+    dir: string,
+    suffix?: string,
+    maxBytes?: number,
+    /** Bytes left for a group of directories: files are then read one by one and stop when it is spent. */
+    budget?: { remaining: number; what: string; cut: number },
+  ): Promise<void> {
     let names: string[];
     try {
       names = await fs.readdir(await this.rootFs.resolve(dir));
@@ -246,7 +252,22 @@ export class Collector {
       .slice(0, MAX_DIR_ENTRIES);
     if (names.length > MAX_DIR_ENTRIES)
       this.warnings.push(`${dir}: only the first ${MAX_DIR_ENTRIES} entries read`);
-    await Promise.all(picked.map((n) => this.file(path.posix.join(dir, n), maxBytes)));
+    if (!budget) {
+      await Promise.all(picked.map((n) => this.file(path.posix.join(dir, n), maxBytes)));
+      return;
+    }
+    for (const n of picked) {
+      const p = path.posix.join(dir, n);
+      const cap = Math.min(maxBytes ?? LIMITS.maxConfigFileBytes, budget.remaining);
+      if (cap <= 0) {
+        this.notCollected(p, 'too-large', `not read: the agent's ${budget.what} byte budget is spent`);
+        budget.cut++;
+        continue;
+      }
+      const rec = await this.file(p, cap);
+      if (rec.status === 'ok') budget.remaining -= rec.size;
+      else if (rec.reason === 'too-large' && cap < (maxBytes ?? LIMITS.maxConfigFileBytes)) budget.cut++;
+    }
   }
 
   /** sshd_config and, recursively, every file its Include directives name (glob-expanded like sshd). */

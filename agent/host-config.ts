@@ -287,7 +287,16 @@ export async function collectHostConfig(
       liveProcFile(c, PROC_MODULES),
     ]);
     // One directory after the other: the files are recorded in a stable order.
-    for (const [dir, suffix] of HOST_CONFIG_DIRECTORIES) await c.directoryFiles(dir, suffix);
+    const budget = {
+      remaining: HOST_CONFIG_LIMITS.maxDirectoryBytes,
+      what: 'configuration directory',
+      cut: 0,
+    };
+    for (const [dir, suffix] of HOST_CONFIG_DIRECTORIES) await c.directoryFiles(dir, suffix, CONFIG, budget);
+    if (budget.cut > 0)
+      c.warnings.push(
+        `configuration directories hold more than ${HOST_CONFIG_LIMITS.maxDirectoryBytes} bytes: ${budget.cut} files past the budget are recorded as not read (too-large)`,
+      );
     await systemdUnits(c);
     const accounts = {
       shadow: await redacted(c, SHADOW, (t) => redactShadow(t, HOST_CONFIG_LIMITS)),

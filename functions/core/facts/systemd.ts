@@ -16,11 +16,15 @@ export const UNIT_DIRECTORIES = [
   '/lib/systemd/system',
 ] as const;
 
-export type UnitFileState =
-  | { state: 'not-found' }
-  | { state: 'masked'; by: string }
-  | { state: 'enabled'; by: string[] }
-  | { state: string; by?: string[] };
+/**
+ * A unit file's state: systemctl's word (enabled, disabled, static, masked, indirect, generated...) or, from
+ * the unit directories, `masked`, `enabled`, `disabled` or `not-found`; `by` names the links that decide it
+ * (the /dev/null link of a masked unit, the .wants/.requires links of an enabled one).
+ */
+export interface UnitFileState {
+  state: string;
+  by?: string[];
+}
 
 export interface UnitFileFact {
   unit: string;
@@ -63,7 +67,7 @@ function fromDirectories(facts: Facts, unit: string, why: string): Fact<UnitFile
       e.type === 'symlink' &&
       e.target === '/dev/null'
     )
-      return fact({ unit, source: 'unit-directories', state: { state: 'masked', by: `${dir}/${unit}` } });
+      return fact({ unit, source: 'unit-directories', state: { state: 'masked', by: [`${dir}/${unit}`] } });
     path ??= e.type === 'symlink' && e.target ? e.target : `${dir}/${unit}`;
   }
   if (!path) return fact({ unit, source: 'unit-directories', state: { state: 'not-found' } });

@@ -9,7 +9,13 @@
  *   by a system without shadow files) is replaced by `<redacted>`.
  * - GRUB files: the argument after the user of `password_pbkdf2` and `password` becomes `<redacted>`.
  */
-import type { GshadowEntry, HOST_CONFIG_LIMITS, PasswordField, ShadowEntry } from './schema';
+import type { GshadowEntry, PasswordField, ShadowEntry } from './schema';
+
+/** The caps redaction keeps to (HOST_CONFIG_LIMITS in the agent). */
+export interface RedactionLimits {
+  maxAccountEntries: number;
+  maxGroupMembers: number;
+}
 
 export const REDACTED = '<redacted>';
 
@@ -74,7 +80,7 @@ export interface RedactedLines<T> {
 }
 
 /** shadow(5): name:password:lastchg:min:max:warn:inactive:expire:reserved. */
-export function redactShadow(text: string, limits: typeof HOST_CONFIG_LIMITS): RedactedLines<ShadowEntry> {
+export function redactShadow(text: string, limits: RedactionLimits): RedactedLines<ShadowEntry> {
   const out: RedactedLines<ShadowEntry> = { entries: [], malformed: 0, truncated: false };
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
@@ -102,7 +108,7 @@ export function redactShadow(text: string, limits: typeof HOST_CONFIG_LIMITS): R
 }
 
 /** gshadow(5): name:password:administrators:members. */
-export function redactGshadow(text: string, limits: typeof HOST_CONFIG_LIMITS): RedactedLines<GshadowEntry> {
+export function redactGshadow(text: string, limits: RedactionLimits): RedactedLines<GshadowEntry> {
   const out: RedactedLines<GshadowEntry> = { entries: [], malformed: 0, truncated: false };
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;

@@ -420,6 +420,8 @@ function checkRuntimeIndexes(rt: RuntimeTelemetry, ctx: z.RefinementCtx): void {
 export const HOST_CONFIG_LIMITS = {
   /** Directories listed. */
   maxListings: 256,
+  /** Bytes of files the agent reads from configuration directories (modprobe.d, sysctl.d, profile.d...). */
+  maxDirectoryBytes: 8 * 1024 * 1024,
   /** Entries recorded per listed directory (the total is still counted). */
   maxListingEntries: 2000,
   maxNameChars: 255,

@@ -393,6 +393,36 @@ describe('bounds of the host configuration material', () => {
     expect(l?.status === 'ok' && l.entries.length).toBe(HOST_CONFIG_LIMITS.maxListingEntries);
   });
 
+  it('configuration directories share a byte budget; the files past it are recorded as not read', async () => {
+    const r = makeRoot();
+    mkdirSync(path.join(r, 'etc/profile.d'), { recursive: true });
+    // 12 files of 1,000,000 bytes: 8 MiB covers 8 of them.
+    for (let i = 0; i < 12; i++)
+      writeFileSync(
+        path.join(r, 'etc/profile.d', `p${String(i).padStart(2, '0')}.sh`),
+        'x'.repeat(1_000_000),
+      );
+    const doc = await collect(r, false);
+    const recs = Object.entries(doc.files).filter(([p]) => p.startsWith('/etc/profile.d/'));
+    expect(recs.filter(([, v]) => v.status === 'ok')).toHaveLength(8);
+    expect(recs.filter(([, v]) => v.status === 'missing' && v.reason === 'too-large')).toHaveLength(4);
+    expect(doc.warnings.some((w) => w.startsWith('configuration directories hold more than'))).toBe(true);
+  });
+
+  it('a shadow file with more entries than the cap is recorded as truncated', async () => {
+    const lines = Array.from(
+      { length: HOST_CONFIG_LIMITS.maxAccountEntries + 5 },
+      (_, i) => `u${i}:!:19000:0:99999:7:::`,
+    );
+    const r = makeRoot({ files: { '/etc/shadow': lines.join('\n') } });
+    const doc = await collect(r, false);
+    expect(doc.accounts?.shadow).toMatchObject({ status: 'ok', truncated: true });
+    expect(doc.accounts?.shadow.status === 'ok' && doc.accounts.shadow.entries.length).toBe(
+      HOST_CONFIG_LIMITS.maxAccountEntries,
+    );
+    expect(() => parseTelemetryJson(JSON.stringify(doc))).not.toThrow();
+  });
+
   it('a symlinked config directory loop does not stop the collection', async () => {
     const r = makeRoot({
       symlinks: { '/etc/modprobe.d': '/etc/modprobe.d', '/etc/sysctl.d': '../etc/sysctl.d' },
