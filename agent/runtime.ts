@@ -114,11 +114,13 @@ export class RuntimeSampler {
   private sampleProcessBytes = 0;
   private sampleListsSpent = false;
   /**
-   * The mount namespace of pid 1 (`mnt:[N]`), read once: a process in another one (a container) names its
-   * files in its own tree, so the files at those paths here are other files. undefined: not known (then
-   * every process is taken to share it, as when the agent cannot read other processes' links).
+   * Device and inode of pid 1's root directory (/proc/1/root), read once: a process whose root is another
+   * directory (a container's, a chroot) names its files in its own tree, so the files at those paths here
+   * are other files. A private mount namespace alone (systemd's ProtectSystem=, PrivateTmp=) keeps the
+   * same root and the same files. undefined: not known (then every process is taken to share it, as when
+   * the agent cannot read other processes' roots).
    */
-  private hostMountNamespace?: Promise<string | undefined>;
+  private hostRoot?: Promise<string | undefined>;
   /** Pending ELF reads, one per new object, run ELF_CONCURRENCY at a time by readPendingElf(). */
   private elfQueue: Array<{ index: number; path: string }> = [];
 
@@ -257,10 +259,11 @@ export class RuntimeSampler {
     const key = `${pid}:${stat.startTime}`;
     let state = this.procIndex.get(key);
     const exe = exeLink !== undefined ? parseExeLink(exeLink) : undefined;
-    // A process in another mount namespace: its executable, libraries and script are named in its own
-    // tree; the files at those paths here are not them. They are not recorded as objects (never judged on
-    // the wrong file); the process keeps its exe path, so the rules count it as not judged.
-    const foreign = await this.inOtherMountNamespace(dir);
+    // A process with another root directory (a container, a chroot): its executable, libraries and script
+    // are named in its own tree; the files at those paths here are not them. They are not recorded as
+    // objects (never judged on the wrong file); the process keeps its exe path, so the rules count it as
+    // not judged.
+    const foreign = await this.hasOtherRoot(dir);
     let rec: RuntimeProcess | undefined;
     if (state) {
       rec = this.processes[state.index]!;
@@ -380,16 +383,21 @@ export class RuntimeSampler {
     }
   }
 
-  /** Whether the process at `dir` is in a mount namespace other than pid 1's (both links readable). */
-  private async inOtherMountNamespace(dir: string): Promise<boolean> {
-    // The link's text is `mnt:[N]`, not a path: only /proc is resolved inside the root.
-    this.hostMountNamespace ??= this.rootFs
+  /** Whether the process at `dir` has a root directory other than pid 1's (both readable). */
+  private async hasOtherRoot(dir: string): Promise<boolean> {
+    // /proc/PID/root is followed by the kernel (stat), not inside the agent's root: only /proc is resolved.
+    const rootId = (p: string) =>
+      fs.stat(p).then(
+        (st) => `${st.dev}:${st.ino}`,
+        () => undefined,
+      );
+    this.hostRoot ??= this.rootFs
       .resolve('/proc')
-      .then((proc) => fs.readlink(path.join(proc, '1', 'ns', 'mnt')))
+      .then((proc) => rootId(path.join(proc, '1', 'root')))
       .catch(() => undefined);
-    const host = await this.hostMountNamespace;
+    const host = await this.hostRoot;
     if (host === undefined) return false;
-    const own = await fs.readlink(path.join(dir, 'ns', 'mnt')).catch(() => undefined);
+    const own = await rootId(path.join(dir, 'root'));
     return own !== undefined && own !== host;
   }
 

@@ -23,8 +23,8 @@ export interface FakeProcess {
   maps?: string[];
   /** Socket inodes held (fd links). */
   sockets?: number[];
-  /** The ns/mnt link's text (`mnt:[4026531841]`); none when undefined. */
-  mountNamespace?: string;
+  /** Where the root link points (a host path: the kernel follows it, not the sampler); none when undefined. */
+  rootDir?: string;
 }
 
 export interface FakeSocket {
@@ -62,10 +62,7 @@ export function writeProcess(root: string, p: FakeProcess): void {
   );
   if (p.exe) symlinkSync(p.exe, path.join(dir, 'exe'));
   if (p.cwd) symlinkSync(p.cwd, path.join(dir, 'cwd'));
-  if (p.mountNamespace) {
-    mkdirSync(path.join(dir, 'ns'));
-    symlinkSync(p.mountNamespace, path.join(dir, 'ns', 'mnt'));
-  }
+  if (p.rootDir) symlinkSync(p.rootDir, path.join(dir, 'root'));
   for (const [i, inode] of (p.sockets ?? []).entries())
     symlinkSync(`socket:[${inode}]`, path.join(dir, 'fd', String(i + 3)));
 }

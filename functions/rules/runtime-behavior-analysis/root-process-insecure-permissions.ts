@@ -303,7 +303,7 @@ export const rootProcessInsecurePermissions: Rule = {
         source: RUNTIME_SOURCE,
         key: 'files of root processes not recorded',
         value: String(unrecorded),
-        note: 'executables or scripts named but not recorded as files (processes in another mount namespace such as containers, whose paths name files of their own tree; memfd or deleted executables, caps, unreadable paths): not judged',
+        note: 'executables or scripts named but not recorded as files (processes with another root directory such as containers, whose paths name files of their own tree; memfd or deleted executables, caps, unreadable paths): not judged',
       });
     const trunc = truncation(
       rt,

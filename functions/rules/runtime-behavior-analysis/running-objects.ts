@@ -58,7 +58,7 @@ export function segmentFlags(flags: number): string {
 
 /**
  * A note counting processes whose executable the agent named but did not record as a file (processes in
- * another mount namespace such as containers, memfd or deleted executables, caps): their files were not
+ * another root directory such as containers, memfd or deleted executables, caps): their files were not
  * judged. None when every named executable was recorded.
  */
 export function unrecordedExecutablesNote(rt: Runtime): Evidence[] {
@@ -69,7 +69,7 @@ export function unrecordedExecutablesNote(rt: Runtime): Evidence[] {
       source: RUNTIME_SOURCE,
       key: 'processes whose files were not recorded',
       value: plural(n, 'process', 'processes'),
-      note: 'not judged: in another mount namespace (containers: their paths name files of their own tree), memfd or deleted executables, or caps',
+      note: 'not judged: with another root directory (containers: their paths name files of their own tree), memfd or deleted executables, or caps',
     },
   ];
 }

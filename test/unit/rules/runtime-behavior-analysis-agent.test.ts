@@ -182,23 +182,26 @@ describe('runtime-behavior-analysis on telemetry collected by the agent from a f
   });
 
   it('does not judge a container process on the host file that has its path, and counts it as not judged', async () => {
-    // pid 1 and a root daemon in the host's mount namespace; a root process in a container (another mount
-    // namespace) whose /usr/bin/app is its own: the host's /usr/bin/app (world-writable) is another file.
+    // pid 1 and a root daemon in a private mount namespace (systemd's ProtectSystem=) share the host's
+    // root directory; a root process in a container has another root, and its /usr/bin/app is its own:
+    // the host's /usr/bin/app (world-writable) is another file.
     const root = makeRoot({
       dirs: { '/proc/net': undefined, '/usr/bin': undefined, '/usr/sbin': undefined },
       sysctl: { 'kernel.ostype': 'Linux' },
     });
+    const container = makeRoot({ dirs: { '/usr/bin': undefined } });
     copyFileSync('/usr/bin/true', path.join(root, 'usr/sbin/init'));
+    copyFileSync('/usr/bin/true', path.join(root, 'usr/sbin/logind'));
     copyFileSync('/usr/bin/true', path.join(root, 'usr/bin/app'));
     chmodSync(path.join(root, 'usr/bin/app'), 0o777);
-    const host = 'mnt:[4026531841]';
-    writeProcess(root, { pid: 1, exe: '/usr/sbin/init', args: ['/sbin/init'], mountNamespace: host });
+    writeProcess(root, { pid: 1, exe: '/usr/sbin/init', args: ['/sbin/init'], rootDir: root });
+    writeProcess(root, { pid: 300, exe: '/usr/sbin/logind', args: ['logind'], rootDir: root });
     writeProcess(root, {
       pid: 700,
       exe: '/usr/bin/app',
       args: ['/usr/bin/app'],
       maps: ['/usr/bin/app'],
-      mountNamespace: 'mnt:[4026532300]',
+      rootDir: container,
     });
     const telemetry = parseTelemetryJson(
       JSON.stringify(await collectTelemetry({ root, runId: 'run-rba', instanceId: 'i-rba' })),
@@ -208,7 +211,7 @@ describe('runtime-behavior-analysis on telemetry collected by the agent from a f
     expect(app.exe).toBe('/usr/bin/app');
     expect(app.exeObject).toBeUndefined();
     expect(app.maps).toEqual([]);
-    expect(rt.objects.map((o) => o.path)).toEqual(['/usr/sbin/init']);
+    expect(rt.objects.map((o) => o.path).sort()).toEqual(['/usr/sbin/init', '/usr/sbin/logind']);
     const ev = await evaluateTelemetry(telemetry, [runtimeBehaviorAnalysisPackage], {
       runId: 'run-rba',
       createdAt: '2026-11-30T11:00:00.000Z',
@@ -219,7 +222,7 @@ describe('runtime-behavior-analysis on telemetry collected by the agent from a f
       expect.objectContaining({
         key: 'files of root processes not recorded',
         value: '1',
-        note: expect.stringMatching(/another mount namespace/),
+        note: expect.stringMatching(/another root directory/),
       }),
     );
     // The ELF rules do not judge the host's file either, and say a process's files were not recorded.
