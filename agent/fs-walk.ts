@@ -227,6 +227,9 @@ export async function walkFileSystems(input: WalkInput): Promise<FileSystemWalkT
         unreadableDirectories++;
         continue;
       }
+      // Children are pushed so that they pop in name order, the system directories of `/` first: a walk
+      // cut short by its budget has covered what CIS looks at most (SUID programs, /etc, /var, /tmp).
+      const subdirs: string[] = [];
       for (const n of names) {
         if (entriesVisited >= budget.maxEntries) {
           stoppedBy = 'entries';
@@ -238,8 +241,10 @@ export async function walkFileSystems(input: WalkInput): Promise<FileSystemWalkT
         if (!st) continue;
         judge(p, st);
         // Another mount (walked on its own if local) or a path never walked.
-        if (st.isDirectory() && st.dev === dev && !skipPaths.has(p)) stack.push(p);
+        if (st.isDirectory() && st.dev === dev && !skipPaths.has(p)) subdirs.push(p);
       }
+      subdirs.sort((a, b) => priority(a) - priority(b) || (a < b ? 1 : a > b ? -1 : 0));
+      for (const d of subdirs) stack.push(d);
     }
   }
 
@@ -277,6 +282,27 @@ export async function walkFileSystems(input: WalkInput): Promise<FileSystemWalkT
   };
   if (stoppedBy) (out as { stoppedBy?: 'entries' | 'time' }).stoppedBy = stoppedBy;
   return out;
+}
+
+/** Top-level directories walked first (higher first), in this order. */
+const FIRST = [
+  '/etc',
+  '/usr',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib64',
+  '/boot',
+  '/var',
+  '/tmp',
+  '/opt',
+  '/root',
+  '/home',
+  '/srv',
+];
+function priority(p: string): number {
+  const i = FIRST.indexOf(p);
+  return i < 0 ? 0 : FIRST.length - i;
 }
 
 /** uids of /etc/passwd and gids of /etc/group lines (third field). */

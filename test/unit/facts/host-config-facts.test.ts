@@ -295,3 +295,70 @@ describe('material an older agent did not collect', () => {
     }
   });
 });
+
+describe('file system walk facts', () => {
+  const walkDoc = (w: Telemetry['fileSystemWalk']) => new Facts({ ...doc, fileSystemWalk: w });
+  const cats = (over: Partial<Record<string, unknown>> = {}) => {
+    const empty = { count: 0, items: [], truncated: false };
+    return {
+      worldWritableFiles: empty,
+      worldWritableDirectoriesWithoutSticky: empty,
+      unownedFiles: empty,
+      ungroupedFiles: empty,
+      suidFiles: empty,
+      sgidFiles: empty,
+      ...over,
+    } as Extract<NonNullable<Telemetry['fileSystemWalk']>, { status: 'ok' }>['categories'];
+  };
+  const walk = (complete: boolean, over = {}, ownership: 'ok' | 'missing' = 'ok') =>
+    ({
+      status: 'ok',
+      budget: { maxEntries: 10, maxSeconds: 1 },
+      roots: ['/'],
+      skipped: [],
+      mountSource: 'proc-mounts',
+      entriesVisited: 10,
+      elapsedMs: 5,
+      complete,
+      ...(complete ? {} : { stoppedBy: 'time' }),
+      unreadableDirectories: 0,
+      ownership:
+        ownership === 'ok'
+          ? { status: 'ok' }
+          : { status: 'missing', reason: 'not-found', detail: 'no passwd' },
+      categories: cats(over),
+    }) as Telemetry['fileSystemWalk'];
+
+  it('a complete walk establishes absence; an incomplete one only what it found', async () => {
+    const { walkFindings } = await import('../../../functions/core/facts/file-system-walk');
+    expect(walkFindings(walkDoc(walk(true)), 'worldWritableFiles')).toMatchObject({
+      ok: true,
+      value: { count: 0, complete: true },
+    });
+    const found = { count: 1, items: [{ path: '/srv/x', mode: 0o100666, uid: 0, gid: 0 }], truncated: false };
+    expect(
+      walkFindings(walkDoc(walk(false, { worldWritableFiles: found })), 'worldWritableFiles'),
+    ).toMatchObject({
+      ok: true,
+      value: {
+        count: 1,
+        complete: false,
+        incompleteBecause: 'the walk stopped at its time budget after 10 entries',
+      },
+    });
+  });
+
+  it('no walk, or no passwd for the owner checks: could not be established', async () => {
+    const { walkFindings } = await import('../../../functions/core/facts/file-system-walk');
+    expect(walkFindings(facts, 'suidFiles')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('turned off'),
+    });
+    expect(walkFindings(walkDoc(undefined), 'suidFiles')).toMatchObject({ ok: false });
+    expect(walkFindings(walkDoc(walk(true, {}, 'missing')), 'unownedFiles')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('no passwd'),
+    });
+    expect(walkFindings(walkDoc(walk(true, {}, 'missing')), 'suidFiles').ok).toBe(true);
+  });
+});
