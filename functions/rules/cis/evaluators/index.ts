@@ -7,6 +7,7 @@
 import type { Facts } from '../../../core/facts/facts';
 import type { CheckOutcome } from '../../../core/rule';
 import type { BenchmarkId } from '../data';
+import { AUDIT_EVALUATORS } from './audit';
 import { FILE_EVALUATORS } from './files';
 import { MODULE_EVALUATORS } from './modules';
 import { MOUNT_EVALUATORS } from './mounts';
@@ -38,4 +39,5 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...SERVICE_EVALUATORS,
   ...SYSCTL_EVALUATORS,
   sshd_lineinfile: sshdLineinfile,
+  ...AUDIT_EVALUATORS,
 };
