@@ -3,6 +3,12 @@
  * walk off and with 1 s (the default of a run with no sampling window, e.g. `npm start`), and the walk of /
  * alone until complete (20 s budget): wall, CPU, peak RSS, entries/s, document size. Each in a fresh Node
  * process running the bundled agent code, median of 3. Run: npx tsx bench/agent-walk.ts
+ *
+ * Measured 2026-12-02 on the Debian 12 test machine (2 cores, load average 7-9 from parallel test runs,
+ * so ±50 %): bench/agent.ts before issue 8's material 492-621 ms wall, 489-567 ms CPU, 114-116 MB RSS,
+ * 838-851 KiB, 29 files; after, walk off 748-1561 ms wall, 633-783 ms CPU, 120-125 MB RSS, ~990 KiB,
+ * 126 files, 42-53 listings; with the 1 s walk 1255-2098 ms wall, 119-124 MB RSS. The walk of / alone:
+ * 559,699-565,160 entries, complete in 2.8-9.3 s (60,000-200,000 entries/s), 75-80 MB RSS.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
