@@ -30,13 +30,14 @@ import type {
   RunListFilter,
   RunsReader,
   RunView,
+  StoredInstance,
 } from '../../core/control-plane/ports';
 import { RULES_PACKAGE_IDS } from '../../core/control-plane/rules-packages';
 import type { Attribute, Finding } from '../../core/model';
 import { RUN_STATES, TERMINAL_RUN_STATES } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import { decodeToken, encodeToken, isKey, type Key, unlessConditionFails } from './dynamo-items';
-import { DynamoRunStore, RUN_SK } from './dynamo-run-store';
+import { DynamoRunStore, INSTANCE_PREFIX, RUN_SK } from './dynamo-run-store';
 import { TABLES } from './table-design';
 
 type Source = { query: QueryCommandInput } | { scan: ScanCommandInput };
@@ -108,6 +109,24 @@ function toRun(item: Key): RunView {
   return rest as unknown as RunView; // RUN items written by the run lifecycle
 }
 
+/** What list-exclusions, list-assessment-run-agents and get-telemetry-metadata read of an instance. */
+const SUMMARY_FIELDS = [
+  'runId',
+  'instanceId',
+  'agentHealth',
+  'agentHealthDetail',
+  'collection',
+  'collectionDetail',
+  'commandId',
+  'evaluation',
+  'exclusions',
+  'autoScalingGroup',
+  'telemetryMetadata',
+  'hostname',
+  'os',
+  'updatedAt',
+] as const;
+
 export class DynamoRunsReader implements RunsReader {
   /** The run lifecycle's store: one implementation of reading a run and its instances. */
   private readonly store: DynamoRunStore;
@@ -124,6 +143,35 @@ export class DynamoRunsReader implements RunsReader {
 
   async instances(runId: string): Promise<RunInstance[]> {
     return (await this.store.listInstances(runId)).map((i) => ({ ...i }));
+  }
+
+  async instanceSummaries(runId: string): Promise<StoredInstance[]> {
+    const T = TABLES.runs;
+    const names: Record<string, string> = { '#pk': T.partitionKey, '#sk': T.sortKey };
+    SUMMARY_FIELDS.forEach((f, i) => {
+      names[`#f${i}`] = f;
+    });
+    const items: StoredInstance[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :run AND begins_with(#sk, :prefix)',
+          ProjectionExpression: SUMMARY_FIELDS.map((_, i) => `#f${i}`).join(', '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':run': runId, ':prefix': INSTANCE_PREFIX },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((out.Items ?? []) as StoredInstance[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  instance(runId: string, instanceId: string): Promise<StoredInstance | undefined> {
+    return this.store.getInstance(runId, instanceId);
   }
 
   list(filter: RunListFilter, page: PageRequest): Promise<Page<RunView>> {

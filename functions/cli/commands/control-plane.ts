@@ -11,6 +11,7 @@ import { RUN_EVENTS, RUN_STATES } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import { parseRuleParameters } from '../../rules/parameters';
 import { ControlPlaneCallError, createTransport } from '../aws-client';
+import { classicOperationsHelp } from './classic-operations';
 import { type Column, joinTags, renderKeyValues, renderTable } from './control-plane-output';
 
 type Opts = Record<string, unknown>;
@@ -203,6 +204,36 @@ function printFindings(result: unknown): string {
     ]),
   );
   return (blocks.length > 0 ? blocks.join('\n\n') : '(none)') + failed(result);
+}
+
+function printExclusions(key: 'exclusions' | 'exclusionPreviews') {
+  return (result: unknown): string => {
+    const list = ((result as Record<string, Row[]>)[key] ?? []) as Row[];
+    const blocks = list.map((e) => {
+      const scopes = (e.scopes as Array<{ key: string; value: string }>) ?? [];
+      return renderKeyValues([
+        ...(e.exclusionId ? ([['Exclusion', e.exclusionId as string]] as Array<[string, string]>) : []),
+        ['Title', e.title as string],
+        ['Description', e.description as string],
+        ['Recommendation', e.recommendation as string],
+        ['Scopes', scopes.map((s) => `${s.key}=${s.value}`).join(', ')],
+        ['Attributes', joinTags((e.attributes as Array<{ key: string; value: string }>) ?? [])],
+      ]);
+    });
+    const status = (result as { previewStatus?: string }).previewStatus;
+    const head = status ? `Preview status  ${status}\n\n` : '';
+    const body =
+      blocks.length > 0
+        ? blocks.join('\n\n')
+        : status === 'WORK_IN_PROGRESS'
+          ? '(not ready yet: ask again)'
+          : '(none)';
+    return key === 'exclusions' ? head + body + failed(result) : withNextToken(result, head + body);
+  };
+}
+
+function sumBytes(metadata: unknown): number {
+  return ((metadata as Array<{ dataSize?: number }>) ?? []).reduce((n, m) => n + (m.dataSize ?? 0), 0);
 }
 
 /** `rule:name=value, ...` (the --rule-parameter form), or '-'. */
@@ -459,6 +490,112 @@ const SPECS: OperationSpec[] = [
     print: printRuns,
   },
   {
+    name: 'list-assessment-run-agents',
+    summary: "A run's agents: health and health code, SSM command, Auto Scaling group, telemetry sent",
+    options: (c) =>
+      pageOptions(
+        c
+          .requiredOption('--run-id <id>', 'run')
+          .addOption(
+            new Option('--agent-healths <healths...>', 'agent health').choices([
+              'HEALTHY',
+              'UNHEALTHY',
+              'UNKNOWN',
+            ]),
+          )
+          .addOption(
+            new Option('--agent-health-codes <codes...>', 'agent health code').choices([
+              'IDLE',
+              'RUNNING',
+              'SHUTDOWN',
+              'UNHEALTHY',
+              'THROTTLED',
+              'UNKNOWN',
+            ]),
+          ),
+      ),
+    input: (o) =>
+      defined({
+        runId: o.runId,
+        filter:
+          o.agentHealths || o.agentHealthCodes
+            ? defined({ agentHealths: list(o.agentHealths), agentHealthCodes: list(o.agentHealthCodes) })
+            : undefined,
+        ...page(o),
+      }),
+    print: tablePrinter([
+      col('AGENT', (a) => a.agentId),
+      col('HEALTH', (a) => a.agentHealth),
+      col('CODE', (a) => a.agentHealthCode),
+      col('COMMAND', (a) => a.commandStatus),
+      col('ASG', (a) => a.autoScalingGroup),
+      col('TELEMETRY BYTES', (a) =>
+        ((a.telemetryMetadata as unknown[]) ?? []).length > 0 ? sumBytes(a.telemetryMetadata) : undefined,
+      ),
+      col('DETAILS', (a) => a.agentHealthDetails),
+    ]),
+  },
+  {
+    name: 'get-telemetry-metadata',
+    summary: 'What the agents of a run sent, per telemetry section: count and bytes',
+    options: (c) => c.requiredOption('--run-id <id>', 'run'),
+    input: (o) => ({ runId: o.runId }),
+    print: (r) => {
+      const { telemetryMetadata, instancesReported } = r as {
+        telemetryMetadata: Row[];
+        instancesReported: number;
+      };
+      const table =
+        telemetryMetadata.length === 0
+          ? '(no telemetry evaluated yet)'
+          : renderTable(telemetryMetadata, [
+              col('MESSAGE TYPE', (m) => m.messageType),
+              col('COUNT', (m) => m.count),
+              col('BYTES', (m) => m.dataSize),
+            ]);
+      return `${table}\n\ninstances reported: ${instancesReported}`;
+    },
+  },
+  {
+    name: 'list-exclusions',
+    summary: 'What a run could not assess (instances, or parts of them), and why',
+    options: (c) => pageOptions(c.requiredOption('--run-id <id>', 'run')),
+    input: (o) => defined({ runId: o.runId, ...page(o) }),
+    print: tablePrinter([
+      col('EXCLUSION', (e) => e.exclusionId),
+      col('INSTANCE', (e) => e.instanceId),
+      col('REASON', (e) => e.reason),
+      col('TITLE', (e) => e.title),
+    ]),
+  },
+  {
+    name: 'describe-exclusions',
+    summary: 'Exclusions in full: description, recommendation, scopes, attributes',
+    options: (c) =>
+      c.requiredOption('--exclusion-ids <ids...>', 'exclusions (<runId>/<instanceId>/<REASON>)'),
+    input: (o) => ({ exclusionIds: list(o.exclusionIds) }),
+    print: printExclusions('exclusions'),
+  },
+  {
+    name: 'create-exclusions-preview',
+    summary: 'Start computing which instances a run of a template would leave out, and why',
+    options: (c) => c.requiredOption('--template-id <id>', 'template'),
+    input: (o) => ({ templateId: o.templateId }),
+    print: keyValues,
+  },
+  {
+    name: 'get-exclusions-preview',
+    summary: 'An exclusions preview: WORK_IN_PROGRESS, then COMPLETED with its exclusions',
+    options: (c) =>
+      pageOptions(
+        c
+          .requiredOption('--template-id <id>', 'template')
+          .requiredOption('--preview-token <token>', 'as create-exclusions-preview printed it'),
+      ),
+    input: (o) => defined({ templateId: o.templateId, previewToken: o.previewToken, ...page(o) }),
+    print: printExclusions('exclusionPreviews'),
+  },
+  {
     name: 'list-findings',
     summary: 'List findings (filters combine with AND)',
     options: (c) =>
@@ -512,6 +649,16 @@ const SPECS: OperationSpec[] = [
     print: (r) => (failed(r) ? failed(r).trimStart() : 'attributes added'),
   },
   {
+    name: 'remove-attributes-from-findings',
+    summary: 'Remove the attributes with these keys from findings',
+    options: (c) =>
+      c
+        .requiredOption('--finding-ids <ids...>', 'findings (<runId>/<findingId>), at most 10')
+        .requiredOption('--attribute-keys <keys...>', 'attribute keys, at most 10'),
+    input: (o) => ({ findingIds: list(o.findingIds), attributeKeys: list(o.attributeKeys) }),
+    print: (r) => (failed(r) ? failed(r).trimStart() : 'attributes removed'),
+  },
+  {
     name: 'list-rules-packages',
     summary: 'Rules packages a template can choose',
     input: () => ({}),
@@ -557,6 +704,7 @@ function parseCliInputJson(text: unknown): Record<string, unknown> {
 }
 
 export function register(program: Command): void {
+  program.addHelpText('after', classicOperationsHelp());
   for (const spec of SPECS) {
     const cmd = program.command(spec.name).description(spec.summary);
     spec.options?.(cmd);

@@ -41,8 +41,17 @@ export function pageArray<T>(all: T[], maxResults: number, nextToken: string | u
 /** Classic answers batch describes with the items found and the ids that failed. */
 export interface FailedItem {
   id: string;
-  failureCode: 'ITEM_DOES_NOT_EXIST' | 'ACCESS_DENIED' | 'INTERNAL_ERROR' | 'LIMIT_EXCEEDED';
+  /** Classic's FailedItemErrorCode. */
+  failureCode:
+    | 'INVALID_ARN'
+    | 'DUPLICATE_ARN'
+    | 'ITEM_DOES_NOT_EXIST'
+    | 'ACCESS_DENIED'
+    | 'LIMIT_EXCEEDED'
+    | 'INTERNAL_ERROR';
   message?: string;
+  /** Classic's FailedItemDetails.retryable: whether the same request may succeed later. */
+  retryable?: boolean;
 }
 
 /** `*` matches any run of characters, `?` one; everything else literally, case-insensitive. */

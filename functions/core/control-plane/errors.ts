@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'AgentsAlreadyRunningAssessmentException',
   'AssessmentRunInProgressException',
   'InternalException',
+  /** create-exclusions-preview while the template's previous preview is still being computed. */
+  'PreviewGenerationInProgressException',
   /** Classic's retryable refusal: here, a change that kept losing to concurrent changes of the same item. */
   'ServiceTemporarilyUnavailableException',
 ] as const;

@@ -45,6 +45,14 @@ export const addAttributesSchema = z.strictObject({
   findingIds: z.array(findingRefSchema).min(1).max(10),
   attributes: z.array(keyValueSchema).min(1).max(10),
 });
+/**
+ * Classic's limits: 1-10 finding ARNs (here <runId>/<findingId>) and 1-10 attribute keys. A malformed or
+ * repeated finding id is a failed item (INVALID_ARN, DUPLICATE_ARN), not a refusal of the whole call.
+ */
+export const removeAttributesSchema = z.strictObject({
+  findingIds: z.array(z.string().min(1).max(300)).min(1).max(10),
+  attributeKeys: z.array(z.string().min(1).max(128)).min(1).max(10),
+});
 export const describeRulesPackagesSchema = z.strictObject({
   rulesPackages: z.array(z.string().min(1).max(64)).min(1).max(10),
 });
@@ -152,6 +160,57 @@ export async function addAttributesToFindings(
     }
     if (!done)
       failedItems.push({ id: ref, failureCode: 'INTERNAL_ERROR', message: 'concurrent updates; retry' });
+  }
+  return { failedItems };
+}
+
+/** Removes the attributes with these keys from findings (Classic's RemoveAttributesFromFindings). */
+export async function removeAttributesFromFindings(
+  deps: ControlPlaneDeps,
+  raw: unknown,
+): Promise<{ failedItems: FailedItem[] }> {
+  const input = parseInput(removeAttributesSchema, raw, 'remove-attributes-from-findings');
+  const keys = new Set(input.attributeKeys);
+  const failedItems: FailedItem[] = [];
+  const seen = new Set<string>();
+  for (const ref of input.findingIds) {
+    if (!findingRefSchema.safeParse(ref).success) {
+      failedItems.push({
+        id: ref,
+        failureCode: 'INVALID_ARN',
+        retryable: false,
+        message: 'must be <runId>/<findingId>',
+      });
+      continue;
+    }
+    if (seen.has(ref)) {
+      failedItems.push({ id: ref, failureCode: 'DUPLICATE_ARN', retryable: false });
+      continue;
+    }
+    seen.add(ref);
+    const key = parseFindingRef(ref);
+    let done = false;
+    for (let attempt = 0; attempt < 5 && !done; attempt++) {
+      const finding = await deps.findings.get(key);
+      if (!finding) {
+        failedItems.push({ id: ref, failureCode: 'ITEM_DOES_NOT_EXIST', retryable: false });
+        done = true;
+        break;
+      }
+      const kept = finding.attributes.filter((a) => !keys.has(a.key));
+      // No attribute with these keys: nothing to change, and not a failure (as in Classic).
+      done =
+        kept.length === finding.attributes.length ||
+        (await deps.findings.replaceAttributes(key, finding.attributes, kept));
+    }
+    if (!done) {
+      failedItems.push({
+        id: ref,
+        failureCode: 'INTERNAL_ERROR',
+        retryable: true,
+        message: 'concurrent updates; retry',
+      });
+    }
   }
   return { failedItems };
 }

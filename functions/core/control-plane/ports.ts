@@ -7,6 +7,8 @@ import type { AgentFleet, Fleet } from '../../ports/fleet';
 import type { AssessmentTarget, AssessmentTemplate, Limits } from '../assessment';
 import type { Attribute, Finding } from '../model';
 import type { RunEvent, RunRecord, RunState } from '../run';
+import type { AgentArtifacts } from '../run-lifecycle/agent-artifacts';
+import type { RunInstance as StoredInstance } from '../run-lifecycle/model';
 import type { Severity } from '../severity';
 
 export interface Page<T> {
@@ -70,6 +72,13 @@ export type RunView = RunRecord & { instanceCount?: number; targetId?: string };
 export interface RunsReader {
   get(runId: string): Promise<RunView | undefined>;
   instances(runId: string): Promise<RunInstance[]>;
+  /**
+   * The instances of a run without their large parts (the listeners summary): agent health, collection,
+   * evaluation, exclusions, Auto Scaling group, telemetry metadata.
+   */
+  instanceSummaries(runId: string): Promise<StoredInstance[]>;
+  /** One instance of a run, undefined when the run has no such instance. */
+  instance(runId: string, instanceId: string): Promise<StoredInstance | undefined>;
   list(filter: RunListFilter, page: PageRequest): Promise<Page<RunView>>;
   /** Runs not in a terminal state, optionally of one template. */
   active(templateId?: string): Promise<RunView[]>;
@@ -134,6 +143,60 @@ export interface TemplateScheduler {
   remove(templateId: string): Promise<void>;
 }
 
+export const PREVIEW_STATUSES = ['WORK_IN_PROGRESS', 'COMPLETED'] as const;
+export type PreviewStatus = (typeof PREVIEW_STATUSES)[number];
+
+/** Classic's Exclusion / ExclusionPreview: what could not be assessed, why, and what to do. */
+export interface ExclusionView {
+  title: string;
+  description: string;
+  recommendation: string;
+  /** INSTANCE_ID scopes (and RULES_PACKAGE when only one package of the instance was excluded). */
+  scopes: Array<{ key: 'INSTANCE_ID' | 'RULES_PACKAGE'; value: string }>;
+  attributes: Array<{ key: string; value: string }>;
+}
+
+/** One exclusions preview of a template, as stored. `FAILED` is internal: get-exclusions-preview reports it. */
+export interface ExclusionsPreview {
+  templateId: string;
+  previewToken: string;
+  status: PreviewStatus | 'FAILED';
+  createdAt: string;
+  completedAt?: string;
+  exclusions?: ExclusionView[];
+  failure?: string;
+}
+
+export interface ExclusionsPreviewStore {
+  /**
+   * Records a new preview (WORK_IN_PROGRESS) unless one of the same template is still in progress and was
+   * created after `staleBefore`: then nothing is written and the token of that preview is returned.
+   */
+  create(
+    preview: ExclusionsPreview,
+    staleBefore: string,
+  ): Promise<{ created: true } | { inProgress: string }>;
+  get(templateId: string, previewToken: string): Promise<ExclusionsPreview | undefined>;
+  /** Sets the outcome (COMPLETED with exclusions, or FAILED with the reason). */
+  finish(
+    templateId: string,
+    previewToken: string,
+    outcome: { status: 'COMPLETED'; exclusions: ExclusionView[] } | { status: 'FAILED'; failure: string },
+    at: string,
+  ): Promise<void>;
+}
+
+/** What the asynchronous computation of a preview needs to find it. */
+export interface ExclusionsPreviewJob {
+  templateId: string;
+  previewToken: string;
+}
+
+/** Starts the computation of a preview without waiting for it (an asynchronous Lambda invocation). */
+export interface PreviewJobs {
+  start(job: ExclusionsPreviewJob): Promise<void>;
+}
+
 export interface ControlPlaneDeps {
   targets: TargetsStore;
   templates: TemplatesStore;
@@ -147,8 +210,12 @@ export interface ControlPlaneDeps {
   runControl: RunControl;
   scheduler: TemplateScheduler;
   limits: Limits;
+  /** The agent artifacts Dispatch sends per architecture (undefined: the document's default for all). */
+  agentArtifacts?: AgentArtifacts;
+  previews: ExclusionsPreviewStore;
+  previewJobs: PreviewJobs;
   now: () => Date;
   newId: (prefix: string) => string;
 }
 
-export type { RunEvent };
+export type { RunEvent, StoredInstance };

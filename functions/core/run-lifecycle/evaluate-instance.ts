@@ -32,6 +32,7 @@ import {
 import { findingMessages, publish } from './events';
 import type { EvaluateItem } from './model';
 import { emptyCounts } from './start-run';
+import { telemetryMetadata } from './telemetry-metadata';
 
 export interface EvaluateResult {
   runId: string;
@@ -136,6 +137,8 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
     ...(result.instance.hostname ? { hostname: result.instance.hostname } : {}),
     ...(result.instance.os ? { os: result.instance.os } : {}),
     ...(result.instance.listeners ? { listeners: result.instance.listeners } : {}),
+    // ~1 KB whatever the telemetry's size, beside the listeners summary (≤96 KiB): far under 400 KB.
+    telemetryMetadata: telemetryMetadata(telemetry, ciphertext.byteLength),
     updatedAt: at,
   });
   deps.log.info('instance evaluated', { runId, instanceId, findings: result.findings.length });

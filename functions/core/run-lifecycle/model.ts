@@ -74,7 +74,21 @@ export interface RunInstance {
   os?: string;
   /** What listened during the run and who (facts/listening.ts), for network reachability and reports. */
   listeners?: ListeningSummary;
+  /** The instance's Auto Scaling group (its `aws:autoscaling:groupName` tag when the run started). */
+  autoScalingGroup?: string;
+  /** What the agent sent, per telemetry section, recorded at evaluation (Classic's TelemetryMetadata). */
+  telemetryMetadata?: TelemetryMetadata[];
   updatedAt: string;
+}
+
+/**
+ * One telemetry section of one instance: how many items and how many bytes of JSON it held (Classic's
+ * messageType / count / dataSize); messageType `encryptedTelemetry` is the stored object's size.
+ */
+export interface TelemetryMetadata {
+  messageType: string;
+  count: number;
+  dataSize: number;
 }
 
 /** The data passed between states of the state machine: small (ids only), whatever the fleet size. */

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InstanceLockConflictError } from '../../ports/lock-store';
+import type { Limits } from '../assessment';
 import { TERMINAL_RUN_STATES } from '../run';
 import { SEVERITIES, type Severity } from '../severity';
 import { idSchema } from '../telemetry';
@@ -48,6 +49,35 @@ export function runNameFor(input: StartRunInput['input']): string | undefined {
     if (typeof v === 'string' && v.trim().length > 0) return v.slice(0, 140);
   }
   return undefined;
+}
+
+/**
+ * Why a run of `matched` instances cannot start now (per-run instances, active runs, agents in active runs),
+ * or undefined. StartRun refuses the run with it; the exclusions preview reports it.
+ */
+export function runLimitViolation(
+  limits: Pick<Limits, 'maxInstancesPerRun' | 'maxActiveRuns' | 'maxAgentsPerAccount'>,
+  targetId: string,
+  matched: number,
+  active: { runs: number; instances: number },
+): string | undefined {
+  if (matched > limits.maxInstancesPerRun) {
+    return `assessment target ${targetId} matches ${matched} instances, over the limit of ${limits.maxInstancesPerRun} per run`;
+  }
+  if (active.runs >= limits.maxActiveRuns) {
+    return `${active.runs} runs are active, the limit is ${limits.maxActiveRuns}`;
+  }
+  if (active.instances + matched > limits.maxAgentsPerAccount) {
+    return `${active.instances} instances are in active runs; ${matched} more would exceed the limit of ${limits.maxAgentsPerAccount}`;
+  }
+  return undefined;
+}
+
+/** The Auto Scaling group an instance belongs to (EC2 tags it `aws:autoscaling:groupName`). */
+export function autoScalingGroupOf(
+  tags: ReadonlyArray<{ key: string; value: string }> | undefined,
+): string | undefined {
+  return tags?.find((t) => t.key === 'aws:autoscaling:groupName')?.value;
 }
 
 export function emptyCounts(): Record<Severity, number> {
@@ -104,20 +134,13 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
       `assessment target ${target.targetId} matches no running EC2 instance`,
     );
   }
-  if (instances.length > limits.maxInstancesPerRun) {
-    throw new LimitExceededError(
-      `assessment target ${target.targetId} matches ${instances.length} instances, over the limit of ${limits.maxInstancesPerRun} per run`,
-    );
-  }
-  const active = await deps.runs.countActive();
-  if (active.runs >= limits.maxActiveRuns) {
-    throw new LimitExceededError(`${active.runs} runs are active, the limit is ${limits.maxActiveRuns}`);
-  }
-  if (active.instances + instances.length > limits.maxAgentsPerAccount) {
-    throw new LimitExceededError(
-      `${active.instances} instances are in active runs; ${instances.length} more would exceed the limit of ${limits.maxAgentsPerAccount}`,
-    );
-  }
+  const overLimit = runLimitViolation(
+    limits,
+    target.targetId,
+    instances.length,
+    await deps.runs.countActive(),
+  );
+  if (overLimit) throw new LimitExceededError(overLimit);
 
   const now = deps.now();
   const ids = instances.map((i) => i.instanceId);
@@ -145,17 +168,21 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
       : {}),
     ...(req.executionName ? { executionName: req.executionName } : {}),
   };
-  const records: RunInstance[] = instances.map((i) => ({
-    runId,
-    instanceId: i.instanceId,
-    agentHealth: 'UNKNOWN',
-    collection: 'NOT_STARTED',
-    evaluation: 'PENDING',
-    exclusions: [],
-    updatedAt: at,
-    ...(i.platform ? { platform: i.platform } : {}),
-    ...(i.architecture ? { architecture: i.architecture } : {}),
-  }));
+  const records: RunInstance[] = instances.map((i) => {
+    const autoScalingGroup = autoScalingGroupOf(i.tags);
+    return {
+      runId,
+      instanceId: i.instanceId,
+      agentHealth: 'UNKNOWN',
+      collection: 'NOT_STARTED',
+      evaluation: 'PENDING',
+      exclusions: [],
+      updatedAt: at,
+      ...(i.platform ? { platform: i.platform } : {}),
+      ...(i.architecture ? { architecture: i.architecture } : {}),
+      ...(autoScalingGroup ? { autoScalingGroup } : {}),
+    };
+  });
   // The instances first, the run record last: a run that exists has all its instances, so a retry that
   // finds the run goes on from it, and one that does not starts over (its locks are already its own).
   let recorded = false;

@@ -6,20 +6,28 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Ec2Fleet } from '../../adapters/aws/ec2-fleet';
-import { ENV, requireEnv } from '../../adapters/aws/environment';
+import { agentArtifactsFromEnv, ENV, requireEnv } from '../../adapters/aws/environment';
+import { DynamoExclusionsPreviewStore } from '../../adapters/aws/exclusions-previews';
 import { DynamoFindingsQuery, DynamoLocksReader, DynamoRunsReader } from '../../adapters/aws/findings-query';
+import { LambdaPreviewJobs } from '../../adapters/aws/lambda-preview-jobs';
 import { EventBridgeTemplateScheduler } from '../../adapters/aws/scheduler';
 import { SsmAgentFleet } from '../../adapters/aws/ssm-agents';
 import { DynamoTargetsRepository } from '../../adapters/aws/targets-repository';
 import { DynamoTemplatesRepository } from '../../adapters/aws/templates-repository';
 import { loadLimits } from '../../core/assessment';
+import {
+  dispatchTo,
+  type Operation,
+  type OperationGroup,
+  type OperationName,
+} from '../../core/control-plane/dispatch';
 import { ControlPlaneError } from '../../core/control-plane/errors';
-import { dispatch, type OperationGroup } from '../../core/control-plane/operations';
 import type { ControlPlaneDeps, RunControl, RunStarter } from '../../core/control-plane/ports';
 
 /** Variables only the control plane reads (in addition to environment.ts's). */
@@ -99,6 +107,12 @@ export function controlPlaneDepsFromEnv(
     });
   });
   const limits = once(() => loadLimits(env[ENV.limitsJson]));
+  const previews = once(() => new DynamoExclusionsPreviewStore(doc(), requireEnv(ENV.runsTable, env)));
+  // The preview is computed by an asynchronous invocation of this same function (see runs.ts).
+  const previewJobs = once(
+    () => new LambdaPreviewJobs(new LambdaClient({}), need(env, 'AWS_LAMBDA_FUNCTION_NAME')),
+  );
+  const agentArtifacts = once(() => agentArtifactsFromEnv(env));
   const deps: ControlPlaneDeps = {
     get targets() {
       return targets();
@@ -130,6 +144,15 @@ export function controlPlaneDepsFromEnv(
     get limits() {
       return limits();
     },
+    get previews() {
+      return previews();
+    },
+    get previewJobs() {
+      return previewJobs();
+    },
+    get agentArtifacts() {
+      return agentArtifacts();
+    },
     runControl: notServed,
     now: () => new Date(),
     newId: (prefix) => newRunId(prefix),
@@ -142,11 +165,18 @@ export function controlPlaneDepsFromEnv(
 
 export const logger = new Logger({ serviceName: 'inspector-control-plane' });
 
-/** A Lambda handler for one operation group: `{ operation, input }` in, `{ ok, result | error }` out. */
-export function groupHandler(group: OperationGroup, deps: () => ControlPlaneDeps) {
+/**
+ * A Lambda handler for one operation group: `{ operation, input }` in, `{ ok, result | error }` out. It gets
+ * the group's own operations (<group>-operations.ts), so its bundle carries no other group's code.
+ */
+export function groupHandler(
+  group: OperationGroup,
+  operations: Partial<Record<OperationName, Operation>>,
+  deps: () => ControlPlaneDeps,
+) {
   return async (event: unknown) => {
     logger.appendKeys({ group });
-    return dispatch(deps(), group, event, {
+    return dispatchTo(operations, deps(), group, event, {
       info: (message, extra) => logger.info(message, extra ?? {}),
       error: (message, extra) => logger.error(message, extra ?? {}),
     });

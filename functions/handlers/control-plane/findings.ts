@@ -1,19 +1,21 @@
 /**
  * Control-plane function "findings": list-findings, describe-findings, add-attributes-to-findings,
- * list-rules-packages, describe-rules-packages.
+ * remove-attributes-from-findings, list-rules-packages, describe-rules-packages; and the read-only views of
+ * a run's instances: list-exclusions, describe-exclusions, list-assessment-run-agents, get-telemetry-metadata.
  *
  * For INFRA:
  * - Stack output: ControlPlaneFindingsFunctionName.
- * - Environment: FINDINGS_TABLE.
+ * - Environment: FINDINGS_TABLE, RUNS_TABLE.
  * - DynamoDB: findings table GetItem, Query (table, byInstance, bySeverityPackage), Scan, UpdateItem
- *   (attributes only). KMS decrypt/encrypt on the tables' key.
+ *   (attributes only); runs table GetItem, Query (a run's instance items). KMS decrypt/encrypt on the tables' key.
  * - Callers: lambda:InvokeFunction on this function.
  */
+import { FINDINGS_OPERATIONS } from '../../core/control-plane/findings-operations';
 import { controlPlaneDepsFromEnv, groupHandler } from './aws-deps';
 
 let deps: ReturnType<typeof controlPlaneDepsFromEnv> | undefined;
 
-export const handler = groupHandler('findings', () => {
+export const handler = groupHandler('findings', FINDINGS_OPERATIONS, () => {
   deps ??= controlPlaneDepsFromEnv();
   return deps;
 });

@@ -16,6 +16,7 @@
  * - Callers: lambda:InvokeFunction on this function.
  */
 import type { RunControl } from '../../core/control-plane/ports';
+import { RUNS_OPERATIONS } from '../../core/control-plane/runs-operations';
 import { controlPlaneDepsFromEnv, groupHandler, lifecycleError } from './aws-deps';
 
 const runControl: RunControl = {
@@ -31,7 +32,7 @@ const runControl: RunControl = {
 
 let deps: ReturnType<typeof controlPlaneDepsFromEnv> | undefined;
 
-export const handler = groupHandler('runs', () => {
+export const handler = groupHandler('runs', RUNS_OPERATIONS, () => {
   deps ??= controlPlaneDepsFromEnv(process.env, { runControl });
   return deps;
 });

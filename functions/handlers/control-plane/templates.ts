@@ -14,11 +14,12 @@
  *   (trusted by scheduler.amazonaws.com) needs states:StartExecution on the state machine.
  * - Callers: lambda:InvokeFunction on this function.
  */
+import { TEMPLATES_OPERATIONS } from '../../core/control-plane/templates-operations';
 import { controlPlaneDepsFromEnv, groupHandler } from './aws-deps';
 
 let deps: ReturnType<typeof controlPlaneDepsFromEnv> | undefined;
 
-export const handler = groupHandler('templates', () => {
+export const handler = groupHandler('templates', TEMPLATES_OPERATIONS, () => {
   deps ??= controlPlaneDepsFromEnv();
   return deps;
 });

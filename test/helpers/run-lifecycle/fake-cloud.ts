@@ -9,12 +9,16 @@
  *   ListCommandInvocations reports the statuses; CancelCommand cancels (the agent stops sampling and
  *   uploads what it has, as on a real cancel's SIGTERM);
  * - KMS GenerateDataKey/Decrypt wrap data keys with real AES-256-GCM and check the encryption context;
- * - SNS Publish/PublishBatch record the events.
+ * - SNS Publish/PublishBatch record the events;
+ * - Lambda Invoke with InvocationType Event queues the event for a registered function (`functions`) and
+ *   answers 202, as Lambda does; `deliverInvocations()` runs what is queued (the test decides when, so it
+ *   can see a WORK_IN_PROGRESS before the function ran). A function not registered: ResourceNotFoundException.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { getClient, KMS, KmsKeyringNode } from '@aws-crypto/client-node';
 import { DescribeInstancesCommand, EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
@@ -122,6 +126,10 @@ export class FakeCloud {
   readonly decryptErrors = new Map<string, string>();
   /** Every KMS Decrypt call by instance id (from the encryption context). */
   readonly decryptCalls = new Map<string, number>();
+  /** Lambda functions by name, for asynchronous invocations (the real handler modules). */
+  readonly functions = new Map<string, (event: unknown) => Promise<unknown>>();
+  /** Asynchronous invocations accepted and not delivered yet. */
+  readonly queuedInvocations: Array<{ functionName: string; event: unknown }> = [];
   private readonly masterKey = randomBytes(32);
   private readonly mocks: Array<{ restore(): void }> = [];
   private readonly s3: S3Client;
@@ -152,7 +160,38 @@ export class FakeCloud {
     this.mockEc2();
     this.mockSsm();
     this.mockSns();
+    this.mockLambda();
     return this;
+  }
+
+  /** Runs the queued asynchronous invocations (and those they queue), in order. */
+  async deliverInvocations(): Promise<number> {
+    let delivered = 0;
+    for (let next = this.queuedInvocations.shift(); next; next = this.queuedInvocations.shift()) {
+      await this.functions.get(next.functionName)!(next.event);
+      delivered++;
+    }
+    return delivered;
+  }
+
+  // --- Lambda: asynchronous invocations only ---
+  private mockLambda(): void {
+    const lambda = mockClient(LambdaClient);
+    this.mocks.push(lambda);
+    lambda
+      .on(InvokeCommand)
+      .callsFake((input: { FunctionName?: string; InvocationType?: string; Payload?: Uint8Array }) => {
+        const name = input.FunctionName ?? '';
+        if (!this.functions.has(name)) {
+          throw Object.assign(new Error(`Function not found: ${name}`), {
+            name: 'ResourceNotFoundException',
+          });
+        }
+        if (input.InvocationType !== 'Event') throw new Error('fake Lambda: only InvocationType Event');
+        const event = JSON.parse(new TextDecoder().decode(input.Payload ?? new Uint8Array()));
+        this.queuedInvocations.push({ functionName: name, event });
+        return { StatusCode: 202 };
+      });
   }
 
   restore(): void {

@@ -17,6 +17,7 @@ import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-s
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Ec2Fleet } from '../../../functions/adapters/aws/ec2-fleet';
+import { DynamoExclusionsPreviewStore } from '../../../functions/adapters/aws/exclusions-previews';
 import {
   DynamoFindingsQuery,
   DynamoLocksReader,
@@ -27,7 +28,12 @@ import { SsmAgentFleet } from '../../../functions/adapters/aws/ssm-agents';
 import { DynamoTargetsRepository } from '../../../functions/adapters/aws/targets-repository';
 import { DynamoTemplatesRepository } from '../../../functions/adapters/aws/templates-repository';
 import { type Limits, limitsSchema } from '../../../functions/core/assessment';
-import type { ControlPlaneDeps, StopAction } from '../../../functions/core/control-plane/ports';
+import { computeExclusionsPreview } from '../../../functions/core/control-plane/exclusions-preview';
+import type {
+  ControlPlaneDeps,
+  ExclusionsPreviewJob,
+  StopAction,
+} from '../../../functions/core/control-plane/ports';
 import type { Finding } from '../../../functions/core/model';
 import type { RunRecord, RunState } from '../../../functions/core/run';
 import { SfnRunStarter } from '../../../functions/handlers/control-plane/aws-deps';
@@ -44,6 +50,10 @@ export interface FakeInstance {
   tags: Record<string, string>;
   /** SSM PingStatus; absent = no SSM agent registered. */
   ping?: string;
+  /** SSM PlatformType (default Linux). */
+  platformType?: string;
+  /** EC2 Architecture (default x86_64). */
+  architecture?: string;
 }
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:AssessmentRun';
@@ -74,6 +84,10 @@ export interface Harness {
   putRunInstance(runId: string, instance: Record<string, unknown> & { instanceId: string }): Promise<void>;
   putFinding(f: Finding): Promise<void>;
   putLock(instanceId: string, runId: string, expiresInSeconds?: number): Promise<void>;
+  /** Exclusions previews whose asynchronous computation was asked for and has not run yet. */
+  previewJobs: ExclusionsPreviewJob[];
+  /** Runs the pending preview computations (as the asynchronous Lambda invocation would). */
+  runPreviewJobs(): Promise<void>;
   restore(): void;
 }
 
@@ -98,6 +112,7 @@ export async function makeHarness(ddb: DynamoDbLocal, limits: Partial<Limits> = 
           {
             InstanceId: i.instanceId,
             State: { Name: i.state ?? 'running' },
+            Architecture: i.architecture ?? 'x86_64',
             Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })),
             PlatformDetails: 'Linux/UNIX',
           },
@@ -117,8 +132,8 @@ export async function makeHarness(ddb: DynamoDbLocal, limits: Partial<Limits> = 
         .map((i) => ({
           InstanceId: i.instanceId,
           PingStatus: i.ping,
-          PlatformType: 'Linux',
-          PlatformName: 'Ubuntu',
+          PlatformType: i.platformType ?? 'Linux',
+          PlatformName: i.platformType === 'Windows' ? 'Microsoft Windows Server 2022 Datacenter' : 'Ubuntu',
           PlatformVersion: '22.04',
           AgentVersion: '3.3.0.0',
         })),
@@ -175,6 +190,7 @@ export async function makeHarness(ddb: DynamoDbLocal, limits: Partial<Limits> = 
   });
 
   let ids = 0;
+  const previewJobs: ExclusionsPreviewJob[] = [];
   const deps: ControlPlaneDeps = {
     targets: new DynamoTargetsRepository(ddb.doc, tables.targets),
     templates: new DynamoTemplatesRepository(ddb.doc, tables.templates),
@@ -197,6 +213,12 @@ export async function makeHarness(ddb: DynamoDbLocal, limits: Partial<Limits> = 
       roleArn: 'arn:aws:iam::123456789012:role/scheduler',
     }),
     limits: limitsSchema.parse(limits),
+    previews: new DynamoExclusionsPreviewStore(ddb.doc, tables.runs),
+    previewJobs: {
+      start: async (job) => {
+        previewJobs.push(job);
+      },
+    },
     now: () => new Date('2026-11-30T10:00:00.000Z'),
     newId: (prefix) => `${prefix}-${String(++ids).padStart(4, '0')}`,
   };
@@ -252,6 +274,10 @@ export async function makeHarness(ddb: DynamoDbLocal, limits: Partial<Limits> = 
           },
         }),
       );
+    },
+    previewJobs,
+    async runPreviewJobs() {
+      for (const job of previewJobs.splice(0)) await computeExclusionsPreview(deps, job);
     },
     restore() {
       ec2Mock.restore();
