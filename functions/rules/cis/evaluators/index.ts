@@ -8,6 +8,7 @@ import type { Facts } from '../../../core/facts/facts';
 import type { CheckOutcome } from '../../../core/rule';
 import type { BenchmarkId } from '../data';
 import { AUDIT_EVALUATORS } from './audit';
+import { PAM_EVALUATORS } from './pam';
 import { sshdLineinfile } from './sshd';
 
 export interface EvaluatorInput {
@@ -26,6 +27,7 @@ export type EvaluatorRegistry = Readonly<Record<string, Evaluator>>;
 
 /** Template name → evaluator. */
 export const EVALUATORS: EvaluatorRegistry = {
+  ...PAM_EVALUATORS,
   sshd_lineinfile: sshdLineinfile,
   ...AUDIT_EVALUATORS,
 };
