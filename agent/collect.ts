@@ -20,6 +20,7 @@ import {
   TELEMETRY_SCHEMA_VERSION,
   type Telemetry,
 } from '../functions/core/telemetry/schema';
+import { collectCisFiles } from './cis-files';
 import { expandGlob } from './glob';
 import { collectHostConfig } from './host-config';
 import { readCapped } from './read-capped';
@@ -98,6 +99,7 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
   progress('reading sshd configuration');
   await c.sshdConfig();
   await Promise.all([...SSHD_BINARIES, ...SYSTEM_DIRECTORIES, ...RPM_DATABASES].map((p) => c.stat(p)));
+  await collectCisFiles(c);
 
   progress('reading package databases');
   await c.rpm(RPM_DATABASES);

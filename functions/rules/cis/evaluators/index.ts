@@ -8,8 +8,14 @@ import type { Facts } from '../../../core/facts/facts';
 import type { CheckOutcome } from '../../../core/rule';
 import type { BenchmarkId } from '../data';
 import { AUDIT_EVALUATORS } from './audit';
+import { FILE_EVALUATORS } from './files';
+import { MODULE_EVALUATORS } from './modules';
+import { MOUNT_EVALUATORS } from './mounts';
+import { PACKAGE_EVALUATORS } from './packages';
 import { PAM_EVALUATORS } from './pam';
+import { SERVICE_EVALUATORS } from './services';
 import { sshdLineinfile } from './sshd';
+import { SYSCTL_EVALUATORS } from './sysctl';
 
 export interface EvaluatorInput {
   /** ComplianceAsCode rule id, e.g. sysctl_net_ipv4_ip_forward. */
@@ -28,6 +34,12 @@ export type EvaluatorRegistry = Readonly<Record<string, Evaluator>>;
 /** Template name → evaluator. */
 export const EVALUATORS: EvaluatorRegistry = {
   ...PAM_EVALUATORS,
+  ...FILE_EVALUATORS,
+  ...MODULE_EVALUATORS,
+  ...MOUNT_EVALUATORS,
+  ...PACKAGE_EVALUATORS,
+  ...SERVICE_EVALUATORS,
+  ...SYSCTL_EVALUATORS,
   sshd_lineinfile: sshdLineinfile,
   ...AUDIT_EVALUATORS,
 };
