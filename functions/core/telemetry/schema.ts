@@ -313,7 +313,8 @@ export const runtimeProcessSchema = z.object({
   /** When the executable is an interpreter (sh, python, perl, ruby, node, php, java -jar...): the script or
    * archive it runs, as given in the arguments, resolved against the process's working directory. */
   script: runtimePath.optional(),
-  /** Index into `objects` of the script (its ELF record says not-elf; its stat and package are what count). */
+  /** Index into `objects` of the script under the path the kernel resolves (links followed, as /proc/PID/exe
+   * names executables; `script` keeps the name given): its ELF record says not-elf; stat and package count. */
   scriptObject: count.optional(),
   ...seen,
 });
