@@ -13,6 +13,18 @@ import path from 'node:path';
 import { collectTelemetry } from '../../agent/collect';
 import { Facts } from '../../functions/core/facts/facts';
 import { parseTelemetry, type Telemetry } from '../../functions/core/telemetry';
+import { globMatch } from '../../functions/core/telemetry/glob-match';
+import {
+  BENCHMARKS,
+  type BenchmarkId,
+  CAC_RULES,
+  templateName,
+  templateVars,
+} from '../../functions/rules/cis/data';
+import type { EvaluatorInput } from '../../functions/rules/cis/evaluators';
+import { rulePaths } from '../../functions/rules/cis/evaluators/files';
+import { sysctlExpected } from '../../functions/rules/cis/evaluators/sysctl';
+import { guard } from '../../functions/rules/cis/evaluators/template-helpers';
 import { stanza } from './debian-records';
 import { makeRoot, type RootSpec } from './fixture-root';
 
@@ -40,9 +52,9 @@ export interface CisRootSpec extends RootSpec {
   live?: LiveSpec;
 }
 
-const BASE_PASSWD =
+export const BASE_PASSWD =
   'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nsyslog:x:104:111::/home/syslog:/usr/sbin/nologin\nalice:x:1000:1000::/home/alice:/bin/bash\n';
-const BASE_GROUP =
+export const BASE_GROUP =
   'root:x:0:\nadm:x:4:syslog\nshadow:x:42:\nutmp:x:43:\ncrontab:x:106:\nsystemd-journal:x:999:\nsyslog:x:111:\nalice:x:1000:\n';
 
 /** The spec with os-release, passwd/group (unless given) and the dpkg database. */
@@ -107,5 +119,258 @@ export function makeLive(doc: Telemetry, live: LiveSpec): void {
     exitCode: 0,
     stdout: `${units}\n`,
     stderr: '',
+  };
+}
+
+/** Templates whose material CIS_ROOTS builds from the benchmark (the generic ones of issue 8). */
+export const GENERIC_TEMPLATES = [
+  'file_permissions',
+  'file_owner',
+  'file_groupowner',
+  'file_existence',
+  'package_installed',
+  'package_removed',
+  'package_installed_guard_var',
+  'package_removed_guard_var',
+  'sysctl',
+  'service_disabled',
+  'service_enabled',
+  'service_disabled_guard_var',
+  'service_enabled_guard_var',
+  'mount',
+  'mount_option',
+  'kernel_module_disabled',
+];
+
+const idOf = (table: string, spec: string): number | undefined => {
+  for (const name of spec.split('|')) {
+    if (/^\d+$/.test(name)) return Number(name);
+    const line = table.split('\n').find((l) => l.startsWith(`${name}:`));
+    if (line) return Number(line.split(':')[2]);
+  }
+  return undefined;
+};
+const CONTENT: Record<string, string> = {
+  '/etc/passwd': BASE_PASSWD,
+  '/etc/passwd-': BASE_PASSWD,
+  '/etc/group': BASE_GROUP,
+  '/etc/group-': BASE_GROUP,
+  '/etc/shadow': 'root:*:19800:0:99999:7:::\nalice:!:19800:1:365:7:::\n',
+  '/etc/gshadow': 'root:*::\nshadow:*::\n',
+};
+const TMPFS = new Set(['/tmp', '/dev/shm']);
+/** Files the directory rules (file_regex) of the benchmarks find by name. */
+const SAMPLE_FILES = [
+  '/etc/ssh/ssh_host_ed25519_key',
+  '/etc/ssh/ssh_host_ed25519_key.pub',
+  '/etc/ssh/sshd_config.d/50-cloud-init.conf',
+  '/etc/audit/rules.d/50-cis.rules',
+  '/var/log/syslog.1',
+  '/var/log/cloud-init.log',
+  '/var/log/lastlog',
+  '/var/log/wtmp',
+  '/var/log/apt/history.log',
+  '/var/log/journal/0f6a3e2c9b7d4e1f8a2b3c4d5e6f7a8b/system.journal',
+];
+
+/**
+ * A root for a benchmark's generic-template rules, built from the benchmark itself: `pass` gives each rule
+ * the state it asks for (sysctl.d and /proc/sys values, modprobe.d lines, packages, unit files and their
+ * systemctl state, fstab and /proc/self/mounts options, file modes and owners), `fail` the opposite
+ * (wrong values, nothing disabled, forbidden packages installed and their units enabled and running,
+ * options missing, files 0777 owned by alice). Always `live` (a running host): call with live: undefined
+ * to see an image root.
+ */
+export function cisBenchmarkRoot(benchmark: BenchmarkId, kind: 'pass' | 'fail'): CisRootSpec {
+  const b = BENCHMARKS[benchmark];
+  const good = kind === 'pass';
+  const files: NonNullable<RootSpec['files']> = {};
+  const dirs: NonNullable<RootSpec['dirs']> = {};
+  const symlinks: NonNullable<RootSpec['symlinks']> = {};
+  const owners: NonNullable<CisRootSpec['owners']> = {};
+  const sysctl: Record<string, string> = {};
+  const sysctlConf: string[] = [];
+  const modprobe: string[] = [];
+  const need = new Set<string>();
+  const versions: Record<string, string> = {};
+  const forbid = new Set<string>();
+  const enable = new Set<string>();
+  const disable = new Map<string, string>();
+  const mounts = new Map<string, Set<string>>();
+  const fileModes = new Map<
+    string,
+    { mode: number; uid: number; gid: number; dir: boolean; exists: boolean }
+  >();
+  const seen = new Set<string>();
+  const regexRules: Array<{ template: string; vars: Record<string, string> }> = [];
+  for (const c of b.controls)
+    for (const r of c.rules) {
+      if (seen.has(r)) continue;
+      seen.add(r);
+      const meta = CAC_RULES.rules[r];
+      const t = meta && templateName(meta, benchmark);
+      if (!meta || !t || !GENERIC_TEMPLATES.includes(t)) continue;
+      const vars = templateVars(meta, benchmark);
+      const input: EvaluatorInput = { ruleId: r, benchmark, vars, variables: b.variables };
+      switch (t) {
+        case 'sysctl': {
+          const want = sysctlExpected(input)[0] ?? '0';
+          const v = good ? want : want === '0' ? '1' : '0';
+          sysctl[vars.sysctlvar!] = v;
+          sysctlConf.push(`${vars.sysctlvar} = ${v}`);
+          break;
+        }
+        case 'kernel_module_disabled':
+          if (good) modprobe.push(`install ${vars.kernmodule} /bin/false`, `blacklist ${vars.kernmodule}`);
+          break;
+        case 'package_installed':
+          need.add(vars.pkgname!);
+          if (vars.evr) versions[vars.pkgname!] = vars.evr.replace(/^0:/, '');
+          break;
+        case 'package_installed_guard_var':
+          if (guard(input).selected) need.add(vars.pkgname!);
+          break;
+        case 'package_removed':
+          for (const p of vars.pkgname!.startsWith('[')
+            ? (JSON.parse(vars.pkgname!) as string[])
+            : [vars.pkgname!])
+            forbid.add(p);
+          break;
+        case 'package_removed_guard_var':
+          if (!guard(input).selected) forbid.add(vars.pkgname!);
+          break;
+        case 'service_enabled':
+        case 'service_enabled_guard_var':
+          if (t === 'service_enabled' || guard(input).selected) {
+            need.add(vars.packagename ?? vars.servicename!);
+            enable.add(vars.servicename!);
+          }
+          break;
+        case 'service_disabled':
+        case 'service_disabled_guard_var':
+          if (t === 'service_disabled' || !guard(input).selected)
+            disable.set(vars.servicename!, vars.packagename ?? vars.servicename!);
+          break;
+        case 'mount':
+        case 'mount_option': {
+          const set = mounts.get(vars.mountpoint!) ?? new Set<string>();
+          if (vars.mountoption) for (const o of vars.mountoption.split(/[ ,]/)) set.add(o);
+          mounts.set(vars.mountpoint!, set);
+          break;
+        }
+        default: {
+          // file_permissions, file_owner, file_groupowner, file_existence
+          if (vars.file_regex) {
+            regexRules.push({ template: t, vars });
+            break;
+          }
+          for (const p of rulePaths(vars, benchmark)) {
+            const dir = p.endsWith('/');
+            const path = dir ? p.slice(0, -1) : p;
+            const cur = fileModes.get(path) ?? { mode: 0o7777, uid: 0, gid: 0, dir, exists: true };
+            if (t === 'file_permissions') cur.mode &= Number.parseInt(vars.filemode!, 8);
+            if (t === 'file_owner') cur.uid = idOf(BASE_PASSWD, vars.uid_or_name!) ?? 0;
+            if (t === 'file_groupowner') cur.gid = idOf(BASE_GROUP, vars.gid_or_name!) ?? 0;
+            if (t === 'file_existence') {
+              cur.exists = vars.exists !== 'false';
+              if (vars.filemode) cur.mode &= Number.parseInt(vars.filemode, 8);
+            }
+            fileModes.set(path, cur);
+          }
+        }
+      }
+    }
+  for (const [path, f] of fileModes) {
+    if (good && !f.exists) continue;
+    const mode = good ? (f.mode === 0o7777 ? (f.dir ? 0o755 : 0o644) : f.mode) : 0o777;
+    if (f.dir) dirs[path] = mode;
+    else files[path] = { content: CONTENT[path] ?? '', mode };
+    owners[path] = good ? [f.uid, f.gid] : [1000, 1000];
+  }
+  for (const sample of SAMPLE_FILES) {
+    const name = sample.slice(sample.lastIndexOf('/') + 1);
+    let mode = 0o7777;
+    let uids: number[] | undefined;
+    let gids: number[] | undefined;
+    for (const { template, vars } of regexRules) {
+      const inDir = rulePaths(vars, benchmark).some((d) =>
+        vars.recursive === 'true' ? sample.startsWith(d) : sample.slice(0, sample.lastIndexOf('/') + 1) === d,
+      );
+      const res = (
+        vars.file_regex!.startsWith('[') ? (JSON.parse(vars.file_regex!) as string[]) : [vars.file_regex!]
+      ).map((r) => new RegExp(r));
+      if (!inDir || !res.some((r) => r.test(name))) continue;
+      const excluded = vars.excluded_files ? (JSON.parse(vars.excluded_files) as string[]) : [];
+      if (excluded.some((g) => globMatch(g, name))) continue;
+      if (template === 'file_permissions') mode &= Number.parseInt(vars.filemode!, 8);
+      const ids = (table: string, spec: string) =>
+        spec
+          .split('|')
+          .map((n) => idOf(table, n))
+          .filter((x): x is number => x !== undefined);
+      if (template === 'file_owner') {
+        const ok = ids(BASE_PASSWD, vars.uid_or_name!);
+        uids = uids ? uids.filter((u) => ok.includes(u)) : ok;
+      }
+      if (template === 'file_groupowner') {
+        const ok = ids(BASE_GROUP, vars.gid_or_name!);
+        gids = gids ? gids.filter((g) => ok.includes(g)) : ok;
+      }
+    }
+    const pick = (xs: number[] | undefined) => (xs === undefined || xs.includes(0) ? 0 : (xs[0] ?? 0));
+    files[sample] = { content: '', mode: good ? (mode === 0o7777 ? 0o600 : mode & 0o777) : 0o666 };
+    owners[sample] = good ? [pick(uids), pick(gids)] : [1000, 1000];
+  }
+  if (sysctlConf.length) files['/etc/sysctl.d/60-cis.conf'] = `# ${kind} root\n${sysctlConf.join('\n')}\n`;
+  if (modprobe.length) files['/etc/modprobe.d/cis.conf'] = `${modprobe.join('\n')}\n`;
+  const fstab: string[] = ['UUID=2b1f5e0e-4c43-4f1e-9a63-3f0a0b4f9d10 / ext4 errors=remount-ro 0 1'];
+  const proc: string[] = ['/dev/vda1 / ext4 rw,relatime,errors=remount-ro 0 0'];
+  for (const [mp, opts] of [...mounts].sort(([a], [c]) => (a < c ? -1 : 1))) {
+    const o = good ? ['rw', ...opts] : ['rw', 'relatime'];
+    const [spec, type] = TMPFS.has(mp)
+      ? ['tmpfs', 'tmpfs']
+      : [`/dev/mapper/vg-${mp.slice(1).replace(/\//g, '_')}`, 'ext4'];
+    // The failing root configures every mount point without the options and mounts none of them.
+    fstab.push(`${spec} ${mp} ${type} ${o.join(',')} 0 ${type === 'tmpfs' ? 0 : 2}`);
+    if (good) proc.push(`${spec} ${mp} ${type} ${o.join(',')} 0 0`);
+  }
+  files['/etc/fstab'] = `${fstab.join('\n')}\n`;
+  files['/proc/self/mounts'] = `${proc.join('\n')}\n`;
+  // Where the benchmark asks for a package and forbids it (firewall alternatives), the passing root has it.
+  const packages = new Set<string>(
+    good ? need : [...forbid, ...disable.values()].filter((p) => !need.has(p)),
+  );
+  const unitFiles: Record<string, string> = {};
+  const units: Record<string, string> = {};
+  for (const s of enable) {
+    files[`/lib/systemd/system/${s}.service`] =
+      `[Unit]\nDescription=${s}\n\n[Install]\nWantedBy=multi-user.target\n`;
+    unitFiles[`${s}.service`] = good ? 'enabled' : 'disabled';
+    units[`${s}.service`] = good ? 'active' : 'inactive';
+  }
+  for (const [s, pkg] of disable) {
+    if (!packages.has(pkg) || enable.has(s)) continue;
+    files[`/lib/systemd/system/${s}.service`] =
+      `[Unit]\nDescription=${s}\n\n[Install]\nWantedBy=multi-user.target\n`;
+    unitFiles[`${s}.service`] = good ? 'masked' : 'enabled';
+    units[`${s}.service`] = good ? 'inactive' : 'active';
+    if (good) symlinks[`/etc/systemd/system/${s}.service`] = '/dev/null';
+    else
+      symlinks[`/etc/systemd/system/multi-user.target.wants/${s}.service`] =
+        `/lib/systemd/system/${s}.service`;
+  }
+  for (const s of enable)
+    if (good)
+      symlinks[`/etc/systemd/system/multi-user.target.wants/${s}.service`] =
+        `/lib/systemd/system/${s}.service`;
+  return {
+    os: benchmark === 'ubuntu2204' ? 'ubuntu2204' : 'debian12',
+    files,
+    dirs,
+    symlinks,
+    owners,
+    sysctl,
+    packages: Object.fromEntries([...packages].sort().map((p) => [p, versions[p] ?? '1.0-1'])),
+    live: { unitFiles, units },
   };
 }
