@@ -8,7 +8,10 @@ import type { Facts } from '../../../core/facts/facts';
 import type { CheckOutcome } from '../../../core/rule';
 import type { BenchmarkId } from '../data';
 import { AUDIT_EVALUATORS } from './audit';
+import { BANNER_EVALUATORS } from './banner';
 import { FILE_EVALUATORS } from './files';
+import { LINEINFILE_EVALUATORS } from './lineinfile';
+import { LOGGING_EVALUATORS } from './logging';
 import { MODULE_EVALUATORS } from './modules';
 import { MOUNT_EVALUATORS } from './mounts';
 import { PACKAGE_EVALUATORS } from './packages';
@@ -16,6 +19,7 @@ import { PAM_EVALUATORS } from './pam';
 import { SERVICE_EVALUATORS } from './services';
 import { sshdLineinfile } from './sshd';
 import { SYSCTL_EVALUATORS } from './sysctl';
+import { SYSTEMD_DROPIN_EVALUATORS } from './systemd-dropin';
 
 export interface EvaluatorInput {
   /** ComplianceAsCode rule id, e.g. sysctl_net_ipv4_ip_forward. */
@@ -33,6 +37,10 @@ export type EvaluatorRegistry = Readonly<Record<string, Evaluator>>;
 
 /** Template name → evaluator. */
 export const EVALUATORS: EvaluatorRegistry = {
+  ...SYSTEMD_DROPIN_EVALUATORS,
+  ...LOGGING_EVALUATORS,
+  ...LINEINFILE_EVALUATORS,
+  ...BANNER_EVALUATORS,
   ...PAM_EVALUATORS,
   ...FILE_EVALUATORS,
   ...MODULE_EVALUATORS,
