@@ -103,6 +103,10 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
       runId,
       instanceId,
       durationSeconds: opts.durationSeconds,
+      // The file system walk (world-writable, unowned, SUID/SGID files) serves the cis package only: a local
+      // assessment without it skips the walk; with it, the walk may take up to 20 s to finish (a walk cut
+      // short cannot establish an absence).
+      walk: opts.rulesPackages.some((p) => p.id === 'cis') ? { maxSeconds: 20 } : false,
       onProgress: progress,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
