@@ -100,6 +100,8 @@ export async function cisFacts(spec: CisRootSpec): Promise<Facts> {
 /** Rewrites a fixture's document as a running host's: root `/` and the systemctl output given. */
 export function makeLive(doc: Telemetry, live: LiveSpec): void {
   doc.root = '/';
+  // systemd runs the host (sd_booted: /run/systemd/system exists).
+  doc.paths['/run/systemd/system'] = { status: 'ok', type: 'directory', mode: 0o40755, uid: 0, gid: 0 };
   const unitFiles = Object.entries(live.unitFiles ?? {})
     .map(([u, s]) => `${u} ${s} enabled`)
     .join('\n');

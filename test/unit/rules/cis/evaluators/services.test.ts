@@ -258,6 +258,26 @@ describe('service templates', () => {
     if (result === 'FAIL') expect(out.recommendation).toMatch(/systemctl/);
   });
 
+  it('a running host that systemd does not run (no /run/systemd/system): no unit runs', async () => {
+    const facts = await cisFacts({
+      packages: ['cron'],
+      files: { '/lib/systemd/system/cron.service': CRON_SERVICE },
+      symlinks: {
+        '/etc/systemd/system/multi-user.target.wants/cron.service': '/lib/systemd/system/cron.service',
+      },
+    });
+    facts.telemetry.root = '/';
+    facts.telemetry.commands['systemctl-units'] = {
+      status: 'missing',
+      argv: ['systemctl', 'list-units'],
+      reason: 'not-found',
+      detail: 'systemd is not running this host',
+    };
+    const out = SERVICE_EVALUATORS.service_enabled!(facts, enabled());
+    expect(out.result).toBe('FAIL');
+    expect(out.message).toMatch(/enabled but not running/);
+  });
+
   it('ERROR when neither systemctl nor the unit directories are known', async () => {
     const facts = await cisFacts({ packages: ['avahi-daemon'] });
     delete (facts.telemetry.listings as Record<string, unknown>)['/etc/systemd/system'];
