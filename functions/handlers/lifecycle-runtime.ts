@@ -40,13 +40,27 @@ function cveLoader(env: NodeJS.ProcessEnv = process.env): (() => Promise<RulesPa
   };
 }
 
+let cisLoader: (() => Promise<RulesPackage>) | undefined;
+
+/**
+ * Makes `cis` resolvable in this Lambda: only EvaluateInstance calls it, so the cis code and its benchmark
+ * data (read from the bundle's cis-data folder) stay out of the other lifecycle bundles.
+ */
+export function enableCisPackage(loader: () => Promise<RulesPackage>): void {
+  cisLoader = loader;
+  packageCache.clear();
+}
+
 /** The rules packages of a template, from the registry; loaded once per container per package list. */
 const registryResolver: RulesPackageResolver = (ids) => {
   const key = [...ids].sort().join(',');
   let p = packageCache.get(key);
   if (!p) {
     const loadCve = cveLoader();
-    p = import('../rules/registry').then((r) => r.resolveRulesPackages(ids, loadCve ? { loadCve } : {}));
+    const loadCis = cisLoader;
+    p = import('../rules/registry').then((r) =>
+      r.resolveRulesPackages(ids, { ...(loadCve ? { loadCve } : {}), ...(loadCis ? { loadCis } : {}) }),
+    );
     p.catch(() => packageCache.delete(key));
     packageCache.set(key, p);
   }

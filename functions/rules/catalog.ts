@@ -30,11 +30,12 @@ export const RULES_PACKAGE_CATALOG: readonly RulesPackageInfo[] = [
   {
     id: 'cis',
     name: 'CIS Operating System Security Configuration Benchmarks',
-    version: '0.0.0',
+    version: '0.1.0',
     provider,
-    description: 'Checks mapped to CIS benchmark recommendations and levels (not available yet).',
+    description:
+      'CIS benchmark controls (Level 1 and Level 2 server profiles) for Ubuntu 22.04/24.04, Debian 12, Amazon Linux 2/2023, RHEL/AlmaLinux/Rocky 8 and 9, checked with ComplianceAsCode rule ids; controls without an evaluator in this version are NOT_APPLICABLE "not evaluated by this version". Not run by default: name it.',
     requiresAgent: true,
-    available: false,
+    available: true,
   },
   {
     id: 'security-best-practices',

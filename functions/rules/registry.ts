@@ -17,6 +17,11 @@ export class UnknownRulesPackageError extends Error {
 export interface ResolveOptions {
   /** Builds the cve package (loads the feed index); absent when no feed is available. */
   loadCve?: () => Promise<RulesPackage>;
+  /**
+   * Builds the cis package. Its code and benchmark data ship only where it is evaluated (the local CLI,
+   * the evaluate Lambda), so the registry does not import it: the caller passes the loader.
+   */
+  loadCis?: () => Promise<RulesPackage>;
   /** False when the assessed root has no /proc to sample (a mounted image): runtime analysis cannot run. */
   runtimeAvailable?: boolean;
 }
@@ -24,7 +29,8 @@ export interface ResolveOptions {
 /**
  * Packages that run when none are named: every package that can run with what is available. The runtime
  * package needs a /proc to sample: without one (a --root of a mounted image) it is left out of the
- * defaults; named explicitly, its rules say ERROR with the reason.
+ * defaults; named explicitly, its rules say ERROR with the reason. `cis` is not a default yet (part of its
+ * controls have no evaluator in this version): it runs when named.
  */
 export function defaultRulesPackageIds(opts: ResolveOptions): string[] {
   const local = ['security-best-practices'];
@@ -52,6 +58,14 @@ export async function resolveRulesPackages(
           );
         }
         out.push(await opts.loadCve());
+        break;
+      case 'cis':
+        if (!opts.loadCis) {
+          throw new UnknownRulesPackageError(
+            'rules package cis is not loaded in this process (only the evaluation carries its benchmark data)',
+          );
+        }
+        out.push(await opts.loadCis());
         break;
       default:
         if (rulesPackageInfo(id)) {

@@ -30,6 +30,17 @@ export interface InspectorFunctionProps {
   reservedConcurrentExecutions?: number;
   /** Powertools service name (structured logs). */
   serviceName: string;
+  /**
+   * Data files copied beside the bundle's index.js (paths relative to the repository root → a folder
+   * of the bundle), read at run time instead of bundled (the cis benchmark data of the evaluate Lambda).
+   */
+  bundleFiles?: Array<{ from: string; to: string }>;
+  /**
+   * Modules bundled into files of their own beside index.js (entry relative to the repository root →
+   * outfile relative to the bundle), loaded by the handler on first use: code that only some
+   * invocations need (the cis package) stays out of index.js.
+   */
+  sideBundles?: Array<{ entry: string; outfile: string }>;
 }
 
 export class InspectorFunction extends Construct {
@@ -94,6 +105,9 @@ export class InspectorFunction extends Construct {
         // The Node.js 22 runtime ships AWS SDK v3; bundling it would multiply every bundle's size.
         externalModules: ['@aws-sdk/*'],
         logLevel: nodejs.LogLevel.ERROR,
+        ...(props.bundleFiles?.length || props.sideBundles?.length
+          ? { commandHooks: besideBundle(props.bundleFiles ?? [], props.sideBundles ?? []) }
+          : {}),
       },
     });
     this.anyResourceActions.push('xray:PutTraceSegments', 'xray:PutTelemetryRecords');
@@ -125,4 +139,29 @@ export class InspectorFunction extends Construct {
       `${[...new Set(this.anyResourceActions)].join(', ')} support no resource-level permissions, so "*" is the only resource they accept.`,
     );
   }
+}
+
+/**
+ * Bundling hooks that copy files (globs allowed in `from`) into folders of the bundle output and bundle side
+ * modules with the same esbuild settings as index.js.
+ */
+function besideBundle(
+  files: Array<{ from: string; to: string }>,
+  bundles: Array<{ entry: string; outfile: string }>,
+): nodejs.ICommandHooks {
+  const q = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      ...files.map(
+        ({ from, to }) =>
+          `mkdir -p ${q(path.join(outputDir, to))} && cp ${q(inputDir)}/${from} ${q(path.join(outputDir, to))}/`,
+      ),
+      ...bundles.map(
+        ({ entry, outfile }) =>
+          `${q(path.join(inputDir, 'node_modules/.bin/esbuild'))} ${q(path.join(inputDir, entry))} --bundle --platform=node --target=node22 --format=cjs --minify --log-level=error '--external:@aws-sdk/*' --outfile=${q(path.join(outputDir, outfile))}`,
+      ),
+    ],
+  };
 }

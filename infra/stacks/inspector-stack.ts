@@ -31,6 +31,7 @@ import { LIFECYCLE_METRICS_SERVICE, METRICS_NAMESPACE } from '../../functions/ad
 import { AGENT_ARTIFACT_ENV, AGENT_LEGACY_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import type { AgentArchitecture } from '../../functions/core/run-lifecycle/agent-artifacts';
 import { RECONCILED_EXECUTION_STATUSES } from '../../functions/core/run-lifecycle/reconcile-run';
+import { CIS_DATA_FOLDER, CIS_SIDE_BUNDLE } from '../../functions/rules/cis/data';
 import { REPO_ROOT } from '../../scripts/build-agent';
 import { AgentDistribution } from '../constructs/agent-distribution';
 import { AssessmentRunStateMachine } from '../constructs/assessment-run-state-machine';
@@ -62,6 +63,11 @@ export type LifecycleFunctionName = keyof typeof LIFECYCLE_FUNCTIONS;
 export type LifecycleFunctions = Record<LifecycleFunctionName, lambda.IFunction>;
 
 export const CONTROL_PLANE_DIR = 'functions/handlers/control-plane';
+/** The cis package's data, copied beside the evaluate Lambda's index.js (functions/rules/cis/data.ts). */
+export const CIS_BUNDLE_FILES = [
+  { from: 'functions/rules/cis/rules.json', to: CIS_DATA_FOLDER },
+  { from: 'functions/rules/cis/benchmarks/*.json', to: `${CIS_DATA_FOLDER}/benchmarks` },
+];
 export const FEED_SYNC_ENTRY = 'functions/handlers/feed-sync.ts';
 /**
  * The feed-sync Lambda's size, from bench/feed-sync.ts (README, Benchmarks): a full-size sync (synthetic
@@ -190,7 +196,13 @@ export class InspectorStack extends Stack {
       entry: string,
       description: string,
       service: string,
-      extra: Partial<{ memorySize: number; timeout: Duration; env: Record<string, string> }> = {},
+      extra: Partial<{
+        memorySize: number;
+        timeout: Duration;
+        env: Record<string, string>;
+        bundleFiles: Array<{ from: string; to: string }>;
+        sideBundles: Array<{ entry: string; outfile: string }>;
+      }> = {},
     ) =>
       new InspectorFunction(this, cid, {
         entry,
@@ -200,6 +212,8 @@ export class InspectorStack extends Stack {
         environment: { ...environment, ...(extra.env ?? {}) },
         ...(extra.memorySize ? { memorySize: extra.memorySize } : {}),
         ...(extra.timeout ? { timeout: extra.timeout } : {}),
+        ...(extra.bundleFiles ? { bundleFiles: extra.bundleFiles } : {}),
+        ...(extra.sideBundles ? { sideBundles: extra.sideBundles } : {}),
       });
 
     const L = LIFECYCLE_FUNCTIONS;
@@ -230,6 +244,10 @@ export class InspectorStack extends Stack {
         {
           memorySize: 1769,
           timeout: Duration.minutes(5),
+          // The cis package: its code and benchmark data are files beside index.js, loaded on first use
+          // (functions/handlers/evaluate-instance.ts, functions/rules/cis/data.ts).
+          bundleFiles: CIS_BUNDLE_FILES,
+          sideBundles: [{ entry: 'functions/rules/cis/index.ts', outfile: CIS_SIDE_BUNDLE }],
         },
       ),
       finalizeRun: lc('finalizeRun', 'Finalize: counts by severity, final state, release locks, notify', {

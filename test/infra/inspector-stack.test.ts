@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { KmsKeyringNode } from '@aws-crypto/client-node';
@@ -20,6 +21,7 @@ import {
   AGENT_COMMAND_PARAMETERS,
 } from '../../functions/core/run-lifecycle/agent-command';
 import { CONTEXT_KEYS, decryptTelemetry } from '../../functions/core/telemetry';
+import { BENCHMARK_IDS, BENCHMARKS, CIS_DATA_FOLDER, CIS_SIDE_BUNDLE } from '../../functions/rules/cis/data';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
 import { THROTTLE_RETRY } from '../../infra/constructs/assessment-run-state-machine';
 import {
@@ -556,6 +558,42 @@ describe('Lambdas', () => {
     const sizes = lambdaBundleSizes(s.outdir);
     expect(sizes.size).toBe(lambdas().length);
     for (const [asset, bytes] of sizes) expect(bytes, asset).toBeLessThan(ONE_MB);
+  });
+
+  it('only the evaluate bundle carries the cis package and its data, as files beside its index.js', async () => {
+    const [, evaluate] = only('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Evaluate:'),
+    });
+    const key = (evaluate.Properties.Code as { S3Key: string }).S3Key;
+    const evaluateAsset = `asset.${key.replace(/\.zip$/, '')}`;
+    const data = path.join(s.outdir, evaluateAsset, CIS_DATA_FOLDER);
+    expect(JSON.parse(readFileSync(path.join(data, 'rules.json'), 'utf8'))).toEqual(
+      JSON.parse(readFileSync(path.join(REPO_ROOT, 'functions/rules/cis/rules.json'), 'utf8')),
+    );
+    for (const id of BENCHMARK_IDS)
+      expect(existsSync(path.join(data, 'benchmarks', `${id}.json`)), id).toBe(true);
+    // The package's code is a file of its own there, reading the data beside it.
+    const side = path.join(s.outdir, evaluateAsset, CIS_SIDE_BUNDLE);
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        `const m = require(${JSON.stringify(side)}); process.stdout.write(JSON.stringify([m.cisPackage.id, m.BENCHMARKS.debian12.controls.length]))`,
+      ],
+      { env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') } },
+    );
+    expect(JSON.parse(stdout)).toEqual(['cis', BENCHMARKS.debian12.controls.length]);
+    // No bundle inlines the data (a benchmark's upstream control file name is in the data only).
+    const marker = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, 'functions/rules/cis/benchmarks/debian12.json'), 'utf8'),
+    ).upstream.controlFile as string;
+    for (const asset of lambdaBundleSizes(s.outdir).keys()) {
+      expect(readFileSync(path.join(s.outdir, asset, 'index.js'), 'utf8').includes(marker), asset).toBe(
+        false,
+      );
+      if (asset !== evaluateAsset)
+        expect(existsSync(path.join(s.outdir, asset, CIS_DATA_FOLDER)), asset).toBe(false);
+    }
   });
 });
 

@@ -243,7 +243,10 @@ async function assess(o: AssessOpts): Promise<void> {
     const [inner, wrap] = [loadCve, hooks.withMissingSources];
     loadCve = async () => wrap(await inner(), missing);
   }
-  const resolveOpts: ResolveOptions = loadCve ? { loadCve } : {};
+  const resolveOpts: ResolveOptions = {
+    ...(loadCve ? { loadCve } : {}),
+    loadCis: () => import('../../rules/cis/index').then((m) => m.cisPackage),
+  };
   const noProc = !named && !(await hasProc(root));
   if (noProc) resolveOpts.runtimeAvailable = false;
   const ids = named ?? defaultRulesPackageIds(resolveOpts);

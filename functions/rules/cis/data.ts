@@ -3,17 +3,17 @@
  * see NOTICE): one file per benchmark mapping each CIS section and its server levels to the ComplianceAsCode
  * rules that decide it, and one shared rules.json with each rule's own title, severity and template. No CIS
  * benchmark prose is held here: a control is described by its section and the titles of its rules.
+ *
+ * The JSON (~730 KB) is read from disk on first use, not imported, so that only what evaluates `cis` carries
+ * it: the local CLI reads it beside this file; the evaluate Lambda's bundling copies it into the `cis-data`
+ * folder beside its index.js, with the package's code bundled apart into that folder (CIS_SIDE_BUNDLE; see
+ * infra/stacks/inspector-stack.ts). Other bundles may import this module for its types and ids without the
+ * data.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import al2 from './benchmarks/al2.json' with { type: 'json' };
-import al2023 from './benchmarks/al2023.json' with { type: 'json' };
-import almalinux9 from './benchmarks/almalinux9.json' with { type: 'json' };
-import debian12 from './benchmarks/debian12.json' with { type: 'json' };
-import rhel8 from './benchmarks/rhel8.json' with { type: 'json' };
-import rhel9 from './benchmarks/rhel9.json' with { type: 'json' };
-import ubuntu2204 from './benchmarks/ubuntu2204.json' with { type: 'json' };
-import ubuntu2404 from './benchmarks/ubuntu2404.json' with { type: 'json' };
-import rulesData from './rules.json' with { type: 'json' };
 
 export const BENCHMARK_IDS = [
   'al2',
@@ -121,19 +121,55 @@ export const rulesFileSchema = z.strictObject({
 });
 export type RulesFile = z.infer<typeof rulesFileSchema>;
 
-/** The checked-in data, as generated (validated by test/unit/rules/cis/data.test.ts, not at load). */
-export const BENCHMARKS: Readonly<Record<BenchmarkId, Benchmark>> = {
-  al2: al2 as Benchmark,
-  al2023: al2023 as Benchmark,
-  almalinux9: almalinux9 as Benchmark,
-  debian12: debian12 as Benchmark,
-  rhel8: rhel8 as Benchmark,
-  rhel9: rhel9 as Benchmark,
-  ubuntu2204: ubuntu2204 as Benchmark,
-  ubuntu2404: ubuntu2404 as Benchmark,
-};
+/** The folder, beside a Lambda bundle's index.js, that holds the data (rules.json, benchmarks/). */
+export const CIS_DATA_FOLDER = 'cis-data';
+/** The cis package's own code in the evaluate Lambda, bundled apart from index.js (beside its data). */
+export const CIS_SIDE_BUNDLE = `${CIS_DATA_FOLDER}/cis-package.js`;
 
-export const CAC_RULES: RulesFile = rulesData as RulesFile;
+let dir: string | undefined;
+function dataDir(): string {
+  if (dir) return dir;
+  const here = typeof __dirname === 'string' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
+  const bundled = path.join(here, CIS_DATA_FOLDER);
+  dir = existsSync(path.join(bundled, 'rules.json')) ? bundled : here;
+  return dir;
+}
+
+const loaded = new Map<string, unknown>();
+function readData<T>(file: string): T {
+  let v = loaded.get(file);
+  if (v === undefined) {
+    v = JSON.parse(readFileSync(path.join(dataDir(), file), 'utf8'));
+    loaded.set(file, v);
+  }
+  return v as T;
+}
+
+/** The checked-in data, as generated (validated by test/unit/rules/cis/data.test.ts, not at load). */
+export const BENCHMARKS: Readonly<Record<BenchmarkId, Benchmark>> = Object.freeze(
+  Object.defineProperties(
+    {} as Record<BenchmarkId, Benchmark>,
+    Object.fromEntries(
+      BENCHMARK_IDS.map((id) => [
+        id,
+        { enumerable: true, get: () => readData<Benchmark>(`benchmarks/${id}.json`) },
+      ]),
+    ),
+  ),
+);
+
+const rulesFile = () => readData<RulesFile>('rules.json');
+export const CAC_RULES: RulesFile = Object.freeze({
+  get upstream() {
+    return rulesFile().upstream;
+  },
+  get variables() {
+    return rulesFile().variables;
+  },
+  get rules() {
+    return rulesFile().rules;
+  },
+});
 
 /** The template a rule uses on the benchmark's product (undefined: a hand-written check). */
 export function templateName(rule: CacRule, benchmark: BenchmarkId): string | undefined {

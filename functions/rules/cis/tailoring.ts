@@ -1,10 +1,12 @@
 /**
  * A run's CIS profile and tailoring (controls to skip, ComplianceAsCode variable overrides), checked before
  * anything is collected: `inspector assess --cis-profile/--cis-skip/--cis-variable` and templates take the
- * same shape (CisContext) and get the same one-line errors.
+ * same shape (CisContext) and get the same one-line errors. It reads no benchmark data (the control plane
+ * validates templates with it): variable names come from the generated variable-names.ts.
  */
 import { CIS_PROFILES, type CisContext, type CisProfile } from '../../core/rule';
-import { BENCHMARK_IDS, CAC_RULES } from './data';
+import { BENCHMARK_IDS } from './data';
+import { CIS_VARIABLE_NAMES } from './variable-names';
 
 export class CisTailoringError extends Error {
   override readonly name = 'CisTailoringError';
@@ -15,6 +17,7 @@ const CONTROL_ID = /^cis\.([a-z0-9]+)\.(\d+(?:\.\d+)*)$/;
 const MAX_SKIP = 1000;
 const MAX_VARIABLES = 200;
 const MAX_VALUE_CHARS = 1024;
+const VARIABLES = new Set(CIS_VARIABLE_NAMES);
 
 /** Validates and normalizes a profile, skip list and variable overrides (unknown variables refused). */
 export function checkCisTailoring(input: {
@@ -48,9 +51,9 @@ export function checkCisTailoring(input: {
   if (entries.length > MAX_VARIABLES)
     throw new CisTailoringError(`at most ${MAX_VARIABLES} variables may be overridden`);
   for (const [name, value] of entries) {
-    if (!Object.hasOwn(CAC_RULES.variables, name))
+    if (!VARIABLES.has(name))
       throw new CisTailoringError(
-        `unknown ComplianceAsCode variable ${JSON.stringify(name)} (the benchmarks use ${Object.keys(CAC_RULES.variables).length}, e.g. ${Object.keys(CAC_RULES.variables).slice(0, 3).join(', ')})`,
+        `unknown ComplianceAsCode variable ${JSON.stringify(name)} (the benchmarks use ${CIS_VARIABLE_NAMES.length}, e.g. ${CIS_VARIABLE_NAMES.slice(0, 3).join(', ')})`,
       );
     if (typeof value !== 'string' || value.length > MAX_VALUE_CHARS)
       throw new CisTailoringError(`variable ${name} takes a string of at most ${MAX_VALUE_CHARS} characters`);

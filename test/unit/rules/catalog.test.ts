@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RULES_PACKAGE_CATALOG } from '../../../functions/rules/catalog';
+import { CIS_PACKAGE_VERSION, cisPackage } from '../../../functions/rules/cis/index';
 import { CVE_PACKAGE_VERSION } from '../../../functions/rules/cve';
 import { defaultRulesPackageIds, resolveRulesPackages } from '../../../functions/rules/registry';
 import { runtimeBehaviorAnalysisPackage } from '../../../functions/rules/runtime-behavior-analysis';
@@ -25,6 +26,22 @@ describe('rules package catalogue', () => {
     expect(await resolveRulesPackages(['runtime-behavior-analysis'])).toEqual([
       runtimeBehaviorAnalysisPackage,
     ]);
+  });
+
+  it('resolves cis through the loader its caller passes (only the evaluation carries its code and data)', async () => {
+    expect(RULES_PACKAGE_CATALOG.find((p) => p.id === 'cis')).toMatchObject({
+      name: cisPackage.name,
+      version: CIS_PACKAGE_VERSION,
+      available: true,
+      requiresAgent: true,
+    });
+    expect(cisPackage.version).toBe(CIS_PACKAGE_VERSION);
+    expect(await resolveRulesPackages(['cis'], { loadCis: async () => cisPackage })).toEqual([cisPackage]);
+    await expect(resolveRulesPackages(['cis'])).rejects.toThrow(
+      /rules package cis is not loaded in this process/,
+    );
+    // Not a default package yet: part of its controls have no evaluator in this version.
+    expect(defaultRulesPackageIds({ loadCis: async () => cisPackage })).not.toContain('cis');
   });
 
   it('runs every available package that needs nothing more than telemetry by default; cve only with a feed', async () => {

@@ -8,12 +8,16 @@ import {
   RULE_PARAMETERS,
   validateRuleParameters,
 } from '../../../functions/rules/parameters';
+import { cisPackage } from '../../../functions/rules/cis/index';
 import { resolveRulesPackages } from '../../../functions/rules/registry';
 
-/** Every available package built from static rules (cve needs a feed and takes no per-rule parameters). */
+/**
+ * Every available package built from static rules (cve needs a feed and takes no per-rule parameters; cis
+ * is loaded by its caller and takes its tailoring, not rule parameters).
+ */
 async function staticPackages() {
   const ids = RULES_PACKAGE_CATALOG.filter((p) => p.available && p.id !== 'cve').map((p) => p.id);
-  return resolveRulesPackages(ids);
+  return resolveRulesPackages(ids, { loadCis: async () => cisPackage });
 }
 
 describe('rule parameter metadata', () => {

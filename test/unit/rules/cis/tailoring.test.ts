@@ -1,6 +1,9 @@
 /** The CIS profile and tailoring a run takes: accepted shapes, normalization and one-line refusals. */
 import { describe, expect, it } from 'vitest';
+import { CAC_RULES } from '../../../../functions/rules/cis/data';
 import { checkCisTailoring, parseCisVariables } from '../../../../functions/rules/cis/tailoring';
+import { CIS_VARIABLE_NAMES } from '../../../../functions/rules/cis/variable-names';
+import { cisVariableNames } from '../../../../scripts/cis/variable-names';
 
 describe('CIS tailoring', () => {
   it('defaults to level 1 and normalizes skips and variables (sorted, deduplicated)', () => {
@@ -36,5 +39,13 @@ describe('CIS tailoring', () => {
     expect(parseCisVariables(['var_a=1', 'var_b=x=y', 'var_a=2'])).toEqual({ var_a: '2', var_b: 'x=y' });
     expect(() => parseCisVariables(['=1'])).toThrow('--cis-variable takes NAME=VALUE, got "=1"');
     expect(() => parseCisVariables(['novalue'])).toThrow(/takes NAME=VALUE/);
+  });
+});
+
+describe('the variable names tailoring checks against (no benchmark data in the control plane)', () => {
+  it('are what scripts/cis/variable-names.ts generates from rules.json (regenerate it when rules.json changes)', () => {
+    expect([...CIS_VARIABLE_NAMES]).toEqual(cisVariableNames());
+    expect(new Set(CIS_VARIABLE_NAMES)).toEqual(new Set(Object.keys(CAC_RULES.variables)));
+    expect(CIS_VARIABLE_NAMES.length).toBeGreaterThan(50);
   });
 });
