@@ -10,13 +10,17 @@
  * not survive a reboot.
  * Runtime: /proc/sys. On a root that is not a running system it is unknown: the check is then
  * NOT_APPLICABLE with that reason when the persistent value is right (never PASS), FAIL when it is wrong.
+ * On Ubuntu, /etc/ufw/sysctl.conf (ufw applies it when it starts) must not set a wrong value either, as
+ * upstream checks on Ubuntu.
  * net.ipv6.* parameters pass when IPv6 is disabled (net.ipv6.conf.all.disable_ipv6 = 1 persistently and at
  * runtime, or no net.ipv6 parameters at all on a live host: ipv6.disable=1 on the kernel command line).
  */
 import type { Facts } from '../../../core/facts/facts';
+import { optionalText } from '../../../core/facts/host-config';
 import { sysctlSetting } from '../../../core/facts/sysctl';
 import type { Evidence } from '../../../core/model';
 import { type CheckOutcome, error, fail, notApplicable, pass } from '../../../core/rule';
+import { parseSysctlConf } from '../../../parsers/sysctl-conf';
 import type { Evaluator, EvaluatorInput } from './index';
 import { listVar, notLive, xccdfVariable } from './template-helpers';
 
@@ -50,6 +54,8 @@ function ipv6Disabled(facts: Facts): { disabled: boolean; why: string } {
     };
   return { disabled: false, why: '' };
 }
+
+const UFW_SYSCTL = '/etc/ufw/sysctl.conf';
 
 export const sysctlEvaluator: Evaluator = (facts, input): CheckOutcome => {
   const key = input.vars.sysctlvar;
@@ -98,6 +104,29 @@ export const sysctlEvaluator: Evaluator = (facts, input): CheckOutcome => {
   const failWith = (message: string): CheckOutcome => ({ ...fail(message, evidence), recommendation: fix });
 
   const problems: string[] = [];
+  // Ubuntu: ufw applies /etc/ufw/sysctl.conf (its IPT_SYSCTL) when it starts, after systemd-sysctl; upstream's
+  // check reads it beside /etc/sysctl.conf on Ubuntu.
+  if (input.benchmark.startsWith('ubuntu')) {
+    const ufw = optionalText(facts, UFW_SYSCTL);
+    const set =
+      ufw.ok && ufw.value
+        ? parseSysctlConf(ufw.value.text)
+            .assignments.filter((a) => a.key === s.key)
+            .at(-1)
+        : undefined;
+    if (set) {
+      evidence.push({
+        source: UFW_SYSCTL,
+        line: set.line,
+        key,
+        value: set.value,
+        expected: want,
+        note: 'ufw applies it when it starts',
+      });
+      if (!ok(set.value))
+        problems.push(`${set.value} in ${UFW_SYSCTL} line ${set.line} (ufw applies it when it starts)`);
+    }
+  }
   if (!p) problems.push(`no persistent setting (sysctl.d, /etc/sysctl.conf)`);
   else if (!ok(p.value)) problems.push(`persistently ${p.value} (${p.file} line ${p.line})`);
   if (s.runtime.ok && !ok(s.runtime.value)) problems.push(`${s.runtime.value} at runtime`);

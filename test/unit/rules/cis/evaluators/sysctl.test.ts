@@ -190,6 +190,28 @@ const cases: Case[] = [
     'PASS',
     /IPv6 is disabled/,
   ],
+  [
+    'Ubuntu: ufw’s own sysctl.conf (applied when ufw starts) sets a wrong value',
+    {
+      os: 'ubuntu2204',
+      files: {
+        '/etc/sysctl.d/60-cis.conf': 'net.ipv4.conf.all.log_martians = 1\n',
+        // ufw 0.36.1's /etc/ufw/sysctl.conf (Ubuntu 22.04), abridged.
+        '/etc/ufw/sysctl.conf':
+          "#\n# Configuration file for setting network variables. Please note these settings\n# override /etc/sysctl.conf and /etc/sysctl.d.\n\n# Uncomment this to allow this host to route packets between interfaces\n#net/ipv4/ip_forward=1\n\n# Don't log Martian Packets (impossible packets)\nnet/ipv4/conf/all/log_martians=0\nnet/ipv4/conf/default/log_martians=0\n",
+      },
+      sysctl: { 'net.ipv4.conf.all.log_martians': '1' },
+      live,
+    },
+    {
+      ruleId: 'sysctl_net_ipv4_conf_all_log_martians',
+      benchmark: 'ubuntu2204',
+      vars: { datatype: 'int', sysctlvar: 'net.ipv4.conf.all.log_martians' },
+      variables: {},
+    },
+    'FAIL',
+    /0 in \/etc\/ufw\/sysctl.conf line 9 \(ufw applies it when it starts\)/,
+  ],
 ];
 
 describe('sysctl template', () => {
