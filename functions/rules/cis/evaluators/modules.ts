@@ -1,6 +1,7 @@
 /**
  * ComplianceAsCode's `kernel_module_disabled` template: modprobe.d makes loading the module run
- * `/bin/false` or `/bin/true` (`install <module> /bin/false`), read the way kmod reads it (the first install
+ * `/bin/false` or `/bin/true` (`install <module> /bin/false`; /usr/bin/false and /usr/bin/true, the same programs on
+ * a merged /usr, are accepted too, where upstream's pattern would not), read the way kmod reads it (the first install
  * line wins, a same-named file in a higher-precedence directory hides a lower one). On Ubuntu and RHEL the
  * upstream check also wants `blacklist <module>` (the CIS benchmarks for them ask for both); on the other
  * products (Debian 12, AlmaLinux, Amazon Linux) upstream judges the install line only, and so do we.
