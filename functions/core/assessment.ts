@@ -7,6 +7,7 @@
  * Shared by the run lifecycle and the control plane: change it additively only.
  */
 import { z } from 'zod';
+import type { CisContext } from './rule';
 import { RUN_EVENTS, type RunEvent } from './run';
 import { idSchema } from './telemetry';
 
@@ -40,6 +41,11 @@ export interface AssessmentTemplate {
    * every run of the template evaluates with them. Absent: the rules' defaults.
    */
   ruleParameters?: Record<string, Record<string, number | string | boolean>>;
+  /**
+   * The cis package's profile and tailoring (functions/rules/cis/tailoring.ts), normalized; every run of
+   * the template evaluates cis with it. Absent: level1-server, nothing skipped, the benchmarks' variables.
+   */
+  cis?: CisContext;
   createdAt: string;
 }
 
@@ -147,5 +153,13 @@ export const templateInputSchema = z.object({
       z.string().min(1).max(128),
       z.record(z.string().min(1).max(64), z.union([z.number(), z.string().max(256), z.boolean()])),
     )
+    .optional(),
+  /** Checked and normalized by the control plane (rules/cis/tailoring.ts); only with the cis package. */
+  cis: z
+    .strictObject({
+      profile: z.string().max(64),
+      skip: z.array(z.string().min(1).max(128)).max(1000).optional(),
+      variables: z.record(z.string().min(1).max(128), z.string().max(1024)).optional(),
+    })
     .optional(),
 });

@@ -9,6 +9,7 @@ import type { TargetTag } from '../../core/assessment';
 import { OPERATIONS, type OperationName } from '../../core/control-plane/operations';
 import { RUN_EVENTS, RUN_STATES } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
+import { parseCisVariables } from '../../rules/cis/tailoring';
 import { parseRuleParameters } from '../../rules/parameters';
 import { ControlPlaneCallError, createTransport } from '../aws-client';
 import { classicOperationsHelp } from './classic-operations';
@@ -67,6 +68,22 @@ function parseTopic(s: string): { event: string; topicArn: string } {
 }
 
 /** Drops undefined fields so the control plane sees only what the user gave. */
+/** --cis-profile, --cis-skip, --cis-variable as the template's `cis` (checked by the control plane). */
+function cisOption(o: Opts): Record<string, unknown> | undefined {
+  if (o.cisProfile === undefined && o.cisSkip === undefined && o.cisVariable === undefined) return undefined;
+  return defined({
+    profile: (o.cisProfile as string | undefined) ?? 'level1-server',
+    skip:
+      o.cisSkip === undefined
+        ? undefined
+        : String(o.cisSkip)
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+    variables: o.cisVariable ? parseCisVariables(o.cisVariable as string[]) : undefined,
+  });
+}
+
 function defined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
@@ -326,6 +343,16 @@ const SPECS: OperationSpec[] = [
           '--rule-parameter <rule:name=value>',
           'rule parameter for every run, e.g. sbp.password-min-length:minLength=16 (repeatable)',
           collect,
+        )
+        .option('--cis-profile <profile>', 'cis package: level1-server (default) or level2-server')
+        .option(
+          '--cis-skip <list>',
+          'cis package: comma-separated controls not to evaluate (sections such as 1.1.1.1, or cis.<benchmark>.<section>)',
+        )
+        .option(
+          '--cis-variable <name=value>',
+          'cis package: override a ComplianceAsCode variable, e.g. var_password_pam_minlen=16 (repeatable)',
+          collect,
         ),
     input: (o) =>
       defined({
@@ -338,6 +365,7 @@ const SPECS: OperationSpec[] = [
         tags: (o.tag as string[] | undefined)?.map(parseKeyValue),
         schedule: o.schedule,
         ruleParameters: o.ruleParameter ? parseRuleParameters(o.ruleParameter as string[]) : undefined,
+        cis: cisOption(o),
       }),
     print: keyValues,
   },
@@ -373,7 +401,8 @@ const SPECS: OperationSpec[] = [
             `\n${t.templateId}: attributes ${joinTags(t.userAttributes as Array<{ key: string; value: string }>)}; ` +
             `tags ${joinTags(t.tags as Array<{ key: string; value: string }>)}; ` +
             `topics ${((t.topics as Array<{ event: string; topicArn: string }>) ?? []).map((s) => `${s.event}=${s.topicArn}`).join(', ') || '-'}; ` +
-            `rule parameters ${ruleParametersText(t.ruleParameters)}`,
+            `rule parameters ${ruleParametersText(t.ruleParameters)}` +
+            (t.cis ? `; cis ${JSON.stringify(t.cis)}` : ''),
         )
         .join('');
       return tablePrinter(templateColumns, 'templates')(r) + extra;

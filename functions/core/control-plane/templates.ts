@@ -4,8 +4,10 @@
  * Classic. A template with a schedule gets an EventBridge Scheduler schedule that starts the state machine.
  */
 import { z } from 'zod';
+import { CisTailoringError, checkCisTailoring } from '../../rules/cis/tailoring';
 import { RuleParameterError, validateRuleParameters } from '../../rules/parameters';
 import { type AssessmentTemplate, templateInputSchema } from '../assessment';
+import type { CisContext } from '../rule';
 import { RUN_EVENTS } from '../run';
 import {
   type FailedItem,
@@ -92,6 +94,17 @@ export async function createAssessmentTemplate(
       throw err;
     }
   }
+  let cis: CisContext | undefined;
+  if (input.cis) {
+    if (!input.rulesPackages.includes('cis'))
+      throw invalidInput('cis: the template names no cis rules package (add cis to rulesPackages)');
+    try {
+      cis = checkCisTailoring(input.cis);
+    } catch (err) {
+      if (err instanceof CisTailoringError) throw invalidInput(`cis: ${err.message}`);
+      throw err;
+    }
+  }
   uniqueKeys(input.userAttributes, 'userAttributes');
   uniqueKeys(input.tags, 'tags');
   const pairs = new Set(input.topics.map((t) => `${t.event} ${t.topicArn}`));
@@ -114,6 +127,7 @@ export async function createAssessmentTemplate(
   };
   if (input.schedule) template.schedule = input.schedule;
   if (ruleParameters) template.ruleParameters = ruleParameters;
+  if (cis) template.cis = cis;
   await deps.templates.create(template);
   if (template.schedule) {
     try {

@@ -104,7 +104,14 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
     // Stable across retries of this evaluation: the agent's collection end, validated as ISO 8601.
     createdAt: telemetry.collection.finishedAt,
     attributes: run.userAttributes,
-    ...(run.ruleParameters ? { context: { parameters: run.ruleParameters } } : {}),
+    ...(run.ruleParameters || run.cis
+      ? {
+          context: {
+            ...(run.ruleParameters ? { parameters: run.ruleParameters } : {}),
+            ...(run.cis ? { cis: run.cis } : {}),
+          },
+        }
+      : {}),
   });
   try {
     await deps.findings.putFindings(result.findings);

@@ -166,6 +166,7 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
     ...(template.ruleParameters && Object.keys(template.ruleParameters).length > 0
       ? { ruleParameters: template.ruleParameters }
       : {}),
+    ...(template.cis ? { cis: template.cis } : {}),
     ...(req.executionName ? { executionName: req.executionName } : {}),
   };
   const records: RunInstance[] = instances.map((i) => {

@@ -15,17 +15,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
-export const BENCHMARK_IDS = [
-  'al2',
-  'al2023',
-  'almalinux9',
-  'debian12',
-  'rhel8',
-  'rhel9',
-  'ubuntu2204',
-  'ubuntu2404',
-] as const;
-export type BenchmarkId = (typeof BENCHMARK_IDS)[number];
+import { BENCHMARK_IDS, type BenchmarkId } from './benchmark-ids';
+
+export { BENCHMARK_IDS, type BenchmarkId } from './benchmark-ids';
 
 export const LEVELS = ['level_1_server', 'level_2_server'] as const;
 export type Level = (typeof LEVELS)[number];

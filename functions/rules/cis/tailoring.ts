@@ -5,7 +5,7 @@
  * validates templates with it): variable names come from the generated variable-names.ts.
  */
 import { CIS_PROFILES, type CisContext, type CisProfile } from '../../core/rule';
-import { BENCHMARK_IDS } from './data';
+import { BENCHMARK_IDS } from './benchmark-ids';
 import { CIS_VARIABLE_NAMES } from './variable-names';
 
 export class CisTailoringError extends Error {
