@@ -155,6 +155,8 @@ article.finding.sev-low-border { border-left-color: ${SEVERITY_COLOUR.Low}; }
 article.finding.sev-info-border { border-left-color: ${SEVERITY_COLOUR.Informational}; }
 article.finding table.kv th { width: 160px; }
 .recommendation { background: #f5f8fc; border: 1px solid #d9e3ef; padding: 8px 12px; }
+table.compliance-scores tr.total th, table.compliance-scores tr.total td { border-top: 2px solid #56606b; }
+ul.checks { margin: 4px 0 8px; padding-left: 20px; }
 footer.report { margin-top: 36px; padding-top: 8px; border-top: 1px solid #d5dbe1; font-size: 12px; color: #56606b; }
 @page { size: A4; margin: 16mm 14mm 18mm; }
 @media print {
@@ -686,6 +688,199 @@ ${body}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Compliance (cis): one part per instance and benchmark, grouped by top-level section.
+
+interface ComplianceGroup {
+  instanceId: string;
+  benchmark: string;
+  /** The finding attribute BENCHMARK_ID when a control failed, else the benchmark id. */
+  label: string;
+  profile?: string;
+  results: RuleResult[];
+}
+
+const CIS_RULE_ID = /^cis\.([a-z0-9]+)\.(\d+(?:\.\d+)*)$/;
+
+function sectionOf(ruleId: string): string {
+  return CIS_RULE_ID.exec(ruleId)?.[2] ?? ruleId;
+}
+
+function compareSections(a: string, b: string): number {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? -1) - (y[i] ?? -1);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function complianceGroups(ctx: Context): ComplianceGroup[] {
+  const groups = new Map<string, ComplianceGroup>();
+  for (const r of ctx.output.results) {
+    if (r.rulesPackage !== 'cis') continue;
+    const benchmark = CIS_RULE_ID.exec(r.ruleId)?.[1];
+    if (!benchmark) continue;
+    const key = `${r.instanceId}\u0000${benchmark}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { instanceId: r.instanceId, benchmark, label: benchmark, results: [] };
+      groups.set(key, g);
+    }
+    g.results.push(r);
+  }
+  for (const g of groups.values()) {
+    g.results.sort((a, b) => compareSections(sectionOf(a.ruleId), sectionOf(b.ruleId)));
+    const attrs = ctx.output.findings.find(
+      (f) =>
+        f.rulesPackage === 'cis' &&
+        f.instanceId === g.instanceId &&
+        f.ruleId.startsWith(`cis.${g.benchmark}.`),
+    )?.attributes;
+    const label = attrs?.find((a) => a.key === 'BENCHMARK_ID')?.value;
+    const profile = attrs?.find((a) => a.key === 'CIS_BENCHMARK_PROFILE')?.value;
+    if (label) g.label = label;
+    if (profile) g.profile = profile;
+  }
+  return [...groups.values()].sort(
+    (a, b) => compareStrings(a.instanceId, b.instanceId) || compareStrings(a.benchmark, b.benchmark),
+  );
+}
+
+interface SectionScore {
+  section: string;
+  results: RuleResult[];
+  passed: number;
+  failed: number;
+  notApplicable: number;
+  errors: number;
+}
+
+function sectionScores(results: RuleResult[]): SectionScore[] {
+  const bySection = new Map<string, SectionScore>();
+  for (const r of results) {
+    const top = sectionOf(r.ruleId).split('.')[0]!;
+    let s = bySection.get(top);
+    if (!s) {
+      s = { section: top, results: [], passed: 0, failed: 0, notApplicable: 0, errors: 0 };
+      bySection.set(top, s);
+    }
+    s.results.push(r);
+    if (r.result === 'PASS') s.passed++;
+    else if (r.result === 'FAIL') s.failed++;
+    else if (r.result === 'NOT_APPLICABLE') s.notApplicable++;
+    else s.errors++;
+  }
+  return [...bySection.values()].sort((a, b) => compareSections(a.section, b.section));
+}
+
+function scoreText(passed: number, judged: number): string {
+  return judged === 0 ? DASH : `${Math.round((passed / judged) * 100)}%`;
+}
+
+function renderScoreTable(scores: SectionScore[]): SafeHtml {
+  const total = scores.reduce(
+    (t, s) => ({
+      passed: t.passed + s.passed,
+      failed: t.failed + s.failed,
+      notApplicable: t.notApplicable + s.notApplicable,
+      errors: t.errors + s.errors,
+      controls: t.controls + s.results.length,
+    }),
+    { passed: 0, failed: 0, notApplicable: 0, errors: 0, controls: 0 },
+  );
+  const row = (
+    s: { passed: number; failed: number; notApplicable: number; errors: number },
+    controls: number,
+  ) => html`<td class="num">${controls}</td>
+<td class="num">${s.passed}</td>
+<td class="num">${s.failed}</td>
+<td class="num">${s.notApplicable}</td>
+<td class="num">${s.errors}</td>
+<td class="num"><strong>${scoreText(s.passed, s.passed + s.failed)}</strong> <span class="muted">(${s.passed} / ${s.passed + s.failed})</span></td>`;
+  return html`<table class="compliance-scores">
+<thead><tr><th scope="col">Section</th><th scope="col" class="num">Controls</th><th scope="col" class="num">Passed</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Not applicable</th><th scope="col" class="num">Error</th><th scope="col" class="num">Score (passed / judged)</th></tr></thead>
+<tbody>
+${scores.map((s) => html`<tr data-section="${s.section}"><th scope="row">Section ${s.section}</th>${row(s, s.results.length)}</tr>`)}
+<tr class="total" data-section="all"><th scope="row">All sections</th>${row(total, total.controls)}</tr>
+</tbody>
+</table>`;
+}
+
+function renderControlTable(results: RuleResult[]): SafeHtml {
+  return html`<table class="controls">
+<thead><tr><th scope="col">Control</th><th scope="col">Checks</th><th scope="col">Severity</th><th scope="col">Result</th><th scope="col">Message</th></tr></thead>
+<tbody>
+${results.map(
+  (r) => html`<tr data-rule-id="${r.ruleId}" data-result="${r.result}">
+<td><code>${sectionOf(r.ruleId)}</code></td>
+<td class="wrap">${r.title}</td>
+<td>${severityBadge(r.severity)}</td>
+<td>${resultBadge(r.result)}</td>
+<td class="wrap">${r.message}</td>
+</tr>`,
+)}
+</tbody>
+</table>`;
+}
+
+function renderFailedControl(ctx: Context, r: RuleResult): SafeHtml {
+  const f = ctx.output.findings.find(
+    (x) => x.rulesPackage === 'cis' && x.instanceId === r.instanceId && x.ruleId === r.ruleId,
+  );
+  const failedChecks = (r.checks ?? []).filter((c) => c.result === 'FAIL' || c.result === 'ERROR');
+  return html`<article class="finding ${severityClass(r.severity)}-border failed-control" data-rule-id="${r.ruleId}">
+<h5 class="wrap">${sectionOf(r.ruleId)} · ${r.title} ${severityBadge(r.severity)}</h5>
+<p class="wrap">${r.message}</p>
+${
+  failedChecks.length
+    ? html`<ul class="checks">${failedChecks.map(
+        (c) =>
+          html`<li><code>${c.id}</code> ${resultBadge(c.result)} <span class="wrap">${c.message}</span></li>`,
+      )}</ul>`
+    : ''
+}
+${renderEvidence(r.evidence)}
+<h5>Fix</h5>
+<div class="recommendation wrap">${f?.recommendation ?? 'Bring each failed check into the state its evidence expects.'}</div>
+</article>`;
+}
+
+function renderCompliance(ctx: Context): SafeHtml | '' {
+  const groups = complianceGroups(ctx);
+  if (groups.length === 0) return '';
+  const parts = groups.map((g, i) => {
+    const scores = sectionScores(g.results);
+    const detail = scores.map((s) => {
+      if (ctx.kind === 'full') {
+        return html`<section class="compliance-section" data-section="${s.section}">
+<h4>Section ${s.section} <span class="muted">${plural(s.results.length, 'control')} · ${s.passed} passed · ${s.failed} failed</span></h4>
+${renderControlTable(s.results)}
+</section>`;
+      }
+      const failed = s.results.filter((r) => r.result === 'FAIL');
+      if (failed.length === 0) return '';
+      return html`<section class="compliance-section" data-section="${s.section}">
+<h4>Section ${s.section} <span class="muted">${plural(failed.length, 'failed control')}</span></h4>
+${failed.map((r) => renderFailedControl(ctx, r))}
+</section>`;
+    });
+    const anyFailed = g.results.some((r) => r.result === 'FAIL');
+    return html`<section class="compliance-benchmark" id="compliance-${i + 1}" data-instance-id="${g.instanceId}" data-benchmark="${g.benchmark}">
+<h3 class="wrap">${g.label} <span class="muted">on</span> ${instanceLabel(ctx, g.instanceId)}</h3>
+<p class="muted">${g.profile ? `Profile ${g.profile}. ` : ''}Score: controls passed out of those judged (PASS or FAIL); NOT_APPLICABLE controls (manual, skipped, not evaluated by this version, or not applicable here) and ERROR are counted apart.</p>
+${renderScoreTable(scores)}
+${ctx.kind === 'full' ? html`<p>Every control, with its result, by section.</p>` : anyFailed ? html`<p>Failed controls with their evidence and fix, by section.</p>` : html`<p class="notice">No control failed.</p>`}
+${detail}
+</section>`;
+  });
+  return html`<section class="compliance" id="compliance">
+<h2>Compliance (CIS benchmarks)</h2>
+${parts}
+</section>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 
 function groupFindings(findings: Finding[]): Context['groups'] {
   const order = (a: Finding, b: Finding): number =>
@@ -722,6 +917,7 @@ export function renderHtmlReport(output: AssessmentOutput, opts: HtmlReportOptio
   };
   const title = kind === 'full' ? 'Full assessment report' : 'Findings report';
   const { run } = output;
+  const compliance = renderCompliance(ctx);
   const doc = html`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -745,6 +941,7 @@ export function renderHtmlReport(output: AssessmentOutput, opts: HtmlReportOptio
 <li><a href="#instances">Instances assessed</a></li>
 <li><a href="#rules-packages">Rules packages</a></li>
 <li><a href="#exclusions">Exclusions (${output.exclusions.length})</a></li>
+${compliance ? html`<li><a href="#compliance">Compliance (CIS benchmarks)</a></li>` : ''}
 <li><a href="#findings">Findings (${output.findings.length})</a></li>
 ${kind === 'full' ? html`<li><a href="#rule-results">Rule results by instance</a></li>` : ''}
 </ol>
@@ -754,6 +951,7 @@ ${renderSummary(ctx)}
 ${renderInstances(ctx)}
 ${renderRulesPackages(ctx)}
 ${renderExclusions(ctx)}
+${compliance}
 ${renderFindings(ctx)}
 ${kind === 'full' ? renderFullResults(ctx) : ''}
 </main>

@@ -647,3 +647,123 @@ describe('renderHtmlReport', () => {
     expect(render(buildOutput(), 'full').html).toBe(render(buildOutput(), 'full').html);
   });
 });
+
+describe('compliance section (cis)', () => {
+  const INSTANCE = 'i-0123456789abcdef0';
+  function cisResult(
+    section: string,
+    result: RuleResult['result'],
+    over: Partial<RuleResult> = {},
+  ): RuleResult {
+    return {
+      rulesPackage: 'cis',
+      ruleId: `cis.debian12.${section}`,
+      instanceId: INSTANCE,
+      result,
+      severity: 'Medium',
+      title: `CIS ${section}: a check`,
+      message: `${result} for ${section}`,
+      evidence: [],
+      ...over,
+    };
+  }
+  function cisOutput(): AssessmentOutput {
+    const output = buildOutput();
+    const failed = cisResult('1.1.2', 'FAIL', {
+      message: `1 of 2 checks failed: mount_option_tmp_nodev ${SCRIPT}`,
+      evidence: [{ source: '/etc/fstab', key: '/tmp', value: 'defaults', expected: 'nodev', note: IMG }],
+      checks: [
+        { id: 'mount_option_tmp_nodev', result: 'FAIL', message: `/tmp lacks nodev ${SCRIPT}`, evidence: [] },
+        { id: 'partition_for_tmp', result: 'PASS', message: '/tmp is a separate mount', evidence: [] },
+      ],
+    });
+    output.results.push(
+      cisResult('1.1.1', 'PASS'),
+      failed,
+      cisResult('1.2', 'NOT_APPLICABLE', { message: 'manual: review it by hand' }),
+      cisResult('5.1.20', 'PASS'),
+      cisResult('5.2', 'PASS'),
+      cisResult('10.1', 'FAIL'),
+      cisResult('4.1', 'ERROR'),
+    );
+    output.findings.push(
+      finding({
+        id: 'f-cis-1',
+        rulesPackage: 'cis',
+        ruleId: 'cis.debian12.1.1.2',
+        severity: 'Medium',
+        title: 'CIS 1.1.2 not met',
+        recommendation: `Add nodev to /tmp in /etc/fstab ${IMG}`,
+        attributes: [
+          { key: 'BENCHMARK_ID', value: 'CIS Debian 12 Benchmark v1.1.0' },
+          { key: 'BENCHMARK_RULE_ID', value: '1.1.2' },
+          { key: 'CIS_BENCHMARK_PROFILE', value: 'Level 2 - Server' },
+        ],
+      }),
+    );
+    return output;
+  }
+
+  it('is absent when cis did not run', () => {
+    for (const kind of ['findings', 'full'] as const)
+      expect(findAll(render(buildOutput(), kind).doc, byId('compliance'))).toEqual([]);
+  });
+
+  it('scores each top-level section (passed / judged), in numeric order, with a total', () => {
+    const { html, doc } = render(cisOutput());
+    checkNoInjectedMarkup(html, doc);
+    const part = findOne(findOne(doc, byId('compliance')), (el) => hasClass(el, 'compliance-benchmark'));
+    expect(part.attrs).toMatchObject({ 'data-instance-id': INSTANCE, 'data-benchmark': 'debian12' });
+    expect(textOf(findOne(part, (el) => el.name === 'h3'))).toContain('CIS Debian 12 Benchmark v1.1.0');
+    expect(textOf(part)).toContain('Profile Level 2 - Server.');
+    const rows = findAll(
+      findOne(part, (el) => el.name === 'table' && hasClass(el, 'compliance-scores')),
+      (el) => el.name === 'tr' && el.attrs['data-section'] !== undefined,
+    );
+    expect(rows.map((r) => r.attrs['data-section'])).toEqual(['1', '4', '5', '10', 'all']);
+    const cells = (r: ElementNode) => findAll(r, (el) => el.name === 'td').map((td) => textOf(td).trim());
+    // controls, passed, failed, n/a, error, score
+    expect(cells(rows[0]!)).toEqual(['3', '1', '1', '1', '0', '50% (1 / 2)']);
+    expect(cells(rows[1]!)).toEqual(['1', '0', '0', '0', '1', '— (0 / 0)']);
+    expect(cells(rows[2]!)).toEqual(['2', '2', '0', '0', '0', '100% (2 / 2)']);
+    expect(cells(rows[3]!)).toEqual(['1', '0', '1', '0', '0', '0% (0 / 1)']);
+    expect(cells(rows[4]!)).toEqual(['7', '3', '2', '1', '1', '60% (3 / 5)']);
+    expect(findAll(doc, (el) => el.name === 'a' && el.attrs.href === '#compliance')).toHaveLength(1);
+  });
+
+  it('lists the failed controls with evidence and fix in the findings report, by section', () => {
+    const { doc } = render(cisOutput(), 'findings');
+    const part = findOne(doc, byId('compliance'));
+    const sections = findAll(part, (el) => el.name === 'section' && hasClass(el, 'compliance-section'));
+    expect(sections.map((s) => s.attrs['data-section'])).toEqual(['1', '10']);
+    const failed = findAll(part, (el) => hasClass(el, 'failed-control'));
+    expect(failed.map((f) => f.attrs['data-rule-id'])).toEqual(['cis.debian12.1.1.2', 'cis.debian12.10.1']);
+    const first = textOf(failed[0]!);
+    expect(first).toContain(`/tmp lacks nodev ${SCRIPT}`);
+    expect(first).not.toContain('/tmp is a separate mount');
+    expect(first).toContain('/etc/fstab');
+    expect(first).toContain(IMG);
+    expect(first).toContain(`Add nodev to /tmp in /etc/fstab ${IMG}`);
+    expect(findAll(part, (el) => el.name === 'tr' && el.attrs['data-rule-id'] !== undefined)).toEqual([]);
+  });
+
+  it('lists every control with its result in the full report, one table per section', () => {
+    const { html, doc } = render(cisOutput(), 'full');
+    checkNoInjectedMarkup(html, doc);
+    const part = findOne(doc, byId('compliance'));
+    const tables = findAll(part, (el) => el.name === 'table' && hasClass(el, 'controls'));
+    expect(tables).toHaveLength(4);
+    const rows = findAll(part, (el) => el.name === 'tr' && el.attrs['data-rule-id'] !== undefined);
+    expect(rows.map((r) => `${r.attrs['data-rule-id']} ${r.attrs['data-result']}`)).toEqual([
+      'cis.debian12.1.1.1 PASS',
+      'cis.debian12.1.1.2 FAIL',
+      'cis.debian12.1.2 NOT_APPLICABLE',
+      'cis.debian12.4.1 ERROR',
+      'cis.debian12.5.1.20 PASS',
+      'cis.debian12.5.2 PASS',
+      'cis.debian12.10.1 FAIL',
+    ]);
+    expect(textOf(part)).toContain(`1 of 2 checks failed: mount_option_tmp_nodev ${SCRIPT}`);
+    expect(html).toContain(SCRIPT_ESCAPED);
+  });
+});
