@@ -4,24 +4,28 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { KmsKeyringNode } from '@aws-crypto/client-node';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parseAgentArgs, runAgent } from '../../agent/main';
 import { FEED_SYNC_LEASE_KEY } from '../../functions/adapters/aws/dynamo-feed-sync-lease';
 import { LIFECYCLE_METRICS_SERVICE, METRICS_NAMESPACE } from '../../functions/adapters/aws/emf-metrics';
 import { AGENT_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import { TABLES } from '../../functions/adapters/aws/table-design';
+import { Facts } from '../../functions/core/facts/facts';
+import type { RulesPackage } from '../../functions/core/rule';
 import {
   AGENT_ARTIFACT_PARAMETERS,
   AGENT_COMMAND_PARAMETERS,
 } from '../../functions/core/run-lifecycle/agent-command';
 import { CONTEXT_KEYS, decryptTelemetry } from '../../functions/core/telemetry';
 import { BENCHMARK_IDS, BENCHMARKS, CIS_DATA_FOLDER, CIS_SIDE_BUNDLE } from '../../functions/rules/cis/data';
+import { cisPackage } from '../../functions/rules/cis/index';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
 import { THROTTLE_RETRY } from '../../infra/constructs/assessment-run-state-machine';
 import {
@@ -30,6 +34,7 @@ import {
   LIFECYCLE_FUNCTIONS,
 } from '../../infra/stacks/inspector-stack';
 import { AGENT_BUNDLE, describeArtifact, REPO_ROOT } from '../../scripts/build-agent';
+import { cisBenchmarkRoot, cisTelemetry } from '../helpers/cis-roots';
 import { cleanupRoots, makeRoot } from '../helpers/fixture-root';
 import { evaluateCondition, kmsRequestFromInstance } from '../helpers/iam-condition';
 import { resolveIntrinsics, synthesizeStateMachine } from '../helpers/run-lifecycle/state-machine-definition';
@@ -583,6 +588,21 @@ describe('Lambdas', () => {
       { env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') } },
     );
     expect(JSON.parse(stdout)).toEqual(['cis', BENCHMARKS.debian12.controls.length]);
+    // And it evaluates as the sources do (a Debian 12 fixture root meant to fail the benchmark).
+    // Loaded in this process from a copy under node_modules, where its @aws-sdk/* (external, provided by the
+    // Lambda runtime) resolves.
+    const copy = mkdtempSync(path.join(REPO_ROOT, 'node_modules', '.cis-bundle-test-'));
+    cpSync(data, copy, { recursive: true });
+    onTestFinished(() => rmSync(copy, { recursive: true, force: true }));
+    const bundled = createRequire(import.meta.url)(path.join(copy, path.basename(CIS_SIDE_BUNDLE))) as {
+      cisPackage: RulesPackage;
+    };
+    const facts = new Facts(await cisTelemetry(cisBenchmarkRoot('debian12', 'fail')));
+    const ctx = { cis: { profile: 'level2-server' as const } };
+    const fromBundle = await bundled.cisPackage.evaluate(facts, ctx);
+    expect(fromBundle.length).toBeGreaterThan(100);
+    expect(fromBundle.some((r) => r.result === 'FAIL')).toBe(true);
+    expect(fromBundle).toEqual(await cisPackage.evaluate(facts, ctx));
     // No bundle inlines the data (a benchmark's upstream control file name is in the data only).
     const marker = JSON.parse(
       readFileSync(path.join(REPO_ROOT, 'functions/rules/cis/benchmarks/debian12.json'), 'utf8'),
