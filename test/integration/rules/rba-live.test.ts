@@ -12,7 +12,15 @@
  * instance's listening inventory against dpkg's own answer for vsftpd.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -261,14 +269,19 @@ describe('inspector assess --rules-packages runtime-behavior-analysis on real pr
     const hardened = path.join(dir, 'hardened');
     // The premise, as checksec judges the two builds.
     const checksec = (file: string) =>
-      execFileSync('checksec', [`--file=${file}`, '--output=csv']).toString().trim().split(',');
+      execFileSync('checksec', [`--file=${file}`, '--output=csv'])
+        .toString()
+        .trim()
+        .split(',');
     expect(checksec(unhardened).slice(1, 3)).toEqual(['No Canary found', 'NX disabled']);
     expect(checksec(hardened).slice(1, 3)).toEqual(['Canary found', 'NX enabled']);
     for (const ruleId of ['rba.software-without-dep', 'rba.software-without-stack-cookies']) {
       const r = result(ruleId);
       expect(r.result, ruleId).toBe('FAIL');
       expect(mentioning(r, unhardened), ruleId).not.toHaveLength(0);
-      expect(mentioning(r, hardened), `${ruleId}: ${JSON.stringify(mentioning(r, hardened))}`).toHaveLength(0);
+      expect(mentioning(r, hardened), `${ruleId}: ${JSON.stringify(mentioning(r, hardened))}`).toHaveLength(
+        0,
+      );
     }
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Rule } from '../../../functions/core/rule';
 import { RULES_PACKAGE_CATALOG } from '../../../functions/rules/catalog';
+import { cisPackage } from '../../../functions/rules/cis/index';
 import {
   knownParameters,
   parseRuleParameter,
@@ -8,7 +9,6 @@ import {
   RULE_PARAMETERS,
   validateRuleParameters,
 } from '../../../functions/rules/parameters';
-import { cisPackage } from '../../../functions/rules/cis/index';
 import { resolveRulesPackages } from '../../../functions/rules/registry';
 
 /**
