@@ -234,9 +234,12 @@ describe('assessment templates', () => {
     expect((await refused('create-assessment-template', { ...base, rulesPackages: ['nope'] })).code).toBe(
       'NoSuchEntityException',
     );
-    const notYet = await refused('create-assessment-template', { ...base, rulesPackages: ['cis'] });
+    const notYet = await refused('create-assessment-template', {
+      ...base,
+      rulesPackages: ['network-reachability'],
+    });
     expect(notYet).toMatchObject({ code: 'InvalidInputException' });
-    expect(notYet.message).toMatch(/rules package cis is not available in this version yet/);
+    expect(notYet.message).toMatch(/rules package network-reachability is not available in this version yet/);
     expect((await refused('create-assessment-template', { ...base, durationSeconds: 60 })).message).toMatch(
       /between 180 and 86400/,
     );
