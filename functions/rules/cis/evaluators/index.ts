@@ -7,9 +7,11 @@
 import type { Facts } from '../../../core/facts/facts';
 import type { CheckOutcome } from '../../../core/rule';
 import type { BenchmarkId } from '../data';
+import { ACCOUNT_RULE_EVALUATORS } from './accounts';
 import { AUDIT_EVALUATORS } from './audit';
 import { BANNER_EVALUATORS } from './banner';
 import { FILE_EVALUATORS } from './files';
+import { HAND_WRITTEN_EVALUATORS } from './hand-written';
 import { LINEINFILE_EVALUATORS } from './lineinfile';
 import { LOGGING_EVALUATORS } from './logging';
 import { MODULE_EVALUATORS } from './modules';
@@ -37,6 +39,8 @@ export type EvaluatorRegistry = Readonly<Record<string, Evaluator>>;
 
 /** Template name → evaluator. */
 export const EVALUATORS: EvaluatorRegistry = {
+  ...HAND_WRITTEN_EVALUATORS,
+  ...ACCOUNT_RULE_EVALUATORS,
   ...SYSTEMD_DROPIN_EVALUATORS,
   ...LOGGING_EVALUATORS,
   ...LINEINFILE_EVALUATORS,

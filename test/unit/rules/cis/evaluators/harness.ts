@@ -15,14 +15,22 @@ import {
 import type { Evaluator } from '../../../../../functions/rules/cis/evaluators';
 import { makeRoot, type RootSpec } from '../../../../helpers/fixture-root';
 
-export async function collectRoot(spec: RootSpec, opts: { walk?: boolean } = {}): Promise<Telemetry> {
+export interface CollectOptions {
+  /** Run the agent's file system walk (off by default: most evaluators do not read it). */
+  walk?: boolean;
+  /** Changes made to the root on disk before collection (ownership, modes makeRoot cannot set). */
+  prepare?: (root: string) => void;
+}
+
+export async function collectRoot(spec: RootSpec, opts: CollectOptions = {}): Promise<Telemetry> {
   const root = makeRoot(spec);
+  opts.prepare?.(root);
   return parseTelemetry(
     await collectTelemetry({ root, runId: 'r', instanceId: 'i', ...(opts.walk ? {} : { walk: false }) }),
   );
 }
 
-export async function factsOf(spec: RootSpec, opts: { walk?: boolean } = {}): Promise<Facts> {
+export async function factsOf(spec: RootSpec, opts: CollectOptions = {}): Promise<Facts> {
   return new Facts(await collectRoot(spec, opts));
 }
 
