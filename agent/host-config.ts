@@ -14,7 +14,12 @@ import {
   redactPasswdLike,
   redactShadow,
 } from '../functions/core/telemetry/redact';
-import { HOST_CONFIG_LIMITS, LIMITS, type Telemetry } from '../functions/core/telemetry/schema';
+import {
+  HOST_CONFIG_LIMITS,
+  LIMITS,
+  SYSTEMD_UNIT_DIRECTORIES,
+  type Telemetry,
+} from '../functions/core/telemetry/schema';
 import type { Collector } from './collect';
 import { DEFAULT_WALK_MAX_ENTRIES, DEFAULT_WALK_MAX_SECONDS, idsOf, walkFileSystems } from './fs-walk';
 import { collectKernelModules } from './kernel-modules';
@@ -134,15 +139,6 @@ export const HOST_CONFIG_DIRECTORIES: ReadonlyArray<[string, string | undefined]
   ['/etc/aide/aide.conf.d', undefined],
   ['/etc/crypto-policies/local.d', undefined],
 ];
-
-/** systemd unit directories, highest precedence first: listed (names, link targets), not read. */
-export const SYSTEMD_UNIT_DIRECTORIES = [
-  '/etc/systemd/system',
-  '/run/systemd/system',
-  '/usr/local/lib/systemd/system',
-  '/usr/lib/systemd/system',
-  '/lib/systemd/system',
-] as const;
 
 /** Other directories listed: names, types, owner and mode of what they hold. */
 export const LISTED_DIRECTORIES = [

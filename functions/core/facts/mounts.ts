@@ -10,18 +10,12 @@ import {
   parseMountUnit,
   parseProcMounts,
 } from '../../parsers/fstab';
+import { SYSTEMD_UNIT_DIRECTORIES } from '../telemetry/schema';
 import { type Fact, type Facts, fact, noFact } from './facts';
 import { isLiveHost, optionalText } from './host-config';
 
 export const FSTAB_PATH = '/etc/fstab';
 export const PROC_MOUNTS_PATH = '/proc/self/mounts';
-export const MOUNT_UNIT_DIRECTORIES = [
-  '/etc/systemd/system',
-  '/run/systemd/system',
-  '/usr/local/lib/systemd/system',
-  '/usr/lib/systemd/system',
-  '/lib/systemd/system',
-] as const;
 
 export function fstabEntries(facts: Facts): Fact<MountLine[]> {
   return facts.memo('mounts-fstab', () => {
@@ -69,7 +63,7 @@ export function configuredMount(facts: Facts, mountPoint: string): Fact<Configur
       options: inFstab.options,
     });
   const unit = mountUnitName(mountPoint);
-  for (const dir of MOUNT_UNIT_DIRECTORIES) {
+  for (const dir of SYSTEMD_UNIT_DIRECTORIES) {
     const p = `${dir}/${unit}`;
     const rec = facts.file(p);
     if (!rec) continue;
@@ -90,7 +84,7 @@ export function configuredMount(facts: Facts, mountPoint: string): Fact<Configur
     });
   }
   // Mount units are only read when the unit directories' listings name them: without a listing, unknown.
-  const listed = MOUNT_UNIT_DIRECTORIES.some((d) => facts.telemetry.listings?.[d] !== undefined);
+  const listed = SYSTEMD_UNIT_DIRECTORIES.some((d) => facts.telemetry.listings?.[d] !== undefined);
   if (!listed) return noFact(`systemd unit directories were not listed by the agent (looking for ${unit})`);
   return fact(undefined);
 }

@@ -5,16 +5,9 @@
  * on a live host only.
  */
 import { parseListUnitFiles, parseListUnits, type UnitLine } from '../../parsers/systemctl';
+import { SYSTEMD_UNIT_DIRECTORIES } from '../telemetry/schema';
 import { type Fact, type Facts, fact, noFact } from './facts';
 import { commandOutput, listing } from './host-config';
-
-export const UNIT_DIRECTORIES = [
-  '/etc/systemd/system',
-  '/run/systemd/system',
-  '/usr/local/lib/systemd/system',
-  '/usr/lib/systemd/system',
-  '/lib/systemd/system',
-] as const;
 
 /**
  * A unit file's state: systemctl's word (enabled, disabled, static, masked, indirect, generated...) or, from
@@ -57,7 +50,7 @@ export function unitFileState(facts: Facts, unit: string): Fact<UnitFileFact> {
 
 function fromDirectories(facts: Facts, unit: string, why: string): Fact<UnitFileFact> {
   let path: string | undefined;
-  for (const dir of UNIT_DIRECTORIES) {
+  for (const dir of SYSTEMD_UNIT_DIRECTORIES) {
     const l = listing(facts, dir);
     if (!l.ok) return noFact(`${l.reason} (systemctl: ${why})`);
     const e = l.value?.entries.find((x) => x.name === unit);

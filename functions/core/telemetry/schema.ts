@@ -43,6 +43,16 @@ export const SYSTEM_DIRECTORIES = [
   '/boot',
 ] as const;
 
+/** systemd unit directories, highest precedence first: the agent lists them (names, link targets), the
+ * evaluator reads units and their wants/mask links from those listings. */
+export const SYSTEMD_UNIT_DIRECTORIES = [
+  '/etc/systemd/system',
+  '/run/systemd/system',
+  '/usr/local/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/lib/systemd/system',
+] as const;
+
 const isoTime = z.string().datetime({ offset: true });
 const absPath = z
   .string()
