@@ -2,33 +2,19 @@
  * `inspector assess --rule-parameter RULE:NAME=VALUE`, run as a user runs it (the real bin, a real root
  * tree, a fresh data directory): a parameter changes a verdict; a wrong one is a one-line usage error.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
+import { runInspector } from '../../helpers/inspector-cli';
 import { sbpPassingRoot } from '../../helpers/sbp-roots';
 
-const run = promisify(execFile);
-const BIN = path.resolve(__dirname, '../../../functions/cli/bin.mjs');
 let dataDir: string;
 let root: string;
 
-async function inspector(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args, '--data-dir', dataDir], {
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, INSPECTOR_DATA_DIR: '' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const inspector = (args: string[]) => runInspector([...args, '--data-dir', dataDir]);
 
 interface Result {
   ruleId: string;

@@ -16,9 +16,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DEBIAN_DPKG_STATUS, type FeedServer, startFeedServer } from '../../helpers/feed-server';
 import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
 import { freePort } from '../../helpers/free-port';
+import { INSPECTOR_BIN, runInspector } from '../../helpers/inspector-cli';
 
 const run = promisify(execFile);
-const BIN = path.resolve(__dirname, '../../../functions/cli/bin.mjs');
 
 let server: FeedServer;
 let root: string;
@@ -57,22 +57,7 @@ const newDataDir = () => {
 };
 const config = (urls: object) => JSON.stringify({ urls, allowHttp: true });
 
-async function inspector(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  const t0 = Date.now();
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, INSPECTOR_DATA_DIR: '', ...env },
-    });
-    return { code: 0, stdout, stderr, ms: Date.now() - t0 };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr, ms: Date.now() - t0 };
-  }
-}
+const inspector = runInspector;
 
 interface Output {
   run: { state: string; rulesPackages: string[] };
@@ -217,7 +202,7 @@ describe('inspector assess with no feed in the data directory (first run)', () =
   it('on a terminal it draws a progress bar on stderr', async () => {
     const dataDir = newDataDir();
     // script(1) (util-linux, in every Debian) runs the bin on a pseudo-terminal.
-    const cmd = [process.execPath, BIN, 'assess', '--root', root, '--data-dir', dataDir]
+    const cmd = [process.execPath, INSPECTOR_BIN, 'assess', '--root', root, '--data-dir', dataDir]
       .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
       .join(' ');
     const { stdout } = await run('script', ['-qec', cmd, '/dev/null'], {
