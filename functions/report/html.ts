@@ -11,29 +11,29 @@ import { endpoint } from '../core/facts/runtime';
 import type {
   Attribute,
   Evidence,
-  Exclusion,
   Finding,
-  InstanceSummary,
   ListeningSummary,
   RuleResult,
   VulnerabilityDetails,
 } from '../core/model';
-import type { AssessmentOutput, RunRecord } from '../core/run';
+import type { AssessmentOutput } from '../core/run';
 import { NUMERIC_SEVERITY, SEVERITIES, type Severity } from '../core/severity';
+import type { RunDiff } from './diff';
+import type { HostFixPlan } from './fix-plan';
+import {
+  buildReportModel,
+  type ComplianceGroup,
+  isSuppressed,
+  RESULT_ORDER,
+  type ReportModel,
+  type ReportOptions,
+  type SectionScore,
+  scoreText,
+  sectionOf,
+} from './model';
 
-export interface RulesPackageRef {
-  id: string;
-  name: string;
-  version: string;
-}
-
-export interface HtmlReportOptions {
-  rulesPackages: RulesPackageRef[];
-  /** ISO 8601 timestamp printed as the report's generation time. */
-  generatedAt: string;
-  /** `findings` (default) lists the findings; `full` adds every rule result per instance. */
-  kind?: 'findings' | 'full';
-}
+export type { RulesPackageRef } from './model';
+export type HtmlReportOptions = ReportOptions;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Escaping: one helper, and a tagged template that applies it to every interpolation.
@@ -131,8 +131,8 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liber
 .summary { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 .summary > .run { flex: 1 1 460px; }
 .summary > .chart { flex: 0 0 380px; }
-svg.severity-chart { display: block; max-width: 100%; height: auto; }
-svg.severity-chart text { font: 13px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; fill: #1d2329; }
+svg.severity-chart, svg.package-chart { display: block; max-width: 100%; height: auto; }
+svg.severity-chart text, svg.package-chart text { font: 13px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; fill: #1d2329; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600;
   color: #fff; white-space: nowrap; }
 .sev-high { background: ${SEVERITY_COLOUR.High}; }
@@ -214,13 +214,6 @@ function formatDuration(totalSeconds: number): string {
   return parts.join(' ');
 }
 
-function elapsedSeconds(run: RunRecord): number | undefined {
-  const start = Date.parse(run.startedAt ?? run.createdAt);
-  const end = run.completedAt ? Date.parse(run.completedAt) : Number.NaN;
-  if (Number.isNaN(start) || Number.isNaN(end) || end < start) return undefined;
-  return (end - start) / 1000;
-}
-
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -244,22 +237,10 @@ function resultBadge(r: string): SafeHtml {
   return html`<span class="badge ${RESULT_CLASS[r] ?? 'res-error'}">${r}</span>`;
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Sections.
 
-interface Context {
-  output: AssessmentOutput;
-  opts: HtmlReportOptions;
-  kind: 'findings' | 'full';
-  instancesById: Map<string, InstanceSummary>;
-  counts: Record<Severity, number>;
-  /** Findings grouped High → Informational, plus any with a severity outside the four (never hidden). */
-  groups: Array<{ label: string; severity?: Severity; findings: Finding[] }>;
-}
+type Context = ReportModel;
 
 function instanceLabel(ctx: Context, instanceId: string, hostname?: string): SafeHtml {
   const host = hostname ?? ctx.instancesById.get(instanceId)?.hostname;
@@ -269,9 +250,8 @@ function instanceLabel(ctx: Context, instanceId: string, hostname?: string): Saf
 }
 
 function renderSummary(ctx: Context): SafeHtml {
-  const { run, findings, exclusions, results } = ctx.output;
-  const elapsed = elapsedSeconds(run);
-  const instanceCount = new Set(ctx.output.instances.map((i) => i.instanceId)).size;
+  const { run, counts } = ctx;
+  const elapsed = ctx.elapsedSeconds;
   return html`<section class="summary-section" id="summary">
 <h2>Summary</h2>
 <div class="summary">
@@ -288,21 +268,22 @@ ${run.templateId ? html`<tr><th scope="row">Template</th><td><code class="wrap">
 <tr><th scope="row">Completed</th><td>${formatDate(run.completedAt)}</td></tr>
 <tr><th scope="row">Collection duration</th><td>${formatDuration(run.durationSeconds)}</td></tr>
 <tr><th scope="row">Elapsed</th><td>${elapsed === undefined ? DASH : formatDuration(elapsed)}</td></tr>
-<tr><th scope="row">Instances assessed</th><td>${instanceCount}</td></tr>
-<tr><th scope="row">Rules evaluated</th><td>${plural(results.length, 'result')}</td></tr>
-<tr><th scope="row">Findings</th><td><strong>${findings.length}</strong></td></tr>
-<tr><th scope="row">Exclusions</th><td>${exclusions.length}</td></tr>
+<tr><th scope="row">Instances assessed</th><td>${counts.instances}</td></tr>
+<tr><th scope="row">Rules evaluated</th><td>${plural(counts.results, 'result')}</td></tr>
+<tr><th scope="row">Findings</th><td><strong>${counts.findings}</strong></td></tr>
+${counts.suppressed ? html`<tr><th scope="row">Suppressed findings</th><td>${counts.suppressed}</td></tr>` : ''}
+<tr><th scope="row">Exclusions</th><td>${counts.exclusions}</td></tr>
 </tbody>
 </table>
 </div>
 <div class="chart">
-${renderSeverityChart(ctx.counts)}
+${renderSeverityChart(counts.bySeverity)}
 <table class="severity-counts">
 <thead><tr><th scope="col">Severity</th><th scope="col" class="num">Numeric</th><th scope="col" class="num">Findings</th></tr></thead>
 <tbody>
 ${SEVERITIES.map(
   (s) =>
-    html`<tr data-severity="${s}"><td>${severityBadge(s)}</td><td class="num">${NUMERIC_SEVERITY[s]}</td><td class="num">${ctx.counts[s]}</td></tr>`,
+    html`<tr data-severity="${s}"><td>${severityBadge(s)}</td><td class="num">${NUMERIC_SEVERITY[s]}</td><td class="num">${counts.bySeverity[s]}</td></tr>`,
 )}
 </tbody>
 </table>
@@ -341,9 +322,7 @@ ${rows}
 }
 
 function renderInstances(ctx: Context): SafeHtml {
-  const { instances, findings } = ctx.output;
-  const perInstance = new Map<string, number>();
-  for (const f of findings) perInstance.set(f.instanceId, (perInstance.get(f.instanceId) ?? 0) + 1);
+  const { instances } = ctx;
   const body =
     instances.length === 0
       ? html`<p class="notice warn">No instance was assessed in this run. See the exclusions below.</p>`
@@ -358,7 +337,7 @@ ${instances.map(
 <td class="wrap">${orDash(i.kernelRelease)}</td>
 <td>${orDash(i.arch)}</td>
 <td>${i.agentStatus}</td>
-<td class="num">${perInstance.get(i.instanceId) ?? 0}</td>
+<td class="num">${i.findingCount}</td>
 </tr>`,
 )}
 </tbody>
@@ -370,22 +349,11 @@ ${body}
 }
 
 function renderRulesPackages(ctx: Context): SafeHtml {
-  const listed = ctx.opts.rulesPackages;
-  const ids = new Set(listed.map((p) => p.id));
-  const extra = ctx.output.run.rulesPackages.filter((id) => !ids.has(id));
-  const perPackage = new Map<string, number>();
-  for (const f of ctx.output.findings)
-    perPackage.set(f.rulesPackage, (perPackage.get(f.rulesPackage) ?? 0) + 1);
-  const rows = [
-    ...listed.map(
-      (p) =>
-        html`<tr><td><code>${p.id}</code></td><td class="wrap">${orDash(p.name)}</td><td>${orDash(p.version)}</td><td class="num">${perPackage.get(p.id) ?? 0}</td></tr>`,
-    ),
-    ...extra.map(
-      (id) =>
-        html`<tr><td><code>${id}</code></td><td class="muted">(details not supplied)</td><td>${DASH}</td><td class="num">${perPackage.get(id) ?? 0}</td></tr>`,
-    ),
-  ];
+  const rows = ctx.rulesPackages.map((p) =>
+    p.described
+      ? html`<tr><td><code>${p.id}</code></td><td class="wrap">${orDash(p.name)}</td><td>${orDash(p.version)}</td><td class="num">${p.findingCount}</td></tr>`
+      : html`<tr><td><code>${p.id}</code></td><td class="muted">(details not supplied)</td><td>${DASH}</td><td class="num">${p.findingCount}</td></tr>`,
+  );
   const body =
     rows.length === 0
       ? html`<p class="muted">No rules package was recorded for this run.</p>`
@@ -402,12 +370,7 @@ ${body}
 }
 
 function renderExclusions(ctx: Context): SafeHtml {
-  const exclusions = [...ctx.output.exclusions].sort(
-    (a: Exclusion, b: Exclusion) =>
-      compareStrings(a.instanceId, b.instanceId) ||
-      compareStrings(a.scope ?? '', b.scope ?? '') ||
-      compareStrings(a.reason, b.reason),
-  );
+  const { exclusions } = ctx;
   const body =
     exclusions.length === 0
       ? html`<p class="notice">No exclusions: every targeted instance and rules package was assessed.</p>`
@@ -540,6 +503,7 @@ function renderFinding(ctx: Context, f: Finding, anchor: string): SafeHtml {
   const sevClass = severityClass(f.severity);
   return html`<article class="finding ${sevClass}-border" id="${anchor}" data-severity="${f.severity}">
 <h4 class="wrap">${f.title}</h4>
+${isSuppressed(f) ? html`<p class="notice warn suppressed">Suppressed: this finding is waived; it is listed and counted apart.</p>` : ''}
 <table class="kv">
 <tbody>
 <tr><th scope="row">Severity</th><td>${severityBadge(f.severity)} <span class="muted">numeric ${f.numericSeverity}</span></td></tr>
@@ -561,10 +525,10 @@ ${renderAttributes(f.attributes)}
 }
 
 function renderFindings(ctx: Context): SafeHtml {
-  const total = ctx.output.findings.length;
+  const total = ctx.counts.findings;
   if (total === 0) {
-    const caveat = ctx.output.exclusions.length
-      ? html` Note the ${plural(ctx.output.exclusions.length, 'exclusion')} above: what was excluded was not assessed.`
+    const caveat = ctx.counts.exclusions
+      ? html` Note the ${plural(ctx.counts.exclusions, 'exclusion')} above: what was excluded was not assessed.`
       : '';
     return html`<section class="findings" id="findings">
 <h2>Findings</h2>
@@ -572,7 +536,7 @@ function renderFindings(ctx: Context): SafeHtml {
 </section>`;
   }
   let n = 0;
-  const groups = ctx.groups.map((g) => {
+  const groups = ctx.severityGroups.map((g) => {
     const slug = g.severity ? severityClass(g.severity).slice(4) : 'other';
     if (g.findings.length === 0) {
       return html`<section class="severity-group" id="findings-${slug}" data-severity="${g.label}">
@@ -582,10 +546,15 @@ function renderFindings(ctx: Context): SafeHtml {
     }
     return html`<section class="severity-group" id="findings-${slug}" data-severity="${g.label}">
 <h3>${severityBadge(g.label)} ${plural(g.findings.length, 'finding')}</h3>
-${g.findings.map((f) => {
+${g.subgroups.map(
+  (
+    sg,
+  ) => html`<p class="subgroup muted" data-instance-id="${sg.instanceId}" data-subject="${sg.subject}">${sg.subject} <span>on</span> ${instanceLabel(ctx, sg.instanceId)} · ${plural(sg.findings.length, 'finding')}</p>
+${sg.findings.map((f) => {
   n += 1;
   return renderFinding(ctx, f, `finding-${n}`);
-})}
+})}`,
+)}
 </section>`;
   });
   return html`<section class="findings" id="findings">
@@ -595,23 +564,8 @@ ${groups}
 }
 
 function renderFullResults(ctx: Context): SafeHtml {
-  const { instances, results } = ctx.output;
-  const byInstance = new Map<string, RuleResult[]>();
-  for (const i of instances) byInstance.set(i.instanceId, []);
-  for (const r of results) {
-    const list = byInstance.get(r.instanceId);
-    if (list) list.push(r);
-    else byInstance.set(r.instanceId, [r]);
-  }
-  const sections = [...byInstance.entries()].map(([instanceId, list]) => {
-    const sorted = [...list].sort(
-      (a, b) => compareStrings(a.rulesPackage, b.rulesPackage) || compareStrings(a.ruleId, b.ruleId),
-    );
-    const tally = new Map<string, number>();
-    for (const r of sorted) tally.set(r.result, (tally.get(r.result) ?? 0) + 1);
-    const summary = ['PASS', 'FAIL', 'NOT_APPLICABLE', 'ERROR']
-      .map((k) => `${k} ${tally.get(k) ?? 0}`)
-      .join(' · ');
+  const sections = (ctx.fullResults ?? []).map(({ instanceId, results: sorted, tally }) => {
+    const summary = RESULT_ORDER.map((k) => `${k} ${tally[k]}`).join(' · ');
     const table =
       sorted.length === 0
         ? html`<p class="muted">No rule was evaluated on this instance.</p>`
@@ -690,105 +644,7 @@ ${body}`;
 // ---------------------------------------------------------------------------------------------------------------
 // Compliance (cis): one part per instance and benchmark, grouped by top-level section.
 
-interface ComplianceGroup {
-  instanceId: string;
-  benchmark: string;
-  /** The finding attribute BENCHMARK_ID when a control failed, else the benchmark id. */
-  label: string;
-  profile?: string;
-  results: RuleResult[];
-}
-
-const CIS_RULE_ID = /^cis\.([a-z0-9]+)\.(\d+(?:\.\d+)*)$/;
-
-function sectionOf(ruleId: string): string {
-  return CIS_RULE_ID.exec(ruleId)?.[2] ?? ruleId;
-}
-
-function compareSections(a: string, b: string): number {
-  const x = a.split('.').map(Number);
-  const y = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? -1) - (y[i] ?? -1);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-function complianceGroups(ctx: Context): ComplianceGroup[] {
-  const groups = new Map<string, ComplianceGroup>();
-  for (const r of ctx.output.results) {
-    if (r.rulesPackage !== 'cis') continue;
-    const benchmark = CIS_RULE_ID.exec(r.ruleId)?.[1];
-    if (!benchmark) continue;
-    const key = `${r.instanceId}\u0000${benchmark}`;
-    let g = groups.get(key);
-    if (!g) {
-      g = { instanceId: r.instanceId, benchmark, label: benchmark, results: [] };
-      groups.set(key, g);
-    }
-    g.results.push(r);
-  }
-  for (const g of groups.values()) {
-    g.results.sort((a, b) => compareSections(sectionOf(a.ruleId), sectionOf(b.ruleId)));
-    const attrs = ctx.output.findings.find(
-      (f) =>
-        f.rulesPackage === 'cis' &&
-        f.instanceId === g.instanceId &&
-        f.ruleId.startsWith(`cis.${g.benchmark}.`),
-    )?.attributes;
-    const label = attrs?.find((a) => a.key === 'BENCHMARK_ID')?.value;
-    const profile = attrs?.find((a) => a.key === 'CIS_BENCHMARK_PROFILE')?.value;
-    if (label) g.label = label;
-    if (profile) g.profile = profile;
-  }
-  return [...groups.values()].sort(
-    (a, b) => compareStrings(a.instanceId, b.instanceId) || compareStrings(a.benchmark, b.benchmark),
-  );
-}
-
-interface SectionScore {
-  section: string;
-  results: RuleResult[];
-  passed: number;
-  failed: number;
-  notApplicable: number;
-  errors: number;
-}
-
-function sectionScores(results: RuleResult[]): SectionScore[] {
-  const bySection = new Map<string, SectionScore>();
-  for (const r of results) {
-    const top = sectionOf(r.ruleId).split('.')[0]!;
-    let s = bySection.get(top);
-    if (!s) {
-      s = { section: top, results: [], passed: 0, failed: 0, notApplicable: 0, errors: 0 };
-      bySection.set(top, s);
-    }
-    s.results.push(r);
-    if (r.result === 'PASS') s.passed++;
-    else if (r.result === 'FAIL') s.failed++;
-    else if (r.result === 'NOT_APPLICABLE') s.notApplicable++;
-    else s.errors++;
-  }
-  return [...bySection.values()].sort((a, b) => compareSections(a.section, b.section));
-}
-
-function scoreText(passed: number, judged: number): string {
-  return judged === 0 ? DASH : `${Math.round((passed / judged) * 100)}%`;
-}
-
-function renderScoreTable(scores: SectionScore[]): SafeHtml {
-  const total = scores.reduce(
-    (t, s) => ({
-      passed: t.passed + s.passed,
-      failed: t.failed + s.failed,
-      notApplicable: t.notApplicable + s.notApplicable,
-      errors: t.errors + s.errors,
-      controls: t.controls + s.results.length,
-    }),
-    { passed: 0, failed: 0, notApplicable: 0, errors: 0, controls: 0 },
-  );
+function renderScoreTable(scores: SectionScore[], total: ComplianceGroup['total']): SafeHtml {
   const row = (
     s: { passed: number; failed: number; notApplicable: number; errors: number },
     controls: number,
@@ -825,7 +681,7 @@ ${results.map(
 }
 
 function renderFailedControl(ctx: Context, r: RuleResult): SafeHtml {
-  const f = ctx.output.findings.find(
+  const f = ctx.orderedFindings.find(
     (x) => x.rulesPackage === 'cis' && x.instanceId === r.instanceId && x.ruleId === r.ruleId,
   );
   const failedChecks = (r.checks ?? []).filter((c) => c.result === 'FAIL' || c.result === 'ERROR');
@@ -847,10 +703,10 @@ ${renderEvidence(r.evidence)}
 }
 
 function renderCompliance(ctx: Context): SafeHtml | '' {
-  const groups = complianceGroups(ctx);
+  const groups = ctx.compliance;
   if (groups.length === 0) return '';
   const parts = groups.map((g, i) => {
-    const scores = sectionScores(g.results);
+    const scores = g.scores;
     const detail = scores.map((s) => {
       if (ctx.kind === 'full') {
         return html`<section class="compliance-section" data-section="${s.section}">
@@ -869,7 +725,7 @@ ${failed.map((r) => renderFailedControl(ctx, r))}
     return html`<section class="compliance-benchmark" id="compliance-${i + 1}" data-instance-id="${g.instanceId}" data-benchmark="${g.benchmark}">
 <h3 class="wrap">${g.label} <span class="muted">on</span> ${instanceLabel(ctx, g.instanceId)}</h3>
 <p class="muted">${g.profile ? `Profile ${g.profile}. ` : ''}Score: controls passed out of those judged (PASS or FAIL); NOT_APPLICABLE controls (manual, skipped, not evaluated by this version, or not applicable here) and ERROR are counted apart.</p>
-${renderScoreTable(scores)}
+${renderScoreTable(scores, g.total)}
 ${ctx.kind === 'full' ? html`<p>Every control, with its result, by section.</p>` : anyFailed ? html`<p>Failed controls with their evidence and fix, by section.</p>` : html`<p class="notice">No control failed.</p>`}
 ${detail}
 </section>`;
@@ -882,42 +738,159 @@ ${parts}
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function groupFindings(findings: Finding[]): Context['groups'] {
-  const order = (a: Finding, b: Finding): number =>
-    b.numericSeverity - a.numericSeverity ||
-    compareStrings(a.instanceId, b.instanceId) ||
-    compareStrings(a.rulesPackage, b.rulesPackage) ||
-    compareStrings(a.ruleId, b.ruleId) ||
-    compareStrings(a.title, b.title) ||
-    compareStrings(a.id, b.id);
-  const groups: Context['groups'] = SEVERITIES.map((s) => ({
-    label: s,
-    severity: s,
-    findings: findings.filter((f) => f.severity === s).sort(order),
-  }));
-  const other = findings.filter((f) => !(SEVERITIES as readonly string[]).includes(f.severity)).sort(order);
-  if (other.length) groups.push({ label: 'Other', findings: other });
-  return groups;
+// ---------------------------------------------------------------------------------------------------------------
+// Package chart, changes since the previous run, fix plan.
+
+/** The packages with the most CVE findings, as bars (top 15; the rest counted in a line). */
+function renderPackages(ctx: Context): SafeHtml | '' {
+  if (ctx.packages.length === 0) return '';
+  const top = ctx.packages.slice(0, 15);
+  const rest = ctx.packages.length - top.length;
+  const max = Math.max(1, ...top.map((p) => p.count));
+  const labelWidth = 170;
+  const barArea = 260;
+  const rowHeight = 22;
+  const width = labelWidth + barArea + 50;
+  const height = 8 + rowHeight * top.length;
+  const rows = top.map((p, i) => {
+    const y = 4 + i * rowHeight;
+    let x = labelWidth;
+    const segments = SEVERITIES.filter((s) => p.bySeverity[s] > 0).map((s) => {
+      const w = Math.max(1, Math.round((p.bySeverity[s] / max) * barArea));
+      const seg = html`<rect x="${x}" y="${y}" width="${w}" height="14" fill="${SEVERITY_COLOUR[s]}"/>`;
+      x += w;
+      return seg;
+    });
+    return html`<g class="bar" data-package="${p.name}" data-count="${p.count}">
+<text x="0" y="${y + 12}">${p.name.length > 24 ? `${p.name.slice(0, 23)}…` : p.name}</text>
+${segments}
+<text class="count" x="${labelWidth + barArea + 8}" y="${y + 12}">${p.count}</text>
+</g>`;
+  });
+  return html`<section id="packages">
+<h2>Vulnerable packages</h2>
+<p>CVE findings by source package (a finding counts once for each package it names), coloured by severity.</p>
+<svg class="package-chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="package-chart-title">
+<title id="package-chart-title">CVE findings by package</title>
+${rows}
+</svg>
+${rest > 0 ? html`<p class="muted">and ${plural(rest, 'more package')}.</p>` : ''}
+</section>`;
+}
+
+const CHANGE_CLASS: Readonly<Record<string, string>> = {
+  NEW: 'res-fail',
+  PERSISTING: 'sev-info',
+  RESOLVED: 'res-pass',
+  NOT_REASSESSED: 'res-na',
+};
+
+function renderChanges(ctx: Context): SafeHtml | '' {
+  const d: RunDiff | undefined = ctx.changes;
+  if (!d) return '';
+  if (!d.baseRun)
+    return html`<section id="changes">
+<h2>Changes since the previous run</h2>
+<p class="notice">No earlier completed run of this ${ctx.run.templateId ? 'template' : 'root'}: every finding is new.</p>
+</section>`;
+  const rows = (status: string, list: Finding[]) =>
+    list.map(
+      (f) => html`<tr data-change="${status}" data-finding-id="${f.id}">
+<td><span class="badge ${CHANGE_CLASS[status] ?? 'res-na'}">${status}</span></td>
+<td>${severityBadge(f.severity)}</td>
+<td class="wrap">${f.title}</td>
+<td>${instanceLabel(ctx, f.instanceId, f.hostname)}</td>
+<td><code class="wrap">${f.id}</code></td>
+</tr>`,
+    );
+  const changed = [
+    ...rows('NEW', d.new),
+    ...rows('RESOLVED', d.resolved),
+    ...rows('NOT_REASSESSED', d.notReassessed),
+  ];
+  return html`<section id="changes">
+<h2>Changes since ${d.baseRun.runId}</h2>
+<p>Compared with run <code>${d.baseRun.runId}</code> (${d.baseRun.name}, created ${formatDate(d.baseRun.createdAt)}), by finding id.</p>
+<table class="change-counts">
+<thead><tr><th scope="col">New</th><th scope="col">Persisting</th><th scope="col">Resolved</th><th scope="col">Not reassessed</th></tr></thead>
+<tbody><tr><td class="num" data-count="NEW">${d.new.length}</td><td class="num" data-count="PERSISTING">${d.persisting.length}</td><td class="num" data-count="RESOLVED">${d.resolved.length}</td><td class="num" data-count="NOT_REASSESSED">${d.notReassessed.length}</td></tr></tbody>
+</table>
+${
+  changed.length
+    ? html`<table class="changes">
+<thead><tr><th scope="col">Change</th><th scope="col">Severity</th><th scope="col">Finding</th><th scope="col">Instance</th><th scope="col">Finding ID</th></tr></thead>
+<tbody>
+${changed}
+</tbody>
+</table>`
+    : html`<p class="notice">No finding appeared or went away.</p>`
+}
+${d.notReassessed.length ? html`<p class="muted">Not reassessed: findings of the previous run on an instance or rules package this run did not assess (excluded or not run); they are not counted as resolved.</p>` : ''}
+</section>`;
+}
+
+function renderFixPlans(ctx: Context): SafeHtml | '' {
+  const plans: HostFixPlan[] = ctx.fixPlans ?? [];
+  if (plans.length === 0) return '';
+  const parts = plans.map(
+    (p) => html`<section class="fix-plan" data-instance-id="${p.instanceId}">
+<h3>${instanceLabel(ctx, p.instanceId, p.hostname)}</h3>
+<p>${plural(p.upgrades.length, 'upgrade')} close ${p.closable} of ${plural(p.cveFindings, 'CVE finding')}; ${p.open.length} stay open.
+${p.reboot.needed ? html`<strong>Reboot needed</strong> (${p.reboot.reasons.join('; ')}).` : 'No reboot needed.'}
+${p.runtimeTelemetry ? '' : html`<span class="muted">No runtime telemetry: services to restart are not known.</span>`}</p>
+${
+  p.upgrades.length
+    ? html`<table class="fix-plan-upgrades">
+<thead><tr><th scope="col" class="num">#</th><th scope="col">Source package</th><th scope="col">Closes</th><th scope="col">Command</th><th scope="col">After</th></tr></thead>
+<tbody>
+${p.upgrades.map(
+  (u, i) => html`<tr data-source="${u.source}">
+<td class="num">${i + 1}</td>
+<td><code class="wrap">${u.source}</code></td>
+<td class="wrap">${plural(u.closes.length, 'finding')}${u.exposure ? ` · exposure ${u.exposure}` : ''}${u.kevCount ? ` · ${u.kevCount} known exploited` : ''}${u.maxEpss !== undefined ? ` · EPSS ${(u.maxEpss * 100).toFixed(2)}%` : ''} · max ${u.maxNumericSeverity}</td>
+<td><code class="wrap">${u.command ?? 'upgrade by hand'}</code>${u.notes.map((n) => html`<div class="muted wrap">${n}</div>`)}</td>
+<td class="wrap">${u.reboot ? html`<strong>reboot</strong>: ${u.reboot}` : u.restarts.length ? `restart ${u.restarts.map((r) => `${r.comm} (pid ${r.pid})`).join(', ')}` : DASH}</td>
+</tr>`,
+)}
+</tbody>
+</table>`
+    : html`<p class="muted">No upgrade closes a finding here.</p>`
+}
+${
+  p.open.length
+    ? html`<h4>Stays open</h4>
+<table class="fix-plan-open">
+<thead><tr><th scope="col">Vulnerability</th><th scope="col">Severity</th><th scope="col">Packages</th><th scope="col">Why</th></tr></thead>
+<tbody>
+${p.open.map(
+  (o) =>
+    html`<tr data-finding-id="${o.findingId}"><td><code>${o.vulnerabilityId}</code></td><td>${severityBadge(o.severity)}</td><td class="wrap">${o.packages.join(', ')}</td><td class="wrap">${o.reason}</td></tr>`,
+)}
+</tbody>
+</table>`
+    : ''
+}
+</section>`,
+  );
+  return html`<section id="fix-plan">
+<h2>Fix plan</h2>
+<p>Per host, the fewest package upgrades that close the most CVE findings, most urgent first (network exposure, known exploited, EPSS, severity).</p>
+${parts}
+</section>`;
 }
 
 /** Renders the findings (or full) report of one assessment run as one self-contained HTML document. */
 export function renderHtmlReport(output: AssessmentOutput, opts: HtmlReportOptions): string {
-  const kind = opts.kind ?? 'findings';
-  const groups = groupFindings(output.findings);
-  const counts = Object.fromEntries(
-    SEVERITIES.map((s) => [s, groups.find((g) => g.severity === s)?.findings.length ?? 0]),
-  ) as Record<Severity, number>;
-  const ctx: Context = {
-    output,
-    opts,
-    kind,
-    instancesById: new Map(output.instances.map((i) => [i.instanceId, i])),
-    counts,
-    groups,
-  };
-  const title = kind === 'full' ? 'Full assessment report' : 'Findings report';
-  const { run } = output;
+  return renderHtmlFromModel(buildReportModel(output, opts));
+}
+
+/** Renders a report model (model.ts) as one self-contained HTML document. */
+export function renderHtmlFromModel(ctx: ReportModel): string {
+  const { run, title, kind, counts } = ctx;
   const compliance = renderCompliance(ctx);
+  const packages = renderPackages(ctx);
+  const changes = renderChanges(ctx);
+  const fixPlans = renderFixPlans(ctx);
   const doc = html`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -933,30 +906,36 @@ export function renderHtmlReport(output: AssessmentOutput, opts: HtmlReportOptio
 <header class="report">
 <p class="eyebrow">Self-hosted Inspector Classic · assessment run report</p>
 <h1>${title}: <span class="run-name wrap">${run.name || run.runId}</span></h1>
-<p class="meta">Run <code>${run.runId}</code> · state ${run.state} · generated ${formatDate(opts.generatedAt)}</p>
+<p class="meta">Run <code>${run.runId}</code> · state ${run.state} · generated ${formatDate(ctx.generatedAt)}</p>
 </header>
 <nav class="toc" aria-label="Contents">
 <ol>
 <li><a href="#summary">Summary</a></li>
+${changes ? html`<li><a href="#changes">Changes since the previous run</a></li>` : ''}
 <li><a href="#instances">Instances assessed</a></li>
 <li><a href="#rules-packages">Rules packages</a></li>
-<li><a href="#exclusions">Exclusions (${output.exclusions.length})</a></li>
+<li><a href="#exclusions">Exclusions (${counts.exclusions})</a></li>
+${packages ? html`<li><a href="#packages">Vulnerable packages</a></li>` : ''}
+${fixPlans ? html`<li><a href="#fix-plan">Fix plan</a></li>` : ''}
 ${compliance ? html`<li><a href="#compliance">Compliance (CIS benchmarks)</a></li>` : ''}
-<li><a href="#findings">Findings (${output.findings.length})</a></li>
+<li><a href="#findings">Findings (${counts.findings})</a></li>
 ${kind === 'full' ? html`<li><a href="#rule-results">Rule results by instance</a></li>` : ''}
 </ol>
 </nav>
 <main>
 ${renderSummary(ctx)}
+${changes}
 ${renderInstances(ctx)}
 ${renderRulesPackages(ctx)}
 ${renderExclusions(ctx)}
+${packages}
+${fixPlans}
 ${compliance}
 ${renderFindings(ctx)}
 ${kind === 'full' ? renderFullResults(ctx) : ''}
 </main>
 <footer class="report">
-<p>${title} for run <code>${run.runId}</code>, generated ${formatDate(opts.generatedAt)}. ${plural(output.findings.length, 'finding')}, ${plural(output.exclusions.length, 'exclusion')}, ${plural(output.results.length, 'rule result')}.</p>
+<p>${title} for run <code>${run.runId}</code>, generated ${formatDate(ctx.generatedAt)}. ${plural(counts.findings, 'finding')}, ${plural(counts.exclusions, 'exclusion')}, ${plural(counts.results, 'rule result')}.</p>
 </footer>
 </body>
 </html>

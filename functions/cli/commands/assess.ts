@@ -28,6 +28,13 @@ import {
   type RetryOutcome,
 } from '../first-run-feed';
 import { progressReporter, table } from '../format';
+import {
+  localReportOptions,
+  printFindingsDiff,
+  register as registerReports,
+  renderReport,
+  reportFormatFor,
+} from './reports';
 
 const formatOption = () =>
   new Option('--format <format>', 'output format').choices(['table', 'json']).default('table');
@@ -77,7 +84,10 @@ export function register(program: Command): void {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .addOption(formatOption())
-    .option('--report <file>', 'also write the HTML findings report to FILE')
+    .option(
+      '--report <file>',
+      'also write the findings report to FILE (PDF when FILE ends in .pdf, else HTML)',
+    )
     .option('--full-report', 'make the report a full report (every rule result per instance)')
     .option('--feed <path>', 'vulnerability feed to use for this assessment (cve package)')
     .option('--offline', 'do not download a vulnerability feed when the data dir has none (first run)')
@@ -123,33 +133,34 @@ export function register(program: Command): void {
     .description('show the findings of a run')
     .requiredOption('--run <id>', 'run id (see inspector runs)')
     .option('--severity <list>', 'only these severities (comma-separated)')
+    .option(
+      '--diff',
+      'mark each finding NEW or PERSISTING against the previous completed run of the same root, and list the RESOLVED ones',
+    )
     .addOption(formatOption())
     .addOption(dataDirOption())
-    .action(async (o: { run: string; severity?: string; format: string; dataDir: string }) => {
-      const output = await new LocalRunStore(o.dataDir).getOutput(o.run);
-      const wanted = o.severity
-        ? new Set(o.severity.split(',').map((s) => s.trim().toLowerCase()))
-        : undefined;
-      const findings = output.findings.filter((f) => !wanted || wanted.has(f.severity.toLowerCase()));
-      if (o.format === 'json') {
-        process.stdout.write(`${JSON.stringify({ runId: o.run, findings }, null, 2)}\n`);
-        return;
-      }
-      process.stdout.write(`${findingsTable(findings)}\n`);
-    });
+    .action(
+      async (o: { run: string; severity?: string; diff?: boolean; format: string; dataDir: string }) => {
+        const store = new LocalRunStore(o.dataDir);
+        const output = await store.getOutput(o.run);
+        const wanted = o.severity
+          ? new Set(o.severity.split(',').map((s) => s.trim().toLowerCase()))
+          : undefined;
+        const keep = (f: { severity: string }) => !wanted || wanted.has(f.severity.toLowerCase());
+        if (o.diff) {
+          await printFindingsDiff(store, output, o.format, keep);
+          return;
+        }
+        const findings = output.findings.filter(keep);
+        if (o.format === 'json') {
+          process.stdout.write(`${JSON.stringify({ runId: o.run, findings }, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(`${findingsTable(findings)}\n`);
+      },
+    );
 
-  program
-    .command('report')
-    .description('write the HTML report of an earlier run')
-    .requiredOption('--run <id>', 'run id')
-    .requiredOption('--out <file>', 'where to write the report')
-    .option('--full', 'full report: every rule result per instance')
-    .addOption(dataDirOption())
-    .action(async (o: { run: string; out: string; full?: boolean; dataDir: string }) => {
-      const output = await new LocalRunStore(o.dataDir).getOutput(o.run);
-      await fs.writeFile(o.out, reportHtml(output, undefined, o.full ? 'full' : 'findings'));
-      process.stdout.write(`Report written to ${path.resolve(o.out)}\n`);
-    });
+  registerReports(program);
 }
 
 interface AssessOpts {
@@ -262,10 +273,21 @@ async function assess(o: AssessOpts): Promise<void> {
     context: { ...(parameters ? { parameters } : {}), ...(cis ? { cis } : {}) },
     onProgress: progressReporter(o.format !== 'json'),
   });
-  const html = reportHtml(output, packages, o.fullReport ? 'full' : 'findings');
   const store = new LocalRunStore(dataDir);
+  const reportOpts = await localReportOptions(
+    store,
+    output,
+    packages,
+    o.fullReport ? 'full' : 'findings',
+    (m) => process.stderr.write(`warning: ${m}\n`),
+  );
+  // The run folder always keeps the HTML report; --report writes FILE in its own format.
+  const html = renderHtmlReport(output, reportOpts);
   const stored = await store.putReport(output.run.runId, html);
-  if (o.report) await fs.writeFile(o.report, html);
+  if (o.report) {
+    const format = reportFormatFor(o.report);
+    await fs.writeFile(o.report, format === 'html' ? html : await renderReport(output, reportOpts, format));
+  }
 
   if (o.format === 'json') {
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
@@ -313,18 +335,6 @@ function checkRuleParameters(
   } catch (err) {
     throw new Error(`--rule-parameter: ${(err as Error).message}`);
   }
-}
-
-function reportHtml(
-  output: AssessmentOutput,
-  packages: readonly RulesPackage[] | undefined,
-  kind: 'findings' | 'full',
-) {
-  const rulesPackages = output.run.rulesPackages.map((id) => {
-    const p = packages?.find((x) => x.id === id);
-    return { id, name: p?.name ?? id, version: p?.version ?? '' };
-  });
-  return renderHtmlReport(output, { rulesPackages, generatedAt: new Date().toISOString(), kind });
 }
 
 function summary(

@@ -379,7 +379,7 @@ describe('renderHtmlReport', () => {
       SEVERITIES.map((s) => [s, output.findings.filter((f) => f.severity === s).length]),
     );
     expect(expected).toEqual({ High: 2, Medium: 2, Low: 1, Informational: 1 });
-    const svg = findOne(doc, (el) => el.name === 'svg');
+    const svg = findOne(doc, (el) => el.name === 'svg' && hasClass(el, 'severity-chart'));
     const bars = findAll(svg, (el) => el.name === 'g' && hasClass(el, 'bar'));
     expect(bars.map((b) => b.attrs['data-severity'])).toEqual([...SEVERITIES]);
     const maxWidth = Math.max(
