@@ -238,24 +238,19 @@ class Writer {
   }
 
   /** Label: value lines (labels bold), each kept on one page. */
-  kv(rows: Array<[string, string]>, labelWidth = 120, size = 9.5): void {
+  kv(rows: Array<[string, string]>, size = 9.5): void {
+    // One line per pair ("Label: value"), so text extraction keeps each label with its value.
     for (const [k, v] of rows) {
       this.doc.fontSize(size);
-      const h = Math.max(
-        this.doc.font('regular').heightOfString(clean(v), { width: this.width - labelWidth }),
-        this.doc.font('bold').heightOfString(k, { width: labelWidth - 6 }),
-      );
-      this.ensure(h + 2);
-      const y = this.doc.y;
+      this.ensure(this.doc.currentLineHeight(true) + 2);
       this.doc
         .font('bold')
         .fillColor(MUTED)
-        .text(k, this.left, y, { width: labelWidth - 6 });
-      this.doc
+        .text(`${k}: `, this.left, this.doc.y, { width: this.width, continued: true })
         .font('regular')
         .fillColor(INK)
-        .text(clean(v), this.left + labelWidth, y, { width: this.width - labelWidth });
-      this.doc.y = y + h + 2;
+        .text(clean(v));
+      this.doc.moveDown(0.15);
     }
     this.doc.x = this.left;
     this.doc.font('regular').fontSize(10).fillColor(INK);
@@ -433,17 +428,17 @@ function writeResults(w: Writer, results: RuleResult[], compliance: boolean): vo
     compliance
       ? [
           { header: 'Control', width: 50, mono: true },
-          { header: 'Title', width: 190 },
-          { header: 'Severity', width: 60 },
-          { header: 'Result', width: 70 },
-          { header: 'Message', width: 180 },
+          { header: 'Title', width: 170 },
+          { header: 'Severity', width: 78 },
+          { header: 'Result', width: 98 },
+          { header: 'Message', width: 154 },
         ]
       : [
           { header: 'Rule', width: 120, mono: true },
-          { header: 'Title', width: 150 },
-          { header: 'Severity', width: 60 },
-          { header: 'Result', width: 70 },
-          { header: 'Message', width: 150 },
+          { header: 'Title', width: 130 },
+          { header: 'Severity', width: 78 },
+          { header: 'Result', width: 98 },
+          { header: 'Message', width: 124 },
         ],
     results.map((r) => [
       compliance ? sectionOf(r.ruleId) : r.ruleId,
@@ -509,7 +504,7 @@ export async function renderPdfFromModel(m: ReportModel, fontsDir = reportFontsD
   );
   if (counts.suppressed) rows.push(['Suppressed findings', String(counts.suppressed)]);
   rows.push(['Exclusions', String(counts.exclusions)]);
-  w.kv(rows, 130, 10);
+  w.kv(rows, 10);
   doc.moveDown(0.6);
   w.h4('Findings by severity');
   doc.moveDown(0.3);
@@ -828,10 +823,15 @@ export async function renderPdfFromModel(m: ReportModel, fontsDir = reportFontsD
       .font(e.level === 1 ? 'bold' : 'regular')
       .fontSize(e.level === 1 ? 10.5 : 9.5)
       .fillColor(INK);
-    const label = clean(e.title);
-    const lw = w.width - indent - 50;
-    doc.text(label, x, y, { width: lw, lineBreak: false, ellipsis: true, goTo: e.dest });
-    doc.text(String(e.page), x + lw, y, { width: 50, align: 'right', lineBreak: false, goTo: e.dest });
+    // Title, dot leaders and page number as one line of text (extracted in that order), linked to the section.
+    const avail = w.width - indent;
+    const page = String(e.page);
+    let label = clean(e.title);
+    while (label.length > 8 && doc.widthOfString(`${label} ... ${page}`) > avail)
+      label = `${label.slice(0, -2)}…`;
+    const dot = Math.max(doc.widthOfString('.'), 0.1);
+    const dots = Math.max(3, Math.floor((avail - doc.widthOfString(`${label}  ${page}`)) / dot) - 1);
+    doc.text(`${label} ${'.'.repeat(dots)} ${page}`, x, y, { width: avail, lineBreak: false, goTo: e.dest });
     doc.y = y + (e.level === 1 ? 17 : 15);
     line++;
   }
