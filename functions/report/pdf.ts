@@ -376,6 +376,7 @@ function writeFinding(w: Writer, m: ReportModel, f: Finding, n: number): void {
   w.ensure(70);
   const colour = (COLOUR as Record<string, string>)[f.severity] ?? '#000000';
   const top = w.doc.y;
+  const startPage = w.doc.bufferedPageRange().count;
   w.doc
     .font('bold')
     .fontSize(10.5)
@@ -417,8 +418,13 @@ function writeFinding(w: Writer, m: ReportModel, f: Finding, n: number): void {
   }
   if (f.recommendation) w.para(`Recommendation: ${f.recommendation}`, { size: 9, indent: 8 });
   const bottom = w.doc.y;
-  // The severity stripe beside the finding, on the page where the finding starts.
-  if (bottom > top) w.doc.rect(w.doc.page.margins.left, top, 3, bottom - top).fill(colour);
+  // The severity stripe beside the finding, when it fits on one page (else beside its first line only).
+  if (w.doc.bufferedPageRange().count !== startPage) {
+    const page = w.doc.bufferedPageRange().count - 1;
+    w.doc.switchToPage(startPage - 1);
+    w.doc.rect(w.doc.page.margins.left, top, 3, 14).fill(colour);
+    w.doc.switchToPage(page);
+  } else if (bottom > top) w.doc.rect(w.doc.page.margins.left, top, 3, bottom - top).fill(colour);
   w.doc.fillColor(INK);
   w.doc.y = bottom + 8;
 }

@@ -15,7 +15,6 @@ import { diffEntries, diffRuns, previousRun, type RunDiff } from '../../report/d
 import { buildFixPlans, type HostFixPlan } from '../../report/fix-plan';
 import { renderHtmlReport } from '../../report/html';
 import type { ReportKind, ReportOptions } from '../../report/model';
-import { renderPdfReport } from '../../report/pdf';
 import { table } from '../format';
 
 export type ReportFormat = 'html' | 'pdf';
@@ -70,7 +69,10 @@ export async function renderReport(
   opts: ReportOptions,
   format: ReportFormat,
 ): Promise<string | Buffer> {
-  return format === 'pdf' ? renderPdfReport(output, opts) : renderHtmlReport(output, opts);
+  if (format === 'html') return renderHtmlReport(output, opts);
+  // Loaded when a PDF is asked for: pdfkit and its font engine stay out of every other command's start-up.
+  const { renderPdfReport } = await import('../../report/pdf');
+  return renderPdfReport(output, opts);
 }
 
 /** --format, else the --out file's extension (.pdf), else html. */
