@@ -38,7 +38,9 @@ export async function reportBench(): Promise<void> {
   };
   const first = performance.now();
   await renderPdfFromModel(model(1, 'findings'));
-  console.log(`  first PDF of the process (font parsing included): ${(performance.now() - first).toFixed(0)} ms`);
+  console.log(
+    `  first PDF of the process (font parsing included): ${(performance.now() - first).toFixed(0)} ms`,
+  );
   for (const [count, kind] of [
     [100, 'findings'],
     [5000, 'findings'],

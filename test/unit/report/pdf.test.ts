@@ -76,7 +76,7 @@ describe('PDF report', () => {
     // pdftotext separates pages with form feeds: each page carries its own number.
     const pageTexts = text.split('\f').filter((p) => p.trim());
     expect(pageTexts).toHaveLength(pages);
-    pageTexts.forEach((p, i) => expect(p).toContain(`Page ${i + 1} of ${pages}`));
+    for (const [i, p] of pageTexts.entries()) expect(p).toContain(`Page ${i + 1} of ${pages}`);
     expect(pageTexts[1]).toMatch(/Contents/);
     expect(pageTexts[1]).toMatch(/Findings \(120\) \.{3,} \d+\n/);
     const all = flat(text);
