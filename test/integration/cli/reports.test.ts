@@ -218,4 +218,26 @@ describe('inspector report', () => {
     expect(html).toContain(`Changes since ${run1}`);
     expect(html).toContain('data-change="RESOLVED"');
   });
+
+  it('assess --report FILE.pdf writes a PDF whose changes are against the newest earlier run', async () => {
+    const out = path.join(dataDir, 'run3.pdf');
+    const r = await inspector([
+      'assess',
+      '--root',
+      root,
+      '--rules-packages',
+      'cve,security-best-practices',
+      '--feed',
+      feed,
+      '--report',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', out, '-'], { encoding: 'utf8' }).replace(
+      /\s+/g,
+      ' ',
+    );
+    expect(text).toContain(`Changes since ${run2}`);
+    expect(text).toMatch(/New: 0 Persisting: \d+ Resolved: 0 Not reassessed: 0/);
+  });
 });
