@@ -45,7 +45,7 @@ export const CLASSIC_OPERATIONS: readonly ClassicOperation[] = [
   {
     classic: 'GetAssessmentReport',
     command: 'report',
-    note: 'runs of the local CLI: inspector report --run ID --out FILE [--full] (HTML); not yet for runs of a deployed stack',
+    note: 'runs of the local CLI: inspector report --run ID --out FILE [--format html or pdf] [--full]; not yet for runs of a deployed stack',
   },
   { classic: 'GetExclusionsPreview', command: 'get-exclusions-preview' },
   { classic: 'GetTelemetryMetadata', command: 'get-telemetry-metadata' },
