@@ -569,10 +569,10 @@ export async function renderPdfFromModel(m: ReportModel, fontsDir = reportFontsD
       if (changed.length)
         w.table(
           [
-            { header: 'Change', width: 80 },
-            { header: 'Severity', width: 60 },
-            { header: 'Finding', width: 220 },
-            { header: 'Instance', width: 120 },
+            { header: 'Change', width: 95 },
+            { header: 'Severity', width: 80 },
+            { header: 'Finding', width: 200 },
+            { header: 'Instance', width: 125 },
           ],
           changed.map(([s, f]) => [s, f.severity, f.title, instanceText(m, f.instanceId, f.hostname)]),
         );
@@ -706,7 +706,7 @@ export async function renderPdfFromModel(m: ReportModel, fontsDir = reportFontsD
         w.table(
           [
             { header: 'Vulnerability', width: 110, mono: true },
-            { header: 'Severity', width: 70 },
+            { header: 'Severity', width: 80 },
             { header: 'Packages', width: 150 },
             { header: 'Why', width: 170 },
           ],
