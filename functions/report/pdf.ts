@@ -288,9 +288,17 @@ class Writer {
     header();
     rows.forEach((row, r) => {
       const texts = row.map((v) => clean(v));
+      // A cell that fits on one line is measured by its width and drawn without the line wrapper (most cells:
+      // ids, severities, results); only longer ones are wrapped, measured and drawn as paragraphs.
+      const oneLine = texts.map((t, i) => {
+        this.doc.font(columns[i]?.mono ? 'mono' : 'regular').fontSize(size);
+        return !t.includes('\n') && this.doc.widthOfString(t) <= widths[i]! - 2 * pad;
+      });
       const heights = texts.map((t, i) => {
         this.doc.font(columns[i]?.mono ? 'mono' : 'regular').fontSize(size);
-        return this.doc.heightOfString(t || ' ', { width: widths[i]! - 2 * pad });
+        return oneLine[i]
+          ? this.doc.currentLineHeight(true)
+          : this.doc.heightOfString(t || ' ', { width: widths[i]! - 2 * pad });
       });
       const h = Math.max(...heights) + 2 * pad;
       if (this.doc.y + h > this.bottom) {
@@ -305,7 +313,11 @@ class Writer {
           .font(columns[i]?.mono ? 'mono' : 'regular')
           .fontSize(size)
           .fillColor(i === 0 && colour ? colour : INK)
-          .text(t, x + pad, y + pad, { width: widths[i]! - 2 * pad, align: columns[i]?.align ?? 'left' });
+          .text(t, x + pad, y + pad, {
+            width: widths[i]! - 2 * pad,
+            align: columns[i]?.align ?? 'left',
+            ...(oneLine[i] ? { lineBreak: false } : {}),
+          });
         x += widths[i]!;
       });
       this.doc
