@@ -12,15 +12,20 @@ import { syntheticOutput } from '../test/helpers/report-output';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function time<T>(fn: () => Promise<T> | T, n = 3): Promise<{ ms: number; value: T }> {
+/** Median wall time and median CPU time (user + system; steadier than wall time on a loaded machine). */
+async function time<T>(fn: () => Promise<T> | T, n = 3): Promise<{ ms: number; cpuMs: number; value: T }> {
   const xs: number[] = [];
+  const cpu: number[] = [];
   let value: T | undefined;
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     value = await fn();
+    const c = process.cpuUsage(c0);
     xs.push(performance.now() - t0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return { ms: median(xs), value: value as T };
+  return { ms: median(xs), cpuMs: median(cpu), value: value as T };
 }
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
@@ -53,7 +58,7 @@ export async function reportBench(): Promise<void> {
     console.log(
       `  ${String(count).padStart(5)} findings, ${kind.padEnd(8)}  model ${built.ms.toFixed(0).padStart(5)} ms` +
         `  html ${html.ms.toFixed(0).padStart(5)} ms ${mb(Buffer.byteLength(html.value)).padStart(9)}` +
-        `  pdf ${pdf.ms.toFixed(0).padStart(6)} ms ${mb(pdf.value.length).padStart(9)} ${pages} pages`,
+        `  pdf ${pdf.ms.toFixed(0).padStart(6)} ms (CPU ${pdf.cpuMs.toFixed(0)} ms) ${mb(pdf.value.length).padStart(9)} ${pages} pages`,
     );
   }
 }
