@@ -365,6 +365,12 @@ export function cisBenchmarkRoot(benchmark: BenchmarkId, kind: 'pass' | 'fail'):
     if (good)
       symlinks[`/etc/systemd/system/multi-user.target.wants/${s}.service`] =
         `/lib/systemd/system/${s}.service`;
+  // Content for the hand-written checks; a file the generic rules gave a mode keeps it.
+  for (const [p, f] of Object.entries(handWrittenFiles(benchmark, good))) {
+    const had = files[p];
+    const content = typeof f === 'string' ? f : f.content;
+    files[p] = had && typeof had !== 'string' && had.mode !== undefined ? { content, mode: had.mode } : f;
+  }
   return {
     os: benchmark === 'ubuntu2204' ? 'ubuntu2204' : 'debian12',
     files,
@@ -374,5 +380,46 @@ export function cisBenchmarkRoot(benchmark: BenchmarkId, kind: 'pass' | 'fail'):
     sysctl,
     packages: Object.fromEntries([...packages].sort().map((p) => [p, versions[p] ?? '1.0-1'])),
     live: { unitFiles, units },
+  };
+}
+
+/**
+ * Material for the hand-written checks and the sshd_lineinfile rules: on the passing root what each asks
+ * for, on the failing root the opposite.
+ */
+function handWrittenFiles(benchmark: BenchmarkId, good: boolean): NonNullable<RootSpec['files']> {
+  const b = BENCHMARKS[benchmark];
+  const v = b.variables;
+  const sshd: string[] = [];
+  const seen = new Set<string>();
+  for (const c of b.controls)
+    for (const r of c.rules) {
+      const meta = CAC_RULES.rules[r];
+      if (seen.has(r) || !meta || templateName(meta, benchmark) !== 'sshd_lineinfile') continue;
+      seen.add(r);
+      const vars = templateVars(meta, benchmark);
+      const value = vars.xccdf_variable ? v[vars.xccdf_variable] : vars.value;
+      if (vars.parameter && value !== undefined && good) sshd.push(`${vars.parameter} ${value}`);
+    }
+  if (good)
+    sshd.push(
+      'Ciphers aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr',
+      `MACs ${v.sshd_strong_macs}`,
+      `KexAlgorithms ${v.sshd_strong_kex}`,
+      'AllowGroups sshusers',
+    );
+  else
+    sshd.push(
+      'PermitRootLogin yes',
+      'Ciphers aes128-cbc,aes256-ctr',
+      'MACs hmac-md5,hmac-sha1',
+      'KexAlgorithms diffie-hellman-group1-sha1',
+    );
+  return {
+    '/usr/sbin/sshd': { content: '', mode: 0o755 },
+    // Debian 12's shipped lines (openssh-server 1:9.2p1-2+deb12u10) on the passing root; UsePAM left out on
+    // the failing one (its default is no).
+    '/etc/ssh/sshd_config': `Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\n${good ? 'UsePAM yes\n' : ''}X11Forwarding yes\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\n`,
+    '/etc/ssh/sshd_config.d/50-cis.conf': { content: `${sshd.join('\n')}\n`, mode: 0o600 },
   };
 }

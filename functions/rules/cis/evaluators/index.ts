@@ -2,7 +2,6 @@
  * Evaluators: one per ComplianceAsCode template (sysctl, package_removed, file_permissions, …), each a pure
  * function of the facts and the rule's template variables. A rule whose template has no evaluator here is
  * reported NOT_APPLICABLE "not evaluated by this version" and its control is never PASS on its account.
- * None is registered yet: they come with the agent material they read (issue 8, items 2 and 3).
  */
 import type { Facts } from '../../../core/facts/facts';
 import type { CheckOutcome } from '../../../core/rule';
@@ -20,6 +19,7 @@ import { PACKAGE_EVALUATORS } from './packages';
 import { PAM_EVALUATORS } from './pam';
 import { SERVICE_EVALUATORS } from './services';
 import { sshdLineinfile } from './sshd';
+import { SSHD_CRYPTO_EVALUATORS } from './sshd-crypto';
 import { SYSCTL_EVALUATORS } from './sysctl';
 import { SYSTEMD_DROPIN_EVALUATORS } from './systemd-dropin';
 
@@ -53,5 +53,6 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...SERVICE_EVALUATORS,
   ...SYSCTL_EVALUATORS,
   sshd_lineinfile: sshdLineinfile,
+  ...SSHD_CRYPTO_EVALUATORS,
   ...AUDIT_EVALUATORS,
 };
