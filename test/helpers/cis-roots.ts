@@ -25,6 +25,14 @@ import type { EvaluatorInput } from '../../functions/rules/cis/evaluators';
 import { rulePaths } from '../../functions/rules/cis/evaluators/files';
 import { sysctlExpected } from '../../functions/rules/cis/evaluators/sysctl';
 import { guard } from '../../functions/rules/cis/evaluators/template-helpers';
+import {
+  DEBIAN_LOGIN_DEFS,
+  DEBIAN_PAM,
+  DEBIAN_PWQUALITY,
+  DEBIAN_SU,
+  DEBIAN_SUDOERS,
+  HARDENED_PAM,
+} from './cis-material';
 import { stanza } from './debian-records';
 import { makeRoot, type RootSpec } from './fixture-root';
 
@@ -415,7 +423,60 @@ function handWrittenFiles(benchmark: BenchmarkId, good: boolean): NonNullable<Ro
       'MACs hmac-md5,hmac-sha1',
       'KexAlgorithms diffie-hellman-group1-sha1',
     );
+  const pam = good ? HARDENED_PAM : DEBIAN_PAM;
+  const pwq = [
+    'minlen',
+    'difok',
+    'minclass',
+    'dcredit',
+    'ucredit',
+    'lcredit',
+    'ocredit',
+    'maxrepeat',
+    'dictcheck',
+    'enforcing',
+  ]
+    .filter((k) => v[`var_password_pam_${k}`] !== undefined)
+    .map((k) => `${k} = ${v[`var_password_pam_${k}`]}`);
   return {
+    // Debian's shipped files on the failing root; with the benchmark's values on the passing one.
+    '/etc/login.defs': good
+      ? DEBIAN_LOGIN_DEFS.replace(
+          /^PASS_MAX_DAYS\t99999$/m,
+          `PASS_MAX_DAYS\t${v.var_accounts_maximum_age_login_defs ?? 365}`,
+        )
+          .replace(/^PASS_MIN_DAYS\t0$/m, `PASS_MIN_DAYS\t${v.var_accounts_minimum_age_login_defs ?? 1}`)
+          .replace(
+            /^ENCRYPT_METHOD SHA512$/m,
+            `ENCRYPT_METHOD ${v.var_password_hashing_algorithm ?? 'SHA512'}`,
+          )
+          .replace(/^UMASK\t\t022$/m, `UMASK\t\t${v.var_accounts_user_umask ?? '027'}`)
+      : DEBIAN_LOGIN_DEFS,
+    '/etc/security/pwquality.conf': good
+      ? `${DEBIAN_PWQUALITY}${pwq.join('\n')}\nmaxsequence = 3\nenforce_for_root\n`
+      : DEBIAN_PWQUALITY,
+    '/etc/security/faillock.conf': good
+      ? `deny = ${v.var_accounts_passwords_pam_faillock_deny ?? 4}\nunlock_time = ${v.var_accounts_passwords_pam_faillock_unlock_time ?? 900}\nroot_unlock_time = ${v.var_accounts_passwords_pam_faillock_root_unlock_time ?? 60}\neven_deny_root\n`
+      : 'deny = 10\nunlock_time = 60\n',
+    '/etc/pam.d/su': good
+      ? DEBIAN_SU.replace(
+          '# auth       required   pam_wheel.so\n',
+          `auth       required   pam_wheel.so use_uid group=${v.var_pam_wheel_group_for_su ?? 'sugroup'}\n`,
+        )
+      : DEBIAN_SU,
+    ...Object.fromEntries(Object.entries(pam).map(([t, text]) => [`/etc/pam.d/common-${t}`, text])),
+    // The pam_wheel group for su: present and empty on the passing root, absent on the failing one.
+    '/etc/group': good ? `${BASE_GROUP}sugroup:x:1001:\n` : BASE_GROUP,
+    '/etc/sudoers': {
+      content: DEBIAN_SUDOERS.replace('Defaults\tuse_pty', good ? 'Defaults\tuse_pty' : 'Defaults\t!use_pty'),
+      mode: 0o440,
+    },
+    '/etc/sudoers.d/cis': {
+      content: good
+        ? 'Defaults logfile="/var/log/sudo.log"\nDefaults timestamp_timeout=15\n'
+        : 'Defaults:deploy !authenticate\nDefaults timestamp_timeout=-1\ndeploy ALL=(ALL) NOPASSWD: ALL\n',
+      mode: 0o440,
+    },
     '/usr/sbin/sshd': { content: '', mode: 0o755 },
     // Debian 12's shipped lines (openssh-server 1:9.2p1-2+deb12u10) on the passing root; UsePAM left out on
     // the failing one (its default is no).

@@ -17,9 +17,11 @@ import { MODULE_EVALUATORS } from './modules';
 import { MOUNT_EVALUATORS } from './mounts';
 import { PACKAGE_EVALUATORS } from './packages';
 import { PAM_EVALUATORS } from './pam';
+import { PAM_HAND_EVALUATORS } from './pam-hand';
 import { SERVICE_EVALUATORS } from './services';
 import { sshdLineinfile } from './sshd';
 import { SSHD_CRYPTO_EVALUATORS } from './sshd-crypto';
+import { SUDO_EVALUATORS } from './sudo';
 import { SYSCTL_EVALUATORS } from './sysctl';
 import { SYSTEMD_DROPIN_EVALUATORS } from './systemd-dropin';
 
@@ -46,12 +48,14 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...LINEINFILE_EVALUATORS,
   ...BANNER_EVALUATORS,
   ...PAM_EVALUATORS,
+  ...PAM_HAND_EVALUATORS,
   ...FILE_EVALUATORS,
   ...MODULE_EVALUATORS,
   ...MOUNT_EVALUATORS,
   ...PACKAGE_EVALUATORS,
   ...SERVICE_EVALUATORS,
   ...SYSCTL_EVALUATORS,
+  ...SUDO_EVALUATORS,
   sshd_lineinfile: sshdLineinfile,
   ...SSHD_CRYPTO_EVALUATORS,
   ...AUDIT_EVALUATORS,

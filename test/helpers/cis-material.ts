@@ -1,0 +1,48 @@
+/**
+ * Real configuration texts (test/fixtures/config, provenance in its README) and the hardened variants the
+ * CIS hand-written checks ask for, shared by the evaluator tests and the fixture roots (cis-roots.ts).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const configFixture = (p: string): string =>
+  readFileSync(path.join(__dirname, '../fixtures/config', p), 'utf8');
+
+/** pam-auth-update's stacks of a Debian 12 host, as generated. */
+export const DEBIAN_PAM = {
+  auth: configFixture('debian-12/etc/pam.d/common-auth'),
+  account: configFixture('debian-12/etc/pam.d/common-account'),
+  password: configFixture('debian-12/etc/pam.d/common-password'),
+  session: configFixture('debian-12/etc/pam.d/common-session'),
+};
+
+/**
+ * The stacks pam-auth-update writes with libpam-pwquality's profile (debian-12/pam-configs-pwquality) and
+ * the pwhistory and faillock profiles CIS has one create in /usr/share/pam-configs: the module lines it
+ * inserts, unix's line then gaining use_authtok / try_first_pass as pam-auth-update does for a non-primary.
+ */
+export const HARDENED_PAM = {
+  auth: DEBIAN_PAM.auth.replace(
+    'auth\t[success=1 default=ignore]\tpam_unix.so nullok',
+    'auth\trequisite\t\t\tpam_faillock.so preauth\nauth\t[success=2 default=ignore]\tpam_unix.so\nauth\t[default=die]\t\t\tpam_faillock.so authfail',
+  ),
+  account: DEBIAN_PAM.account.replace(
+    'account\trequisite\t\t\tpam_deny.so',
+    'account\trequisite\t\t\tpam_deny.so\naccount\trequired\t\t\tpam_faillock.so',
+  ),
+  password: DEBIAN_PAM.password.replace(
+    'password\t[success=1 default=ignore]\tpam_unix.so obscure yescrypt',
+    'password\trequisite\t\t\tpam_pwquality.so retry=3\npassword\trequisite\t\t\tpam_pwhistory.so remember=24 enforce_for_root try_first_pass use_authtok\npassword\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok try_first_pass yescrypt',
+  ),
+  session: DEBIAN_PAM.session,
+};
+
+/** Debian 12 package sudo 1.9.13p3-1+deb12u4, /etc/sudoers (use_pty on, @includedir /etc/sudoers.d). */
+export const DEBIAN_SUDOERS = configFixture('debian-12/etc/sudoers');
+
+/** Debian 12 package util-linux 2.38.1-5+deb12u3, /etc/pam.d/su: its pam_wheel lines are comments. */
+export const DEBIAN_SU = configFixture('debian-12/etc/pam.d/su');
+/** /etc/login.defs of a Debian 12 host (package login), as installed. */
+export const DEBIAN_LOGIN_DEFS = configFixture('debian-12/etc/login.defs');
+/** Debian 12 package libpwquality-common 1.4.5-1, /etc/security/pwquality.conf (every setting a comment). */
+export const DEBIAN_PWQUALITY = configFixture('debian-12/etc/security/pwquality.conf');
