@@ -152,6 +152,8 @@ export const LISTED_DIRECTORIES = [
   '/etc/logrotate.d',
   '/etc/ssh',
   '/var/log',
+  // auditd's log directory: its files' modes and owners (listed here too: /var/log's recursive listing is capped).
+  '/var/log/audit',
   '/etc/selinux',
 ] as const;
 

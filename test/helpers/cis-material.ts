@@ -46,3 +46,43 @@ export const DEBIAN_SU = configFixture('debian-12/etc/pam.d/su');
 export const DEBIAN_LOGIN_DEFS = configFixture('debian-12/etc/login.defs');
 /** Debian 12 package libpwquality-common 1.4.5-1, /etc/security/pwquality.conf (every setting a comment). */
 export const DEBIAN_PWQUALITY = configFixture('debian-12/etc/security/pwquality.conf');
+
+/** Debian 12 package auditd 1:3.0.9-1: example rules (/usr/share/doc/auditd/examples/rules) and auditd.conf. */
+export const AUDIT_EXAMPLES = {
+  stig: configFixture('debian-12/audit/30-stig.rules'),
+  pci: configFixture('debian-12/audit/30-pci-dss-v31.rules'),
+  finalize: configFixture('debian-12/audit/99-finalize.rules'),
+};
+export const DEBIAN_AUDITD_CONF = configFixture('debian-12/audit/auditd.conf');
+/** auditd.conf with the values CIS asks for (space/disk actions, keep_logs). */
+export const HARDENED_AUDITD_CONF = DEBIAN_AUDITD_CONF.replace(
+  'max_log_file_action = ROTATE',
+  'max_log_file_action = keep_logs',
+)
+  .replace('space_left_action = SYSLOG', 'space_left_action = email')
+  .replace('admin_space_left_action = SUSPEND', 'admin_space_left_action = halt')
+  .replace('disk_full_action = SUSPEND', 'disk_full_action = halt')
+  .replace('disk_error_action = SUSPEND', 'disk_error_action = halt');
+/** CIS's session, network and sudoers watches the example rules leave out or comment. */
+export const CIS_AUDIT_EXTRA = `${[
+  '-w /var/run/utmp -p wa -k session',
+  '-w /var/log/wtmp -p wa -k session',
+  '-w /var/log/btmp -p wa -k session',
+  '-w /etc/network -p wa -k system-locale',
+  '-w /etc/netplan -p wa -k system-locale',
+  '-w /var/log/sudo.log -p wa -k sudo_log_file',
+  '-w /etc/nsswitch.conf -p wa -k identity',
+  '-w /etc/pam.conf -p wa -k identity',
+  '-w /etc/pam.d -p wa -k identity',
+  '-w /var/run/faillock -p wa -k logins',
+  '-w /var/log/lastlog -p wa -k logins',
+  '-w /etc/apparmor -p wa -k MAC-policy',
+  '-w /etc/apparmor.d -p wa -k MAC-policy',
+  ...['/usr/bin/chcon', '/usr/bin/setfacl', '/usr/bin/chacl', '/usr/sbin/usermod', '/usr/bin/kmod'].map(
+    (p) => `-a always,exit -F path=${p} -F perm=x -F auid>=1000 -F auid!=unset -k privileged`,
+  ),
+  ...['b64', 'b32'].map(
+    (a) =>
+      `-a always,exit -F arch=${a} -S init_module,finit_module,delete_module,create_module,query_module -F auid>=1000 -F auid!=unset -k kernel_modules`,
+  ),
+].join('\n')}\n`;

@@ -26,11 +26,15 @@ import { rulePaths } from '../../functions/rules/cis/evaluators/files';
 import { sysctlExpected } from '../../functions/rules/cis/evaluators/sysctl';
 import { guard } from '../../functions/rules/cis/evaluators/template-helpers';
 import {
+  AUDIT_EXAMPLES,
+  CIS_AUDIT_EXTRA,
+  DEBIAN_AUDITD_CONF,
   DEBIAN_LOGIN_DEFS,
   DEBIAN_PAM,
   DEBIAN_PWQUALITY,
   DEBIAN_SU,
   DEBIAN_SUDOERS,
+  HARDENED_AUDITD_CONF,
   HARDENED_PAM,
 } from './cis-material';
 import { stanza } from './debian-records';
@@ -379,6 +383,7 @@ export function cisBenchmarkRoot(benchmark: BenchmarkId, kind: 'pass' | 'fail'):
     const content = typeof f === 'string' ? f : f.content;
     files[p] = had && typeof had !== 'string' && had.mode !== undefined ? { content, mode: had.mode } : f;
   }
+  dirs['/var/log/audit'] = good ? 0o750 : 0o755;
   return {
     os: benchmark === 'ubuntu2204' ? 'ubuntu2204' : 'debian12',
     files,
@@ -438,7 +443,29 @@ function handWrittenFiles(benchmark: BenchmarkId, good: boolean): NonNullable<Ro
   ]
     .filter((k) => v[`var_password_pam_${k}`] !== undefined)
     .map((k) => `${k} = ${v[`var_password_pam_${k}`]}`);
+  const audit: NonNullable<RootSpec['files']> = good
+    ? {
+        '/etc/audit/rules.d/30-stig.rules': { content: AUDIT_EXAMPLES.stig, mode: 0o600 },
+        '/etc/audit/rules.d/30-pci-dss-v31.rules': { content: AUDIT_EXAMPLES.pci, mode: 0o600 },
+        '/etc/audit/rules.d/50-cis.rules': CIS_AUDIT_EXTRA,
+        '/etc/audit/rules.d/99-finalize.rules': {
+          content: AUDIT_EXAMPLES.finalize.replace('#-e 2', '-e 2'),
+          mode: 0o600,
+        },
+      }
+    : { '/etc/audit/rules.d/50-cis.rules': '-w /etc/hosts -p wa -k hosts\n' };
   return {
+    ...audit,
+    ...(good
+      ? {
+          '/etc/issue': `${v.cis_banner_text ?? 'Authorized users only.'}\n`,
+          '/etc/issue.net': `${v.cis_banner_text ?? 'Authorized users only.'}\n`,
+          '/etc/systemd/journald.conf.d/60-cis.conf':
+            '[Journal]\nStorage=persistent\nCompress=yes\n',
+        }
+      : {}),
+    '/etc/audit/auditd.conf': good ? HARDENED_AUDITD_CONF : DEBIAN_AUDITD_CONF,
+    '/var/log/audit/audit.log': { content: '', mode: good ? 0o600 : 0o644 },
     // Debian's shipped files on the failing root; with the benchmark's values on the passing one.
     '/etc/login.defs': good
       ? DEBIAN_LOGIN_DEFS.replace(
@@ -466,7 +493,7 @@ function handWrittenFiles(benchmark: BenchmarkId, good: boolean): NonNullable<Ro
       : DEBIAN_SU,
     ...Object.fromEntries(Object.entries(pam).map(([t, text]) => [`/etc/pam.d/common-${t}`, text])),
     // The pam_wheel group for su: present and empty on the passing root, absent on the failing one.
-    '/etc/group': good ? `${BASE_GROUP}sugroup:x:1001:\n` : BASE_GROUP,
+    '/etc/group': good ? `${BASE_GROUP}daemon:x:1:\nsugroup:x:1001:\n` : BASE_GROUP,
     '/etc/sudoers': {
       content: DEBIAN_SUDOERS.replace('Defaults\tuse_pty', good ? 'Defaults\tuse_pty' : 'Defaults\t!use_pty'),
       mode: 0o440,

@@ -8,6 +8,7 @@ import type { CheckOutcome } from '../../../core/rule';
 import type { BenchmarkId } from '../data';
 import { ACCOUNT_RULE_EVALUATORS } from './accounts';
 import { AUDIT_EVALUATORS } from './audit';
+import { AUDIT_HAND_EVALUATORS } from './audit-hand';
 import { BANNER_EVALUATORS } from './banner';
 import { FILE_EVALUATORS } from './files';
 import { HAND_WRITTEN_EVALUATORS } from './hand-written';
@@ -59,4 +60,5 @@ export const EVALUATORS: EvaluatorRegistry = {
   sshd_lineinfile: sshdLineinfile,
   ...SSHD_CRYPTO_EVALUATORS,
   ...AUDIT_EVALUATORS,
+  ...AUDIT_HAND_EVALUATORS,
 };
