@@ -140,7 +140,13 @@ export async function runOscapChroot(
     const empty = path.join(work, 'apt.conf.d');
     mkdirSync(empty);
     const aptConfig = path.join(work, 'apt.conf');
-    writeFileSync(aptConfig, `Dir::Etc::parts "${empty}";\nDir::Cache::pkgcache "pkgcache.bin";\n`);
+    // The root's own architecture as apt's native one: libapt-pkg looks packages up by name in the native
+    // architecture, so an amd64 root judged on an arm64 host would otherwise look empty.
+    const arch = rootArchitecture(root);
+    writeFileSync(
+      aptConfig,
+      `Dir::Etc::parts "${empty}";\nDir::Cache::pkgcache "pkgcache.bin";\n${arch ? `APT::Architecture "${arch}";\n` : ''}`,
+    );
     const resultsFile = path.join(work, 'results.xml');
     const args = [root, 'xccdf', 'eval', '--profile', OSCAP_PROFILES[profile], '--results', resultsFile, ds];
     let exitCode = 0;
@@ -184,6 +190,15 @@ export async function runOscapChroot(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The first architecture other than `all` in the root's dpkg status, if any. */
+export function rootArchitecture(root: string): string | undefined {
+  const status = path.join(root, 'var/lib/dpkg/status');
+  if (!existsSync(status)) return undefined;
+  for (const m of readFileSync(status, 'utf8').matchAll(/^Architecture: *([a-z0-9-]+) *$/gm))
+    if (m[1] !== 'all') return m[1];
+  return undefined;
 }
 
 /**

@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../functions/core/model';
-import { parseXccdfResults } from '../../helpers/oscap';
+import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
+import { parseXccdfResults, rootArchitecture } from '../../helpers/oscap';
 import {
   agrees,
   checksByRule,
@@ -59,6 +60,16 @@ describe('XCCDF results', () => {
         parseXccdfResults(`<x:TestResult>${rr('a', 'pass').replace(/<(\/?)/g, '<$1x:')}</x:TestResult>`),
       ),
     ).toEqual({ a: 'pass' });
+  });
+});
+
+describe('the root architecture apt is told', () => {
+  afterAll(cleanupRoots);
+  it('is the first one other than all in the dpkg status, or none', () => {
+    const status = 'Package: a\nArchitecture: all\n\nPackage: b\nArchitecture: arm64\n';
+    expect(rootArchitecture(makeRoot({ files: { '/var/lib/dpkg/status': status } }))).toBe('arm64');
+    expect(rootArchitecture(makeRoot({ files: { '/var/lib/dpkg/status': 'Package: a\n' } }))).toBeUndefined();
+    expect(rootArchitecture(makeRoot({}))).toBeUndefined();
   });
 });
 
