@@ -67,6 +67,8 @@ export const HOST_CONFIG_FILES = [
   '/sys/module/apparmor/parameters/enabled',
   '/etc/chrony/chrony.conf',
   '/etc/chrony.conf',
+  '/etc/default/chrony',
+  '/etc/sysconfig/chronyd',
   '/etc/systemd/timesyncd.conf',
   '/etc/ntp.conf',
   '/etc/ntpsec/ntp.conf',
@@ -134,6 +136,8 @@ export const HOST_CONFIG_DIRECTORIES: ReadonlyArray<[string, string | undefined]
   ['/etc/ufw/applications.d', undefined],
   ['/etc/firewalld/zones', '.xml'],
   ['/etc/chrony/conf.d', '.conf'],
+  // cron jobs: a periodic AIDE check is scheduled here.
+  ['/etc/cron.d', undefined],
   ['/etc/chrony/sources.d', '.sources'],
   ['/etc/systemd/coredump.conf.d', '.conf'],
   ['/etc/aide/aide.conf.d', undefined],

@@ -86,3 +86,16 @@ export const CIS_AUDIT_EXTRA = `${[
       `-a always,exit -F arch=${a} -S init_module,finit_module,delete_module,create_module,query_module -F auid>=1000 -F auid!=unset -k kernel_modules`,
   ),
 ].join('\n')}\n`;
+
+/** Debian 12 packages' shipped files (provenance in test/fixtures/config/README.md). */
+export const DEBIAN_CHRONY_CONF = configFixture('debian-12/etc/chrony/chrony.conf');
+export const DEBIAN_TIMESYNCD_CONF = configFixture('debian-12/etc/systemd/timesyncd.conf');
+export const DEBIAN_AIDE_CONF = configFixture('debian-12/etc/aide/aide.conf');
+export const DEBIAN_AIDE_TIMER = configFixture('debian-12/lib/systemd/system/dailyaidecheck.timer');
+export const DEBIAN_DEFAULT_GRUB = configFixture('debian-12/etc/default-grub');
+export const DEBIAN_NFTABLES_CONF = configFixture('debian-12/etc/nftables.conf');
+export const DEBIAN_UFW_CONF = configFixture('debian-12/etc/ufw/ufw.conf');
+/** The selection lines CIS asks aide.conf to carry for the audit tools. */
+export const AIDE_AUDIT_TOOLS = ['auditctl', 'auditd', 'ausearch', 'aureport', 'autrace', 'augenrules']
+  .map((t) => `/usr/sbin/${t} p+i+n+u+g+s+b+acl+xattrs+sha512`)
+  .join('\n');

@@ -26,14 +26,19 @@ import { rulePaths } from '../../functions/rules/cis/evaluators/files';
 import { sysctlExpected } from '../../functions/rules/cis/evaluators/sysctl';
 import { guard } from '../../functions/rules/cis/evaluators/template-helpers';
 import {
+  AIDE_AUDIT_TOOLS,
   AUDIT_EXAMPLES,
   CIS_AUDIT_EXTRA,
+  DEBIAN_AIDE_CONF,
+  DEBIAN_AIDE_TIMER,
   DEBIAN_AUDITD_CONF,
+  DEBIAN_DEFAULT_GRUB,
   DEBIAN_LOGIN_DEFS,
   DEBIAN_PAM,
   DEBIAN_PWQUALITY,
   DEBIAN_SU,
   DEBIAN_SUDOERS,
+  DEBIAN_TIMESYNCD_CONF,
   HARDENED_AUDITD_CONF,
   HARDENED_PAM,
 } from './cis-material';
@@ -373,6 +378,7 @@ export function cisBenchmarkRoot(benchmark: BenchmarkId, kind: 'pass' | 'fail'):
       symlinks[`/etc/systemd/system/multi-user.target.wants/${s}.service`] =
         `/lib/systemd/system/${s}.service`;
   }
+  unitFiles['dailyaidecheck.timer'] = good ? 'enabled' : 'disabled';
   for (const s of enable)
     if (good)
       symlinks[`/etc/systemd/system/multi-user.target.wants/${s}.service`] =
@@ -384,6 +390,9 @@ export function cisBenchmarkRoot(benchmark: BenchmarkId, kind: 'pass' | 'fail'):
     files[p] = had && typeof had !== 'string' && had.mode !== undefined ? { content, mode: had.mode } : f;
   }
   dirs['/var/log/audit'] = good ? 0o750 : 0o755;
+  if (good)
+    symlinks['/etc/systemd/system/timers.target.wants/dailyaidecheck.timer'] =
+      '/lib/systemd/system/dailyaidecheck.timer';
   return {
     os: benchmark === 'ubuntu2204' ? 'ubuntu2204' : 'debian12',
     files,
@@ -454,14 +463,36 @@ function handWrittenFiles(benchmark: BenchmarkId, good: boolean): NonNullable<Ro
         },
       }
     : { '/etc/audit/rules.d/50-cis.rules': '-w /etc/hosts -p wa -k hosts\n' };
+  const integrity: NonNullable<RootSpec['files']> = {
+    '/etc/aide/aide.conf': DEBIAN_AIDE_CONF,
+    '/lib/systemd/system/dailyaidecheck.timer': DEBIAN_AIDE_TIMER,
+    '/etc/systemd/timesyncd.conf': DEBIAN_TIMESYNCD_CONF,
+    '/etc/default/grub': good
+      ? DEBIAN_DEFAULT_GRUB.replace(
+          'GRUB_CMDLINE_LINUX=""',
+          `GRUB_CMDLINE_LINUX="apparmor=1 security=apparmor audit=1 audit_backlog_limit=${v.var_audit_backlog_limit ?? 8192}"`,
+        )
+      : DEBIAN_DEFAULT_GRUB,
+    '/sys/kernel/security/apparmor/profiles': good
+      ? '/usr/sbin/chronyd (enforce)\n/usr/bin/man (enforce)\n'
+      : '/usr/sbin/chronyd (enforce)\n/opt/app (unconfined)\n',
+    ...(good
+      ? {
+          '/etc/aide/aide.conf.d/99_audit_tools': AIDE_AUDIT_TOOLS,
+          '/var/lib/aide/aide.db': { content: 'AIDE database', mode: 0o600 },
+          '/etc/systemd/timesyncd.conf.d/60-cis.conf':
+            '[Time]\nNTP=time.nist.gov\nFallbackNTP=time-a-g.nist.gov\n',
+        }
+      : {}),
+  };
   return {
     ...audit,
+    ...integrity,
     ...(good
       ? {
           '/etc/issue': `${v.cis_banner_text ?? 'Authorized users only.'}\n`,
           '/etc/issue.net': `${v.cis_banner_text ?? 'Authorized users only.'}\n`,
-          '/etc/systemd/journald.conf.d/60-cis.conf':
-            '[Journal]\nStorage=persistent\nCompress=yes\n',
+          '/etc/systemd/journald.conf.d/60-cis.conf': '[Journal]\nStorage=persistent\nCompress=yes\n',
         }
       : {}),
     '/etc/audit/auditd.conf': good ? HARDENED_AUDITD_CONF : DEBIAN_AUDITD_CONF,

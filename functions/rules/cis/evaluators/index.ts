@@ -24,6 +24,7 @@ import { sshdLineinfile } from './sshd';
 import { SSHD_CRYPTO_EVALUATORS } from './sshd-crypto';
 import { SUDO_EVALUATORS } from './sudo';
 import { SYSCTL_EVALUATORS } from './sysctl';
+import { SYSTEM_HAND_EVALUATORS } from './system-hand';
 import { SYSTEMD_DROPIN_EVALUATORS } from './systemd-dropin';
 
 export interface EvaluatorInput {
@@ -57,6 +58,7 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...SERVICE_EVALUATORS,
   ...SYSCTL_EVALUATORS,
   ...SUDO_EVALUATORS,
+  ...SYSTEM_HAND_EVALUATORS,
   sshd_lineinfile: sshdLineinfile,
   ...SSHD_CRYPTO_EVALUATORS,
   ...AUDIT_EVALUATORS,
