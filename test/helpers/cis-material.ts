@@ -99,3 +99,20 @@ export const DEBIAN_UFW_CONF = configFixture('debian-12/etc/ufw/ufw.conf');
 export const AIDE_AUDIT_TOOLS = ['auditctl', 'auditd', 'ausearch', 'aureport', 'autrace', 'augenrules']
   .map((t) => `/usr/sbin/${t} p+i+n+u+g+s+b+acl+xattrs+sha512`)
   .join('\n');
+
+/** A CIS-style ruleset: Debian's shipped table with policy drop and the loopback rules. */
+export const HARDENED_NFT = DEBIAN_NFTABLES_CONF.replace(
+  'type filter hook input priority filter;',
+  'type filter hook input priority filter; policy drop;\n\t\tiif "lo" accept\n\t\tip saddr 127.0.0.0/8 counter drop\n\t\tip6 saddr ::1 counter drop',
+)
+  .replace(
+    'type filter hook forward priority filter;',
+    'type filter hook forward priority filter; policy drop;',
+  )
+  .replace(
+    'type filter hook output priority filter;',
+    'type filter hook output priority filter; policy drop;',
+  );
+/** iptables-save of a CIS-style filter table (v4 and v6). */
+export const HARDENED_IPTABLES = (v6: boolean) =>
+  `*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A OUTPUT -o lo -j ACCEPT\n-A INPUT -s ${v6 ? '::1' : '127.0.0.0/8'} -j DROP\nCOMMIT\n`;

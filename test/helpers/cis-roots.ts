@@ -34,12 +34,16 @@ import {
   DEBIAN_AUDITD_CONF,
   DEBIAN_DEFAULT_GRUB,
   DEBIAN_LOGIN_DEFS,
+  DEBIAN_NFTABLES_CONF,
   DEBIAN_PAM,
   DEBIAN_PWQUALITY,
   DEBIAN_SU,
   DEBIAN_SUDOERS,
   DEBIAN_TIMESYNCD_CONF,
+  DEBIAN_UFW_CONF,
   HARDENED_AUDITD_CONF,
+  HARDENED_IPTABLES,
+  HARDENED_NFT,
   HARDENED_PAM,
 } from './cis-material';
 import { stanza } from './debian-records';
@@ -485,9 +489,24 @@ function handWrittenFiles(benchmark: BenchmarkId, good: boolean): NonNullable<Ro
         }
       : {}),
   };
+  const firewall: NonNullable<RootSpec['files']> = good
+    ? {
+        '/etc/nftables.conf': HARDENED_NFT,
+        '/etc/ufw/ufw.conf': DEBIAN_UFW_CONF.replace('ENABLED=no', 'ENABLED=yes'),
+        '/etc/default/ufw':
+          'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="DROP"\nDEFAULT_FORWARD_POLICY="DROP"\n',
+        '/etc/ufw/before.rules':
+          '*filter\n-A ufw-before-input -i lo -j ACCEPT\n-A ufw-before-output -o lo -j ACCEPT\nCOMMIT\n',
+        '/etc/ufw/user.rules': '*filter\n-A ufw-user-input -s 127.0.0.0/8 -j DROP\nCOMMIT\n',
+        '/etc/ufw/user6.rules': '*filter\n-A ufw6-user-input -s ::1 -j DROP\nCOMMIT\n',
+        '/etc/iptables/rules.v4': HARDENED_IPTABLES(false),
+        '/etc/iptables/rules.v6': HARDENED_IPTABLES(true),
+      }
+    : { '/etc/nftables.conf': DEBIAN_NFTABLES_CONF, '/etc/ufw/ufw.conf': DEBIAN_UFW_CONF };
   return {
     ...audit,
     ...integrity,
+    ...firewall,
     ...(good
       ? {
           '/etc/issue': `${v.cis_banner_text ?? 'Authorized users only.'}\n`,

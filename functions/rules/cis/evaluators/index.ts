@@ -11,6 +11,7 @@ import { AUDIT_EVALUATORS } from './audit';
 import { AUDIT_HAND_EVALUATORS } from './audit-hand';
 import { BANNER_EVALUATORS } from './banner';
 import { FILE_EVALUATORS } from './files';
+import { FIREWALL_EVALUATORS } from './firewall';
 import { HAND_WRITTEN_EVALUATORS } from './hand-written';
 import { LINEINFILE_EVALUATORS } from './lineinfile';
 import { LOGGING_EVALUATORS } from './logging';
@@ -52,6 +53,7 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...PAM_EVALUATORS,
   ...PAM_HAND_EVALUATORS,
   ...FILE_EVALUATORS,
+  ...FIREWALL_EVALUATORS,
   ...MODULE_EVALUATORS,
   ...MOUNT_EVALUATORS,
   ...PACKAGE_EVALUATORS,
