@@ -116,3 +116,10 @@ export const HARDENED_NFT = DEBIAN_NFTABLES_CONF.replace(
 /** iptables-save of a CIS-style filter table (v4 and v6). */
 export const HARDENED_IPTABLES = (v6: boolean) =>
   `*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A OUTPUT -o lo -j ACCEPT\n-A INPUT -s ${v6 ? '::1' : '127.0.0.0/8'} -j DROP\nCOMMIT\n`;
+
+/** Shell start-up, useradd defaults and limits of a Debian 12 host, as installed (see the fixtures README). */
+export const DEBIAN_PROFILE = configFixture('debian-12/etc/profile');
+export const DEBIAN_BASH_BASHRC = configFixture('debian-12/etc/bash.bashrc');
+export const DEBIAN_USERADD = configFixture('debian-12/etc/default-useradd');
+export const DEBIAN_LIMITS = configFixture('debian-12/etc/security/limits.conf');
+export const DEBIAN_RSYSLOG_CONF = configFixture('debian-12/etc/rsyslog.conf');

@@ -32,15 +32,19 @@ import {
   DEBIAN_AIDE_CONF,
   DEBIAN_AIDE_TIMER,
   DEBIAN_AUDITD_CONF,
+  DEBIAN_BASH_BASHRC,
   DEBIAN_DEFAULT_GRUB,
+  DEBIAN_LIMITS,
   DEBIAN_LOGIN_DEFS,
   DEBIAN_NFTABLES_CONF,
   DEBIAN_PAM,
+  DEBIAN_PROFILE,
   DEBIAN_PWQUALITY,
   DEBIAN_SU,
   DEBIAN_SUDOERS,
   DEBIAN_TIMESYNCD_CONF,
   DEBIAN_UFW_CONF,
+  DEBIAN_USERADD,
   HARDENED_AUDITD_CONF,
   HARDENED_IPTABLES,
   HARDENED_NFT,
@@ -503,7 +507,26 @@ function handWrittenFiles(benchmark: BenchmarkId, good: boolean): NonNullable<Ro
         '/etc/iptables/rules.v6': HARDENED_IPTABLES(true),
       }
     : { '/etc/nftables.conf': DEBIAN_NFTABLES_CONF, '/etc/ufw/ufw.conf': DEBIAN_UFW_CONF };
+  const umask = v.var_accounts_user_umask ?? '027';
+  const shell: NonNullable<RootSpec['files']> = {
+    '/etc/profile': DEBIAN_PROFILE,
+    '/etc/bash.bashrc': good ? `${DEBIAN_BASH_BASHRC}umask ${umask}\n` : DEBIAN_BASH_BASHRC,
+    '/etc/default/useradd': good
+      ? `${DEBIAN_USERADD}INACTIVE=${v.var_account_disable_post_pw_expiration ?? 45}\n`
+      : DEBIAN_USERADD,
+    '/etc/security/limits.conf': DEBIAN_LIMITS,
+    '/etc/shells': good
+      ? '/bin/sh\n/usr/bin/sh\n/bin/bash\n/usr/bin/bash\n'
+      : '/bin/sh\n/bin/bash\n/usr/sbin/nologin\n',
+    ...(good
+      ? {
+          '/etc/profile.d/50-cis.sh': `umask ${umask}\nreadonly TMOUT=${v.var_accounts_tmout ?? 900} ; export TMOUT\n`,
+          '/etc/security/limits.d/60-coredump.conf': '* hard core 0\n',
+        }
+      : { '/etc/profile.d/50-cis.sh': 'umask 002\n' }),
+  };
   return {
+    ...shell,
     ...audit,
     ...integrity,
     ...firewall,

@@ -7,6 +7,7 @@ import type { Facts } from '../../../core/facts/facts';
 import type { CheckOutcome } from '../../../core/rule';
 import type { BenchmarkId } from '../data';
 import { ACCOUNT_RULE_EVALUATORS } from './accounts';
+import { ACCOUNT_HAND_EVALUATORS } from './accounts-hand';
 import { AUDIT_EVALUATORS } from './audit';
 import { AUDIT_HAND_EVALUATORS } from './audit-hand';
 import { BANNER_EVALUATORS } from './banner';
@@ -46,6 +47,7 @@ export type EvaluatorRegistry = Readonly<Record<string, Evaluator>>;
 export const EVALUATORS: EvaluatorRegistry = {
   ...HAND_WRITTEN_EVALUATORS,
   ...ACCOUNT_RULE_EVALUATORS,
+  ...ACCOUNT_HAND_EVALUATORS,
   ...SYSTEMD_DROPIN_EVALUATORS,
   ...LOGGING_EVALUATORS,
   ...LINEINFILE_EVALUATORS,
