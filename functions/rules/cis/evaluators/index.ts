@@ -11,6 +11,7 @@ import { ACCOUNT_HAND_EVALUATORS } from './accounts-hand';
 import { AUDIT_EVALUATORS } from './audit';
 import { AUDIT_HAND_EVALUATORS } from './audit-hand';
 import { BANNER_EVALUATORS } from './banner';
+import { DESKTOP_ROOT_EVALUATORS } from './desktop-root';
 import { FILE_EVALUATORS } from './files';
 import { FIREWALL_EVALUATORS } from './firewall';
 import { HAND_WRITTEN_EVALUATORS } from './hand-written';
@@ -52,6 +53,7 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...LOGGING_EVALUATORS,
   ...LINEINFILE_EVALUATORS,
   ...BANNER_EVALUATORS,
+  ...DESKTOP_ROOT_EVALUATORS,
   ...PAM_EVALUATORS,
   ...PAM_HAND_EVALUATORS,
   ...FILE_EVALUATORS,
