@@ -138,6 +138,8 @@ export const HOST_CONFIG_DIRECTORIES: ReadonlyArray<[string, string | undefined]
   ['/etc/chrony/conf.d', '.conf'],
   // cron jobs: a periodic AIDE check is scheduled here.
   ['/etc/cron.d', undefined],
+  // update-grub sources these after /etc/default/grub (kernel command line).
+  ['/etc/default/grub.d', '.cfg'],
   ['/etc/chrony/sources.d', '.sources'],
   ['/etc/systemd/coredump.conf.d', '.conf'],
   ['/etc/aide/aide.conf.d', undefined],

@@ -181,7 +181,18 @@ interface NftChain {
   body: string;
 }
 
-/** Tables and chains of an nft script or `nft list ruleset` (brace-matched; `include` not followed). */
+/** The text between the brace at `open` and its matching brace, and the index after it. */
+function braced(text: string, open: number): { body: string; end: number } {
+  let depth = 1;
+  let i = open + 1;
+  for (; i < text.length && depth > 0; i++) depth += text[i] === '{' ? 1 : text[i] === '}' ? -1 : 0;
+  return { body: text.slice(open + 1, i - 1), end: i };
+}
+
+/**
+ * Tables and chains of an nft script or `nft list ruleset`, braces matched (chain bodies may hold sets such
+ * as `tcp dport { 22, 80 }`); `include` is not followed.
+ */
 export function nftChains(text: string): {
   tables: Array<{ family: string; name: string }>;
   chains: NftChain[];
@@ -192,27 +203,24 @@ export function nftChains(text: string): {
   const tableRe = /\btable\s+(?:(ip|ip6|inet|arp|bridge|netdev)\s+)?(\S+)\s*\{/g;
   for (let m = tableRe.exec(clean); m; m = tableRe.exec(clean)) {
     const family = m[1] ?? 'ip';
-    const start = m.index + m[0].length;
-    let depth = 1;
-    let i = start;
-    for (; i < clean.length && depth > 0; i++) depth += clean[i] === '{' ? 1 : clean[i] === '}' ? -1 : 0;
-    const body = clean.slice(start, i - 1);
+    const t = braced(clean, m.index + m[0].length - 1);
     tables.push({ family, name: m[2]! });
-    const chainRe = /\bchain\s+(\S+)\s*\{([^{}]*)\}/g;
-    for (let c = chainRe.exec(body); c; c = chainRe.exec(body)) {
-      const b = c[2]!;
-      const hook = /\bhook\s+(\w+)/.exec(b)?.[1];
-      const policy = /\bpolicy\s+(\w+)/.exec(b)?.[1];
+    const chainRe = /\bchain\s+(\S+)\s*\{/g;
+    for (let c = chainRe.exec(t.body); c; c = chainRe.exec(t.body)) {
+      const b = braced(t.body, c.index + c[0].length - 1);
+      const hook = /\bhook\s+(\w+)/.exec(b.body)?.[1];
+      const policy = /\bpolicy\s+(\w+)/.exec(b.body)?.[1];
       chains.push({
         table: m[2]!,
         family,
         name: c[1]!,
         ...(hook ? { hook } : {}),
         ...(policy ? { policy } : {}),
-        body: b,
+        body: b.body,
       });
+      chainRe.lastIndex = b.end;
     }
-    tableRe.lastIndex = i;
+    tableRe.lastIndex = t.end;
   }
   return { tables, chains };
 }

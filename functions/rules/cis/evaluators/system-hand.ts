@@ -343,17 +343,27 @@ interface GrubArgs {
 
 function grubArgs(facts: Facts): { ok: true; value: GrubArgs | undefined } | { ok: false; reason: string } {
   const out: GrubArgs = { sources: [] };
+  // /etc/default/grub, then /etc/default/grub.d/*.cfg (update-grub sources them after it, in name order:
+  // Ubuntu's cloud images set GRUB_CMDLINE_LINUX_DEFAULT there), `$VAR` expanded as the shell would.
   const d = optionalText(facts, '/etc/default/grub');
   if (!d.ok) return d;
-  if (d.value) {
-    const vars = new Map<string, { value: string; line: number }>();
-    d.value.text.split('\n').forEach((l, i) => {
-      const m = /^\s*(GRUB_CMDLINE_LINUX(?:_DEFAULT)?)\s*=\s*(["']?)(.*)\2\s*$/.exec(l);
-      if (m) vars.set(m[1]!, { value: m[3]!, line: i + 1 });
-    });
+  const dropIns = directoryTexts(facts, '/etc/default/grub.d', '.cfg');
+  const files = [...(d.value ? [d.value] : []), ...(dropIns.ok ? dropIns.value : [])];
+  if (files.length) {
+    const vars = new Map<string, { value: string; line: number; source: string }>();
+    for (const f of files)
+      f.text.split('\n').forEach((l, i) => {
+        const m = /^\s*(?:export\s+)?(GRUB_CMDLINE_LINUX(?:_DEFAULT)?)\s*=\s*(["']?)(.*)\2\s*$/.exec(l);
+        if (!m) return;
+        const value = m[3]!.replace(
+          /\$\{?(GRUB_CMDLINE_LINUX(?:_DEFAULT)?)\}?/g,
+          (_x, n: string) => vars.get(n)?.value ?? '',
+        );
+        vars.set(m[1]!, { value, line: i + 1, source: f.path });
+      });
     const all = [...vars.values()];
     out.sources.push({
-      source: '/etc/default/grub',
+      source: all[0]?.source ?? files[0]!.path,
       line: all[0]?.line ?? 0,
       args: all.flatMap((v) => v.value.split(/\s+/).filter(Boolean)),
     });

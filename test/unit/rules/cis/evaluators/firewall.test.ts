@@ -20,6 +20,15 @@ describe('nftables (Debian 12 nftables 1.0.6-2+deb12u2 /etc/nftables.conf)', () 
       ['output', 'output', undefined],
     ]);
   });
+  it('chains holding sets and nested braces', () => {
+    const { chains } = nftChains(
+      'table inet filter {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    tcp dport { 22, 80 } accept\n  }\n  chain output {\n    type filter hook output priority 0; policy drop;\n  }\n}\n',
+    );
+    expect(chains.map((c) => [c.name, c.hook, c.policy])).toEqual([
+      ['input', 'input', 'drop'],
+      ['output', 'output', 'drop'],
+    ]);
+  });
   it.each([
     ['set_nftables_table', 'PASS', 'PASS'],
     ['set_nftables_base_chain', 'PASS', 'PASS'],

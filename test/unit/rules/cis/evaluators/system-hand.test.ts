@@ -169,6 +169,18 @@ describe('kernel command line', () => {
     );
     expect(run('zipl_audit_argument', h).result).toBe('NOT_APPLICABLE');
   });
+  it('/etc/default/grub.d drop-ins count, $GRUB_CMDLINE_LINUX expanded', async () => {
+    const f = await root({
+      files: {
+        '/etc/default/grub': DEBIAN_DEFAULT_GRUB,
+        '/etc/default/grub.d/50-cloudimg-settings.cfg':
+          'GRUB_CMDLINE_LINUX_DEFAULT="console=tty1 console=ttyS0"\n',
+        '/etc/default/grub.d/60-cis.cfg': 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX audit=1"\n',
+      },
+    });
+    expect(run('grub2_audit_argument', f).result).toBe('PASS');
+    expect(run('grub2_enable_apparmor', f).result).toBe('FAIL');
+  });
   it('grub2_enable_selinux: selinux=0 fails', async () => {
     expect(
       run(
