@@ -23,7 +23,7 @@ import { directoryTexts, isLiveHost, optionalText } from '../../../core/facts/ho
 import { loginDefs } from '../../../core/facts/password';
 import { unitActiveState } from '../../../core/facts/systemd';
 import type { Evidence } from '../../../core/model';
-import { type CheckOutcome, error, fail, notApplicable, pass } from '../../../core/rule';
+import { error, fail, notApplicable, pass } from '../../../core/rule';
 import type { Evaluator } from './index';
 import { xccdfVariable } from './template-helpers';
 
@@ -63,14 +63,12 @@ const lastChangeInPast: Evaluator = (facts) => {
     return {
       ...fail(
         `${bad.length} account(s) changed their password after the collection day`,
-        bad
-          .slice(0, 20)
-          .map((e) => ({
-            source: SHADOW,
-            key: e.name,
-            value: String(e.lastChange),
-            expected: `at most ${today} (days since 1970)`,
-          })),
+        bad.slice(0, 20).map((e) => ({
+          source: SHADOW,
+          key: e.name,
+          value: String(e.lastChange),
+          expected: `at most ${today} (days since 1970)`,
+        })),
       ),
       recommendation: 'Investigate the accounts listed and expire their passwords (passwd --expire USER).',
     };
@@ -158,14 +156,12 @@ const invalidShellUnlocked: Evaluator = (facts) => {
     return {
       ...fail(
         `${bad.length} account(s) without a valid login shell have a usable password`,
-        bad
-          .slice(0, 20)
-          .map((u) => ({
-            source: SHADOW,
-            key: u.name,
-            value: `shell ${u.shell}, password usable`,
-            expected: 'locked',
-          })),
+        bad.slice(0, 20).map((u) => ({
+          source: SHADOW,
+          key: u.name,
+          value: `shell ${u.shell}, password usable`,
+          expected: 'locked',
+        })),
       ),
       recommendation: 'usermod -L USER for each listed account.',
     };
