@@ -67,6 +67,8 @@ export const HOST_CONFIG_FILES = [
   '/sys/module/apparmor/parameters/enabled',
   '/etc/chrony/chrony.conf',
   '/etc/chrony.conf',
+  '/etc/default/chrony',
+  '/etc/sysconfig/chronyd',
   '/etc/systemd/timesyncd.conf',
   '/etc/ntp.conf',
   '/etc/ntpsec/ntp.conf',
@@ -134,6 +136,10 @@ export const HOST_CONFIG_DIRECTORIES: ReadonlyArray<[string, string | undefined]
   ['/etc/ufw/applications.d', undefined],
   ['/etc/firewalld/zones', '.xml'],
   ['/etc/chrony/conf.d', '.conf'],
+  // cron jobs: a periodic AIDE check is scheduled here.
+  ['/etc/cron.d', undefined],
+  // update-grub sources these after /etc/default/grub (kernel command line).
+  ['/etc/default/grub.d', '.cfg'],
   ['/etc/chrony/sources.d', '.sources'],
   ['/etc/systemd/coredump.conf.d', '.conf'],
   ['/etc/aide/aide.conf.d', undefined],
@@ -152,6 +158,8 @@ export const LISTED_DIRECTORIES = [
   '/etc/logrotate.d',
   '/etc/ssh',
   '/var/log',
+  // auditd's log directory: its files' modes and owners (listed here too: /var/log's recursive listing is capped).
+  '/var/log/audit',
   '/etc/selinux',
 ] as const;
 

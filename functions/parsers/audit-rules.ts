@@ -27,6 +27,8 @@ export type AuditRule =
       /** `-A` (prepend) instead of `-a`. */
       prepend: boolean;
       syscalls: string[];
+      /** `-C` comparisons between fields, as written (`uid!=euid`). */
+      comparisons?: string[];
       fields: AuditField[];
       keys: string[];
       line: number;
@@ -89,6 +91,7 @@ export function parseAuditRules(text: string): ParsedAuditRules {
       const syscalls: string[] = [];
       const fields: AuditField[] = [];
       const keys: string[] = [];
+      const comparisons: string[] = [];
       let bad: string | undefined;
       for (let j = 2; j < tok.length; j++) {
         const o = tok[j]!;
@@ -100,7 +103,7 @@ export function parseAuditRules(text: string): ParsedAuditRules {
           else if (f.name === 'key' && f.op === '=') keys.push(f.value);
           else fields.push(f);
         } else if (o === '-k') keys.push(tok[++j] ?? '');
-        else if (o === '-C') j++;
+        else if (o === '-C') comparisons.push(tok[++j] ?? '');
         else bad = `unexpected ${o}`;
       }
       if (bad) out.errors.push({ line, message: bad });
@@ -110,6 +113,7 @@ export function parseAuditRules(text: string): ParsedAuditRules {
         action,
         prepend: first === '-A',
         syscalls,
+        ...(comparisons.length ? { comparisons } : {}),
         fields,
         keys,
         line,

@@ -25,6 +25,31 @@ import type { EvaluatorInput } from '../../functions/rules/cis/evaluators';
 import { rulePaths } from '../../functions/rules/cis/evaluators/files';
 import { sysctlExpected } from '../../functions/rules/cis/evaluators/sysctl';
 import { guard } from '../../functions/rules/cis/evaluators/template-helpers';
+import {
+  AIDE_AUDIT_TOOLS,
+  AUDIT_EXAMPLES,
+  CIS_AUDIT_EXTRA,
+  DEBIAN_AIDE_CONF,
+  DEBIAN_AIDE_TIMER,
+  DEBIAN_AUDITD_CONF,
+  DEBIAN_BASH_BASHRC,
+  DEBIAN_DEFAULT_GRUB,
+  DEBIAN_LIMITS,
+  DEBIAN_LOGIN_DEFS,
+  DEBIAN_NFTABLES_CONF,
+  DEBIAN_PAM,
+  DEBIAN_PROFILE,
+  DEBIAN_PWQUALITY,
+  DEBIAN_SU,
+  DEBIAN_SUDOERS,
+  DEBIAN_TIMESYNCD_CONF,
+  DEBIAN_UFW_CONF,
+  DEBIAN_USERADD,
+  HARDENED_AUDITD_CONF,
+  HARDENED_IPTABLES,
+  HARDENED_NFT,
+  HARDENED_PAM,
+} from './cis-material';
 import { stanza } from './debian-records';
 import { makeRoot, type RootSpec } from './fixture-root';
 
@@ -361,10 +386,21 @@ export function cisBenchmarkRoot(benchmark: BenchmarkId, kind: 'pass' | 'fail'):
       symlinks[`/etc/systemd/system/multi-user.target.wants/${s}.service`] =
         `/lib/systemd/system/${s}.service`;
   }
+  unitFiles['dailyaidecheck.timer'] = good ? 'enabled' : 'disabled';
   for (const s of enable)
     if (good)
       symlinks[`/etc/systemd/system/multi-user.target.wants/${s}.service`] =
         `/lib/systemd/system/${s}.service`;
+  // Content for the hand-written checks; a file the generic rules gave a mode keeps it.
+  for (const [p, f] of Object.entries(handWrittenFiles(benchmark, good))) {
+    const had = files[p];
+    const content = typeof f === 'string' ? f : f.content;
+    files[p] = had && typeof had !== 'string' && had.mode !== undefined ? { content, mode: had.mode } : f;
+  }
+  dirs['/var/log/audit'] = good ? 0o750 : 0o755;
+  if (good)
+    symlinks['/etc/systemd/system/timers.target.wants/dailyaidecheck.timer'] =
+      '/lib/systemd/system/dailyaidecheck.timer';
   return {
     os: benchmark === 'ubuntu2204' ? 'ubuntu2204' : 'debian12',
     files,
@@ -374,5 +410,177 @@ export function cisBenchmarkRoot(benchmark: BenchmarkId, kind: 'pass' | 'fail'):
     sysctl,
     packages: Object.fromEntries([...packages].sort().map((p) => [p, versions[p] ?? '1.0-1'])),
     live: { unitFiles, units },
+  };
+}
+
+/**
+ * Material for the hand-written checks and the sshd_lineinfile rules: on the passing root what each asks
+ * for, on the failing root the opposite.
+ */
+function handWrittenFiles(benchmark: BenchmarkId, good: boolean): NonNullable<RootSpec['files']> {
+  const b = BENCHMARKS[benchmark];
+  const v = b.variables;
+  const sshd: string[] = [];
+  const seen = new Set<string>();
+  for (const c of b.controls)
+    for (const r of c.rules) {
+      const meta = CAC_RULES.rules[r];
+      if (seen.has(r) || !meta || templateName(meta, benchmark) !== 'sshd_lineinfile') continue;
+      seen.add(r);
+      const vars = templateVars(meta, benchmark);
+      const value = vars.xccdf_variable ? v[vars.xccdf_variable] : vars.value;
+      if (vars.parameter && value !== undefined && good) sshd.push(`${vars.parameter} ${value}`);
+    }
+  if (good)
+    sshd.push(
+      'Ciphers aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr',
+      `MACs ${v.sshd_strong_macs}`,
+      `KexAlgorithms ${v.sshd_strong_kex}`,
+      'AllowGroups sshusers',
+    );
+  else
+    sshd.push(
+      'PermitRootLogin yes',
+      'Ciphers aes128-cbc,aes256-ctr',
+      'MACs hmac-md5,hmac-sha1',
+      'KexAlgorithms diffie-hellman-group1-sha1',
+    );
+  const pam = good ? HARDENED_PAM : DEBIAN_PAM;
+  const pwq = [
+    'minlen',
+    'difok',
+    'minclass',
+    'dcredit',
+    'ucredit',
+    'lcredit',
+    'ocredit',
+    'maxrepeat',
+    'dictcheck',
+    'enforcing',
+  ]
+    .filter((k) => v[`var_password_pam_${k}`] !== undefined)
+    .map((k) => `${k} = ${v[`var_password_pam_${k}`]}`);
+  const audit: NonNullable<RootSpec['files']> = good
+    ? {
+        '/etc/audit/rules.d/30-stig.rules': { content: AUDIT_EXAMPLES.stig, mode: 0o600 },
+        '/etc/audit/rules.d/30-pci-dss-v31.rules': { content: AUDIT_EXAMPLES.pci, mode: 0o600 },
+        '/etc/audit/rules.d/50-cis.rules': CIS_AUDIT_EXTRA,
+        '/etc/audit/rules.d/99-finalize.rules': {
+          content: AUDIT_EXAMPLES.finalize.replace('#-e 2', '-e 2'),
+          mode: 0o600,
+        },
+      }
+    : { '/etc/audit/rules.d/50-cis.rules': '-w /etc/hosts -p wa -k hosts\n' };
+  const integrity: NonNullable<RootSpec['files']> = {
+    '/etc/aide/aide.conf': DEBIAN_AIDE_CONF,
+    '/lib/systemd/system/dailyaidecheck.timer': DEBIAN_AIDE_TIMER,
+    '/etc/systemd/timesyncd.conf': DEBIAN_TIMESYNCD_CONF,
+    '/etc/default/grub': good
+      ? DEBIAN_DEFAULT_GRUB.replace(
+          'GRUB_CMDLINE_LINUX=""',
+          `GRUB_CMDLINE_LINUX="apparmor=1 security=apparmor audit=1 audit_backlog_limit=${v.var_audit_backlog_limit ?? 8192}"`,
+        )
+      : DEBIAN_DEFAULT_GRUB,
+    '/sys/kernel/security/apparmor/profiles': good
+      ? '/usr/sbin/chronyd (enforce)\n/usr/bin/man (enforce)\n'
+      : '/usr/sbin/chronyd (enforce)\n/opt/app (unconfined)\n',
+    ...(good
+      ? {
+          '/etc/aide/aide.conf.d/99_audit_tools': AIDE_AUDIT_TOOLS,
+          '/var/lib/aide/aide.db': { content: 'AIDE database', mode: 0o600 },
+          '/etc/systemd/timesyncd.conf.d/60-cis.conf':
+            '[Time]\nNTP=time.nist.gov\nFallbackNTP=time-a-g.nist.gov\n',
+        }
+      : {}),
+  };
+  const firewall: NonNullable<RootSpec['files']> = good
+    ? {
+        '/etc/nftables.conf': HARDENED_NFT,
+        '/etc/ufw/ufw.conf': DEBIAN_UFW_CONF.replace('ENABLED=no', 'ENABLED=yes'),
+        '/etc/default/ufw':
+          'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="DROP"\nDEFAULT_FORWARD_POLICY="DROP"\n',
+        '/etc/ufw/before.rules':
+          '*filter\n-A ufw-before-input -i lo -j ACCEPT\n-A ufw-before-output -o lo -j ACCEPT\nCOMMIT\n',
+        '/etc/ufw/user.rules': '*filter\n-A ufw-user-input -s 127.0.0.0/8 -j DROP\nCOMMIT\n',
+        '/etc/ufw/user6.rules': '*filter\n-A ufw6-user-input -s ::1 -j DROP\nCOMMIT\n',
+        '/etc/iptables/rules.v4': HARDENED_IPTABLES(false),
+        '/etc/iptables/rules.v6': HARDENED_IPTABLES(true),
+      }
+    : { '/etc/nftables.conf': DEBIAN_NFTABLES_CONF, '/etc/ufw/ufw.conf': DEBIAN_UFW_CONF };
+  const umask = v.var_accounts_user_umask ?? '027';
+  const shell: NonNullable<RootSpec['files']> = {
+    '/etc/profile': DEBIAN_PROFILE,
+    '/etc/bash.bashrc': good ? `${DEBIAN_BASH_BASHRC}umask ${umask}\n` : DEBIAN_BASH_BASHRC,
+    '/etc/default/useradd': good
+      ? `${DEBIAN_USERADD}INACTIVE=${v.var_account_disable_post_pw_expiration ?? 45}\n`
+      : DEBIAN_USERADD,
+    '/etc/security/limits.conf': DEBIAN_LIMITS,
+    '/etc/shells': good
+      ? '/bin/sh\n/usr/bin/sh\n/bin/bash\n/usr/bin/bash\n'
+      : '/bin/sh\n/bin/bash\n/usr/sbin/nologin\n',
+    ...(good
+      ? {
+          '/etc/profile.d/50-cis.sh': `umask ${umask}\nreadonly TMOUT=${v.var_accounts_tmout ?? 900} ; export TMOUT\n`,
+          '/etc/security/limits.d/60-coredump.conf': '* hard core 0\n',
+        }
+      : { '/etc/profile.d/50-cis.sh': 'umask 002\n' }),
+  };
+  return {
+    ...shell,
+    ...audit,
+    ...integrity,
+    ...firewall,
+    ...(good
+      ? {
+          '/etc/issue': `${v.cis_banner_text ?? 'Authorized users only.'}\n`,
+          '/etc/issue.net': `${v.cis_banner_text ?? 'Authorized users only.'}\n`,
+          '/etc/systemd/journald.conf.d/60-cis.conf': '[Journal]\nStorage=persistent\nCompress=yes\n',
+        }
+      : {}),
+    '/etc/audit/auditd.conf': good ? HARDENED_AUDITD_CONF : DEBIAN_AUDITD_CONF,
+    '/var/log/audit/audit.log': { content: '', mode: good ? 0o600 : 0o644 },
+    // Debian's shipped files on the failing root; with the benchmark's values on the passing one.
+    '/etc/login.defs': good
+      ? DEBIAN_LOGIN_DEFS.replace(
+          /^PASS_MAX_DAYS\t99999$/m,
+          `PASS_MAX_DAYS\t${v.var_accounts_maximum_age_login_defs ?? 365}`,
+        )
+          .replace(/^PASS_MIN_DAYS\t0$/m, `PASS_MIN_DAYS\t${v.var_accounts_minimum_age_login_defs ?? 1}`)
+          .replace(
+            /^ENCRYPT_METHOD SHA512$/m,
+            `ENCRYPT_METHOD ${v.var_password_hashing_algorithm ?? 'SHA512'}`,
+          )
+          .replace(/^UMASK\t\t022$/m, `UMASK\t\t${v.var_accounts_user_umask ?? '027'}`)
+      : DEBIAN_LOGIN_DEFS,
+    '/etc/security/pwquality.conf': good
+      ? `${DEBIAN_PWQUALITY}${pwq.join('\n')}\nmaxsequence = 3\nenforce_for_root\n`
+      : DEBIAN_PWQUALITY,
+    '/etc/security/faillock.conf': good
+      ? `deny = ${v.var_accounts_passwords_pam_faillock_deny ?? 4}\nunlock_time = ${v.var_accounts_passwords_pam_faillock_unlock_time ?? 900}\nroot_unlock_time = ${v.var_accounts_passwords_pam_faillock_root_unlock_time ?? 60}\neven_deny_root\n`
+      : 'deny = 10\nunlock_time = 60\n',
+    '/etc/pam.d/su': good
+      ? DEBIAN_SU.replace(
+          '# auth       required   pam_wheel.so\n',
+          `auth       required   pam_wheel.so use_uid group=${v.var_pam_wheel_group_for_su ?? 'sugroup'}\n`,
+        )
+      : DEBIAN_SU,
+    ...Object.fromEntries(Object.entries(pam).map(([t, text]) => [`/etc/pam.d/common-${t}`, text])),
+    // The pam_wheel group for su: present and empty on the passing root, absent on the failing one.
+    '/etc/group': good ? `${BASE_GROUP}daemon:x:1:\nsugroup:x:1001:\n` : BASE_GROUP,
+    '/etc/sudoers': {
+      content: DEBIAN_SUDOERS.replace('Defaults\tuse_pty', good ? 'Defaults\tuse_pty' : 'Defaults\t!use_pty'),
+      mode: 0o440,
+    },
+    '/etc/sudoers.d/cis': {
+      content: good
+        ? 'Defaults logfile="/var/log/sudo.log"\nDefaults timestamp_timeout=15\n'
+        : 'Defaults:deploy !authenticate\nDefaults timestamp_timeout=-1\ndeploy ALL=(ALL) NOPASSWD: ALL\n',
+      mode: 0o440,
+    },
+    '/usr/sbin/sshd': { content: '', mode: 0o755 },
+    // Debian 12's shipped lines (openssh-server 1:9.2p1-2+deb12u10) on the passing root; UsePAM left out on
+    // the failing one (its default is no).
+    '/etc/ssh/sshd_config': `Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\n${good ? 'UsePAM yes\n' : ''}X11Forwarding yes\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\n`,
+    '/etc/ssh/sshd_config.d/50-cis.conf': { content: `${sshd.join('\n')}\n`, mode: 0o600 },
   };
 }

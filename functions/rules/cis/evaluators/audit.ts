@@ -34,7 +34,7 @@ import { type AuditRule, auditField, watchedPath } from '../../../parsers/audit-
 import { loginDefsInteger } from '../../../parsers/login-defs';
 import type { Evaluator, EvaluatorInput } from './index';
 
-interface Requirement {
+export interface Requirement {
   /** What the rule must look like, as auditctl would be given it. */
   label: string;
   test(rule: AuditRuleAt): boolean;
@@ -64,7 +64,7 @@ export function requiredArches(facts: Facts): Array<'b32' | 'b64'> {
   return ['b32', 'b64'];
 }
 
-function syscallRequirement(
+export function syscallRequirement(
   arch: string,
   name: string,
   opts: { auid: number | 'root'; exit?: string },
@@ -87,7 +87,7 @@ function syscallRequirement(
 
 const normalize = (p: string) => (p.length > 1 ? p.replace(/\/+$/, '') : p);
 
-function watchRequirement(path: string): Requirement {
+export function watchRequirement(path: string): Requirement {
   return {
     label: `-w ${path} -p wa -k KEY (or -a always,exit -F path=${path} -F perm=wa)`,
     test: (r) => {
@@ -100,7 +100,7 @@ function watchRequirement(path: string): Requirement {
 }
 
 /** The rules as a list of sources to judge: the persistent files always, the loaded list on a live host. */
-function judge(facts: Facts, subject: string, requirements: Requirement[]): CheckOutcome {
+export function judge(facts: Facts, subject: string, requirements: Requirement[]): CheckOutcome {
   const persistent = persistentAuditRules(facts);
   if (!persistent.ok) {
     const none = facts.isAbsent(AUDIT_RULES_FILE) && facts.pathStat(AUDIT_RULES_DIR)?.status !== 'ok';

@@ -23,6 +23,7 @@ import type { Evidence } from '../../../core/model';
 import { type CheckOutcome, error, fail, pass } from '../../../core/rule';
 import { type PamRule, type PamType, pamModuleName, parsePamFile } from '../../../parsers/pam';
 import { parsePwqualityConf, pwqualityInteger, pwqualityOption } from '../../../parsers/pwquality';
+import { CAC_RULES } from '../data';
 import type { Evaluator } from './index';
 
 export interface StackLine {
@@ -158,7 +159,8 @@ export const accountsPassword: Evaluator = (facts, { vars, variables }): CheckOu
   const name = vars.variable;
   if (!name) return error('template accounts_password without a variable');
   const varName = `var_password_pam_${name}`;
-  const wantedText = variables[varName];
+  // The benchmark's selection, else upstream's default for the variable (XCCDF semantics).
+  const wantedText = variables[varName] ?? CAC_RULES.variables[varName]?.default;
   if (wantedText === undefined) return error(`the benchmark does not set ${varName}`);
   const wanted = Number(wantedText);
   const stacks = stacksFor(facts, 'password');
@@ -252,7 +254,7 @@ export const pamOptions: Evaluator = (facts, { vars, variables }): CheckOutcome 
     for (const a of args) {
       if (a.variable) {
         const vname = a.variable_name ?? `var_password_pam_${a.variable}`;
-        const wanted = variables[vname];
+        const wanted = variables[vname] ?? CAC_RULES.variables[vname]?.default;
         if (wanted === undefined) return error(`the benchmark does not set ${vname}`);
         const conf = pwhistoryConf?.get(a.variable);
         const value = argValue(l.rule, a.variable) ?? conf?.value;
@@ -304,7 +306,7 @@ export const pamAccountPasswordFaillock: Evaluator = (facts, { vars, variables }
   const name = vars.prm_name;
   const ext = vars.ext_variable;
   if (!name || !ext) return error('template pam_account_password_faillock without prm_name or ext_variable');
-  const wantedText = variables[ext];
+  const wantedText = variables[ext] ?? CAC_RULES.variables[ext]?.default;
   if (wantedText === undefined) return error(`the benchmark does not set ${ext}`);
   const wanted = Number(wantedText);
   const stacks = stacksFor(facts, 'auth');
