@@ -6,28 +6,28 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDataDir, ensureDataDir } from '../../adapters/local/data-dir';
-import { runLocalAssessment } from '../../adapters/local/local-assessment';
-import { LocalRunStore } from '../../adapters/local/run-store';
 import type { CisContext, RulesPackage } from '../../core/rule';
 import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import type { MissingSource } from '../../feeds/store';
-import { renderHtmlReport } from '../../report/html';
 import { checkCisTailoring, parseCisVariables } from '../../rules/cis/tailoring';
 import {
   parseRuleParameters,
   type RuleParameterOverrides,
   validateRuleParameters,
 } from '../../rules/parameters';
-import { defaultRulesPackageIds, type ResolveOptions, resolveRulesPackages } from '../../rules/registry';
-import {
-  FIRST_RUN_TIMEOUT_SECONDS,
-  type FirstRunOptions,
-  type FirstRunOutcome,
-  type RetryOptions,
-  type RetryOutcome,
-} from '../first-run-feed';
+import type { ResolveOptions } from '../../rules/registry';
+import { FIRST_RUN_TIMEOUT_SECONDS } from '../defaults';
+import type { FirstRunOptions, FirstRunOutcome, RetryOptions, RetryOutcome } from '../first-run-feed';
 import { progressReporter, table } from '../format';
+
+// What the commands run (the agent, the rules, the stores, the report) is imported when a command runs, not
+// with this module: `inspector --help` and the other commands load none of it (scripts/build-cli.ts).
+const localRunStore = async (dataDir: string) =>
+  new (await import('../../adapters/local/run-store')).LocalRunStore(dataDir);
+
+/** The name that stands for the default packages in --rules-packages. */
+export const DEFAULT_PACKAGES = 'default';
 
 const formatOption = () =>
   new Option('--format <format>', 'output format').choices(['table', 'json']).default('table');
@@ -43,11 +43,11 @@ export interface AssessHooks {
   /** No feed in the data dir: sync the assessed host's own (first-run-feed.ts). */
   firstRunFeed?: (opts: FirstRunOptions) => Promise<FirstRunOutcome>;
   /** The cve package when no feed could be had: it ends in an exclusion giving `reason`. */
-  unavailableCve?: (reason: string) => RulesPackage;
+  unavailableCve?: (reason: string) => Promise<RulesPackage>;
   /** A feed a first run wrote without some sources: download those again (first-run-feed.ts). */
   retryMissingSources?: (opts: RetryOptions) => Promise<RetryOutcome>;
   /** The cve package of such a feed: it says on every run which sources are missing. */
-  withMissingSources?: (pkg: RulesPackage, missing: readonly MissingSource[]) => RulesPackage;
+  withMissingSources?: (pkg: RulesPackage, missing: readonly MissingSource[]) => Promise<RulesPackage>;
 }
 const hooks: AssessHooks = {};
 export function setAssessHooks(h: AssessHooks): void {
@@ -59,7 +59,10 @@ export function register(program: Command): void {
     .command('assess')
     .description('assess this machine (or a mounted root tree) and report findings')
     .option('--root <dir>', 'assess the file system under DIR instead of / (/proc and /sys included)', '/')
-    .option('--rules-packages <list>', 'comma-separated rules packages (default: every package that can run)')
+    .option(
+      '--rules-packages <list>',
+      `comma-separated rules packages; ${DEFAULT_PACKAGES} stands for every package that can run (the default), e.g. ${DEFAULT_PACKAGES},cis`,
+    )
     .option('--duration <seconds>', 'sampling window in seconds', parseDuration, 0)
     .option(
       '--rule-parameter <rule:name=value>',
@@ -98,7 +101,7 @@ export function register(program: Command): void {
     .addOption(formatOption())
     .addOption(dataDirOption())
     .action(async (o: { format: string; dataDir: string }) => {
-      const { runs, problems } = await new LocalRunStore(o.dataDir).listRuns();
+      const { runs, problems } = await (await localRunStore(o.dataDir)).listRuns();
       if (o.format === 'json') {
         process.stdout.write(`${JSON.stringify({ runs, problems }, null, 2)}\n`);
         return;
@@ -126,7 +129,7 @@ export function register(program: Command): void {
     .addOption(formatOption())
     .addOption(dataDirOption())
     .action(async (o: { run: string; severity?: string; format: string; dataDir: string }) => {
-      const output = await new LocalRunStore(o.dataDir).getOutput(o.run);
+      const output = await (await localRunStore(o.dataDir)).getOutput(o.run);
       const wanted = o.severity
         ? new Set(o.severity.split(',').map((s) => s.trim().toLowerCase()))
         : undefined;
@@ -146,8 +149,8 @@ export function register(program: Command): void {
     .option('--full', 'full report: every rule result per instance')
     .addOption(dataDirOption())
     .action(async (o: { run: string; out: string; full?: boolean; dataDir: string }) => {
-      const output = await new LocalRunStore(o.dataDir).getOutput(o.run);
-      await fs.writeFile(o.out, reportHtml(output, undefined, o.full ? 'full' : 'findings'));
+      const output = await (await localRunStore(o.dataDir)).getOutput(o.run);
+      await fs.writeFile(o.out, await reportHtml(output, undefined, o.full ? 'full' : 'findings'));
       process.stdout.write(`Report written to ${path.resolve(o.out)}\n`);
     });
 }
@@ -200,16 +203,20 @@ async function assess(o: AssessOpts): Promise<void> {
     : undefined;
   if (o.feed && !loadCve)
     throw new Error('--feed needs the cve rules package, which this build does not include');
-  const named = o.rulesPackages
+  const listed = o.rulesPackages
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  // `default` in the list stands for the packages that run when none is named (`default,cis`: those and cis).
+  const withDefaults = !listed || listed.includes(DEFAULT_PACKAGES);
+  const extra = listed?.filter((id) => id !== DEFAULT_PACKAGES) ?? [];
+  const named = withDefaults ? undefined : extra;
   // Checked before a feed is downloaded or anything collected, when the packages are named.
   if (ruleParameters && named) checkRuleParameters(ruleParameters, named);
   // No feed yet: fetch the host distribution's own before assessing (or say why not; cve then ends in an
   // exclusion with that reason when the host has a feed source).
   const notes: string[] = [];
-  const cveWanted = !named || named.includes('cve');
+  const cveWanted = withDefaults || extra.includes('cve');
   let missing: readonly MissingSource[] = [];
   if (loadCve && !o.feed && cveWanted && hooks.retryMissingSources) {
     // A feed a first run wrote without some of its sources: those are downloaded again (bounded, not with
@@ -235,7 +242,7 @@ async function assess(o: AssessOpts): Promise<void> {
       loadCve = await hooks.cveLoader({ dataDir });
       missing = first.missing ?? [];
     } else if (first.unavailable && hooks.unavailableCve) {
-      const stub = hooks.unavailableCve(first.unavailable);
+      const stub = await hooks.unavailableCve(first.unavailable);
       loadCve = async () => stub;
     }
   }
@@ -247,13 +254,15 @@ async function assess(o: AssessOpts): Promise<void> {
     ...(loadCve ? { loadCve } : {}),
     loadCis: () => import('../../rules/cis/index').then((m) => m.cisPackage),
   };
-  const noProc = !named && !(await hasProc(root));
+  const noProc = withDefaults && !extra.includes('runtime-behavior-analysis') && !(await hasProc(root));
   if (noProc) resolveOpts.runtimeAvailable = false;
-  const ids = named ?? defaultRulesPackageIds(resolveOpts);
+  const { defaultRulesPackageIds, resolveRulesPackages } = await import('../../rules/registry');
+  const ids = [...new Set([...(withDefaults ? defaultRulesPackageIds(resolveOpts) : []), ...extra])];
   if (ids.length === 0) throw new Error('--rules-packages names no package');
   const packages = await resolveRulesPackages(ids, resolveOpts);
   const parameters = ruleParameters ? checkRuleParameters(ruleParameters, ids) : undefined;
 
+  const { runLocalAssessment } = await import('../../adapters/local/local-assessment');
   const { output, runDir } = await runLocalAssessment({
     root,
     dataDir,
@@ -262,8 +271,8 @@ async function assess(o: AssessOpts): Promise<void> {
     context: { ...(parameters ? { parameters } : {}), ...(cis ? { cis } : {}) },
     onProgress: progressReporter(o.format !== 'json'),
   });
-  const html = reportHtml(output, packages, o.fullReport ? 'full' : 'findings');
-  const store = new LocalRunStore(dataDir);
+  const html = await reportHtml(output, packages, o.fullReport ? 'full' : 'findings');
+  const store = await localRunStore(dataDir);
   const stored = await store.putReport(output.run.runId, html);
   if (o.report) await fs.writeFile(o.report, html);
 
@@ -271,7 +280,7 @@ async function assess(o: AssessOpts): Promise<void> {
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
     return;
   }
-  if (notes.length === 0 && !o.rulesPackages && !loadCve)
+  if (notes.length === 0 && withDefaults && !loadCve)
     notes.push(
       'Not run: cve (no vulnerability feed in the data directory; run `inspector feeds sync` or `inspector feeds import PATH`, or pass --feed PATH)',
     );
@@ -315,11 +324,12 @@ function checkRuleParameters(
   }
 }
 
-function reportHtml(
+async function reportHtml(
   output: AssessmentOutput,
   packages: readonly RulesPackage[] | undefined,
   kind: 'findings' | 'full',
-) {
+): Promise<string> {
+  const { renderHtmlReport } = await import('../../report/html');
   const rulesPackages = output.run.rulesPackages.map((id) => {
     const p = packages?.find((x) => x.id === id);
     return { id, name: p?.name ?? id, version: p?.version ?? '' };
