@@ -147,7 +147,14 @@ export async function buildCli(outDir: string = CLI_DIR): Promise<CliBuild> {
   mkdirSync(path.dirname(outDir), { recursive: true });
   const old = `${outDir}.${process.pid}.old`;
   if (existsSync(outDir)) renameSync(outDir, old);
-  renameSync(tmp, outDir);
+  try {
+    renameSync(tmp, outDir);
+  } catch (err) {
+    // Another build (npm pack's prepare and prepack, a parallel npm start) put its output there first: the
+    // same sources, so keep it.
+    if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    rmSync(tmp, { recursive: true, force: true });
+  }
   rmSync(old, { recursive: true, force: true });
   const files = Object.keys(metafile.outputs).map((f) => {
     const rel = path.relative(outDir, path.resolve(REPO_ROOT, f));

@@ -84,10 +84,13 @@ describe('npm run build (scripts/build-cli.ts)', () => {
     expect(inputs.filter((i) => heavy.test(i) && !metadata.test(i))).toEqual([]);
   });
 
-  it('npm start runs node with the flags of the bin', () => {
+  it('npm ci and npm pack build it; npm start runs node with the flags of the bin', () => {
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
+    // npm ci builds it (so `npx inspector` works in a checkout), npm pack rebuilds it.
+    expect(pkg.scripts.prepare).toBe('tsx scripts/build-cli.ts --if-stale --quiet');
+    expect(pkg.scripts.prepack).toBe('tsx scripts/build-cli.ts --quiet');
     expect(pkg.scripts.start).toMatch(new RegExp(`^node ${NODE_FLAGS.join(' ')} scripts/start\\.mjs `));
   });
 
