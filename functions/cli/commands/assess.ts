@@ -60,6 +60,14 @@ export function register(program: Command): void {
     .description('assess this machine (or a mounted root tree) and report findings')
     .option('--root <dir>', 'assess the file system under DIR instead of / (/proc and /sys included)', '/')
     .option(
+      '--telemetry <file>',
+      'evaluate telemetry the standalone agent wrote (agent --out FILE --key-file KEY) instead of collecting',
+    )
+    .option(
+      '--key-file <file>',
+      "with --telemetry: the agent's 32-byte key (default: the data dir's telemetry.key)",
+    )
+    .option(
       '--rules-packages <list>',
       `comma-separated rules packages; ${DEFAULT_PACKAGES} stands for every package that can run (the default), e.g. ${DEFAULT_PACKAGES},cis`,
     )
@@ -157,6 +165,8 @@ export function register(program: Command): void {
 
 interface AssessOpts {
   root: string;
+  telemetry?: string;
+  keyFile?: string;
   rulesPackages?: string;
   duration: number;
   ruleParameter?: string[];
@@ -198,6 +208,8 @@ async function assess(o: AssessOpts): Promise<void> {
   const ruleParameters = o.ruleParameter ? parseRuleParameters(o.ruleParameter) : undefined;
   const cis = cisTailoring(o);
   const dataDir = ensureDataDir(o.dataDir);
+  const given = o.telemetry ? await readGivenTelemetry(o.telemetry, o.keyFile, dataDir) : undefined;
+  if (o.keyFile && !o.telemetry) throw new Error('--key-file goes with --telemetry');
   let loadCve = hooks.cveLoader
     ? await hooks.cveLoader({ dataDir, ...(o.feed ? { feed: o.feed } : {}) })
     : undefined;
@@ -228,7 +240,7 @@ async function assess(o: AssessOpts): Promise<void> {
     });
     if (retry.message) notes.push(retry.message);
     missing = retry.missing;
-  } else if (!loadCve && hooks.cveLoader && hooks.firstRunFeed && cveWanted) {
+  } else if (!loadCve && hooks.cveLoader && hooks.firstRunFeed && cveWanted && !given) {
     const first = await hooks.firstRunFeed({
       root,
       dataDir,
@@ -270,6 +282,7 @@ async function assess(o: AssessOpts): Promise<void> {
     durationSeconds: o.duration,
     context: { ...(parameters ? { parameters } : {}), ...(cis ? { cis } : {}) },
     onProgress: progressReporter(o.format !== 'json'),
+    ...(given ? { telemetry: given } : {}),
   });
   const html = await reportHtml(output, packages, o.fullReport ? 'full' : 'findings');
   const store = await localRunStore(dataDir);
@@ -387,6 +400,35 @@ function findingsTable(findings: AssessmentOutput['findings']): string {
     return [f.severity, f.ruleId, f.title, evidence];
   });
   return table(['SEVERITY', 'RULE', 'FINDING', 'EVIDENCE'], rows, 70);
+}
+
+/** Upper bound of a telemetry file (the envelope's own limit is checked again when it is opened). */
+const MAX_TELEMETRY_FILE_BYTES = 64 * 1024 * 1024;
+
+/** --telemetry FILE and its key (--key-file, else the data dir's telemetry.key), checked before anything runs. */
+async function readGivenTelemetry(
+  file: string,
+  keyFile: string | undefined,
+  dataDir: string,
+): Promise<{ ciphertext: Buffer; key: Buffer; source: string }> {
+  const source = path.resolve(file);
+  const st = await fs.stat(source).catch(() => undefined);
+  if (!st?.isFile()) throw new Error(`--telemetry ${file} is not a file`);
+  if (st.size > MAX_TELEMETRY_FILE_BYTES)
+    throw new Error(
+      `--telemetry ${file} is ${st.size} bytes, over the ${MAX_TELEMETRY_FILE_BYTES}-byte limit`,
+    );
+  const keyPath = keyFile ? path.resolve(keyFile) : path.join(dataDir, 'telemetry.key');
+  const key = await fs.readFile(keyPath).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(
+      keyFile
+        ? `--key-file ${keyFile}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`
+        : `--telemetry needs the key the agent encrypted it with: pass --key-file (no ${keyPath})`,
+    );
+  });
+  if (key.length !== 32)
+    throw new Error(`--key-file ${keyPath}: a key is 32 bytes, this file has ${key.length}`);
+  return { ciphertext: await fs.readFile(source), key, source };
 }
 
 /** Whether the root has a process table to sample (a live system, or a chroot with /proc mounted). */

@@ -137,6 +137,36 @@ export async function encryptTelemetry(
 }
 
 /**
+ * The run and instance an envelope names (its encryption context), read by decrypting it with `keyring`: for
+ * a file the agent wrote by hand (`--out`), whose address the reader cannot know beforehand. The envelope is
+ * authenticated by that decryption; decryptTelemetry then checks the document against this address.
+ */
+export async function telemetryAddressOf(
+  ciphertext: Uint8Array,
+  keyring: KeyringNode,
+): Promise<TelemetryAddress> {
+  if (ciphertext.byteLength > MAX_CIPHERTEXT_BYTES) {
+    throw new TelemetryDecryptError(
+      `encrypted telemetry is ${ciphertext.byteLength} bytes, over the ${MAX_CIPHERTEXT_BYTES}-byte limit`,
+    );
+  }
+  let context: Record<string, string>;
+  try {
+    context = (await decrypt(keyring, ciphertext, { maxBodySize: MAX_CIPHERTEXT_BYTES })).messageHeader
+      .encryptionContext;
+  } catch (err) {
+    throw new TelemetryDecryptError(`telemetry could not be decrypted: ${(err as Error).message}`);
+  }
+  const runId = context[CONTEXT_KEYS.run];
+  const instanceId = context[CONTEXT_KEYS.instance];
+  if (!runId || !instanceId)
+    throw new TelemetryDecryptError(
+      'the envelope does not name a run and an instance: not telemetry of this agent',
+    );
+  return { runId, instanceId };
+}
+
+/**
  * Decrypt telemetry read for `expected` (the run and instance its storage key names). Refuses ciphertext
  * that was tampered with, whose encryption context names another run or instance, lacks or misstates the
  * instance ARN under KMS (`binding` defaults to the one the keyring implies) or carries an unexpected
