@@ -210,6 +210,8 @@ async function assess(o: AssessOpts): Promise<void> {
   const dataDir = ensureDataDir(o.dataDir);
   const given = o.telemetry ? await readGivenTelemetry(o.telemetry, o.keyFile, dataDir) : undefined;
   if (o.keyFile && !o.telemetry) throw new Error('--key-file goes with --telemetry');
+  if (o.telemetry && o.root !== '/')
+    throw new Error('--telemetry evaluates a file the agent wrote elsewhere: --root does not apply');
   let loadCve = hooks.cveLoader
     ? await hooks.cveLoader({ dataDir, ...(o.feed ? { feed: o.feed } : {}) })
     : undefined;

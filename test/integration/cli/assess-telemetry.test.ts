@@ -99,6 +99,7 @@ describe('inspector assess --telemetry', () => {
       [['--telemetry', telemetry, '--key-file', shortKey], /a key is 32 bytes, this file has 16$/],
       [['--telemetry', path.join(tmp, 'none')], /^inspector: --telemetry .* is not a file$/],
       [['--key-file', key], /^inspector: --key-file goes with --telemetry$/],
+      [['--telemetry', telemetry, '--key-file', key, '--root', tmp], /--root does not apply$/],
     ];
     for (const [args, message] of cases) {
       const r = await runInspector([
