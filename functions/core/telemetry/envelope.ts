@@ -27,7 +27,7 @@ import {
   RawAesKeyringNode,
   RawAesWrappingSuiteIdentifier,
 } from '@aws-crypto/client-node';
-import { LIMITS, parseTelemetryJson, TELEMETRY_SCHEMA_VERSION, type Telemetry } from './schema';
+import { idSchema, LIMITS, parseTelemetryJson, TELEMETRY_SCHEMA_VERSION, type Telemetry } from './schema';
 
 const { encrypt, decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 
@@ -163,6 +163,15 @@ export async function telemetryAddressOf(
     throw new TelemetryDecryptError(
       'the envelope does not name a run and an instance: not telemetry of this agent',
     );
+  // The ids name storage paths: only what the agent itself accepts (no separators, no control characters).
+  for (const [what, id] of [
+    ['run', runId],
+    ['instance', instanceId],
+  ] as const)
+    if (!idSchema.safeParse(id).success)
+      throw new TelemetryDecryptError(
+        `the envelope names an invalid ${what} id ${JSON.stringify(id.slice(0, 140))}`,
+      );
   return { runId, instanceId };
 }
 
