@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<void>> = {
   'run-1000': async () => (await import('./run-1000')).runLifecycleBench(),
   'feed-sync': async () => (await import('./feed-sync')).feedSyncBench(),
   report: async () => (await import('./report')).reportBench(),
+  'cli-startup': async () => (await import('./cli-startup')).cliStartupBench(),
 };
 
 const wanted = process.argv.slice(2);

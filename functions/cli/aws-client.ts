@@ -12,11 +12,14 @@
  * INSPECTOR_TEMPLATES_FUNCTION, INSPECTOR_RUNS_FUNCTION, INSPECTOR_FINDINGS_FUNCTION) or, by default, from the
  * stack's outputs ControlPlane<Group>FunctionName, read once with CloudFormation DescribeStacks on
  * `--stack-name` (default InspectorClassic, or INSPECTOR_STACK_NAME).
+ *
+ * The SDK clients are imported when the first call is made, not with this module: the local commands and
+ * `--help` never load them (in the built CLI they are a chunk of their own).
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import type { ControlPlaneResponse, ErrorCode } from '../core/control-plane/errors';
-import { OPERATION_GROUPS, type OperationGroup } from '../core/control-plane/operations';
+import { OPERATION_GROUPS, type OperationGroup } from '../core/control-plane/operation-names';
 
 export const DEFAULT_STACK_NAME = 'InspectorClassic';
 
@@ -62,27 +65,24 @@ export function outputKey(group: OperationGroup): string {
 
 export class LambdaTransport implements ControlPlaneTransport {
   private names: Promise<Partial<Record<OperationGroup, string>>> | undefined;
-  private readonly lambda: LambdaClient;
-  private readonly cfn: () => CloudFormationClient;
+  private lambda: LambdaClient | undefined;
+  private cfnClient: CloudFormationClient | undefined;
+  private readonly config: { region?: string; profile?: string };
 
   constructor(
     private readonly options: ConnectionOptions,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    const config = {
+    this.config = {
       ...(options.region ? { region: options.region } : {}),
       ...(options.profile ? { profile: options.profile } : {}),
-    };
-    this.lambda = new LambdaClient(config);
-    let cfn: CloudFormationClient | undefined;
-    this.cfn = () => {
-      cfn ??= new CloudFormationClient(config);
-      return cfn;
     };
   }
 
   async call(group: OperationGroup, operation: string, input: Record<string, unknown>): Promise<unknown> {
     const functionName = await this.functionName(group);
+    const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
+    this.lambda ??= new LambdaClient(this.config);
     let out: InvokeCommandOutput;
     try {
       out = await this.lambda.send(
@@ -140,7 +140,9 @@ export class LambdaTransport implements ControlPlaneTransport {
     const stackName = this.stackName();
     let outputs: Array<{ OutputKey?: string; OutputValue?: string }>;
     try {
-      const out = await this.cfn().send(new DescribeStacksCommand({ StackName: stackName }));
+      const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+      this.cfnClient ??= new CloudFormationClient(this.config);
+      const out = await this.cfnClient.send(new DescribeStacksCommand({ StackName: stackName }));
       outputs = out.Stacks?.[0]?.Outputs ?? [];
     } catch (err) {
       throw new ControlPlaneCallError(

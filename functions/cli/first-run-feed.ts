@@ -28,7 +28,7 @@ import { configuredSources } from '../feeds/sync-config';
 import { parseOsRelease } from '../parsers/os-release';
 import { rulesPackageInfo } from '../rules/catalog';
 
-export const FIRST_RUN_TIMEOUT_SECONDS = 120;
+export { FIRST_RUN_TIMEOUT_SECONDS } from './defaults';
 
 /** Sources of the threat data every distribution uses (KEV ~1 MB, EPSS ~2 MB compressed). */
 export const THREAT_SOURCES = ['cisa-kev', 'first-epss'];

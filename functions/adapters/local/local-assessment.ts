@@ -18,6 +18,7 @@ import {
   encryptTelemetry,
   rawAesKeyring,
   TelemetryDecryptError,
+  telemetryAddressOf,
 } from '../../core/telemetry';
 import { loadOrCreateKey } from './key-file';
 import { LocalRunStore } from './run-store';
@@ -30,6 +31,11 @@ export interface LocalAssessmentOptions {
   context?: EvaluationContext;
   onProgress?: (step: string) => void;
   signal?: AbortSignal;
+  /**
+   * Telemetry the standalone agent wrote elsewhere (`--out FILE --key-file KEY`), evaluated instead of
+   * collecting: its ciphertext and the key it was encrypted with. The run keeps it as it came.
+   */
+  telemetry?: { ciphertext: Buffer; key: Buffer; source: string };
 }
 
 export interface LocalAssessmentResult {
@@ -68,14 +74,16 @@ export async function localInstanceId(root: string): Promise<string> {
 export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<LocalAssessmentResult> {
   const progress = opts.onProgress ?? (() => {});
   const store = new LocalRunStore(opts.dataDir);
-  const { key } = loadOrCreateKey(opts.dataDir);
-  const keyring = rawAesKeyring(key);
+  const given = opts.telemetry;
+  const keyring = rawAesKeyring(given ? given.key : loadOrCreateKey(opts.dataDir).key);
   const createdAt = new Date();
   const runId = newRunId(createdAt);
-  const instanceId = await localInstanceId(opts.root);
+  // Given telemetry is read under the run and instance its envelope names (a bad key or a tampered file fails here).
+  const address = given ? await telemetryAddressOf(given.ciphertext, keyring) : undefined;
+  const instanceId = address?.instanceId ?? (await localInstanceId(opts.root));
   const run: RunRecord = {
     runId,
-    name: `local assessment of ${opts.root}`,
+    name: given ? `local assessment of ${given.source}` : `local assessment of ${opts.root}`,
     state: 'CREATED',
     stateHistory: [],
     createdAt: createdAt.toISOString(),
@@ -98,20 +106,25 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
   await setState('COLLECTING_DATA');
   let telemetryPath: string;
   try {
-    const doc = await collectTelemetry({
-      root: opts.root,
-      runId,
-      instanceId,
-      durationSeconds: opts.durationSeconds,
-      // The file system walk (world-writable, unowned, SUID/SGID files) serves the cis package only: a local
-      // assessment without it skips the walk; with it, the walk may take up to 20 s to finish (a walk cut
-      // short cannot establish an absence).
-      walk: opts.rulesPackages.some((p) => p.id === 'cis') ? { maxSeconds: 20 } : false,
-      onProgress: progress,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    progress('encrypting telemetry');
-    telemetryPath = await store.putTelemetry(runId, instanceId, await encryptTelemetry(doc, keyring));
+    if (given) {
+      progress('storing the given telemetry');
+      telemetryPath = await store.putTelemetry(runId, instanceId, given.ciphertext);
+    } else {
+      const doc = await collectTelemetry({
+        root: opts.root,
+        runId,
+        instanceId,
+        durationSeconds: opts.durationSeconds,
+        // The file system walk (world-writable, unowned, SUID/SGID files) serves the cis package only: a local
+        // assessment without it skips the walk; with it, the walk may take up to 20 s to finish (a walk cut
+        // short cannot establish an absence).
+        walk: opts.rulesPackages.some((p) => p.id === 'cis') ? { maxSeconds: 20 } : false,
+        onProgress: progress,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      progress('encrypting telemetry');
+      telemetryPath = await store.putTelemetry(runId, instanceId, await encryptTelemetry(doc, keyring));
+    }
   } catch (err) {
     await setState('FAILED');
     throw new Error(`data collection failed: ${(err as Error).message}`);
@@ -124,10 +137,11 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
   const exclusions: Exclusion[] = [];
   const output: AssessmentOutput = { run, instances, results: [], findings: [], exclusions };
   try {
-    const telemetry = await decryptTelemetry(await store.getTelemetry(runId, instanceId), keyring, {
-      runId,
-      instanceId,
-    });
+    const telemetry = await decryptTelemetry(
+      await store.getTelemetry(runId, instanceId),
+      keyring,
+      address ?? { runId, instanceId },
+    );
     const evaluation = await evaluateTelemetry(telemetry, opts.rulesPackages, {
       runId,
       createdAt: new Date().toISOString(),

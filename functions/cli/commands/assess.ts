@@ -6,35 +6,29 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDataDir, ensureDataDir } from '../../adapters/local/data-dir';
-import { runLocalAssessment } from '../../adapters/local/local-assessment';
-import { LocalRunStore } from '../../adapters/local/run-store';
 import type { CisContext, RulesPackage } from '../../core/rule';
 import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import type { MissingSource } from '../../feeds/store';
-import { renderHtmlReport } from '../../report/html';
 import { checkCisTailoring, parseCisVariables } from '../../rules/cis/tailoring';
 import {
   parseRuleParameters,
   type RuleParameterOverrides,
   validateRuleParameters,
 } from '../../rules/parameters';
-import { defaultRulesPackageIds, type ResolveOptions, resolveRulesPackages } from '../../rules/registry';
-import {
-  FIRST_RUN_TIMEOUT_SECONDS,
-  type FirstRunOptions,
-  type FirstRunOutcome,
-  type RetryOptions,
-  type RetryOutcome,
-} from '../first-run-feed';
+import type { ResolveOptions } from '../../rules/registry';
+import { FIRST_RUN_TIMEOUT_SECONDS } from '../defaults';
+import type { FirstRunOptions, FirstRunOutcome, RetryOptions, RetryOutcome } from '../first-run-feed';
 import { progressReporter, table } from '../format';
-import {
-  localReportOptions,
-  printFindingsDiff,
-  register as registerReports,
-  renderReport,
-  reportFormatFor,
-} from './reports';
+import { register as registerReports } from './reports';
+
+// What the commands run (the agent, the rules, the stores, the report) is imported when a command runs, not
+// with this module: `inspector --help` and the other commands load none of it (scripts/build-cli.ts).
+const localRunStore = async (dataDir: string) =>
+  new (await import('../../adapters/local/run-store')).LocalRunStore(dataDir);
+
+/** The name that stands for the default packages in --rules-packages. */
+export const DEFAULT_PACKAGES = 'default';
 
 const formatOption = () =>
   new Option('--format <format>', 'output format').choices(['table', 'json']).default('table');
@@ -50,11 +44,11 @@ export interface AssessHooks {
   /** No feed in the data dir: sync the assessed host's own (first-run-feed.ts). */
   firstRunFeed?: (opts: FirstRunOptions) => Promise<FirstRunOutcome>;
   /** The cve package when no feed could be had: it ends in an exclusion giving `reason`. */
-  unavailableCve?: (reason: string) => RulesPackage;
+  unavailableCve?: (reason: string) => Promise<RulesPackage>;
   /** A feed a first run wrote without some sources: download those again (first-run-feed.ts). */
   retryMissingSources?: (opts: RetryOptions) => Promise<RetryOutcome>;
   /** The cve package of such a feed: it says on every run which sources are missing. */
-  withMissingSources?: (pkg: RulesPackage, missing: readonly MissingSource[]) => RulesPackage;
+  withMissingSources?: (pkg: RulesPackage, missing: readonly MissingSource[]) => Promise<RulesPackage>;
 }
 const hooks: AssessHooks = {};
 export function setAssessHooks(h: AssessHooks): void {
@@ -66,7 +60,18 @@ export function register(program: Command): void {
     .command('assess')
     .description('assess this machine (or a mounted root tree) and report findings')
     .option('--root <dir>', 'assess the file system under DIR instead of / (/proc and /sys included)', '/')
-    .option('--rules-packages <list>', 'comma-separated rules packages (default: every package that can run)')
+    .option(
+      '--telemetry <file>',
+      'evaluate telemetry the standalone agent wrote (agent --out FILE --key-file KEY) instead of collecting',
+    )
+    .option(
+      '--key-file <file>',
+      "with --telemetry: the agent's 32-byte key (default: the data dir's telemetry.key)",
+    )
+    .option(
+      '--rules-packages <list>',
+      `comma-separated rules packages; ${DEFAULT_PACKAGES} stands for every package that can run (the default), e.g. ${DEFAULT_PACKAGES},cis`,
+    )
     .option('--duration <seconds>', 'sampling window in seconds', parseDuration, 0)
     .option(
       '--rule-parameter <rule:name=value>',
@@ -108,7 +113,7 @@ export function register(program: Command): void {
     .addOption(formatOption())
     .addOption(dataDirOption())
     .action(async (o: { format: string; dataDir: string }) => {
-      const { runs, problems } = await new LocalRunStore(o.dataDir).listRuns();
+      const { runs, problems } = await (await localRunStore(o.dataDir)).listRuns();
       if (o.format === 'json') {
         process.stdout.write(`${JSON.stringify({ runs, problems }, null, 2)}\n`);
         return;
@@ -141,14 +146,14 @@ export function register(program: Command): void {
     .addOption(dataDirOption())
     .action(
       async (o: { run: string; severity?: string; diff?: boolean; format: string; dataDir: string }) => {
-        const store = new LocalRunStore(o.dataDir);
+        const store = await localRunStore(o.dataDir);
         const output = await store.getOutput(o.run);
         const wanted = o.severity
           ? new Set(o.severity.split(',').map((s) => s.trim().toLowerCase()))
           : undefined;
         const keep = (f: { severity: string }) => !wanted || wanted.has(f.severity.toLowerCase());
         if (o.diff) {
-          await printFindingsDiff(store, output, o.format, keep);
+          await (await import('./report-actions')).printFindingsDiff(store, output, o.format, keep);
           return;
         }
         const findings = output.findings.filter(keep);
@@ -165,6 +170,8 @@ export function register(program: Command): void {
 
 interface AssessOpts {
   root: string;
+  telemetry?: string;
+  keyFile?: string;
   rulesPackages?: string;
   duration: number;
   ruleParameter?: string[];
@@ -206,21 +213,29 @@ async function assess(o: AssessOpts): Promise<void> {
   const ruleParameters = o.ruleParameter ? parseRuleParameters(o.ruleParameter) : undefined;
   const cis = cisTailoring(o);
   const dataDir = ensureDataDir(o.dataDir);
+  const given = o.telemetry ? await readGivenTelemetry(o.telemetry, o.keyFile, dataDir) : undefined;
+  if (o.keyFile && !o.telemetry) throw new Error('--key-file goes with --telemetry');
+  if (o.telemetry && o.root !== '/')
+    throw new Error('--telemetry evaluates a file the agent wrote elsewhere: --root does not apply');
   let loadCve = hooks.cveLoader
     ? await hooks.cveLoader({ dataDir, ...(o.feed ? { feed: o.feed } : {}) })
     : undefined;
   if (o.feed && !loadCve)
     throw new Error('--feed needs the cve rules package, which this build does not include');
-  const named = o.rulesPackages
+  const listed = o.rulesPackages
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  // `default` in the list stands for the packages that run when none is named (`default,cis`: those and cis).
+  const withDefaults = !listed || listed.includes(DEFAULT_PACKAGES);
+  const extra = listed?.filter((id) => id !== DEFAULT_PACKAGES) ?? [];
+  const named = withDefaults ? undefined : extra;
   // Checked before a feed is downloaded or anything collected, when the packages are named.
   if (ruleParameters && named) checkRuleParameters(ruleParameters, named);
   // No feed yet: fetch the host distribution's own before assessing (or say why not; cve then ends in an
   // exclusion with that reason when the host has a feed source).
   const notes: string[] = [];
-  const cveWanted = !named || named.includes('cve');
+  const cveWanted = withDefaults || extra.includes('cve');
   let missing: readonly MissingSource[] = [];
   if (loadCve && !o.feed && cveWanted && hooks.retryMissingSources) {
     // A feed a first run wrote without some of its sources: those are downloaded again (bounded, not with
@@ -232,7 +247,7 @@ async function assess(o: AssessOpts): Promise<void> {
     });
     if (retry.message) notes.push(retry.message);
     missing = retry.missing;
-  } else if (!loadCve && hooks.cveLoader && hooks.firstRunFeed && cveWanted) {
+  } else if (!loadCve && hooks.cveLoader && hooks.firstRunFeed && cveWanted && !given) {
     const first = await hooks.firstRunFeed({
       root,
       dataDir,
@@ -246,7 +261,7 @@ async function assess(o: AssessOpts): Promise<void> {
       loadCve = await hooks.cveLoader({ dataDir });
       missing = first.missing ?? [];
     } else if (first.unavailable && hooks.unavailableCve) {
-      const stub = hooks.unavailableCve(first.unavailable);
+      const stub = await hooks.unavailableCve(first.unavailable);
       loadCve = async () => stub;
     }
   }
@@ -258,13 +273,15 @@ async function assess(o: AssessOpts): Promise<void> {
     ...(loadCve ? { loadCve } : {}),
     loadCis: () => import('../../rules/cis/index').then((m) => m.cisPackage),
   };
-  const noProc = !named && !(await hasProc(root));
+  const noProc = withDefaults && !extra.includes('runtime-behavior-analysis') && !(await hasProc(root));
   if (noProc) resolveOpts.runtimeAvailable = false;
-  const ids = named ?? defaultRulesPackageIds(resolveOpts);
+  const { defaultRulesPackageIds, resolveRulesPackages } = await import('../../rules/registry');
+  const ids = [...new Set([...(withDefaults ? defaultRulesPackageIds(resolveOpts) : []), ...extra])];
   if (ids.length === 0) throw new Error('--rules-packages names no package');
   const packages = await resolveRulesPackages(ids, resolveOpts);
   const parameters = ruleParameters ? checkRuleParameters(ruleParameters, ids) : undefined;
 
+  const { runLocalAssessment } = await import('../../adapters/local/local-assessment');
   const { output, runDir } = await runLocalAssessment({
     root,
     dataDir,
@@ -272,8 +289,11 @@ async function assess(o: AssessOpts): Promise<void> {
     durationSeconds: o.duration,
     context: { ...(parameters ? { parameters } : {}), ...(cis ? { cis } : {}) },
     onProgress: progressReporter(o.format !== 'json'),
+    ...(given ? { telemetry: given } : {}),
   });
-  const store = new LocalRunStore(dataDir);
+  const store = await localRunStore(dataDir);
+  const { localReportOptions, renderReport, reportFormatFor } = await import('./report-actions');
+  const { renderHtmlReport } = await import('../../report/html');
   const reportOpts = await localReportOptions(
     store,
     output,
@@ -293,7 +313,7 @@ async function assess(o: AssessOpts): Promise<void> {
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
     return;
   }
-  if (notes.length === 0 && !o.rulesPackages && !loadCve)
+  if (notes.length === 0 && withDefaults && !loadCve)
     notes.push(
       'Not run: cve (no vulnerability feed in the data directory; run `inspector feeds sync` or `inspector feeds import PATH`, or pass --feed PATH)',
     );
@@ -387,6 +407,35 @@ function findingsTable(findings: AssessmentOutput['findings']): string {
     return [f.severity, f.ruleId, f.title, evidence];
   });
   return table(['SEVERITY', 'RULE', 'FINDING', 'EVIDENCE'], rows, 70);
+}
+
+/** Upper bound of a telemetry file (the envelope's own limit is checked again when it is opened). */
+const MAX_TELEMETRY_FILE_BYTES = 64 * 1024 * 1024;
+
+/** --telemetry FILE and its key (--key-file, else the data dir's telemetry.key), checked before anything runs. */
+async function readGivenTelemetry(
+  file: string,
+  keyFile: string | undefined,
+  dataDir: string,
+): Promise<{ ciphertext: Buffer; key: Buffer; source: string }> {
+  const source = path.resolve(file);
+  const st = await fs.stat(source).catch(() => undefined);
+  if (!st?.isFile()) throw new Error(`--telemetry ${file} is not a file`);
+  if (st.size > MAX_TELEMETRY_FILE_BYTES)
+    throw new Error(
+      `--telemetry ${file} is ${st.size} bytes, over the ${MAX_TELEMETRY_FILE_BYTES}-byte limit`,
+    );
+  const keyPath = keyFile ? path.resolve(keyFile) : path.join(dataDir, 'telemetry.key');
+  const key = await fs.readFile(keyPath).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(
+      keyFile
+        ? `--key-file ${keyFile}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`
+        : `--telemetry needs the key the agent encrypted it with: pass --key-file (no ${keyPath})`,
+    );
+  });
+  if (key.length !== 32)
+    throw new Error(`--key-file ${keyPath}: a key is 32 bytes, this file has ${key.length}`);
+  return { ciphertext: await fs.readFile(source), key, source };
 }
 
 /** Whether the root has a process table to sample (a live system, or a chroot with /proc mounted). */

@@ -6,7 +6,7 @@
  */
 import { type Command, Option } from 'commander';
 import type { TargetTag } from '../../core/assessment';
-import { OPERATIONS, type OperationName } from '../../core/control-plane/operations';
+import { groupOf, type OperationName } from '../../core/control-plane/operation-names';
 import { RUN_EVENTS, RUN_STATES } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import { parseCisVariables } from '../../rules/cis/tailoring';
@@ -757,7 +757,7 @@ export function register(program: Command): void {
       );
       let result: unknown;
       try {
-        result = await transport.call(OPERATIONS[spec.name].group, spec.name, input);
+        result = await transport.call(groupOf(spec.name), spec.name, input);
       } catch (err) {
         if (err instanceof ControlPlaneCallError) throw new Error(`${err.code}: ${err.message}`);
         throw err;

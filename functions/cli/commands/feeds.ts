@@ -8,20 +8,13 @@ import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDataDir } from '../../adapters/local/data-dir';
 import type { RulesPackage } from '../../core/rule';
-import { describeInvalid } from '../../feeds/cve-scores';
-import { readFeedPath } from '../../feeds/import';
-import { openFeed } from '../../feeds/open';
-import { feedsDir, readManifest, StoredCveIndex, writeBundle } from '../../feeds/store';
-import { httpGetter, OFFICIAL_SOURCES, syncFeeds } from '../../feeds/sync';
-import { configuredSources } from '../../feeds/sync-config';
-import { cveRulesPackage } from '../../rules/cve';
-import {
-  firstRunFeed,
-  retryMissingSources,
-  unavailableCvePackage,
-  withMissingSources,
-} from '../first-run-feed';
+import { FEED_SOURCE_NAMES } from '../defaults';
 import { setAssessHooks } from './assess';
+
+// The feed code (readers, compiler, index, downloads) is imported when a command or an assessment uses it,
+// not with this module: `inspector --help` and the commands that need no feed load none of it.
+const firstRun = () => import('../first-run-feed');
+const feedStore = () => import('../../feeds/store');
 
 const dataDirOption = () =>
   new Option('--data-dir <dir>', 'where runs, keys and feeds are kept').default(
@@ -36,7 +29,9 @@ export async function cveLoader(opts: {
   dataDir: string;
   feed?: string;
 }): Promise<(() => Promise<RulesPackage>) | undefined> {
+  const { cveRulesPackage } = await import('../../rules/cve');
   if (opts.feed) {
+    const { openFeed } = await import('../../feeds/open');
     const { index, warnings } = await openFeed(path.resolve(opts.feed));
     if (warnings.length > 0) {
       process.stderr.write(
@@ -45,6 +40,7 @@ export async function cveLoader(opts: {
     }
     return async () => cveRulesPackage(index);
   }
+  const { feedsDir, readManifest, StoredCveIndex } = await feedStore();
   if (!(await readManifest(feedsDir(opts.dataDir)).catch(() => undefined))) return undefined;
   return async () => cveRulesPackage(await StoredCveIndex.open(opts.dataDir));
 }
@@ -52,10 +48,10 @@ export async function cveLoader(opts: {
 export function register(program: Command): void {
   setAssessHooks({
     cveLoader,
-    firstRunFeed,
-    unavailableCve: unavailableCvePackage,
-    retryMissingSources,
-    withMissingSources,
+    firstRunFeed: async (o) => (await firstRun()).firstRunFeed(o),
+    unavailableCve: async (reason) => (await firstRun()).unavailableCvePackage(reason),
+    retryMissingSources: async (o) => (await firstRun()).retryMissingSources(o),
+    withMissingSources: async (pkg, missing) => (await firstRun()).withMissingSources(pkg, missing),
   });
   const feeds = program.command('feeds').description('vulnerability feeds for the cve rules package');
 
@@ -72,6 +68,8 @@ export function register(program: Command): void {
     .option('--strict', 'write nothing when any record is rejected')
     .addOption(dataDirOption())
     .action(async (p: string, o: { dataDir: string; replace?: boolean; strict?: boolean }) => {
+      const { readFeedPath } = await import('../../feeds/import');
+      const { writeBundle } = await feedStore();
       const bundle = await readFeedPath(path.resolve(p));
       const { errors, skipped, records } = bundle.read;
       for (const e of errors.slice(0, MAX_ERROR_LINES))
@@ -118,15 +116,17 @@ export function register(program: Command): void {
       'download the official feeds (OSV, Amazon Linux ALAS, CISA KEV, FIRST EPSS, Debian Security Tracker, NVD CVSS) into the data dir',
     )
     .option('--timeout <seconds>', 'give up on a download after this long', parseSeconds, 15)
-    .option('--only <names>', `comma-separated sources (${OFFICIAL_SOURCES.map((s) => s.name).join(', ')})`)
+    .option('--only <names>', `comma-separated sources (${FEED_SOURCE_NAMES.join(', ')})`)
     .addOption(dataDirOption())
     .action(async (o: { dataDir: string; timeout: number; only?: string }) => {
       const wanted = o.only?.split(',').map((s) => s.trim());
+      const { httpGetter, syncFeeds } = await import('../../feeds/sync');
+      const { configuredSources } = await import('../../feeds/sync-config');
       // The official URLs, or those INSPECTOR_FEED_SYNC_CONFIG names (a mirror; tests' server).
       const all = configuredSources();
       const sources = wanted ? all.filter((s) => wanted.includes(s.name)) : all;
       if (sources.length === 0)
-        throw new Error(`--only names no known source (${OFFICIAL_SOURCES.map((s) => s.name).join(', ')})`);
+        throw new Error(`--only names no known source (${FEED_SOURCE_NAMES.join(', ')})`);
       const dataDir = path.resolve(o.dataDir);
       await fs.mkdir(dataDir, { recursive: true });
       const r = await syncFeeds({ dataDir, get: httpGetter(o.timeout * 1000), sources });
@@ -156,6 +156,8 @@ export function register(program: Command): void {
     .description('list the compiled feeds in the data dir')
     .addOption(dataDirOption())
     .action(async (o: { dataDir: string }) => {
+      const { feedsDir, readManifest } = await feedStore();
+      const { describeInvalid } = await import('../../feeds/cve-scores');
       const m = await readManifest(feedsDir(path.resolve(o.dataDir)));
       if (!m)
         throw new Error(`no compiled feeds in ${feedsDir(o.dataDir)}: run \`inspector feeds import PATH\``);

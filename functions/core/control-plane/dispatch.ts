@@ -8,63 +8,30 @@
  */
 import { z } from 'zod';
 import { type ControlPlaneResponse, describeZodError, invalidInput, toErrorBody } from './errors';
+import {
+  groupOf,
+  isOperationName,
+  OPERATION_GROUP,
+  OPERATION_GROUPS,
+  type OperationGroup,
+  type OperationName,
+} from './operation-names';
 import type { ControlPlaneDeps } from './ports';
 
-/** One Lambda per group (INFRA builds them from functions/handlers/control-plane/<group>.ts). */
-export const OPERATION_GROUPS = ['targets', 'templates', 'runs', 'findings'] as const;
-export type OperationGroup = (typeof OPERATION_GROUPS)[number];
+export {
+  groupOf,
+  isOperationName,
+  OPERATION_GROUP,
+  OPERATION_GROUPS,
+  type OperationGroup,
+  type OperationName,
+};
 
-export const OPERATION_GROUP = {
-  'create-assessment-target': 'targets',
-  'update-assessment-target': 'targets',
-  'delete-assessment-target': 'targets',
-  'list-assessment-targets': 'targets',
-  'describe-assessment-targets': 'targets',
-  'preview-agents': 'targets',
-  'create-exclusions-preview': 'targets',
-  'get-exclusions-preview': 'targets',
-  'create-assessment-template': 'templates',
-  'update-assessment-template': 'templates',
-  'delete-assessment-template': 'templates',
-  'list-assessment-templates': 'templates',
-  'describe-assessment-templates': 'templates',
-  'list-tags-for-resource': 'templates',
-  'set-tags-for-resource': 'templates',
-  'subscribe-to-event': 'templates',
-  'unsubscribe-from-event': 'templates',
-  'list-event-subscriptions': 'templates',
-  'start-assessment-run': 'runs',
-  'stop-assessment-run': 'runs',
-  'delete-assessment-run': 'runs',
-  'list-assessment-runs': 'runs',
-  'describe-assessment-runs': 'runs',
-  'list-findings': 'findings',
-  'describe-findings': 'findings',
-  'add-attributes-to-findings': 'findings',
-  'remove-attributes-from-findings': 'findings',
-  'list-rules-packages': 'findings',
-  'describe-rules-packages': 'findings',
-  // Read-only views of a run's instance items, served with the findings.
-  'list-exclusions': 'findings',
-  'describe-exclusions': 'findings',
-  'list-assessment-run-agents': 'findings',
-  'get-telemetry-metadata': 'findings',
-} as const satisfies Record<string, OperationGroup>;
-
-export type OperationName = keyof typeof OPERATION_GROUP;
 export type Operation = (deps: ControlPlaneDeps, input: unknown) => Promise<unknown>;
 /** The operations of one group, each with its implementation. */
 export type GroupOperations<G extends OperationGroup> = {
   [N in OperationName as (typeof OPERATION_GROUP)[N] extends G ? N : never]: Operation;
 };
-
-export function isOperationName(name: string): name is OperationName {
-  return Object.hasOwn(OPERATION_GROUP, name);
-}
-
-export function groupOf(operation: OperationName): OperationGroup {
-  return OPERATION_GROUP[operation];
-}
 
 export const requestSchema = z.strictObject({
   operation: z.string().min(1).max(64),

@@ -27,7 +27,7 @@ import {
   RawAesKeyringNode,
   RawAesWrappingSuiteIdentifier,
 } from '@aws-crypto/client-node';
-import { LIMITS, parseTelemetryJson, TELEMETRY_SCHEMA_VERSION, type Telemetry } from './schema';
+import { idSchema, LIMITS, parseTelemetryJson, TELEMETRY_SCHEMA_VERSION, type Telemetry } from './schema';
 
 const { encrypt, decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 
@@ -134,6 +134,45 @@ export async function encryptTelemetry(
     frameLength: FRAME_LENGTH,
   });
   return result;
+}
+
+/**
+ * The run and instance an envelope names (its encryption context), read by decrypting it with `keyring`: for
+ * a file the agent wrote by hand (`--out`), whose address the reader cannot know beforehand. The envelope is
+ * authenticated by that decryption; decryptTelemetry then checks the document against this address.
+ */
+export async function telemetryAddressOf(
+  ciphertext: Uint8Array,
+  keyring: KeyringNode,
+): Promise<TelemetryAddress> {
+  if (ciphertext.byteLength > MAX_CIPHERTEXT_BYTES) {
+    throw new TelemetryDecryptError(
+      `encrypted telemetry is ${ciphertext.byteLength} bytes, over the ${MAX_CIPHERTEXT_BYTES}-byte limit`,
+    );
+  }
+  let context: Record<string, string>;
+  try {
+    context = (await decrypt(keyring, ciphertext, { maxBodySize: MAX_CIPHERTEXT_BYTES })).messageHeader
+      .encryptionContext;
+  } catch (err) {
+    throw new TelemetryDecryptError(`telemetry could not be decrypted: ${(err as Error).message}`);
+  }
+  const runId = context[CONTEXT_KEYS.run];
+  const instanceId = context[CONTEXT_KEYS.instance];
+  if (!runId || !instanceId)
+    throw new TelemetryDecryptError(
+      'the envelope does not name a run and an instance: not telemetry of this agent',
+    );
+  // The ids name storage paths: only what the agent itself accepts (no separators, no control characters).
+  for (const [what, id] of [
+    ['run', runId],
+    ['instance', instanceId],
+  ] as const)
+    if (!idSchema.safeParse(id).success)
+      throw new TelemetryDecryptError(
+        `the envelope names an invalid ${what} id ${JSON.stringify(id.slice(0, 140))}`,
+      );
+  return { runId, instanceId };
 }
 
 /**
