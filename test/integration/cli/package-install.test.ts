@@ -84,9 +84,18 @@ describe('npm pack', () => {
 });
 
 describe('the installed inspector', () => {
-  it('installed from the tarball alone: nothing but the package in node_modules, no tsx', () => {
+  it('installed from the tarball alone: the package and its run-time dependencies, no devDependency, no tsx', () => {
     const installed = readdirSync(path.join(app, 'node_modules')).filter((n) => !n.startsWith('.'));
-    expect(installed).toEqual([pkg.name]);
+    // What npm must install with it: the lockfile's non-dev packages (pdfkit, the report fonts and theirs).
+    const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    const runtime = Object.entries(lock.packages)
+      .filter(([k, v]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(k) && !v.dev)
+      .map(([k]) => k.slice('node_modules/'.length).split('/')[0] as string);
+    expect(new Set(installed)).toEqual(new Set([pkg.name, ...runtime]));
+    expect(runtime).toContain('pdfkit');
+    for (const dev of ['tsx', 'typescript', 'aws-cdk-lib', 'vitest']) expect(installed).not.toContain(dev);
   });
 
   it('inspector --version', async () => {
