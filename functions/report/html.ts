@@ -291,6 +291,7 @@ ${run.templateId ? html`<tr><th scope="row">Template</th><td><code class="wrap">
 <tr><th scope="row">Instances assessed</th><td>${instanceCount}</td></tr>
 <tr><th scope="row">Rules evaluated</th><td>${plural(results.length, 'result')}</td></tr>
 <tr><th scope="row">Findings</th><td><strong>${findings.length}</strong></td></tr>
+<tr><th scope="row">Suppressed (waived, included above)</th><td class="suppressed-count">${findings.filter((f) => f.suppression).length}</td></tr>
 <tr><th scope="row">Exclusions</th><td>${exclusions.length}</td></tr>
 </tbody>
 </table>
@@ -538,8 +539,8 @@ ${references}`;
 
 function renderFinding(ctx: Context, f: Finding, anchor: string): SafeHtml {
   const sevClass = severityClass(f.severity);
-  return html`<article class="finding ${sevClass}-border" id="${anchor}" data-severity="${f.severity}">
-<h4 class="wrap">${f.title}</h4>
+  return html`<article class="finding ${sevClass}-border" id="${anchor}" data-severity="${f.severity}"${f.suppression ? html` data-suppressed="true"` : ''}>
+<h4 class="wrap">${f.title}${f.suppression ? html` <span class="muted">(suppressed)</span>` : ''}</h4>
 <table class="kv">
 <tbody>
 <tr><th scope="row">Severity</th><td>${severityBadge(f.severity)} <span class="muted">numeric ${f.numericSeverity}</span></td></tr>
@@ -548,6 +549,7 @@ function renderFinding(ctx: Context, f: Finding, anchor: string): SafeHtml {
 <tr><th scope="row">Rule</th><td><code class="wrap">${f.ruleId}</code></td></tr>
 <tr><th scope="row">Finding ID</th><td><code class="wrap">${f.id}</code></td></tr>
 <tr><th scope="row">Reported</th><td>${formatDate(f.createdAt)}</td></tr>
+${f.suppression ? html`<tr class="suppressed"><th scope="row">Suppressed</th><td class="wrap">waived by <code>${f.suppression.suppressionRuleId}</code> until ${f.suppression.expiresOn} (owner ${f.suppression.owner}: ${f.suppression.reason})</td></tr>` : ''}
 </tbody>
 </table>
 <h5>Description</h5>

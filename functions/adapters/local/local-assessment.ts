@@ -13,6 +13,7 @@ import type { Exclusion, InstanceSummary } from '../../core/model';
 import type { EvaluationContext, RulesPackage } from '../../core/rule';
 import type { AssessmentOutput, RunRecord, RunState } from '../../core/run';
 import { NUMERIC_SEVERITY, type Severity } from '../../core/severity';
+import { applySuppressions, type SuppressionRule } from '../../core/suppressions';
 import {
   decryptTelemetry,
   encryptTelemetry,
@@ -30,6 +31,11 @@ export interface LocalAssessmentOptions {
   context?: EvaluationContext;
   onProgress?: (step: string) => void;
   signal?: AbortSignal;
+  /**
+   * Suppression rules to mark the findings with, judged at `now` (the evaluation time): matching findings
+   * are kept, with `suppression` set.
+   */
+  suppressions?: { rules: readonly SuppressionRule[]; now: Date };
 }
 
 export interface LocalAssessmentResult {
@@ -135,7 +141,9 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
     });
     instances.push(evaluation.instance);
     output.results = evaluation.results;
-    output.findings = evaluation.findings;
+    output.findings = opts.suppressions
+      ? applySuppressions(evaluation.findings, opts.suppressions.rules, opts.suppressions.now)
+      : evaluation.findings;
     exclusions.push(...evaluation.exclusions);
   } catch (err) {
     const e = err as Error;

@@ -8,9 +8,11 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDataDir, ensureDataDir } from '../../adapters/local/data-dir';
 import { runLocalAssessment } from '../../adapters/local/local-assessment';
 import { LocalRunStore } from '../../adapters/local/run-store';
+import { LocalSuppressionStore } from '../../adapters/local/suppression-file';
 import type { CisContext, RulesPackage } from '../../core/rule';
 import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
+import { applySuppressions, countBySuppression, type SuppressionRule } from '../../core/suppressions';
 import type { MissingSource } from '../../feeds/store';
 import { renderHtmlReport } from '../../report/html';
 import { checkCisTailoring, parseCisVariables } from '../../rules/cis/tailoring';
@@ -126,7 +128,10 @@ export function register(program: Command): void {
     .addOption(formatOption())
     .addOption(dataDirOption())
     .action(async (o: { run: string; severity?: string; format: string; dataDir: string }) => {
-      const output = await new LocalRunStore(o.dataDir).getOutput(o.run);
+      const output = await withSuppressionsNow(
+        o.dataDir,
+        await new LocalRunStore(o.dataDir).getOutput(o.run),
+      );
       const wanted = o.severity
         ? new Set(o.severity.split(',').map((s) => s.trim().toLowerCase()))
         : undefined;
@@ -135,7 +140,7 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify({ runId: o.run, findings }, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`${findingsTable(findings)}\n`);
+      process.stdout.write(`${findingsTable(findings)}\n${suppressedLine(findings)}`);
     });
 
   program
@@ -146,7 +151,10 @@ export function register(program: Command): void {
     .option('--full', 'full report: every rule result per instance')
     .addOption(dataDirOption())
     .action(async (o: { run: string; out: string; full?: boolean; dataDir: string }) => {
-      const output = await new LocalRunStore(o.dataDir).getOutput(o.run);
+      const output = await withSuppressionsNow(
+        o.dataDir,
+        await new LocalRunStore(o.dataDir).getOutput(o.run),
+      );
       await fs.writeFile(o.out, reportHtml(output, undefined, o.full ? 'full' : 'findings'));
       process.stdout.write(`Report written to ${path.resolve(o.out)}\n`);
     });
@@ -261,6 +269,7 @@ async function assess(o: AssessOpts): Promise<void> {
     durationSeconds: o.duration,
     context: { ...(parameters ? { parameters } : {}), ...(cis ? { cis } : {}) },
     onProgress: progressReporter(o.format !== 'json'),
+    suppressions: { rules: await localSuppressionRules(dataDir), now: new Date() },
   });
   const html = reportHtml(output, packages, o.fullReport ? 'full' : 'findings');
   const store = new LocalRunStore(dataDir);
@@ -348,6 +357,8 @@ function summary(
     `Results: ${output.results.length} — ${count('PASS')} pass, ${count('FAIL')} fail, ${count('NOT_APPLICABLE')} not applicable, ${count('ERROR')} error`,
   );
   lines.push(`Findings: ${SEVERITIES.map((s) => `${s} ${run.findingCounts[s]}`).join(', ')}`);
+  const suppressed = suppressedLine(output.findings);
+  if (suppressed) lines.push(suppressed.trimEnd());
   lines.push('');
   if (output.findings.length > 0) lines.push(findingsTable(output.findings), '');
   const errors = output.results.filter((r) => r.result === 'ERROR');
@@ -374,9 +385,40 @@ function findingsTable(findings: AssessmentOutput['findings']): string {
     const evidence = ev
       ? `${ev.source}${ev.line ? `:${ev.line}` : ''}${ev.key ? ` ${ev.key}` : ''}${ev.value !== undefined ? `=${ev.value}` : ''}`
       : '';
-    return [f.severity, f.ruleId, f.title, evidence];
+    return [
+      f.suppression ? `${f.severity} (suppressed)` : f.severity,
+      f.ruleId,
+      f.title,
+      f.suppression
+        ? `waived by ${f.suppression.suppressionRuleId} until ${f.suppression.expiresOn}`
+        : evidence,
+    ];
   });
   return table(['SEVERITY', 'RULE', 'FINDING', 'EVIDENCE'], rows, 70);
+}
+
+/** `Suppressed: N of the findings (…)`, or '' when none is. */
+function suppressedLine(findings: AssessmentOutput['findings']): string {
+  const n = findings.filter((f) => f.suppression).length;
+  if (n === 0) return '';
+  const { suppressed } = countBySuppression(findings);
+  return `Suppressed (waived, kept): ${n} — ${SEVERITIES.map((s) => `${s} ${suppressed[s]}`).join(', ')}\n`;
+}
+
+/** The data directory's suppression rules; an unreadable file is said, and no finding is then suppressed. */
+async function localSuppressionRules(dataDir: string): Promise<SuppressionRule[]> {
+  try {
+    return await new LocalSuppressionStore(dataDir).list();
+  } catch (err) {
+    process.stderr.write(`warning: suppression rules not applied: ${(err as Error).message}\n`);
+    return [];
+  }
+}
+
+/** A stored run's findings as they stand now: waivers in force mark them, expired or deleted ones no longer. */
+async function withSuppressionsNow(dataDir: string, output: AssessmentOutput): Promise<AssessmentOutput> {
+  const rules = await localSuppressionRules(dataDir);
+  return { ...output, findings: applySuppressions(output.findings, rules, new Date()) };
 }
 
 /** Whether the root has a process table to sample (a live system, or a chroot with /proc mounted). */
