@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { register as registerAssess } from './commands/assess';
 import { register as registerControlPlane } from './commands/control-plane';
+import { register as registerExports } from './commands/exports';
 import { register as registerFeeds } from './commands/feeds';
 import { register as registerSuppressions } from './commands/suppressions';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerFeeds(program);
   registerControlPlane(program);
   registerSuppressions(program);
+  registerExports(program);
   return program;
 }
 
