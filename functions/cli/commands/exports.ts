@@ -8,9 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { defaultDataDir } from '../../adapters/local/data-dir';
+import { LocalRunStore } from '../../adapters/local/run-store';
 import { LocalSuppressionStore } from '../../adapters/local/suppression-file';
 import type { Inventory } from '../../core/facts/packages';
+import type { Finding } from '../../core/model';
 import { applySuppressions } from '../../core/suppressions';
+import { type AsffFinding, checkAsff, runToAsff } from '../../exports/asff';
 import { buildCycloneDx, serializeCycloneDx } from '../../exports/cyclonedx';
 import { localInventories, readLocalRun } from '../../exports/local-run';
 import { buildOpenVex } from '../../exports/openvex';
@@ -83,42 +86,96 @@ export function register(program: Command): void {
   program
     .command('export')
     .description(
-      'Export for other tools: openvex (the suppression rules in force as OpenVEX 0.2.0 statements)',
+      'Export for other tools: openvex (the suppression rules in force as OpenVEX 0.2.0 statements), asff (a run for Security Hub)',
     )
-    .addOption(new Option('--format <format>', 'export format').choices(['openvex']).makeOptionMandatory())
+    .addOption(
+      new Option('--format <format>', 'export format').choices(['openvex', 'asff']).makeOptionMandatory(),
+    )
     .option(
       '--run <id>',
-      'openvex: name as products the instances and packages of this run that the waivers suppress',
+      'asff: the run (required); openvex: name as products the instances and packages of this run that the waivers suppress',
     )
+    .option('--account-id <id>', 'asff: the AWS account the findings belong to (12 digits)')
+    .option('--region <region>', 'asff: the Security Hub region (default $AWS_REGION)')
     .option('--author <who>', 'openvex: the document author (default: the OS user)')
     .option('--out <file>', 'write to FILE instead of standard output')
     .addOption(dataDirOption())
-    .action(
-      async (o: { format: 'openvex'; run?: string; author?: string; out?: string; dataDir: string }) => {
-        const rules = await new LocalSuppressionStore(o.dataDir).list();
-        const now = new Date();
-        let run: { findings: typeof output.findings; inventories: Map<string, Inventory> } | undefined;
-        let output: Awaited<ReturnType<typeof readLocalRun>>;
-        if (o.run) {
-          output = await readLocalRun(o.dataDir, o.run);
-          const inventories = new Map<string, Inventory>();
-          for (const i of await localInventories(o.dataDir, output)) {
-            if (i.inventory) inventories.set(i.instanceId, i.inventory);
-            else process.stderr.write(`warning: ${i.instanceId}: no package purls (${i.problem})\n`);
-          }
-          run = { findings: output.findings, inventories };
+    .action(async (o: ExportOpts) => {
+      if (o.format === 'asff') {
+        await exportAsff(o);
+        return;
+      }
+      const rules = await new LocalSuppressionStore(o.dataDir).list();
+      const now = new Date();
+      let run: { findings: typeof output.findings; inventories: Map<string, Inventory> } | undefined;
+      let output: Awaited<ReturnType<typeof readLocalRun>>;
+      if (o.run) {
+        output = await readLocalRun(o.dataDir, o.run);
+        const inventories = new Map<string, Inventory>();
+        for (const i of await localInventories(o.dataDir, output)) {
+          if (i.inventory) inventories.set(i.instanceId, i.inventory);
+          else process.stderr.write(`warning: ${i.instanceId}: no package purls (${i.problem})\n`);
         }
-        const result = buildOpenVex({
-          rules,
-          now,
-          author: o.author ?? `${os.userInfo().username}@${os.hostname()}`,
-          ...(run ? { run } : {}),
-        });
-        for (const s of result.skipped)
-          process.stderr.write(`not exported: ${s.suppressionRuleId}: ${s.reason}\n`);
-        if (!result.document)
-          throw new Error('no active suppression rule can be stated in OpenVEX (none names a CVE)');
-        await emit(JSON.stringify(result.document, null, 2), o.out);
-      },
-    );
+        run = { findings: output.findings, inventories };
+      }
+      const result = buildOpenVex({
+        rules,
+        now,
+        author: o.author ?? `${os.userInfo().username}@${os.hostname()}`,
+        ...(run ? { run } : {}),
+      });
+      for (const s of result.skipped)
+        process.stderr.write(`not exported: ${s.suppressionRuleId}: ${s.reason}\n`);
+      if (!result.document)
+        throw new Error('no active suppression rule can be stated in OpenVEX (none names a CVE)');
+      await emit(JSON.stringify(result.document, null, 2), o.out);
+    });
+}
+
+interface ExportOpts {
+  format: 'openvex' | 'asff';
+  run?: string;
+  author?: string;
+  out?: string;
+  dataDir: string;
+  accountId?: string;
+  region?: string;
+}
+
+/** The run's findings as a BatchImportFindings request body ({ Findings }), with the earlier run's resolved ones ARCHIVED. */
+async function exportAsff(o: ExportOpts): Promise<void> {
+  if (!o.run) throw new Error('--format asff needs --run ID');
+  const region = o.region ?? process.env.AWS_REGION;
+  if (!o.accountId || !/^\d{12}$/.test(o.accountId))
+    throw new Error('--format asff needs --account-id (12 digits)');
+  if (!region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    throw new Error('--format asff needs --region (or $AWS_REGION)');
+  const store = new LocalRunStore(o.dataDir);
+  const output = await store.getOutput(o.run);
+  const rules = await new LocalSuppressionStore(o.dataDir).list().catch(() => []);
+  const now = new Date();
+  const findings = applySuppressions(output.findings, rules, now);
+  // The previous completed run of the same instance(s): what it reported and this run does not is resolved.
+  const { runs } = await store.listRuns();
+  const ids = new Set(output.instances.map((i) => i.instanceId));
+  let previous: Finding[] = [];
+  for (const r of runs.filter((x) => x.createdAt < output.run.createdAt)) {
+    const earlier = await store.getOutput(r.runId).catch(() => undefined);
+    if (earlier?.instances.some((i) => ids.has(i.instanceId))) {
+      previous = earlier.findings;
+      break;
+    }
+  }
+  const all = runToAsff(findings, { accountId: o.accountId, region, now }, previous);
+  const ok: AsffFinding[] = [];
+  for (const f of all) {
+    const problems = checkAsff(f);
+    if (problems.length === 0) ok.push(f);
+    else process.stderr.write(`not exported: ${f.Id}: ${problems.join('; ')}\n`);
+  }
+  const archived = ok.filter((f) => f.RecordState === 'ARCHIVED').length;
+  process.stderr.write(
+    `${ok.length - archived} active, ${archived} archived (resolved since the previous run)\n`,
+  );
+  await emit(JSON.stringify({ Findings: ok }, null, 2), o.out);
 }
