@@ -580,6 +580,14 @@ export class InspectorStack extends Stack {
   private publish(target: InspectorFunction): void {
     const stack = Stack.of(this);
     this.data.topic.grantPublish(target.fn);
+    // Every stack-topic event also goes to the account's default event bus (eventbridge-notifier.ts).
+    target.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PutRunEventsOnDefaultBus',
+        actions: ['events:PutEvents'],
+        resources: [`arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/default`],
+      }),
+    );
     const prefix = this.subscriberTopicPrefix;
     const templateTopics = `arn:${stack.partition}:sns:${stack.region}:${stack.account}:${prefix}*`;
     target.role.addToPolicy(
