@@ -13,10 +13,8 @@ import { LocalSuppressionStore } from '../../adapters/local/suppression-file';
 import type { Inventory } from '../../core/facts/packages';
 import type { Finding } from '../../core/model';
 import { applySuppressions } from '../../core/suppressions';
-import { type AsffFinding, checkAsff, runToAsff } from '../../exports/asff';
-import { buildCycloneDx, serializeCycloneDx } from '../../exports/cyclonedx';
+import type { AsffFinding } from '../../exports/asff';
 import { localInventories, readLocalRun } from '../../exports/local-run';
-import { buildOpenVex } from '../../exports/openvex';
 
 const TOOL_VERSION = '0.1.0';
 
@@ -67,6 +65,8 @@ export function register(program: Command): void {
         instanceId: ids[0] as string,
         agentStatus: 'UNKNOWN' as const,
       };
+      // Loaded on use (the CycloneDX library and packageurl-js), so other commands start without them.
+      const { buildCycloneDx, serializeCycloneDx } = await import('../../exports/cyclonedx');
       const bom = buildCycloneDx({
         run: output.run,
         instance,
@@ -118,6 +118,7 @@ export function register(program: Command): void {
         }
         run = { findings: output.findings, inventories };
       }
+      const { buildOpenVex } = await import('../../exports/openvex');
       const result = buildOpenVex({
         rules,
         now,
@@ -160,12 +161,16 @@ async function exportAsff(o: ExportOpts): Promise<void> {
   const ids = new Set(output.instances.map((i) => i.instanceId));
   let previous: Finding[] = [];
   for (const r of runs.filter((x) => x.createdAt < output.run.createdAt)) {
-    const earlier = await store.getOutput(r.runId).catch(() => undefined);
+    const earlier = await store.getOutput(r.runId).catch((err: Error) => {
+      process.stderr.write(`warning: earlier run ${r.runId} skipped for archiving: ${err.message}\n`);
+      return undefined;
+    });
     if (earlier?.instances.some((i) => ids.has(i.instanceId))) {
       previous = earlier.findings;
       break;
     }
   }
+  const { checkAsff, runToAsff } = await import('../../exports/asff');
   const all = runToAsff(findings, { accountId: o.accountId, region, now }, previous);
   const ok: AsffFinding[] = [];
   for (const f of all) {

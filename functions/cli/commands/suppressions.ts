@@ -6,7 +6,6 @@
  * `--stack-name`), stating the caller's identity (sts:GetCallerIdentity) for the audit entry.
  */
 import os from 'node:os';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type Command, Option } from 'commander';
 import { defaultDataDir, ensureDataDir } from '../../adapters/local/data-dir';
 import { LocalSuppressionStore } from '../../adapters/local/suppression-file';
@@ -80,6 +79,8 @@ async function callStack(o: CommonOpts, operation: string, input: Record<string,
 
 /** The caller's ARN, stated in the audit entry of a change made in the stack. */
 async function callerArn(o: CommonOpts): Promise<string> {
+  // Loaded on use: local commands never need the STS client.
+  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   const sts = new STSClient({
     ...(o.region ? { region: o.region } : {}),
     ...(o.profile ? { profile: o.profile } : {}),
@@ -204,6 +205,10 @@ export function register(program: Command): void {
   ).action(async (o: CreateOpts) => {
     const input = createInput(o);
     if (isLocal(o)) {
+      if (o.instanceTag !== undefined)
+        process.stderr.write(
+          'note: local runs have no instance tags: this rule will match no local finding\n',
+        );
       const rule = await createSuppression(localStore(o), input, {
         now: new Date(),
         actor: osUser(),

@@ -90,7 +90,14 @@ export async function markFindings<F extends Finding>(deps: ControlPlaneDeps, fi
   const now = deps.now();
   const rules = await listSuppressions(deps.suppressions, now, { status: 'ACTIVE' });
   if (rules.length === 0) return applySuppressions(findings, [], now);
-  const tagged = rules.flatMap((r) => (r.match.instanceTag ? [r.match.instanceTag] : []));
+  // One EC2 lookup per distinct tag (several rules may name the same one).
+  const tagged = [
+    ...new Map(
+      rules
+        .flatMap((r) => (r.match.instanceTag ? [r.match.instanceTag] : []))
+        .map((t) => [`${t.key}\u0000${t.value ?? ''}`, t]),
+    ).values(),
+  ];
   let tags: InstanceTags | undefined;
   if (tagged.length > 0) {
     const byInstance = new Map<string, Record<string, string>>();
