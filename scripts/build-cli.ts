@@ -66,9 +66,15 @@ export function readPackageJson(root = REPO_ROOT): PackageJson {
   return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson;
 }
 
-/** The packages left out of the bundle: the package.json `dependencies` (and their subpaths). */
+/**
+ * Optional packages a bundled library imports only on a path the CLI never takes: left out of the bundle and
+ * not installed. `xmlbuilder2`: @cyclonedx/cyclonedx-library's XML serializer (the CLI writes CycloneDX JSON).
+ */
+export const NEVER_LOADED = ['xmlbuilder2'] as const;
+
+/** The packages left out of the bundle: the package.json `dependencies` (and their subpaths), and NEVER_LOADED. */
 export function externalPackages(pkg: PackageJson = readPackageJson()): string[] {
-  return Object.keys(pkg.dependencies ?? {}).flatMap((n) => [n, `${n}/*`]);
+  return [...Object.keys(pkg.dependencies ?? {}), ...NEVER_LOADED].flatMap((n) => [n, `${n}/*`]);
 }
 
 export interface CliBuild {

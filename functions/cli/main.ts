@@ -15,7 +15,9 @@ import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { register as registerAssess } from './commands/assess';
 import { register as registerControlPlane } from './commands/control-plane';
+import { register as registerExports } from './commands/exports';
 import { register as registerFeeds } from './commands/feeds';
+import { register as registerSuppressions } from './commands/suppressions';
 import { completionScript, SHELLS, type Shell } from './completion';
 
 export class CliError extends Error {
@@ -59,6 +61,8 @@ export function buildProgram(): Command {
     .action((shell: Shell) => {
       process.stdout.write(completionScript(program, shell));
     });
+  registerSuppressions(program);
+  registerExports(program);
   return program;
 }
 

@@ -3,6 +3,7 @@
  * instance), findings (the FAIL results) and exclusions (instances or packages that could not be assessed).
  */
 import type { Severity } from './severity';
+import type { SuppressionMark } from './suppressions';
 
 export const RESULTS = ['PASS', 'FAIL', 'NOT_APPLICABLE', 'ERROR'] as const;
 export type ResultStatus = (typeof RESULTS)[number];
@@ -116,6 +117,11 @@ export interface Finding {
   vulnerability?: VulnerabilityDetails;
   /** Set when the finding was bounded to fit storage (see RuleResult.truncated). */
   truncated?: string[];
+  /**
+   * Set when a suppression rule (waiver) in force at evaluation or listing time matches the finding
+   * (core/suppressions.ts): the finding is kept and shown, counted apart from the active ones.
+   */
+  suppression?: SuppressionMark;
 }
 
 export const EXCLUSION_REASONS = [

@@ -6,5 +6,6 @@ export * from './keyring-provider';
 export * from './lock-store';
 export * from './notifier';
 export * from './run-store';
+export * from './suppression-store';
 export * from './telemetry-store';
 export * from './template-store';

@@ -271,7 +271,7 @@ ${run.templateId ? html`<tr><th scope="row">Template</th><td><code class="wrap">
 <tr><th scope="row">Instances assessed</th><td>${counts.instances}</td></tr>
 <tr><th scope="row">Rules evaluated</th><td>${plural(counts.results, 'result')}</td></tr>
 <tr><th scope="row">Findings</th><td><strong>${counts.findings}</strong></td></tr>
-${counts.suppressed ? html`<tr><th scope="row">Suppressed findings</th><td>${counts.suppressed}</td></tr>` : ''}
+<tr><th scope="row">Suppressed (waived, included above)</th><td class="suppressed-count">${counts.suppressed}</td></tr>
 <tr><th scope="row">Exclusions</th><td>${counts.exclusions}</td></tr>
 </tbody>
 </table>
@@ -501,8 +501,8 @@ ${references}`;
 
 function renderFinding(ctx: Context, f: Finding, anchor: string): SafeHtml {
   const sevClass = severityClass(f.severity);
-  return html`<article class="finding ${sevClass}-border" id="${anchor}" data-severity="${f.severity}">
-<h4 class="wrap">${f.title}</h4>
+  return html`<article class="finding ${sevClass}-border" id="${anchor}" data-severity="${f.severity}"${isSuppressed(f) ? html` data-suppressed="true"` : ''}>
+<h4 class="wrap">${f.title}${isSuppressed(f) ? html` <span class="muted">(suppressed)</span>` : ''}</h4>
 ${isSuppressed(f) ? html`<p class="notice warn suppressed">Suppressed: this finding is waived; it is listed and counted apart.</p>` : ''}
 <table class="kv">
 <tbody>
@@ -512,6 +512,7 @@ ${isSuppressed(f) ? html`<p class="notice warn suppressed">Suppressed: this find
 <tr><th scope="row">Rule</th><td><code class="wrap">${f.ruleId}</code></td></tr>
 <tr><th scope="row">Finding ID</th><td><code class="wrap">${f.id}</code></td></tr>
 <tr><th scope="row">Reported</th><td>${formatDate(f.createdAt)}</td></tr>
+${f.suppression ? html`<tr class="suppressed"><th scope="row">Suppressed</th><td class="wrap">waived by <code>${f.suppression.suppressionRuleId}</code> until ${f.suppression.expiresOn} (owner ${f.suppression.owner}: ${f.suppression.reason})</td></tr>` : ''}
 </tbody>
 </table>
 <h5>Description</h5>

@@ -133,11 +133,9 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Whether a finding carries a suppression mark (attribute SUPPRESSED=true or a `suppressed` field). */
+/** Whether a waiver in force marks the finding (`suppression`, set by core/suppressions.ts). */
 export function isSuppressed(f: Finding): boolean {
-  const mark = (f as Finding & { suppressed?: unknown }).suppressed;
-  if (mark === true || (typeof mark === 'object' && mark !== null)) return true;
-  return f.attributes.some((a) => a.key === 'SUPPRESSED' && a.value.toLowerCase() === 'true');
+  return f.suppression !== undefined;
 }
 
 /** The subject a finding is grouped under: the vulnerable source package of a CVE finding, else its rules package. */

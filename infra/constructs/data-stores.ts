@@ -181,7 +181,12 @@ export class DataStores extends Construct {
       });
     }
     const locks = table('LocksTable', TABLES.locks.partitionKey, undefined, TABLES.locks.ttlAttribute);
-    this.tables = { targets, templates, runs, findings, locks };
+    const suppressions = table(
+      'SuppressionsTable',
+      TABLES.suppressions.partitionKey,
+      TABLES.suppressions.sortKey,
+    );
+    this.tables = { targets, templates, runs, findings, locks, suppressions };
     // Powertools idempotency: key `id`, TTL `expiration` (the library's defaults).
     this.idempotencyTable = table('IdempotencyTable', 'id', undefined, 'expiration');
 

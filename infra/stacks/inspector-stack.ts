@@ -179,6 +179,7 @@ export class InspectorStack extends Stack {
       [ENV.runsTable]: tables.runs.tableName,
       [ENV.findingsTable]: tables.findings.tableName,
       [ENV.locksTable]: tables.locks.tableName,
+      [ENV.suppressionsTable]: tables.suppressions.tableName,
       [ENV.idempotencyTable]: data.idempotencyTable.tableName,
       [ENV.telemetryBucket]: data.telemetryBucket.bucketName,
       [ENV.reportsBucket]: data.reportsBucket.bucketName,
@@ -579,6 +580,14 @@ export class InspectorStack extends Stack {
   private publish(target: InspectorFunction): void {
     const stack = Stack.of(this);
     this.data.topic.grantPublish(target.fn);
+    // Every stack-topic event also goes to the account's default event bus (eventbridge-notifier.ts).
+    target.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PutRunEventsOnDefaultBus',
+        actions: ['events:PutEvents'],
+        resources: [`arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/default`],
+      }),
+    );
     const prefix = this.subscriberTopicPrefix;
     const templateTopics = `arn:${stack.partition}:sns:${stack.region}:${stack.account}:${prefix}*`;
     target.role.addToPolicy(
@@ -782,6 +791,19 @@ export class InspectorStack extends Stack {
     if (g.includes('finding')) {
       this.grantTable(target, 'findings', 'write');
       this.grantTable(target, 'runs', 'read');
+      // Suppression rules (create/list/delete) and their audit log, which no one may change or delete.
+      this.grantTable(target, 'suppressions', 'write');
+      target.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'SuppressionAuditAppendOnly',
+          effect: iam.Effect.DENY,
+          actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+          resources: [this.data.tables.suppressions.tableArn],
+          conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': ['AUDIT'] } },
+        }),
+      );
+      // Suppression rules matching an instance tag: the running instances that carry it.
+      target.allowOnAnyResource('SuppressionInstanceTags', ['ec2:DescribeInstances']);
     }
     if (!known) {
       for (const name of Object.keys(this.data.tables) as TableName[]) this.grantTable(target, name, 'read');

@@ -10,6 +10,8 @@ export const ENV = {
   runsTable: 'RUNS_TABLE',
   findingsTable: 'FINDINGS_TABLE',
   locksTable: 'LOCKS_TABLE',
+  /** Suppression rules and their audit log (the findings control-plane function). */
+  suppressionsTable: 'SUPPRESSIONS_TABLE',
   idempotencyTable: 'IDEMPOTENCY_TABLE',
   telemetryBucket: 'TELEMETRY_BUCKET',
   reportsBucket: 'REPORTS_BUCKET',

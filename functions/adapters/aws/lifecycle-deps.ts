@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -20,6 +21,7 @@ import { DynamoRunStore } from './dynamo-run-store';
 import { Ec2Fleet } from './ec2-fleet';
 import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
+import { EventBridgeRunEvents, SnsAndEventBridgeNotifier } from './eventbridge-notifier';
 import { KmsKeyringProvider } from './kms-keyring';
 import { S3ReportStore, S3TelemetryStore } from './s3-object-stores';
 import { SfnExecutions } from './sfn-executions';
@@ -57,7 +59,12 @@ export function lifecycleDepsFromEnv(
     fleet: new Ec2Fleet(new EC2Client({})),
     agents: new SsmAgentFleet(ssm),
     commands: new SsmCommandRunner(ssm, new SSMClient({ maxAttempts: 1 })),
-    notifier: new SnsNotifier(new SNSClient({})),
+    // Every event of the stack topic also goes to the default EventBridge bus (eventbridge-notifier.ts).
+    notifier: new SnsAndEventBridgeNotifier(
+      new SnsNotifier(new SNSClient({})),
+      new EventBridgeRunEvents(new EventBridgeClient({})),
+      requireEnv(ENV.eventsTopicArn, env),
+    ),
     keyrings: new KmsKeyringProvider(requireEnv(ENV.kmsKeyArn, env)),
     ...(stateMachineArn ? { executions: new SfnExecutions(new SFNClient({}), stateMachineArn) } : {}),
     resolveRulesPackages,

@@ -33,4 +33,9 @@ export const TABLES = {
   },
   /** Instance locks: an instance is in at most one active run. `expiresAt` is the TTL attribute. */
   locks: { partitionKey: 'instanceId', ttlAttribute: 'expiresAt' },
+  /**
+   * Suppression rules (pk 'RULE', sk = suppressionRuleId) and their append-only audit log (pk 'AUDIT',
+   * sk = '<ISO time>#<auditId>'), written together in one transaction.
+   */
+  suppressions: { partitionKey: 'pk', sortKey: 'sk' },
 } as const;

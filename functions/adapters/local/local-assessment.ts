@@ -13,6 +13,7 @@ import type { Exclusion, InstanceSummary } from '../../core/model';
 import type { EvaluationContext, RulesPackage } from '../../core/rule';
 import type { AssessmentOutput, RunRecord, RunState } from '../../core/run';
 import { NUMERIC_SEVERITY, type Severity } from '../../core/severity';
+import { applySuppressions, type SuppressionRule } from '../../core/suppressions';
 import {
   decryptTelemetry,
   encryptTelemetry,
@@ -36,6 +37,11 @@ export interface LocalAssessmentOptions {
    * collecting: its ciphertext and the key it was encrypted with. The run keeps it as it came.
    */
   telemetry?: { ciphertext: Buffer; key: Buffer; source: string };
+  /**
+   * Suppression rules to mark the findings with, judged at `now` (the evaluation time): matching findings
+   * are kept, with `suppression` set.
+   */
+  suppressions?: { rules: readonly SuppressionRule[]; now: Date };
 }
 
 export interface LocalAssessmentResult {
@@ -149,7 +155,9 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
     });
     instances.push(evaluation.instance);
     output.results = evaluation.results;
-    output.findings = evaluation.findings;
+    output.findings = opts.suppressions
+      ? applySuppressions(evaluation.findings, opts.suppressions.rules, opts.suppressions.now)
+      : evaluation.findings;
     exclusions.push(...evaluation.exclusions);
   } catch (err) {
     const e = err as Error;

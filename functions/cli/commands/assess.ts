@@ -147,7 +147,8 @@ export function register(program: Command): void {
     .action(
       async (o: { run: string; severity?: string; diff?: boolean; format: string; dataDir: string }) => {
         const store = await localRunStore(o.dataDir);
-        const output = await store.getOutput(o.run);
+        const { withSuppressionsNow, suppressedLine } = await import('./local-suppressions');
+        const output = await withSuppressionsNow(o.dataDir, await store.getOutput(o.run));
         const wanted = o.severity
           ? new Set(o.severity.split(',').map((s) => s.trim().toLowerCase()))
           : undefined;
@@ -161,7 +162,7 @@ export function register(program: Command): void {
           process.stdout.write(`${JSON.stringify({ runId: o.run, findings }, null, 2)}\n`);
           return;
         }
-        process.stdout.write(`${findingsTable(findings)}\n`);
+        process.stdout.write(`${findingsTable(findings)}\n${suppressedLine(findings)}`);
       },
     );
 
@@ -290,6 +291,10 @@ async function assess(o: AssessOpts): Promise<void> {
     context: { ...(parameters ? { parameters } : {}), ...(cis ? { cis } : {}) },
     onProgress: progressReporter(o.format !== 'json'),
     ...(given ? { telemetry: given } : {}),
+    suppressions: {
+      rules: await (await import('./local-suppressions')).localSuppressionRules(dataDir),
+      now: new Date(),
+    },
   });
   const store = await localRunStore(dataDir);
   const { localReportOptions, renderReport, reportFormatFor } = await import('./report-actions');
@@ -321,7 +326,17 @@ async function assess(o: AssessOpts): Promise<void> {
     notes.push(
       `Not run: runtime-behavior-analysis (${root} has no /proc to sample; name it with --rules-packages to run it anyway)`,
     );
-  process.stdout.write(summary(output, packages, o.report ? path.resolve(o.report) : stored, runDir, notes));
+  const { suppressedLine } = await import('./local-suppressions');
+  process.stdout.write(
+    summary(
+      output,
+      packages,
+      o.report ? path.resolve(o.report) : stored,
+      runDir,
+      notes,
+      suppressedLine(output.findings),
+    ),
+  );
 }
 
 /** --cis-profile, --cis-skip, --cis-variable as the cis package's context (undefined when none is given). */
@@ -363,6 +378,7 @@ function summary(
   reportPath: string,
   runDir: string,
   notes: readonly string[],
+  suppressed: string,
 ): string {
   const lines: string[] = [];
   const { run } = output;
@@ -378,6 +394,7 @@ function summary(
     `Results: ${output.results.length} — ${count('PASS')} pass, ${count('FAIL')} fail, ${count('NOT_APPLICABLE')} not applicable, ${count('ERROR')} error`,
   );
   lines.push(`Findings: ${SEVERITIES.map((s) => `${s} ${run.findingCounts[s]}`).join(', ')}`);
+  if (suppressed) lines.push(suppressed.trimEnd());
   lines.push('');
   if (output.findings.length > 0) lines.push(findingsTable(output.findings), '');
   const errors = output.results.filter((r) => r.result === 'ERROR');
@@ -404,7 +421,14 @@ function findingsTable(findings: AssessmentOutput['findings']): string {
     const evidence = ev
       ? `${ev.source}${ev.line ? `:${ev.line}` : ''}${ev.key ? ` ${ev.key}` : ''}${ev.value !== undefined ? `=${ev.value}` : ''}`
       : '';
-    return [f.severity, f.ruleId, f.title, evidence];
+    return [
+      f.suppression ? `${f.severity} (suppressed)` : f.severity,
+      f.ruleId,
+      f.title,
+      f.suppression
+        ? `waived by ${f.suppression.suppressionRuleId} until ${f.suppression.expiresOn}`
+        : evidence,
+    ];
   });
   return table(['SEVERITY', 'RULE', 'FINDING', 'EVIDENCE'], rows, 70);
 }

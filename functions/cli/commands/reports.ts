@@ -34,8 +34,9 @@ export function register(program: Command): void {
     .action(async (o: { run: string; out: string; format?: string; full?: boolean; dataDir: string }) => {
       const { LocalRunStore } = await import('../../adapters/local/run-store');
       const { localReportOptions, renderReport, reportFormatFor, warnToStderr } = await actions();
+      const { withSuppressionsNow } = await import('./local-suppressions');
       const store = new LocalRunStore(o.dataDir);
-      const output = await store.getOutput(o.run);
+      const output = await withSuppressionsNow(o.dataDir, await store.getOutput(o.run));
       const format = reportFormatFor(o.out, o.format);
       const opts = await localReportOptions(
         store,

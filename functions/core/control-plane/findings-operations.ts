@@ -10,6 +10,7 @@ import {
   listRulesPackages,
   removeAttributesFromFindings,
 } from './findings';
+import { createSuppressionRule, deleteSuppressionRule, listSuppressionRules } from './suppressions';
 
 export const FINDINGS_OPERATIONS = {
   'list-findings': listFindings,
@@ -22,4 +23,7 @@ export const FINDINGS_OPERATIONS = {
   'describe-exclusions': describeExclusions,
   'list-assessment-run-agents': listAssessmentRunAgents,
   'get-telemetry-metadata': getTelemetryMetadata,
+  'create-suppression-rule': createSuppressionRule,
+  'list-suppression-rules': listSuppressionRules,
+  'delete-suppression-rule': deleteSuppressionRule,
 } satisfies GroupOperations<'findings'>;

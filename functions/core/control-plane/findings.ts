@@ -10,6 +10,7 @@ import { type FailedItem, idSchema, keyValueSchema, pageFields, timestampSchema,
 import { invalidInput, limitExceeded, parseInput } from './errors';
 import type { ControlPlaneDeps, FindingFilter, FindingKey, Page } from './ports';
 import { findRulesPackage, RULES_PACKAGES, type RulesPackage } from './rules-packages';
+import { markFindings } from './suppressions';
 
 /** Attributes a finding may carry in all (template attributes, rule attributes, added ones). */
 export const MAX_ATTRIBUTES_PER_FINDING = 50;
@@ -83,6 +84,8 @@ export interface FindingSummary {
   ruleId: string;
   title: string;
   createdAt: string;
+  /** Set when a suppression rule in force now matches the finding (it is kept, counted apart). */
+  suppressionRuleId?: string;
 }
 
 export async function listFindings(deps: ControlPlaneDeps, raw: unknown): Promise<Page<FindingSummary>> {
@@ -92,7 +95,8 @@ export async function listFindings(deps: ControlPlaneDeps, raw: unknown): Promis
     throw invalidInput('createdAfter is later than createdBefore');
   }
   const page = await deps.findings.list(filter, { maxResults, nextToken });
-  const items = page.items.map((f) => ({
+  const marked = await markFindings(deps, page.items);
+  const items = marked.map((f) => ({
     findingId: findingRef(f),
     runId: f.runId,
     instanceId: f.instanceId,
@@ -101,6 +105,7 @@ export async function listFindings(deps: ControlPlaneDeps, raw: unknown): Promis
     ruleId: f.ruleId,
     title: f.title,
     createdAt: f.createdAt,
+    ...(f.suppression ? { suppressionRuleId: f.suppression.suppressionRuleId } : {}),
   }));
   return page.nextToken ? { items, nextToken: page.nextToken } : { items };
 }
@@ -117,7 +122,7 @@ export async function describeFindings(
     if (f) findings.push(f);
     else failedItems.push({ id: ref, failureCode: 'ITEM_DOES_NOT_EXIST' });
   }
-  return { findings, failedItems };
+  return { findings: await markFindings(deps, findings), failedItems };
 }
 
 /** Adds attributes to findings; an existing key takes the new value (Classic's AddAttributesToFindings). */

@@ -43,6 +43,10 @@ export const OPERATION_GROUP = {
   'describe-exclusions': 'findings',
   'list-assessment-run-agents': 'findings',
   'get-telemetry-metadata': 'findings',
+  // Suppression rules (waivers): the findings function marks suppressed findings with them.
+  'create-suppression-rule': 'findings',
+  'list-suppression-rules': 'findings',
+  'delete-suppression-rule': 'findings',
 } as const satisfies Record<string, OperationGroup>;
 
 export type OperationName = keyof typeof OPERATION_GROUP;

@@ -4,6 +4,7 @@
  * tests use the same adapters against DynamoDB Local and SDK mocks.
  */
 import type { AgentFleet, Fleet } from '../../ports/fleet';
+import type { SuppressionStore } from '../../ports/suppression-store';
 import type { AssessmentTarget, AssessmentTemplate, Limits } from '../assessment';
 import type { Attribute, Finding } from '../model';
 import type { RunEvent, RunRecord, RunState } from '../run';
@@ -214,6 +215,8 @@ export interface ControlPlaneDeps {
   agentArtifacts?: AgentArtifacts;
   previews: ExclusionsPreviewStore;
   previewJobs: PreviewJobs;
+  /** Suppression rules and their audit log (the findings function; undefined elsewhere). */
+  suppressions?: SuppressionStore;
   now: () => Date;
   newId: (prefix: string) => string;
 }

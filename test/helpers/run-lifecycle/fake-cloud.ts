@@ -17,6 +17,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { getClient, KMS, KmsKeyringNode } from '@aws-crypto/client-node';
 import { DescribeInstancesCommand, EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -31,6 +32,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { collectTelemetry } from '../../../agent/collect';
+import { entrySize } from '../../../functions/adapters/aws/eventbridge-notifier';
 import {
   AGENT_ARTIFACT_PARAMETERS,
   AGENT_COMMAND_PARAMETERS,
@@ -94,6 +96,12 @@ export interface PublishedEvent {
 export class FakeCloud {
   readonly instances = new Map<string, SimInstance>();
   readonly published: PublishedEvent[] = [];
+  /** Events accepted on the default EventBridge bus. */
+  readonly busEvents: Array<{ source: string; detailType: string; detail: Record<string, unknown> }> = [];
+  /** PutEvents calls received (entry counts), to check batching. */
+  readonly putEventsCalls: number[] = [];
+  /** Entries EventBridge fails (ErrorCode InternalFailure) before accepting more: one per entry. */
+  busEntryFailures = 0;
   readonly commands = new Map<
     string,
     {
@@ -160,6 +168,7 @@ export class FakeCloud {
     this.mockEc2();
     this.mockSsm();
     this.mockSns();
+    this.mockEventBridge();
     this.mockLambda();
     return this;
   }
@@ -518,6 +527,42 @@ export class FakeCloud {
   /** The exit code of an instance's invocation of a command, when the document refused the artifact. */
   exitCode(commandId: string, instanceId: string): number | undefined {
     return this.commands.get(commandId)?.invocations.get(instanceId)?.exitCode;
+  }
+
+  // --- EventBridge: PutEvents with its real limits (10 entries a call, 256 KB per entry and per call) ---
+  private mockEventBridge(): void {
+    const events = mockClient(EventBridgeClient);
+    this.mocks.push(events);
+    events.on(PutEventsCommand).callsFake((input: { Entries?: PutEventsRequestEntry[] }) => {
+      const entries = input.Entries ?? [];
+      this.putEventsCalls.push(entries.length);
+      const invalid = (message: string) =>
+        Object.assign(new Error(message), {
+          name: 'ValidationException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        });
+      if (entries.length === 0 || entries.length > 10)
+        throw invalid(`${entries.length} entries: 1-10 allowed`);
+      const sizes = entries.map(entrySize);
+      if (sizes.some((n) => n > 256 * 1024)) throw invalid('an entry is over 256 KB');
+      if (sizes.reduce((a, b) => a + b, 0) > 256 * 1024) throw invalid('the request is over 256 KB');
+      const results = entries.map((e) => {
+        if (e.EventBusName !== 'default')
+          return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: 'no such bus' };
+        if (this.busEntryFailures > 0) {
+          this.busEntryFailures--;
+          return { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' };
+        }
+        this.busEvents.push({
+          source: e.Source ?? '',
+          detailType: e.DetailType ?? '',
+          detail: JSON.parse(e.Detail ?? '{}') as Record<string, unknown>,
+        });
+        return { EventId: `e-${this.busEvents.length}` };
+      });
+      return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+    });
   }
 
   // --- SNS ---

@@ -16,6 +16,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoSuppressionStore } from '../../../functions/adapters/aws/dynamo-suppression-store';
 import { Ec2Fleet } from '../../../functions/adapters/aws/ec2-fleet';
 import { DynamoExclusionsPreviewStore } from '../../../functions/adapters/aws/exclusions-previews';
 import {
@@ -219,6 +220,7 @@ export async function makeHarness(ddb: DynamoDbLocal, limits: Partial<Limits> = 
         previewJobs.push(job);
       },
     },
+    suppressions: new DynamoSuppressionStore(ddb.doc, tables.suppressions),
     now: () => new Date('2026-11-30T10:00:00.000Z'),
     newId: (prefix) => `${prefix}-${String(++ids).padStart(4, '0')}`,
   };

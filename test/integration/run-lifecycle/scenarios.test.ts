@@ -86,6 +86,14 @@ describe('assessment run lifecycle (synthesized state machine, local execution)'
       [EVENTS_TOPIC, 'arn:aws:sns:us-east-1:111122223333:team-topic'].sort(),
     );
     expect(completed[0]?.body.state).toBe('COMPLETED');
+    // The same events on the default EventBridge bus, once each (the template's topic is SNS only).
+    const bus = h.cloud.busEvents.filter((e) => e.detail.runId === runId);
+    expect(bus.every((e) => e.source === 'inspector.classic.selfhosted')).toBe(true);
+    expect(bus.filter((e) => e.detailType === 'Inspector Finding Reported')).toHaveLength(6);
+    expect(
+      bus.filter((e) => e.detailType === 'Inspector Assessment Run Completed').map((e) => e.detail.state),
+    ).toEqual(['COMPLETED']);
+    expect(bus.length).toBe(events.filter((e) => e.topicArn === EVENTS_TOPIC).length);
     expect(h.cloud.events('ASSESSMENT_RUN_STATE_CHANGED', runId).map((e) => e.body.state)).toContain(
       'EVALUATING_RULES',
     );

@@ -1,0 +1,273 @@
+/**
+ * Suppression rules (waivers): "we accept this finding until date X". A rule names what it matches (any
+ * combination of rules package, rule id, CVE, package name, instance id and instance tag: every criterion
+ * given must hold), who owns the decision, why, and the day it expires. A suppressed finding is kept and
+ * marked, never deleted; it is counted apart in listings and reports, and it is active again from the
+ * expiry day on (00:00 UTC of `expiresOn`). Whether a finding is suppressed is decided from a clock at the
+ * moment of evaluation or listing, never stored as a permanent verdict: `applySuppressions(…, now)`.
+ *
+ * Every change is written with an audit entry (who, when, what) to an append-only log (ports/suppression-store.ts).
+ */
+import { z } from 'zod';
+import type { Finding } from './model';
+import type { Severity } from './severity';
+import { SEVERITIES } from './severity';
+
+/** OpenVEX 0.2.0's justifications for `not_affected` (OPENVEX-SPEC.md, "Status Justifications"). */
+export const VEX_JUSTIFICATIONS = [
+  'component_not_present',
+  'vulnerable_code_not_present',
+  'vulnerable_code_not_in_execute_path',
+  'vulnerable_code_cannot_be_controlled_by_adversary',
+  'inline_mitigations_already_exist',
+] as const;
+export type VexJustification = (typeof VEX_JUSTIFICATIONS)[number];
+
+/** By default a waiver may run at most this many days ahead (one year). */
+export const DEFAULT_MAX_WAIVER_DAYS = 366;
+/** Rules kept at once (expired ones count until deleted): every listing evaluates all of them. */
+export const MAX_SUPPRESSION_RULES = 1000;
+
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    // No control characters: these strings end up in terminals, HTML reports and VEX documents.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+
+export const suppressionMatchSchema = z
+  .strictObject({
+    rulesPackage: text(64).optional(),
+    ruleId: text(256).optional(),
+    cve: z
+      .string()
+      .trim()
+      .regex(/^CVE-\d{4}-\d{4,}$/, 'must be a CVE id such as CVE-2024-3094')
+      .optional(),
+    packageName: text(256).optional(),
+    instanceId: text(128).optional(),
+    instanceTag: z.strictObject({ key: text(128), value: z.string().max(256).optional() }).optional(),
+  })
+  .refine((m) => Object.values(m).some((v) => v !== undefined), {
+    message:
+      'a suppression rule must name at least one of rulesPackage, ruleId, cve, packageName, instanceId, instanceTag',
+  });
+export type SuppressionMatch = z.infer<typeof suppressionMatchSchema>;
+
+export const vexSchema = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('not_affected'), justification: z.enum(VEX_JUSTIFICATIONS) }),
+  /** Accepted risk: the product is affected and this is what is done about it. */
+  z.strictObject({ status: z.literal('affected'), actionStatement: text(2000) }),
+]);
+export type VexDecision = z.infer<typeof vexSchema>;
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export const createSuppressionSchema = z.strictObject({
+  match: suppressionMatchSchema,
+  owner: text(256),
+  reason: text(2000),
+  /** The first day the finding is active again (YYYY-MM-DD, UTC). */
+  expiresOn: z.string().regex(DATE, 'must be a date YYYY-MM-DD'),
+  /** How the waiver reads as a VEX statement (default: affected, with the reason as the action statement). */
+  vex: vexSchema.optional(),
+});
+export type CreateSuppressionInput = z.infer<typeof createSuppressionSchema>;
+
+export const suppressionRuleSchema = z.strictObject({
+  suppressionRuleId: z.string().min(1).max(128),
+  match: suppressionMatchSchema,
+  owner: text(256),
+  reason: text(2000),
+  expiresOn: z.string().regex(DATE),
+  vex: vexSchema.optional(),
+  createdAt: z.iso.datetime({ offset: true }),
+  createdBy: z.string().min(1).max(2048),
+});
+export type SuppressionRule = z.infer<typeof suppressionRuleSchema>;
+
+/** One change of the suppression rules, as the audit log keeps it (never updated, never deleted). */
+export interface SuppressionAuditEntry {
+  auditId: string;
+  at: string;
+  /** Who: the caller's identity (cloud) or the OS user (local). */
+  actor: string;
+  /** How `actor` was established (e.g. `os-user`, `caller-stated (sts:GetCallerIdentity)`). */
+  actorSource: string;
+  action: 'CREATE' | 'DELETE';
+  suppressionRuleId: string;
+  /** The rule as created, or as it was when deleted. */
+  rule: SuppressionRule;
+}
+
+/** How a suppressed finding is marked (the rule that suppresses it at the time of evaluation or listing). */
+export interface SuppressionMark {
+  suppressionRuleId: string;
+  owner: string;
+  reason: string;
+  expiresOn: string;
+}
+
+export class SuppressionInputError extends Error {
+  override readonly name = 'SuppressionInputError';
+}
+
+/** Midnight UTC of a YYYY-MM-DD date, or undefined for an impossible date (2025-02-30). */
+export function startOfDayUtc(date: string): Date | undefined {
+  const m = DATE.exec(date);
+  if (!m) return undefined;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === date ? d : undefined;
+}
+
+/**
+ * Checks a new rule against the clock: the expiry is a real date, after today and at most `maxDays` days
+ * ahead. Throws SuppressionInputError with the reason.
+ */
+export function checkExpiry(expiresOn: string, now: Date, maxDays = DEFAULT_MAX_WAIVER_DAYS): void {
+  const day = startOfDayUtc(expiresOn);
+  if (!day) throw new SuppressionInputError(`expiresOn ${expiresOn} is not a calendar date`);
+  const today = startOfDayUtc(now.toISOString().slice(0, 10)) as Date;
+  if (day.getTime() <= today.getTime()) {
+    throw new SuppressionInputError(
+      `expiresOn ${expiresOn} is not after today (${today.toISOString().slice(0, 10)}): the waiver would never apply`,
+    );
+  }
+  const latest = new Date(today.getTime() + maxDays * 86_400_000);
+  if (day.getTime() > latest.getTime()) {
+    throw new SuppressionInputError(
+      `expiresOn ${expiresOn} is more than ${maxDays} days ahead (latest ${latest.toISOString().slice(0, 10)})`,
+    );
+  }
+}
+
+/** Builds a rule from validated input; throws SuppressionInputError when the input or expiry is refused. */
+export function newSuppressionRule(
+  raw: unknown,
+  opts: { id: string; now: Date; actor: string; maxDays?: number },
+): SuppressionRule {
+  const parsed = createSuppressionSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new SuppressionInputError(
+      parsed.error.issues
+        .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
+        .join('; '),
+    );
+  }
+  const input = parsed.data;
+  checkExpiry(input.expiresOn, opts.now, opts.maxDays);
+  return {
+    suppressionRuleId: opts.id,
+    match: input.match,
+    owner: input.owner,
+    reason: input.reason,
+    expiresOn: input.expiresOn,
+    ...(input.vex ? { vex: input.vex } : {}),
+    createdAt: opts.now.toISOString(),
+    createdBy: opts.actor,
+  };
+}
+
+/** In force at `now`: before 00:00 UTC of the expiry day. */
+export function isActive(rule: Pick<SuppressionRule, 'expiresOn'>, now: Date): boolean {
+  const day = startOfDayUtc(rule.expiresOn);
+  return day !== undefined && now.getTime() < day.getTime();
+}
+
+/** Tags of an instance (key → value), when known; undefined when not (local runs, unknown instances). */
+export type InstanceTags = (instanceId: string) => Readonly<Record<string, string>> | undefined;
+
+function packageNames(f: Finding): string[] {
+  const names: string[] = [];
+  for (const p of f.vulnerability?.packages ?? []) {
+    names.push(p.name);
+    if (p.sourcePackage) names.push(p.sourcePackage);
+  }
+  return names;
+}
+
+/** Every criterion the rule names holds for the finding. */
+export function ruleMatches(match: SuppressionMatch, f: Finding, tags?: InstanceTags): boolean {
+  if (match.rulesPackage !== undefined && match.rulesPackage !== f.rulesPackage) return false;
+  if (match.ruleId !== undefined && match.ruleId !== f.ruleId) return false;
+  if (match.cve !== undefined) {
+    const v = f.vulnerability;
+    const ids = v ? [v.vulnerabilityId, ...v.aliases] : [];
+    if (!ids.some((id) => id.toUpperCase() === match.cve)) return false;
+  }
+  if (match.packageName !== undefined && !packageNames(f).includes(match.packageName)) return false;
+  if (match.instanceId !== undefined && match.instanceId !== f.instanceId) return false;
+  if (match.instanceTag !== undefined) {
+    const t = tags?.(f.instanceId);
+    if (!t || !Object.hasOwn(t, match.instanceTag.key)) return false;
+    if (match.instanceTag.value !== undefined && t[match.instanceTag.key] !== match.instanceTag.value)
+      return false;
+  }
+  return true;
+}
+
+export function mark(rule: SuppressionRule): SuppressionMark {
+  return {
+    suppressionRuleId: rule.suppressionRuleId,
+    owner: rule.owner,
+    reason: rule.reason,
+    expiresOn: rule.expiresOn,
+  };
+}
+
+/**
+ * The findings as they stand at `now`: each carries `suppression` when a rule in force matches it (the one
+ * expiring last, then the oldest), and none otherwise, whatever mark it carried before (a waiver that
+ * expired or was deleted no longer hides it). Nothing is dropped.
+ */
+export function applySuppressions<F extends Finding>(
+  findings: readonly F[],
+  rules: readonly SuppressionRule[],
+  now: Date,
+  tags?: InstanceTags,
+): F[] {
+  const active = rules
+    .filter((r) => isActive(r, now))
+    .sort((a, b) =>
+      a.expiresOn !== b.expiresOn
+        ? a.expiresOn < b.expiresOn
+          ? 1
+          : -1
+        : a.createdAt.localeCompare(b.createdAt),
+    );
+  return findings.map((f) => {
+    const { suppression: _previous, ...rest } = f;
+    const rule = active.find((r) => ruleMatches(r.match, f, tags));
+    return (rule ? { ...rest, suppression: mark(rule) } : rest) as F;
+  });
+}
+
+export interface SuppressionCounts {
+  active: Record<Severity, number>;
+  suppressed: Record<Severity, number>;
+}
+
+export function countBySuppression(findings: readonly Finding[]): SuppressionCounts {
+  const zero = () => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const counts = { active: zero(), suppressed: zero() };
+  for (const f of findings) counts[f.suppression ? 'suppressed' : 'active'][f.severity]++;
+  return counts;
+}
+
+/** One line naming what a rule matches, for tables. */
+export function describeMatch(m: SuppressionMatch): string {
+  const parts: string[] = [];
+  if (m.rulesPackage) parts.push(`package=${m.rulesPackage}`);
+  if (m.ruleId) parts.push(`rule=${m.ruleId}`);
+  if (m.cve) parts.push(`cve=${m.cve}`);
+  if (m.packageName) parts.push(`pkg=${m.packageName}`);
+  if (m.instanceId) parts.push(`instance=${m.instanceId}`);
+  if (m.instanceTag)
+    parts.push(
+      `tag=${m.instanceTag.key}${m.instanceTag.value !== undefined ? `=${m.instanceTag.value}` : ''}`,
+    );
+  return parts.join(' ');
+}
