@@ -13,15 +13,9 @@ import type { Finding } from './model';
 import type { Severity } from './severity';
 import { SEVERITIES } from './severity';
 
-/** OpenVEX 0.2.0's justifications for `not_affected` (OPENVEX-SPEC.md, "Status Justifications"). */
-export const VEX_JUSTIFICATIONS = [
-  'component_not_present',
-  'vulnerable_code_not_present',
-  'vulnerable_code_not_in_execute_path',
-  'vulnerable_code_cannot_be_controlled_by_adversary',
-  'inline_mitigations_already_exist',
-] as const;
-export type VexJustification = (typeof VEX_JUSTIFICATIONS)[number];
+import { VEX_JUSTIFICATIONS, type VexJustification } from './vex-justifications';
+
+export { VEX_JUSTIFICATIONS, type VexJustification };
 
 /** By default a waiver may run at most this many days ahead (one year). */
 export const DEFAULT_MAX_WAIVER_DAYS = 366;

@@ -8,15 +8,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { defaultDataDir } from '../../adapters/local/data-dir';
-import { LocalRunStore } from '../../adapters/local/run-store';
-import { LocalSuppressionStore } from '../../adapters/local/suppression-file';
 import type { Inventory } from '../../core/facts/packages';
 import type { Finding } from '../../core/model';
-import { applySuppressions } from '../../core/suppressions';
 import type { AsffFinding } from '../../exports/asff';
-import { localInventories, readLocalRun } from '../../exports/local-run';
+import type { readLocalRun } from '../../exports/local-run';
 
 const TOOL_VERSION = '0.1.0';
+
+// What the commands run is imported when one runs, not with this module (so --help loads none of it).
+async function load() {
+  const [runStore, suppressionFile, suppressions, localRun] = await Promise.all([
+    import('../../adapters/local/run-store'),
+    import('../../adapters/local/suppression-file'),
+    import('../../core/suppressions'),
+    import('../../exports/local-run'),
+  ]);
+  return {
+    LocalRunStore: runStore.LocalRunStore,
+    LocalSuppressionStore: suppressionFile.LocalSuppressionStore,
+    applySuppressions: suppressions.applySuppressions,
+    localInventories: localRun.localInventories,
+    readLocalRun: localRun.readLocalRun,
+  };
+}
 
 const dataDirOption = () =>
   new Option('--data-dir <dir>', 'where runs are kept').default(
@@ -47,6 +61,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'write to FILE instead of standard output')
     .addOption(dataDirOption())
     .action(async (o: { run: string; instance?: string; out?: string; dataDir: string }) => {
+      const { LocalSuppressionStore, applySuppressions, localInventories, readLocalRun } = await load();
       const output = await readLocalRun(o.dataDir, o.run);
       const ids = o.instance ? [o.instance] : output.instances.map((i) => i.instanceId);
       if (ids.length !== 1) {
@@ -101,6 +116,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'write to FILE instead of standard output')
     .addOption(dataDirOption())
     .action(async (o: ExportOpts) => {
+      const { LocalSuppressionStore, localInventories, readLocalRun } = await load();
       if (o.format === 'asff') {
         await exportAsff(o);
         return;
@@ -145,6 +161,7 @@ interface ExportOpts {
 
 /** The run's findings as a BatchImportFindings request body ({ Findings }), with the earlier run's resolved ones ARCHIVED. */
 async function exportAsff(o: ExportOpts): Promise<void> {
+  const { LocalRunStore, LocalSuppressionStore, applySuppressions } = await load();
   if (!o.run) throw new Error('--format asff needs --run ID');
   const region = o.region ?? process.env.AWS_REGION;
   if (!o.accountId || !/^\d{12}$/.test(o.accountId))

@@ -8,19 +8,10 @@
 import os from 'node:os';
 import { type Command, Option } from 'commander';
 import { defaultDataDir, ensureDataDir } from '../../adapters/local/data-dir';
-import { LocalSuppressionStore } from '../../adapters/local/suppression-file';
-import {
-  createSuppression,
-  deleteSuppression,
-  type ListedSuppressionRule,
-  listSuppressions,
-} from '../../core/suppression-service';
-import {
-  describeMatch,
-  type SuppressionRule,
-  VEX_JUSTIFICATIONS,
-  type VexDecision,
-} from '../../core/suppressions';
+import type { LocalSuppressionStore } from '../../adapters/local/suppression-file';
+import type { ListedSuppressionRule } from '../../core/suppression-service';
+import type { SuppressionRule, VexDecision } from '../../core/suppressions';
+import { VEX_JUSTIFICATIONS } from '../../core/vex-justifications';
 import { ControlPlaneCallError, createTransport } from '../aws-client';
 import { renderKeyValues, renderTable } from './control-plane-output';
 
@@ -51,8 +42,20 @@ function where(cmd: Command): Command {
 
 const isLocal = (o: CommonOpts) => o.local === true || o.dataDir !== undefined;
 
+// What the commands run is imported when one runs, not with this module (so --help loads none of it).
+let service!: typeof import('../../core/suppression-service');
+let suppressionRules!: typeof import('../../core/suppressions');
+let storeModule!: typeof import('../../adapters/local/suppression-file');
+async function load(): Promise<void> {
+  [service, suppressionRules, storeModule] = await Promise.all([
+    import('../../core/suppression-service'),
+    import('../../core/suppressions'),
+    import('../../adapters/local/suppression-file'),
+  ]);
+}
+
 function localStore(o: CommonOpts): LocalSuppressionStore {
-  return new LocalSuppressionStore(ensureDataDir(o.dataDir ?? defaultDataDir()));
+  return new storeModule.LocalSuppressionStore(ensureDataDir(o.dataDir ?? defaultDataDir()));
 }
 
 function osUser(): string {
@@ -108,7 +111,7 @@ function vexText(v: VexDecision | undefined): string {
 function ruleBlock(r: SuppressionRule): string {
   return renderKeyValues([
     ['Suppression rule', r.suppressionRuleId],
-    ['Matches', describeMatch(r.match)],
+    ['Matches', suppressionRules.describeMatch(r.match)],
     ['Owner', r.owner],
     ['Reason', r.reason],
     ['Expires on', `${r.expiresOn} (active again from that day, 00:00 UTC)`],
@@ -124,7 +127,7 @@ function rulesTable(rules: ListedSuppressionRule[]): string {
     { header: 'STATUS', value: (r) => r.status },
     { header: 'EXPIRES ON', value: (r) => r.expiresOn },
     { header: 'OWNER', value: (r) => r.owner },
-    { header: 'MATCHES', value: (r) => describeMatch(r.match) },
+    { header: 'MATCHES', value: (r) => suppressionRules.describeMatch(r.match) },
     { header: 'REASON', value: (r) => r.reason },
   ]);
 }
@@ -203,13 +206,14 @@ export function register(program: Command): void {
         'OpenVEX: affected (accepted risk), with this action statement',
       ),
   ).action(async (o: CreateOpts) => {
+    await load();
     const input = createInput(o);
     if (isLocal(o)) {
       if (o.instanceTag !== undefined)
         process.stderr.write(
           'note: local runs have no instance tags: this rule will match no local finding\n',
         );
-      const rule = await createSuppression(localStore(o), input, {
+      const rule = await service.createSuppression(localStore(o), input, {
         now: new Date(),
         actor: osUser(),
         actorSource: 'os-user',
@@ -230,8 +234,13 @@ export function register(program: Command): void {
       .description('Suppression rules with their status now (ACTIVE, or EXPIRED from their expiry day)')
       .addOption(new Option('--status <status>', 'only these').choices(['ACTIVE', 'EXPIRED'])),
   ).action(async (o: CommonOpts & { status?: 'ACTIVE' | 'EXPIRED' }) => {
+    await load();
     if (isLocal(o)) {
-      const rules = await listSuppressions(localStore(o), new Date(), o.status ? { status: o.status } : {});
+      const rules = await service.listSuppressions(
+        localStore(o),
+        new Date(),
+        o.status ? { status: o.status } : {},
+      );
       print(o, { items: rules }, () => rulesTable(rules));
       return;
     }
@@ -255,8 +264,9 @@ export function register(program: Command): void {
       .description('Delete a suppression rule: its findings are active again (the audit log keeps the rule)')
       .requiredOption('--suppression-rule-id <id>', 'as list-suppression-rules prints it'),
   ).action(async (o: CommonOpts & { suppressionRuleId: string }) => {
+    await load();
     if (isLocal(o)) {
-      const deleted = await deleteSuppression(localStore(o), o.suppressionRuleId, {
+      const deleted = await service.deleteSuppression(localStore(o), o.suppressionRuleId, {
         now: new Date(),
         actor: osUser(),
         actorSource: 'os-user',
