@@ -38,6 +38,7 @@ beforeAll(async () => {
     RUNS_TABLE: tables.runs,
     FINDINGS_TABLE: tables.findings,
     LOCKS_TABLE: tables.locks,
+    SUPPRESSIONS_TABLE: tables.suppressions,
     STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:AssessmentRun',
     TELEMETRY_BUCKET: 'telemetry',
     KMS_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
