@@ -11,7 +11,7 @@ import { type ControlPlaneResponse, describeZodError, invalidInput, toErrorBody 
 import type { ControlPlaneDeps } from './ports';
 
 /** One Lambda per group (INFRA builds them from functions/handlers/control-plane/<group>.ts). */
-export const OPERATION_GROUPS = ['targets', 'templates', 'runs', 'findings'] as const;
+export const OPERATION_GROUPS = ['targets', 'templates', 'runs', 'findings', 'reports'] as const;
 export type OperationGroup = (typeof OPERATION_GROUPS)[number];
 
 export const OPERATION_GROUP = {
@@ -49,6 +49,8 @@ export const OPERATION_GROUP = {
   'describe-exclusions': 'findings',
   'list-assessment-run-agents': 'findings',
   'get-telemetry-metadata': 'findings',
+  // Rendered by its own function (pdfkit and fonts stay out of the other bundles).
+  'get-assessment-report': 'reports',
 } as const satisfies Record<string, OperationGroup>;
 
 export type OperationName = keyof typeof OPERATION_GROUP;

@@ -10,6 +10,7 @@ import type { RunEvent, RunRecord, RunState } from '../run';
 import type { AgentArtifacts } from '../run-lifecycle/agent-artifacts';
 import type { RunInstance as StoredInstance } from '../run-lifecycle/model';
 import type { Severity } from '../severity';
+import type { AssessmentReportDeps } from './assessment-reports';
 
 export interface Page<T> {
   items: T[];
@@ -214,6 +215,8 @@ export interface ControlPlaneDeps {
   agentArtifacts?: AgentArtifacts;
   previews: ExclusionsPreviewStore;
   previewJobs: PreviewJobs;
+  /** get-assessment-report and its render: the reports function only (assessment-reports.ts). */
+  reports?: AssessmentReportDeps;
   now: () => Date;
   newId: (prefix: string) => string;
 }

@@ -56,7 +56,9 @@ export async function deleteRun(
     throw new InvalidRunStateError(`run ${runId} is ${run.state}: stop it before deleting it`);
   }
   const findings = await deps.findings.deleteByRun(runId);
-  const telemetryObjects = await deps.telemetry.deleteByRun(runId);
+  // The results objects (results/<runId>/) are the run's telemetry too: counted with it.
+  const telemetryObjects =
+    (await deps.telemetry.deleteByRun(runId)) + (await deps.results.deleteByRun(runId));
   const reportObjects = await deps.reports.deleteByRun(runId);
   await deps.runs.deleteRun(runId);
   deps.log.info('run deleted', { runId, findings, telemetryObjects, reportObjects });
