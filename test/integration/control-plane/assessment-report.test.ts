@@ -8,7 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoReportStatusStore, S3ReportObjects } from '../../../functions/adapters/aws/assessment-reports';
 import { S3ResultsStore } from '../../../functions/adapters/aws/s3-results-store';
@@ -26,6 +30,7 @@ import type { RuleResult } from '../../../functions/core/model';
 import { renderReportBytes } from '../../../functions/report/render-bytes';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../helpers/dynamodb-local';
 import {
+  createTables,
   FAKE_ENV,
   type S3Local,
   setFakeAwsEnv,
@@ -291,6 +296,80 @@ describe('get-assessment-report', () => {
       expect(written.equals(Buffer.from(await stored(reportKey('run-new', 'FULL', 'PDF'))))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the reports Lambda handler, from its environment', () => {
+  it('answers the operation, renders on the asynchronous event it sent itself, then serves the URL', async () => {
+    // The handler's clients take the environment's credentials, s3rver's (DynamoDB Local keeps tables per
+    // access key): a harness whose tables and items are written with them too.
+    h.restore();
+    const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: FAKE_ENV.AWS_REGION });
+    h = await makeHarness({
+      ...ddb,
+      client,
+      doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+      createTables: (prefix) => createTables(ddb.endpoint, prefix),
+    });
+    await seedRuns();
+    const saved = { ...process.env };
+    const lambda = mockClient(LambdaClient);
+    const sent: unknown[] = [];
+    lambda.on(InvokeCommand).callsFake((input) => {
+      sent.push({
+        functionName: input.FunctionName,
+        type: input.InvocationType,
+        event: JSON.parse(new TextDecoder().decode(input.Payload)),
+      });
+      return { StatusCode: 202 };
+    });
+    try {
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+        AWS_ENDPOINT_URL_S3: s3local.endpoint,
+        RUNS_TABLE: h.tables.runs,
+        FINDINGS_TABLE: h.tables.findings,
+        TELEMETRY_BUCKET: TELEMETRY,
+        REPORTS_BUCKET: REPORTS,
+        AWS_LAMBDA_FUNCTION_NAME: 'inspector-reports',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+      });
+      const { handler } = await import('../../../functions/handlers/control-plane/reports');
+      const request = {
+        operation: 'get-assessment-report',
+        input: { assessmentRunId: 'run-new', reportType: 'FINDING', reportFileFormat: 'HTML' },
+      };
+      expect(await handler(request)).toEqual({ ok: true, result: { status: 'WORK_IN_PROGRESS' } });
+      expect(sent).toEqual([
+        {
+          functionName: 'inspector-reports',
+          type: 'Event',
+          event: {
+            assessmentReportJob: expect.objectContaining({
+              runId: 'run-new',
+              reportType: 'FINDING',
+              format: 'HTML',
+            }),
+          },
+        },
+      ]);
+      const job = (sent[0] as { event: unknown }).event;
+      const rendered = await handler(job);
+      expect(rendered).toMatchObject({ ok: true, result: { outcome: 'COMPLETED' } });
+      const done = (await handler(request)) as { ok: true; result: AssessmentReportAnswer };
+      expect(done.result.status).toBe('COMPLETED');
+      const html = await (await fetch(done.result.url!)).text();
+      expect(html).toContain('Appeared this run');
+      expect(sent).toHaveLength(1);
+      // Something that is neither a request nor a job is refused, not rendered.
+      expect(await handler({ assessmentReportJob: { runId: 'run-new' } })).toMatchObject({
+        ok: false,
+        error: { code: 'InvalidInputException' },
+      });
+    } finally {
+      lambda.restore();
+      process.env = saved;
     }
   });
 });
