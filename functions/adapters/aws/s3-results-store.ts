@@ -13,6 +13,8 @@ import {
 import { deletePrefix } from './s3-object-stores';
 
 const gzipAsync = promisify(gzip);
+/** Decompressed size refused on read (a damaged or hostile object cannot exhaust the function's memory). */
+export const MAX_RESULTS_JSON_BYTES = 256 * 1024 * 1024;
 const gunzipAsync = promisify(gunzip);
 
 export class S3ResultsStore implements ResultsStore {
@@ -55,7 +57,13 @@ export class S3ResultsStore implements ResultsStore {
       throw err;
     }
     if (!bytes) return undefined;
-    const parsed = JSON.parse((await gunzipAsync(bytes)).toString('utf8')) as Partial<StoredInstanceResults>;
+    let json: Buffer;
+    try {
+      json = await gunzipAsync(bytes, { maxOutputLength: MAX_RESULTS_JSON_BYTES });
+    } catch (err) {
+      throw new Error(`${Key} could not be decompressed: ${(err as Error).message}`);
+    }
+    const parsed = JSON.parse(json.toString('utf8')) as Partial<StoredInstanceResults>;
     if (!parsed || typeof parsed !== 'object' || !Array.isArray(parsed.results) || !parsed.instance) {
       throw new Error(`${Key} is not a stored results object`);
     }

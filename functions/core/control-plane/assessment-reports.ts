@@ -179,7 +179,14 @@ export async function getAssessmentReport(
   );
   // Another request started it between our read and write: it is in progress.
   if (!claimed) return { status: 'WORK_IN_PROGRESS' };
-  await reports.jobs.start(job);
+  try {
+    await reports.jobs.start(job);
+  } catch (err) {
+    // Not left in progress for REPORT_STALE_MS: the next request (after the retry delay) starts it again.
+    const failure = `the report could not be started: ${err instanceof Error ? err.message : String(err)}`;
+    await reports.status.finish(job, { status: 'FAILED', failure, at: now.toISOString() });
+    return { status: 'FAILED', failure };
+  }
   return { status: 'WORK_IN_PROGRESS' };
 }
 

@@ -243,6 +243,36 @@ describe('get-assessment-report', () => {
     expect((await ask('run-new', 'FINDING', 'PDF')).status).toBe('COMPLETED');
   });
 
+  it('a render that cannot be started ends FAILED at once, not in progress for minutes', async () => {
+    await seedRuns();
+    h.deps.reports!.jobs = {
+      start: () => Promise.reject(new Error('Rate exceeded')),
+    };
+    expect(await ask('run-new', 'FULL', 'PDF')).toEqual({
+      status: 'FAILED',
+      failure: 'the report could not be started: Rate exceeded',
+    });
+    expect((await ask('run-new', 'FULL', 'PDF')).status).toBe('FAILED');
+  });
+
+  it('an instance evaluated without kept results is named in the exclusions of the full report', async () => {
+    await seedRuns();
+    await h.putRunInstance('run-new', {
+      instanceId: 'i-0bbb',
+      agentHealth: 'HEALTHY',
+      collection: 'SUCCEEDED',
+      evaluation: 'EVALUATED',
+      resultsStored: false,
+      exclusions: [],
+      updatedAt: '2026-11-30T09:40:00.000Z',
+    });
+    await ask('run-new', 'FULL', 'HTML');
+    expect(await runJobs()).toEqual(['COMPLETED']);
+    const html = await (await fetch((await ask('run-new', 'FULL', 'HTML')).url!)).text();
+    expect(html).toContain('i-0bbb');
+    expect(html).toContain('its rule results were too large to keep');
+  });
+
   it('refuses runs that have not ended and runs that do not exist', async () => {
     await h.putRun({ runId: 'run-busy', state: 'EVALUATING_RULES' });
     const busy = await dispatch(h.deps, 'reports', {
