@@ -25,7 +25,11 @@ interface OperationSpec {
   input?: (o: Opts) => Record<string, unknown>;
   print?: (result: unknown) => string;
   /** Replaces the single call (get-assessment-report --out polls, then downloads). */
-  action?: (o: Opts, call: (input: Record<string, unknown>) => Promise<unknown>) => Promise<unknown>;
+  action?: (
+    o: Opts,
+    call: (input: Record<string, unknown>) => Promise<unknown>,
+    input: Record<string, unknown>,
+  ) => Promise<unknown>;
 }
 
 // ---- option parsers --------------------------------------------------------------------------------------
@@ -737,12 +741,7 @@ const SPECS: OperationSpec[] = [
       reportFileFormat: String(o.format).toUpperCase(),
       reportType: String(o.reportType).toUpperCase(),
     }),
-    action: async (o, call) => {
-      const input = {
-        assessmentRunId: o.runId,
-        reportFileFormat: String(o.format).toUpperCase(),
-        reportType: String(o.reportType).toUpperCase(),
-      };
+    action: async (o, call, input) => {
       if (!o.out) return call(input);
       const { downloadReport } = await import('./report-download');
       return downloadReport(call, input, {
@@ -798,7 +797,7 @@ export function register(program: Command): void {
       try {
         const call = (i: Record<string, unknown>) =>
           transport.call(OPERATIONS[spec.name].group, spec.name, i);
-        result = spec.action ? await spec.action(o, call) : await call(input);
+        result = spec.action ? await spec.action(o, call, input) : await call(input);
       } catch (err) {
         if (err instanceof ControlPlaneCallError) throw new Error(`${err.code}: ${err.message}`);
         throw err;
