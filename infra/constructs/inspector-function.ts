@@ -143,7 +143,8 @@ export class InspectorFunction extends Construct {
 
 /**
  * Bundling hooks that copy files (globs allowed in `from`) into folders of the bundle output and bundle side
- * modules with the same esbuild settings as index.js.
+ * modules with the same esbuild settings as index.js. A side module's `import.meta.url` is its own file's
+ * URL (CJS has none; pdfkit's ES build resolves its data files from it, report/pdf.ts its fonts).
  */
 function besideBundle(
   files: Array<{ from: string; to: string }>,
@@ -160,7 +161,7 @@ function besideBundle(
       ),
       ...bundles.map(
         ({ entry, outfile }) =>
-          `${q(path.join(inputDir, 'node_modules/.bin/esbuild'))} ${q(path.join(inputDir, entry))} --bundle --platform=node --target=node22 --format=cjs --minify --log-level=error '--external:@aws-sdk/*' --outfile=${q(path.join(outputDir, outfile))}`,
+          `${q(path.join(inputDir, 'node_modules/.bin/esbuild'))} ${q(path.join(inputDir, entry))} --bundle --platform=node --target=node22 --format=cjs --minify --log-level=error '--external:@aws-sdk/*' '--define:import.meta.url=__importMetaUrl' ${q(`--banner:js=var __importMetaUrl=require('url').pathToFileURL(__filename).href;`)} --outfile=${q(path.join(outputDir, outfile))}`,
       ),
     ],
   };

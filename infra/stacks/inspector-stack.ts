@@ -34,6 +34,7 @@ import { RECONCILED_EXECUTION_STATUSES } from '../../functions/core/run-lifecycl
 import { CIS_DATA_FOLDER, CIS_SIDE_BUNDLE } from '../../functions/rules/cis/data';
 import { REPO_ROOT } from '../../scripts/build-agent';
 import { AgentDistribution } from '../constructs/agent-distribution';
+import { AssessmentReports, REPORTS_FUNCTION_OPTIONS } from '../constructs/assessment-reports';
 import { AssessmentRunStateMachine } from '../constructs/assessment-run-state-machine';
 import {
   alarmNamePrefix,
@@ -401,6 +402,8 @@ export class InspectorStack extends Stack {
           // targets also computes exclusions previews (EC2 and SSM over a whole target) asynchronously.
           timeout: base === 'targets' ? Duration.minutes(5) : Duration.seconds(30),
           memorySize: 512,
+          // reports renders HTML and PDF reports asynchronously (infra/constructs/assessment-reports.ts).
+          ...(base === 'reports' ? REPORTS_FUNCTION_OPTIONS : {}),
           env: {
             ...(this.stateMachine ? { [ENV.stateMachineArn]: this.stateMachine.stateMachineArn } : {}),
             ...(this.scheduling
@@ -413,10 +416,20 @@ export class InspectorStack extends Stack {
         },
       );
       this.controlPlane[base] = cp;
-      this.grantControlPlane(base, cp);
+      // The reports function's permissions are AssessmentReports' (below), not a group's defaults.
+      if (base !== 'reports') this.grantControlPlane(base, cp);
       new CfnOutput(this, `ControlPlane${pascalCase(base)}FunctionName`, {
         value: cp.fn.functionName,
         description: `inspector CLI: ${base} operations (lambda:InvokeFunction)`,
+      });
+    }
+
+    if (this.controlPlane.reports) {
+      new AssessmentReports(this, 'AssessmentReports', {
+        data,
+        reports: this.controlPlane.reports,
+        evaluateInstance: this.lifecycle.evaluateInstance,
+        ...(this.controlPlane.runs ? { runs: this.controlPlane.runs } : {}),
       });
     }
 

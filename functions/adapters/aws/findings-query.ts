@@ -124,6 +124,8 @@ const SUMMARY_FIELDS = [
   'telemetryMetadata',
   'hostname',
   'os',
+  // Whether the instance's rule results were kept (get-assessment-report's full report).
+  'resultsStored',
   'updatedAt',
 ] as const;
 

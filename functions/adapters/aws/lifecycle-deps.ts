@@ -3,6 +3,7 @@
  * use the default credential chain; a custom S3 endpoint (AWS_ENDPOINT_URL_S3, a local S3-compatible
  * server) switches to path-style addressing.
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -24,6 +25,7 @@ import { ENV, requireEnv } from './environment';
 import { EventBridgeRunEvents, SnsAndEventBridgeNotifier } from './eventbridge-notifier';
 import { KmsKeyringProvider } from './kms-keyring';
 import { S3ReportStore, S3TelemetryStore } from './s3-object-stores';
+import { S3ResultsStore } from './s3-results-store';
 import { SfnExecutions } from './sfn-executions';
 import { SnsNotifier } from './sns-notifier';
 import { SsmAgentFleet, SsmCommandRunner } from './ssm-agents';
@@ -56,6 +58,7 @@ export function lifecycleDepsFromEnv(
     ),
     telemetry: new S3TelemetryStore(s3, telemetryBucket),
     reports: new S3ReportStore(s3, reportsBucket),
+    results: new S3ResultsStore(s3, telemetryBucket),
     fleet: new Ec2Fleet(new EC2Client({})),
     agents: new SsmAgentFleet(ssm),
     commands: new SsmCommandRunner(ssm, new SSMClient({ maxAttempts: 1 })),

@@ -44,8 +44,8 @@ export const CLASSIC_OPERATIONS: readonly ClassicOperation[] = [
   { classic: 'DescribeRulesPackages', command: 'describe-rules-packages' },
   {
     classic: 'GetAssessmentReport',
-    command: 'report',
-    note: 'runs of the local CLI: inspector report --run ID --out FILE [--format html or pdf] [--full]; not yet for runs of a deployed stack',
+    command: 'get-assessment-report',
+    note: 'deployed runs: --run-id ID --format html or pdf --report-type finding or full; WORK_IN_PROGRESS, then COMPLETED with a pre-signed URL valid 15 minutes (--out FILE waits and downloads). Local runs: inspector report --run ID --out FILE',
   },
   { classic: 'GetExclusionsPreview', command: 'get-exclusions-preview' },
   { classic: 'GetTelemetryMetadata', command: 'get-telemetry-metadata' },

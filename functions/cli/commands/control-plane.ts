@@ -24,6 +24,12 @@ interface OperationSpec {
   options?: (cmd: Command) => void;
   input?: (o: Opts) => Record<string, unknown>;
   print?: (result: unknown) => string;
+  /** Replaces the single call (get-assessment-report --out polls, then downloads). */
+  action?: (
+    o: Opts,
+    call: (input: Record<string, unknown>) => Promise<unknown>,
+    input: Record<string, unknown>,
+  ) => Promise<unknown>;
 }
 
 // ---- option parsers --------------------------------------------------------------------------------------
@@ -714,6 +720,38 @@ const SPECS: OperationSpec[] = [
       'rulesPackages',
     ),
   },
+  {
+    name: 'get-assessment-report',
+    summary:
+      "A deployed run's report (HTML or PDF, findings or full): WORK_IN_PROGRESS, then COMPLETED with a pre-signed URL (--out: wait, then download)",
+    options: (c) =>
+      c
+        .requiredOption('--run-id <id>', 'assessment run')
+        .addOption(new Option('--format <format>', 'file format').choices(['html', 'pdf']).default('html'))
+        .addOption(
+          new Option('--report-type <type>', 'findings only, or every rule result too')
+            .choices(['finding', 'full'])
+            .default('finding'),
+        )
+        .option('--out <file>', 'wait until the report is ready and write it to FILE')
+        .option('--wait-seconds <n>', 'with --out: give up after this long', int('--wait-seconds'), 600)
+        .option('--poll-seconds <n>', 'with --out: ask again this often', int('--poll-seconds'), 5),
+    input: (o) => ({
+      assessmentRunId: o.runId,
+      reportFileFormat: String(o.format).toUpperCase(),
+      reportType: String(o.reportType).toUpperCase(),
+    }),
+    action: async (o, call, input) => {
+      if (!o.out) return call(input);
+      const { downloadReport } = await import('./report-download');
+      return downloadReport(call, input, {
+        out: String(o.out),
+        waitSeconds: Number(o.waitSeconds),
+        pollSeconds: Number(o.pollSeconds),
+      });
+    },
+    print: keyValues,
+  },
 ];
 
 export const CLI_OPERATIONS: readonly OperationName[] = SPECS.map((s) => s.name);
@@ -757,7 +795,8 @@ export function register(program: Command): void {
       );
       let result: unknown;
       try {
-        result = await transport.call(groupOf(spec.name), spec.name, input);
+        const call = (i: Record<string, unknown>) => transport.call(groupOf(spec.name), spec.name, i);
+        result = spec.action ? await spec.action(o, call, input) : await call(input);
       } catch (err) {
         if (err instanceof ControlPlaneCallError) throw new Error(`${err.code}: ${err.message}`);
         throw err;

@@ -5,7 +5,7 @@
  */
 
 /** One Lambda per group (INFRA builds them from functions/handlers/control-plane/<group>.ts). */
-export const OPERATION_GROUPS = ['targets', 'templates', 'runs', 'findings'] as const;
+export const OPERATION_GROUPS = ['targets', 'templates', 'runs', 'findings', 'reports'] as const;
 export type OperationGroup = (typeof OPERATION_GROUPS)[number];
 
 export const OPERATION_GROUP = {
@@ -47,6 +47,8 @@ export const OPERATION_GROUP = {
   'create-suppression-rule': 'findings',
   'list-suppression-rules': 'findings',
   'delete-suppression-rule': 'findings',
+  // Rendered by its own function (pdfkit and fonts stay out of the other bundles).
+  'get-assessment-report': 'reports',
 } as const satisfies Record<string, OperationGroup>;
 
 export type OperationName = keyof typeof OPERATION_GROUP;

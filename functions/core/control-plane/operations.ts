@@ -15,6 +15,7 @@ import {
 import type { ControlPlaneResponse } from './errors';
 import { FINDINGS_OPERATIONS } from './findings-operations';
 import type { ControlPlaneDeps } from './ports';
+import { REPORTS_OPERATIONS } from './reports-operations';
 import { RUNS_OPERATIONS } from './runs-operations';
 import { TARGETS_OPERATIONS } from './targets-operations';
 import { TEMPLATES_OPERATIONS } from './templates-operations';
@@ -35,6 +36,7 @@ const IMPLEMENTATIONS = {
   ...TEMPLATES_OPERATIONS,
   ...RUNS_OPERATIONS,
   ...FINDINGS_OPERATIONS,
+  ...REPORTS_OPERATIONS,
 } satisfies Record<OperationName, Operation>;
 
 type Implementations = typeof IMPLEMENTATIONS;

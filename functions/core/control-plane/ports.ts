@@ -11,6 +11,7 @@ import type { RunEvent, RunRecord, RunState } from '../run';
 import type { AgentArtifacts } from '../run-lifecycle/agent-artifacts';
 import type { RunInstance as StoredInstance } from '../run-lifecycle/model';
 import type { Severity } from '../severity';
+import type { AssessmentReportDeps } from './assessment-reports';
 
 export interface Page<T> {
   items: T[];
@@ -217,6 +218,8 @@ export interface ControlPlaneDeps {
   previewJobs: PreviewJobs;
   /** Suppression rules and their audit log (the findings function; undefined elsewhere). */
   suppressions?: SuppressionStore;
+  /** get-assessment-report and its render: the reports function only (assessment-reports.ts). */
+  reports?: AssessmentReportDeps;
   now: () => Date;
   newId: (prefix: string) => string;
 }

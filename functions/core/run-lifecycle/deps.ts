@@ -7,6 +7,7 @@ import type { AgentFleet, Fleet } from '../../ports/fleet';
 import type { KeyringProvider } from '../../ports/keyring-provider';
 import type { LockStore } from '../../ports/lock-store';
 import type { Notifier } from '../../ports/notifier';
+import type { ResultsStore } from '../../ports/results-store';
 import type { RunStore } from '../../ports/run-store';
 import type { ReportStore, TelemetryStore } from '../../ports/telemetry-store';
 import type { TemplateStore } from '../../ports/template-store';
@@ -48,6 +49,8 @@ export interface LifecycleDeps {
   templates: TemplateStore;
   telemetry: TelemetryStore;
   reports: ReportStore;
+  /** Every rule's result per instance (results/<runId>/<instanceId>.json.gz), for full reports. */
+  results: ResultsStore;
   fleet: Fleet;
   agents: AgentFleet;
   commands: CommandRunner;

@@ -9,6 +9,7 @@
  * A stop with SKIP_EVALUATION makes every later evaluation a no-op (SKIPPED): nothing written or published.
  */
 
+import { ResultsTooLargeError } from '../../ports/results-store';
 import { TelemetryTooLargeError } from '../../ports/telemetry-store';
 import { evaluateTelemetry } from '../evaluate';
 import type { Exclusion, ExclusionReason } from '../model';
@@ -125,6 +126,17 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
     }
     throw err;
   }
+  // Every rule's result, for the full report (ports/results-store.ts). Written before the instance is marked
+  // EVALUATED, so a retry rewrites the same object. Results too large to keep are said in the instance item
+  // (resultsStored: false) and the full report names the instance; the findings stand.
+  let resultsStored = true;
+  try {
+    await deps.results.put(runId, instanceId, { instance: result.instance, results: result.results });
+  } catch (err) {
+    if (!(err instanceof ResultsTooLargeError)) throw err;
+    resultsStored = false;
+    deps.log.warn('results not stored', { runId, instanceId, reason: err.message });
+  }
   const counts = emptyCounts();
   for (const f of result.findings) counts[f.severity]++;
   // Published before the instance is marked EVALUATED: a retry after a failed publish publishes again (at
@@ -140,6 +152,7 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
   await deps.runs.updateInstance(runId, instanceId, {
     evaluation: 'EVALUATED',
     findingCounts: counts,
+    resultsStored,
     ...(result.exclusions.length > 0 ? { exclusions: result.exclusions } : {}),
     ...(result.instance.hostname ? { hostname: result.instance.hostname } : {}),
     ...(result.instance.os ? { os: result.instance.os } : {}),

@@ -70,6 +70,8 @@ export interface RunInstance {
   evaluation: EvaluationStatus;
   exclusions: Exclusion[];
   findingCounts?: Record<Severity, number>;
+  /** False when the instance's results were too large to keep (ports/results-store.ts); absent before. */
+  resultsStored?: boolean;
   hostname?: string;
   os?: string;
   /** What listened during the run and who (facts/listening.ts), for network reachability and reports. */

@@ -49,7 +49,13 @@ export async function stopRun(
 export async function deleteRun(
   deps: LifecycleDeps,
   runId: string,
-): Promise<{ runId: string; findings: number; telemetryObjects: number; reportObjects: number }> {
+): Promise<{
+  runId: string;
+  findings: number;
+  telemetryObjects: number;
+  resultObjects: number;
+  reportObjects: number;
+}> {
   const run = await deps.runs.getRun(runId);
   if (!run) throw new RunNotFoundError(`run ${runId} does not exist`);
   if (!TERMINAL_RUN_STATES.includes(run.state)) {
@@ -57,8 +63,9 @@ export async function deleteRun(
   }
   const findings = await deps.findings.deleteByRun(runId);
   const telemetryObjects = await deps.telemetry.deleteByRun(runId);
+  const resultObjects = await deps.results.deleteByRun(runId);
   const reportObjects = await deps.reports.deleteByRun(runId);
   await deps.runs.deleteRun(runId);
-  deps.log.info('run deleted', { runId, findings, telemetryObjects, reportObjects });
-  return { runId, findings, telemetryObjects, reportObjects };
+  deps.log.info('run deleted', { runId, findings, telemetryObjects, resultObjects, reportObjects });
+  return { runId, findings, telemetryObjects, resultObjects, reportObjects };
 }

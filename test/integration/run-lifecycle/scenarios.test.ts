@@ -257,9 +257,9 @@ describe('assessment run lifecycle (synthesized state machine, local execution)'
     expect(h.cloud.events('FINDING_REPORTED', 'run-stop-skip')).toHaveLength(0);
     expect(h.cloud.events('ASSESSMENT_RUN_COMPLETED', 'run-stop-skip')[0]?.body.state).toBe('CANCELED');
 
-    // delete removes the run, its findings and its telemetry
+    // delete removes the run, its findings, its telemetry and its instances' results objects
     const deleted = await deleteAssessmentRun('run-stop-evaluate');
-    expect(deleted).toMatchObject({ findings: 4, telemetryObjects: 2 });
+    expect(deleted).toMatchObject({ findings: 4, telemetryObjects: 2, resultObjects: 2 });
     const gone = await runState('run-stop-evaluate');
     expect(gone.run).toBeUndefined();
     expect(gone.instances).toHaveLength(0);
