@@ -90,6 +90,7 @@ export const HOST_CONFIG_FILES = [
   '/etc/systemd/coredump.conf',
   '/etc/systemd/system.conf',
   '/etc/default/login',
+  '/etc/postfix/main.cf',
   '/etc/shells',
   '/etc/security/access.conf',
 ] as const;

@@ -190,6 +190,8 @@ interface RuleMeta {
     conditional?: true;
   };
   platform?: string;
+  /** The platforms of the groups that hold the rule (outermost first), when simple. */
+  groupPlatforms?: string[];
 }
 
 interface RawRule {
@@ -539,6 +541,52 @@ function main(argv: string[]): void {
     if (JSON.stringify(meta.template?.benchmarks ?? {}).includes('{{{')) unresolved++;
   }
 
+  // Group-level platforms: upstream applies a group's `platform:` to every rule under it (ssg/build_yaml.py
+  // inherits it into the rule's platforms), e.g. the auditing group's package[audit].
+  const groupFiles = new Map<string, string>();
+  for (const p of tree)
+    if (p.startsWith('linux_os/') && p.endsWith('/group.yml')) groupFiles.set(dirname(p), p);
+  const groupTexts = source.read([...groupFiles.values()].sort());
+  const groupPlatform = new Map<string, string>();
+  for (const [dir, p] of groupFiles) {
+    const m = /^platform:\s*(.+?)\s*$/m.exec(groupTexts.get(p) ?? '');
+    if (m && !m[1]!.includes('{{')) groupPlatform.set(dir, m[1]!.replace(/^(['"])(.*)\1$/, '$2'));
+  }
+  for (const r of Object.keys(rules)) {
+    const found: string[] = [];
+    for (let dir = dirname(dirname(ruleFile.get(r)!)); dir !== '.' && dir !== ''; dir = dirname(dir)) {
+      const gp = groupPlatform.get(dir);
+      if (gp) found.unshift(gp);
+    }
+    if (found.length) rules[r]!.groupPlatforms = found;
+  }
+  // The package each package[name] platform tests, per benchmark: shared/applicability/package.yml's
+  // pkgname rendered for the product, else the product's platform_package_overrides, else the name; `grub2`
+  // is grub2-common (shared/applicability/oval/installed_env_has_grub2_package.xml, rpm and dpkg alike).
+  const platformNames = new Set<string>();
+  for (const m of Object.values(rules))
+    for (const expr of [m.platform, ...(m.groupPlatforms ?? [])])
+      for (const a of (expr ?? '').matchAll(/package\[([A-Za-z0-9_.+-]+)\]/g)) platformNames.add(a[1]!);
+  const packageYml = source
+    .read(['shared/applicability/package.yml'])
+    .get('shared/applicability/package.yml');
+  if (packageYml === undefined) throw new Error('shared/applicability/package.yml not found');
+  const platformPackages: Record<string, Record<string, string>> = {};
+  for (const { spec: b, info, props } of withProps) {
+    const product = b.derived ? 'rhel7' : b.product;
+    const yml = `products/${product}/product.yml`;
+    const productDoc = parse(
+      source.read([yml], b.derived ? rhel7ProductCommit : source.commit).get(yml) ?? '',
+    ) as Record<string, unknown>;
+    const overrides = (productDoc.platform_package_overrides ?? {}) as Record<string, string>;
+    const args = ((
+      parse(renderConditionals(packageYml, info, problems, undefined, props)) as Record<string, unknown>
+    ).args ?? {}) as Record<string, { pkgname?: string } | null>;
+    const names: Record<string, string> = { grub2: 'grub2-common' };
+    for (const n of [...platformNames].sort()) names[n] = args[n]?.pkgname ?? overrides[n] ?? n;
+    platformPackages[b.id] = sortObject(names);
+  }
+
   const varTexts = source.read([...usedVars].filter((v) => varFile.has(v)).map((v) => varFile.get(v)!));
   const vars = new Map<string, VarMeta>();
   for (const v of usedVars) {
@@ -605,6 +653,7 @@ function main(argv: string[]): void {
         ]),
       ),
     ),
+    platformPackages: sortObject(platformPackages),
     rules,
   };
   const rulesFile = join(OUT, 'rules.json');

@@ -8,6 +8,9 @@ import path from 'node:path';
 export const configFixture = (p: string): string =>
   readFileSync(path.join(__dirname, '../fixtures/config', p), 'utf8');
 
+/** Debian 12's auditd.service (package auditd 1:3.0.9-1): ExecStartPost=-/sbin/augenrules --load. */
+export const DEBIAN_AUDITD_SERVICE = configFixture('debian-12/audit/auditd.service');
+
 /** pam-auth-update's stacks of a Debian 12 host, as generated. */
 export const DEBIAN_PAM = {
   auth: configFixture('debian-12/etc/pam.d/common-auth'),

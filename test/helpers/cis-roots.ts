@@ -32,6 +32,7 @@ import {
   DEBIAN_AIDE_CONF,
   DEBIAN_AIDE_TIMER,
   DEBIAN_AUDITD_CONF,
+  DEBIAN_AUDITD_SERVICE,
   DEBIAN_BASH_BASHRC,
   DEBIAN_DEFAULT_GRUB,
   DEBIAN_LIMITS,
@@ -367,6 +368,22 @@ export function cisBenchmarkRoot(benchmark: BenchmarkId, kind: 'pass' | 'fail'):
   const packages = new Set<string>(
     good ? need : [...forbid, ...disable.values()].filter((p) => !need.has(p)),
   );
+  // The packages that own files both roots hold (sshd_config, grub.cfg, login.defs, the PAM stacks,
+  // pwquality.conf, auditd.conf, bash.bashrc, sudoers), as a real root would list them: upstream's platforms (package[audit], grub2, package[pam],
+  // package[shadow-utils]) then apply as on a real host.
+  for (const p of [
+    'auditd',
+    'bash',
+    'grub2-common',
+    'libpam-runtime',
+    'libpwquality1',
+    'login',
+    'openssh-server',
+    'sudo',
+  ])
+    packages.add(p);
+  // The passing root's auditd.service is the packaged one, which loads /etc/audit/rules.d by augenrules.
+  if (good) files['/usr/lib/systemd/system/auditd.service'] = DEBIAN_AUDITD_SERVICE;
   const unitFiles: Record<string, string> = {};
   const units: Record<string, string> = {};
   for (const s of enable) {

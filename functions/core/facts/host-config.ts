@@ -52,6 +52,11 @@ export function directoryTexts(
   return fact(out);
 }
 
+/** "not a live host: …" from the agent's detail, which already starts so (older agents' may not). */
+export function notLiveHost(detail: string): string {
+  return detail.startsWith('not a live host') ? detail : `not a live host: ${detail}`;
+}
+
 /** A live-host command's output, or why there is none (not a live host, program missing, failed). */
 export function commandOutput(
   facts: Facts,
@@ -60,7 +65,7 @@ export function commandOutput(
   const rec: CommandRecord | undefined = facts.telemetry.commands[key];
   if (!rec) return noFact(`the agent did not run ${key}`);
   if (rec.status === 'missing') {
-    if (rec.reason === 'not-live-host') return noFact(`not a live host: ${rec.detail}`);
+    if (rec.reason === 'not-live-host') return noFact(notLiveHost(rec.detail));
     return noFact(`${rec.argv.join(' ')}: ${rec.reason} (${rec.detail})`);
   }
   return fact({ stdout: rec.stdout, exitCode: rec.exitCode, argv: rec.argv });

@@ -10,7 +10,7 @@ import {
   parseModprobeConf,
 } from '../../parsers/modprobe';
 import { type Fact, type Facts, fact, noFact } from './facts';
-import { directoryTexts } from './host-config';
+import { directoryTexts, notLiveHost } from './host-config';
 
 /** kmod's configuration directories, highest precedence first. */
 export const MODPROBE_DIRECTORIES = [
@@ -91,7 +91,7 @@ export function loadedModules(facts: Facts): Fact<Set<string>> {
     if (rec.status === 'missing')
       return noFact(
         rec.reason === 'not-live-host'
-          ? `not a live host: ${rec.detail}`
+          ? notLiveHost(rec.detail)
           : `${PROC_MODULES_PATH}: ${rec.reason} (${rec.detail})`,
       );
     const t = facts.text(PROC_MODULES_PATH);

@@ -12,7 +12,7 @@ import {
 } from '../../parsers/fstab';
 import { SYSTEMD_UNIT_DIRECTORIES } from '../telemetry/schema';
 import { type Fact, type Facts, fact, noFact } from './facts';
-import { isLiveHost, optionalText } from './host-config';
+import { isLiveHost, notLiveHost, optionalText } from './host-config';
 
 export const FSTAB_PATH = '/etc/fstab';
 export const PROC_MOUNTS_PATH = '/proc/self/mounts';
@@ -30,10 +30,9 @@ export function liveMounts(facts: Facts): Fact<MountLine[]> {
   return facts.memo('mounts-live', () => {
     const rec = facts.file(PROC_MOUNTS_PATH);
     if (!rec) return noFact(`${PROC_MOUNTS_PATH} was not collected by the agent`);
-    if (rec.status === 'missing' && rec.reason === 'not-live-host')
-      return noFact(`not a live host: ${rec.detail}`);
+    if (rec.status === 'missing' && rec.reason === 'not-live-host') return noFact(notLiveHost(rec.detail));
     const t = facts.text(PROC_MOUNTS_PATH);
-    if (!t.ok) return noFact(isLiveHost(facts) ? t.reason : `not a live host: ${t.reason}`);
+    if (!t.ok) return noFact(isLiveHost(facts) ? t.reason : notLiveHost(t.reason));
     return fact(parseProcMounts(t.value.text).entries);
   });
 }

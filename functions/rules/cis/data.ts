@@ -102,6 +102,8 @@ export const ruleSchema = z.strictObject({
     .optional(),
   /** ComplianceAsCode platform expression (machine, package[audit], …), when simple. */
   platform: z.string().optional(),
+  /** The platforms of the groups that hold the rule (outermost first): upstream applies them too. */
+  groupPlatforms: z.array(z.string().min(1)).optional(),
 });
 export type CacRule = z.infer<typeof ruleSchema>;
 
@@ -109,6 +111,8 @@ export const rulesFileSchema = z.strictObject({
   upstream: z.strictObject({ repository: z.string().url(), commit: z.string().regex(/^[0-9a-f]{40}$/) }),
   /** Variables the benchmarks select: type and upstream default. */
   variables: z.record(z.string(), z.strictObject({ type: z.string(), default: z.string().optional() })),
+  /** Benchmark id → platform name (package[name], grub2) → the package that platform tests on its product. */
+  platformPackages: z.record(z.string(), stringMap),
   rules: z.record(z.string(), ruleSchema),
 });
 export type RulesFile = z.infer<typeof rulesFileSchema>;
@@ -157,6 +161,9 @@ export const CAC_RULES: RulesFile = Object.freeze({
   },
   get variables() {
     return rulesFile().variables;
+  },
+  get platformPackages() {
+    return rulesFile().platformPackages;
   },
   get rules() {
     return rulesFile().rules;

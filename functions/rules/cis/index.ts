@@ -28,6 +28,7 @@ import {
   templateVars,
 } from './data';
 import { EVALUATORS, type EvaluatorRegistry } from './evaluators';
+import { platformNotApplicable } from './platform';
 import { selectBenchmark } from './select';
 
 export { BENCHMARK_IDS, BENCHMARKS, CAC_RULES } from './data';
@@ -228,6 +229,15 @@ function runCheck(
   const template = templateName(meta, benchmark);
   const evaluator = template ? evaluators[template] : evaluators[`rule:${rule}`];
   if (!evaluator) return unevaluated(template ? `template ${template}` : 'no template (hand-written check)');
+  const platform = platformNotApplicable(facts, meta, CAC_RULES.platformPackages[benchmark]);
+  if (platform)
+    return {
+      id: rule,
+      result: 'NOT_APPLICABLE',
+      message: platform.message,
+      evidence: platform.evidence,
+      evaluated: true,
+    };
   let out: CheckOutcome;
   try {
     out = evaluator(facts, { ruleId: rule, benchmark, vars: templateVars(meta, benchmark), variables });

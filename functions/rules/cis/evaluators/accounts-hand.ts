@@ -20,10 +20,10 @@
 import { passwdEntries, shadowEntries } from '../../../core/facts/accounts';
 import type { Facts } from '../../../core/facts/facts';
 import { directoryTexts, isLiveHost, optionalText } from '../../../core/facts/host-config';
-import { loginDefs } from '../../../core/facts/password';
 import { unitActiveState } from '../../../core/facts/systemd';
 import type { Evidence } from '../../../core/model';
 import { error, fail, notApplicable, pass } from '../../../core/rule';
+import { loginDefsValue } from './accounts';
 import type { Evaluator } from './index';
 import { xccdfVariable } from './template-helpers';
 
@@ -187,10 +187,22 @@ function umaskRule(
     const wanted = Number.parseInt(wantedText, 8);
     const found: Array<{ source: string; line: number; value: string }> = [];
     if (loginDefsFile) {
-      const d = loginDefs(facts);
+      const d = loginDefsValue(facts, 'UMASK');
       if (!d.ok) return error(d.reason);
-      const u = d.value.defs.values.get('UMASK');
-      if (u) found.push({ source: d.value.path, line: u.line, value: u.value });
+      if (d.absentNote)
+        return {
+          ...fail(`${d.absentNote}; expected ${wantedText} or stricter`, [
+            {
+              source: d.path,
+              key: 'UMASK',
+              value: '(file absent: default 022)',
+              expected: `${wantedText} or stricter`,
+              note: d.absentNote,
+            },
+          ]),
+          recommendation: `Set "UMASK ${wantedText}" in /etc/login.defs.`,
+        };
+      if (d.entry) found.push({ source: d.path, line: d.entry.line ?? 0, value: d.entry.value });
     } else {
       const fs = files(facts);
       if (typeof fs === 'string') return error(fs);

@@ -5,7 +5,7 @@
  */
 import { groupEntries, passwdEntries, shadowEntries } from '../../../core/facts/accounts';
 import type { Facts } from '../../../core/facts/facts';
-import { loginDefs } from '../../../core/facts/password';
+import { LOGIN_DEFS_PATH, loginDefs } from '../../../core/facts/password';
 import type { Evidence } from '../../../core/model';
 import { type CheckOutcome, error, fail, pass } from '../../../core/rule';
 import { loginDefsInteger } from '../../../parsers/login-defs';
@@ -66,6 +66,41 @@ function duplicates<T>(
         note: `${v.length} entries share it`,
       })),
     );
+}
+
+/**
+ * What shadow's programs use when /etc/login.defs does not exist (getdef's compiled-in defaults in shadow's
+ * sources: PASS_MAX_DAYS/PASS_MIN_DAYS/PASS_WARN_AGE -1, i.e. no maximum, no minimum, no warning; no
+ * ENCRYPT_METHOD and no MD5_CRYPT_ENAB, i.e. DES; UMASK 022), as the values a check compares.
+ */
+export const SHADOW_DEFAULTS: Record<string, { value: string; note: string }> = {
+  PASS_MAX_DAYS: { value: '99999', note: 'no maximum (-1)' },
+  PASS_MIN_DAYS: { value: '0', note: 'no minimum (-1)' },
+  PASS_WARN_AGE: { value: '0', note: 'no warning (-1)' },
+  ENCRYPT_METHOD: { value: 'DES', note: 'DES (neither ENCRYPT_METHOD nor MD5_CRYPT_ENAB set)' },
+  UMASK: { value: '022', note: '022' },
+};
+
+/**
+ * A login.defs key as shadow reads it: the file's line, or, when /etc/login.defs does not exist, the
+ * compiled-in default (`absent` true, the message says so). Undefined value: the file exists without it.
+ */
+export function loginDefsValue(
+  facts: Facts,
+  key: string,
+):
+  | { ok: true; path: string; entry?: { value: string; line?: number }; absentNote?: string }
+  | { ok: false; reason: string } {
+  const d = loginDefs(facts);
+  if (d.ok) {
+    const e = d.value.defs.values.get(key);
+    return { ok: true, path: d.value.path, ...(e ? { entry: { value: e.value, line: e.line } } : {}) };
+  }
+  if (!facts.isAbsent(LOGIN_DEFS_PATH))
+    return { ok: false, reason: `${LOGIN_DEFS_PATH} could not be read: ${d.reason}` };
+  const def = SHADOW_DEFAULTS[key];
+  const absentNote = `${LOGIN_DEFS_PATH} does not exist, so shadow's compiled-in default applies: ${def?.note ?? 'unset'}`;
+  return { ok: true, path: LOGIN_DEFS_PATH, ...(def ? { entry: { value: def.value } } : {}), absentNote };
 }
 
 export function uidMin(facts: Facts): number {
@@ -337,22 +372,28 @@ function loginDefsCheck(
   return (facts, { variables }) => {
     const wantedText = variables[variable];
     if (wantedText === undefined) return error(`the benchmark does not set ${variable}`);
-    const d = loginDefs(facts);
-    if (!d.ok) return error(`/etc/login.defs could not be read: ${d.reason}`);
-    const e = d.value.defs.values.get(key);
+    const d = loginDefsValue(facts, key);
+    if (!d.ok) return error(d.reason);
+    const e = d.entry;
     const ev: Evidence[] = [
       {
-        source: d.value.path,
-        ...(e ? { line: e.line } : {}),
+        source: d.path,
+        ...(e?.line !== undefined ? { line: e.line } : {}),
         key,
-        value: e?.value ?? '(unset)',
+        value: d.absentNote ? `(file absent: default ${e?.value ?? 'unset'})` : (e?.value ?? '(unset)'),
         expected: `${what} ${wantedText}`,
+        ...(d.absentNote ? { note: d.absentNote } : {}),
       },
     ];
     const n = e ? loginDefsInteger(e.value) : undefined;
     if (n === undefined || !ok(n, Number(wantedText)))
       return {
-        ...fail(`${key} is ${e?.value ?? 'not set'} in ${d.value.path}; expected ${what} ${wantedText}`, ev),
+        ...fail(
+          d.absentNote
+            ? `${d.absentNote}; expected ${key} ${what} ${wantedText}`
+            : `${key} is ${e?.value ?? 'not set'} in ${d.path}; expected ${what} ${wantedText}`,
+          ev,
+        ),
         recommendation: `Set "${key} ${wantedText}" in /etc/login.defs.`,
       };
     return pass(`${key} is ${n}`, ev);
@@ -381,22 +422,28 @@ const accountsMinimumAgeLoginDefs = loginDefsCheck(
 const setPasswordHashingAlgorithmLogindefs: Evaluator = (facts, { variables }) => {
   const wanted = variables.var_password_hashing_algorithm;
   if (!wanted) return error('the benchmark does not set var_password_hashing_algorithm');
-  const d = loginDefs(facts);
-  if (!d.ok) return error(`/etc/login.defs could not be read: ${d.reason}`);
-  const e = d.value.defs.values.get('ENCRYPT_METHOD');
+  const d = loginDefsValue(facts, 'ENCRYPT_METHOD');
+  if (!d.ok) return error(d.reason);
+  const e = d.entry;
   const allowed = wanted.split('|');
   const ev: Evidence[] = [
     {
-      source: d.value.path,
-      ...(e ? { line: e.line } : {}),
+      source: d.path,
+      ...(e?.line !== undefined ? { line: e.line } : {}),
       key: 'ENCRYPT_METHOD',
-      value: e?.value ?? '(unset)',
+      value: d.absentNote ? `(file absent: default ${e?.value ?? 'unset'})` : (e?.value ?? '(unset)'),
       expected: allowed.join(' or '),
+      ...(d.absentNote ? { note: d.absentNote } : {}),
     },
   ];
   if (!e || !allowed.includes(e.value.toUpperCase()))
     return {
-      ...fail(`ENCRYPT_METHOD is ${e?.value ?? 'not set'}; expected ${allowed.join(' or ')}`, ev),
+      ...fail(
+        d.absentNote
+          ? `${d.absentNote}; expected ENCRYPT_METHOD ${allowed.join(' or ')}`
+          : `ENCRYPT_METHOD is ${e?.value ?? 'not set'}; expected ${allowed.join(' or ')}`,
+        ev,
+      ),
       recommendation: `Set "ENCRYPT_METHOD ${allowed.at(-1)}" in /etc/login.defs.`,
     };
   return pass(`ENCRYPT_METHOD is ${e.value}`, ev);

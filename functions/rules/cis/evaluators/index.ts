@@ -22,6 +22,7 @@ import { MOUNT_EVALUATORS } from './mounts';
 import { PACKAGE_EVALUATORS } from './packages';
 import { PAM_EVALUATORS } from './pam';
 import { PAM_HAND_EVALUATORS } from './pam-hand';
+import { POSTFIX_EVALUATORS } from './postfix';
 import { SERVICE_EVALUATORS } from './services';
 import { sshdLineinfile } from './sshd';
 import { SSHD_CRYPTO_EVALUATORS } from './sshd-crypto';
@@ -69,4 +70,5 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...SSHD_CRYPTO_EVALUATORS,
   ...AUDIT_EVALUATORS,
   ...AUDIT_HAND_EVALUATORS,
+  ...POSTFIX_EVALUATORS,
 };

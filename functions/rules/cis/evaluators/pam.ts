@@ -38,6 +38,16 @@ export interface TypedStack {
   problems: string[];
 }
 
+/**
+ * Whether the agent looked at the directory holding `p` (a file under /etc/pam.d it did not record does not
+ * exist): it read /etc/pam.d, or found that /etc/pam.d itself does not exist (then no PAM file exists).
+ */
+function pamDirSeen(facts: Facts, p: string): boolean {
+  if (!p.startsWith(`${PAM_DIR}/`)) return false;
+  const dir = facts.pathStat(PAM_DIR);
+  return dir?.status === 'ok' || (dir?.status === 'missing' && dir.reason === 'not-found');
+}
+
 /** A service file's lines of one type, includes expanded; undefined when the file does not exist. */
 export function pamStackOf(
   facts: Facts,
@@ -50,7 +60,7 @@ export function pamStackOf(
     if (++reads > 200) return `expanding ${path} reads more than 200 files`;
     const t = facts.text(p);
     if (!t.ok) {
-      if (facts.isAbsent(p) || (!facts.file(p) && facts.pathStat(PAM_DIR)?.status === 'ok')) {
+      if (facts.isAbsent(p) || (!facts.file(p) && pamDirSeen(facts, p))) {
         if (via.length === 0) return 'absent';
         out.problems.push(`${p} (included from ${via.at(-1)}) does not exist`);
         return undefined;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_RULE_EVALUATORS } from '../../../../../functions/rules/cis/evaluators/accounts';
+import { ACCOUNT_HAND_EVALUATORS } from '../../../../../functions/rules/cis/evaluators/accounts-hand';
 import type { RootSpec } from '../../../../helpers/fixture-root';
 import { cleanupRoots } from '../../../../helpers/fixture-root';
 import { evaluate, factsOf } from './harness';
@@ -123,5 +124,34 @@ describe('hand-written account rules', () => {
       key: 'toor',
       line: PASSWD.split('\n').length,
     });
+  });
+});
+
+describe('a root without /etc/login.defs (regression: was ERROR): shadow compiled-in defaults apply', () => {
+  const { '/etc/login.defs': _defs, ...noDefs } = base;
+  const runWithout = async (rule: string) =>
+    evaluate(ACCOUNT_RULE_EVALUATORS[`rule:${rule}`]!, await factsOf({ files: noDefs }), rule);
+  it.each([
+    ['accounts_maximum_age_login_defs', 'no maximum'],
+    ['accounts_minimum_age_login_defs', 'no minimum'],
+    ['accounts_password_warn_age_login_defs', 'no warning'],
+    ['set_password_hashing_algorithm_logindefs', 'DES'],
+  ])('%s is FAIL and says the default applies', async (rule, what) => {
+    const out = await runWithout(rule);
+    expect(out.result, out.message).toBe('FAIL');
+    expect(out.message).toContain("/etc/login.defs does not exist, so shadow's compiled-in default applies");
+    expect(out.message).toContain(what);
+    expect(out.evidence[0]?.value).toMatch(/^\(file absent: default /);
+  });
+
+  it('accounts_umask_etc_login_defs: UMASK 022 by default, FAIL', async () => {
+    const facts = await factsOf({ files: noDefs });
+    const out = evaluate(
+      ACCOUNT_HAND_EVALUATORS['rule:accounts_umask_etc_login_defs']!,
+      facts,
+      'accounts_umask_etc_login_defs',
+    );
+    expect(out.result, out.message).toBe('FAIL');
+    expect(out.message).toContain('default applies: 022');
   });
 });

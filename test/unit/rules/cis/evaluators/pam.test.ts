@@ -255,6 +255,23 @@ describe('pam_options', () => {
   });
 });
 
+describe('a root without /etc/pam.d (regression: was ERROR "not collected by the agent")', () => {
+  it.each([
+    ['accounts_password_pam_pwhistory_remember', '/etc/pam.d/common-password does not exist'],
+    ['use_pam_wheel_group_for_su', '/etc/pam.d/su does not exist'],
+  ])('%s is FAIL: the file is absent, so the module is not configured', async (rule, message) => {
+    const out = await run(rule, { '/etc/hostname': 'h\n' });
+    expect(out.result, out.message).toBe('FAIL');
+    expect(out.message).toContain(message);
+  });
+
+  it('an include of a file that the agent did not record, with /etc/pam.d unread, stays ERROR', async () => {
+    const facts = await factsOf({ files: { '/etc/hostname': 'h\n' } });
+    delete facts.telemetry.paths['/etc/pam.d'];
+    expect(evaluate(PAM_EVALUATORS.pam_options!, facts, 'use_pam_wheel_group_for_su').result).toBe('ERROR');
+  });
+});
+
 describe('pam_account_password_faillock', () => {
   it.each([
     [
