@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { register as registerAssess } from './commands/assess';
 import { register as registerControlPlane } from './commands/control-plane';
 import { register as registerFeeds } from './commands/feeds';
+import { register as registerNetworkReachability } from './commands/network-reachability';
 
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerAssess(program);
   registerFeeds(program);
   registerControlPlane(program);
+  registerNetworkReachability(program);
   return program;
 }
 
