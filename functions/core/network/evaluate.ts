@@ -167,6 +167,13 @@ interface ParsedAclEntry {
   allow: boolean;
 }
 
+interface ParsedPermission {
+  perm: IpPermission;
+  /** IPv4 CIDRs, IPv6 CIDRs and prefix list entries, with the text to show for each. */
+  sources: Array<{ range: AddressRange; label: string }>;
+  groupIds: string[];
+}
+
 interface ParsedRoute {
   route: Route;
   ranges: AddressRange[];
@@ -199,6 +206,10 @@ export class NetworkModel {
   private readonly aclCache = new Map<string, ParsedAclEntry[]>();
   private readonly routeCache = new Map<string, ParsedRoute[]>();
   private readonly eniCache = new Map<string, { paths: ReachablePath[]; notes: string[] }>();
+  private readonly permCache = new Map<string, ParsedPermission[]>();
+  private readonly intervalCache = new Map<string, AddressRange[]>();
+  private readonly sideKeys = new Map<string, string>();
+  private readonly lbNodeCache = new Map<string, AddressRange[]>();
   readonly ephemeral: PortSet;
 
   constructor(
@@ -446,6 +457,16 @@ export class NetworkModel {
     return out;
   }
 
+  /** The CIDR blocks on either side of the peering connections a route table routes to. */
+  private peerRanges(routes: ParsedRoute[]): AddressRange[] {
+    const out: AddressRange[] = [];
+    for (const r of routes) {
+      if (r.kind !== 'pcx') continue;
+      for (const ranges of this.peerings.get(r.target)?.sides.values() ?? []) out.push(...ranges);
+    }
+    return out;
+  }
+
   /** Longest prefix match for an elementary interval (routes either cover it or miss it). */
   private lpm(routes: ParsedRoute[], interval: AddressRange): ParsedRoute | undefined {
     let best: ParsedRoute | undefined;
@@ -503,24 +524,14 @@ export class NetworkModel {
 
   private sgSourceRanges(sg: SecurityGroup, notes: Set<string>, vpcId: string | undefined): AddressRange[] {
     const out: AddressRange[] = [];
-    for (const perm of sg.IpPermissions ?? []) {
-      for (const r of perm.IpRanges ?? []) {
-        const x = parseCidr(r.CidrIp ?? '');
-        if (x) out.push(x);
-      }
-      for (const r of perm.Ipv6Ranges ?? []) {
-        const x = parseCidr(r.CidrIpv6 ?? '');
-        if (x) out.push(x);
-      }
-      for (const pl of perm.PrefixListIds ?? []) {
-        const list = pl.PrefixListId ? this.prefixLists.get(pl.PrefixListId) : undefined;
-        if (list) out.push(...list);
-        else
+    for (const pp of this.permissions(sg)) {
+      for (const src of pp.sources) out.push(src.range);
+      for (const pl of pp.perm.PrefixListIds ?? [])
+        if (!pl.PrefixListId || !this.prefixLists.has(pl.PrefixListId))
           notes.add(
             `security group ${sg.GroupId}: the entries of prefix list ${pl.PrefixListId} are unknown (not in get-managed-prefix-list-entries.json); its rule was not counted`,
           );
-      }
-      for (const pair of perm.UserIdGroupPairs ?? []) {
+      for (const pair of pp.perm.UserIdGroupPairs ?? []) {
         if (!pair.GroupId) continue;
         const members = this.groupMembers.get(pair.GroupId);
         if (!members) {
@@ -537,41 +548,65 @@ export class NetworkModel {
     return out;
   }
 
+  /**
+   * The elementary intervals of one side (groups, ACL, route table) and family, computed once: the path
+   * analysis and every explanation of its ports cut the same space.
+   */
+  private intervals(key: string, family: Family, bounds: () => AddressRange[]): AddressRange[] {
+    const k = `${key}|${family}`;
+    let out = this.intervalCache.get(k);
+    if (!out) {
+      out = elementaryIntervals(family, bounds());
+      this.intervalCache.set(k, out);
+    }
+    return out;
+  }
+
   /** The rules of the groups that admit traffic from an interval on a protocol, with the ports each opens. */
   private sgAllowed(groups: SecurityGroup[], interval: AddressRange, p: Protocol): Map<string, PortSet> {
     const out = new Map<string, PortSet>();
     for (const sg of groups) {
       let ports: PortSet = NO_PORTS;
-      for (const perm of sg.IpPermissions ?? []) {
-        if (!protoMatches(perm.IpProtocol, p)) continue;
-        if (this.matchSource(perm, interval)) ports = union(ports, permissionPorts(perm, p));
+      for (const pp of this.permissions(sg)) {
+        if (!protoMatches(pp.perm.IpProtocol, p)) continue;
+        if (this.matchSource(pp, interval) !== undefined) ports = union(ports, permissionPorts(pp.perm, p));
       }
       if (!isEmpty(ports)) out.set(sg.GroupId, ports);
     }
     return out;
   }
 
-  private matchSource(perm: IpPermission, interval: AddressRange): string | undefined {
-    if (interval.family === 4) {
-      for (const r of perm.IpRanges ?? []) {
-        const x = parseCidr(r.CidrIp ?? '');
-        if (x && covers(x, interval)) return r.CidrIp ?? '';
-      }
-    } else {
-      for (const r of perm.Ipv6Ranges ?? []) {
-        const x = parseCidr(r.CidrIpv6 ?? '');
-        if (x && covers(x, interval)) return r.CidrIpv6 ?? '';
-      }
+  /** A group's inbound rules with their sources parsed once. */
+  private permissions(sg: SecurityGroup): ParsedPermission[] {
+    let out = this.permCache.get(sg.GroupId);
+    if (!out) {
+      out = (sg.IpPermissions ?? []).map((perm) => {
+        const sources: ParsedPermission['sources'] = [];
+        for (const r of perm.IpRanges ?? []) {
+          const x = parseCidr(r.CidrIp ?? '');
+          if (x) sources.push({ range: x, label: r.CidrIp! });
+        }
+        for (const r of perm.Ipv6Ranges ?? []) {
+          const x = parseCidr(r.CidrIpv6 ?? '');
+          if (x) sources.push({ range: x, label: r.CidrIpv6! });
+        }
+        for (const pl of perm.PrefixListIds ?? []) {
+          for (const x of (pl.PrefixListId ? this.prefixLists.get(pl.PrefixListId) : undefined) ?? [])
+            sources.push({ range: x, label: pl.PrefixListId! });
+        }
+        const groupIds = (perm.UserIdGroupPairs ?? []).map((g) => g.GroupId ?? '').filter(Boolean);
+        return { perm, sources, groupIds };
+      });
+      this.permCache.set(sg.GroupId, out);
     }
-    for (const pl of perm.PrefixListIds ?? []) {
-      const list = pl.PrefixListId ? this.prefixLists.get(pl.PrefixListId) : undefined;
-      if (list?.some((x) => covers(x, interval))) return pl.PrefixListId ?? '';
-    }
+    return out;
+  }
+
+  private matchSource(pp: ParsedPermission, interval: AddressRange): string | undefined {
+    for (const s of pp.sources) if (covers(s.range, interval)) return s.label;
     if (interval.lo === interval.hi) {
-      for (const pair of perm.UserIdGroupPairs ?? []) {
-        if (pair.GroupId && this.groupMemberKeys.get(pair.GroupId)?.has(`${interval.family}:${interval.lo}`))
-          return pair.GroupId;
-      }
+      const key = `${interval.family}:${interval.lo}`;
+      for (const g of pp.groupIds) if (this.groupMemberKeys.get(g)?.has(key)) return g;
     }
     return undefined;
   }
@@ -602,14 +637,30 @@ export class NetworkModel {
    * The direct paths (through a gateway of the interface's own subnet) of an interface. Interfaces with the
    * same groups, ACL, route table and kinds of address share one computation.
    */
+  /** What an interface's direct paths depend on: its groups, ACL, route table, VPC and kinds of address. */
+  private sideKey(eni: NetworkInterface): string {
+    const known = this.sideKeys.get(eni.NetworkInterfaceId);
+    if (known) return known;
+    const key = this.computeSideKey(eni);
+    this.sideKeys.set(eni.NetworkInterfaceId, key);
+    return key;
+  }
+
+  private computeSideKey(eni: NetworkInterface): string {
+    const { subnetId, vpcId } = this.subnetOf(eni);
+    const rt = this.routeTableOf(subnetId, vpcId);
+    const acl = this.aclOf(subnetId, vpcId);
+    const groupIds = (eni.Groups ?? []).map((g) => g.GroupId ?? '').sort();
+    return `${groupIds.join(',')}|${acl?.NetworkAclId ?? '-'}|${rt?.RouteTableId ?? '-'}|${vpcId ?? '-'}|${publicIpv4(eni).length > 0}|${ipv6Addresses(eni).length > 0}`;
+  }
+
   private directPaths(eni: NetworkInterface, notes: Set<string>): ReachablePath[] {
     const { subnetId, vpcId } = this.subnetOf(eni);
     const rt = this.routeTableOf(subnetId, vpcId);
     const acl = this.aclOf(subnetId, vpcId);
     const hasPublic4 = publicIpv4(eni).length > 0;
     const has6 = ipv6Addresses(eni).length > 0;
-    const groupIds = (eni.Groups ?? []).map((g) => g.GroupId ?? '').sort();
-    const key = `${groupIds.join(',')}|${acl?.NetworkAclId ?? '-'}|${rt?.RouteTableId ?? '-'}|${vpcId ?? '-'}|${hasPublic4}|${has6}`;
+    const key = this.sideKey(eni);
     const cached = this.eniCache.get(key);
     if (cached) {
       for (const n of cached.notes) notes.add(n);
@@ -625,7 +676,9 @@ export class NetworkModel {
         `no network ACL for ${subnetId ?? eni.NetworkInterfaceId} in describe-network-acls.json: ACLs taken as allowing everything`,
       );
     const groups = this.groupsOf(eni, local);
-    const paths = rt ? this.evaluateSide({ groups, acl, rt, vpcId, hasPublic4, has6, notes: local }) : [];
+    const paths = rt
+      ? this.evaluateSide({ groups, acl, rt, vpcId, hasPublic4, has6, notes: local, key })
+      : [];
     this.eniCache.set(key, { paths, notes: [...local] });
     for (const n of local) notes.add(n);
     return paths;
@@ -641,6 +694,8 @@ export class NetworkModel {
     notes: Set<string>;
     /** Only these protocols (load balancer fronts). */
     protocols?: Protocol[];
+    /** Caches the side's elementary intervals under this key (sideKey). */
+    key?: string;
   }): ReachablePath[] {
     const routes = this.routes(side.rt, side.vpcId, side.notes);
     const aclIn = side.acl ? this.aclEntries(side.acl, false) : undefined;
@@ -652,14 +707,18 @@ export class NetworkModel {
       // Without a gateway route at all (the common private subnet) there is nothing to cut.
       const gatewayRoutes = routes.filter((r) => r.kind === 'igw' || r.kind === 'vgw' || r.kind === 'pcx');
       if (!gatewayRoutes.some((r) => r.ranges.some((x) => x.family === family))) continue;
-      const bounds: AddressRange[] = [];
-      for (const r of routes) bounds.push(...r.ranges);
-      for (const e of aclIn ?? []) bounds.push(e.range);
-      for (const e of aclOut ?? []) bounds.push(e.range);
-      bounds.push(...sgRanges);
-      bounds.push(...(family === 4 ? INTERNET_V4 : INTERNET_V6));
-      for (const p of this.peerings.values()) for (const ranges of p.sides.values()) bounds.push(...ranges);
-      for (const interval of elementaryIntervals(family, bounds)) {
+      const bounds = (): AddressRange[] => {
+        const b: AddressRange[] = [];
+        for (const r of routes) b.push(...r.ranges);
+        for (const e of aclIn ?? []) b.push(e.range);
+        for (const e of aclOut ?? []) b.push(e.range);
+        b.push(...sgRanges);
+        b.push(...(family === 4 ? INTERNET_V4 : INTERNET_V6));
+        b.push(...this.peerRanges(routes));
+        return b;
+      };
+      const cut = side.key ? this.intervals(side.key, family, bounds) : elementaryIntervals(family, bounds());
+      for (const interval of cut) {
         const route = this.lpm(routes, interval);
         if (!route || (route.kind !== 'igw' && route.kind !== 'vgw' && route.kind !== 'pcx')) continue;
         const gw = this.gatewaySources(route, side.vpcId, family, side.notes);
@@ -876,7 +935,10 @@ export class NetworkModel {
 
   /** The load balancer's own addresses: its interfaces' (by description), else its subnets' CIDR blocks. */
   private lbNodeRanges(front: LbFront): AddressRange[] {
+    const cached = this.lbNodeCache.get(front.arn ?? front.name);
+    if (cached) return cached;
     const out: AddressRange[] = [];
+    this.lbNodeCache.set(front.arn ?? front.name, out);
     for (const eni of this.enis) {
       const d = eni.Description ?? '';
       if (
@@ -919,13 +981,12 @@ export class NetworkModel {
         if (!contains(this.aclAllowed(aclIn, interval, p), port)) continue;
       }
       for (const sg of groups) {
-        for (const perm of sg.IpPermissions ?? []) {
+        for (const pp of this.permissions(sg)) {
+          const perm = pp.perm;
           if (!protoMatches(perm.IpProtocol, p) || isEmpty(intersect(permissionPorts(perm, p), wanted)))
             continue;
-          const byRef =
-            !nlbClientIp &&
-            (perm.UserIdGroupPairs ?? []).some((g) => g.GroupId && front.securityGroups.includes(g.GroupId));
-          if (byRef || this.matchSource(perm, interval)) out.add(sg.GroupId);
+          const byRef = !nlbClientIp && pp.groupIds.some((g) => front.securityGroups.includes(g));
+          if (byRef || this.matchSource(pp, interval) !== undefined) out.add(sg.GroupId);
         }
       }
       if (out.size > 0) break;
@@ -994,15 +1055,18 @@ export class NetworkModel {
     const routes = this.routes(rt, vpcId, notes);
     const aclIn = acl ? this.aclEntries(acl, false) : undefined;
     const aclOut = acl ? this.aclEntries(acl, true) : undefined;
-    const bounds: AddressRange[] = [];
-    for (const x of routes) bounds.push(...x.ranges);
-    for (const e of aclIn ?? []) bounds.push(e.range);
-    for (const e of aclOut ?? []) bounds.push(e.range);
-    for (const g of groups) bounds.push(...this.sgSourceRanges(g, notes, vpcId));
-    bounds.push(...(path.family === 4 ? INTERNET_V4 : INTERNET_V6));
-    for (const p of this.peerings.values()) for (const ranges of p.sides.values()) bounds.push(...ranges);
+    const bounds = (): AddressRange[] => {
+      const b: AddressRange[] = [];
+      for (const x of routes) b.push(...x.ranges);
+      for (const e of aclIn ?? []) b.push(e.range);
+      for (const e of aclOut ?? []) b.push(e.range);
+      for (const g of groups) b.push(...this.sgSourceRanges(g, notes, vpcId));
+      b.push(...(path.family === 4 ? INTERNET_V4 : INTERNET_V6));
+      b.push(...this.peerRanges(routes));
+      return b;
+    };
     const wanted = portRange(port, port);
-    for (const interval of elementaryIntervals(path.family, bounds)) {
+    for (const interval of this.intervals(this.sideKey(eni), path.family, bounds)) {
       const route = this.lpm(routes, interval);
       if (!route || route.target !== path.gateway) continue;
       const gw = this.gatewaySources(route, vpcId, path.family, notes);
@@ -1011,13 +1075,14 @@ export class NetworkModel {
       if (!contains(this.aclAllowed(aclIn, interval, path.protocol), port)) continue;
       let sgStep: PathStep | undefined;
       for (const sg of groups) {
-        for (const perm of sg.IpPermissions ?? []) {
+        for (const pp of this.permissions(sg)) {
+          const perm = pp.perm;
           if (
             !protoMatches(perm.IpProtocol, path.protocol) ||
             !contains(permissionPorts(perm, path.protocol), port)
           )
             continue;
-          const src = this.matchSource(perm, interval);
+          const src = this.matchSource(pp, interval);
           if (src === undefined) continue;
           sgStep = {
             step: 'security-group',
