@@ -14,6 +14,8 @@ import { SEVERITIES } from '../../core/severity';
 import type { MissingSource } from '../../feeds/store';
 import { renderHtmlReport } from '../../report/html';
 import { checkCisTailoring, parseCisVariables } from '../../rules/cis/tailoring';
+import { sortByExposure } from '../../rules/network-reachability/exposure-chain';
+import { addNetworkReachability } from '../../rules/network-reachability/run-output';
 import {
   parseRuleParameters,
   type RuleParameterOverrides,
@@ -28,6 +30,7 @@ import {
   type RetryOutcome,
 } from '../first-run-feed';
 import { progressReporter, table } from '../format';
+import { readCliOutputDirectory } from './network-reachability';
 
 const formatOption = () =>
   new Option('--format <format>', 'output format').choices(['table', 'json']).default('table');
@@ -80,6 +83,11 @@ export function register(program: Command): void {
     .option('--report <file>', 'also write the HTML findings report to FILE')
     .option('--full-report', 'make the report a full report (every rule result per instance)')
     .option('--feed <path>', 'vulnerability feed to use for this assessment (cve package)')
+    .option(
+      '--ec2-config <dir>',
+      'also evaluate network-reachability from this directory of AWS CLI outputs (see inspector network-reachability), and add the exposure chain to cve findings',
+    )
+    .option('--ec2-instance-id <id>', 'with --ec2-config: the EC2 instance id of the assessed host')
     .option('--offline', 'do not download a vulnerability feed when the data dir has none (first run)')
     .option(
       '--feed-sync-timeout <seconds>',
@@ -123,14 +131,21 @@ export function register(program: Command): void {
     .description('show the findings of a run')
     .requiredOption('--run <id>', 'run id (see inspector runs)')
     .option('--severity <list>', 'only these severities (comma-separated)')
+    .addOption(
+      new Option(
+        '--sort <order>',
+        'exposure: reachable from outside the VPC first, then KEV, EPSS, severity',
+      ).choices(['severity', 'exposure']),
+    )
     .addOption(formatOption())
     .addOption(dataDirOption())
-    .action(async (o: { run: string; severity?: string; format: string; dataDir: string }) => {
+    .action(async (o: { run: string; severity?: string; sort?: string; format: string; dataDir: string }) => {
       const output = await new LocalRunStore(o.dataDir).getOutput(o.run);
       const wanted = o.severity
         ? new Set(o.severity.split(',').map((s) => s.trim().toLowerCase()))
         : undefined;
-      const findings = output.findings.filter((f) => !wanted || wanted.has(f.severity.toLowerCase()));
+      const kept = output.findings.filter((f) => !wanted || wanted.has(f.severity.toLowerCase()));
+      const findings = o.sort === 'exposure' ? sortByExposure(kept) : kept;
       if (o.format === 'json') {
         process.stdout.write(`${JSON.stringify({ runId: o.run, findings }, null, 2)}\n`);
         return;
@@ -164,6 +179,8 @@ interface AssessOpts {
   report?: string;
   fullReport?: boolean;
   feed?: string;
+  ec2Config?: string;
+  ec2InstanceId?: string;
   offline?: boolean;
   feedSyncTimeout: number;
   dataDir: string;
@@ -189,6 +206,9 @@ function parseDuration(v: string): number {
 
 async function assess(o: AssessOpts): Promise<void> {
   const root = path.resolve(o.root);
+  if (!!o.ec2Config !== !!o.ec2InstanceId) throw new Error('--ec2-config and --ec2-instance-id go together');
+  // Read (and checked) before anything is collected: a bad file fails at once.
+  const ec2Config = o.ec2Config ? await readCliOutputDirectory(o.ec2Config) : undefined;
   const st = await fs.stat(root).catch(() => undefined);
   if (!st?.isDirectory()) throw new Error(`--root ${o.root} is not a directory`);
   // Parsed before anything is downloaded or collected: a typo fails at once.
@@ -254,7 +274,7 @@ async function assess(o: AssessOpts): Promise<void> {
   const packages = await resolveRulesPackages(ids, resolveOpts);
   const parameters = ruleParameters ? checkRuleParameters(ruleParameters, ids) : undefined;
 
-  const { output, runDir } = await runLocalAssessment({
+  let { output, runDir } = await runLocalAssessment({
     root,
     dataDir,
     rulesPackages: packages,
@@ -262,8 +282,13 @@ async function assess(o: AssessOpts): Promise<void> {
     context: { ...(parameters ? { parameters } : {}), ...(cis ? { cis } : {}) },
     onProgress: progressReporter(o.format !== 'json'),
   });
-  const html = reportHtml(output, packages, o.fullReport ? 'full' : 'findings');
   const store = new LocalRunStore(dataDir);
+  if (ec2Config && o.ec2InstanceId) {
+    const local = output.instances[0]?.instanceId;
+    output = addNetworkReachability(output, ec2Config, new Map(local ? [[local, o.ec2InstanceId]] : []));
+    await store.putOutput(output);
+  }
+  const html = reportHtml(output, packages, o.fullReport ? 'full' : 'findings');
   const stored = await store.putReport(output.run.runId, html);
   if (o.report) await fs.writeFile(o.report, html);
 

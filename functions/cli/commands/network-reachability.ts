@@ -11,6 +11,7 @@ import { newRunId } from '../../adapters/local/local-assessment';
 import { toFinding } from '../../core/evaluate';
 import { boundExclusion, boundResult } from '../../core/finding-limits';
 import type { Finding, InstanceSummary, RuleResult } from '../../core/model';
+import type { NetworkConfig } from '../../core/network/aws-config';
 import {
   CLI_OUTPUT_FILES,
   MAX_CLI_OUTPUT_BYTES,
@@ -66,8 +67,8 @@ export function register(program: Command): void {
     });
 }
 
-/** Read the directory's files (absent ones skipped), evaluate, and build the assess-shaped output. */
-export async function networkReachabilityFromDirectory(dir: string): Promise<AssessmentOutput> {
+/** The configuration of a directory of AWS CLI outputs (absent files skipped; a bad one is a one-line error). */
+export async function readCliOutputDirectory(dir: string): Promise<NetworkConfig> {
   const st = await fs.stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) throw new Error(`--from ${dir} is not a directory`);
   const files = new Map<string, string>();
@@ -87,7 +88,12 @@ export async function networkReachabilityFromDirectory(dir: string): Promise<Ass
   }
   if (files.size === 0)
     throw new Error(`--from ${dir} holds none of the AWS CLI output files (${CLI_OUTPUT_FILES[0]!.file}, …)`);
-  const { config } = networkConfigFromCliOutputs(files);
+  return networkConfigFromCliOutputs(files).config;
+}
+
+/** Read the directory's files (absent ones skipped), evaluate, and build the assess-shaped output. */
+export async function networkReachabilityFromDirectory(dir: string): Promise<AssessmentOutput> {
+  const config = await readCliOutputDirectory(dir);
   const createdAt = new Date().toISOString();
   const runId = newRunId(new Date(createdAt));
   const evaluation = evaluateNetworkReachability(config);
