@@ -286,6 +286,7 @@ async function assess(o: AssessOpts): Promise<void> {
   if (ec2Config && o.ec2InstanceId) {
     const local = output.instances[0]?.instanceId;
     output = addNetworkReachability(output, ec2Config, new Map(local ? [[local, o.ec2InstanceId]] : []));
+    await store.putRun(output.run);
     await store.putOutput(output);
   }
   const html = reportHtml(output, packages, o.fullReport ? 'full' : 'findings');

@@ -5,6 +5,7 @@
  * loaded by nginx (pid 812), listening on 443, reachable from the internet through igw-…, sg-…, acl-…".
  * Pure: the run's findings, its instances' listening inventories, and the path evaluator's analysis.
  */
+import { boundFinding } from '../../core/finding-limits';
 import type { Attribute, Evidence, Finding, InstanceSummary, ListeningService } from '../../core/model';
 import type { EniReachability, NetworkAnalysis, ReachabilityType } from '../../core/network/evaluate';
 import { contains } from '../../core/network/ports';
@@ -13,6 +14,9 @@ import { listenersOn, REACHABILITY_WORDS } from './common';
 
 export const EXPOSURES = ['Internet', 'PeeredVPC', 'VGW', 'None'] as const;
 export type Exposure = (typeof EXPOSURES)[number];
+
+/** Chain entries kept per finding (a host with many listeners and interfaces could add thousands). */
+export const MAX_CHAIN_EVIDENCE = 20;
 
 const nameOf = (label: string) => label.split(' ')[0]!;
 
@@ -113,7 +117,11 @@ export function addExposureChain(
           value: s.processes.map((p) => `${p.comm} (pid ${p.pid})`).join(', '),
           note: 'listening, not reachable from outside the VPC',
         });
-    return { ...f, attributes, evidence: [...f.evidence, ...evidence] };
+    // At most MAX_CHAIN_EVIDENCE entries, then the finding bounded again as every finding is (finding-limits.ts).
+    const kept = evidence.slice(0, MAX_CHAIN_EVIDENCE);
+    if (evidence.length > kept.length)
+      kept.push({ source: 'exposure-chain', note: `and ${evidence.length - kept.length} more` });
+    return boundFinding({ ...f, attributes, evidence: [...f.evidence, ...kept] });
   });
 }
 
