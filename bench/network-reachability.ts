@@ -9,6 +9,7 @@
  * Run: npx tsx bench/network-reachability.ts [--enis N] [--groups N]
  */
 import { cpus, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import type { NetworkConfig } from '../functions/core/network/aws-config';
 import { emptyNetworkConfig } from '../functions/core/network/aws-config';
 import { analyzeNetwork } from '../functions/core/network/evaluate';
@@ -229,39 +230,43 @@ export function syntheticNetwork(enis: number, groups: number, seed = 10): Netwo
   return c;
 }
 
-const enis = arg('--enis', 10_000);
-const groups = arg('--groups', 2_000);
-const config = syntheticNetwork(enis, groups);
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
-const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const cpuSecs = (c: NodeJS.CpuUsage) => `${((c.user + c.system) / 1e6).toFixed(2)} s`;
+export async function networkReachabilityBench(): Promise<void> {
+  const enis = arg('--enis', 10_000);
+  const groups = arg('--groups', 2_000);
+  const config = syntheticNetwork(enis, groups);
+  const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+  const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const cpuSecs = (c: NodeJS.CpuUsage) => `${((c.user + c.system) / 1e6).toFixed(2)} s`;
 
-// Paths only (indexes + every interface and load balancer), on a fresh model.
-let t0 = performance.now();
-let c0 = process.cpuUsage();
-const { analysis } = analyzeNetwork(config);
-const pathsWall = performance.now() - t0;
-const pathsCpu = process.cpuUsage(c0);
-const paths = analysis.interfaces.reduce((n, i) => n + i.paths.length, 0);
+  // Paths only (indexes + every interface and load balancer), on a fresh model.
+  let t0 = performance.now();
+  let c0 = process.cpuUsage();
+  const { analysis } = analyzeNetwork(config);
+  const pathsWall = performance.now() - t0;
+  const pathsCpu = process.cpuUsage(c0);
+  const paths = analysis.interfaces.reduce((n, i) => n + i.paths.length, 0);
 
-// The package: a fresh model, paths, and the five rules with every finding's path explained.
-const before = process.memoryUsage();
-t0 = performance.now();
-c0 = process.cpuUsage();
-const { results } = evaluateNetworkReachability(config);
-const wall = performance.now() - t0;
-const cpu = process.cpuUsage(c0);
-const after = process.memoryUsage();
-const fails = results.filter((r) => r.result === 'FAIL').length;
-const [load] = loadavg();
-console.log(`## Network reachability: ${enis} ENIs, ${groups} security groups, 50 VPCs, 100 ALBs`);
-console.log(
-  `  paths (evaluator only)       ${secs(pathsWall)} wall, ${cpuSecs(pathsCpu)} CPU: ${analysis.interfaces.length} interfaces, ${paths} reachable paths`,
-);
-console.log(
-  `  package (paths + five rules) ${secs(wall)} wall, ${cpuSecs(cpu)} CPU: ${results.length} results, ${fails} FAIL`,
-);
-console.log(
-  `  heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)}, RSS ${mb(after.rss)}; load average ${load!.toFixed(1)} on ${cpus().length} CPUs`,
-);
-console.log('  command: npx tsx bench/network-reachability.ts');
+  // The package: a fresh model, paths, and the five rules with every finding's path explained.
+  const before = process.memoryUsage();
+  t0 = performance.now();
+  c0 = process.cpuUsage();
+  const { results } = evaluateNetworkReachability(config);
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  const after = process.memoryUsage();
+  const fails = results.filter((r) => r.result === 'FAIL').length;
+  const [load] = loadavg();
+  console.log(`## Network reachability: ${enis} ENIs, ${groups} security groups, 50 VPCs, 100 ALBs`);
+  console.log(
+    `  paths (evaluator only)       ${secs(pathsWall)} wall, ${cpuSecs(pathsCpu)} CPU: ${analysis.interfaces.length} interfaces, ${paths} reachable paths`,
+  );
+  console.log(
+    `  package (paths + five rules) ${secs(wall)} wall, ${cpuSecs(cpu)} CPU: ${results.length} results, ${fails} FAIL`,
+  );
+  console.log(
+    `  heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)}, RSS ${mb(after.rss)}; load average ${load!.toFixed(1)} on ${cpus().length} CPUs`,
+  );
+  console.log('  command: npx tsx bench/network-reachability.ts');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await networkReachabilityBench();

@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   synth: async () => (await import('./synth')).infraBench(),
   'run-1000': async () => (await import('./run-1000')).runLifecycleBench(),
   'feed-sync': async () => (await import('./feed-sync')).feedSyncBench(),
+  'network-reachability': async () => (await import('./network-reachability')).networkReachabilityBench(),
 };
 
 const wanted = process.argv.slice(2);

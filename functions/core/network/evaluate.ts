@@ -209,6 +209,8 @@ export class NetworkModel {
   private readonly permCache = new Map<string, ParsedPermission[]>();
   private readonly intervalCache = new Map<string, AddressRange[]>();
   private readonly sideKeys = new Map<string, string>();
+  /** VPC id → notes on its gateway route tables (edge associations). */
+  private readonly edgeTables = new Map<string, string[]>();
   private readonly lbNodeCache = new Map<string, AddressRange[]>();
   readonly ephemeral: PortSet;
 
@@ -225,6 +227,13 @@ export class NetworkModel {
     }
     for (const rt of config.routeTables) {
       for (const a of rt.Associations ?? []) {
+        if (a.GatewayId && rt.VpcId) {
+          const list = this.edgeTables.get(rt.VpcId) ?? [];
+          list.push(
+            `route table ${rt.RouteTableId} is associated with ${a.GatewayId} (ingress routing to an appliance): traffic entering through it may be redirected, which is not modelled`,
+          );
+          this.edgeTables.set(rt.VpcId, list);
+        }
         if (a.Main && rt.VpcId) this.mainRtByVpc.set(rt.VpcId, rt);
         if (a.SubnetId) this.rtBySubnet.set(a.SubnetId, rt);
       }
@@ -675,6 +684,7 @@ export class NetworkModel {
       local.add(
         `no network ACL for ${subnetId ?? eni.NetworkInterfaceId} in describe-network-acls.json: ACLs taken as allowing everything`,
       );
+    for (const n of (vpcId ? this.edgeTables.get(vpcId) : undefined) ?? []) local.add(n);
     const groups = this.groupsOf(eni, local);
     const paths = rt
       ? this.evaluateSide({ groups, acl, rt, vpcId, hasPublic4, has6, notes: local, key })

@@ -295,6 +295,18 @@ describe('path evaluator cases', () => {
     expect(contains(p[0]!.ports, 8080)).toBe(true);
   });
 
+  it('a gateway route table (ingress routing) is named in the notes: not modelled', () => {
+    const c = load('public-subnet-open-ssh');
+    c.routeTables.push({
+      RouteTableId: 'rtb-edge',
+      VpcId: 'vpc-0a1b2c3d4e5f60001',
+      Associations: [{ GatewayId: 'igw-0a1b2c3d4e5f60001' }],
+      Routes: [],
+    });
+    const eni = analyzeNetwork(c).analysis.byInstance.get(INSTANCE)![0]!;
+    expect(eni.notes.join(' ')).toContain('route table rtb-edge is associated with igw-0a1b2c3d4e5f60001');
+  });
+
   it('a private-subnet instance routed through a transit gateway: not modelled, said in the notes', () => {
     const c = load('private-subnet-open-ssh');
     c.routeTables[0]!.Routes!.push({
