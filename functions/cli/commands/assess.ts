@@ -150,7 +150,7 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify({ runId: o.run, findings }, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`${findingsTable(findings)}\n`);
+      process.stdout.write(`${findingsTable(findings, o.sort === 'exposure')}\n`);
     });
 
   program
@@ -393,8 +393,21 @@ function summary(
   return `${lines.join('\n')}\n`;
 }
 
-function findingsTable(findings: AssessmentOutput['findings']): string {
+function findingsTable(findings: AssessmentOutput['findings'], exposure = false): string {
   if (findings.length === 0) return 'No findings.';
+  if (exposure) {
+    const attr = (f: AssessmentOutput['findings'][number], k: string) =>
+      f.attributes.find((a) => a.key === k)?.value ?? '';
+    const rows = findings.map((f) => [
+      attr(f, 'EXPOSURE') || '-',
+      attr(f, 'EXPOSED_PORTS'),
+      f.vulnerability?.kev ? 'KEV' : '',
+      f.vulnerability?.epss ? f.vulnerability.epss.score.toFixed(3) : '',
+      f.severity,
+      f.title,
+    ]);
+    return table(['EXPOSURE', 'PORTS', 'KEV', 'EPSS', 'SEVERITY', 'FINDING'], rows, 70);
+  }
   const rows = findings.map((f) => {
     const ev = f.evidence[0];
     const evidence = ev

@@ -828,7 +828,6 @@ export class NetworkModel {
     }
     const lb = front.v2!;
     const listeners = this.config.listeners.filter((l) => l.LoadBalancerArn === lb.LoadBalancerArn);
-    const viaDefault = new Set<string>();
     const out = listeners.map((l) => {
       const tgArns = new Set<string>();
       for (const a of l.DefaultActions ?? []) {
@@ -836,7 +835,6 @@ export class NetworkModel {
         for (const t of a.ForwardConfig?.TargetGroups ?? [])
           if (t.TargetGroupArn) tgArns.add(t.TargetGroupArn);
       }
-      for (const a of tgArns) viaDefault.add(a);
       return { listener: l, tgArns };
     });
     return out.map(({ listener, tgArns }) => {

@@ -221,5 +221,17 @@ describe('exposure chain', () => {
     const ids = (JSON.parse(res.stdout) as { findings: Finding[] }).findings.map((f) => f.id);
     expect(ids.slice(0, 1)).toEqual(['f-CVE-2025-0001']);
     expect(ids.indexOf('f-CVE-2025-0002')).toBeLessThan(ids.indexOf('f-CVE-2025-0003'));
+    const table = await runInspector([
+      'findings',
+      '--run',
+      out.run.runId,
+      '--sort',
+      'exposure',
+      '--data-dir',
+      tmp,
+    ]);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^EXPOSURE +PORTS +KEV +EPSS +SEVERITY +FINDING/);
+    expect(lines[1]).toMatch(/^Internet +TCP 443 \(Internet\) +0\.100 +High +CVE-2025-0001 in libssl3/);
   });
 });
