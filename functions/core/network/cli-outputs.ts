@@ -33,7 +33,7 @@ export class NetworkConfigError extends Error {
   override readonly name = 'NetworkConfigError';
 }
 
-interface FileSpec {
+export interface FileSpec {
   file: string;
   /** The command that writes it (README and --help list these). */
   command: string;
@@ -232,39 +232,7 @@ export function parseCliOutput(spec: FileSpec, text: string): unknown[] {
   }
   const items: unknown[] = [];
   docs.forEach((doc, d) => {
-    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) fail(`document ${d + 1} is not a JSON object`);
-    let list: unknown[];
-    let where: string;
-    if (spec.member) {
-      const raw = (doc as Record<string, unknown>)[spec.member];
-      if (!Array.isArray(raw))
-        fail(`document ${d + 1} has no "${spec.member}" list: is this the output of \`${spec.command}\`?`);
-      where = spec.member;
-      list = raw as unknown[];
-      if (spec.key === 'instances') {
-        // Reservations[].Instances[]
-        const instances: unknown[] = [];
-        list.forEach((r, ri) => {
-          const inner = (r as Record<string, unknown> | null)?.Instances;
-          if (!Array.isArray(inner)) fail(`document ${d + 1}: Reservations[${ri}] has no "Instances" list`);
-          instances.push(...(inner as unknown[]));
-        });
-        list = instances;
-        where = 'Reservations[].Instances';
-      }
-    } else {
-      list = [doc];
-      where = '';
-    }
-    list.forEach((item, k) => {
-      const r = spec.schema.safeParse(item);
-      if (!r.success) {
-        const issue = r.error.issues[0]!;
-        const at = `${where}${spec.member ? `[${k}]` : ''}${issuePath(issue.path)}`.replace(/^\./, '');
-        fail(`document ${d + 1}: ${at}: ${issue.message}`);
-      }
-      items.push(r.data);
-    });
+    items.push(...documentItems(spec, doc, d + 1));
   });
   return items;
 }
@@ -286,4 +254,49 @@ export function networkConfigFromCliOutputs(files: ReadonlyMap<string, string>):
     (config[spec.key] as unknown[]).push(...parseCliOutput(spec, text));
   }
   return { config, present };
+}
+
+/**
+ * The items of one output document (a CLI output, or an SDK response page: the same members); throws
+ * NetworkConfigError naming the file, the document and the member at fault.
+ */
+export function documentItems(spec: FileSpec, doc: unknown, n: number): unknown[] {
+  const fail = (why: string): never => {
+    throw new NetworkConfigError(`${spec.file}: ${why.split('\n')[0]}`);
+  };
+  const items: unknown[] = [];
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) fail(`document ${n} is not a JSON object`);
+  let list: unknown[];
+  let where: string;
+  if (spec.member) {
+    const raw = (doc as Record<string, unknown>)[spec.member];
+    if (!Array.isArray(raw))
+      fail(`document ${n} has no "${spec.member}" list: is this the output of \`${spec.command}\`?`);
+    where = spec.member;
+    list = raw as unknown[];
+    if (spec.key === 'instances') {
+      // Reservations[].Instances[]
+      const instances: unknown[] = [];
+      list.forEach((r, ri) => {
+        const inner = (r as Record<string, unknown> | null)?.Instances;
+        if (!Array.isArray(inner)) fail(`document ${n}: Reservations[${ri}] has no "Instances" list`);
+        instances.push(...(inner as unknown[]));
+      });
+      list = instances;
+      where = 'Reservations[].Instances';
+    }
+  } else {
+    list = [doc];
+    where = '';
+  }
+  list.forEach((item, k) => {
+    const r = spec.schema.safeParse(item);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      const at = `${where}${spec.member ? `[${k}]` : ''}${issuePath(issue.path)}`.replace(/^\./, '');
+      fail(`document ${n}: ${at}: ${issue.message}`);
+    }
+    items.push(r.data);
+  });
+  return items;
 }
