@@ -13,7 +13,9 @@ import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import type { MissingSource } from '../../feeds/store';
 import { renderHtmlReport } from '../../report/html';
+import { RUN_LEVEL_PACKAGES } from '../../rules/catalog';
 import { checkCisTailoring, parseCisVariables } from '../../rules/cis/tailoring';
+import { NETWORK_REACHABILITY_PACKAGE } from '../../rules/network-reachability';
 import { sortByExposure } from '../../rules/network-reachability/exposure-chain';
 import { addNetworkReachability } from '../../rules/network-reachability/run-output';
 import {
@@ -271,7 +273,15 @@ async function assess(o: AssessOpts): Promise<void> {
   if (noProc) resolveOpts.runtimeAvailable = false;
   const ids = named ?? defaultRulesPackageIds(resolveOpts);
   if (ids.length === 0) throw new Error('--rules-packages names no package');
-  const packages = await resolveRulesPackages(ids, resolveOpts);
+  // network-reachability is evaluated once over the EC2 configuration, after the host (addNetworkReachability).
+  if (ids.includes(NETWORK_REACHABILITY_PACKAGE.id) && !ec2Config)
+    throw new Error(
+      'rules package network-reachability needs --ec2-config DIR and --ec2-instance-id ID (the EC2 configuration as AWS CLI outputs, and the assessed host in it)',
+    );
+  const packages = await resolveRulesPackages(
+    ids.filter((id) => !RUN_LEVEL_PACKAGES.includes(id)),
+    resolveOpts,
+  );
   const parameters = ruleParameters ? checkRuleParameters(ruleParameters, ids) : undefined;
 
   let { output, runDir } = await runLocalAssessment({

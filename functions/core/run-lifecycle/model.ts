@@ -70,6 +70,8 @@ export interface RunInstance {
   evaluation: EvaluationStatus;
   exclusions: Exclusion[];
   findingCounts?: Record<Severity, number>;
+  /** The part of findingCounts network reachability added (evaluate-network.ts), replaced on a retry. */
+  networkFindingCounts?: Record<Severity, number>;
   hostname?: string;
   os?: string;
   /** What listened during the run and who (facts/listening.ts), for network reachability and reports. */
