@@ -882,8 +882,21 @@ ${parts}
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * The exposure chain's EXPOSURE attribute, most exposed first (EXPOSURES of
+ * rules/network-reachability/exposure-chain.ts, not imported: the report stays free of the rules); findings
+ * without it come after those with it.
+ */
+const EXPOSURE_RANK = ['Internet', 'PeeredVPC', 'VGW', 'None'];
+function exposureRank(f: Finding): number {
+  const e = f.attributes.find((a) => a.key === 'EXPOSURE')?.value;
+  const i = e === undefined ? -1 : EXPOSURE_RANK.indexOf(e);
+  return i < 0 ? EXPOSURE_RANK.length : i;
+}
+
 function groupFindings(findings: Finding[]): Context['groups'] {
   const order = (a: Finding, b: Finding): number =>
+    exposureRank(a) - exposureRank(b) ||
     b.numericSeverity - a.numericSeverity ||
     compareStrings(a.instanceId, b.instanceId) ||
     compareStrings(a.rulesPackage, b.rulesPackage) ||
