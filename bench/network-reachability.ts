@@ -8,6 +8,7 @@
  * heap and RSS after, and the counts.
  * Run: npx tsx bench/network-reachability.ts [--enis N] [--groups N]
  */
+import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { NetworkConfig } from '../functions/core/network/aws-config';
@@ -255,6 +256,9 @@ export async function networkReachabilityBench(): Promise<void> {
   const cpu = process.cpuUsage(c0);
   const after = process.memoryUsage();
   const fails = results.filter((r) => r.result === 'FAIL').length;
+  // The results' fingerprint: an optimisation must leave it unchanged (README, Benchmarks).
+  const hash = createHash('sha256');
+  for (const r of results) hash.update(JSON.stringify(r));
   const [load] = loadavg();
   console.log(`## Network reachability: ${enis} ENIs, ${groups} security groups, 50 VPCs, 100 ALBs`);
   console.log(
@@ -266,6 +270,7 @@ export async function networkReachabilityBench(): Promise<void> {
   console.log(
     `  heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)}, RSS ${mb(after.rss)}; load average ${load!.toFixed(1)} on ${cpus().length} CPUs`,
   );
+  console.log(`  results sha256 ${hash.digest('hex')}`);
   console.log('  command: npx tsx bench/network-reachability.ts');
 }
 

@@ -183,7 +183,26 @@ interface ParsedRoute {
 }
 
 /** Indexes over one configuration, and the evaluation of interfaces and load balancers against it. */
+/** See NetworkModel.explainContext. */
+interface ExplainContext {
+  rt: RouteTable;
+  acl: NetworkAcl | undefined;
+  groups: SecurityGroup[];
+  aclIn: ParsedAclEntry[] | undefined;
+  aclOut: ParsedAclEntry[] | undefined;
+  candidates: Array<{
+    interval: AddressRange;
+    route: ParsedRoute;
+    inboundPorts: PortSet;
+  }>;
+}
+
 export class NetworkModel {
+  /** Per interface (paths may be shared by interfaces of the same side), per path. */
+  private readonly explainContexts = new WeakMap<
+    NetworkInterface,
+    Map<ReachablePath, ExplainContext | undefined>
+  >();
   private readonly sgById = new Map<string, SecurityGroup>();
   private readonly aclBySubnet = new Map<string, NetworkAcl>();
   private readonly defaultAclByVpc = new Map<string, NetworkAcl>();
@@ -1006,6 +1025,60 @@ export class NetworkModel {
    * The steps of one reachable port, for evidence: source, gateway and route, the interface's address, the
    * ACL entries in and out, the security group rule (and the load balancer hop). Empty when not reachable.
    */
+  /**
+   * What explaining one direct path needs whatever the port, computed once per path: the interface's
+   * tables and groups, and the source intervals whose route leads to the path's gateway, whose gateway
+   * admits them and whose reply the ACL lets out, in the order explain() tries them, each with the ports
+   * the inbound ACL allows from it. explain() then only does the port's part. Same answers as computing
+   * it all per call (bench/network-reachability.ts prints the results' hash).
+   */
+  private explainContext(
+    eni: NetworkInterface,
+    path: ReachablePath,
+    subnetId: string | undefined,
+    vpcId: string | undefined,
+  ): ExplainContext | undefined {
+    let byPath = this.explainContexts.get(eni);
+    if (!byPath) {
+      byPath = new Map();
+      this.explainContexts.set(eni, byPath);
+    }
+    if (byPath.has(path)) return byPath.get(path);
+    const rt = this.routeTableOf(subnetId, vpcId);
+    const acl = this.aclOf(subnetId, vpcId);
+    if (!rt) {
+      byPath.set(path, undefined);
+      return undefined;
+    }
+    const notes = new Set<string>();
+    const groups = this.groupsOf(eni, notes);
+    const routes = this.routes(rt, vpcId, notes);
+    const aclIn = acl ? this.aclEntries(acl, false) : undefined;
+    const aclOut = acl ? this.aclEntries(acl, true) : undefined;
+    const bounds = (): AddressRange[] => {
+      const b: AddressRange[] = [];
+      for (const x of routes) b.push(...x.ranges);
+      for (const e of aclIn ?? []) b.push(e.range);
+      for (const e of aclOut ?? []) b.push(e.range);
+      for (const g of groups) b.push(...this.sgSourceRanges(g, notes, vpcId));
+      b.push(...(path.family === 4 ? INTERNET_V4 : INTERNET_V6));
+      b.push(...this.peerRanges(routes));
+      return b;
+    };
+    const candidates: ExplainContext['candidates'] = [];
+    for (const interval of this.intervals(this.sideKey(eni), path.family, bounds)) {
+      const route = this.lpm(routes, interval);
+      if (!route || route.target !== path.gateway) continue;
+      const gw = this.gatewaySources(route, vpcId, path.family, notes);
+      if (!gw || (gw.sources !== 'any' && !gw.sources.some((s) => covers(s, interval)))) continue;
+      if (!this.replyAllowed(aclOut, interval, path.protocol)) continue;
+      candidates.push({ interval, route, inboundPorts: this.aclAllowed(aclIn, interval, path.protocol) });
+    }
+    const ctx: ExplainContext = { rt, acl, groups, aclIn, aclOut, candidates };
+    byPath.set(path, ctx);
+    return ctx;
+  }
+
   explain(r: EniReachability, path: ReachablePath, port: number): PathStep[] {
     const eni = this.eniById.get(r.networkInterfaceId);
     if (!eni) return [];
@@ -1055,32 +1128,12 @@ export class NetworkModel {
         });
       return steps;
     }
-    const rt = this.routeTableOf(subnetId, vpcId);
-    const acl = this.aclOf(subnetId, vpcId);
-    if (!rt) return [];
-    const notes = new Set<string>();
-    const groups = this.groupsOf(eni, notes);
-    const routes = this.routes(rt, vpcId, notes);
-    const aclIn = acl ? this.aclEntries(acl, false) : undefined;
-    const aclOut = acl ? this.aclEntries(acl, true) : undefined;
-    const bounds = (): AddressRange[] => {
-      const b: AddressRange[] = [];
-      for (const x of routes) b.push(...x.ranges);
-      for (const e of aclIn ?? []) b.push(e.range);
-      for (const e of aclOut ?? []) b.push(e.range);
-      for (const g of groups) b.push(...this.sgSourceRanges(g, notes, vpcId));
-      b.push(...(path.family === 4 ? INTERNET_V4 : INTERNET_V6));
-      b.push(...this.peerRanges(routes));
-      return b;
-    };
+    const ctx = this.explainContext(eni, path, subnetId, vpcId);
+    if (!ctx) return [];
+    const { rt, acl, groups, aclIn, aclOut } = ctx;
     const wanted = portRange(port, port);
-    for (const interval of this.intervals(this.sideKey(eni), path.family, bounds)) {
-      const route = this.lpm(routes, interval);
-      if (!route || route.target !== path.gateway) continue;
-      const gw = this.gatewaySources(route, vpcId, path.family, notes);
-      if (!gw || (gw.sources !== 'any' && !gw.sources.some((s) => covers(s, interval)))) continue;
-      if (!this.replyAllowed(aclOut, interval, path.protocol)) continue;
-      if (!contains(this.aclAllowed(aclIn, interval, path.protocol), port)) continue;
+    for (const { interval, route, inboundPorts } of ctx.candidates) {
+      if (!contains(inboundPorts, port)) continue;
       let sgStep: PathStep | undefined;
       for (const sg of groups) {
         for (const pp of this.permissions(sg)) {

@@ -90,10 +90,20 @@ export function notesOf(input: NrInstanceInput): string[] {
   return [...new Set(input.interfaces.flatMap((i) => i.notes))];
 }
 
-/** The sentence every result ends with: what is not modelled, and what could not be resolved. */
+const limitsOf = new WeakMap<NrInstanceInput, string>();
+
+/**
+ * The sentence every result ends with: what is not modelled, and what could not be resolved. Computed once
+ * per instance input (every result of the instance ends with it: at fleet size, hundreds of thousands).
+ */
 export function limitsSentence(input: NrInstanceInput): string {
-  const notes = notesOf(input);
-  return `${NOT_MODELLED}${notes.length ? ` Unresolved: ${notes.join('; ')}.` : ''}`;
+  let s = limitsOf.get(input);
+  if (s === undefined) {
+    const notes = notesOf(input);
+    s = `${NOT_MODELLED}${notes.length ? ` Unresolved: ${notes.join('; ')}.` : ''}`;
+    limitsOf.set(input, s);
+  }
+  return s;
 }
 
 export function gatewayAttributes(path: ReachablePath): Attribute[] {
