@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   'feed-sync': async () => (await import('./feed-sync')).feedSyncBench(),
   report: async () => (await import('./report')).reportBench(),
   'cli-startup': async () => (await import('./cli-startup')).cliStartupBench(),
+  'network-reachability': async () => (await import('./network-reachability')).networkReachabilityBench(),
 };
 
 const wanted = process.argv.slice(2);

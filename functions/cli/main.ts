@@ -17,6 +17,7 @@ import { register as registerAssess } from './commands/assess';
 import { register as registerControlPlane } from './commands/control-plane';
 import { register as registerExports } from './commands/exports';
 import { register as registerFeeds } from './commands/feeds';
+import { register as registerNetworkReachability } from './commands/network-reachability';
 import { register as registerSuppressions } from './commands/suppressions';
 import { completionScript, SHELLS, type Shell } from './completion';
 
@@ -63,6 +64,7 @@ export function buildProgram(): Command {
     });
   registerSuppressions(program);
   registerExports(program);
+  registerNetworkReachability(program);
   return program;
 }
 

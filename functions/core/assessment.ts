@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { CisContext } from './rule';
 import { RUN_EVENTS, type RunEvent } from './run';
-import { idSchema } from './telemetry';
+import { idSchema } from './telemetry/schema';
 
 export interface TargetTag {
   key: string;

@@ -107,9 +107,9 @@ function exclusionReasonOf(err: unknown): ExclusionReason {
  * The finding of a FAIL result, bounded. Its id is computed from the whole evidence, before bounding: ids
  * stay what they were, and two findings whose evidence differs only past the cut keep different ids.
  */
-function toFinding(
+export function toFinding(
   r: RuleResult,
-  pkg: RulesPackage,
+  pkg: Pick<RulesPackage, 'rules'>,
   instance: InstanceSummary,
   opts: EvaluateOptions,
 ): Finding {

@@ -152,7 +152,21 @@ function elapsed(run: RunRecord): number | undefined {
   return (end - start) / 1000;
 }
 
+/**
+ * The exposure chain's EXPOSURE attribute, most exposed first (EXPOSURES of
+ * rules/network-reachability/exposure-chain.ts, not imported: the report stays free of the rules); findings
+ * without it come after those with it.
+ */
+const EXPOSURE_RANK = ['Internet', 'PeeredVPC', 'VGW', 'None'];
+export function exposureRank(f: Finding): number {
+  const e = f.attributes.find((a) => a.key === 'EXPOSURE')?.value;
+  const i = e === undefined ? -1 : EXPOSURE_RANK.indexOf(e);
+  return i < 0 ? EXPOSURE_RANK.length : i;
+}
+
+/** Most exposed first (the exposure chain), then most severe. */
 const findingOrder = (a: Finding, b: Finding): number =>
+  exposureRank(a) - exposureRank(b) ||
   b.numericSeverity - a.numericSeverity ||
   compareStrings(a.instanceId, b.instanceId) ||
   compareStrings(a.rulesPackage, b.rulesPackage) ||
@@ -174,8 +188,10 @@ function subgroupsOf(findings: Finding[]): FindingSubgroup[] {
   }
   const groups = [...map.values()];
   for (const g of groups) g.findings.sort(findingOrder);
+  const rank = (g: FindingSubgroup) => (g.findings[0] ? exposureRank(g.findings[0]) : EXPOSURE_RANK.length);
   return groups.sort(
     (a, b) =>
+      rank(a) - rank(b) ||
       (b.findings[0]?.numericSeverity ?? 0) - (a.findings[0]?.numericSeverity ?? 0) ||
       compareStrings(a.instanceId, b.instanceId) ||
       compareStrings(a.subject, b.subject),

@@ -59,16 +59,21 @@ export const RULES_PACKAGE_CATALOG: readonly RulesPackageInfo[] = [
   {
     id: 'network-reachability',
     name: 'Network Reachability',
-    version: '0.0.0',
+    version: '1.0.0',
     provider,
     description:
-      'Security groups, NACLs, route tables and gateways analysed for exposed ports (not available yet).',
+      'Security groups, network ACLs, route tables, gateways, peering and internet-facing load balancers analysed for ports reachable from outside, joined with what the agent saw listening (when the template also runs an agent package). Evaluated once per run over the account configuration.',
     requiresAgent: false,
-    available: false,
+    available: true,
   },
 ];
 
 export const RULES_PACKAGE_IDS = RULES_PACKAGE_CATALOG.map((p) => p.id);
+
+/** Packages evaluated once per run over the account's configuration, not on an instance's telemetry. */
+export const RUN_LEVEL_PACKAGES: readonly string[] = RULES_PACKAGE_CATALOG.filter(
+  (p) => !p.requiresAgent,
+).map((p) => p.id);
 
 export function rulesPackageInfo(id: string): RulesPackageInfo | undefined {
   return RULES_PACKAGE_CATALOG.find((p) => p.id === id);

@@ -67,6 +67,11 @@ export async function resolveRulesPackages(
         }
         out.push(await opts.loadCis());
         break;
+      case 'network-reachability':
+        // Not a per-instance package: the run evaluates it once over the EC2 configuration.
+        throw new UnknownRulesPackageError(
+          'rules package network-reachability is evaluated once per run over the EC2 configuration, not on one instance (the cloud EvaluateNetwork state; locally assess --ec2-config DIR --ec2-instance-id ID)',
+        );
       default:
         if (rulesPackageInfo(id)) {
           throw new UnknownRulesPackageError(`rules package ${id} is not available in this version yet`);

@@ -4,6 +4,7 @@
  *   StartRun → CheckAgents → DispatchCommands → WaitBeforePoll → PollCommands → CollectionDone?
  *     ⟲ (not done: WaitBeforePoll again)
  *     → SkipEvaluation? → Evaluate (Map over instances: EvaluateInstance, its failure → RecordEvaluationFailure)
+ *     → EvaluateNetwork (once per run, when functions.evaluateNetwork is given; its failure → RecordNetworkFailure)
  *     → FinalizeRun → RunFinished
  *   any task's error → FailRun → RunFailed (the execution fails with the original error)
  *
@@ -33,6 +34,8 @@ export interface AssessmentRunFunctions {
   evaluateInstance: lambda.IFunction;
   finalizeRun: lambda.IFunction;
   failRun: lambda.IFunction;
+  /** Network reachability, once per run after Evaluate (network-reachability-function.ts). */
+  evaluateNetwork?: lambda.IFunction;
 }
 
 export interface AssessmentRunStateMachineProps {
@@ -243,9 +246,27 @@ export class AssessmentRunStateMachine extends Construct {
     );
     finalize.next(new sfn.Succeed(this, 'RunFinished', { stateName: 'RunFinished' }));
 
+    // Network reachability: once per run, after the instances (it joins the listeners they recorded). Its
+    // failure after the retries is recorded as an exclusion of every instance; the run goes on.
+    let afterEvaluate: sfn.IChainable = finalize;
+    if (f.evaluateNetwork) {
+      const network = runLevelTask(this, 'EvaluateNetwork', f.evaluateNetwork, {
+        runId: sfn.JsonPath.stringAt('$.runId'),
+      });
+      const recordNetworkFailure = runLevelTask(this, 'RecordNetworkFailure', f.evaluateNetwork, {
+        runId: sfn.JsonPath.stringAt('$.runId'),
+        failure: sfn.JsonPath.objectAt('$.error'),
+      });
+      catchTo(recordNetworkFailure);
+      network.addCatch(recordNetworkFailure.next(finalize), {
+        errors: [sfn.Errors.ALL],
+        resultPath: '$.error',
+      });
+      afterEvaluate = network.next(finalize);
+    }
     const skipEvaluation = new sfn.Choice(this, 'SkipEvaluation?', { stateName: 'SkipEvaluation?' })
       .when(sfn.Condition.booleanEquals('$.skipEvaluation', true), finalize)
-      .otherwise(evaluate.next(finalize));
+      .otherwise(evaluate.next(afterEvaluate));
 
     const collectionDone = new sfn.Choice(this, 'CollectionDone?', { stateName: 'CollectionDone?' })
       .when(sfn.Condition.booleanEquals('$.collectionDone', true), skipEvaluation)
@@ -285,4 +306,33 @@ export class AssessmentRunStateMachine extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
   }
+}
+
+/**
+ * A task run once per run whose result is discarded (the run's context goes on to FinalizeRun unchanged),
+ * with the same retries as the other tasks.
+ */
+function runLevelTask(
+  scope: Construct,
+  name: string,
+  fn: lambda.IFunction,
+  payload: Record<string, unknown>,
+): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, name, {
+    stateName: name,
+    lambdaFunction: fn,
+    payload: sfn.TaskInput.fromObject(payload),
+    resultPath: sfn.JsonPath.DISCARD,
+    retryOnServiceExceptions: true,
+  });
+  task.addRetry({ errors: NON_RETRYABLE_ERRORS, maxAttempts: 0 });
+  task.addRetry(THROTTLE_RETRY);
+  task.addRetry({
+    errors: [sfn.Errors.ALL],
+    interval: Duration.seconds(2),
+    maxAttempts: 3,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return task;
 }

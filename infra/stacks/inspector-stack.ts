@@ -44,6 +44,10 @@ import {
 } from '../constructs/data-stores';
 import { InspectorFunction } from '../constructs/inspector-function';
 import { resourceEvidence } from '../constructs/nag-evidence';
+import {
+  grantNetworkConfigRead,
+  NETWORK_REACHABILITY_SIZING,
+} from '../constructs/network-reachability-function';
 import { Scheduling } from '../constructs/scheduling';
 
 /** Instances a run may hold with the inline Evaluate Map (see the check in the stack). */
@@ -56,6 +60,7 @@ export const LIFECYCLE_FUNCTIONS = {
   dispatchCommands: 'dispatch-commands',
   pollCommands: 'poll-commands',
   evaluateInstance: 'evaluate-instance',
+  evaluateNetwork: 'evaluate-network',
   finalizeRun: 'finalize-run',
   failRun: 'fail-run',
   reconcileRun: 'reconcile-run',
@@ -252,6 +257,14 @@ export class InspectorStack extends Stack {
           sideBundles: [{ entry: 'functions/rules/cis/index.ts', outfile: CIS_SIDE_BUNDLE }],
         },
       ),
+      evaluateNetwork: lc(
+        'evaluateNetwork',
+        'Network reachability (EvaluateNetwork): once per run over the EC2 and ELB configuration, read-only',
+        {
+          memorySize: NETWORK_REACHABILITY_SIZING.memoryMiB,
+          timeout: Duration.minutes(NETWORK_REACHABILITY_SIZING.timeoutMinutes),
+        },
+      ),
       finalizeRun: lc('finalizeRun', 'Finalize: counts by severity, final state, release locks, notify', {
         timeout: Duration.minutes(5),
         memorySize: 512,
@@ -274,6 +287,7 @@ export class InspectorStack extends Stack {
       dispatchCommands: l.dispatchCommands.fn,
       pollCommands: l.pollCommands.fn,
       evaluateInstance: l.evaluateInstance.fn,
+      evaluateNetwork: l.evaluateNetwork.fn,
       finalizeRun: l.finalizeRun.fn,
       failRun: l.failRun.fn,
       reconcileRun: l.reconcileRun.fn,
@@ -700,6 +714,11 @@ export class InspectorStack extends Stack {
       'reads the vulnerability feed index',
     );
     this.publish(f.evaluateInstance);
+
+    this.grantTable(f.evaluateNetwork, 'runs', 'write');
+    this.grantTable(f.evaluateNetwork, 'findings', 'write');
+    grantNetworkConfigRead(f.evaluateNetwork);
+    this.publish(f.evaluateNetwork);
 
     this.grantTable(f.finalizeRun, 'runs', 'write');
     this.grantTable(f.finalizeRun, 'findings', 'read');

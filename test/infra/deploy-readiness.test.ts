@@ -356,11 +356,11 @@ describe('issue 16 items on every documented combination', () => {
       const prefix = s.context['inspector:subscriberTopicPrefix'] ?? 'inspector-';
       const [topicId] = resources(s, 'AWS::SNS::Topic')[0]!;
       const publishers = resources(s, 'AWS::Lambda::Function').filter(([, f]) =>
-        /^(StartRun|CheckAgents|Dispatch|Poll|Evaluate|Finalize|FailRun|ReconcileRun|Control plane: runs)/.test(
+        /^(StartRun|CheckAgents|Dispatch|Poll|Evaluate|Network reachability|Finalize|FailRun|ReconcileRun|Control plane: runs)/.test(
           String(f.Properties.Description),
         ),
       );
-      expect(publishers.length).toBe(9);
+      expect(publishers.length).toBe(10);
       const publishResources = new Set<string>();
       for (const st of policyStatements(s)) {
         const actions = ([] as unknown[]).concat(st.Action);

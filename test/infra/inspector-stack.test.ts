@@ -28,6 +28,7 @@ import { BENCHMARK_IDS, BENCHMARKS, CIS_DATA_FOLDER, CIS_SIDE_BUNDLE } from '../
 import { cisPackage } from '../../functions/rules/cis/index';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
 import { THROTTLE_RETRY } from '../../infra/constructs/assessment-run-state-machine';
+import { NETWORK_CONFIG_DESCRIBE_ACTIONS } from '../../infra/constructs/network-reachability-function';
 import {
   controlPlaneEntries,
   FEED_SYNC_SIZING,
@@ -1036,5 +1037,60 @@ describe('runs that never end wrong (issue 7)', () => {
       Dimensions: [{ Name: 'service', Value: LIFECYCLE_METRICS_SERVICE }],
       AlarmActions: [{ Ref: topicId }],
     });
+  });
+});
+
+describe('EvaluateNetwork: its own Lambda, read-only on the network configuration', () => {
+  const network = () => {
+    const [id, f] = only('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Network reachability \\(EvaluateNetwork\\)'),
+    });
+    const roleId = (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = resources('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap(
+        ([, p]) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
+      );
+    const actions = statements.flatMap((x) => [x.Action].flat() as string[]);
+    return { id, f, statements, actions };
+  };
+
+  it('may call only the describe calls of the reader on EC2 and ELB, nothing that changes them', () => {
+    const { actions, statements } = network();
+    const ec2 = actions.filter((a) => a.startsWith('ec2:'));
+    const elb = actions.filter((a) => a.startsWith('elasticloadbalancing:'));
+    for (const a of ec2) expect(a).toMatch(/^ec2:(Describe[A-Za-z]+|GetManagedPrefixListEntries)$/);
+    for (const a of elb) expect(a).toMatch(/^elasticloadbalancing:Describe[A-Za-z]+$/);
+    expect([...ec2, ...elb].sort()).toEqual(
+      [...NETWORK_CONFIG_DESCRIBE_ACTIONS, 'ec2:GetManagedPrefixListEntries'].sort(),
+    );
+    // Besides: its tables, the run events and the logs/traces every function has; no S3, SSM or KMS decrypt of telemetry.
+    const services = new Set(actions.map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(
+      ['dynamodb', 'ec2', 'elasticloadbalancing', 'kms', 'logs', 'sns', 'xray'].filter((x) =>
+        services.has(x),
+      ),
+    );
+    for (const x of ['s3', 'ssm', 'iam', 'lambda']) expect(services.has(x), x).toBe(false);
+    expect(statements.find((x) => x.Sid === 'ReadPrefixListEntries')?.Resource).toMatchObject({
+      'Fn::Join': ['', expect.arrayContaining([':ec2:eu-west-1:*:prefix-list/*'])],
+    });
+  });
+
+  it('runs once per run between Evaluate and FinalizeRun, its failure recorded by the same function', () => {
+    const { id } = network();
+    const sm = only('AWS::StepFunctions::StateMachine')[1];
+    const def = JSON.parse(String(resolveIntrinsics(sm.Properties.DefinitionString))) as {
+      States: Record<
+        string,
+        { Next?: string; Parameters?: { FunctionName?: string }; Catch?: Array<{ Next: string }> }
+      >;
+    };
+    expect(def.States.Evaluate?.Next).toBe('EvaluateNetwork');
+    expect(def.States.EvaluateNetwork?.Next).toBe('FinalizeRun');
+    expect(def.States.EvaluateNetwork?.Catch?.[0]?.Next).toBe('RecordNetworkFailure');
+    expect(def.States.RecordNetworkFailure?.Next).toBe('FinalizeRun');
+    for (const state of ['EvaluateNetwork', 'RecordNetworkFailure'])
+      expect(def.States[state]?.Parameters?.FunctionName, state).toContain(id);
   });
 });

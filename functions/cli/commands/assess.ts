@@ -10,6 +10,7 @@ import type { CisContext, RulesPackage } from '../../core/rule';
 import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import type { MissingSource } from '../../feeds/store';
+import { RUN_LEVEL_PACKAGES } from '../../rules/catalog';
 import { checkCisTailoring, parseCisVariables } from '../../rules/cis/tailoring';
 import {
   parseRuleParameters,
@@ -95,6 +96,11 @@ export function register(program: Command): void {
     )
     .option('--full-report', 'make the report a full report (every rule result per instance)')
     .option('--feed <path>', 'vulnerability feed to use for this assessment (cve package)')
+    .option(
+      '--ec2-config <dir>',
+      'also evaluate network-reachability from this directory of AWS CLI outputs (see inspector network-reachability), and add the exposure chain to cve findings',
+    )
+    .option('--ec2-instance-id <id>', 'with --ec2-config: the EC2 instance id of the assessed host')
     .option('--offline', 'do not download a vulnerability feed when the data dir has none (first run)')
     .option(
       '--feed-sync-timeout <seconds>',
@@ -142,10 +148,23 @@ export function register(program: Command): void {
       '--diff',
       'mark each finding NEW or PERSISTING against the previous completed run of the same root, and list the RESOLVED ones',
     )
+    .addOption(
+      new Option(
+        '--sort <order>',
+        'exposure: reachable from outside the VPC first, then KEV, EPSS, severity',
+      ).choices(['severity', 'exposure']),
+    )
     .addOption(formatOption())
     .addOption(dataDirOption())
     .action(
-      async (o: { run: string; severity?: string; diff?: boolean; format: string; dataDir: string }) => {
+      async (o: {
+        run: string;
+        severity?: string;
+        diff?: boolean;
+        sort?: string;
+        format: string;
+        dataDir: string;
+      }) => {
         const store = await localRunStore(o.dataDir);
         const { withSuppressionsNow, suppressedLine } = await import('./local-suppressions');
         const output = await withSuppressionsNow(o.dataDir, await store.getOutput(o.run));
@@ -157,12 +176,18 @@ export function register(program: Command): void {
           await (await import('./report-actions')).printFindingsDiff(store, output, o.format, keep);
           return;
         }
-        const findings = output.findings.filter(keep);
+        const kept = output.findings.filter(keep);
+        const findings =
+          o.sort === 'exposure'
+            ? (await import('../../rules/network-reachability/exposure-chain')).sortByExposure(kept)
+            : kept;
         if (o.format === 'json') {
           process.stdout.write(`${JSON.stringify({ runId: o.run, findings }, null, 2)}\n`);
           return;
         }
-        process.stdout.write(`${findingsTable(findings)}\n${suppressedLine(findings)}`);
+        process.stdout.write(
+          `${findingsTable(findings, o.sort === 'exposure')}\n${suppressedLine(findings)}`,
+        );
       },
     );
 
@@ -183,6 +208,8 @@ interface AssessOpts {
   report?: string;
   fullReport?: boolean;
   feed?: string;
+  ec2Config?: string;
+  ec2InstanceId?: string;
   offline?: boolean;
   feedSyncTimeout: number;
   dataDir: string;
@@ -208,6 +235,11 @@ function parseDuration(v: string): number {
 
 async function assess(o: AssessOpts): Promise<void> {
   const root = path.resolve(o.root);
+  if (!!o.ec2Config !== !!o.ec2InstanceId) throw new Error('--ec2-config and --ec2-instance-id go together');
+  // Read (and checked) before anything is collected: a bad file fails at once.
+  const ec2Config = o.ec2Config
+    ? await (await import('./network-reachability-actions')).readCliOutputDirectory(o.ec2Config)
+    : undefined;
   const st = await fs.stat(root).catch(() => undefined);
   if (!st?.isDirectory()) throw new Error(`--root ${o.root} is not a directory`);
   // Parsed before anything is downloaded or collected: a typo fails at once.
@@ -279,11 +311,19 @@ async function assess(o: AssessOpts): Promise<void> {
   const { defaultRulesPackageIds, resolveRulesPackages } = await import('../../rules/registry');
   const ids = [...new Set([...(withDefaults ? defaultRulesPackageIds(resolveOpts) : []), ...extra])];
   if (ids.length === 0) throw new Error('--rules-packages names no package');
-  const packages = await resolveRulesPackages(ids, resolveOpts);
+  // network-reachability is evaluated once over the EC2 configuration, after the host (addNetworkReachability).
+  if (ids.includes('network-reachability') && !ec2Config)
+    throw new Error(
+      'rules package network-reachability needs --ec2-config DIR and --ec2-instance-id ID (the EC2 configuration as AWS CLI outputs, and the assessed host in it)',
+    );
+  const packages = await resolveRulesPackages(
+    ids.filter((id) => !RUN_LEVEL_PACKAGES.includes(id)),
+    resolveOpts,
+  );
   const parameters = ruleParameters ? checkRuleParameters(ruleParameters, ids) : undefined;
 
   const { runLocalAssessment } = await import('../../adapters/local/local-assessment');
-  const { output, runDir } = await runLocalAssessment({
+  let { output, runDir } = await runLocalAssessment({
     root,
     dataDir,
     rulesPackages: packages,
@@ -297,6 +337,13 @@ async function assess(o: AssessOpts): Promise<void> {
     },
   });
   const store = await localRunStore(dataDir);
+  if (ec2Config && o.ec2InstanceId) {
+    const { addNetworkReachability } = await import('../../rules/network-reachability/run-output');
+    const local = output.instances[0]?.instanceId;
+    output = addNetworkReachability(output, ec2Config, new Map(local ? [[local, o.ec2InstanceId]] : []));
+    await store.putRun(output.run);
+    await store.putOutput(output);
+  }
   const { localReportOptions, renderReport, reportFormatFor } = await import('./report-actions');
   const { renderHtmlReport } = await import('../../report/html');
   const reportOpts = await localReportOptions(
@@ -414,8 +461,21 @@ function summary(
   return `${lines.join('\n')}\n`;
 }
 
-function findingsTable(findings: AssessmentOutput['findings']): string {
+function findingsTable(findings: AssessmentOutput['findings'], exposure = false): string {
   if (findings.length === 0) return 'No findings.';
+  if (exposure) {
+    const attr = (f: AssessmentOutput['findings'][number], k: string) =>
+      f.attributes.find((a) => a.key === k)?.value ?? '';
+    const rows = findings.map((f) => [
+      attr(f, 'EXPOSURE') || '-',
+      attr(f, 'EXPOSED_PORTS'),
+      f.vulnerability?.kev ? 'KEV' : '',
+      f.vulnerability?.epss ? f.vulnerability.epss.score.toFixed(3) : '',
+      f.severity,
+      f.title,
+    ]);
+    return table(['EXPOSURE', 'PORTS', 'KEV', 'EPSS', 'SEVERITY', 'FINDING'], rows, 70);
+  }
   const rows = findings.map((f) => {
     const ev = f.evidence[0];
     const evidence = ev

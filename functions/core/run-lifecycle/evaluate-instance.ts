@@ -11,6 +11,7 @@
 
 import { ResultsTooLargeError } from '../../ports/results-store';
 import { TelemetryTooLargeError } from '../../ports/telemetry-store';
+import { RUN_LEVEL_PACKAGES } from '../../rules/catalog';
 import { evaluateTelemetry } from '../evaluate';
 import type { Exclusion, ExclusionReason } from '../model';
 import type { RulesPackage } from '../rule';
@@ -96,7 +97,10 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
 
   let packages: RulesPackage[];
   try {
-    packages = await deps.resolveRulesPackages(run.rulesPackages);
+    // Network reachability runs once per run, in its own state (evaluate-network.ts), not on telemetry.
+    packages = await deps.resolveRulesPackages(
+      run.rulesPackages.filter((p) => !RUN_LEVEL_PACKAGES.includes(p)),
+    );
   } catch (err) {
     return exclude('EVALUATION_ERROR', `rules packages could not be loaded: ${(err as Error).message}`);
   }

@@ -47,8 +47,11 @@ export function eventMessage(
  * subscriber delivery failure is logged, counted in the SubscriberDeliveryFailures metric and recorded on
  * the run (deliveryFailureCount, lastDeliveryFailure), where describe-assessment-runs shows it.
  */
+/** What publishing needs (a run-level state, EvaluateNetwork, builds only these). */
+export type PublishDeps = Pick<LifecycleDeps, 'config' | 'notifier' | 'log' | 'metrics' | 'runs' | 'now'>;
+
 export async function publish(
-  deps: LifecycleDeps,
+  deps: PublishDeps,
   run: StoredRun,
   event: RunEvent,
   messages: readonly EventMessage[],

@@ -72,6 +72,8 @@ export interface RunInstance {
   findingCounts?: Record<Severity, number>;
   /** False when the instance's results were too large to keep (ports/results-store.ts); absent before. */
   resultsStored?: boolean;
+  /** The part of findingCounts network reachability added (evaluate-network.ts), replaced on a retry. */
+  networkFindingCounts?: Record<Severity, number>;
   hostname?: string;
   os?: string;
   /** What listened during the run and who (facts/listening.ts), for network reachability and reports. */

@@ -9,7 +9,7 @@ import { InstanceLockConflictError } from '../../ports/lock-store';
 import type { Limits } from '../assessment';
 import { TERMINAL_RUN_STATES } from '../run';
 import { SEVERITIES, type Severity } from '../severity';
-import { idSchema } from '../telemetry';
+import { idSchema } from '../telemetry/schema';
 import type { LifecycleDeps } from './deps';
 import {
   InvalidInputError,

@@ -13,6 +13,7 @@ import { fail, pass, staticRulesPackage } from '../../../functions/core/rule';
 import { handler as checkAgents } from '../../../functions/handlers/check-agents';
 import { handler as dispatchCommands } from '../../../functions/handlers/dispatch-commands';
 import { handler as evaluateInstance } from '../../../functions/handlers/evaluate-instance';
+import { handler as evaluateNetwork } from '../../../functions/handlers/evaluate-network';
 import { handler as failRun } from '../../../functions/handlers/fail-run';
 import { handler as finalizeRun } from '../../../functions/handlers/finalize-run';
 import { configureLifecycle, lifecycleDeps, logger } from '../../../functions/handlers/lifecycle-runtime';
@@ -263,6 +264,8 @@ export async function execute(
         PollCommands: lambdaInvoke(pollCommands),
         EvaluateInstance: lambdaInvoke(evaluateInstance),
         RecordEvaluationFailure: lambdaInvoke(evaluateInstance),
+        EvaluateNetwork: lambdaInvoke(evaluateNetwork),
+        RecordNetworkFailure: lambdaInvoke(evaluateNetwork),
         FinalizeRun: lambdaInvoke(finalizeRun),
         FailRun: lambdaInvoke(failRun),
         ...(opts.handlers as Record<string, LocalHandler>),
@@ -275,6 +278,8 @@ export async function execute(
         PollCommands: 0,
         EvaluateInstance: 0,
         RecordEvaluationFailure: 0,
+        EvaluateNetwork: 0,
+        RecordNetworkFailure: 0,
         FinalizeRun: 0,
         FailRun: 0,
         Evaluate: 0,

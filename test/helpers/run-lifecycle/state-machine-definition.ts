@@ -20,6 +20,7 @@ export const FUNCTION_KEYS = [
   'dispatchCommands',
   'pollCommands',
   'evaluateInstance',
+  'evaluateNetwork',
   'finalizeRun',
   'failRun',
 ] as const satisfies ReadonlyArray<keyof AssessmentRunFunctions>;

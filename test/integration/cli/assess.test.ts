@@ -181,7 +181,7 @@ describe('inspector exit statuses', () => {
     [['assess', '--root', '/', '--rules-packages', 'nope'], /unknown rules package "nope"/],
     [
       ['assess', '--root', '/', '--rules-packages', 'network-reachability'],
-      /not available in this version yet/,
+      /rules package network-reachability needs --ec2-config DIR and --ec2-instance-id ID/,
     ],
     [['assess', '--duration', '-5'], /must be a whole number of seconds/],
     [

@@ -219,7 +219,7 @@ describe('inspector CLI over the control plane', () => {
       `template-0002  ASSESSMENT_RUN_COMPLETED  ${arn}`,
     );
     const packages = await run('list-rules-packages');
-    expect(packages).toMatch(/network-reachability +Network Reachability +0\.0\.0 +no +not yet/);
+    expect(packages).toMatch(/network-reachability +Network Reachability +1\.0\.0 +no +yes/);
     expect(packages).toMatch(/security-best-practices +Security Best Practices +1\.0\.0 +yes +yes/);
   });
 

@@ -423,6 +423,36 @@ describe('renderHtmlReport', () => {
     expect(high).toEqual(['System directories are writable by others', 'CVE-2024-6387 - openssh-server']);
   });
 
+  it('within a severity, exposed findings (the exposure chain) come first: Internet, PeeredVPC, VGW, None, then without', () => {
+    const out = buildOutput();
+    const high = out.findings.filter((f) => f.severity === 'High');
+    const base = high[high.length - 1]!;
+    const exposed = (id: string, exposure: string | undefined, numericSeverity: number): Finding => ({
+      ...base,
+      id,
+      title: `exposure ${exposure ?? 'absent'}`,
+      numericSeverity,
+      attributes: exposure ? [{ key: 'EXPOSURE', value: exposure }] : [],
+    });
+    out.findings = [
+      ...out.findings.filter((f) => f.severity !== 'High'),
+      exposed('f-none', 'None', 9.9),
+      exposed('f-vgw', 'VGW', 7),
+      exposed('f-internet', 'Internet', 7.1),
+      exposed('f-absent', undefined, 10),
+      exposed('f-peer', 'PeeredVPC', 8),
+    ];
+    const { doc } = render(out);
+    const [highGroup] = findAll(doc, (el) => el.name === 'section' && hasClass(el, 'severity-group'));
+    expect(findAll(highGroup as ElementNode, (el) => el.name === 'h4').map(textOf)).toEqual([
+      'exposure Internet',
+      'exposure PeeredVPC',
+      'exposure VGW',
+      'exposure None',
+      'exposure absent',
+    ]);
+  });
+
   it('shows each finding’s instance, rule, description, evidence, recommendation and attributes', () => {
     const { doc } = render(buildOutput());
     const ssh = findOne(doc, (el) => el.name === 'article' && textOf(el).includes('SSH permits root login'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RULES_PACKAGE_CATALOG } from '../../../functions/rules/catalog';
+import { RULES_PACKAGE_CATALOG, RUN_LEVEL_PACKAGES } from '../../../functions/rules/catalog';
 import { CIS_PACKAGE_VERSION, cisPackage } from '../../../functions/rules/cis/index';
 import { CVE_PACKAGE_VERSION } from '../../../functions/rules/cve';
 import { defaultRulesPackageIds, resolveRulesPackages } from '../../../functions/rules/registry';
@@ -61,6 +61,11 @@ describe('rules package catalogue', () => {
       await expect(resolveRulesPackages([p.id])).rejects.toThrow(`rules package ${p.id} is not available`);
     }
     await expect(resolveRulesPackages(['cve'])).rejects.toThrow(/needs a vulnerability feed/);
+    // The run-level package is not built per instance: the registry says where it runs instead.
+    expect(RUN_LEVEL_PACKAGES).toEqual(['network-reachability']);
+    await expect(resolveRulesPackages(['network-reachability'])).rejects.toThrow(
+      /evaluated once per run over the EC2 configuration/,
+    );
     await expect(resolveRulesPackages(['nope'])).rejects.toThrow(/known: cve, cis, security-best-practices/);
   });
 });

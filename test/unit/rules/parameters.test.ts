@@ -16,7 +16,10 @@ import { resolveRulesPackages } from '../../../functions/rules/registry';
  * is loaded by its caller and takes its tailoring, not rule parameters).
  */
 async function staticPackages() {
-  const ids = RULES_PACKAGE_CATALOG.filter((p) => p.available && p.id !== 'cve').map((p) => p.id);
+  // Per-instance packages (network-reachability is run-level, not built by the registry; its rules take none).
+  const ids = RULES_PACKAGE_CATALOG.filter((p) => p.available && p.requiresAgent && p.id !== 'cve').map(
+    (p) => p.id,
+  );
   return resolveRulesPackages(ids, { loadCis: async () => cisPackage });
 }
 

@@ -1,0 +1,36 @@
+/**
+ * The dependencies of the EvaluateNetwork Lambda from its environment: the runs and findings tables and the
+ * run-events topic only. Kept apart from lifecycle-deps.ts so its bundle carries no telemetry decryption,
+ * SSM or rules packages other than network reachability.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadLimits } from '../../core/assessment';
+import type { LifecycleLog } from '../../core/run-lifecycle/deps';
+import type { NetworkDeps } from '../../core/run-lifecycle/evaluate-network';
+import { DynamoFindingStore } from './dynamo-finding-store';
+import { DynamoRunStore } from './dynamo-run-store';
+import { EmfLifecycleMetrics } from './emf-metrics';
+import { ENV, requireEnv } from './environment';
+import { SnsNotifier } from './sns-notifier';
+
+export function networkDepsFromEnv(log: LifecycleLog, env: NodeJS.ProcessEnv = process.env): NetworkDeps {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
+  return {
+    runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env)),
+    findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env)),
+    notifier: new SnsNotifier(new SNSClient({})),
+    config: {
+      eventsTopicArn: requireEnv(ENV.eventsTopicArn, env),
+      agentDocumentName: env[ENV.agentDocumentName] ?? '',
+      kmsKeyArn: env[ENV.kmsKeyArn] ?? '',
+      limits: loadLimits(env[ENV.limitsJson]),
+    },
+    now: () => new Date(),
+    log,
+    metrics: new EmfLifecycleMetrics(),
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * EvaluateNetwork: the network-reachability package, once per run (not per instance), after the instances'
+ * evaluation. It reads the account's EC2 and load balancer configuration (the NetworkConfigSource port: the
+ * SDK reader in the Lambda), joins each instance's listening inventory recorded by EvaluateInstance
+ * (RunInstance.listeners) when the template also ran the agent, writes the findings to the findings table
+ * and publishes FINDING_REPORTED like the other packages, and adds its finding counts and exclusions to each
+ * instance of the run, which FinalizeRun sums.
+ *
+ * Idempotent: finding ids are deterministic, and the counts it added last time (networkFindingCounts) are
+ * replaced, not added again, when a retry runs it twice. Reading the configuration fails for throttling or a
+ * fault: thrown, for the state machine to retry; after the retries its catch calls recordNetworkFailure,
+ * which records the failure as an exclusion of every instance (the run goes on without this package).
+ */
+
+import { RUN_LEVEL_PACKAGES } from '../../rules/catalog';
+import {
+  evaluateNetworkReachability,
+  NETWORK_REACHABILITY_PACKAGE,
+  NETWORK_REACHABILITY_RULE_LIST,
+} from '../../rules/network-reachability';
+import { toFinding } from '../evaluate';
+import { boundExclusion } from '../finding-limits';
+import type { Exclusion, Finding, InstanceSummary } from '../model';
+import type { NetworkConfig } from '../network/aws-config';
+import { TERMINAL_RUN_STATES } from '../run';
+import type { Severity } from '../severity';
+import type { LifecycleDeps } from './deps';
+import { EventsNotPublishedError, failureCause, RunNotFoundError } from './errors';
+import { findingMessages, type PublishDeps, publish } from './events';
+import type { RunInstance } from './model';
+import { emptyCounts } from './start-run';
+
+/**
+ * What this state needs: the run and findings stores and publishing; not the telemetry, keys or agents
+ * (its Lambda carries none of them).
+ */
+export type NetworkDeps = PublishDeps & Pick<LifecycleDeps, 'findings'>;
+
+/** Where the configuration comes from (the SDK reader in the cloud, files or a fake in tests). */
+export interface NetworkConfigSource {
+  read(): Promise<NetworkConfig>;
+}
+
+export interface EvaluateNetworkInput {
+  runId: string;
+  failure?: { Error?: string; Cause?: string };
+}
+
+export interface EvaluateNetworkResult {
+  runId: string;
+  status: 'EVALUATED' | 'NOT_SELECTED' | 'SKIPPED' | 'FAILED';
+  findings: number;
+}
+
+const scope = NETWORK_REACHABILITY_PACKAGE.id;
+
+export async function evaluateNetwork(
+  deps: NetworkDeps,
+  source: NetworkConfigSource,
+  { runId }: EvaluateNetworkInput,
+): Promise<EvaluateNetworkResult> {
+  const run = await deps.runs.getRun(runId);
+  if (!run) throw new RunNotFoundError(`run ${runId} does not exist`);
+  if (!run.rulesPackages.includes(scope)) return { runId, status: 'NOT_SELECTED', findings: 0 };
+  if (TERMINAL_RUN_STATES.includes(run.state) || run.stopRequest?.action === 'SKIP_EVALUATION') {
+    deps.log.info('network reachability skipped: the run ended or was stopped', { runId, state: run.state });
+    return { runId, status: 'SKIPPED', findings: 0 };
+  }
+  const at = deps.now().toISOString();
+  const instances = await deps.runs.listInstances(runId);
+  const config = await source.read();
+  // The agent ran when the template chose a package that needs it: an instance it evaluated has an
+  // inventory (empty when nothing listened); an instance without telemetry is "no agent" for these rules.
+  const agentRan = run.rulesPackages.some((p) => !RUN_LEVEL_PACKAGES.includes(p));
+  const byId = new Map(instances.map((i) => [i.instanceId, i]));
+  const evaluation = evaluateNetworkReachability(config, {
+    instanceIds: instances.map((i) => i.instanceId),
+    listeners: (id) => {
+      const i = byId.get(id);
+      if (!agentRan || i?.evaluation !== 'EVALUATED') return undefined;
+      return i.listeners ?? { services: [], ownersLookedUp: false };
+    },
+  });
+  const findings: Finding[] = [];
+  for (const r of evaluation.results) {
+    if (r.result !== 'FAIL') continue;
+    const i = byId.get(r.instanceId);
+    const summary: InstanceSummary = {
+      instanceId: r.instanceId,
+      agentStatus: i?.agentHealth === 'HEALTHY' ? 'HEALTHY' : 'UNKNOWN',
+      ...(i?.hostname ? { hostname: i.hostname } : {}),
+    };
+    findings.push(
+      toFinding(r, { rules: NETWORK_REACHABILITY_RULE_LIST }, summary, {
+        runId,
+        createdAt: at,
+        ...(run.userAttributes ? { attributes: run.userAttributes } : {}),
+      }),
+    );
+  }
+  await deps.findings.putFindings(findings);
+  try {
+    await publish(deps, run, 'FINDING_REPORTED', findingMessages(run, findings, at));
+  } catch (err) {
+    throw new EventsNotPublishedError(
+      `FINDING_REPORTED of network reachability could not be published to the run-events topic: ${(err as Error).message}`,
+    );
+  }
+  const exclusionsOf = new Map<string, Exclusion[]>();
+  for (const e of evaluation.exclusions)
+    exclusionsOf.set(e.instanceId, [...(exclusionsOf.get(e.instanceId) ?? []), boundExclusion(e)]);
+  const countsOf = new Map<string, Record<Severity, number>>();
+  for (const f of findings) {
+    const c = countsOf.get(f.instanceId) ?? emptyCounts();
+    c[f.severity]++;
+    countsOf.set(f.instanceId, c);
+  }
+  for (const i of instances)
+    await recordOnInstance(
+      deps,
+      i,
+      countsOf.get(i.instanceId) ?? emptyCounts(),
+      exclusionsOf.get(i.instanceId) ?? [],
+      at,
+    );
+  deps.log.info('network reachability evaluated', { runId, findings: findings.length });
+  return { runId, status: 'EVALUATED', findings: findings.length };
+}
+
+/** This package's counts and exclusions on one instance, replacing what an earlier attempt wrote. */
+async function recordOnInstance(
+  deps: NetworkDeps,
+  i: RunInstance,
+  counts: Record<Severity, number>,
+  exclusions: Exclusion[],
+  at: string,
+): Promise<void> {
+  const total = emptyCounts();
+  for (const s of Object.keys(total) as Severity[])
+    total[s] = (i.findingCounts?.[s] ?? 0) - (i.networkFindingCounts?.[s] ?? 0) + counts[s];
+  await deps.runs.updateInstance(i.runId, i.instanceId, {
+    findingCounts: total,
+    networkFindingCounts: counts,
+    exclusions: [...i.exclusions.filter((e) => e.scope !== scope), ...exclusions],
+    updatedAt: at,
+  });
+}
+
+/**
+ * The state's catch: the configuration could not be read or evaluated after the retries (permissions,
+ * an outage). Every instance gets an exclusion saying so; the other packages' findings stand.
+ */
+export async function recordNetworkFailure(
+  deps: NetworkDeps,
+  { runId, failure }: EvaluateNetworkInput,
+): Promise<EvaluateNetworkResult> {
+  if (failure?.Error === 'EventsNotPublishedError')
+    throw new EventsNotPublishedError(failureCause(failure.Cause));
+  const run = await deps.runs.getRun(runId);
+  if (!run) throw new RunNotFoundError(`run ${runId} does not exist`);
+  const at = deps.now().toISOString();
+  const message =
+    `network reachability could not be evaluated after its retries: ${failure?.Error ?? 'States.TaskFailed'}: ${failureCause(failure?.Cause)}`.slice(
+      0,
+      2000,
+    );
+  for (const i of await deps.runs.listInstances(runId)) {
+    await recordOnInstance(
+      deps,
+      i,
+      emptyCounts(),
+      [{ instanceId: i.instanceId, scope, reason: 'EVALUATION_ERROR', message }],
+      at,
+    );
+  }
+  deps.log.warn('network reachability failed', { runId, message });
+  return { runId, status: 'FAILED', findings: 0 };
+}
