@@ -8,7 +8,7 @@
  * report even when two requests race) and an in-progress or failed state before any object exists.
  */
 
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -23,6 +23,7 @@ import {
   type ReportStatusStore,
   type ReportType,
 } from '../../core/control-plane/assessment-reports';
+import { invokeAsync } from './lambda-preview-jobs';
 import { TABLES } from './table-design';
 
 const T = TABLES.runs;
@@ -177,15 +178,6 @@ export class LambdaReportJobs implements ReportJobs {
 
   async start(job: ReportJob): Promise<void> {
     const event: ReportJobEvent = { assessmentReportJob: job };
-    const out = await this.lambda.send(
-      new InvokeCommand({
-        FunctionName: this.functionName,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify(event)),
-      }),
-    );
-    if (out.StatusCode !== 202) {
-      throw new Error(`asynchronous invocation of ${this.functionName} answered ${out.StatusCode}`);
-    }
+    await invokeAsync(this.lambda, this.functionName, event);
   }
 }

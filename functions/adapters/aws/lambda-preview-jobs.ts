@@ -25,15 +25,20 @@ export class LambdaPreviewJobs implements PreviewJobs {
 
   async start(job: ExclusionsPreviewJob): Promise<void> {
     const event: PreviewJobEvent = { exclusionsPreviewJob: job };
-    const out = await this.lambda.send(
-      new InvokeCommand({
-        FunctionName: this.functionName,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify(event)),
-      }),
-    );
-    if (out.StatusCode !== 202) {
-      throw new Error(`asynchronous invocation of ${this.functionName} answered ${out.StatusCode}`);
-    }
+    await invokeAsync(this.lambda, this.functionName, event);
+  }
+}
+
+/** An asynchronous invocation (InvocationType Event) of a function with `event`; anything but 202 throws. */
+export async function invokeAsync(lambda: LambdaClient, functionName: string, event: unknown): Promise<void> {
+  const out = await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'Event',
+      Payload: new TextEncoder().encode(JSON.stringify(event)),
+    }),
+  );
+  if (out.StatusCode !== 202) {
+    throw new Error(`asynchronous invocation of ${functionName} answered ${out.StatusCode}`);
   }
 }
