@@ -1064,10 +1064,10 @@ describe('EvaluateNetwork: its own Lambda, read-only on the network configuratio
     expect([...ec2, ...elb].sort()).toEqual(
       [...NETWORK_CONFIG_DESCRIBE_ACTIONS, 'ec2:GetManagedPrefixListEntries'].sort(),
     );
-    // Besides: its tables, the run events and the logs/traces every function has; no S3, SSM or KMS decrypt of telemetry.
+    // Besides: its tables, the run events (topic and default bus) and the logs/traces every function has; no S3, SSM or KMS decrypt of telemetry.
     const services = new Set(actions.map((a) => a.split(':')[0]));
     expect([...services].sort()).toEqual(
-      ['dynamodb', 'ec2', 'elasticloadbalancing', 'kms', 'logs', 'sns', 'xray'].filter((x) =>
+      ['dynamodb', 'ec2', 'elasticloadbalancing', 'events', 'kms', 'logs', 'sns', 'xray'].filter((x) =>
         services.has(x),
       ),
     );

@@ -4,6 +4,7 @@
  * SSM or rules packages other than network reachability.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadLimits } from '../../core/assessment';
@@ -13,6 +14,7 @@ import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoRunStore } from './dynamo-run-store';
 import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
+import { EventBridgeRunEvents, SnsAndEventBridgeNotifier } from './eventbridge-notifier';
 import { SnsNotifier } from './sns-notifier';
 
 export function networkDepsFromEnv(log: LifecycleLog, env: NodeJS.ProcessEnv = process.env): NetworkDeps {
@@ -22,7 +24,12 @@ export function networkDepsFromEnv(log: LifecycleLog, env: NodeJS.ProcessEnv = p
   return {
     runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env)),
     findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env)),
-    notifier: new SnsNotifier(new SNSClient({})),
+    // Like the other lifecycle functions: every event of the stack topic also goes to the default bus.
+    notifier: new SnsAndEventBridgeNotifier(
+      new SnsNotifier(new SNSClient({})),
+      new EventBridgeRunEvents(new EventBridgeClient({})),
+      requireEnv(ENV.eventsTopicArn, env),
+    ),
     config: {
       eventsTopicArn: requireEnv(ENV.eventsTopicArn, env),
       agentDocumentName: env[ENV.agentDocumentName] ?? '',
