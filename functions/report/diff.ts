@@ -30,7 +30,14 @@ export interface RunDiff {
   persisting: Finding[];
   resolved: Finding[];
   notReassessed: Finding[];
+  /** Persisting findings a waiver suppressed in the base run and no longer does (it expired or was deleted). */
+  waiverEnded: Finding[];
+  /** Persisting findings a waiver suppresses now and did not in the base run. */
+  waived: Finding[];
 }
+
+/** How a persisting finding's waiver changed since the base run. */
+export type WaiverChange = 'ENDED' | 'STARTED';
 
 /** Runs whose findings can serve as a baseline. */
 const BASELINE_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS']);
@@ -77,8 +84,24 @@ const order = (a: Finding, b: Finding) =>
 export function diffRuns(current: AssessmentOutput, previous: AssessmentOutput | undefined): RunDiff {
   const prevById = new Map((previous?.findings ?? []).map((f) => [f.id, f]));
   const currIds = new Set(current.findings.map((f) => f.id));
-  const diff: RunDiff = { new: [], persisting: [], resolved: [], notReassessed: [] };
-  for (const f of current.findings) (prevById.has(f.id) ? diff.persisting : diff.new).push(f);
+  const diff: RunDiff = {
+    new: [],
+    persisting: [],
+    resolved: [],
+    notReassessed: [],
+    waiverEnded: [],
+    waived: [],
+  };
+  for (const f of current.findings) {
+    const before = prevById.get(f.id);
+    if (!before) {
+      diff.new.push(f);
+      continue;
+    }
+    diff.persisting.push(f);
+    if (before.suppression && !f.suppression) diff.waiverEnded.push(f);
+    if (!before.suppression && f.suppression) diff.waived.push(f);
+  }
   if (previous) {
     diff.baseRun = {
       runId: previous.run.runId,
@@ -103,16 +126,22 @@ export function diffRuns(current: AssessmentOutput, previous: AssessmentOutput |
   diff.persisting.sort(order);
   diff.resolved.sort(order);
   diff.notReassessed.sort(order);
+  diff.waiverEnded.sort(order);
+  diff.waived.sort(order);
   return diff;
 }
 
 /** Each finding of a diff with its status, for listings (`inspector findings --diff`). */
 export function diffEntries(
   diff: RunDiff,
-): Array<{ status: ChangeStatus | 'NOT_REASSESSED'; finding: Finding }> {
+): Array<{ status: ChangeStatus | 'NOT_REASSESSED'; finding: Finding; waiver?: WaiverChange }> {
+  const ended = new Set(diff.waiverEnded.map((f) => f.id));
+  const started = new Set(diff.waived.map((f) => f.id));
+  const waiverOf = (f: Finding): { waiver?: WaiverChange } =>
+    ended.has(f.id) ? { waiver: 'ENDED' } : started.has(f.id) ? { waiver: 'STARTED' } : {};
   return [
     ...diff.new.map((finding) => ({ status: 'NEW' as const, finding })),
-    ...diff.persisting.map((finding) => ({ status: 'PERSISTING' as const, finding })),
+    ...diff.persisting.map((finding) => ({ status: 'PERSISTING' as const, finding, ...waiverOf(finding) })),
     ...diff.resolved.map((finding) => ({ status: 'RESOLVED' as const, finding })),
     ...diff.notReassessed.map((finding) => ({ status: 'NOT_REASSESSED' as const, finding })),
   ];

@@ -784,6 +784,8 @@ const CHANGE_CLASS: Readonly<Record<string, string>> = {
   PERSISTING: 'sev-info',
   RESOLVED: 'res-pass',
   NOT_REASSESSED: 'res-na',
+  WAIVER_ENDED: 'res-fail',
+  WAIVED: 'res-na',
 };
 
 function renderChanges(ctx: Context): SafeHtml | '' {
@@ -808,6 +810,9 @@ function renderChanges(ctx: Context): SafeHtml | '' {
     ...rows('NEW', d.new),
     ...rows('RESOLVED', d.resolved),
     ...rows('NOT_REASSESSED', d.notReassessed),
+    // Persisting findings whose waiver changed: active again (expired or deleted waiver), or newly waived.
+    ...rows('WAIVER_ENDED', d.waiverEnded ?? []),
+    ...rows('WAIVED', d.waived ?? []),
   ];
   return html`<section id="changes">
 <h2>Changes since ${d.baseRun.runId}</h2>

@@ -148,7 +148,11 @@ export async function printFindingsDiff(
             RESOLVED: diff.resolved.length,
             NOT_REASSESSED: diff.notReassessed.length,
           },
-          changes: entries.map((e) => ({ status: e.status, ...e.finding })),
+          changes: entries.map((e) => ({
+            status: e.status,
+            ...(e.waiver ? { waiver: e.waiver } : {}),
+            ...e.finding,
+          })),
         },
         null,
         2,
@@ -160,7 +164,11 @@ export async function printFindingsDiff(
     ? `Changes since ${diff.baseRun.runId} (${diff.baseRun.createdAt}): ${diff.new.length} new, ${diff.persisting.length} persisting, ${diff.resolved.length} resolved${diff.notReassessed.length ? `, ${diff.notReassessed.length} not reassessed` : ''}`
     : `No earlier completed run of ${output.run.templateId ? 'this template' : 'this root'}: every finding is NEW`;
   const rows = entries.map((e) => [
-    e.status,
+    e.waiver === 'ENDED'
+      ? `${e.status} (waiver ended)`
+      : e.waiver === 'STARTED'
+        ? `${e.status} (waived)`
+        : e.status,
     e.finding.severity,
     e.finding.ruleId,
     e.finding.title,

@@ -19,6 +19,7 @@ import {
   listSuppressions,
 } from '../../../functions/core/suppression-service';
 import { applySuppressions } from '../../../functions/core/suppressions';
+import { diffEntries, diffRuns } from '../../../functions/report/diff';
 import { renderHtmlReport } from '../../../functions/report/html';
 import { resolveRulesPackages } from '../../../functions/rules/registry';
 import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
@@ -233,6 +234,23 @@ describe('a waiver expiring between two runs', () => {
     expect(report(first.output)).toContain('<td class="suppressed-count">1</td>');
     expect(report(first.output)).toContain(`waived by <code>${rule.suppressionRuleId}</code>`);
     expect(report(second.output)).not.toContain('waived by');
+
+    // The diff of the second run against the first: the finding persists, and its waiver ended.
+    const diff = diffRuns(second.output, first.output);
+    expect(diff.persisting.map((f) => f.id)).toContain(ssh(second.output)[0]?.id);
+    expect(diff.waiverEnded.map((f) => f.id)).toEqual([ssh(second.output)[0]?.id]);
+    expect(diff.waived).toEqual([]);
+    expect(diffEntries(diff).find((e) => e.finding.id === ssh(second.output)[0]?.id)?.waiver).toBe('ENDED');
+    const withChanges = renderHtmlReport(second.output, {
+      rulesPackages: [],
+      generatedAt: '2026-12-05T10:00:00Z',
+      changes: diff,
+    });
+    expect(withChanges).toMatch(
+      new RegExp(`<tr data-change="WAIVER_ENDED" data-finding-id="${ssh(second.output)[0]?.id}">`),
+    );
+    // And the other way round (a waiver created between the runs): WAIVED.
+    expect(diffRuns(first.output, second.output).waived.map((f) => f.id)).toEqual([ssh(first.output)[0]?.id]);
 
     // Listed after the expiry, the first run's finding is active again too.
     expect(applySuppressions(stored.findings, await store.list(), day2).some((f) => f.suppression)).toBe(
