@@ -4,7 +4,8 @@
  * SDK reader in the Lambda), joins each instance's listening inventory recorded by EvaluateInstance
  * (RunInstance.listeners) when the template also ran the agent, writes the findings to the findings table
  * and publishes FINDING_REPORTED like the other packages, and adds its finding counts and exclusions to each
- * instance of the run, which FinalizeRun sums.
+ * instance of the run, which FinalizeRun sums. Then it adds the exposure chain to the run's CVE findings
+ * (chainCveFindings).
  *
  * Idempotent: finding ids are deterministic, and the counts it added last time (networkFindingCounts) are
  * replaced, not added again, when a retry runs it twice. Reading the configuration fails for throttling or a
@@ -133,8 +134,9 @@ export async function evaluateNetwork(
 /**
  * The exposure chain on the run's CVE findings, as the local `assess --ec2-config` adds it (addExposureChain):
  * every CVE finding of an instance the agent evaluated with a listening inventory (RunInstance.listeners, an
- * empty one included; none when the telemetry carried none, as locally) that the analysis covers gets EXPOSURE (None when no listening process of its packages is reachable),
- * EXPOSED_PORTS, PROCESSES and the chain evidence, bounded. Read and rewritten a page at a time (one
+ * empty one included; none when the telemetry carried none, as locally) that the analysis covers gets
+ * EXPOSURE (None when no listening process of its packages is reachable), EXPOSED_PORTS, PROCESSES and the
+ * chain evidence, bounded. Read and rewritten a page at a time (one
  * consistent Query over the run); the chain evidence an earlier attempt added is dropped first, so a retry
  * writes the same findings under the same ids. Returns how many findings were rewritten.
  */

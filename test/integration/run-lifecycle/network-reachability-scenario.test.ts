@@ -147,10 +147,10 @@ describe('network reachability once per run, joined with the runtime listeners',
     // Before EvaluateNetwork: a CVE finding of the run on instance a, on a package one of the listening
     // processes maps (added to the listener the agent really saw on the test's port), and one whose package
     // nothing listening maps; then the real step twice, as a retry after a lost response would run it.
-    const cve = (id: string, pkg: string): Finding => ({
+    const cve = (id: string, pkg: string, instanceId = a): Finding => ({
       id,
       runId,
-      instanceId: a,
+      instanceId,
       rulesPackage: 'cve',
       ruleId: `cve.CVE-2099-${id.slice(-4)}`,
       title: `CVE-2099-${id.slice(-4)} in ${pkg}`,
@@ -181,7 +181,11 @@ describe('network reachability once per run, joined with the runtime listeners',
         listeners: { ...(instance?.listeners ?? { ownersLookedUp: true }), services },
         updatedAt: new Date().toISOString(),
       });
-      await deps.findings.putFindings([cve('f-chain-0001', LIB), cve('f-chain-0002', 'unrelated-pkg')]);
+      await deps.findings.putFindings([
+        cve('f-chain-0001', LIB),
+        cve('f-chain-0002', 'unrelated-pkg'),
+        cve('f-chain-0003', LIB, `i-${name}-b`),
+      ]);
       await evaluateNetworkHandler(event);
       afterFirst = await deps.findings.listByRun(runId);
       const out = await evaluateNetworkHandler(event);
@@ -206,6 +210,8 @@ describe('network reachability once per run, joined with the runtime listeners',
     const other = findings.find((f) => f.id === 'f-chain-0002');
     expect(attr(other, 'EXPOSURE')).toBe('None');
     expect(other?.evidence.filter((e) => e.source === 'exposure-chain')).toEqual([]);
+    // Instance b is not in the configuration (no analysis): its finding is left as it was, as locally.
+    expect(findings.find((f) => f.id === 'f-chain-0003')).toEqual(cve('f-chain-0003', LIB, `i-${name}-b`));
     // The retry: the same findings under the same ids, no attribute or evidence added twice.
     // (The network-reachability findings are written again with the attempt's time as createdAt: only that differs.)
     const byIdOrder = (fs: Finding[]) =>
