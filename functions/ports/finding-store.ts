@@ -9,6 +9,11 @@ export interface FindingStore {
    */
   putFindings(findings: readonly Finding[]): Promise<void>;
   listByRun(runId: string): Promise<Finding[]>;
+  /**
+   * The run's findings of one rules package, a page at a time (strongly consistent, memory bounded by one
+   * page): for a pass that rewrites them (EvaluateNetwork's exposure chain).
+   */
+  pagesByRunPackage(runId: string, rulesPackage: string): AsyncIterable<Finding[]>;
   /** Deletes every finding of the run; returns how many were deleted. */
   deleteByRun(runId: string): Promise<number>;
 }

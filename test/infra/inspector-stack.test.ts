@@ -1064,8 +1064,10 @@ describe('EvaluateNetwork: its own Lambda, read-only on the network configuratio
     expect([...ec2, ...elb].sort()).toEqual(
       [...NETWORK_CONFIG_DESCRIBE_ACTIONS, 'ec2:GetManagedPrefixListEntries'].sort(),
     );
-    // Besides: its tables, the run events (topic and default bus) and the logs/traces every function has; no S3, SSM or KMS decrypt of telemetry.
+    // Besides: its tables, the run events (SNS topic, default event bus) and the logs/traces every function
+    // has; no S3, SSM or KMS decrypt of telemetry.
     const services = new Set(actions.map((a) => a.split(':')[0]));
+    expect(actions.filter((a) => a.startsWith('events:'))).toEqual(['events:PutEvents']);
     expect([...services].sort()).toEqual(
       ['dynamodb', 'ec2', 'elasticloadbalancing', 'events', 'kms', 'logs', 'sns', 'xray'].filter((x) =>
         services.has(x),
@@ -1075,6 +1077,23 @@ describe('EvaluateNetwork: its own Lambda, read-only on the network configuratio
     expect(statements.find((x) => x.Sid === 'ReadPrefixListEntries')?.Resource).toMatchObject({
       'Fn::Join': ['', expect.arrayContaining([':ec2:eu-west-1:*:prefix-list/*'])],
     });
+  });
+
+  it("reads and rewrites the run's findings for the exposure chain: Query and BatchWriteItem on the findings table", () => {
+    const { statements } = network();
+    const [findingsTable] = only('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'runId', KeyType: 'HASH' },
+        { AttributeName: 'findingId', KeyType: 'RANGE' },
+      ],
+    });
+    const onFindings = statements
+      .filter((x) => JSON.stringify(x.Resource).includes(findingsTable))
+      .flatMap((x) => [x.Action].flat() as string[]);
+    // pagesByRunPackage is a Query over the table (ConsistentRead); putFindings a BatchWriteItem.
+    expect(onFindings).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:BatchWriteItem']));
+    for (const a of onFindings)
+      expect(a).not.toMatch(/^dynamodb:(\*|Delete(Table|Backup)|UpdateTable|CreateTable)$/);
   });
 
   it('runs once per run between Evaluate and FinalizeRun, its failure recorded by the same function', () => {

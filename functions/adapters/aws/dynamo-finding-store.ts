@@ -18,6 +18,11 @@ export function findingItem(f: Finding): Record<string, unknown> {
  */
 export const DYNAMODB_MAX_ITEM_BYTES = 400 * 1024;
 
+function toFinding(item: Record<string, unknown>): Finding {
+  const { [T.sortKey]: _id, severityPackage: _sp, ...rest } = item;
+  return rest as unknown as Finding; // items written by putFindings
+}
+
 export class DynamoFindingStore implements FindingStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -68,11 +73,28 @@ export class DynamoFindingStore implements FindingStore {
   }
 
   async listByRun(runId: string): Promise<Finding[]> {
-    const items = await this.query(runId);
-    return items.map((item) => {
-      const { [T.sortKey]: _id, severityPackage: _sp, ...rest } = item;
-      return rest as unknown as Finding; // items written by putFindings
-    });
+    return (await this.query(runId)).map(toFinding);
+  }
+
+  /** One Query over the run's partition (ConsistentRead), filtered on rulesPackage; a page per 1 MB read. */
+  async *pagesByRunPackage(runId: string, rulesPackage: string): AsyncIterable<Finding[]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :run',
+          FilterExpression: '#pkg = :pkg',
+          ExpressionAttributeNames: { '#pk': T.partitionKey, '#pkg': 'rulesPackage' },
+          ExpressionAttributeValues: { ':run': runId, ':pkg': rulesPackage },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      const page = (out.Items ?? []).map(toFinding);
+      if (page.length) yield page;
+      start = out.LastEvaluatedKey;
+    } while (start);
   }
 
   async deleteByRun(runId: string): Promise<number> {

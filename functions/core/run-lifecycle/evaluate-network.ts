@@ -4,7 +4,8 @@
  * SDK reader in the Lambda), joins each instance's listening inventory recorded by EvaluateInstance
  * (RunInstance.listeners) when the template also ran the agent, writes the findings to the findings table
  * and publishes FINDING_REPORTED like the other packages, and adds its finding counts and exclusions to each
- * instance of the run, which FinalizeRun sums.
+ * instance of the run, which FinalizeRun sums. Then it adds the exposure chain to the run's CVE findings
+ * (chainCveFindings).
  *
  * Idempotent: finding ids are deterministic, and the counts it added last time (networkFindingCounts) are
  * replaced, not added again, when a retry runs it twice. Reading the configuration fails for throttling or a
@@ -18,10 +19,12 @@ import {
   NETWORK_REACHABILITY_PACKAGE,
   NETWORK_REACHABILITY_RULE_LIST,
 } from '../../rules/network-reachability';
+import { addExposureChain, EXPOSURE_CHAIN_SOURCE } from '../../rules/network-reachability/exposure-chain';
 import { toFinding } from '../evaluate';
 import { boundExclusion } from '../finding-limits';
 import type { Exclusion, Finding, InstanceSummary } from '../model';
 import type { NetworkConfig } from '../network/aws-config';
+import type { NetworkAnalysis } from '../network/evaluate';
 import { TERMINAL_RUN_STATES } from '../run';
 import type { Severity } from '../severity';
 import type { LifecycleDeps } from './deps';
@@ -106,6 +109,7 @@ export async function evaluateNetwork(
       `FINDING_REPORTED of network reachability could not be published to the run-events topic: ${(err as Error).message}`,
     );
   }
+  const chained = await chainCveFindings(deps, runId, instances, agentRan, evaluation.analysis);
   const exclusionsOf = new Map<string, Exclusion[]>();
   for (const e of evaluation.exclusions)
     exclusionsOf.set(e.instanceId, [...(exclusionsOf.get(e.instanceId) ?? []), boundExclusion(e)]);
@@ -123,8 +127,48 @@ export async function evaluateNetwork(
       exclusionsOf.get(i.instanceId) ?? [],
       at,
     );
-  deps.log.info('network reachability evaluated', { runId, findings: findings.length });
+  deps.log.info('network reachability evaluated', { runId, findings: findings.length, chained });
   return { runId, status: 'EVALUATED', findings: findings.length };
+}
+
+/**
+ * The exposure chain on the run's CVE findings, as the local `assess --ec2-config` adds it (addExposureChain):
+ * every CVE finding of an instance the agent evaluated with a listening inventory (RunInstance.listeners, an
+ * empty one included; none when the telemetry carried none, as locally) that the analysis covers gets
+ * EXPOSURE (None when no listening process of its packages is reachable), EXPOSED_PORTS, PROCESSES and the
+ * chain evidence, bounded. Read and rewritten a page at a time (one
+ * consistent Query over the run); the chain evidence an earlier attempt added is dropped first, so a retry
+ * writes the same findings under the same ids. Returns how many findings were rewritten.
+ */
+async function chainCveFindings(
+  deps: NetworkDeps,
+  runId: string,
+  instances: readonly RunInstance[],
+  agentRan: boolean,
+  analysis: NetworkAnalysis,
+): Promise<number> {
+  if (!agentRan) return 0;
+  const summaries = new Map<string, InstanceSummary>();
+  for (const i of instances) {
+    if (i.evaluation !== 'EVALUATED' || !i.listeners || !analysis.byInstance.has(i.instanceId)) continue;
+    summaries.set(i.instanceId, {
+      instanceId: i.instanceId,
+      agentStatus: i.agentHealth === 'HEALTHY' ? 'HEALTHY' : 'UNKNOWN',
+      listeners: i.listeners,
+    });
+  }
+  if (summaries.size === 0) return 0;
+  let written = 0;
+  for await (const page of deps.findings.pagesByRunPackage(runId, 'cve')) {
+    const mine = page
+      .filter((f) => summaries.has(f.instanceId))
+      .map((f) => ({ ...f, evidence: f.evidence.filter((e) => e.source !== EXPOSURE_CHAIN_SOURCE) }));
+    if (mine.length === 0) continue;
+    const chained = addExposureChain(mine, [...summaries.values()], analysis);
+    await deps.findings.putFindings(chained);
+    written += chained.length;
+  }
+  return written;
 }
 
 /** This package's counts and exclusions on one instance, replacing what an earlier attempt wrote. */

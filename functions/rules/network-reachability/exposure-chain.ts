@@ -15,6 +15,9 @@ import { listenersOn, REACHABILITY_WORDS } from './common';
 export const EXPOSURES = ['Internet', 'PeeredVPC', 'VGW', 'None'] as const;
 export type Exposure = (typeof EXPOSURES)[number];
 
+/** The evidence source of the chain's entries (dropped and added again when the chain is recomputed). */
+export const EXPOSURE_CHAIN_SOURCE = 'exposure-chain';
+
 /** Chain entries kept per finding (a host with many listeners and interfaces could add thousands). */
 export const MAX_CHAIN_EVIDENCE = 20;
 
@@ -104,7 +107,7 @@ export function addExposureChain(
       ...(processes.length ? [{ key: 'PROCESSES', value: processes.join(', ') }] : []),
     ];
     const evidence: Evidence[] = reachable.map((l) => ({
-      source: 'exposure-chain',
+      source: EXPOSURE_CHAIN_SOURCE,
       key: `${l.service.protocol} ${l.service.address}:${l.service.port}`,
       value: l.how,
       note: `reachable from ${REACHABILITY_WORDS[l.type]} through ${l.gateway}${l.via ? ` and load balancer ${l.via}` : ''} (${l.eni.networkInterfaceId}, ${[...l.groups, l.eni.networkAclId].filter(Boolean).join(', ')})`,
@@ -112,7 +115,7 @@ export function addExposureChain(
     for (const s of listening)
       if (!reachable.some((l) => l.service === s))
         evidence.push({
-          source: 'exposure-chain',
+          source: EXPOSURE_CHAIN_SOURCE,
           key: `${s.protocol} ${s.address}:${s.port}`,
           value: s.processes.map((p) => `${p.comm} (pid ${p.pid})`).join(', '),
           note: 'listening, not reachable from outside the VPC',
@@ -120,7 +123,7 @@ export function addExposureChain(
     // At most MAX_CHAIN_EVIDENCE entries, then the finding bounded again as every finding is (finding-limits.ts).
     const kept = evidence.slice(0, MAX_CHAIN_EVIDENCE);
     if (evidence.length > kept.length)
-      kept.push({ source: 'exposure-chain', note: `and ${evidence.length - kept.length} more` });
+      kept.push({ source: EXPOSURE_CHAIN_SOURCE, note: `and ${evidence.length - kept.length} more` });
     return boundFinding({ ...f, attributes, evidence: [...f.evidence, ...kept] });
   });
 }

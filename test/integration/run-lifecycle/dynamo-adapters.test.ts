@@ -104,4 +104,34 @@ describe('DynamoFindingStore', () => {
     expect(await store.deleteByRun('run-f')).toBe(60);
     expect(await store.listByRun('run-f')).toHaveLength(0);
   });
+
+  it('pagesByRunPackage: only the package asked for, the run over several 1 MB pages, each finding once', async () => {
+    const store = new DynamoFindingStore(doc, tables.findings);
+    // 120 findings of ~20 KB: ~2.4 MB over the partition, so the Query returns several pages.
+    const findings: Finding[] = Array.from({ length: 120 }, (_, i) => ({
+      id: `f-${String(i).padStart(3, '0')}`,
+      runId: 'run-p',
+      instanceId: `i-${i % 4}`,
+      rulesPackage: i % 2 ? 'cve' : 'security-best-practices',
+      ruleId: i % 2 ? `cve.CVE-2099-${i}` : 'sbp.aslr',
+      title: 't',
+      description: 'x'.repeat(20_000),
+      recommendation: 'r',
+      severity: 'High',
+      numericSeverity: 7,
+      attributes: [],
+      evidence: [],
+      createdAt: '2026-11-30T00:00:00.000Z',
+    }));
+    await store.putFindings(findings);
+    const pages: Finding[][] = [];
+    for await (const page of store.pagesByRunPackage('run-p', 'cve')) pages.push(page);
+    expect(pages.length).toBeGreaterThan(1);
+    const got = pages.flat().sort((a, b) => a.id.localeCompare(b.id));
+    expect(got).toEqual(findings.filter((f) => f.rulesPackage === 'cve'));
+    const none: Finding[][] = [];
+    for await (const page of store.pagesByRunPackage('run-p', 'network-reachability')) none.push(page);
+    expect(none).toEqual([]);
+    expect(await store.deleteByRun('run-p')).toBe(120);
+  });
 });

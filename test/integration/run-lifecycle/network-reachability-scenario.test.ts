@@ -8,15 +8,28 @@
  * run's and the open port made the one the test listens on: the finding joins the path with the listener
  * the agent saw. A second instance of the run is absent from the configuration: an exclusion, not a crash.
  * A third run whose configuration cannot be read ends with an exclusion per instance (RecordNetworkFailure).
+ * The exposure chain: a CVE finding of the run on a package a listening process maps gets EXPOSURE=Internet,
+ * the port and the process from EvaluateNetwork, and the step run twice (a retry) leaves the same findings.
  */
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCliOutputDirectory } from '../../../functions/cli/commands/network-reachability-actions';
+import type { Finding } from '../../../functions/core/model';
 import type { NetworkConfig } from '../../../functions/core/network/aws-config';
-import { configureNetworkSource } from '../../../functions/handlers/evaluate-network';
+import {
+  configureNetworkSource,
+  handler as evaluateNetworkHandler,
+} from '../../../functions/handlers/evaluate-network';
 import { configureLifecycle } from '../../../functions/handlers/lifecycle-runtime';
-import { execute, type Harness, seedTemplate, startHarness } from '../../helpers/run-lifecycle/harness';
+import {
+  execute,
+  type Harness,
+  lambdaInvoke,
+  lifecycleDeps,
+  seedTemplate,
+  startHarness,
+} from '../../helpers/run-lifecycle/harness';
 import { healthy, runState } from '../../helpers/run-lifecycle/scenario-helpers';
 
 const FIXTURE = path.resolve(__dirname, '../../fixtures/network-reachability/public-subnet-open-ssh');
@@ -54,7 +67,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function run(name: string, packages: string[]) {
+async function run(name: string, packages: string[], opts: Partial<Parameters<typeof execute>[2]> = {}) {
   h.cloud.add(healthy(`i-${name}-a`, { group: name }, { root: '/' }));
   h.cloud.add(healthy(`i-${name}-b`, { group: name }, { root: '/' }));
   const tpl = await seedTemplate(
@@ -62,7 +75,7 @@ async function run(name: string, packages: string[]) {
     { tags: [{ key: 'group', values: [name] }] },
     { rulesPackages: packages, durationSeconds: DURATION_SECONDS },
   );
-  const out = await execute(h, { templateId: tpl.templateId }, { executionName: name });
+  const out = await execute(h, { templateId: tpl.templateId }, { ...opts, executionName: name });
   expect(out.status, JSON.stringify(out.error)).toBe('SUCCEEDED');
   return { states: out.states, ...(await runState(`run-${name}`)) };
 }
@@ -118,6 +131,99 @@ describe('network reachability once per run, joined with the runtime listeners',
       /not in the EC2 configuration/,
     );
     expect(r?.state).toBe('COMPLETED_WITH_ERRORS');
+  });
+
+  it('the exposure chain: the CVE finding on a library the listener maps gets EXPOSURE=Internet, its port and process; a retry of the step leaves the same findings', {
+    timeout: 120_000,
+  }, async () => {
+    const name = 'nr-chain';
+    const a = `i-${name}-a`;
+    const runId = `run-${name}`;
+    configureNetworkSource({ read: async () => configFor(a, port) });
+    const LIB = 'libexample1';
+    const deps = lifecycleDeps();
+    let afterFirst: Finding[] = [];
+    let afterSecond: Finding[] = [];
+    // Before EvaluateNetwork: a CVE finding of the run on instance a, on a package one of the listening
+    // processes maps (added to the listener the agent really saw on the test's port), and one whose package
+    // nothing listening maps; then the real step twice, as a retry after a lost response would run it.
+    const cve = (id: string, pkg: string, instanceId = a): Finding => ({
+      id,
+      runId,
+      instanceId,
+      rulesPackage: 'cve',
+      ruleId: `cve.CVE-2099-${id.slice(-4)}`,
+      title: `CVE-2099-${id.slice(-4)} in ${pkg}`,
+      description: 'test advisory',
+      recommendation: `apt-get install --only-upgrade ${pkg}`,
+      severity: 'High',
+      numericSeverity: 7,
+      attributes: [{ key: 'PACKAGE', value: pkg }],
+      evidence: [{ source: 'dpkg', key: pkg, value: '1.0-1' }],
+      createdAt: '2026-01-01T00:00:00.000Z',
+      vulnerability: {
+        vulnerabilityId: `CVE-2099-${id.slice(-4)}`,
+        aliases: [],
+        advisoryIds: [],
+        ecosystem: 'Debian 12',
+        packages: [{ name: pkg, installedVersion: '1.0-1', fixedVersion: '1.0-2' }],
+        fixState: 'fixed',
+        references: [],
+      },
+    });
+    const step = lambdaInvoke(async (event: { runId: string }) => {
+      const instance = (await deps.runs.listInstances(runId)).find((i) => i.instanceId === a);
+      const services = (instance?.listeners?.services ?? []).map((s) =>
+        s.port === port ? { ...s, libraryPackages: [...s.libraryPackages, `${LIB} 1.0-1`] } : s,
+      );
+      expect(services.some((s) => s.port === port)).toBe(true);
+      await deps.runs.updateInstance(runId, a, {
+        listeners: { ...(instance?.listeners ?? { ownersLookedUp: true }), services },
+        updatedAt: new Date().toISOString(),
+      });
+      await deps.findings.putFindings([
+        cve('f-chain-0001', LIB),
+        cve('f-chain-0002', 'unrelated-pkg'),
+        cve('f-chain-0003', LIB, `i-${name}-b`),
+      ]);
+      await evaluateNetworkHandler(event);
+      afterFirst = await deps.findings.listByRun(runId);
+      const out = await evaluateNetworkHandler(event);
+      afterSecond = await deps.findings.listByRun(runId);
+      return out;
+    });
+    const { findings } = await run(name, ['runtime-behavior-analysis', 'network-reachability'], {
+      handlers: { EvaluateNetwork: step },
+    });
+    const chained = findings.find((f) => f.id === 'f-chain-0001');
+    const attr = (f: Finding | undefined, k: string) => f?.attributes.find((x) => x.key === k)?.value;
+    expect(attr(chained, 'EXPOSURE')).toBe('Internet');
+    expect(attr(chained, 'EXPOSED_PORTS')).toBe(`TCP ${port} (Internet)`);
+    expect(attr(chained, 'PROCESSES')).toMatch(/\(pid \d+\)/);
+    expect(attr(chained, 'PACKAGE')).toBe(LIB);
+    const chain = chained?.evidence.filter((e) => e.source === 'exposure-chain') ?? [];
+    expect(chain).toHaveLength(1);
+    expect(chain[0]?.key).toMatch(new RegExp(`:${port}$`));
+    expect(chain[0]?.value).toContain(`maps ${LIB} 1.0-1`);
+    expect(chain[0]?.note).toMatch(/^reachable from the internet through igw-/);
+    // Nothing listening maps the other package: EXPOSURE None, as the local path says, and no chain.
+    const other = findings.find((f) => f.id === 'f-chain-0002');
+    expect(attr(other, 'EXPOSURE')).toBe('None');
+    expect(other?.evidence.filter((e) => e.source === 'exposure-chain')).toEqual([]);
+    // Instance b is not in the configuration (no analysis): its finding is left as it was, as locally.
+    expect(findings.find((f) => f.id === 'f-chain-0003')).toEqual(cve('f-chain-0003', LIB, `i-${name}-b`));
+    // The retry: the same findings under the same ids, no attribute or evidence added twice.
+    // (The network-reachability findings are written again with the attempt's time as createdAt: only that differs.)
+    const byIdOrder = (fs: Finding[]) =>
+      [...fs]
+        .sort((x, y) => x.id.localeCompare(y.id))
+        .map((f) => (f.rulesPackage === 'network-reachability' ? { ...f, createdAt: '' } : f));
+    expect(afterFirst.length).toBeGreaterThan(2);
+    expect(byIdOrder(afterSecond)).toEqual(byIdOrder(afterFirst));
+    expect(byIdOrder(findings)).toEqual(byIdOrder(afterFirst));
+    const cves = (fs: Finding[]) => byIdOrder(fs.filter((f) => f.rulesPackage === 'cve'));
+    expect(cves(afterSecond)).toEqual(cves(afterFirst));
+    expect(chained?.attributes.filter((x) => x.key === 'EXPOSURE')).toHaveLength(1);
   });
 
   it('a template without network-reachability never reads the configuration', {
