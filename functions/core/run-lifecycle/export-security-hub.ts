@@ -3,7 +3,9 @@
  * completed run's findings go to Security Hub as ASFF (exports/asff.ts) through BatchImportFindings
  * (exports/security-hub-import.ts: 100 findings and 6 MB a call, 240 KB a finding, retries), and the
  * findings of the previous completed run of the same template that this run no longer reports are sent
- * again ARCHIVED, so Security Hub retires them.
+ * again ARCHIVED, so Security Hub retires them. ASFF Ids are run-scoped (`<runId>/<findingId>`, asff.ts), so
+ * the previous run's copy of a finding this run reports again is archived as well (superseded): Security Hub
+ * then lists each finding once, under the latest run.
  *
  * The findings are read a page at a time (a run may hold hundreds of thousands): each page is converted and
  * sent before the next is read; only the keys of this run's findings are kept, to tell which earlier
@@ -37,7 +39,10 @@ export interface SecurityHubExportRecord {
   status: 'EXPORTED' | 'PARTIAL' | 'FAILED';
   at: string;
   imported: number;
+  /** The previous run's findings this run no longer reports, sent ARCHIVED. */
   archived: number;
+  /** The previous run's copies of findings this run reports again, sent ARCHIVED (this run's copy is ACTIVE). */
+  superseded: number;
   failedCount: number;
   /** The first RECORDED_FAILURES failures (finding Id and reason). */
   failures: Array<{ id: string; reason: string }>;
@@ -117,22 +122,33 @@ export async function exportToSecurityHub(
     return !i.exclusions.some((e) => e.scope === undefined || e.scope === f.rulesPackage);
   };
   const previousRunId = await deps.previousExportedRun(run.templateId, run.createdAt, runId);
+  // ASFF Ids are run-scoped (<runId>/<findingId>): the previous run's copy of a finding this run reports
+  // again is archived too (superseded by this run's copy), or Security Hub would list it twice.
   let archived = 0;
+  let superseded = 0;
+  let retired = 0;
   if (previousRunId) {
     for await (const page of deps.findingPages(previousRunId)) {
-      const gone = page.filter((p) => !current.has(key(p)) && assessed(p));
-      const out = await send(gone.map((p) => toAsff(p, ctx, 'ARCHIVED')));
-      archived += out.imported;
+      const copies = page.filter(assessed);
+      const out = await send(copies.map((p) => toAsff(p, ctx, 'ARCHIVED')));
+      const failedIds = new Set(out.failed.map((x) => x.id));
+      for (const p of copies) {
+        if (failedIds.has(`${p.runId}/${p.id}`.slice(0, 512))) continue;
+        if (current.has(key(p))) superseded++;
+        else archived++;
+      }
+      retired += out.imported;
       add(out);
     }
   }
 
-  const imported = total.imported - archived;
+  const imported = total.imported - retired;
   const record: SecurityHubExportRecord = {
     status: total.failed.length === 0 ? 'EXPORTED' : total.imported > 0 ? 'PARTIAL' : 'FAILED',
     at: now.toISOString(),
     imported,
     archived,
+    superseded,
     failedCount: total.failed.length,
     failures: total.failed.slice(0, RECORDED_FAILURES),
     ...(previousRunId ? { previousRunId } : {}),
@@ -146,7 +162,7 @@ export async function exportToSecurityHub(
       first: total.failed.slice(0, 5),
     });
   }
-  deps.log.info('Security Hub export done', { runId, imported, archived, calls: total.calls });
+  deps.log.info('Security Hub export done', { runId, imported, archived, superseded, calls: total.calls });
   return { runId, status: record.status, imported, archived, failed: total.failed.length };
 }
 
@@ -166,6 +182,7 @@ export async function recordSecurityHubFailure(
     at: deps.now().toISOString(),
     imported: 0,
     archived: 0,
+    superseded: 0,
     failedCount: 0,
     failures: [],
     error,

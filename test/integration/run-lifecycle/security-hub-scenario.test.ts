@@ -104,14 +104,20 @@ describe('Security Hub export after FinalizeRun', () => {
     expect(run2.findings).toHaveLength(3);
     const calls = h.cloud.batchImportCalls.slice(callsBefore);
     expect(Math.max(...calls)).toBeLessThanOrEqual(100);
-    expect(calls.reduce((x, y) => x + y, 0)).toBe(3 + 231);
+    // 3 findings of this run; 231 resolved and 3 superseded copies of the first run's, archived.
+    expect(calls.reduce((x, y) => x + y, 0)).toBe(3 + 231 + 3);
 
     const resolved = run1.findings.find((f) => f.instanceId === a && f.ruleId === 'sbp.ssh-root-login')!;
     expect(hubFinding('run-hub-1', resolved.id)).toMatchObject({ RecordState: 'ARCHIVED' });
     expect(hubFinding('run-hub-1', `${template.id}-extra-229`)).toMatchObject({ RecordState: 'ARCHIVED' });
-    // Still reported (under this run's Id, ACTIVE); the first run's copy is not archived.
+    // Still reported: ACTIVE under this run's Id, the first run's copy archived (listed once).
     const stillOpen = run1.findings.find((f) => f.instanceId === b && f.ruleId === 'sbp.ssh-root-login')!;
-    expect(hubFinding('run-hub-1', stillOpen.id)).toMatchObject({ RecordState: 'ACTIVE' });
+    expect(hubFinding('run-hub-1', stillOpen.id)).toMatchObject({ RecordState: 'ARCHIVED' });
+    expect(hubFinding('run-hub-2', stillOpen.id)).toMatchObject({ RecordState: 'ACTIVE' });
+    const active = [...h.cloud.securityHubFindings.values()].filter(
+      (f) => f.RecordState === 'ACTIVE' && String(f.Id).startsWith('run-hub-'),
+    );
+    expect(active.map((f) => f.Id).sort()).toEqual(run2.findings.map((f) => `run-hub-2/${f.id}`).sort());
     for (const f of run2.findings) {
       expect(hubFinding('run-hub-2', f.id)).toMatchObject({ RecordState: 'ACTIVE' });
       expect(checkAsff(hubFinding('run-hub-2', f.id))).toEqual([]);
@@ -120,6 +126,7 @@ describe('Security Hub export after FinalizeRun', () => {
       status: 'EXPORTED',
       imported: 3,
       archived: 231,
+      superseded: 3,
       failedCount: 0,
       previousRunId: 'run-hub-1',
     });
