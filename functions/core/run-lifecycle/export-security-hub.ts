@@ -119,7 +119,11 @@ export async function exportToSecurityHub(
   const assessed = (f: Finding) => {
     const i = instances.get(f.instanceId);
     if (i?.evaluation !== 'EVALUATED' || !run.rulesPackages.includes(f.rulesPackage)) return false;
-    return !i.exclusions.some((e) => e.scope === undefined || e.scope === f.rulesPackage);
+    // An exclusion of the whole instance, of this package, or of a part this code does not know (a scope that
+    // is not one of the run's packages) keeps the earlier findings active.
+    return !i.exclusions.some(
+      (e) => e.scope === undefined || e.scope === f.rulesPackage || !run.rulesPackages.includes(e.scope),
+    );
   };
   const previousRunId = await deps.previousExportedRun(run.templateId, run.createdAt, runId);
   // ASFF Ids are run-scoped (<runId>/<findingId>): the previous run's copy of a finding this run reports
