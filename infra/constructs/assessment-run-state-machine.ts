@@ -5,7 +5,8 @@
  *     ⟲ (not done: WaitBeforePoll again)
  *     → SkipEvaluation? → Evaluate (Map over instances: EvaluateInstance, its failure → RecordEvaluationFailure)
  *     → EvaluateNetwork (once per run, when functions.evaluateNetwork is given; its failure → RecordNetworkFailure)
- *     → FinalizeRun → RunFinished
+ *     → FinalizeRun → ExportToSecurityHub (when functions.exportSecurityHub is given; its failure →
+ *       RecordSecurityHubFailure, whose own failure is ignored: the run is already COMPLETED) → RunFinished
  *   any task's error → FailRun → RunFailed (the execution fails with the original error)
  *
  * There is no wait for the whole duration: the collection window is polled in bounded waits
@@ -36,6 +37,11 @@ export interface AssessmentRunFunctions {
   failRun: lambda.IFunction;
   /** Network reachability, once per run after Evaluate (network-reachability-function.ts). */
   evaluateNetwork?: lambda.IFunction;
+  /**
+   * Security Hub export after FinalizeRun (-c inspector:securityHubExport=true). Its failure never fails the
+   * run: the catch (RecordSecurityHubFailure, the same Lambda) records it and the execution succeeds.
+   */
+  exportSecurityHub?: lambda.IFunction;
 }
 
 export interface AssessmentRunStateMachineProps {
@@ -244,7 +250,24 @@ export class AssessmentRunStateMachine extends Construct {
         }),
       ),
     );
-    finalize.next(new sfn.Succeed(this, 'RunFinished', { stateName: 'RunFinished' }));
+    const finished = new sfn.Succeed(this, 'RunFinished', { stateName: 'RunFinished' });
+    if (f.exportSecurityHub) {
+      // After FinalizeRun, outside catchTo: the run is COMPLETED, and Security Hub being down, throttling or
+      // refusing must not turn it FAILED. The export's error after its retries is recorded on the run by
+      // RecordSecurityHubFailure; if even that fails, the execution still succeeds (the Lambda logged it).
+      const payload = { runId: sfn.JsonPath.stringAt('$.runId') };
+      const exportFindings = runLevelTask(this, 'ExportToSecurityHub', f.exportSecurityHub, payload);
+      const recordFailure = runLevelTask(this, 'RecordSecurityHubFailure', f.exportSecurityHub, {
+        ...payload,
+        failure: sfn.JsonPath.objectAt('$.error'),
+      });
+      recordFailure.addCatch(finished, { errors: [sfn.Errors.ALL], resultPath: '$.recordError' });
+      exportFindings.addCatch(recordFailure.next(finished), {
+        errors: [sfn.Errors.ALL],
+        resultPath: '$.error',
+      });
+      finalize.next(exportFindings.next(finished));
+    } else finalize.next(finished);
 
     // Network reachability: once per run, after the instances (it joins the listeners they recorded). Its
     // failure after the retries is recorded as an exclusion of every instance; the run goes on.

@@ -15,6 +15,7 @@ export const CONTEXT = {
   evaluateConcurrency: 'inspector:evaluateConcurrency',
   subscriberTopicPrefix: 'inspector:subscriberTopicPrefix',
   subscriberTopicKeyArns: 'inspector:subscriberTopicKeyArns',
+  securityHubExport: 'inspector:securityHubExport',
 } as const;
 
 export const DEFAULT_STACK_NAME = 'InspectorClassic';
@@ -45,6 +46,7 @@ export const DOCUMENTED_CONTEXT_COMBINATIONS: ReadonlyArray<{
         'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     },
   },
+  { name: 'security-hub-export', context: { [CONTEXT.securityHubExport]: 'true' } },
 ];
 
 function text(app: App, key: string): string | undefined {
@@ -71,6 +73,9 @@ export function stackPropsFromContext(app: App): { stackName: string; props: Ins
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean);
+  const securityHub = text(app, CONTEXT.securityHubExport) ?? 'false';
+  if (securityHub !== 'true' && securityHub !== 'false')
+    throw new Error(`${CONTEXT.securityHubExport}=${securityHub}: true or false`);
   for (const k of keys)
     if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(k))
       throw new Error(
@@ -86,6 +91,8 @@ export function stackPropsFromContext(app: App): { stackName: string; props: Ins
       ...(evaluateConcurrency !== undefined ? { evaluateConcurrency } : {}),
       subscriberTopicPrefix: prefix,
       subscriberTopicKeyArns: keys,
+      // Each completed run's findings to Security Hub (ExportToSecurityHub); off by default.
+      securityHubExport: securityHub === 'true',
     },
   };
 }

@@ -120,6 +120,11 @@ export interface InspectorStackProps extends StackProps {
   removalPolicy?: RemovalPolicy;
   /** FEED_SYNC_CONFIG of the feed-sync Lambda (mirrors, subset of sources). */
   feedSyncConfig?: Record<string, unknown>;
+  /**
+   * Send each completed run's findings to Security Hub (ExportToSecurityHub after FinalizeRun; default
+   * false): off, the stack has neither the state nor the securityhub:BatchImportFindings permission.
+   */
+  securityHubExport?: boolean;
 }
 
 /** Control-plane handler files (those exporting `handler`; one Lambda per operation group), sorted. */
@@ -151,6 +156,8 @@ export class InspectorStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
   readonly scheduling: Scheduling;
   readonly feedSync: InspectorFunction;
+  /** ExportToSecurityHub's function, when props.securityHubExport. */
+  readonly securityHubExport?: InspectorFunction;
   private readonly subscriberTopicPrefix: string;
   private readonly subscriberTopicKeyArns: string[];
 
@@ -279,6 +286,24 @@ export class InspectorStack extends Stack {
       ),
     };
     this.grantLifecycle();
+    if (props.securityHubExport) {
+      this.securityHubExport = fn(
+        'ExportSecurityHub',
+        'functions/handlers/export-security-hub.ts',
+        'ExportToSecurityHub: the run findings as ASFF to Security Hub (BatchImportFindings), resolved ones archived',
+        'inspector-run-lifecycle',
+        {
+          timeout: Duration.minutes(15),
+          memorySize: 1024,
+          env: {
+            [ENV.securityHubAccountId]: this.account,
+            [ENV.securityHubRegion]: this.region,
+            [ENV.securityHubPartition]: this.partition,
+          },
+        },
+      );
+      this.grantSecurityHubExport(this.securityHubExport);
+    }
 
     const l = this.lifecycle;
     const functions: LifecycleFunctions = {
@@ -293,7 +318,10 @@ export class InspectorStack extends Stack {
       reconcileRun: l.reconcileRun.fn,
     };
     const stateMachine = new AssessmentRunStateMachine(this, 'AssessmentRun', {
-      functions,
+      functions: {
+        ...functions,
+        ...(this.securityHubExport ? { exportSecurityHub: this.securityHubExport.fn } : {}),
+      },
       logEncryptionKey: key,
       ...(props.distributedMap !== undefined ? { distributedMap: props.distributedMap } : {}),
       ...(props.evaluateConcurrency !== undefined
@@ -393,7 +421,11 @@ export class InspectorStack extends Stack {
         });
       }
     }
-    for (const [name, f] of Object.entries(this.lifecycle)) {
+    const invoked = {
+      ...this.lifecycle,
+      ...(this.securityHubExport ? { exportSecurityHub: this.securityHubExport } : {}),
+    };
+    for (const [name, f] of Object.entries(invoked)) {
       Validations.of(stateMachine).acknowledge({
         id: `AwsSolutions-IAM5[${resourceEvidence(this, `${f.fn.functionArn}:*`)}]`,
         reason: `The state machine invokes ${name} through LambdaInvoke, whose policy also covers the function's versions and aliases (<arn>:*) of that one function.`,
@@ -745,6 +777,34 @@ export class InspectorStack extends Stack {
     this.grantTable(f.reconcileRun, 'locks', 'write');
     f.reconcileRun.allowOnAnyResource('CancelRunCommands', ['ssm:CancelCommand']);
     this.publish(f.reconcileRun);
+  }
+
+  /**
+   * ExportToSecurityHub: BatchImportFindings into this account's default product only, read access to the
+   * runs table (the run, its instances, the template's earlier runs by the byTemplate index) and the findings
+   * table, and UpdateItem on the runs table for the run's securityHubExport record.
+   */
+  private grantSecurityHubExport(target: InspectorFunction): void {
+    const stack = Stack.of(this);
+    target.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ImportFindingsToTheDefaultProduct',
+        actions: ['securityhub:BatchImportFindings'],
+        resources: [
+          `arn:${stack.partition}:securityhub:${stack.region}:${stack.account}:product/${stack.account}/default`,
+        ],
+      }),
+    );
+    this.grantTable(target, 'runs', 'read');
+    this.grantTable(target, 'findings', 'read');
+    target.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordTheExportOnTheRun',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.data.tables.runs.tableArn],
+      }),
+    );
+    this.data.key.grant(target.fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
   }
 
   /** Control-plane grants by operation group (file name); an unknown group gets read access only. */

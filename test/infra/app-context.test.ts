@@ -17,6 +17,7 @@ describe('cdk context options', () => {
         distributedMap: false,
         subscriberTopicPrefix: 'inspector-',
         subscriberTopicKeyArns: [],
+        securityHubExport: false,
       }),
     });
     expect(read({}).props.evaluateConcurrency).toBeUndefined();
@@ -32,6 +33,7 @@ describe('cdk context options', () => {
         [CONTEXT.evaluateConcurrency]: '5',
         [CONTEXT.subscriberTopicPrefix]: 'sec-',
         [CONTEXT.subscriberTopicKeyArns]: ` ${key} ,`,
+        [CONTEXT.securityHubExport]: 'true',
       }),
     ).toEqual({
       stackName: 'Other',
@@ -41,6 +43,7 @@ describe('cdk context options', () => {
         evaluateConcurrency: 5,
         subscriberTopicPrefix: 'sec-',
         subscriberTopicKeyArns: [key],
+        securityHubExport: true,
       }),
     });
   });
@@ -49,6 +52,9 @@ describe('cdk context options', () => {
     expect(() => read({ [CONTEXT.evaluateConcurrency]: '0' })).toThrow(/inspector:evaluateConcurrency=0/);
     expect(() => read({ [CONTEXT.evaluateConcurrency]: 'ten' })).toThrow(/an integer from 1 to 10000/);
     expect(() => read({ [CONTEXT.subscriberTopicPrefix]: 'a*' })).toThrow(/inspector:subscriberTopicPrefix/);
+    expect(() => read({ [CONTEXT.securityHubExport]: 'yes' })).toThrow(
+      /inspector:securityHubExport=yes: true or false/,
+    );
     expect(() => read({ [CONTEXT.subscriberTopicKeyArns]: 'alias/aws/sns' })).toThrow(
       /alias\/aws\/sns is not a KMS key ARN/,
     );

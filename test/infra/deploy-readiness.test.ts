@@ -495,3 +495,40 @@ function acknowledgements(root: IConstruct): Array<{ path: string; id: string; r
   }
   return out;
 }
+
+describe('Security Hub export (-c inspector:securityHubExport=true; issue 13, item 2)', () => {
+  const exportRole = (s: Synth) => lambdaRole(s, 'ExportToSecurityHub');
+  const actions = (st: Statement) => [st.Action].flat().map(String);
+
+  it('off (every other combination): no export function, no state, no securityhub permission', () => {
+    for (const s of synths.filter((x) => x.name !== 'security-hub-export')) {
+      expect(JSON.stringify(s.json), s.name).not.toMatch(/securityhub:|ExportToSecurityHub/);
+    }
+  });
+
+  it('on: a state after FinalizeRun, and exactly BatchImportFindings on the default product plus reads of its tables', () => {
+    const s = byName('security-hub-export');
+    const [, sm] = resources(s, 'AWS::StepFunctions::StateMachine')[0]!;
+    const definition = JSON.parse(String(resolveIntrinsics(sm.Properties.DefinitionString))) as {
+      States: Record<string, { Next?: string }>;
+    };
+    expect(definition.States.FinalizeRun?.Next).toBe('ExportToSecurityHub');
+    const statements = policyStatements(s, exportRole(s));
+    const hub = statements.filter((st) => actions(st).some((a) => a.startsWith('securityhub:')));
+    expect(hub).toHaveLength(1);
+    expect(actions(hub[0]!)).toEqual(['securityhub:BatchImportFindings']);
+    expect(resolveIntrinsics(hub[0]!.Resource)).toBe(
+      'arn:aws:securityhub:us-east-1:111122223333:product/111122223333/default',
+    );
+    // Only this role may import findings.
+    const everyHub = policyStatements(s).filter((st) =>
+      actions(st).some((a) => a.startsWith('securityhub:')),
+    );
+    expect(everyHub).toHaveLength(1);
+    // DynamoDB: reads, and UpdateItem on the runs table (the run's securityHubExport record); no other write.
+    const dynamo = statements.flatMap(actions).filter((a) => a.startsWith('dynamodb:'));
+    expect(dynamo.filter((a) => /Put|Delete|BatchWrite|Update/.test(a))).toEqual(['dynamodb:UpdateItem']);
+    // Nothing else of consequence: no SSM, EC2, SNS, S3.
+    expect(statements.flatMap(actions).filter((a) => /^(ssm|ec2|sns|s3|events|lambda):/.test(a))).toEqual([]);
+  });
+});

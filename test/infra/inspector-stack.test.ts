@@ -1113,3 +1113,39 @@ describe('EvaluateNetwork: its own Lambda, read-only on the network configuratio
       expect(def.States[state]?.Parameters?.FunctionName, state).toContain(id);
   });
 });
+
+describe('Security Hub export (-c inspector:securityHubExport, off by default)', () => {
+  it('off: no ExportToSecurityHub state, no export function, no securityhub permission', () => {
+    const [, sm] = only('AWS::StepFunctions::StateMachine');
+    const { States } = JSON.parse(resolveIntrinsics(sm.Properties.DefinitionString) as string) as {
+      States: Record<string, Record<string, unknown>>;
+    };
+    expect(States.ExportToSecurityHub).toBeUndefined();
+    expect(States.RecordSecurityHubFailure).toBeUndefined();
+    expect(States.FinalizeRun?.Next).toBe('RunFinished');
+    expect(s.stack.securityHubExport).toBeUndefined();
+    expect(
+      resources('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^ExportToSecurityHub') }),
+    ).toEqual([]);
+    expect(JSON.stringify(t.toJSON())).not.toMatch(/securityhub:/);
+  });
+
+  it('on: ExportToSecurityHub after FinalizeRun, its failure recorded by RecordSecurityHubFailure, never FailRun', () => {
+    const { definition } = synthesizeStateMachine({ securityHubExport: true });
+    const States = definition.States as Record<string, Record<string, unknown>>;
+    expect(States.FinalizeRun?.Next).toBe('ExportToSecurityHub');
+    expect(States.ExportToSecurityHub).toMatchObject({
+      Parameters: { Payload: { 'runId.$': '$.runId' } },
+      ResultPath: null,
+      Next: 'RunFinished',
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'RecordSecurityHubFailure', ResultPath: '$.error' }],
+    });
+    expect(States.RecordSecurityHubFailure).toMatchObject({
+      Parameters: { Payload: { 'runId.$': '$.runId', 'failure.$': '$.error' } },
+      Next: 'RunFinished',
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'RunFinished', ResultPath: '$.recordError' }],
+    });
+    // Not caught into FailRun: the run is COMPLETED before the export starts.
+    expect(JSON.stringify(States.ExportToSecurityHub)).not.toContain('FailRun');
+  });
+});

@@ -41,6 +41,11 @@ export const ENV = {
   commandOutputPrefix: 'COMMAND_OUTPUT_PREFIX',
   /** JSON of limits overriding the defaults (max instances per run, per account, durations). */
   limitsJson: 'LIMITS_JSON',
+  /** ExportToSecurityHub (-c inspector:securityHubExport=true): the account, region and partition of the
+   * product ARN arn:PARTITION:securityhub:REGION:ACCOUNT:product/ACCOUNT/default it imports to. */
+  securityHubAccountId: 'SECURITY_HUB_ACCOUNT_ID',
+  securityHubRegion: 'SECURITY_HUB_REGION',
+  securityHubPartition: 'SECURITY_HUB_PARTITION',
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 

@@ -10,6 +10,11 @@
  *   uploads what it has, as on a real cancel's SIGTERM);
  * - KMS GenerateDataKey/Decrypt wrap data keys with real AES-256-GCM and check the encryption context;
  * - SNS Publish/PublishBatch record the events;
+ * - Security Hub BatchImportFindings with its limits (1-100 findings and 6 MB a call: InvalidInputException;
+ *   240 KB a finding, an ASFF problem (checkAsff), a ProductArn other than the account's default product:
+ *   FailedFindings), keeping the latest version of each finding by (ProductArn, Id) as Security Hub does;
+ *   `securityHubFindingFailures` fails the next N findings (InternalFailure), `securityHubOutage` makes
+ *   every call throw that error;
  * - Lambda Invoke with InvocationType Event queues the event for a registered function (`functions`) and
  *   answers 202, as Lambda does; `deliverInvocations()` runs what is queued (the test decides when, so it
  *   can see a WORK_IN_PROGRESS before the function ran). A function not registered: ResourceNotFoundException.
@@ -21,6 +26,11 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  type AwsSecurityFinding,
+  BatchImportFindingsCommand,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   CancelCommandCommand,
@@ -38,6 +48,7 @@ import {
   AGENT_COMMAND_PARAMETERS,
 } from '../../../functions/core/run-lifecycle/agent-command';
 import { encryptionContextFor, encryptTelemetry, type Telemetry } from '../../../functions/core/telemetry';
+import { ASFF_LIMITS, checkAsff } from '../../../functions/exports/asff';
 
 export const KMS_KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/0b6f4c2e-1111-4a1a-9c3d-5e6f7a8b9c0d';
 
@@ -102,6 +113,16 @@ export class FakeCloud {
   readonly putEventsCalls: number[] = [];
   /** Entries EventBridge fails (ErrorCode InternalFailure) before accepting more: one per entry. */
   busEntryFailures = 0;
+  /** Security Hub's findings by `${ProductArn} ${Id}`, the latest version imported. */
+  readonly securityHubFindings = new Map<string, AwsSecurityFinding>();
+  /** BatchImportFindings calls received (finding counts). */
+  readonly batchImportCalls: number[] = [];
+  /** Findings Security Hub fails (ErrorCode InternalFailure) before accepting more: one per finding. */
+  securityHubFindingFailures = 0;
+  /** Every BatchImportFindings call throws this error (e.g. ServiceUnavailableException, InvalidAccessException). */
+  securityHubOutage: string | undefined;
+  /** The account whose default product findings may be imported to. */
+  securityHubAccount = '111122223333';
   readonly commands = new Map<
     string,
     {
@@ -169,6 +190,7 @@ export class FakeCloud {
     this.mockSsm();
     this.mockSns();
     this.mockEventBridge();
+    this.mockSecurityHub();
     this.mockLambda();
     return this;
   }
@@ -562,6 +584,53 @@ export class FakeCloud {
         return { EventId: `e-${this.busEvents.length}` };
       });
       return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+    });
+  }
+
+  // --- Security Hub: BatchImportFindings with its real limits ---
+  private mockSecurityHub(): void {
+    const hub = mockClient(SecurityHubClient);
+    this.mocks.push(hub);
+    hub.on(BatchImportFindingsCommand).callsFake((input: { Findings?: AwsSecurityFinding[] }) => {
+      const findings = input.Findings ?? [];
+      this.batchImportCalls.push(findings.length);
+      if (this.securityHubOutage) {
+        const status = this.securityHubOutage === 'InvalidAccessException' ? 401 : 503;
+        throw Object.assign(new Error(`fake Security Hub: ${this.securityHubOutage}`), {
+          name: this.securityHubOutage,
+          $fault: status >= 500 ? 'server' : 'client',
+          $metadata: { httpStatusCode: status },
+        });
+      }
+      const invalid = (message: string) =>
+        Object.assign(new Error(message), {
+          name: 'InvalidInputException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        });
+      if (findings.length === 0 || findings.length > ASFF_LIMITS.findingsPerCall)
+        throw invalid(`${findings.length} findings: 1-${ASFF_LIMITS.findingsPerCall} allowed`);
+      if (Buffer.byteLength(JSON.stringify(findings)) > ASFF_LIMITS.bytesPerCall)
+        throw invalid('the request is over 6 MB');
+      const product = `arn:aws:securityhub:us-east-1:${this.securityHubAccount}:product/${this.securityHubAccount}/default`;
+      const failed: Array<{ Id: string; ErrorCode: string; ErrorMessage: string }> = [];
+      for (const f of findings) {
+        const id = f.Id ?? '';
+        const problems = checkAsff(f);
+        if (problems.length > 0)
+          failed.push({ Id: id, ErrorCode: 'InvalidInput', ErrorMessage: problems[0]! });
+        else if (f.ProductArn !== product || f.AwsAccountId !== this.securityHubAccount)
+          failed.push({ Id: id, ErrorCode: 'AccessDeniedException', ErrorMessage: 'not your product' });
+        else if (this.securityHubFindingFailures > 0) {
+          this.securityHubFindingFailures--;
+          failed.push({ Id: id, ErrorCode: 'InternalFailure', ErrorMessage: 'try again' });
+        } else this.securityHubFindings.set(`${f.ProductArn} ${id}`, f);
+      }
+      return {
+        SuccessCount: findings.length - failed.length,
+        FailedCount: failed.length,
+        FailedFindings: failed,
+      };
     });
   }
 

@@ -14,6 +14,11 @@ import { handler as checkAgents } from '../../../functions/handlers/check-agents
 import { handler as dispatchCommands } from '../../../functions/handlers/dispatch-commands';
 import { handler as evaluateInstance } from '../../../functions/handlers/evaluate-instance';
 import { handler as evaluateNetwork } from '../../../functions/handlers/evaluate-network';
+import {
+  configureSecurityHubExport,
+  handler as exportSecurityHub,
+  logger as securityHubLogger,
+} from '../../../functions/handlers/export-security-hub';
 import { handler as failRun } from '../../../functions/handlers/fail-run';
 import { handler as finalizeRun } from '../../../functions/handlers/finalize-run';
 import { configureLifecycle, lifecycleDeps, logger } from '../../../functions/handlers/lifecycle-runtime';
@@ -125,9 +130,16 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { limits?: Record<string, unknown> } = {}): Promise<Harness> {
+/** The account and region of the Security Hub product the export imports to (SECURITY_HUB_*). */
+export const SECURITY_HUB_ACCOUNT = '111122223333';
+export const SECURITY_HUB_REGION = 'us-east-1';
+
+export async function startHarness(
+  opts: { limits?: Record<string, unknown>; securityHubExport?: boolean } = {},
+): Promise<Harness> {
   setFakeAwsEnv();
   logger.setLogLevel('SILENT');
+  securityHubLogger.setLogLevel('SILENT');
   const [dynamo, s3] = await Promise.all([
     startDynamoLocal(),
     startS3Local([TELEMETRY_BUCKET, REPORTS_BUCKET]),
@@ -146,6 +158,9 @@ export async function startHarness(opts: { limits?: Record<string, unknown> } = 
     KMS_KEY_ARN,
     EVENTS_TOPIC_ARN: EVENTS_TOPIC,
     AGENT_DOCUMENT_NAME: 'Inspector-RunAgent',
+    SECURITY_HUB_ACCOUNT_ID: SECURITY_HUB_ACCOUNT,
+    SECURITY_HUB_REGION: SECURITY_HUB_REGION,
+    SECURITY_HUB_PARTITION: 'aws',
     [AGENT_ARTIFACT_ENV.x86_64.key]: AGENT_ARTIFACTS.x86_64.key,
     [AGENT_ARTIFACT_ENV.x86_64.sha256]: AGENT_ARTIFACTS.x86_64.sha256,
     [AGENT_ARTIFACT_ENV.arm64.key]: AGENT_ARTIFACTS.arm64.key,
@@ -159,7 +174,9 @@ export async function startHarness(opts: { limits?: Record<string, unknown> } = 
   const cloud = new FakeCloud(s3.endpoint).install();
   cloud.agentArtifacts = SIM_AGENT_ARTIFACTS;
   configureLifecycle({ resolveRulesPackages: async () => [testRulesPackage] });
-  const { definition } = synthesizeStateMachine();
+  // The sender's backoff is not waited out here (retries still happen, and are counted by the fake).
+  configureSecurityHubExport({ delay: async () => {} });
+  const { definition } = synthesizeStateMachine({ securityHubExport: opts.securityHubExport ?? false });
   // The definition is the synthesized JSON; the library's type describes the same structure.
   const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
     validationOptions: { checkArn: true, checkPaths: true },
@@ -267,6 +284,8 @@ export async function execute(
         EvaluateNetwork: lambdaInvoke(evaluateNetwork),
         RecordNetworkFailure: lambdaInvoke(evaluateNetwork),
         FinalizeRun: lambdaInvoke(finalizeRun),
+        ExportToSecurityHub: lambdaInvoke(exportSecurityHub),
+        RecordSecurityHubFailure: lambdaInvoke(exportSecurityHub),
         FailRun: lambdaInvoke(failRun),
         ...(opts.handlers as Record<string, LocalHandler>),
       },
@@ -281,6 +300,8 @@ export async function execute(
         EvaluateNetwork: 0,
         RecordNetworkFailure: 0,
         FinalizeRun: 0,
+        ExportToSecurityHub: 0,
+        RecordSecurityHubFailure: 0,
         FailRun: 0,
         Evaluate: 0,
       },

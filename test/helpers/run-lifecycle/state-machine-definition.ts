@@ -30,15 +30,21 @@ export interface SynthesizedMachine {
   template: Template;
 }
 
-export function synthesizeStateMachine(opts: { distributedMap?: boolean } = {}): SynthesizedMachine {
+export function synthesizeStateMachine(
+  opts: { distributedMap?: boolean; securityHubExport?: boolean } = {},
+): SynthesizedMachine {
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'cdk.out-run-lifecycle-'));
   try {
     const app = new App({ outdir });
     const stack = new Stack(app, 'RunLifecycleTest', {
       env: { account: '111122223333', region: 'us-east-1' },
     });
+    const keys: Array<keyof AssessmentRunFunctions> = [
+      ...FUNCTION_KEYS,
+      ...(opts.securityHubExport ? (['exportSecurityHub'] as const) : []),
+    ];
     const functions = Object.fromEntries(
-      FUNCTION_KEYS.map((k) => [
+      keys.map((k) => [
         k,
         new lambda.Function(stack, k, {
           runtime: lambda.Runtime.NODEJS_22_X,
@@ -46,7 +52,7 @@ export function synthesizeStateMachine(opts: { distributedMap?: boolean } = {}):
           code: lambda.Code.fromInline('exports.handler = async () => ({});'),
         }),
       ]),
-    ) as unknown as AssessmentRunFunctions; // built from FUNCTION_KEYS, one per key
+    ) as unknown as AssessmentRunFunctions; // built from the keys, one per key
     new AssessmentRunStateMachine(stack, 'AssessmentRun', {
       functions,
       distributedMap: opts.distributedMap ?? false,
