@@ -133,6 +133,11 @@ export function parseAuditRules(text: string): ParsedAuditRules {
   return out;
 }
 
+/** A syscall rule on the exit list with action always and a key: the shape every CIS audit rule has. */
+export function isKeyedExitRule<R extends AuditRule>(rule: R): rule is Extract<R, { type: 'syscall' }> {
+  return rule.type === 'syscall' && rule.list === 'exit' && rule.action === 'always' && rule.keys.length > 0;
+}
+
 /** The value of a field of a syscall rule (the first with the name and operator). */
 export function auditField(rule: AuditRule, name: string, op: AuditField['op'] = '='): string | undefined {
   if (rule.type !== 'syscall') return undefined;

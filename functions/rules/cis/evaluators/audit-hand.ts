@@ -25,7 +25,7 @@ import type { Facts } from '../../../core/facts/facts';
 import { listing, optionalText } from '../../../core/facts/host-config';
 import type { Evidence } from '../../../core/model';
 import { error, fail, notApplicable, pass } from '../../../core/rule';
-import { auditField } from '../../../parsers/audit-rules';
+import { auditField, isKeyedExitRule } from '../../../parsers/audit-rules';
 import type { BenchmarkId } from '../data';
 import { judge, type Requirement, requiredArches, watchRequirement } from './audit';
 import type { Evaluator } from './index';
@@ -37,12 +37,7 @@ function anySyscall(arch: string, names: string[]): Requirement {
   return {
     label: `-a always,exit -F arch=${arch} -S ${names.join(',')} -k KEY`,
     test: (r) =>
-      r.type === 'syscall' &&
-      r.list === 'exit' &&
-      r.action === 'always' &&
-      r.keys.length > 0 &&
-      auditField(r, 'arch') === arch &&
-      names.every((n) => r.syscalls.includes(n)),
+      isKeyedExitRule(r) && auditField(r, 'arch') === arch && names.every((n) => r.syscalls.includes(n)),
   };
 }
 
@@ -87,10 +82,7 @@ const suidPrivilege: Evaluator = (facts) =>
     requiredArches(facts).map((arch) => ({
       label: `-a always,exit -F arch=${arch} -C euid!=uid -F auid!=unset -S execve -k user_emulation`,
       test: (r) =>
-        r.type === 'syscall' &&
-        r.list === 'exit' &&
-        r.action === 'always' &&
-        r.keys.length > 0 &&
+        isKeyedExitRule(r) &&
         auditField(r, 'arch') === arch &&
         r.syscalls.includes('execve') &&
         (r.comparisons ?? []).some((c) => /^(uid!=euid|euid!=uid)$/.test(c.replace(/\s+/g, ''))) &&

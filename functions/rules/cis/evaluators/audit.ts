@@ -30,7 +30,7 @@ import { isLiveHost } from '../../../core/facts/host-config';
 import { loginDefs } from '../../../core/facts/password';
 import type { Evidence } from '../../../core/model';
 import { type CheckOutcome, error, fail, pass } from '../../../core/rule';
-import { type AuditRule, auditField, watchedPath } from '../../../parsers/audit-rules';
+import { type AuditRule, auditField, isKeyedExitRule, watchedPath } from '../../../parsers/audit-rules';
 import { loginDefsInteger } from '../../../parsers/login-defs';
 import type { Evaluator, EvaluatorInput } from './index';
 
@@ -74,10 +74,7 @@ export function syscallRequirement(
   return {
     label: `-a always,exit -F arch=${arch} -S ${name}${exitText} ${auidText} -k KEY`,
     test: (r) =>
-      r.type === 'syscall' &&
-      r.list === 'exit' &&
-      r.action === 'always' &&
-      r.keys.length > 0 &&
+      isKeyedExitRule(r) &&
       auditField(r, 'arch') === arch &&
       r.syscalls.includes(name) &&
       (opts.exit === undefined || auditField(r, 'exit') === opts.exit) &&
@@ -174,10 +171,7 @@ export const auditRulesPrivilegedCommands: Evaluator = (facts, { vars }) => {
   const req: Requirement = {
     label: `-a always,exit -F path=${path} -F perm=x -F auid>=${min} -F auid!=unset -k KEY`,
     test: (r) =>
-      r.type === 'syscall' &&
-      r.list === 'exit' &&
-      r.action === 'always' &&
-      r.keys.length > 0 &&
+      isKeyedExitRule(r) &&
       auditField(r, 'path') === path &&
       (auditField(r, 'perm') ?? '').includes('x') &&
       hasAuidFilter(r, min),

@@ -12,7 +12,7 @@
 import { shadowOf } from '../../../core/facts/accounts';
 import { walkFindings } from '../../../core/facts/file-system-walk';
 import { error, fail, notApplicable, pass } from '../../../core/rule';
-import { auditField } from '../../../parsers/audit-rules';
+import { auditField, isKeyedExitRule } from '../../../parsers/audit-rules';
 import { judge, type Requirement, uidMin } from './audit';
 import type { Evaluator } from './index';
 import { installedPackages } from './packages';
@@ -73,12 +73,7 @@ const privilegedCommands: Evaluator = (facts) => {
   const reqs: Requirement[] = files.sort().map((path) => ({
     label: `-a always,exit -F path=${path} -F perm=x -F auid>=${min} -F auid!=unset -k privileged`,
     test: (r) =>
-      r.type === 'syscall' &&
-      r.list === 'exit' &&
-      r.action === 'always' &&
-      r.keys.length > 0 &&
-      auditField(r, 'path') === path &&
-      (auditField(r, 'perm') ?? '').includes('x'),
+      isKeyedExitRule(r) && auditField(r, 'path') === path && (auditField(r, 'perm') ?? '').includes('x'),
   }));
   const out = judge(facts, `execution of ${files.length} SUID/SGID programs`, reqs);
   if (out.result === 'PASS' && reasons.length)
