@@ -78,23 +78,9 @@ export class DynamoFindingStore implements FindingStore {
 
   /** One Query over the run's partition (ConsistentRead), filtered on rulesPackage; a page per 1 MB read. */
   async *pagesByRunPackage(runId: string, rulesPackage: string): AsyncIterable<Finding[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :run',
-          FilterExpression: '#pkg = :pkg',
-          ExpressionAttributeNames: { '#pk': T.partitionKey, '#pkg': 'rulesPackage' },
-          ExpressionAttributeValues: { ':run': runId, ':pkg': rulesPackage },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      const page = (out.Items ?? []).map(toFinding);
-      if (page.length) yield page;
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for await (const items of this.pages(runId, { rulesPackage, consistent: true })) {
+      if (items.length) yield items.map(toFinding);
+    }
   }
 
   async deleteByRun(runId: string): Promise<number> {
@@ -111,23 +97,38 @@ export class DynamoFindingStore implements FindingStore {
 
   private async query(runId: string, projection?: string): Promise<Array<Record<string, unknown>>> {
     const items: Array<Record<string, unknown>> = [];
+    for await (const page of this.pages(runId, projection ? { projection } : {})) items.push(...page);
+    return items;
+  }
+
+  /** The run's partition, page by page (each Query reads up to 1 MB). */
+  private async *pages(
+    runId: string,
+    opts: { projection?: string; rulesPackage?: string; consistent?: boolean },
+  ): AsyncIterable<Array<Record<string, unknown>>> {
+    const names: Record<string, string> = { '#pk': T.partitionKey };
+    const values: Record<string, unknown> = { ':run': runId };
+    if (opts.projection) names['#sk'] = T.sortKey;
+    if (opts.rulesPackage !== undefined) {
+      names['#pkg'] = 'rulesPackage';
+      values[':pkg'] = opts.rulesPackage;
+    }
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.doc.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: '#pk = :run',
-          ExpressionAttributeNames: projection
-            ? { '#pk': T.partitionKey, '#sk': T.sortKey }
-            : { '#pk': T.partitionKey },
-          ExpressionAttributeValues: { ':run': runId },
-          ProjectionExpression: projection,
+          ...(opts.rulesPackage !== undefined ? { FilterExpression: '#pkg = :pkg' } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ProjectionExpression: opts.projection,
+          ...(opts.consistent ? { ConsistentRead: true } : {}),
           ExclusiveStartKey: start,
         }),
       );
-      items.push(...(out.Items ?? []));
+      yield out.Items ?? [];
       start = out.LastEvaluatedKey;
     } while (start);
-    return items;
   }
 }
