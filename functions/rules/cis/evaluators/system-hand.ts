@@ -258,11 +258,15 @@ function chronyTexts(
   return { ok: true, files };
 }
 
+/** On Debian and Ubuntu, why chrony's rules do not apply when the benchmark's time service is another one. */
+function chronyNotChosen(input: EvaluatorInput): string | undefined {
+  return input.benchmark.startsWith('debian') || input.benchmark.startsWith('ubuntu')
+    ? timesyncSelected(input, 'chronyd')
+    : undefined;
+}
+
 const chronyServers: Evaluator = (facts, input) => {
-  const other =
-    input.benchmark.startsWith('debian') || input.benchmark.startsWith('ubuntu')
-      ? timesyncSelected(input, 'chronyd')
-      : undefined;
+  const other = chronyNotChosen(input);
   if (other) return notApplicable(other);
   const c = chronyTexts(facts);
   if (!c.ok) return error(c.reason);
@@ -287,10 +291,7 @@ const chronyServers: Evaluator = (facts, input) => {
 };
 
 const chronyUser: Evaluator = (facts, input) => {
-  const other =
-    input.benchmark.startsWith('debian') || input.benchmark.startsWith('ubuntu')
-      ? timesyncSelected(input, 'chronyd')
-      : undefined;
+  const other = chronyNotChosen(input);
   if (other) return notApplicable(other);
   const c = chronyTexts(facts);
   if (!c.ok) return error(c.reason);
