@@ -4,6 +4,7 @@
  * for garbage: a truncated or odd file must never throw.
  */
 import os from 'node:os';
+import { ipv6Text } from '../functions/core/telemetry/ipv6-text';
 
 export interface ProcStat {
   pid: number;
@@ -309,23 +310,5 @@ function parseEndpoint(
 export function formatIpv6(b: Buffer): string {
   if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff)
     return `::ffff:${[...b.subarray(12)].join('.')}`;
-  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return ipv6Text(Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2)));
 }

@@ -6,6 +6,7 @@
  * group rule or a network ACL entry draws, so that each rule either covers an interval or misses it.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { ipv6Text } from '../telemetry/ipv6-text';
 
 export type Family = 4 | 6;
 
@@ -84,22 +85,7 @@ function toAddress(family: Family, v: bigint): string {
   if (family === 4) return [24n, 16n, 8n, 0n].map((sh) => Number((v >> sh) & 0xffn)).join('.');
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((v >> BigInt(i * 16)) & 0xffffn));
-  // RFC 5952: the longest run (≥ 2) of zero groups becomes "::".
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  return ipv6Text(groups);
 }
 
 /** The smallest CIDR blocks covering a range exactly, e.g. ["203.0.113.0/24"]; at most `limit` of them. */
