@@ -20,15 +20,13 @@ import { gzipSync } from 'node:zlib';
 import { App } from 'aws-cdk-lib';
 import * as esbuild from 'esbuild';
 import {
+  BUNDLE_LIMIT_BYTES,
   InspectorFunction,
   LAMBDA_BUNDLING,
   SIDE_BUNDLE_API_OPTIONS,
 } from '../infra/constructs/inspector-function';
 import { InspectorStack } from '../infra/stacks/inspector-stack';
 import { REPO_ROOT } from '../scripts/build-agent';
-
-/** The Lambda limit the bundles are held to (test/infra/inspector-stack.test.ts). */
-export const BUNDLE_LIMIT_BYTES = 500 * 1024;
 
 const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -164,7 +162,8 @@ export function measureInit(file: string, runs: number): InitSample & { runs: nu
       encoding: 'utf8',
     });
     const wallMs = performance.now() - started;
-    if (r.status !== 0) throw new Error(`loading ${file} failed (exit ${r.status}): ${r.stderr.slice(-1500)}`);
+    if (r.status !== 0)
+      throw new Error(`loading ${file} failed (exit ${r.status}): ${r.stderr.slice(-1500)}`);
     samples.push({ ...(JSON.parse(r.stdout) as Omit<InitSample, 'wallMs'>), wallMs });
   }
   return {

@@ -19,6 +19,12 @@ export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
 export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
 /**
+ * Every Lambda's index.js stays under this (test/infra/inspector-stack.test.ts; figures from
+ * `npx tsx bench/bundles.ts`): less code to parse at each cold start.
+ */
+export const BUNDLE_LIMIT_BYTES = 500 * 1024;
+
+/**
  * esbuild settings of every Lambda bundle, index.js and side bundles alike (bench/bundles.ts builds with the
  * same). `mainFields` prefers a package's ES module build where it ships one beside CommonJS: the Encryption
  * SDK's packages (@aws-crypto/*, `sideEffects: false`) then shake down to what is imported (the evaluate
