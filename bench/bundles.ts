@@ -95,7 +95,11 @@ export async function buildBundle(entry: string, outfile: string, side = false):
     external: [...LAMBDA_BUNDLING.external],
     mainFields: [...LAMBDA_BUNDLING.mainFields],
     ...(side
-      ? { define: { ...SIDE_BUNDLE_API_OPTIONS.define }, banner: { ...SIDE_BUNDLE_API_OPTIONS.banner } }
+      ? {
+          define: { ...SIDE_BUNDLE_API_OPTIONS.define },
+          banner: { ...SIDE_BUNDLE_API_OPTIONS.banner },
+          alias: { ...SIDE_BUNDLE_API_OPTIONS.alias },
+        }
       : { sourcemap: true, sourcesContent: false }),
     metafile: true,
     logLevel: 'error',

@@ -187,7 +187,9 @@ function besideBundle(
       ),
       ...bundles.map(
         ({ entry, outfile }) =>
-          `${q(path.join(inputDir, 'node_modules/.bin/esbuild'))} ${q(path.join(inputDir, entry))} ${sideBundleArgs()
+          `${q(path.join(inputDir, 'node_modules/.bin/esbuild'))} ${q(path.join(inputDir, entry))} ${sideBundleArgs(
+            inputDir,
+          )
             .map(q)
             .join(' ')} --outfile=${q(path.join(outputDir, outfile))}`,
       ),
@@ -199,7 +201,7 @@ function besideBundle(
  * esbuild CLI arguments of a side bundle (besides entry and outfile): LAMBDA_BUNDLING, and `import.meta.url`
  * defined as the file's own URL.
  */
-export function sideBundleArgs(): string[] {
+export function sideBundleArgs(root: string = REPO_ROOT): string[] {
   return [
     '--bundle',
     '--platform=node',
@@ -211,8 +213,17 @@ export function sideBundleArgs(): string[] {
     `--main-fields=${LAMBDA_BUNDLING.mainFields.join(',')}`,
     `--define:import.meta.url=${SIDE_BUNDLE_IMPORT_META_URL}`,
     `--banner:js=${SIDE_BUNDLE_BANNER}`,
+    ...Object.entries(SIDE_BUNDLE_ALIASES).map(([from, to]) => `--alias:${from}=${path.join(root, to)}`),
   ];
 }
+
+/**
+ * Modules a side bundle takes from elsewhere: fontkit's WOFF2 decompression (the PDF renderer) by Node's own
+ * brotli instead of the `brotli` package's JavaScript port, whose dictionary is half the renderer's bundle.
+ */
+export const SIDE_BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  'brotli/decompress.js': 'functions/report/brotli-decompress.ts',
+};
 
 const SIDE_BUNDLE_IMPORT_META_URL = '__importMetaUrl';
 const SIDE_BUNDLE_BANNER = `var ${SIDE_BUNDLE_IMPORT_META_URL}=require('url').pathToFileURL(__filename).href;`;
@@ -221,4 +232,7 @@ const SIDE_BUNDLE_BANNER = `var ${SIDE_BUNDLE_IMPORT_META_URL}=require('url').pa
 export const SIDE_BUNDLE_API_OPTIONS = {
   define: { 'import.meta.url': SIDE_BUNDLE_IMPORT_META_URL },
   banner: { js: SIDE_BUNDLE_BANNER },
+  alias: Object.fromEntries(
+    Object.entries(SIDE_BUNDLE_ALIASES).map(([from, to]) => [from, path.join(REPO_ROOT, to)]),
+  ),
 } as const;
