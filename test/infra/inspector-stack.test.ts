@@ -28,6 +28,7 @@ import { RULES_REGISTRY_SIDE_BUNDLE } from '../../functions/handlers/side-bundle
 import { REPORT_PDF_SIDE_BUNDLE } from '../../functions/report/render-bytes';
 import { BENCHMARK_IDS, BENCHMARKS, CIS_DATA_FOLDER, CIS_SIDE_BUNDLE } from '../../functions/rules/cis/data';
 import { cisPackage } from '../../functions/rules/cis/index';
+import { resolveRulesPackages } from '../../functions/rules/registry';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
 import { THROTTLE_RETRY } from '../../infra/constructs/assessment-run-state-machine';
 import { BUNDLE_LIMIT_BYTES } from '../../infra/constructs/inspector-function';
@@ -605,6 +606,25 @@ describe('Lambdas', () => {
     // The Encryption SDK (with the KMS client) only where telemetry is decrypted.
     expect(loading('client-kms')).toEqual([expect.stringMatching(/^Evaluate:/)]);
     expect(loaded.size).toBe(lambdas().length);
+  });
+
+  it("the evaluate bundle's rules registry is a side bundle beside index.js that resolves the built-in packages", async () => {
+    const [, evaluate] = only('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Evaluate:'),
+    });
+    const key = (evaluate.Properties.Code as { S3Key: string }).S3Key;
+    const side = path.join(s.outdir, `asset.${key.replace(/\.zip$/, '')}`, RULES_REGISTRY_SIDE_BUNDLE);
+    const ids = ['security-best-practices', 'runtime-behavior-analysis'];
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        `require(${JSON.stringify(side)}).resolveRulesPackages(${JSON.stringify(ids)}).then((ps) => process.stdout.write(JSON.stringify(ps.map((p) => [p.id, p.rules.map((r) => r.id)]))))`,
+      ],
+      { env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') } },
+    );
+    const fromSources = await resolveRulesPackages(ids);
+    expect(JSON.parse(stdout)).toEqual(fromSources.map((p) => [p.id, p.rules.map((r) => r.id)]));
   });
 
   it('only the evaluate bundle carries the cis package and its data, as files beside its index.js', async () => {
