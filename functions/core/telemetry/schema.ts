@@ -27,8 +27,9 @@ export const LIMITS = {
   maxProcessesPerSample: 20_000,
 } as const;
 
-// Paths the agent reads and the evaluator judges: a module without zod, for code that needs only these.
-export { SYSTEM_DIRECTORIES, SYSTEMD_UNIT_DIRECTORIES } from './paths';
+// Paths the agent reads and the evaluator judges, and fileText: a module without zod (paths.ts), for code
+// that needs only these (the rules registry's side bundle carries no zod).
+export { fileText, SYSTEM_DIRECTORIES, SYSTEMD_UNIT_DIRECTORIES } from './paths';
 
 const isoTime = z.string().datetime({ offset: true });
 const absPath = z
@@ -739,5 +740,3 @@ export function parseTelemetryJson(text: string): Telemetry {
   }
   return parseTelemetry(value);
 }
-
-export { fileText } from './paths';
