@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   evaluate: async () => (await import('./evaluate')).evaluateBench(),
   cve: async () => (await import('./cve-index')).runCveBench(),
   synth: async () => (await import('./synth')).infraBench(),
+  bundles: async () => (await import('./bundles')).bundlesBench(),
   'run-1000': async () => (await import('./run-1000')).runLifecycleBench(),
   'feed-sync': async () => (await import('./feed-sync')).feedSyncBench(),
   report: async () => (await import('./report')).reportBench(),

@@ -6,7 +6,7 @@
  *
  * Shared by the run lifecycle and the control plane: change it additively only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CisContext } from './rule';
 import { RUN_EVENTS, type RunEvent } from './run';
 import { idSchema } from './telemetry/schema';

@@ -8,7 +8,7 @@
  *
  * Every change is written with an audit entry (who, when, what) to an append-only log (ports/suppression-store.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Finding } from './model';
 import type { Severity } from './severity';
 import { SEVERITIES } from './severity';

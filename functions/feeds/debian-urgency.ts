@@ -13,7 +13,7 @@
  * Compiled file (`debian-urgency.json`): release → source package → urgency code → space-separated CVE ids
  * without the "CVE-" prefix; a package's entries are expanded only when an instance has that package.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Debian release codenames → VERSION_ID (os-release). Testing and unstable have none and are not kept. */
 export const DEBIAN_CODENAMES: Readonly<Record<string, string>> = {

@@ -3,7 +3,7 @@
  * (versions, CVE ids, severities repeat across thousands of entries) and advisories and package entries as
  * positional arrays. Loading is one JSON.parse; entries are decoded only for the packages an instance has.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { FAMILY_INFO } from './ecosystems';
 import {
   type Advisory,

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CveIndex, groupByRelease, type SeverityData, type ThreatData, threatDataOf } from './compile';
 import { CveScoreCollector, CveScoreTable, type InvalidRecords, invalidRecordsSchema } from './cve-scores';
 import { DebianUrgencyTable } from './debian-urgency';

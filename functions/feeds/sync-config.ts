@@ -4,7 +4,7 @@
  * Its value is JSON with the keys of the feed-sync Lambda's FEED_SYNC_CONFIG that apply to downloads:
  * `{ "urls": { "osvBase": "...", "kev": "...", ... }, "allowHttp": true }` (any subset of the URLs).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type FeedSource, type FeedUrls, OFFICIAL_FEED_URLS, officialSources } from './sync';
 
 export const FEED_SYNC_CONFIG_ENV = 'INSPECTOR_FEED_SYNC_CONFIG';

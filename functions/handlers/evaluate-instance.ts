@@ -14,7 +14,8 @@ import {
   recordEvaluationFailure,
 } from '../core/run-lifecycle';
 import { CIS_SIDE_BUNDLE } from '../rules/cis/data';
-import { enableCisPackage, lifecycleDeps, logger } from './lifecycle-runtime';
+import { enableCisPackage } from './evaluation-runtime';
+import { lifecycleDeps, logger } from './lifecycle-runtime';
 
 /**
  * The cis package is evaluated here only, loaded on first use. In the Lambda its code is a file of its own

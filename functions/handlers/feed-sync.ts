@@ -44,7 +44,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoFeedSyncLease } from '../adapters/aws/dynamo-feed-sync-lease';
 import { ENV, requireEnv } from '../adapters/aws/environment';
 import { feedS3Client, S3FeedObjectStore } from '../adapters/aws/s3-feed-store';

@@ -1,70 +1,52 @@
 /**
  * Shared by the run-lifecycle handlers: one Powertools logger and the dependencies, built once per Lambda
  * container from the environment. `configureLifecycle` lets a local harness replace parts (tests, bench).
+ * What only EvaluateInstance needs (the rules packages, the telemetry keyring and the Encryption SDK behind
+ * it) comes from evaluation-runtime.ts, which that handler alone imports: the other lifecycle bundles stay
+ * free of it (test/infra/inspector-stack.test.ts bounds every bundle's size).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { agentArtifactsFromEnv, ENV } from '../adapters/aws/environment';
+import { agentArtifactsFromEnv } from '../adapters/aws/environment';
 import { lifecycleDepsFromEnv, type RulesPackageResolver } from '../adapters/aws/lifecycle-deps';
-import type { RulesPackage } from '../core/rule';
 import type { LifecycleDeps, LifecycleLog } from '../core/run-lifecycle/deps';
+import type { KeyringProvider } from '../ports/keyring-provider';
 
 export const logger = new Logger({ serviceName: 'inspector-run-lifecycle' });
 
-const log: LifecycleLog = {
+export const log: LifecycleLog = {
   info: (message, extra) => (extra ? logger.info(message, extra) : logger.info(message)),
   warn: (message, extra) => (extra ? logger.warn(message, extra) : logger.warn(message)),
   error: (message, extra) => (extra ? logger.error(message, extra) : logger.error(message)),
 };
 
-const packageCache = new Map<string, Promise<RulesPackage[]>>();
-const cvePackages = new Map<string, Promise<RulesPackage>>();
-
-/**
- * The `cve` package over the feed bucket's published index (FEED_BUCKET), or undefined without a bucket.
- * One per bucket per container; the index inside re-reads the feed pointer by itself, so caching it is safe.
- */
-function cveLoader(env: NodeJS.ProcessEnv = process.env): (() => Promise<RulesPackage>) | undefined {
-  const bucket = env[ENV.feedBucket];
-  if (!bucket) return undefined;
-  return () => {
-    let p = cvePackages.get(bucket);
-    if (!p) {
-      p = Promise.all([
-        import('../adapters/aws/s3-feed-store'),
-        import('../core/feeds-cloud/cloud-cve-package'),
-      ]).then(([s3, cloud]) => cloud.cloudCveRulesPackage(s3.s3PublishedCveIndex(bucket, env, log)));
-      p.catch(() => cvePackages.delete(bucket));
-      cvePackages.set(bucket, p);
-    }
-    return p;
-  };
+/** The parts of the dependencies only the evaluating Lambda has (evaluation-runtime.ts). */
+export interface EvaluationParts {
+  resolveRulesPackages: RulesPackageResolver;
+  keyrings(): KeyringProvider;
+  /** Forgets cached packages (configureLifecycle). */
+  reset(): void;
 }
 
-let cisLoader: (() => Promise<RulesPackage>) | undefined;
+let evaluation: EvaluationParts | undefined;
 
-/**
- * Makes `cis` resolvable in this Lambda: only EvaluateInstance calls it, so the cis code and its benchmark
- * data (read from the bundle's cis-data folder) stay out of the other lifecycle bundles.
- */
-export function enableCisPackage(loader: () => Promise<RulesPackage>): void {
-  cisLoader = loader;
-  packageCache.clear();
+/** Called by evaluation-runtime.ts when EvaluateInstance's handler loads it. */
+export function enableEvaluation(parts: EvaluationParts): void {
+  evaluation = parts;
+  deps = undefined;
 }
 
-/** The rules packages of a template, from the registry; loaded once per container per package list. */
-const registryResolver: RulesPackageResolver = (ids) => {
-  const key = [...ids].sort().join(',');
-  let p = packageCache.get(key);
-  if (!p) {
-    const loadCve = cveLoader();
-    const loadCis = cisLoader;
-    p = import('../rules/registry').then((r) =>
-      r.resolveRulesPackages(ids, { ...(loadCve ? { loadCve } : {}), ...(loadCis ? { loadCis } : {}) }),
-    );
-    p.catch(() => packageCache.delete(key));
-    packageCache.set(key, p);
-  }
-  return p;
+/** In a Lambda that does not evaluate: a clear error, should a state ever ask it to. */
+const notHere = (what: string) =>
+  new Error(
+    `${what} only in the EvaluateInstance Lambda (its handler loads functions/handlers/evaluation-runtime.ts)`,
+  );
+const noRulesPackages: RulesPackageResolver = async () => {
+  throw notHere('rules packages are loaded');
+};
+const noKeyrings: KeyringProvider = {
+  session() {
+    throw notHere('telemetry is decrypted');
+  },
 };
 
 let deps: LifecycleDeps | undefined;
@@ -72,11 +54,12 @@ let overrides: Partial<LifecycleDeps> = {};
 
 export function lifecycleDeps(): LifecycleDeps {
   if (!deps) {
-    const fromEnv = lifecycleDepsFromEnv(log, registryResolver);
+    const fromEnv = lifecycleDepsFromEnv(log, evaluation?.resolveRulesPackages ?? noRulesPackages);
     // Dispatch's per-architecture agent artifacts (set on that Lambda only).
     const agentArtifacts = agentArtifactsFromEnv();
     deps = {
       ...fromEnv,
+      keyrings: evaluation ? evaluation.keyrings() : noKeyrings,
       config: { ...fromEnv.config, ...(agentArtifacts ? { agentArtifacts } : {}) },
       ...overrides,
     };
@@ -88,6 +71,5 @@ export function lifecycleDeps(): LifecycleDeps {
 export function configureLifecycle(parts: Partial<LifecycleDeps>): void {
   overrides = parts;
   deps = undefined;
-  packageCache.clear();
-  cvePackages.clear();
+  evaluation?.reset();
 }

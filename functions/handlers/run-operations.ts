@@ -1,5 +1,6 @@
 /** Run operations the control plane calls (stop, delete), over the same dependencies as the state handlers. */
-import { deleteRun, type StopAction, stopRun } from '../core/run-lifecycle';
+import type { StopAction } from '../core/run-lifecycle/model';
+import { deleteRun, stopRun } from '../core/run-lifecycle/stop-delete';
 import { lifecycleDeps } from './lifecycle-runtime';
 
 export const stopAssessmentRun = (runId: string, action: StopAction = 'START_EVALUATION') =>

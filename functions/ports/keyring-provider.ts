@@ -1,4 +1,4 @@
-import type { KeyringNode } from '@aws-crypto/client-node';
+import type { KeyringNode } from '@aws-crypto/material-management-node';
 
 /**
  * A keyring for one decryption, and the errors of the key service it met that a retry may clear

@@ -18,6 +18,27 @@ export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
 export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
 export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
 
+/**
+ * Every Lambda's index.js stays under this (test/infra/inspector-stack.test.ts; figures from
+ * `npx tsx bench/bundles.ts`): less code to parse at each cold start.
+ */
+export const BUNDLE_LIMIT_BYTES = 500 * 1024;
+
+/**
+ * esbuild settings of every Lambda bundle, index.js and side bundles alike (bench/bundles.ts builds with the
+ * same). `mainFields` prefers a package's ES module build where it ships one beside CommonJS: the Encryption
+ * SDK's packages (@aws-crypto/*, `sideEffects: false`) then shake down to what is imported (the evaluate
+ * bundle loses ~110 KiB: the hierarchical keyring, caching, raw RSA). Packages with an `exports` map resolve
+ * through it as before.
+ */
+export const LAMBDA_BUNDLING = {
+  target: 'node22',
+  minify: true,
+  // The Node.js 22 runtime ships AWS SDK v3; bundling it would multiply every bundle's size.
+  external: ['@aws-sdk/*'],
+  mainFields: ['module', 'main'],
+} as const;
+
 export interface InspectorFunctionProps {
   /** Handler file, relative to the repository root (e.g. functions/handlers/start-run.ts). */
   entry: string;
@@ -44,6 +65,9 @@ export interface InspectorFunctionProps {
 }
 
 export class InspectorFunction extends Construct {
+  /** The handler file and the side bundles, as given (bench/bundles.ts rebuilds them with LAMBDA_BUNDLING). */
+  readonly entry: string;
+  readonly sideBundles: ReadonlyArray<{ entry: string; outfile: string }>;
   readonly fn: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
@@ -51,6 +75,8 @@ export class InspectorFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: InspectorFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
+    this.sideBundles = props.sideBundles ?? [];
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: LOG_RETENTION,
       encryptionKey: props.key,
@@ -97,13 +123,13 @@ export class InspectorFunction extends Construct {
       },
       bundling: {
         forceDockerBundling: false,
-        minify: true,
+        minify: LAMBDA_BUNDLING.minify,
         sourceMap: true,
         sourcesContent: false,
-        target: 'node22',
+        target: LAMBDA_BUNDLING.target,
         format: nodejs.OutputFormat.CJS,
-        // The Node.js 22 runtime ships AWS SDK v3; bundling it would multiply every bundle's size.
-        externalModules: ['@aws-sdk/*'],
+        externalModules: [...LAMBDA_BUNDLING.external],
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
         logLevel: nodejs.LogLevel.ERROR,
         ...(props.bundleFiles?.length || props.sideBundles?.length
           ? { commandHooks: besideBundle(props.bundleFiles ?? [], props.sideBundles ?? []) }
@@ -161,8 +187,52 @@ function besideBundle(
       ),
       ...bundles.map(
         ({ entry, outfile }) =>
-          `${q(path.join(inputDir, 'node_modules/.bin/esbuild'))} ${q(path.join(inputDir, entry))} --bundle --platform=node --target=node22 --format=cjs --minify --log-level=error '--external:@aws-sdk/*' '--define:import.meta.url=__importMetaUrl' ${q(`--banner:js=var __importMetaUrl=require('url').pathToFileURL(__filename).href;`)} --outfile=${q(path.join(outputDir, outfile))}`,
+          `${q(path.join(inputDir, 'node_modules/.bin/esbuild'))} ${q(path.join(inputDir, entry))} ${sideBundleArgs(
+            inputDir,
+          )
+            .map(q)
+            .join(' ')} --outfile=${q(path.join(outputDir, outfile))}`,
       ),
     ],
   };
 }
+
+/**
+ * esbuild CLI arguments of a side bundle (besides entry and outfile): LAMBDA_BUNDLING, and `import.meta.url`
+ * defined as the file's own URL.
+ */
+export function sideBundleArgs(root: string = REPO_ROOT): string[] {
+  return [
+    '--bundle',
+    '--platform=node',
+    `--target=${LAMBDA_BUNDLING.target}`,
+    '--format=cjs',
+    ...(LAMBDA_BUNDLING.minify ? ['--minify'] : []),
+    '--log-level=error',
+    ...LAMBDA_BUNDLING.external.map((e) => `--external:${e}`),
+    `--main-fields=${LAMBDA_BUNDLING.mainFields.join(',')}`,
+    `--define:import.meta.url=${SIDE_BUNDLE_IMPORT_META_URL}`,
+    `--banner:js=${SIDE_BUNDLE_BANNER}`,
+    ...Object.entries(SIDE_BUNDLE_ALIASES).map(([from, to]) => `--alias:${from}=${path.join(root, to)}`),
+  ];
+}
+
+/**
+ * Modules a side bundle takes from elsewhere: fontkit's WOFF2 decompression (the PDF renderer) by Node's own
+ * brotli instead of the `brotli` package's JavaScript port, whose dictionary is half the renderer's bundle.
+ */
+export const SIDE_BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  'brotli/decompress.js': 'functions/report/brotli-decompress.ts',
+};
+
+const SIDE_BUNDLE_IMPORT_META_URL = '__importMetaUrl';
+const SIDE_BUNDLE_BANNER = `var ${SIDE_BUNDLE_IMPORT_META_URL}=require('url').pathToFileURL(__filename).href;`;
+
+/** The same side bundle settings in esbuild's JavaScript API terms (bench/bundles.ts). */
+export const SIDE_BUNDLE_API_OPTIONS = {
+  define: { 'import.meta.url': SIDE_BUNDLE_IMPORT_META_URL },
+  banner: { js: SIDE_BUNDLE_BANNER },
+  alias: Object.fromEntries(
+    Object.entries(SIDE_BUNDLE_ALIASES).map(([from, to]) => [from, path.join(REPO_ROOT, to)]),
+  ),
+} as const;

@@ -31,6 +31,7 @@ import { LIFECYCLE_METRICS_SERVICE, METRICS_NAMESPACE } from '../../functions/ad
 import { AGENT_ARTIFACT_ENV, AGENT_LEGACY_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import type { AgentArchitecture } from '../../functions/core/run-lifecycle/agent-artifacts';
 import { RECONCILED_EXECUTION_STATUSES } from '../../functions/core/run-lifecycle/reconcile-run';
+import { RULES_REGISTRY_SIDE_BUNDLE } from '../../functions/handlers/side-bundles';
 import { CIS_DATA_FOLDER, CIS_SIDE_BUNDLE } from '../../functions/rules/cis/data';
 import { REPO_ROOT } from '../../scripts/build-agent';
 import { AgentDistribution } from '../constructs/agent-distribution';
@@ -261,7 +262,12 @@ export class InspectorStack extends Stack {
           // The cis package: its code and benchmark data are files beside index.js, loaded on first use
           // (functions/handlers/evaluate-instance.ts, functions/rules/cis/data.ts).
           bundleFiles: CIS_BUNDLE_FILES,
-          sideBundles: [{ entry: 'functions/rules/cis/index.ts', outfile: CIS_SIDE_BUNDLE }],
+          sideBundles: [
+            { entry: 'functions/rules/cis/index.ts', outfile: CIS_SIDE_BUNDLE },
+            // The registry and its built-in packages: loaded on the first evaluation, out of index.js
+            // (functions/handlers/evaluation-runtime.ts).
+            { entry: 'functions/rules/registry.ts', outfile: RULES_REGISTRY_SIDE_BUNDLE },
+          ],
         },
       ),
       evaluateNetwork: lc(

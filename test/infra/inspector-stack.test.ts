@@ -24,10 +24,14 @@ import {
   AGENT_COMMAND_PARAMETERS,
 } from '../../functions/core/run-lifecycle/agent-command';
 import { CONTEXT_KEYS, decryptTelemetry } from '../../functions/core/telemetry';
+import { RULES_REGISTRY_SIDE_BUNDLE } from '../../functions/handlers/side-bundles';
+import { REPORT_PDF_SIDE_BUNDLE } from '../../functions/report/render-bytes';
 import { BENCHMARK_IDS, BENCHMARKS, CIS_DATA_FOLDER, CIS_SIDE_BUNDLE } from '../../functions/rules/cis/data';
 import { cisPackage } from '../../functions/rules/cis/index';
+import { resolveRulesPackages } from '../../functions/rules/registry';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
 import { THROTTLE_RETRY } from '../../infra/constructs/assessment-run-state-machine';
+import { BUNDLE_LIMIT_BYTES } from '../../infra/constructs/inspector-function';
 import { NETWORK_CONFIG_DESCRIBE_ACTIONS } from '../../infra/constructs/network-reachability-function';
 import {
   controlPlaneEntries,
@@ -39,14 +43,15 @@ import { cisBenchmarkRoot, cisTelemetry } from '../helpers/cis-roots';
 import { cleanupRoots, makeRoot } from '../helpers/fixture-root';
 import { evaluateCondition, kmsRequestFromInstance } from '../helpers/iam-condition';
 import { resolveIntrinsics, synthesizeStateMachine } from '../helpers/run-lifecycle/state-machine-definition';
-import { lambdaBundleSizes, type Synthesized, synthStack } from './synth-stack';
+import { lambdaBundleSizes, type Synthesized, sideBundleSizes, synthStack } from './synth-stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 let s: Synthesized;
 let t: Template;
-const ONE_MB = 1024 * 1024;
 const run = promisify(execFile);
+/** Prints the @aws-sdk/client-* packages a process has required (run after loading a bundle). */
+const LIST_SDK_CLIENTS = String.raw`process.stdout.write(JSON.stringify([...new Set(Object.keys(require.cache).flatMap((f) => /node_modules\/@aws-sdk\/(client-[^/]+)\//.exec(f)?.slice(1) ?? []))].sort()))`;
 
 beforeAll(async () => {
   s = await synthStack({ env: { account: '123456789012', region: 'eu-west-1' } });
@@ -560,10 +565,66 @@ describe('Lambdas', () => {
     }
   });
 
-  it('every bundle is minified and under 1 MB', () => {
+  it('every bundle is minified and under 500 KiB: each index.js and each side bundle beside it', () => {
     const sizes = lambdaBundleSizes(s.outdir);
     expect(sizes.size).toBe(lambdas().length);
-    for (const [asset, bytes] of sizes) expect(bytes, asset).toBeLessThan(ONE_MB);
+    for (const [asset, bytes] of sizes) expect(bytes, asset).toBeLessThan(BUNDLE_LIMIT_BYTES);
+    // Side bundles, loaded on first use: the evaluate Lambda's cis package and rules registry, the reports
+    // Lambda's PDF renderer (pdfkit and fontkit, fontkit's brotli from Node's zlib).
+    const side = sideBundleSizes(s.outdir);
+    expect([...side.keys()].map((f) => path.basename(f)).sort()).toEqual(
+      [path.basename(CIS_SIDE_BUNDLE), REPORT_PDF_SIDE_BUNDLE, RULES_REGISTRY_SIDE_BUNDLE].sort(),
+    );
+    for (const [file, bytes] of side) expect(bytes, file).toBeLessThan(BUNDLE_LIMIT_BYTES);
+  });
+
+  it("cold init: a bundle loads only the SDK clients its Lambda's every invocation needs (EC2 and KMS on first use)", async () => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_PATH: path.join(REPO_ROOT, 'node_modules'),
+      AWS_REGION: 'eu-west-1',
+    };
+    const loaded = new Map<string, string[]>();
+    for (const [, fn] of lambdas()) {
+      const description = String(fn.Properties.Description);
+      const key = (fn.Properties.Code as { S3Key: string }).S3Key;
+      const file = path.join(s.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.js');
+      const { stdout } = await run(
+        process.execPath,
+        ['-e', `require(${JSON.stringify(file)}); ${LIST_SDK_CLIENTS}`],
+        { env },
+      );
+      loaded.set(description, JSON.parse(stdout) as string[]);
+    }
+    const loading = (client: string) =>
+      [...loaded].filter(([, clients]) => clients.includes(client)).map(([name]) => name);
+    // EC2 (the largest client: ~50 MB and 150 ms) only where every invocation describes the network; StartRun
+    // and the control plane load it on their first EC2 call (functions/adapters/aws/lazy-ec2-fleet.ts).
+    expect(loading('client-ec2')).toEqual([
+      expect.stringMatching(/^Network reachability \(EvaluateNetwork\):/),
+    ]);
+    // The Encryption SDK (with the KMS client) only where telemetry is decrypted.
+    expect(loading('client-kms')).toEqual([expect.stringMatching(/^Evaluate:/)]);
+    expect(loaded.size).toBe(lambdas().length);
+  });
+
+  it("the evaluate bundle's rules registry is a side bundle beside index.js that resolves the built-in packages", async () => {
+    const [, evaluate] = only('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Evaluate:'),
+    });
+    const key = (evaluate.Properties.Code as { S3Key: string }).S3Key;
+    const side = path.join(s.outdir, `asset.${key.replace(/\.zip$/, '')}`, RULES_REGISTRY_SIDE_BUNDLE);
+    const ids = ['security-best-practices', 'runtime-behavior-analysis'];
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        `require(${JSON.stringify(side)}).resolveRulesPackages(${JSON.stringify(ids)}).then((ps) => process.stdout.write(JSON.stringify(ps.map((p) => [p.id, p.rules.map((r) => r.id)]))))`,
+      ],
+      { env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') } },
+    );
+    const fromSources = await resolveRulesPackages(ids);
+    expect(JSON.parse(stdout)).toEqual(fromSources.map((p) => [p.id, p.rules.map((r) => r.id)]));
   });
 
   it('only the evaluate bundle carries the cis package and its data, as files beside its index.js', async () => {

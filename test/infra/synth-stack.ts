@@ -3,7 +3,7 @@
  * the cdk.json context, the real state machine construct, the agent bundle (no executables, so test
  * output stays small), into a temporary outdir that `cleanup()` removes.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { App, type Environment } from 'aws-cdk-lib';
@@ -61,6 +61,24 @@ export function lambdaBundleSizes(outdir: string): Map<string, number> {
     const files = readdirSync(path.join(outdir, entry.name));
     const main = files.find((f) => f === 'index.js' || f === 'index.mjs');
     if (main) sizes.set(entry.name, readFileSync(path.join(outdir, entry.name, main)).byteLength);
+  }
+  return sizes;
+}
+
+/**
+ * Side bundles of a synthesized outdir (the .js files beside index.js, in its folder or below it): path
+ * relative to the outdir → bytes.
+ */
+export function sideBundleSizes(outdir: string): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const entry of readdirSync(outdir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !entry.name.startsWith('asset.')) continue;
+    const dir = path.join(outdir, entry.name);
+    if (!readdirSync(dir).includes('index.js')) continue;
+    for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+      if (!f.endsWith('.js') || f === 'index.js') continue;
+      sizes.set(path.join(entry.name, f), statSync(path.join(dir, f)).size);
+    }
   }
   return sizes;
 }

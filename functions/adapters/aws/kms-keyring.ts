@@ -1,4 +1,4 @@
-import { getClient, KMS, KmsKeyringNode } from '@aws-crypto/client-node';
+import { getClient, KMS, KmsKeyringNode } from '@aws-crypto/kms-keyring-node';
 import type { KeyringProvider, KeyringSession } from '../../ports/keyring-provider';
 import { isTransientAwsError } from './transient-errors';
 

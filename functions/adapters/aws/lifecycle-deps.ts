@@ -5,7 +5,6 @@
  */
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -19,11 +18,10 @@ import { templateStore } from '../../ports/template-store';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoLockStore } from './dynamo-lock-store';
 import { DynamoRunStore } from './dynamo-run-store';
-import { Ec2Fleet } from './ec2-fleet';
 import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
 import { EventBridgeRunEvents, SnsAndEventBridgeNotifier } from './eventbridge-notifier';
-import { KmsKeyringProvider } from './kms-keyring';
+import { lazyEc2Fleet } from './lazy-ec2-fleet';
 import { S3ReportStore, S3TelemetryStore } from './s3-object-stores';
 import { S3ResultsStore } from './s3-results-store';
 import { SfnExecutions } from './sfn-executions';
@@ -34,11 +32,15 @@ import { DynamoTemplatesRepository } from './templates-repository';
 
 export type RulesPackageResolver = (ids: readonly string[]) => Promise<RulesPackage[]>;
 
+/**
+ * Everything but the telemetry keyring: only EvaluateInstance decrypts, and the Encryption SDK it needs is
+ * half of a bundle, so that Lambda adds the keyring itself (functions/handlers/evaluation-runtime.ts).
+ */
 export function lifecycleDepsFromEnv(
   log: LifecycleLog,
   resolveRulesPackages: RulesPackageResolver,
   env: NodeJS.ProcessEnv = process.env,
-): LifecycleDeps {
+): Omit<LifecycleDeps, 'keyrings'> {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
@@ -59,7 +61,8 @@ export function lifecycleDepsFromEnv(
     telemetry: new S3TelemetryStore(s3, telemetryBucket),
     reports: new S3ReportStore(s3, reportsBucket),
     results: new S3ResultsStore(s3, telemetryBucket),
-    fleet: new Ec2Fleet(new EC2Client({})),
+    // EC2 loads on first use (StartRun only): see lazy-ec2-fleet.ts.
+    fleet: lazyEc2Fleet(),
     agents: new SsmAgentFleet(ssm),
     commands: new SsmCommandRunner(ssm, new SSMClient({ maxAttempts: 1 })),
     // Every event of the stack topic also goes to the default EventBridge bus (eventbridge-notifier.ts).
@@ -68,7 +71,6 @@ export function lifecycleDepsFromEnv(
       new EventBridgeRunEvents(new EventBridgeClient({})),
       requireEnv(ENV.eventsTopicArn, env),
     ),
-    keyrings: new KmsKeyringProvider(requireEnv(ENV.kmsKeyArn, env)),
     ...(stateMachineArn ? { executions: new SfnExecutions(new SFNClient({}), stateMachineArn) } : {}),
     resolveRulesPackages,
     config: {

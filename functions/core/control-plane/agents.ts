@@ -5,7 +5,7 @@
  * `aws:autoscaling:groupName` tag) and the telemetry metadata EvaluateInstance recorded. Nothing is
  * decrypted here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sumTelemetryMetadata } from '../run-lifecycle/telemetry-metadata';
 import { idSchema, pageArray } from './common';
 import { noSuchEntity, parseInput } from './errors';

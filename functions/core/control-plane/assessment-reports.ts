@@ -13,7 +13,7 @@
  * REPORT_RETRY_AFTER_MS. Every start writes a new token, conditional on the token it replaced, so two callers
  * never both start one; a job whose token is no longer current does nothing, so a retried job is harmless.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { previousRun } from '../../report/diff';
 import type { Exclusion, Finding, InstanceSummary, RuleResult } from '../model';
 import type { AssessmentOutput, RunRecord } from '../run';

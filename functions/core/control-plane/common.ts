@@ -1,6 +1,6 @@
 /** Input pieces shared by the control-plane operations. */
-import { z } from 'zod';
-import { idSchema } from '../telemetry';
+import * as z from 'zod';
+import { idSchema } from '../telemetry/schema';
 import { invalidInput } from './errors';
 import type { Page } from './ports';
 

@@ -6,7 +6,7 @@
  * table (groups.ts), so a group's bundle carries only its operations' code (the runs function's bundle
  * also carries the run lifecycle, and the bundles have a size budget). operations.ts joins the tables.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ControlPlaneResponse, describeZodError, invalidInput, toErrorBody } from './errors';
 import {
   groupOf,

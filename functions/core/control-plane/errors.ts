@@ -2,7 +2,7 @@
  * Control-plane errors with Classic's error codes. A handler answers `{ ok: false, error: { code, message } }`
  * instead of throwing, so the code survives Lambda invocation and the CLI can print it on one line.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export const ERROR_CODES = [
   'InvalidInputException',

@@ -6,7 +6,7 @@
  * agent artifact per architecture (chooseAgentArtifact). Exclusions of the same reason and description are
  * one exclusion preview with an INSTANCE_ID scope per instance.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { instanceMatchesTarget } from '../assessment';
 import { chooseAgentArtifact } from '../run-lifecycle/agent-artifacts';
 import { agentVerdict } from '../run-lifecycle/check-agents';

@@ -6,7 +6,7 @@
  * RULES_PACKAGE when only part of an instance was excluded), attributes. A run's exclusion is named
  * `<runId>/<instanceId>/<REASON>` (`…/<REASON>.2` for a second one of the same reason on that instance).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Exclusion, ExclusionReason } from '../model';
 import { type FailedItem, idSchema, pageArray } from './common';
 import { noSuchEntity, parseInput } from './errors';

@@ -3,7 +3,7 @@
  * add-attributes-to-findings; and the rules packages catalogue. A finding is named `<runId>/<findingId>`:
  * finding ids are deterministic per host, rule and evidence, so the same id recurs in every run.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Attribute, Finding } from '../model';
 import { SEVERITIES } from '../severity';
 import { type FailedItem, idSchema, keyValueSchema, pageFields, timestampSchema, uniqueKeys } from './common';

@@ -3,7 +3,7 @@
  * list, describe. Start checks what it can before starting (template, target, limits, agents already in a
  * run) so the caller gets Classic's errors at once; the state machine's StartRun still locks atomically.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { instanceMatchesTarget } from '../assessment';
 import { RUN_STATES, TERMINAL_RUN_STATES } from '../run';
 import { type FailedItem, idSchema, pageFields, timestampSchema } from './common';

@@ -4,7 +4,7 @@
  * list-findings and describe-findings). The caller identity for the audit entry is the `requestedBy` the
  * CLI states (its sts:GetCallerIdentity ARN); the Lambda invocation itself is in CloudTrail.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Finding } from '../model';
 import { createSuppression, deleteSuppression, listSuppressions } from '../suppression-service';
 import {

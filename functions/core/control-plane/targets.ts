@@ -1,5 +1,5 @@
 /** Assessment targets: create, update, delete, list, describe, and preview-agents. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AssessmentTarget, instanceMatchesTarget, targetTagSchema } from '../assessment';
 import { type FailedItem, globToRegExp, idSchema, pageArray, pageFields, readAll } from './common';
 import { ControlPlaneError, invalidInput, limitExceeded, noSuchEntity, parseInput } from './errors';

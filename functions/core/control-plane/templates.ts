@@ -3,7 +3,7 @@
  * tags (list/set-tags-for-resource) and event subscriptions (subscribe/unsubscribe-from-event) change, as in
  * Classic. A template with a schedule gets an EventBridge Scheduler schedule that starts the state machine.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CisTailoringError, checkCisTailoring } from '../../rules/cis/tailoring';
 import { RuleParameterError, validateRuleParameters } from '../../rules/parameters';
 import { type AssessmentTemplate, templateInputSchema } from '../assessment';

@@ -3,7 +3,8 @@
  * telemetry shapes; derivations (e.g. sshd's effective configuration) live beside this file, one per
  * subject, and call the pure parsers in functions/parsers.
  */
-import { type FileRecord, fileText, type PathStat, type Telemetry } from '../telemetry/schema';
+import { fileText } from '../telemetry/paths';
+import type { FileRecord, PathStat, Telemetry } from '../telemetry/schema';
 
 /** A fact either was established or could not be, with the reason (never a silent default). */
 export type Fact<T> = { ok: true; value: T } | { ok: false; reason: string };

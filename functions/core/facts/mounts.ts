@@ -10,7 +10,7 @@ import {
   parseMountUnit,
   parseProcMounts,
 } from '../../parsers/fstab';
-import { SYSTEMD_UNIT_DIRECTORIES } from '../telemetry/schema';
+import { SYSTEMD_UNIT_DIRECTORIES } from '../telemetry/paths';
 import { type Fact, type Facts, fact, noFact } from './facts';
 import { isLiveHost, notLiveHost, optionalText } from './host-config';
 

@@ -5,7 +5,7 @@
  * on a live host only.
  */
 import { parseListUnitFiles, parseListUnits, type UnitLine } from '../../parsers/systemctl';
-import { SYSTEMD_UNIT_DIRECTORIES } from '../telemetry/schema';
+import { SYSTEMD_UNIT_DIRECTORIES } from '../telemetry/paths';
 import { type Fact, type Facts, fact, noFact } from './facts';
 import { commandOutput, listing } from './host-config';
 

@@ -14,7 +14,7 @@
  * generation, so deleting old generations never breaks the current one.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IndexFormatError } from '../../feeds/index-format';
 import { FAMILIES } from '../../feeds/model';
 

@@ -5,7 +5,7 @@
  * Each schema checks the types of what it declares, so a file of another command, or a hand-edited one
  * with a wrong type, is refused with the path of the first bad member instead of being half read.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const str = z.string();
 const opt = <T extends z.ZodType>(t: T) => t.optional().nullable();

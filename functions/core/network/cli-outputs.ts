@@ -6,7 +6,7 @@
  * that is absent means "none of that resource"; one that is not JSON, or not the output of its command, is
  * refused with a one-line error naming the file (and the document and member at fault).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   classicLoadBalancerSchema,
   emptyNetworkConfig,

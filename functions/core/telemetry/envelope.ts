@@ -18,18 +18,33 @@
  * evaluator can decrypt and it is the party that trusts the telemetry.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { buildDecrypt } from '@aws-crypto/decrypt-node';
+import { buildEncrypt } from '@aws-crypto/encrypt-node';
+import { KmsKeyringNode } from '@aws-crypto/kms-keyring-node';
 import {
   AlgorithmSuiteIdentifier,
-  buildClient,
   CommitmentPolicy,
   type KeyringNode,
-  KmsKeyringNode,
-  RawAesKeyringNode,
-  RawAesWrappingSuiteIdentifier,
-} from '@aws-crypto/client-node';
+} from '@aws-crypto/material-management-node';
+import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/raw-aes-keyring-node';
 import { idSchema, LIMITS, parseTelemetryJson, TELEMETRY_SCHEMA_VERSION, type Telemetry } from './schema';
 
-const { encrypt, decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+/*
+ * The Encryption SDK's encrypt and decrypt, each built on first use: a module whose top level calls into the
+ * SDK would be kept (with the SDK) in every bundle that merely imports a name from here, while a function is
+ * dropped where nothing calls it (the Lambdas that do not decrypt carry no SDK, and the one that decrypts
+ * carries no encryption; test/infra/inspector-stack.test.ts bounds the bundles).
+ */
+let encryptFn: ReturnType<typeof buildEncrypt>['encrypt'] | undefined;
+let decryptFn: ReturnType<typeof buildDecrypt>['decrypt'] | undefined;
+const encrypt: ReturnType<typeof buildEncrypt>['encrypt'] = (...args) => {
+  encryptFn ??= buildEncrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).encrypt;
+  return encryptFn(...args);
+};
+const decrypt: ReturnType<typeof buildDecrypt>['decrypt'] = (...args) => {
+  decryptFn ??= buildDecrypt(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT).decrypt;
+  return decryptFn(...args);
+};
 
 export const SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
 export const FRAME_LENGTH = 64 * 1024;

@@ -7,7 +7,7 @@
  *
  * This folder (functions/core/telemetry) is the only part of functions/ the agent may import.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TELEMETRY_SCHEMA_VERSION = 1 as const;
 
@@ -27,31 +27,9 @@ export const LIMITS = {
   maxProcessesPerSample: 20_000,
 } as const;
 
-/** System directories the agent stats (owner, mode), judged by sbp.system-dir-permissions. */
-export const SYSTEM_DIRECTORIES = [
-  '/bin',
-  '/sbin',
-  '/usr/bin',
-  '/usr/sbin',
-  '/lib',
-  '/lib64',
-  '/usr/lib',
-  '/usr/lib64',
-  '/usr/local/bin',
-  '/usr/local/sbin',
-  '/etc',
-  '/boot',
-] as const;
-
-/** systemd unit directories, highest precedence first: the agent lists them (names, link targets), the
- * evaluator reads units and their wants/mask links from those listings. */
-export const SYSTEMD_UNIT_DIRECTORIES = [
-  '/etc/systemd/system',
-  '/run/systemd/system',
-  '/usr/local/lib/systemd/system',
-  '/usr/lib/systemd/system',
-  '/lib/systemd/system',
-] as const;
+// Paths the agent reads and the evaluator judges, and fileText: a module without zod (paths.ts), for code
+// that needs only these (the rules registry's side bundle carries no zod).
+export { fileText, SYSTEM_DIRECTORIES, SYSTEMD_UNIT_DIRECTORIES } from './paths';
 
 const isoTime = z.string().datetime({ offset: true });
 const absPath = z
@@ -761,12 +739,4 @@ export function parseTelemetryJson(text: string): Telemetry {
     ]);
   }
   return parseTelemetry(value);
-}
-
-/** Decode a collected file's content to text (base64 content is decoded as latin1 to stay lossless). */
-export function fileText(record: FileRecord): string | undefined {
-  if (record.status !== 'ok') return undefined;
-  return record.encoding === 'utf8'
-    ? record.content
-    : Buffer.from(record.content, 'base64').toString('latin1');
 }

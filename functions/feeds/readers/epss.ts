@@ -2,7 +2,7 @@
  * FIRST EPSS scores CSV: an optional first comment line `#model_version:v2023.03.01,score_date:2025-02-20T...`,
  * a header `cve,epss,percentile`, then one row per CVE. Pure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EpssScores, FeedError } from '../model';
 
 const probability = z.number().min(0).max(1);

@@ -1,5 +1,5 @@
 /** CISA Known Exploited Vulnerabilities catalogue (known_exploited_vulnerabilities.json). Pure. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FeedError, KevCatalog, KevEntry } from '../model';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');

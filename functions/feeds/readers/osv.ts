@@ -4,7 +4,7 @@
  * ecosystems; other ecosystems, withdrawn records and bug-fix/enhancement errata are counted as skipped.
  * Pure: text or values in, ReadResult out.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { bestCvss, cvssFromOsv } from '../cvss';
 import { MODULE_RELEASE, parseOsvEcosystem } from '../ecosystems';
 import {

@@ -3,7 +3,7 @@
  * one advisory listing each binary rpm with its fixed EVR and architectures. Only `type="security"`
  * updates are vulnerabilities; others are counted as skipped. Pure: text in, ReadResult out.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type Advisory,
   type AffectedPackage,

@@ -5,18 +5,17 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoSuppressionStore } from '../../adapters/aws/dynamo-suppression-store';
-import { Ec2Fleet } from '../../adapters/aws/ec2-fleet';
 import { agentArtifactsFromEnv, ENV, requireEnv } from '../../adapters/aws/environment';
 import { DynamoExclusionsPreviewStore } from '../../adapters/aws/exclusions-previews';
 import { DynamoFindingsQuery, DynamoLocksReader, DynamoRunsReader } from '../../adapters/aws/findings-query';
 import { LambdaPreviewJobs } from '../../adapters/aws/lambda-preview-jobs';
+import { lazyEc2Fleet } from '../../adapters/aws/lazy-ec2-fleet';
 import { EventBridgeTemplateScheduler } from '../../adapters/aws/scheduler';
 import { SsmAgentFleet } from '../../adapters/aws/ssm-agents';
 import { DynamoTargetsRepository } from '../../adapters/aws/targets-repository';
@@ -96,7 +95,8 @@ export function controlPlaneDepsFromEnv(
   const runs = once(() => new DynamoRunsReader(doc(), requireEnv(ENV.runsTable, env)));
   const findings = once(() => new DynamoFindingsQuery(doc(), requireEnv(ENV.findingsTable, env)));
   const locks = once(() => new DynamoLocksReader(doc(), requireEnv(ENV.locksTable, env)));
-  const fleet = once(() => new Ec2Fleet(new EC2Client({})));
+  // The EC2 client loads on the first EC2 call, not with the module (lazy-ec2-fleet.ts).
+  const fleet = once(() => lazyEc2Fleet());
   const agents = once(() => new SsmAgentFleet(ssm()));
   const starter = once(() => new SfnRunStarter(new SFNClient({}), requireEnv(ENV.stateMachineArn, env)));
   const scheduler = once(() => {

@@ -5,7 +5,7 @@
  */
 import type { Evidence } from '../../core/model';
 import { error, fail, pass, type Rule } from '../../core/rule';
-import { SYSTEM_DIRECTORIES } from '../../core/telemetry/schema';
+import { SYSTEM_DIRECTORIES } from '../../core/telemetry/paths';
 import { LINUX } from './sshd-common';
 
 const EXPECTED = 'owner uid 0, no group or other write permission (e.g. 0755)';
