@@ -125,7 +125,7 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
       `runtime sampling hit its caps; dropped: ${JSON.stringify(runtime.dropped)}`.slice(0, 2048),
     );
   progress('finishing the file system walk');
-  const { accounts, kernelModules, fileSystemWalk } = await hostConfig.done;
+  const { accounts, kernelModules, fileSystemWalk, userEnvironment } = await hostConfig.done;
   if (fileSystemWalk.status === 'ok' && !fileSystemWalk.complete)
     c.warnings.push(
       `file system walk stopped by its ${fileSystemWalk.stoppedBy} budget after ${fileSystemWalk.entriesVisited} entries (${fileSystemWalk.elapsedMs} ms): absences of world-writable, unowned and SUID/SGID files are not established`,
@@ -154,6 +154,7 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
     accounts,
     kernelModules,
     fileSystemWalk,
+    userEnvironment,
   };
 }
 

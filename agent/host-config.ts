@@ -25,6 +25,7 @@ import { DEFAULT_WALK_MAX_ENTRIES, DEFAULT_WALK_MAX_SECONDS, idsOf, walkFileSyst
 import { collectKernelModules } from './kernel-modules';
 import { readCapped } from './read-capped';
 import { reasonOf } from './root-fs';
+import { collectUserEnvironment } from './user-environment';
 
 const CONFIG = LIMITS.maxConfigFileBytes;
 
@@ -218,6 +219,9 @@ export const STAT_PATHS = [
   '/lib/systemd/systemd-timesyncd',
   '/usr/sbin/ntpd',
   '/run/systemd/system',
+  // rsh host trust (no_rsh_trust_files).
+  '/etc/hosts.equiv',
+  '/etc/shosts.equiv',
 ] as const;
 
 const SHADOW = '/etc/shadow';
@@ -241,6 +245,7 @@ export interface HostConfigResult {
   accounts: NonNullable<Telemetry['accounts']>;
   kernelModules: NonNullable<Telemetry['kernelModules']>;
   fileSystemWalk: NonNullable<Telemetry['fileSystemWalk']>;
+  userEnvironment: NonNullable<Telemetry['userEnvironment']>;
 }
 
 /** Reads everything but the walk; returns a promise for the walk, started once /etc/passwd and mounts are known. */
@@ -309,8 +314,9 @@ export async function collectHostConfig(
     };
     const osrelease = await kernelRelease(c, running);
     const kernelModules = await collectKernelModules(rootFs, osrelease);
+    const userEnvironment = await collectUserEnvironment(c, passwd);
     await commands;
-    return { accounts, kernelModules };
+    return { accounts, kernelModules, userEnvironment };
   })();
   return {
     done: Promise.all([rest, walk]).then(([r, fileSystemWalk]) => ({ ...r, fileSystemWalk })),

@@ -30,6 +30,7 @@ import { SUDO_EVALUATORS } from './sudo';
 import { SYSCTL_EVALUATORS } from './sysctl';
 import { SYSTEM_HAND_EVALUATORS } from './system-hand';
 import { SYSTEMD_DROPIN_EVALUATORS } from './systemd-dropin';
+import { USER_ENVIRONMENT_EVALUATORS } from './user-environment';
 
 export interface EvaluatorInput {
   /** ComplianceAsCode rule id, e.g. sysctl_net_ipv4_ip_forward. */
@@ -71,4 +72,5 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...AUDIT_EVALUATORS,
   ...AUDIT_HAND_EVALUATORS,
   ...POSTFIX_EVALUATORS,
+  ...USER_ENVIRONMENT_EVALUATORS,
 };
