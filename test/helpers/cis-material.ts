@@ -135,3 +135,10 @@ export const DEBIAN_SKEL = {
   '.profile': configFixture('debian-12/etc/skel/.profile'),
   '.bash_logout': configFixture('debian-12/etc/skel/.bash_logout'),
 };
+
+/** systemd's journal-upload.conf (Debian 12 systemd-journal-remote): [Upload] with every key commented. */
+export const DEBIAN_JOURNAL_UPLOAD_CONF = configFixture('debian-12/etc/systemd/journal-upload.conf');
+/** libuser's /etc/libuser.conf (Debian 12 libuser 0.64): crypt_style = yescrypt. */
+export const DEBIAN_LIBUSER_CONF = configFixture('debian-12/etc/libuser.conf');
+/** RHEL 9's /etc/dnf/dnf.conf (dnf-data): gpgcheck=1, no install_weak_deps. */
+export const RHEL_DNF_CONF = configFixture('rhel-9/etc/dnf/dnf.conf');

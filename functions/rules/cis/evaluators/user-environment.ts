@@ -104,12 +104,12 @@ function homeDirectoryRule(
     if (bad.length)
       return {
         ...fail(
-          `${bad.length} of ${existing.length} interactive users' home directories: ${what}`,
+          `${bad.length} of ${existing.length} interactive users' home directories are not ${what}`,
           bad.slice(0, MAX_EVIDENCE),
         ),
         recommendation: fix,
       };
-    return pass(`${existing.length} interactive users' home directories: ${what}`, [
+    return pass(`${existing.length} interactive users' home directories are ${what}`, [
       {
         source: 'home directories',
         note: existing
@@ -206,7 +206,10 @@ function dotFileRule(opts: {
     }
     if (bad.length)
       return {
-        ...fail(`${bad.length} dot file(s) of interactive users: ${opts.what}`, bad.slice(0, MAX_EVIDENCE)),
+        ...fail(
+          `${bad.length} dot file(s) of interactive users are not ${opts.what}`,
+          bad.slice(0, MAX_EVIDENCE),
+        ),
         recommendation: opts.fix,
       };
     if (cut.length)
@@ -214,7 +217,7 @@ function dotFileRule(opts: {
         `the agent recorded only part of the dot files of ${cut.slice(0, 5).join(', ')}: the rest could not be judged`,
       );
     return pass(
-      seen ? `${seen} dot file(s) of ${h.value.length} interactive user(s): ${opts.what}` : opts.none,
+      seen ? `${seen} dot file(s) of ${h.value.length} interactive user(s), all ${opts.what}` : opts.none,
     );
   };
 }
@@ -486,7 +489,31 @@ const pathNoWrite: Evaluator = (facts) => {
   );
 };
 
+const pathOwnedByRoot: Evaluator = (facts) => {
+  const r = rootPath(facts);
+  if ('na' in r) return notApplicable(r.na);
+  if (!r.ok) return error(r.reason);
+  if (r.value.truncated) return error('root’s PATH has more directories than the agent records');
+  const bad: Evidence[] = [];
+  for (const d of r.value.directories)
+    if (d.stat.status === 'ok' && d.stat.uid !== 0)
+      bad.push({ source: PATH_SOURCE, key: d.path, value: `uid ${d.stat.uid}`, expected: 'uid 0 (root)' });
+  if (bad.length)
+    return {
+      ...fail(
+        `${bad.length} director${bad.length === 1 ? 'y' : 'ies'} of root's PATH not owned by root`,
+        bad,
+      ),
+      recommendation: 'chown root each listed directory, or remove it from root’s PATH.',
+    };
+  return pass(
+    `every existing directory of root's PATH is owned by root (${r.value.directories.length} checked)`,
+    [{ source: PATH_SOURCE, value: r.value.value }],
+  );
+};
+
 export const USER_ENVIRONMENT_EVALUATORS = {
+  'rule:no_dirs_unowned_by_root': pathOwnedByRoot,
   'rule:accounts_user_interactive_home_directory_exists': homeExists,
   'rule:file_ownership_home_directories': ownedByUser,
   'rule:file_groupownership_home_directories': groupOwnedByUser,
