@@ -335,7 +335,11 @@ export async function collectHostConfig(
     };
     const osrelease = await kernelRelease(c, running);
     const kernelModules = await collectKernelModules(rootFs, osrelease);
-    const userEnvironment = await collectUserEnvironment(c, passwd);
+    const userEnvironment = await collectUserEnvironment(
+      c,
+      passwd,
+      mounts.status === 'ok' ? textOf(mounts.content, mounts.encoding) : undefined,
+    );
     await commands;
     return { accounts, kernelModules, userEnvironment };
   })();

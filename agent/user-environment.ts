@@ -19,6 +19,7 @@ import {
   type UserEnvironmentTelemetry,
 } from '../functions/core/telemetry/schema';
 import { type Collector, statRecord } from './collect';
+import { type MountEntry, parseMountsForWalk, remoteReason } from './fs-walk';
 import { readCapped } from './read-capped';
 import { reasonOf } from './root-fs';
 
@@ -45,19 +46,40 @@ export function homesOf(passwd: string): Map<string, string[]> {
   return homes;
 }
 
+/**
+ * The mount a path lies on (longest mount point that is a prefix), from /proc/self/mounts on a live host.
+ * Homes on network, FUSE or automounted file systems are not read: a stat could hang or mount them.
+ */
+export function remoteMountOf(mounts: readonly MountEntry[], p: string): MountEntry | undefined {
+  let best: MountEntry | undefined;
+  for (const m of mounts) {
+    const mp = m.mountPoint;
+    if (p === mp || p.startsWith(mp === '/' ? '/' : `${mp}/`))
+      if (!best || mp.length >= best.mountPoint.length) best = m;
+  }
+  return best && remoteReason(best.fsType) ? best : undefined;
+}
+
 export async function collectUserEnvironment(
   c: Collector,
   passwd: FileRecord,
+  /** /proc/self/mounts text on a live host. */
+  mounts?: string,
 ): Promise<UserEnvironmentTelemetry> {
+  const mountList = mounts !== undefined && c.rootFs.isHostRoot ? parseMountsForWalk(mounts) : [];
   const [homes, rootUmaskLines, agentPath] = await Promise.all([
-    collectHomes(c, passwd),
+    collectHomes(c, passwd, mountList),
     Promise.all(ROOT_STARTUP_FILES.map(async (p) => ({ path: p, file: await umaskLines(c, p) }))),
     collectAgentPath(c),
   ]);
   return { homes, rootUmaskLines, agentPath };
 }
 
-async function collectHomes(c: Collector, passwd: FileRecord): Promise<UserEnvironmentTelemetry['homes']> {
+async function collectHomes(
+  c: Collector,
+  passwd: FileRecord,
+  mounts: readonly MountEntry[],
+): Promise<UserEnvironmentTelemetry['homes']> {
   if (passwd.status !== 'ok')
     return {
       status: 'missing',
@@ -72,7 +94,20 @@ async function collectHomes(c: Collector, passwd: FileRecord): Promise<UserEnvir
     while (next < picked.length) {
       const i = next++;
       const [home, users] = picked[i]!;
-      entries[i] = await homeRecord(c, home, users);
+      const remote = remoteMountOf(mounts, home);
+      entries[i] = remote
+        ? {
+            path: home,
+            users,
+            stat: {
+              status: 'missing',
+              reason: 'error',
+              detail: `not looked at: ${home} is on ${remote.mountPoint} (${remote.fsType.slice(0, 64)}), ${remoteReason(remote.fsType)}`,
+            },
+            dotEntries: [],
+            dotTotal: 0,
+          }
+        : await homeRecord(c, home, users);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));

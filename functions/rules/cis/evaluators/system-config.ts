@@ -19,11 +19,17 @@
  * - no_password_auth_for_systemaccounts: accounts below uid 1000 (not root, halt, sync, shutdown,
  *   nfsnobody) have a locked or no-login password field (!, !!, !*, *);
  * - file_etc_security_opasswd: /etc/security/opasswd root:root, 0600 at most;
+ * - ensure_journald_and_rsyslog_not_active_together: not both active (live host only);
+ * - audit_rules_continue_loading: a `-c` line in /etc/audit/rules.d/*.rules or /etc/audit/audit.rules
+ *   (upstream asks it of the file set the host's loader reads; either file set is accepted here);
+ * - has_nonlocal_mta: no TCP listener on port 25 (and 465, 587 on Ubuntu and RHEL) outside 127.0.0.1 and
+ *   ::1, from the agent's listening sockets (live host only);
  * - no_files_or_dirs_unowned_by_user / no_files_or_dirs_ungroupowned: the file system walk (it judges
  *   directories too), as no_files_unowned_by_user.
  */
 import { passwdEntries, shadowEntries } from '../../../core/facts/accounts';
 import { directoryTexts, isLiveHost, optionalText } from '../../../core/facts/host-config';
+import { unitActiveState } from '../../../core/facts/systemd';
 import type { Evidence } from '../../../core/model';
 import { type CheckOutcome, error, fail, notApplicable, pass } from '../../../core/rule';
 import { HAND_WRITTEN_EVALUATORS } from './hand-written';
@@ -414,7 +420,91 @@ const opasswd: Evaluator = (facts) => {
   return pass(`${OPASSWD} is root:root 0600`, ev);
 };
 
+const journaldAndRsyslog: Evaluator = (facts) => {
+  if (!isLiveHost(facts))
+    return notApplicable('whether journald and rsyslog both run is a runtime fact: not a running system');
+  const evidence: Evidence[] = [];
+  let active = 0;
+  for (const unit of ['systemd-journald.service', 'rsyslog.service']) {
+    const a = unitActiveState(facts, unit);
+    if (!a.ok) return error(`${unit}: ${a.reason}`);
+    const state = a.value?.active ?? '(not loaded)';
+    if (state === 'active') active++;
+    evidence.push({ source: 'systemctl list-units', key: unit, value: state });
+  }
+  if (active === 2)
+    return {
+      ...fail(
+        'systemd-journald and rsyslog are both active: logs are kept twice, by two configurations',
+        evidence,
+      ),
+      recommendation:
+        'Choose one: systemctl --now mask rsyslog (journald alone), or keep rsyslog with ForwardToSyslog=yes and journald’s Storage=volatile per the benchmark’s rsyslog section.',
+    };
+  return pass(`${active === 1 ? 'one' : 'neither'} of systemd-journald and rsyslog is active`, evidence);
+};
+
+/** `-c` (continue loading on errors) in the rules augenrules reads, or in /etc/audit/audit.rules. */
+const auditContinueLoading: Evaluator = (facts) => {
+  const dir = directoryTexts(facts, '/etc/audit/rules.d', '.rules');
+  if (!dir.ok) return error(`/etc/audit/rules.d: ${dir.reason}`);
+  const main = optionalText(facts, '/etc/audit/audit.rules');
+  if (!main.ok) return error(`/etc/audit/audit.rules: ${main.reason}`);
+  const files = [...dir.value, ...(main.value ? [main.value] : [])];
+  for (const f of files) {
+    const i = f.text.split('\n').findIndex((l) => /^-c\s*$/.test(l));
+    if (i >= 0)
+      return pass(`${f.path} loads the audit rules past errors (-c)`, [
+        { source: f.path, line: i + 1, value: '-c' },
+      ]);
+  }
+  return {
+    ...fail(
+      'no -c line in /etc/audit/rules.d/*.rules or /etc/audit/audit.rules: one bad rule stops the rest from loading',
+      [{ source: '/etc/audit/rules.d', value: `${files.length} file(s) read`, expected: '-c' }],
+    ),
+    recommendation:
+      'Add a line "-c" to /etc/audit/rules.d/99-finalize.rules (before -e 2) and run augenrules --load.',
+  };
+};
+
+const LOOPBACK = new Set(['127.0.0.1', '::1']);
+
+/** No TCP listener on the SMTP ports (25; 465 and 587 on Ubuntu and RHEL) outside the loopback addresses. */
+const nonlocalMta: Evaluator = (facts, input) => {
+  if (!isLiveHost(facts)) return notApplicable('listening sockets are a runtime fact: not a running system');
+  const rt = facts.telemetry.runtime;
+  if (!rt) return error('listening sockets were not collected (an agent before runtime sampling)');
+  if (rt.proc.status !== 'ok') return error(`listening sockets could not be read: ${rt.proc.detail}`);
+  const ports = /^(ubuntu|rhel)/.test(input.benchmark) ? [25, 465, 587] : [25];
+  const bad = rt.listeners.filter(
+    (l) =>
+      (l.protocol === 'tcp' || l.protocol === 'tcp6') && ports.includes(l.port) && !LOOPBACK.has(l.address),
+  );
+  const evidence: Evidence[] = bad.map((l) => ({
+    source: 'listening sockets',
+    key: `${l.protocol} ${l.address}:${l.port}`,
+    value: 'listening',
+    expected: 'loopback only',
+  }));
+  if (bad.length)
+    return {
+      ...fail(
+        `a mail transfer agent listens on a non-loopback address (${bad.map((l) => `${l.address}:${l.port}`).join(', ')})`,
+        evidence,
+      ),
+      recommendation:
+        'Make the MTA listen on loopback only (postfix: inet_interfaces = loopback-only in /etc/postfix/main.cf; exim4: dc_local_interfaces=127.0.0.1 ; ::1), then restart it.',
+    };
+  return pass(
+    `nothing listens on TCP port ${ports.join(', ')} outside the loopback addresses (${rt.listeners.length} listener(s) seen)`,
+  );
+};
+
 export const SYSTEM_CONFIG_EVALUATORS = {
+  'rule:ensure_journald_and_rsyslog_not_active_together': journaldAndRsyslog,
+  'rule:audit_rules_continue_loading': auditContinueLoading,
+  'rule:has_nonlocal_mta': nonlocalMta,
   'rule:ensure_gpgcheck_globally_activated': gpgcheckGlobal,
   'rule:ensure_gpgcheck_never_disabled': gpgcheckNeverDisabled,
   'rule:disable_weak_deps': weakDeps,

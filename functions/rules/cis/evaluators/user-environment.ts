@@ -18,6 +18,7 @@
  * /sbin/nologin, /usr/sbin/nologin, /bin/false or /usr/bin/false, name not nobody or nfsnobody.
  */
 
+import path from 'node:path';
 import { passwdEntries } from '../../../core/facts/accounts';
 import type { Fact, Facts } from '../../../core/facts/facts';
 import { fact, noFact } from '../../../core/facts/facts';
@@ -51,7 +52,7 @@ function userEnvironment(facts: Facts): Fact<UserEnvironmentTelemetry> {
     : noFact('home directories were not collected (an agent before user environment material)');
 }
 
-const normalHome = (p: string) => p.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+const normalHome = (p: string) => path.posix.normalize(p).replace(/(.)\/+$/, '$1');
 
 /** The home records of the given users; no fact when one was not looked at. */
 function homesOf(facts: Facts, users: readonly PasswdEntry[]): Fact<UserHome[]> {

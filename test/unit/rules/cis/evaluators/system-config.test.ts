@@ -18,7 +18,7 @@ import {
   RHEL_DNF_CONF,
 } from '../../../../helpers/cis-material';
 import { cleanupRoots, type RootSpec } from '../../../../helpers/fixture-root';
-import { type CollectOptions, collectRoot, evaluate, factsOf } from './harness';
+import { asLiveHost, type CollectOptions, collectRoot, evaluate, factsOf } from './harness';
 
 afterAll(cleanupRoots);
 
@@ -372,6 +372,96 @@ describe('/var/log ownership (Debian 12, Ubuntu)', () => {
     ).toBe('PASS');
     expect(
       (await result('file_ownerships_var_log', withDaemon, 'debian12', { prepare: owned(33, 4) })).result,
+    ).toBe('FAIL');
+  });
+});
+
+describe('runtime-only: journald with rsyslog, MTA listeners; audit -c', () => {
+  const units = (lines: string) => ({
+    'systemctl-units': {
+      status: 'ok' as const,
+      argv: ['systemctl', 'list-units', '--all', '--no-pager', '--no-legend'],
+      exitCode: 0,
+      stdout: lines,
+      stderr: '',
+    },
+  });
+  it('journald and rsyslog: both active FAIL, one PASS, image NOT_APPLICABLE', async () => {
+    const t = await collectRoot({ files: {} });
+    const both = asLiveHost(
+      t,
+      units(
+        'systemd-journald.service loaded active running Journal Service\nrsyslog.service loaded active running System Logging Service\n',
+      ),
+    );
+    expect(run('ensure_journald_and_rsyslog_not_active_together', both).result).toBe('FAIL');
+    const one = asLiveHost(t, units('systemd-journald.service loaded active running Journal Service\n'));
+    expect(run('ensure_journald_and_rsyslog_not_active_together', one).result).toBe('PASS');
+    expect(run('ensure_journald_and_rsyslog_not_active_together', new Facts(t)).result).toBe(
+      'NOT_APPLICABLE',
+    );
+  });
+  it('an MTA on a non-loopback address fails; loopback passes; an image is NOT_APPLICABLE', async () => {
+    const t = await collectRoot({ files: {} });
+    const at = new Date().toISOString();
+    const live = (address: string, port: number) =>
+      new Facts(
+        parseTelemetry({
+          ...t,
+          root: '/',
+          runtime: {
+            ...t.runtime!,
+            proc: { status: 'ok' },
+            listeners: [
+              {
+                protocol: 'tcp',
+                address,
+                port,
+                processes: [],
+                accepted: 0,
+                firstSeen: at,
+                lastSeen: at,
+                samples: 1,
+              },
+              {
+                protocol: 'tcp6',
+                address: '::',
+                port: 22,
+                processes: [],
+                accepted: 0,
+                firstSeen: at,
+                lastSeen: at,
+                samples: 1,
+              },
+            ],
+          },
+        }),
+      );
+    expect(run('has_nonlocal_mta', live('0.0.0.0', 25)).result).toBe('FAIL');
+    expect(run('has_nonlocal_mta', live('127.0.0.1', 25)).result).toBe('PASS');
+    // Submission port: judged on Ubuntu and RHEL, not on Debian (upstream's product list).
+    expect(run('has_nonlocal_mta', live('0.0.0.0', 587), 'ubuntu2204').result).toBe('FAIL');
+    expect(run('has_nonlocal_mta', live('0.0.0.0', 587), 'debian12').result).toBe('PASS');
+    expect(run('has_nonlocal_mta', new Facts(t)).result).toBe('NOT_APPLICABLE');
+  });
+  it('audit_rules_continue_loading', async () => {
+    expect(
+      (
+        await result(
+          'audit_rules_continue_loading',
+          { files: { '/etc/audit/rules.d/10-base-config.rules': '-D\n-b 8192\n-c\n' } },
+          'rhel8',
+        )
+      ).result,
+    ).toBe('PASS');
+    expect(
+      (
+        await result(
+          'audit_rules_continue_loading',
+          { files: { '/etc/audit/rules.d/10-base-config.rules': '-D\n-b 8192\n-f 1\n' } },
+          'rhel8',
+        )
+      ).result,
     ).toBe('FAIL');
   });
 });

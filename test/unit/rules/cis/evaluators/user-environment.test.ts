@@ -7,8 +7,9 @@ import { chmodSync, chownSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Collector } from '../../../../../agent/collect';
+import { parseMountsForWalk } from '../../../../../agent/fs-walk';
 import { RootFs } from '../../../../../agent/root-fs';
-import { collectUserEnvironment, homesOf } from '../../../../../agent/user-environment';
+import { collectUserEnvironment, homesOf, remoteMountOf } from '../../../../../agent/user-environment';
 import { Facts } from '../../../../../functions/core/facts/facts';
 import { parseTelemetry, type Telemetry } from '../../../../../functions/core/telemetry';
 import { USER_ENVIRONMENT_EVALUATORS } from '../../../../../functions/rules/cis/evaluators/user-environment';
@@ -126,6 +127,17 @@ describe('agent: home directories and dot files', () => {
       { path: '/root/.profile', file: { status: 'ok', lines: [], truncated: false } },
     ]);
     expect(u.agentPath.status).toBe('missing');
+  });
+
+  it('homes on network, FUSE or automounted file systems are not looked at (a stat could hang or mount)', () => {
+    const mounts = parseMountsForWalk(
+      '/dev/vda1 / ext4 rw 0 0\nauto.home /home autofs rw 0 0\nfiler:/export/home/bob /home/bob nfs4 rw 0 0\n/dev/vdb1 /home/local ext4 rw 0 0\n',
+    );
+    expect(remoteMountOf(mounts, '/home/bob')?.fsType).toBe('nfs4');
+    expect(remoteMountOf(mounts, '/home/alice')?.fsType).toBe('autofs');
+    expect(remoteMountOf(mounts, '/home/local/carol')).toBeUndefined();
+    expect(remoteMountOf(mounts, '/root')).toBeUndefined();
+    expect(remoteMountOf(mounts, '/homework')).toBeUndefined();
   });
 
   it('caps dot entries per home and says how many there were', async () => {
