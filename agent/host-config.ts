@@ -361,6 +361,7 @@ const MAX_WIRELESS_INTERFACES = 16;
  */
 async function wirelessInterfaces(c: Collector): Promise<void> {
   if (!c.rootFs.isHostRoot) {
+    if (Object.keys(c.listings).length >= HOST_CONFIG_LIMITS.maxListings) return;
     c.listings[SYS_CLASS_NET] = {
       status: 'missing',
       reason: 'not-live-host',
