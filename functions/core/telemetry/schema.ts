@@ -652,8 +652,8 @@ export type FileSystemWalkTelemetry = z.infer<typeof fileSystemWalkSchema>;
 export const USER_ENVIRONMENT_LIMITS = {
   /** Distinct home directories of /etc/passwd looked at, in passwd order (all users are counted). */
   maxHomes: 1000,
-  /** Dot entries (names starting with ".") recorded per home directory (all are counted). */
-  maxDotEntries: 64,
+  /** Dot entries (names starting with ".") recorded per home directory (all are counted); with maxHomes, at most 128,000 entries (about 10 MB of JSON). */
+  maxDotEntries: 128,
   /** umask lines kept per root shell start-up file. */
   maxUmaskLines: 32,
   maxUmaskLineChars: 256,

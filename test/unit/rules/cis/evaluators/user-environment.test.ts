@@ -142,14 +142,14 @@ describe('agent: home directories and dot files', () => {
 
   it('caps dot entries per home and says how many there were', async () => {
     const many = Object.fromEntries(
-      Array.from({ length: 70 }, (_, i) => [`/home/alice/.f${String(i).padStart(2, '0')}`, 'x']),
+      Array.from({ length: 130 }, (_, i) => [`/home/alice/.f${String(i).padStart(3, '0')}`, 'x']),
     );
     const t = await shaped({ extra: many });
     const u = t.userEnvironment!;
     if (u.homes.status !== 'ok') throw new Error('homes not collected');
     const alice = u.homes.entries.find((h) => h.path === '/home/alice')!;
-    expect(alice.dotEntries).toHaveLength(64);
-    expect(alice.dotTotal).toBe(73);
+    expect(alice.dotEntries).toHaveLength(128);
+    expect(alice.dotTotal).toBe(133);
     // A rule that needs every dot file says it could not judge the rest; one that found a failure says so.
     expect(run('no_netrc_files', new Facts(t)).result).toBe('ERROR');
   });
