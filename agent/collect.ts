@@ -125,7 +125,7 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
       `runtime sampling hit its caps; dropped: ${JSON.stringify(runtime.dropped)}`.slice(0, 2048),
     );
   progress('finishing the file system walk');
-  const { accounts, kernelModules, fileSystemWalk } = await hostConfig.done;
+  const { accounts, kernelModules, fileSystemWalk, userEnvironment } = await hostConfig.done;
   if (fileSystemWalk.status === 'ok' && !fileSystemWalk.complete)
     c.warnings.push(
       `file system walk stopped by its ${fileSystemWalk.stoppedBy} budget after ${fileSystemWalk.entriesVisited} entries (${fileSystemWalk.elapsedMs} ms): absences of world-writable, unowned and SUID/SGID files are not established`,
@@ -154,6 +154,7 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
     accounts,
     kernelModules,
     fileSystemWalk,
+    userEnvironment,
   };
 }
 
@@ -238,6 +239,8 @@ export class Collector {
     maxBytes?: number,
     /** Bytes left for a group of directories: files are then read one by one and stop when it is spent. */
     budget?: { remaining: number; what: string; cut: number },
+    /** Redaction applied to each file before it is recorded. */
+    transform?: FileTransform,
   ): Promise<void> {
     let names: string[];
     try {
@@ -255,7 +258,7 @@ export class Collector {
     if (names.length > MAX_DIR_ENTRIES)
       this.warnings.push(`${dir}: only the first ${MAX_DIR_ENTRIES} entries read`);
     if (!budget) {
-      await Promise.all(picked.map((n) => this.file(path.posix.join(dir, n), maxBytes)));
+      await Promise.all(picked.map((n) => this.file(path.posix.join(dir, n), maxBytes, transform)));
       return;
     }
     for (const n of picked) {
@@ -266,7 +269,7 @@ export class Collector {
         budget.cut++;
         continue;
       }
-      const rec = await this.file(p, cap);
+      const rec = await this.file(p, cap, transform);
       if (rec.status === 'ok') budget.remaining -= rec.size;
       else if (rec.reason === 'too-large' && cap < (maxBytes ?? LIMITS.maxConfigFileBytes)) budget.cut++;
     }

@@ -93,6 +93,14 @@ export function parseMountsForWalk(text: string): MountEntry[] {
   return out;
 }
 
+/** Why a file system is not read by a bounded collection: network or FUSE (may hang or be slow), autofs. */
+export function remoteReason(fsType: string): string | undefined {
+  if (NETWORK_TYPES.has(fsType)) return 'network file system';
+  if (fsType.startsWith('fuse')) return 'FUSE file system (often remote)';
+  if (fsType === 'autofs') return 'automounted (autofs): looking would mount it';
+  return undefined;
+}
+
 function skipReason(m: MountEntry): string | undefined {
   if (SKIP_PATHS.some((p) => m.mountPoint === p || m.mountPoint.startsWith(`${p}/`)))
     return 'kernel or runtime state path';

@@ -12,6 +12,7 @@ import {
   redactGrub,
   redactGshadow,
   redactPasswdLike,
+  redactRepoCredentials,
   redactShadow,
 } from '../functions/core/telemetry/redact';
 import {
@@ -25,6 +26,7 @@ import { DEFAULT_WALK_MAX_ENTRIES, DEFAULT_WALK_MAX_SECONDS, idsOf, walkFileSyst
 import { collectKernelModules } from './kernel-modules';
 import { readCapped } from './read-capped';
 import { reasonOf } from './root-fs';
+import { collectUserEnvironment } from './user-environment';
 
 const CONFIG = LIMITS.maxConfigFileBytes;
 
@@ -93,7 +95,18 @@ export const HOST_CONFIG_FILES = [
   '/etc/postfix/main.cf',
   '/etc/shells',
   '/etc/security/access.conf',
+  // systemd-journal-upload (systemd_journal_upload_url, _server_tls).
+  '/etc/systemd/journal-upload.conf',
+  // The crypto policy update-crypto-policies applied (configure_crypto_policy).
+  '/etc/crypto-policies/state/current',
+  // sshd's environment file: CRYPTO_POLICY= opts sshd out of the system policy (configure_ssh_crypto_policy).
+  '/etc/sysconfig/sshd',
+  '/etc/libuser.conf',
 ] as const;
+
+/** Package manager configuration, read with credentials redacted (gpgcheck rules). */
+export const REPO_CONFIG_FILES = ['/etc/dnf/dnf.conf', '/etc/yum.conf'] as const;
+export const REPO_DIRECTORIES = ['/etc/yum.repos.d'] as const;
 
 /** Files whose password arguments the agent replaces by `<redacted>` before recording them. */
 export const GRUB_FILES = [
@@ -145,6 +158,8 @@ export const HOST_CONFIG_DIRECTORIES: ReadonlyArray<[string, string | undefined]
   ['/etc/systemd/coredump.conf.d', '.conf'],
   ['/etc/aide/aide.conf.d', undefined],
   ['/etc/crypto-policies/local.d', undefined],
+  ['/etc/systemd/journal-upload.conf.d', '.conf'],
+  ['/usr/lib/systemd/journal-upload.conf.d', '.conf'],
 ];
 
 /** Other directories listed: names, types, owner and mode of what they hold. */
@@ -218,6 +233,12 @@ export const STAT_PATHS = [
   '/lib/systemd/systemd-timesyncd',
   '/usr/sbin/ntpd',
   '/run/systemd/system',
+  '/etc/crypto-policies/back-ends/nss.config',
+  // The default boot target (xwindows_runlevel_target): the link and where it leads.
+  '/etc/systemd/system/default.target',
+  // rsh host trust (no_rsh_trust_files).
+  '/etc/hosts.equiv',
+  '/etc/shosts.equiv',
 ] as const;
 
 const SHADOW = '/etc/shadow';
@@ -241,6 +262,7 @@ export interface HostConfigResult {
   accounts: NonNullable<Telemetry['accounts']>;
   kernelModules: NonNullable<Telemetry['kernelModules']>;
   fileSystemWalk: NonNullable<Telemetry['fileSystemWalk']>;
+  userEnvironment: NonNullable<Telemetry['userEnvironment']>;
 }
 
 /** Reads everything but the walk; returns a promise for the walk, started once /etc/passwd and mounts are known. */
@@ -288,6 +310,8 @@ export async function collectHostConfig(
     await Promise.all([
       ...HOST_CONFIG_FILES.map((p) => c.file(p)),
       ...GRUB_FILES.map((p) => c.file(p, CONFIG, redactGrub)),
+      ...REPO_CONFIG_FILES.map((p) => c.file(p, CONFIG, redactRepoCredentials)),
+      wirelessInterfaces(c),
       ...LISTED_DIRECTORIES.map((d) => c.listing(d)),
       liveProcFile(c, PROC_MODULES),
     ]);
@@ -298,6 +322,8 @@ export async function collectHostConfig(
       cut: 0,
     };
     for (const [dir, suffix] of HOST_CONFIG_DIRECTORIES) await c.directoryFiles(dir, suffix, CONFIG, budget);
+    for (const dir of REPO_DIRECTORIES)
+      await c.directoryFiles(dir, undefined, CONFIG, budget, redactRepoCredentials);
     if (budget.cut > 0)
       c.warnings.push(
         `configuration directories hold more than ${HOST_CONFIG_LIMITS.maxDirectoryBytes} bytes: ${budget.cut} files past the budget are recorded as not read (too-large)`,
@@ -309,8 +335,13 @@ export async function collectHostConfig(
     };
     const osrelease = await kernelRelease(c, running);
     const kernelModules = await collectKernelModules(rootFs, osrelease);
+    const userEnvironment = await collectUserEnvironment(
+      c,
+      passwd,
+      mounts.status === 'ok' ? textOf(mounts.content, mounts.encoding) : undefined,
+    );
     await commands;
-    return { accounts, kernelModules };
+    return { accounts, kernelModules, userEnvironment };
   })();
   return {
     done: Promise.all([rest, walk]).then(([r, fileSystemWalk]) => ({ ...r, fileSystemWalk })),
@@ -319,6 +350,29 @@ export async function collectHostConfig(
 
 function textOf(content: string, encoding: 'utf8' | 'base64'): string {
   return encoding === 'utf8' ? content : Buffer.from(content, 'base64').toString('latin1');
+}
+
+const SYS_CLASS_NET = '/sys/class/net';
+const MAX_WIRELESS_INTERFACES = 16;
+
+/**
+ * Network interfaces (live host): /sys/class/net listed, and the flags (IFF_UP is 0x1) of those named wl*
+ * (wireless_disable_interfaces). Under another root the listing is recorded as live-host-only.
+ */
+async function wirelessInterfaces(c: Collector): Promise<void> {
+  if (!c.rootFs.isHostRoot) {
+    if (Object.keys(c.listings).length >= HOST_CONFIG_LIMITS.maxListings) return;
+    c.listings[SYS_CLASS_NET] = {
+      status: 'missing',
+      reason: 'not-live-host',
+      detail: `not a live host: network interfaces are those of the host running the agent, not of ${c.rootFs.root}`,
+    };
+    return;
+  }
+  const rec = await c.listing(SYS_CLASS_NET);
+  if (rec.status !== 'ok') return;
+  const wl = rec.entries.filter((e) => e.name.startsWith('wl')).slice(0, MAX_WIRELESS_INTERFACES);
+  await Promise.all(wl.map((e) => c.file(`${SYS_CLASS_NET}/${e.name}/flags`, 64)));
 }
 
 /** A /proc file: read under the root; under another root, one that is not there is live-host-only. */

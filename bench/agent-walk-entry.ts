@@ -47,6 +47,8 @@ async function main(): Promise<void> {
       ...out,
       wallMs: performance.now() - t0,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      userMs: cpu.user / 1000,
+      systemMs: cpu.system / 1000,
       maxRssMB: process.resourceUsage().maxRSS / 1024,
     }),
   );

@@ -44,6 +44,8 @@ async function main(): Promise<void> {
         ...xs[0]!,
         wallMs: m('wallMs'),
         cpuMs: m('cpuMs'),
+        userMs: m('userMs'),
+        systemMs: m('systemMs'),
         maxRssMB: m('maxRssMB'),
         entries: m('entries'),
       };
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
       const f = run(mode, s, mode === 'walk' ? 1 : 3);
       const rate = Number(f.entries) / (Number(f.wallMs) / 1000);
       console.log(
-        `  ${label.padEnd(50)} wall ${Number(f.wallMs).toFixed(0)} ms, cpu ${Number(f.cpuMs).toFixed(0)} ms, RSS ${Number(f.maxRssMB).toFixed(1)} MB` +
+        `  ${label.padEnd(50)} wall ${Number(f.wallMs).toFixed(0)} ms, cpu ${Number(f.cpuMs).toFixed(0)} ms (user ${Number(f.userMs).toFixed(0)}, system ${Number(f.systemMs).toFixed(0)}), RSS ${Number(f.maxRssMB).toFixed(1)} MB` +
           (f.documentBytes
             ? `, document ${(Number(f.documentBytes) / 1024).toFixed(0)} KiB (${f.files} files, ${f.listings} listings)`
             : '') +

@@ -126,3 +126,19 @@ export const DEBIAN_BASH_BASHRC = configFixture('debian-12/etc/bash.bashrc');
 export const DEBIAN_USERADD = configFixture('debian-12/etc/default-useradd');
 export const DEBIAN_LIMITS = configFixture('debian-12/etc/security/limits.conf');
 export const DEBIAN_RSYSLOG_CONF = configFixture('debian-12/etc/rsyslog.conf');
+
+/** Debian 12's root .bashrc and .profile (base-files) and /etc/skel (bash): a commented `# umask 022` only. */
+export const DEBIAN_ROOT_BASHRC = configFixture('debian-12/root/.bashrc');
+export const DEBIAN_ROOT_PROFILE = configFixture('debian-12/root/.profile');
+export const DEBIAN_SKEL = {
+  '.bashrc': configFixture('debian-12/etc/skel/.bashrc'),
+  '.profile': configFixture('debian-12/etc/skel/.profile'),
+  '.bash_logout': configFixture('debian-12/etc/skel/.bash_logout'),
+};
+
+/** systemd's journal-upload.conf (Debian 12 systemd-journal-remote): [Upload] with every key commented. */
+export const DEBIAN_JOURNAL_UPLOAD_CONF = configFixture('debian-12/etc/systemd/journal-upload.conf');
+/** libuser's /etc/libuser.conf (Debian 12 libuser 0.64): crypt_style = yescrypt. */
+export const DEBIAN_LIBUSER_CONF = configFixture('debian-12/etc/libuser.conf');
+/** RHEL 9's /etc/dnf/dnf.conf (dnf-data): gpgcheck=1, no install_weak_deps. */
+export const RHEL_DNF_CONF = configFixture('rhel-9/etc/dnf/dnf.conf');

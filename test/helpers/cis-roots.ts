@@ -35,12 +35,16 @@ import {
   DEBIAN_AUDITD_SERVICE,
   DEBIAN_BASH_BASHRC,
   DEBIAN_DEFAULT_GRUB,
+  DEBIAN_JOURNAL_UPLOAD_CONF,
   DEBIAN_LIMITS,
   DEBIAN_LOGIN_DEFS,
   DEBIAN_NFTABLES_CONF,
   DEBIAN_PAM,
   DEBIAN_PROFILE,
   DEBIAN_PWQUALITY,
+  DEBIAN_ROOT_BASHRC,
+  DEBIAN_ROOT_PROFILE,
+  DEBIAN_SKEL,
   DEBIAN_SU,
   DEBIAN_SUDOERS,
   DEBIAN_TIMESYNCD_CONF,
@@ -415,6 +419,28 @@ export function cisBenchmarkRoot(benchmark: BenchmarkId, kind: 'pass' | 'fail'):
     files[p] = had && typeof had !== 'string' && had.mode !== undefined ? { content, mode: had.mode } : f;
   }
   dirs['/var/log/audit'] = good ? 0o750 : 0o755;
+  // alice's home (Debian's /etc/skel copied by useradd -m) and root's start-up files: as CIS wants them on
+  // the passing root; group- and world-readable, root-group dot files, .netrc and .forward, umask 022 on the
+  // failing one.
+  dirs['/root'] = 0o700;
+  dirs['/home/alice'] = good ? 0o750 : 0o755;
+  owners['/home/alice'] = [1000, 1000];
+  const dot: Record<string, string> = {
+    ...DEBIAN_SKEL,
+    ...(good
+      ? {}
+      : { '.netrc': 'machine example.org login alice password x\n', '.forward': 'alice@example.org\n' }),
+  };
+  for (const [n, content] of Object.entries(dot)) {
+    files[`/home/alice/${n}`] = { content, mode: good ? 0o640 : 0o644 };
+    owners[`/home/alice/${n}`] = [1000, good ? 1000 : 0];
+  }
+  files['/root/.bashrc'] = `${DEBIAN_ROOT_BASHRC}umask ${good ? '027' : '022'}\n`;
+  files['/root/.profile'] = DEBIAN_ROOT_PROFILE;
+  files['/etc/systemd/journal-upload.conf'] = DEBIAN_JOURNAL_UPLOAD_CONF;
+  if (good)
+    files['/etc/systemd/journal-upload.conf.d/60-cis.conf'] =
+      '[Upload]\nURL=https://logs.example.org:19532\nServerKeyFile=/etc/ssl/private/journal-upload.pem\nServerCertificateFile=/etc/ssl/certs/journal-upload.pem\nTrustedCertificateFile=/etc/ssl/ca/trusted.pem\n';
   if (good)
     symlinks['/etc/systemd/system/timers.target.wants/dailyaidecheck.timer'] =
       '/lib/systemd/system/dailyaidecheck.timer';

@@ -173,3 +173,20 @@ export function redactGrub(text: string): { text: string; redacted: number } {
   });
   return { text: out, redacted };
 }
+
+/**
+ * yum/dnf configuration (dnf.conf, yum.conf, *.repo): the values of username, password, proxy_username,
+ * proxy_password (any case) and credentials in a URL (`scheme://user:secret@host`) become `<redacted>`.
+ */
+export function redactRepoCredentials(text: string): { text: string; redacted: number } {
+  let redacted = 0;
+  let out = text.replace(/^(\s*(?:proxy_)?(?:username|password)\s*=\s*)(\S.*)$/gim, (_m, head: string) => {
+    redacted++;
+    return `${head}${REDACTED}`;
+  });
+  out = out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, (_m, scheme: string) => {
+    redacted++;
+    return `${scheme}${REDACTED}@`;
+  });
+  return { text: out, redacted };
+}

@@ -626,6 +626,97 @@ export const fileSystemWalkSchema = z.discriminatedUnion('status', [
 ]);
 export type FileSystemWalkTelemetry = z.infer<typeof fileSystemWalkSchema>;
 
+/** Caps of the user environment material (home directories, dot files, root's umask lines, the agent's PATH). */
+export const USER_ENVIRONMENT_LIMITS = {
+  /** Distinct home directories of /etc/passwd looked at, in passwd order (all users are counted). */
+  maxHomes: 1000,
+  /** Dot entries (names starting with ".") recorded per home directory (all are counted); with maxHomes, at most 128,000 entries (about 10 MB of JSON). */
+  maxDotEntries: 128,
+  /** umask lines kept per root shell start-up file. */
+  maxUmaskLines: 32,
+  maxUmaskLineChars: 256,
+  /** Directories of the PATH recorded. */
+  maxPathDirectories: 64,
+  maxPathChars: 4096,
+} as const;
+
+const userEnvPath = z
+  .string()
+  .min(1)
+  .max(HOST_CONFIG_LIMITS.maxWalkPathChars)
+  .refine((p) => p.startsWith('/'), 'must be an absolute path');
+
+export const homeDirectorySchema = z.object({
+  /** The home directory as /etc/passwd names it; the users of /etc/passwd that name it. */
+  path: userEnvPath,
+  users: z.array(name).max(HOST_CONFIG_LIMITS.maxGroupMembers),
+  /** lstat of the home directory itself (links followed inside the root, as `paths` records them). */
+  stat: pathStatSchema,
+  /** Entries whose name starts with "." (owner, group, mode; never contents), sorted by name. */
+  dotEntries: z.array(listingEntrySchema).max(USER_ENVIRONMENT_LIMITS.maxDotEntries),
+  /** Dot entries in the directory (more than `dotEntries` when cut). */
+  dotTotal: count,
+});
+
+/**
+ * Home directories and dot files of /etc/passwd's users, root's shell start-up umask lines and the agent's
+ * PATH (issue 8: accounts_user_dot_*, file_permissions_home_directories, no_netrc_files, accounts_umask_root,
+ * root_path_*). Redacted on the host: names and modes of dot files, never their contents; of /root/.bashrc
+ * and /root/.profile only the lines that set a umask.
+ */
+export const userEnvironmentSchema = z.object({
+  homes: z.discriminatedUnion('status', [
+    z.object({
+      status: z.literal('ok'),
+      entries: z.array(homeDirectorySchema).max(USER_ENVIRONMENT_LIMITS.maxHomes),
+      /** Distinct home directories named by /etc/passwd (more than `entries` when truncated). */
+      total: count,
+      truncated: z.boolean(),
+    }),
+    notCollected,
+  ]),
+  /** /root/.bashrc and /root/.profile: only their lines that mention umask (comment lines included). */
+  rootUmaskLines: z
+    .array(
+      z.object({
+        path: userEnvPath,
+        file: z.discriminatedUnion('status', [
+          z.object({
+            status: z.literal('ok'),
+            lines: z
+              .array(
+                z.object({
+                  line: count,
+                  text: z.string().max(USER_ENVIRONMENT_LIMITS.maxUmaskLineChars),
+                }),
+              )
+              .max(USER_ENVIRONMENT_LIMITS.maxUmaskLines),
+            truncated: z.boolean(),
+          }),
+          notCollected,
+        ]),
+      }),
+    )
+    .max(4),
+  /**
+   * The PATH of the agent's own process and the uid it runs as (live host only: under another root it says
+   * nothing about that root), with each absolute directory's stat under the root.
+   */
+  agentPath: z.discriminatedUnion('status', [
+    z.object({
+      status: z.literal('ok'),
+      uid: count,
+      value: z.string().max(USER_ENVIRONMENT_LIMITS.maxPathChars),
+      directories: z
+        .array(z.object({ path: userEnvPath, stat: pathStatSchema }))
+        .max(USER_ENVIRONMENT_LIMITS.maxPathDirectories),
+      truncated: z.boolean(),
+    }),
+    notCollected,
+  ]),
+});
+export type UserEnvironmentTelemetry = z.infer<typeof userEnvironmentSchema>;
+
 export const telemetrySchema = z
   .object({
     schemaVersion: z.literal(TELEMETRY_SCHEMA_VERSION),
@@ -679,6 +770,8 @@ export const telemetrySchema = z
     kernelModules: kernelModulesSchema.optional(),
     /** Bounded walk of local file systems: world-writable, unowned, SUID/SGID files (issue 8). */
     fileSystemWalk: fileSystemWalkSchema.optional(),
+    /** Home directories, dot files, root's umask lines and the agent's PATH (issue 8); absent from older agents. */
+    userEnvironment: userEnvironmentSchema.optional(),
   })
   .superRefine((doc, ctx) => {
     if (doc.runtime) checkRuntimeIndexes(doc.runtime, ctx);

@@ -6,6 +6,7 @@ import {
   redactGrub,
   redactGshadow,
   redactPasswdLike,
+  redactRepoCredentials,
   redactShadow,
 } from '../../../functions/core/telemetry';
 
@@ -90,6 +91,24 @@ describe('redactPasswdLike and redactGrub', () => {
     ['echo grub.pbkdf2.sha512.1.X.Y', 'echo <redacted>'],
   ])('%j', (input, output) => {
     expect(redactGrub(input).text).toBe(output);
+  });
+});
+
+describe('redactRepoCredentials (dnf.conf, yum.conf, *.repo)', () => {
+  it.each([
+    ['username=alice', 'username=<redacted>'],
+    ['password = hunter2', 'password = <redacted>'],
+    ['Proxy_Password=s3cret', 'Proxy_Password=<redacted>'],
+    ['proxy=http://bob:s3cret@proxy.example.org:3128', 'proxy=http://<redacted>@proxy.example.org:3128'],
+    [
+      'baseurl=https://user:token@repo.example.org/el9/$basearch/',
+      'baseurl=https://<redacted>@repo.example.org/el9/$basearch/',
+    ],
+    ['gpgcheck=1', 'gpgcheck=1'],
+    ['baseurl=https://repo.example.org/el9/', 'baseurl=https://repo.example.org/el9/'],
+    ['# password=in a comment stays a comment', '# password=in a comment stays a comment'],
+  ])('%s', (line, want) => {
+    expect(redactRepoCredentials(`[main]\n${line}\n`).text).toBe(`[main]\n${want}\n`);
   });
 });
 

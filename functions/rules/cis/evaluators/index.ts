@@ -28,8 +28,11 @@ import { sshdLineinfile } from './sshd';
 import { SSHD_CRYPTO_EVALUATORS } from './sshd-crypto';
 import { SUDO_EVALUATORS } from './sudo';
 import { SYSCTL_EVALUATORS } from './sysctl';
+import { SYSTEM_CONFIG_EVALUATORS } from './system-config';
 import { SYSTEM_HAND_EVALUATORS } from './system-hand';
 import { SYSTEMD_DROPIN_EVALUATORS } from './systemd-dropin';
+import { USER_ENVIRONMENT_EVALUATORS } from './user-environment';
+import { VAR_LOG_EVALUATORS } from './var-log';
 
 export interface EvaluatorInput {
   /** ComplianceAsCode rule id, e.g. sysctl_net_ipv4_ip_forward. */
@@ -71,4 +74,7 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...AUDIT_EVALUATORS,
   ...AUDIT_HAND_EVALUATORS,
   ...POSTFIX_EVALUATORS,
+  ...USER_ENVIRONMENT_EVALUATORS,
+  ...SYSTEM_CONFIG_EVALUATORS,
+  ...VAR_LOG_EVALUATORS,
 };
