@@ -12,7 +12,15 @@ import { type CveIndex, groupByRelease, type SeverityData, type ThreatData, thre
 import { CveScoreCollector, CveScoreTable, type InvalidRecords, invalidRecordsSchema } from './cve-scores';
 import { DebianUrgencyTable } from './debian-urgency';
 import type { FeedBundle } from './import';
-import { IndexFormatError, ReleaseIndex } from './index-format';
+import {
+  encodeRelease,
+  IndexFormatError,
+  isSchema1,
+  OldIndexFormatError,
+  RELEASE_INDEX_EXT,
+  ReleaseIndex,
+} from './index-format';
+import { legacyRelease } from './index-legacy';
 import {
   type Advisory,
   type EpssScores,
@@ -48,7 +56,8 @@ const manifestSchema = z.object({
     z.object({
       family: z.enum(FAMILIES),
       release: z.string(),
-      file: z.string().regex(/^[a-z0-9._-]+\.json$/),
+      /** `<family>-<release>.idx` (schema 2); `.json`: schema 1, written by an earlier version (feeds convert). */
+      file: z.string().regex(/^[a-z0-9._-]+\.(?:idx|json)$/),
       advisories: z.number().int().nonnegative(),
       packages: z.number().int().nonnegative(),
       compiledAt: z.string(),
@@ -139,7 +148,7 @@ async function readJson(file: string): Promise<unknown> {
 }
 
 /** Write a file atomically: temporary name in the same directory, then rename. */
-export async function writeAtomic(file: string, data: string): Promise<void> {
+export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await fs.writeFile(tmp, data);
@@ -174,7 +183,7 @@ export interface StoreReport {
 }
 
 const releaseFile = (k: ReleaseKey) =>
-  `${k.family}-${k.release.replace(/[^a-z0-9.]+/gi, '-').toLowerCase()}.json`;
+  `${k.family}-${k.release.replace(/[^a-z0-9.]+/gi, '-').toLowerCase()}${RELEASE_INDEX_EXT}`;
 
 /**
  * Compile a bundle into the data dir. Advisories of a release already in the index are kept unless the
@@ -197,20 +206,24 @@ export async function writeBundle(
     releases: {},
   };
   const report: StoreReport = { releases: [], dir };
+  /** Schema-1 files replaced by this write, removed once the manifest no longer names them. */
+  const superseded: string[] = [];
   for (const [k, g] of groupByRelease(bundle.read.advisories)) {
     const file = releaseFile(g.key);
     let merged: Advisory[] = g.advisories;
     let replaced = g.replaced;
     const existing = manifest.releases[k];
     if (existing && !opts.replace) {
-      const old = await loadReleaseFile(path.join(dir, existing.file));
+      const old = await releaseAdvisories(path.join(dir, existing.file));
       const fresh = new Set(g.advisories.map((a) => a.id));
-      const kept = old.allAdvisories().filter((a) => !fresh.has(a.id));
-      replaced += old.advisoryCount - kept.length;
+      const kept = old.filter((a) => !fresh.has(a.id));
+      replaced += old.length - kept.length;
       merged = [...kept, ...g.advisories];
     }
-    const index = ReleaseIndex.fromAdvisories(g.key, merged, now);
-    await writeAtomic(path.join(dir, file), JSON.stringify(index.document));
+    if (existing && existing.file !== file) superseded.push(existing.file);
+    const bytes = encodeRelease(g.key, merged, now);
+    const index = ReleaseIndex.fromBytes(bytes, file);
+    await writeAtomic(path.join(dir, file), bytes);
     manifest.releases[k] = {
       family: g.key.family,
       release: g.key.release,
@@ -278,6 +291,7 @@ export async function writeBundle(
   }
   manifest.updatedAt = now;
   await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const f of superseded) await fs.rm(path.join(dir, f), { force: true });
   return report;
 }
 
@@ -293,8 +307,82 @@ export async function setMissingSources(dir: string, missing: readonly MissingSo
   await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-export async function loadReleaseFile(file: string): Promise<ReleaseIndex> {
-  return ReleaseIndex.fromDocument(await readJson(file), file);
+/** A compiled release file (schema 2), opened for positioned reads; a schema-1 file is refused (OldIndexFormatError). */
+export function loadReleaseFile(file: string): Promise<ReleaseIndex> {
+  return ReleaseIndex.openFile(file);
+}
+
+/** Every advisory of a compiled release file, of either schema (merging an import into it, converting it). */
+async function releaseAdvisories(file: string): Promise<Advisory[]> {
+  const head = Buffer.alloc(64);
+  const fh = await fs.open(file, 'r');
+  try {
+    await fh.read(head, 0, head.length, 0);
+  } finally {
+    await fh.close();
+  }
+  if (isSchema1(head)) return legacyRelease(await readJson(file), file).advisories;
+  return (await ReleaseIndex.openFile(file)).allAdvisories();
+}
+
+export interface ConvertReport {
+  dir: string;
+  converted: Array<{ key: string; from: string; to: string; advisories: number; packages: number }>;
+  current: string[];
+}
+
+/**
+ * Rewrite the schema-1 release files of a data dir's feeds in the current format (`inspector feeds convert`):
+ * each converted file is written beside the old one, the manifest then names the new files, and the old ones
+ * are removed last. The advisories are the same (compiled again from the decoded old file, compile time kept).
+ */
+export async function convertFeeds(dataDirOrFeedsDir: string): Promise<ConvertReport> {
+  let dir = feedsDir(dataDirOrFeedsDir);
+  let manifest = await readManifest(dir);
+  if (!manifest) {
+    dir = dataDirOrFeedsDir;
+    manifest = await readManifest(dir);
+  }
+  if (!manifest)
+    throw new Error(
+      `no compiled vulnerability feed in ${feedsDir(dataDirOrFeedsDir)}: run \`inspector feeds import PATH\` or \`inspector feeds sync\``,
+    );
+  const report: ConvertReport = { dir, converted: [], current: [] };
+  const old: string[] = [];
+  for (const [k, entry] of Object.entries(manifest.releases).sort()) {
+    const from = path.join(dir, entry.file);
+    try {
+      await ReleaseIndex.openFile(from);
+      report.current.push(k);
+      continue;
+    } catch (err) {
+      if (!(err instanceof OldIndexFormatError)) throw err;
+    }
+    const legacy = legacyRelease(await readJson(from), from);
+    const to = releaseFile(legacy.key);
+    const bytes = encodeRelease(legacy.key, legacy.advisories, entry.compiledAt);
+    const index = ReleaseIndex.fromBytes(bytes, to);
+    await writeAtomic(path.join(dir, to), bytes);
+    manifest.releases[k] = {
+      ...entry,
+      file: to,
+      advisories: index.advisoryCount,
+      packages: index.packageCount,
+    };
+    if (entry.file !== to) old.push(entry.file);
+    report.converted.push({
+      key: k,
+      from: entry.file,
+      to,
+      advisories: index.advisoryCount,
+      packages: index.packageCount,
+    });
+  }
+  if (report.converted.length > 0) {
+    await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    for (const f of old) await fs.rm(path.join(dir, f), { force: true });
+  }
+  return report;
 }
 
 /** The compiled feeds of a data dir, loaded lazily. */
