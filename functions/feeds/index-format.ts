@@ -227,7 +227,7 @@ export function isSchema1(bytes: Uint8Array): boolean {
 }
 
 /** Positioned reads of the index bytes. */
-interface ByteSource {
+export interface ByteSource {
   readonly size: number;
   /** The byte ranges asked for, each as its own buffer, in the order given. */
   read(ranges: ReadonlyArray<Section>): Buffer[];
@@ -250,13 +250,16 @@ class BufferSource implements ByteSource {
  * between assessments, and a file replaced meanwhile (a feeds sync renames a new one into place) is noticed by
  * its inode, size and mtime and refused, never read at the old offsets.
  */
-class FileSource implements ByteSource {
+export class FileSource implements ByteSource {
   readonly size: number;
   constructor(
     private readonly file: string,
     private readonly st: Pick<Stats, 'ino' | 'size' | 'mtimeMs'>,
   ) {
     this.size = st.size;
+  }
+  static async open(file: string): Promise<FileSource> {
+    return new FileSource(file, await fs.stat(file));
   }
   read(ranges: ReadonlyArray<Section>): Buffer[] {
     const fd = openSync(this.file, 'r');

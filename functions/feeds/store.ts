@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { type CveIndex, groupByRelease, type SeverityData, type ThreatData, threatDataOf } from './compile';
 import { CveScoreCollector, CveScoreTable, type InvalidRecords, invalidRecordsSchema } from './cve-scores';
 import { DebianUrgencyTable } from './debian-urgency';
+import { EPSS_KIND, EpssFile, encodeEpss, epssOfDocument } from './epss-file';
 import type { FeedBundle } from './import';
 import {
   encodeRelease,
@@ -114,13 +115,6 @@ const kevFileSchema = z.object({
     }),
   ),
 });
-const epssFileSchema = z.object({
-  modelVersion: z.string().optional(),
-  scoreDate: z.string().optional(),
-  cves: z.array(z.string()),
-  scores: z.array(z.number()),
-  percentiles: z.array(z.number()),
-});
 
 /** A compiled KEV file (kev.json of a data dir or of a published feed generation), validated. */
 export function parseKevFile(value: unknown, source: string): KevCatalog {
@@ -131,10 +125,23 @@ export function parseKevFile(value: unknown, source: string): KevCatalog {
 
 /** A compiled EPSS file (epss.json of a data dir or of a published feed generation), validated. */
 export function parseEpssFile(value: unknown, source: string): EpssScores {
-  const v = epssFileSchema.safeParse(value);
-  if (!v.success) throw new IndexFormatError(`${source} is not a compiled EPSS score file`);
-  return v.data;
+  const v = epssOfDocument(value);
+  if (!v) throw new IndexFormatError(`${source} is not a compiled EPSS score file`);
+  return v;
 }
+
+/** Does the file start as the row-a-line EPSS layout (epss-file.ts) rather than the earlier parallel arrays? */
+async function startsWith(file: string, prefix: string): Promise<boolean> {
+  const head = Buffer.alloc(prefix.length);
+  const fh = await fs.open(file, 'r');
+  try {
+    await fh.read(head, 0, head.length, 0);
+  } finally {
+    await fh.close();
+  }
+  return head.toString('latin1') === prefix;
+}
+const EPSS_ROWS_PREFIX = `{"kind":"${EPSS_KIND}"`;
 
 export const feedsDir = (dataDir: string): string => path.join(dataDir, 'feeds');
 
@@ -250,7 +257,7 @@ export async function writeBundle(
     report.kev = { catalogVersion: bundle.kev.catalogVersion, entries: bundle.kev.entries.length };
   }
   if (bundle.epss) {
-    await writeAtomic(path.join(dir, 'epss.json'), JSON.stringify(bundle.epss));
+    await writeAtomic(path.join(dir, 'epss.json'), encodeEpss(bundle.epss));
     manifest.epss = { file: 'epss.json', entries: bundle.epss.cves.length };
     if (bundle.epss.scoreDate) manifest.epss.scoreDate = bundle.epss.scoreDate;
     if (bundle.epss.modelVersion) manifest.epss.modelVersion = bundle.epss.modelVersion;
@@ -327,6 +334,8 @@ async function releaseAdvisories(file: string): Promise<Advisory[]> {
 
 export interface ConvertReport {
   dir: string;
+  /** EPSS scores rewritten in the row-a-line layout (their count), when the file had the earlier layout. */
+  epss?: number;
   converted: Array<{ key: string; from: string; to: string; advisories: number; packages: number }>;
   current: string[];
 }
@@ -377,6 +386,14 @@ export async function convertFeeds(dataDirOrFeedsDir: string): Promise<ConvertRe
       advisories: index.advisoryCount,
       packages: index.packageCount,
     });
+  }
+  if (manifest.epss) {
+    const file = path.join(dir, manifest.epss.file);
+    if (!(await startsWith(file, EPSS_ROWS_PREFIX))) {
+      // Same name, same scores: only the layout changes (the manifest needs no change).
+      await writeAtomic(file, encodeEpss(parseEpssFile(await readJson(file), file)));
+      report.epss = manifest.epss.entries;
+    }
   }
   if (report.converted.length > 0) {
     await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -430,13 +447,16 @@ export class StoredCveIndex implements CveIndex {
     this.threat ??= (async () => {
       let kev: KevCatalog | undefined;
       let epss: EpssScores | undefined;
+      let epssFile: EpssFile | undefined;
       if (this.manifest.kev) {
         const file = path.join(this.dir, this.manifest.kev.file);
         kev = parseKevFile(await readJson(file), file);
       }
       if (this.manifest.epss) {
+        // Row a line: looked up by positioned reads. An earlier version's file (parallel arrays) is read whole.
         const file = path.join(this.dir, this.manifest.epss.file);
-        epss = parseEpssFile(await readJson(file), file);
+        if (await startsWith(file, EPSS_ROWS_PREFIX)) epssFile = await EpssFile.open(file);
+        else epss = parseEpssFile(await readJson(file), file);
       }
       const severity: SeverityData = {};
       if (this.manifest.cveScores) {
@@ -447,7 +467,14 @@ export class StoredCveIndex implements CveIndex {
         const file = path.join(this.dir, this.manifest.debianUrgency.file);
         severity.debianUrgency = DebianUrgencyTable.parse(await readJson(file), file);
       }
-      return threatDataOf(kev, epss, severity);
+      const t = threatDataOf(kev, epss, severity);
+      if (epssFile) {
+        const f = epssFile;
+        t.epss = { lookup: (cve) => f.lookup(cve) };
+        if (f.modelVersion) t.epss.modelVersion = f.modelVersion;
+        if (f.scoreDate) t.epss.scoreDate = f.scoreDate;
+      }
+      return t;
     })();
     return this.threat;
   }

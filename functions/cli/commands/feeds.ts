@@ -163,6 +163,7 @@ export function register(program: Command): void {
       const out = r.converted.map(
         (c) => `converted ${c.key}: ${c.from} → ${c.to} (${c.advisories} advisories, ${c.packages} packages)`,
       );
+      if (r.epss !== undefined) out.push(`converted EPSS: ${r.epss} scores, one a line`);
       if (r.current.length) out.push(`already current: ${r.current.join(', ')}`);
       out.push(`feeds in ${r.dir}`);
       process.stdout.write(`${out.join('\n')}\n`);
