@@ -579,7 +579,7 @@ export class ReleaseIndex {
   }
 
   private packageRange([o, l]: [number, number], name: string): Section {
-    if (o + l > this.header.sections.packages[1])
+    if (o < 0 || l < 0 || o + l > this.header.sections.packages[1])
       throw new IndexFormatError(`${this.source}: the block of ${name} lies outside the packages section`);
     return [this.pkgBase + o, l];
   }
@@ -603,7 +603,7 @@ export class ReleaseIndex {
     const [, advLen] = this.header.sections.advisories;
     for (const [o, l] of refs) {
       if (this.decoded.has(o) || want.has(o)) continue;
-      if (o + l + 1 > advLen)
+      if (o < 0 || l < 0 || o + l + 1 > advLen)
         throw new IndexFormatError(`${this.source}: an advisory at ${o} lies outside its section`);
       want.set(o, l);
     }

@@ -5,11 +5,16 @@
  * records, the size of OSV's Debian export) and on the real records of every family in the fixtures (Ubuntu
  * Pro flags, RHEL module streams, Amazon arches and Extras streams). Also: feeds convert, and bad files.
  */
+
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { FeedObjectStore } from '../../../functions/core/feeds-cloud/object-store';
+import { POINTER_KEY, POINTER_KIND } from '../../../functions/core/feeds-cloud/pointer';
+import { PublishedCveIndex } from '../../../functions/core/feeds-cloud/published-index';
 import { groupByRelease } from '../../../functions/feeds/compile';
 import { readFeedPath } from '../../../functions/feeds/import';
 import {
@@ -190,6 +195,68 @@ describe('feeds convert and bad files', () => {
     expect(() => open.lookup(name)).toThrow(/replaced\.idx changed while it was being read/);
     // Not ours at all.
     expect(() => ReleaseIndex.fromBytes(Buffer.from('hello'), 'h')).toThrow(/h is not a compiled CVE index/);
+  });
+
+  it('the Evaluate Lambda reads a published object of either schema (a schema-1 one carried over, converted in memory)', async () => {
+    const advs = await advisories();
+    const gen = '20261202T120000000Z-abcdef';
+    const objects = new Map<string, Uint8Array>([
+      [`feeds/${gen}/debian-12.json`, Buffer.from(JSON.stringify(encodeLegacy(deb12, advs, 'T')))],
+      [
+        `feeds/${gen}/debian-11.idx`,
+        encodeRelease(
+          { family: 'debian', release: '11' },
+          advs.map((a) => ({ ...a, key: { family: 'debian', release: '11' } })),
+          'T',
+        ),
+      ],
+    ]);
+    const ref = (key: string, release: string) => {
+      const bytes = objects.get(key)!;
+      return {
+        key,
+        size: bytes.byteLength,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        source: 'osv:Debian',
+        compiledAt: 'T',
+        family: 'debian' as const,
+        release,
+        advisories: advs.length,
+        packages: 1,
+      };
+    };
+    objects.set(
+      POINTER_KEY,
+      Buffer.from(
+        JSON.stringify({
+          kind: POINTER_KIND,
+          schema: 1,
+          generation: gen,
+          publishedAt: 'T',
+          releases: {
+            'debian:12': ref(`feeds/${gen}/debian-12.json`, '12'),
+            'debian:11': ref(`feeds/${gen}/debian-11.idx`, '11'),
+          },
+          sources: [],
+        }),
+      ),
+    );
+    const store: FeedObjectStore = {
+      location: 'memory://feeds',
+      get: async (key) => objects.get(key),
+      put: async () => {},
+      copy: async () => {},
+      listFolders: async () => [],
+      deletePrefix: async () => 0,
+    };
+    const index = new PublishedCveIndex(store);
+    const want = legacyIndex(deb12, advs);
+    expectSameLookups(want, (await index.release(deb12))!, 'schema 1 object');
+    const eleven = (await index.release({ family: 'debian', release: '11' }))!;
+    expect(
+      eleven.lookup(want.lookup(Object.keys(want.document.packages)[0]!)[0]!.pkg.name).length,
+    ).toBeGreaterThan(0);
+    expect(eleven.advisoryCount).toBe(advs.length);
   });
 
   it('withCompiledAt changes the header only', () => {
