@@ -486,13 +486,15 @@ function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0;
   const queue: Array<() => void> = [];
   return async (task) => {
+    // A finishing task hands its slot to the first waiter (active unchanged), so at most `n` ever run.
     if (active >= n) await new Promise<void>((resolve) => queue.push(resolve));
-    active++;
+    else active++;
     try {
       return await task();
     } finally {
-      active--;
-      queue.shift()?.();
+      const next = queue.shift();
+      if (next) next();
+      else active--;
     }
   };
 }
