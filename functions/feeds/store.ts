@@ -11,8 +11,17 @@ import * as z from 'zod';
 import { type CveIndex, groupByRelease, type SeverityData, type ThreatData, threatDataOf } from './compile';
 import { CveScoreCollector, CveScoreTable, type InvalidRecords, invalidRecordsSchema } from './cve-scores';
 import { DebianUrgencyTable } from './debian-urgency';
+import { EPSS_KIND, EpssFile, encodeEpss, epssOfDocument } from './epss-file';
 import type { FeedBundle } from './import';
-import { IndexFormatError, ReleaseIndex } from './index-format';
+import {
+  encodeRelease,
+  IndexFormatError,
+  isSchema1,
+  OldIndexFormatError,
+  RELEASE_INDEX_EXT,
+  ReleaseIndex,
+} from './index-format';
+import { legacyRelease } from './index-legacy';
 import {
   type Advisory,
   type EpssScores,
@@ -48,7 +57,8 @@ const manifestSchema = z.object({
     z.object({
       family: z.enum(FAMILIES),
       release: z.string(),
-      file: z.string().regex(/^[a-z0-9._-]+\.json$/),
+      /** `<family>-<release>.idx` (schema 2); `.json`: schema 1, written by an earlier version (feeds convert). */
+      file: z.string().regex(/^[a-z0-9._-]+\.(?:idx|json)$/),
       advisories: z.number().int().nonnegative(),
       packages: z.number().int().nonnegative(),
       compiledAt: z.string(),
@@ -105,13 +115,6 @@ const kevFileSchema = z.object({
     }),
   ),
 });
-const epssFileSchema = z.object({
-  modelVersion: z.string().optional(),
-  scoreDate: z.string().optional(),
-  cves: z.array(z.string()),
-  scores: z.array(z.number()),
-  percentiles: z.array(z.number()),
-});
 
 /** A compiled KEV file (kev.json of a data dir or of a published feed generation), validated. */
 export function parseKevFile(value: unknown, source: string): KevCatalog {
@@ -122,10 +125,23 @@ export function parseKevFile(value: unknown, source: string): KevCatalog {
 
 /** A compiled EPSS file (epss.json of a data dir or of a published feed generation), validated. */
 export function parseEpssFile(value: unknown, source: string): EpssScores {
-  const v = epssFileSchema.safeParse(value);
-  if (!v.success) throw new IndexFormatError(`${source} is not a compiled EPSS score file`);
-  return v.data;
+  const v = epssOfDocument(value);
+  if (!v) throw new IndexFormatError(`${source} is not a compiled EPSS score file`);
+  return v;
 }
+
+/** Does the file start as the row-a-line EPSS layout (epss-file.ts) rather than the earlier parallel arrays? */
+async function startsWith(file: string, prefix: string): Promise<boolean> {
+  const head = Buffer.alloc(prefix.length);
+  const fh = await fs.open(file, 'r');
+  try {
+    await fh.read(head, 0, head.length, 0);
+  } finally {
+    await fh.close();
+  }
+  return head.toString('latin1') === prefix;
+}
+const EPSS_ROWS_PREFIX = `{"kind":"${EPSS_KIND}"`;
 
 export const feedsDir = (dataDir: string): string => path.join(dataDir, 'feeds');
 
@@ -139,7 +155,7 @@ async function readJson(file: string): Promise<unknown> {
 }
 
 /** Write a file atomically: temporary name in the same directory, then rename. */
-export async function writeAtomic(file: string, data: string): Promise<void> {
+export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await fs.writeFile(tmp, data);
@@ -174,7 +190,7 @@ export interface StoreReport {
 }
 
 const releaseFile = (k: ReleaseKey) =>
-  `${k.family}-${k.release.replace(/[^a-z0-9.]+/gi, '-').toLowerCase()}.json`;
+  `${k.family}-${k.release.replace(/[^a-z0-9.]+/gi, '-').toLowerCase()}${RELEASE_INDEX_EXT}`;
 
 /**
  * Compile a bundle into the data dir. Advisories of a release already in the index are kept unless the
@@ -197,20 +213,24 @@ export async function writeBundle(
     releases: {},
   };
   const report: StoreReport = { releases: [], dir };
+  /** Schema-1 files replaced by this write, removed once the manifest no longer names them. */
+  const superseded: string[] = [];
   for (const [k, g] of groupByRelease(bundle.read.advisories)) {
     const file = releaseFile(g.key);
     let merged: Advisory[] = g.advisories;
     let replaced = g.replaced;
     const existing = manifest.releases[k];
     if (existing && !opts.replace) {
-      const old = await loadReleaseFile(path.join(dir, existing.file));
+      const old = await releaseAdvisories(path.join(dir, existing.file));
       const fresh = new Set(g.advisories.map((a) => a.id));
-      const kept = old.allAdvisories().filter((a) => !fresh.has(a.id));
-      replaced += old.advisoryCount - kept.length;
+      const kept = old.filter((a) => !fresh.has(a.id));
+      replaced += old.length - kept.length;
       merged = [...kept, ...g.advisories];
     }
-    const index = ReleaseIndex.fromAdvisories(g.key, merged, now);
-    await writeAtomic(path.join(dir, file), JSON.stringify(index.document));
+    if (existing && existing.file !== file) superseded.push(existing.file);
+    const bytes = encodeRelease(g.key, merged, now);
+    const index = ReleaseIndex.fromBytes(bytes, file);
+    await writeAtomic(path.join(dir, file), bytes);
     manifest.releases[k] = {
       family: g.key.family,
       release: g.key.release,
@@ -237,7 +257,7 @@ export async function writeBundle(
     report.kev = { catalogVersion: bundle.kev.catalogVersion, entries: bundle.kev.entries.length };
   }
   if (bundle.epss) {
-    await writeAtomic(path.join(dir, 'epss.json'), JSON.stringify(bundle.epss));
+    await writeAtomic(path.join(dir, 'epss.json'), encodeEpss(bundle.epss));
     manifest.epss = { file: 'epss.json', entries: bundle.epss.cves.length };
     if (bundle.epss.scoreDate) manifest.epss.scoreDate = bundle.epss.scoreDate;
     if (bundle.epss.modelVersion) manifest.epss.modelVersion = bundle.epss.modelVersion;
@@ -278,6 +298,7 @@ export async function writeBundle(
   }
   manifest.updatedAt = now;
   await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const f of superseded) await fs.rm(path.join(dir, f), { force: true });
   return report;
 }
 
@@ -293,8 +314,92 @@ export async function setMissingSources(dir: string, missing: readonly MissingSo
   await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-export async function loadReleaseFile(file: string): Promise<ReleaseIndex> {
-  return ReleaseIndex.fromDocument(await readJson(file), file);
+/** A compiled release file (schema 2), opened for positioned reads; a schema-1 file is refused (OldIndexFormatError). */
+export function loadReleaseFile(file: string): Promise<ReleaseIndex> {
+  return ReleaseIndex.openFile(file);
+}
+
+/** Every advisory of a compiled release file, of either schema (merging an import into it, converting it). */
+async function releaseAdvisories(file: string): Promise<Advisory[]> {
+  const head = Buffer.alloc(64);
+  const fh = await fs.open(file, 'r');
+  try {
+    await fh.read(head, 0, head.length, 0);
+  } finally {
+    await fh.close();
+  }
+  if (isSchema1(head)) return legacyRelease(await readJson(file), file).advisories;
+  return (await ReleaseIndex.openFile(file)).allAdvisories();
+}
+
+export interface ConvertReport {
+  dir: string;
+  /** EPSS scores rewritten in the row-a-line layout (their count), when the file had the earlier layout. */
+  epss?: number;
+  converted: Array<{ key: string; from: string; to: string; advisories: number; packages: number }>;
+  current: string[];
+}
+
+/**
+ * Rewrite the schema-1 release files of a data dir's feeds in the current format (`inspector feeds convert`):
+ * each converted file is written beside the old one, the manifest then names the new files, and the old ones
+ * are removed last. The advisories are the same (compiled again from the decoded old file, compile time kept).
+ */
+export async function convertFeeds(dataDirOrFeedsDir: string): Promise<ConvertReport> {
+  let dir = feedsDir(dataDirOrFeedsDir);
+  let manifest = await readManifest(dir);
+  if (!manifest) {
+    dir = dataDirOrFeedsDir;
+    manifest = await readManifest(dir);
+  }
+  if (!manifest)
+    throw new Error(
+      `no compiled vulnerability feed in ${feedsDir(dataDirOrFeedsDir)}: run \`inspector feeds import PATH\` or \`inspector feeds sync\``,
+    );
+  const report: ConvertReport = { dir, converted: [], current: [] };
+  const old: string[] = [];
+  for (const [k, entry] of Object.entries(manifest.releases).sort()) {
+    const from = path.join(dir, entry.file);
+    try {
+      await ReleaseIndex.openFile(from);
+      report.current.push(k);
+      continue;
+    } catch (err) {
+      if (!(err instanceof OldIndexFormatError)) throw err;
+    }
+    const legacy = legacyRelease(await readJson(from), from);
+    const to = releaseFile(legacy.key);
+    const bytes = encodeRelease(legacy.key, legacy.advisories, entry.compiledAt);
+    const index = ReleaseIndex.fromBytes(bytes, to);
+    await writeAtomic(path.join(dir, to), bytes);
+    manifest.releases[k] = {
+      ...entry,
+      file: to,
+      advisories: index.advisoryCount,
+      packages: index.packageCount,
+    };
+    if (entry.file !== to) old.push(entry.file);
+    report.converted.push({
+      key: k,
+      from: entry.file,
+      to,
+      advisories: index.advisoryCount,
+      packages: index.packageCount,
+    });
+  }
+  if (manifest.epss) {
+    const file = path.join(dir, manifest.epss.file);
+    if (!(await startsWith(file, EPSS_ROWS_PREFIX))) {
+      // Same name, same scores: only the layout changes (the manifest needs no change).
+      await writeAtomic(file, encodeEpss(parseEpssFile(await readJson(file), file)));
+      report.epss = manifest.epss.entries;
+    }
+  }
+  if (report.converted.length > 0) {
+    await writeAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    for (const f of old) await fs.rm(path.join(dir, f), { force: true });
+  }
+  return report;
 }
 
 /** The compiled feeds of a data dir, loaded lazily. */
@@ -342,13 +447,16 @@ export class StoredCveIndex implements CveIndex {
     this.threat ??= (async () => {
       let kev: KevCatalog | undefined;
       let epss: EpssScores | undefined;
+      let epssFile: EpssFile | undefined;
       if (this.manifest.kev) {
         const file = path.join(this.dir, this.manifest.kev.file);
         kev = parseKevFile(await readJson(file), file);
       }
       if (this.manifest.epss) {
+        // Row a line: looked up by positioned reads. An earlier version's file (parallel arrays) is read whole.
         const file = path.join(this.dir, this.manifest.epss.file);
-        epss = parseEpssFile(await readJson(file), file);
+        if (await startsWith(file, EPSS_ROWS_PREFIX)) epssFile = await EpssFile.open(file);
+        else epss = parseEpssFile(await readJson(file), file);
       }
       const severity: SeverityData = {};
       if (this.manifest.cveScores) {
@@ -359,7 +467,14 @@ export class StoredCveIndex implements CveIndex {
         const file = path.join(this.dir, this.manifest.debianUrgency.file);
         severity.debianUrgency = DebianUrgencyTable.parse(await readJson(file), file);
       }
-      return threatDataOf(kev, epss, severity);
+      const t = threatDataOf(kev, epss, severity);
+      if (epssFile) {
+        const f = epssFile;
+        t.epss = { lookup: (cve) => f.lookup(cve) };
+        if (f.modelVersion) t.epss.modelVersion = f.modelVersion;
+        if (f.scoreDate) t.epss.scoreDate = f.scoreDate;
+      }
+      return t;
     })();
     return this.threat;
   }

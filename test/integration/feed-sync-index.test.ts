@@ -165,7 +165,7 @@ describe('published feed index (Evaluate side)', () => {
         expect.objectContaining({
           scope: 'cve',
           reason: 'EVALUATION_ERROR',
-          message: expect.stringMatching(/debian-12\.json does not match the feed pointer's sha256/),
+          message: expect.stringMatching(/debian-12\.idx does not match the feed pointer's sha256/),
         }),
       ]);
       expect(cves(ev)).toEqual([]);

@@ -159,7 +159,7 @@ describe('feed-sync handler → s3rver', () => {
     expect(Object.keys(p.releases).some((k) => k.startsWith('ubuntu:'))).toBe(true);
     expect(Object.keys(p.releases).some((k) => k.startsWith('rocky:'))).toBe(true);
     expect(p.releases['debian:12']).toMatchObject({
-      key: `feeds/${p.generation}/debian-12.json`,
+      key: `feeds/${p.generation}/debian-12.idx`,
       source: 'osv:Debian',
       family: 'debian',
       release: '12',
@@ -199,7 +199,7 @@ describe('feed-sync handler → s3rver', () => {
     ]);
     expect(out.carried.sort()).toEqual(
       [
-        'debian-12.json',
+        'debian-12.idx',
         'kev.json',
         ...Object.values(before.releases)
           .filter((r) => r.family === 'rocky')
@@ -211,7 +211,7 @@ describe('feed-sync handler → s3rver', () => {
     // Same content, now inside the new generation (self-contained), verifiable by the same sha256.
     expect(p.releases['debian:12']).toEqual({
       ...before.releases['debian:12'],
-      key: `feeds/${p.generation}/debian-12.json`,
+      key: `feeds/${p.generation}/debian-12.idx`,
     });
     expect(p.kev?.sha256).toBe(before.kev?.sha256);
     expect(sha((await store.get(p.releases['debian:12']!.key))!)).toBe(before.releases['debian:12']!.sha256);
@@ -237,7 +237,7 @@ describe('feed-sync handler → s3rver', () => {
         ),
       },
     ]);
-    expect(out.carried).toEqual(['debian-12.json']);
+    expect(out.carried).toEqual(['debian-12.idx']);
     expect((await pointer()).releases['debian:12']?.sha256).toBe(before.releases['debian:12']?.sha256);
   });
 

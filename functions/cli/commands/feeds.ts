@@ -1,6 +1,6 @@
 /**
  * `inspector feeds import PATH` (compile feed files into the data dir), `inspector feeds sync` (download the
- * official feeds), `inspector feeds status`; and the cve package loader `inspector assess` uses (--feed PATH
+ * official feeds), `inspector feeds convert` (rewrite an earlier version's indexes), `inspector feeds status`; and the cve package loader `inspector assess` uses (--feed PATH
  * for one assessment, else the data dir's compiled index when there is one).
  */
 import { promises as fs } from 'node:fs';
@@ -149,6 +149,24 @@ export function register(program: Command): void {
       for (const f of r.failed)
         process.stderr.write(`not synced ${f.source}: ${f.reason} (previous data kept)\n`);
       for (const w of r.warnings) process.stderr.write(`warning: synced ${w.source} without ${w.message}\n`);
+    });
+
+  feeds
+    .command('convert')
+    .description(
+      'rewrite release indexes an earlier version compiled (schema 1) in the current per-package format, in place',
+    )
+    .addOption(dataDirOption())
+    .action(async (o: { dataDir: string }) => {
+      const { convertFeeds } = await feedStore();
+      const r = await convertFeeds(path.resolve(o.dataDir));
+      const out = r.converted.map(
+        (c) => `converted ${c.key}: ${c.from} → ${c.to} (${c.advisories} advisories, ${c.packages} packages)`,
+      );
+      if (r.epss !== undefined) out.push(`converted EPSS: ${r.epss} scores, one a line`);
+      if (r.current.length) out.push(`already current: ${r.current.join(', ')}`);
+      out.push(`feeds in ${r.dir}`);
+      process.stdout.write(`${out.join('\n')}\n`);
     });
 
   feeds

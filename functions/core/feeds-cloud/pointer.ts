@@ -1,7 +1,7 @@
 /**
  * The published vulnerability feed in the feed bucket:
  *
- *   feeds/<generation>/<family>-<release>.json   one compiled release index (index-format.ts), immutable
+ *   feeds/<generation>/<family>-<release>.idx    one compiled release index (index-format.ts), immutable
  *   feeds/<generation>/kev.json, epss.json       compiled KEV catalogue and EPSS scores, immutable
  *   feeds/<generation>/cve-scores.json           CVSS by CVE from the CVE records (NVD, CVE List V5), immutable
  *   feeds/<generation>/debian-urgency.json       Debian Security Tracker urgencies, immutable
@@ -23,7 +23,8 @@ export const POINTER_KEY = `${FEEDS_PREFIX}CURRENT.json`;
 export const POINTER_KIND = 'inspector-cve-feed-pointer';
 
 const GENERATION = /^\d{8}T\d{6}\d{3}Z-[0-9a-f]{6}$/;
-const OBJECT_KEY = /^feeds\/\d{8}T\d{6}\d{3}Z-[0-9a-f]{6}\/[a-z0-9._-]+\.json$/;
+/** Release indexes are `.idx` (schema 2; `.json` in generations published before it), the rest `.json`. */
+const OBJECT_KEY = /^feeds\/\d{8}T\d{6}\d{3}Z-[0-9a-f]{6}\/[a-z0-9._-]+\.(?:idx|json)$/;
 
 const objectRef = {
   key: z.string().regex(OBJECT_KEY),

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CveScoreTable } from '../../feeds/cve-scores';
 import { DebianUrgencyTable } from '../../feeds/debian-urgency';
-import { IndexFormatError, ReleaseIndex } from '../../feeds/index-format';
+import { IndexFormatError, ReleaseIndex, withCompiledAt } from '../../feeds/index-format';
 import { claimFolder, releaseFolder, sweepStaleFolders } from '../../feeds/spill';
 import { feedsDir, parseEpssFile, parseKevFile, readManifest } from '../../feeds/store';
 import { type FeedSource, type Getter, syncFeeds } from '../../feeds/sync';
@@ -179,8 +179,8 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
       const source = producedBy.get(key) ?? 'unknown';
       const bytes = await fs.readFile(path.join(dir, entry.file));
       try {
-        const doc: unknown = JSON.parse(bytes.toString('utf8'));
-        const idx = ReleaseIndex.fromDocument(doc, entry.file);
+        const idx = ReleaseIndex.fromBytes(bytes, entry.file);
+        idx.verify();
         if (idx.advisoryCount === 0) throw new Error('it holds no advisories');
         const before = previous?.releases[key]?.advisories ?? 0;
         if (idx.advisoryCount < before * ratio) {
@@ -189,7 +189,7 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
           );
         }
         const prev = previous?.releases[key];
-        if (prev && sameContent(doc, prev)) {
+        if (prev && sameContent(bytes, prev)) {
           // Same advisories as the published object (only the compile time differs): reuse it, so
           // evaluators that cached it by its sha256 do not download it again.
           reused.push({ from: prev, name: objectName(prev.key), source });
@@ -379,7 +379,7 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
     parsePointer(pointerBytes, 'the new pointer'); // what readers will check, checked before anything is written
 
     const tasks: Array<() => Promise<void>> = [
-      ...fresh.map((f) => () => store.put(`${prefix}${f.name}`, f.bytes, 'application/json')),
+      ...fresh.map((f) => () => store.put(`${prefix}${f.name}`, f.bytes, contentTypeOf(f.name))),
       ...[...carried, ...reused].map((c) => () => store.copy(c.from.key, `${prefix}${c.name}`)),
     ];
     try {
@@ -454,8 +454,18 @@ export async function syncAndPublish(opts: FeedSyncOptions): Promise<FeedSyncRep
 }
 
 /** Whether a compiled release document equals the published object but for its compile time. */
-function sameContent(doc: unknown, published: PointerObject): boolean {
-  const again = Buffer.from(JSON.stringify({ ...(doc as object), compiledAt: published.compiledAt }));
+/** The compiled release indexes (`.idx`) are not JSON documents; the other objects are. */
+function contentTypeOf(name: string): string {
+  return name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+}
+
+function sameContent(bytes: Uint8Array, published: PointerObject): boolean {
+  let again: Buffer;
+  try {
+    again = withCompiledAt(bytes, published.compiledAt);
+  } catch {
+    return false;
+  }
   return again.length === published.size && sha256(again) === published.sha256;
 }
 

@@ -4,7 +4,8 @@
  * - the pointer is re-read at most every `ttlMs` (default 10 minutes);
  * - a release index is downloaded only when an instance of that release is evaluated, checked against the
  *   pointer's size and sha256, and cached by its sha256: an unchanged release in a new generation is not
- *   downloaded again; releases the new pointer no longer names are dropped from the cache;
+ *   downloaded again; releases the new pointer no longer names are dropped from the cache; the index keeps the
+ *   object's bytes and decodes only the packages instances have (index-format.ts);
  * - KEV and EPSS likewise, together with the severity data (CVSS by CVE, Debian tracker urgencies);
  * - no pointer at all is never cached: the first evaluation after the first sync finds it.
  */
@@ -12,7 +13,8 @@ import { createHash } from 'node:crypto';
 import { type CveIndex, type SeverityData, type ThreatData, threatDataOf } from '../../feeds/compile';
 import { CveScoreTable } from '../../feeds/cve-scores';
 import { DebianUrgencyTable } from '../../feeds/debian-urgency';
-import { IndexFormatError, ReleaseIndex } from '../../feeds/index-format';
+import { IndexFormatError, isSchema1, ReleaseIndex } from '../../feeds/index-format';
+import { legacyRelease } from '../../feeds/index-legacy';
 import { type ReleaseKey, releaseKeyString } from '../../feeds/model';
 import { parseEpssFile, parseKevFile } from '../../feeds/store';
 import { FeedNotPublishedError, type FeedObjectStore } from './object-store';
@@ -66,9 +68,7 @@ export class PublishedCveIndex implements CveIndex {
     if (!entry) return undefined;
     let p = this.releases.get(entry.sha256);
     if (!p) {
-      p = this.load(entry, (ptr) => ptr.releases[k]).then((bytes) =>
-        ReleaseIndex.fromDocument(json(bytes, this.where(entry)), this.where(entry)),
-      );
+      p = this.load(entry, (ptr) => ptr.releases[k]).then((bytes) => releaseOf(bytes, this.where(entry)));
       this.releases.set(entry.sha256, p);
       p.catch(() => this.releases.delete(entry.sha256));
     }
@@ -203,6 +203,18 @@ export class PublishedCveIndex implements CveIndex {
   private where(o: PointerObject): string {
     return `${this.store.location}/${o.key}`;
   }
+}
+
+/**
+ * A release object of the feed: the index is read from the downloaded bytes (verified against the pointer as a
+ * whole, so the object is fetched whole rather than by range requests). An object an older feed-sync published
+ * (schema 1, one JSON document; carried into later generations while its source fails) is converted here, in
+ * memory, at that format's cost.
+ */
+function releaseOf(bytes: Uint8Array, source: string): ReleaseIndex {
+  if (!isSchema1(bytes)) return ReleaseIndex.fromBytes(bytes, source);
+  const legacy = legacyRelease(json(bytes, source), source);
+  return ReleaseIndex.fromAdvisories(legacy.key, legacy.advisories, legacy.compiledAt);
 }
 
 function json(bytes: Uint8Array, source: string): unknown {

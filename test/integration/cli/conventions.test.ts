@@ -129,7 +129,7 @@ describe('inspector completion', () => {
       "complete -c inspector -n '__fish_seen_subcommand_from assess' -l format -x -a 'table json'",
     );
     expect(fish.stdout).toContain(
-      "complete -c inspector -n '__fish_seen_subcommand_from feeds; and not __fish_seen_subcommand_from import sync status' -a 'sync'",
+      "complete -c inspector -n '__fish_seen_subcommand_from feeds; and not __fish_seen_subcommand_from import sync convert status' -a 'sync'",
     );
   });
 });

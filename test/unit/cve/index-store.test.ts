@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryCveIndex } from '../../../functions/feeds/compile';
 import { addFile, type FeedBundle, readFeedPath } from '../../../functions/feeds/import';
-import { ReleaseIndex } from '../../../functions/feeds/index-format';
+import { encodeRelease, ReleaseIndex } from '../../../functions/feeds/index-format';
 import { type Advisory, emptyRead } from '../../../functions/feeds/model';
 import { feedsDir, StoredCveIndex, writeBundle } from '../../../functions/feeds/store';
 import { readZip, ZipError } from '../../../functions/feeds/zip';
@@ -64,8 +64,8 @@ describe('compiled release index', () => {
     const idx = ReleaseIndex.fromAdvisories({ family: 'debian', release: '12' }, [b, a], 'T');
     expect(idx.advisoryCount).toBe(2);
     expect(idx.packageCount).toBe(2);
-    const doc = JSON.parse(JSON.stringify(idx.document));
-    const back = ReleaseIndex.fromDocument(doc, 'mem');
+    const bytes = encodeRelease({ family: 'debian', release: '12' }, [b, a], 'T');
+    const back = ReleaseIndex.fromBytes(bytes, 'mem');
     const byName = (x: Advisory) => ({
       ...x,
       packages: [...x.packages].sort((p, q) => p.name.localeCompare(q.name)),
@@ -75,10 +75,12 @@ describe('compiled release index', () => {
       { advisory: { id: 'DEBIAN-CVE-2024-2', cves: ['CVE-2024-2'], references: [] }, pkg: b.packages[1] },
     ]);
     expect(back.lookup('nothing')).toEqual([]);
-    // Strings are interned once.
-    expect(doc.strings.filter((s: string) => s === 'openssl')).toHaveLength(0);
-    expect(() => ReleaseIndex.fromDocument({ kind: 'other' }, 'x.json')).toThrow(
-      /x\.json is not a compiled CVE index/,
+    // A package's versions are interned once in its block; the name is in the name table only.
+    const text = bytes.toString('utf8');
+    expect(text.split('"openssl"')).toHaveLength(2);
+    expect(text.split('"3.0.15-1~deb12u1"')).toHaveLength(2);
+    expect(() => ReleaseIndex.fromBytes(Buffer.from('{"kind":"other"}\n'), 'x.idx')).toThrow(
+      /x\.idx is not a compiled CVE index \(schema 2\): kind/,
     );
   });
 });
@@ -153,7 +155,7 @@ describe('feed import and the data-dir store', () => {
       { now: 'T2' },
     );
     expect(r2.releases[0]).toEqual({ key: 'debian:12', advisories: 3, packages: 3, added: 2, replaced: 1 });
-    expect(readdirSync(feedsDir(dataDir)).sort()).toEqual(['debian-12.json', 'manifest.json']);
+    expect(readdirSync(feedsDir(dataDir)).sort()).toEqual(['debian-12.idx', 'manifest.json']);
     const idx = await StoredCveIndex.open(dataDir);
     expect(idx.releaseKeys()).toEqual(['debian:12']);
     const rel = await idx.release({ family: 'debian', release: '12' });
@@ -188,7 +190,7 @@ describe('feed import and the data-dir store', () => {
     await writeBundle(dataDir, {
       read: { advisories: [adv('DEBIAN-CVE-2024-1', 'a', '1')], errors: [], skipped: {}, records: 1 },
     });
-    writeFileSync(path.join(feedsDir(dataDir), 'debian-12.json'), '{"kind":"x"}');
+    writeFileSync(path.join(feedsDir(dataDir), 'debian-12.idx'), '{"kind":"x"}\n');
     const idx = await StoredCveIndex.open(dataDir);
     await expect(idx.release({ family: 'debian', release: '12' })).rejects.toThrow(
       /not a compiled CVE index/,

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { InstalledPackage, Inventory } from '../../../functions/core/facts/packages';
 import { compareVersions } from '../../../functions/core/versions';
-import { ReleaseIndex } from '../../../functions/feeds/index-format';
+import { encodeRelease, ReleaseIndex } from '../../../functions/feeds/index-format';
+import { legacyRelease } from '../../../functions/feeds/index-legacy';
 import type { Advisory, AffectedPackage } from '../../../functions/feeds/model';
 import { moduleStreams, readOsvJson } from '../../../functions/feeds/readers/osv';
 import {
@@ -19,6 +20,7 @@ import {
   matchInventory,
   moduleApplies,
 } from '../../../functions/rules/cve/match';
+import { encodeRelease as encodeLegacyRelease } from '../../helpers/legacy-release-index';
 
 const FIX = path.resolve(__dirname, '../../fixtures/cve');
 const read = (p: string) => readOsvJson(readFileSync(path.join(FIX, p), 'utf8'), p);
@@ -84,11 +86,13 @@ describe('OSV reader: module streams of real RHEL-family records', () => {
   it('the compiled index keeps the streams (and reads older indexes without them)', () => {
     const r = read('osv/rocky/RLSA-2024_3671.json');
     const idx = ReleaseIndex.fromAdvisories({ family: 'rocky', release: '9' }, r.advisories, 'T');
-    const again = ReleaseIndex.fromDocument(JSON.parse(JSON.stringify(idx.document)), 'json');
+    const again = ReleaseIndex.fromBytes(encodeRelease(idx.key, r.advisories, 'T'), 'bytes');
     expect(again.lookup('ruby')[0]!.pkg.modules).toEqual(['ruby:3.3']);
-    const old = JSON.parse(JSON.stringify(idx.document));
+    // A schema-1 index written before entries had streams (rows of 3 fields), as feeds convert reads it.
+    const old = JSON.parse(JSON.stringify(encodeLegacyRelease(idx.key, r.advisories, 'T')));
     for (const rows of Object.values(old.packages) as unknown[][][]) for (const row of rows) row.length = 3;
-    const oldIdx = ReleaseIndex.fromDocument(old, 'old');
+    const converted = legacyRelease(old, 'old');
+    const oldIdx = ReleaseIndex.fromAdvisories(converted.key, converted.advisories, converted.compiledAt);
     expect(oldIdx.lookup('ruby')[0]!.pkg.modules).toBeUndefined();
     expect(entryModules(oldIdx.lookup('ruby')[0]!.pkg)).toEqual([]); // a module build, stream unknown
   });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { InstalledPackage, Inventory } from '../../../functions/core/facts/packages';
 import { compareVersions } from '../../../functions/core/versions';
 import { groupByRelease } from '../../../functions/feeds/compile';
-import { ReleaseIndex } from '../../../functions/feeds/index-format';
+import { encodeRelease, ReleaseIndex } from '../../../functions/feeds/index-format';
 import { emptyRead, mergeReads, type ReadResult } from '../../../functions/feeds/model';
 import { proServiceOf, readOsvJson } from '../../../functions/feeds/readers/osv';
 import { isEsmBuild, matchInventory } from '../../../functions/rules/cve/match';
@@ -60,10 +60,10 @@ describe('OSV reader: Ubuntu Pro entries and their archive', () => {
     expect(r.advisories.find((a) => a.key.release === '22.04')!.packages[0]!.proService).toBeUndefined();
   });
 
-  it('the compiled index keeps the Pro service (a flag bit older readers ignore)', () => {
+  it('the compiled index keeps the Pro service (a flag bit)', () => {
     const idx = indexes(['UBUNTU-CVE-2022-24823.json', 'UBUNTU-CVE-2021-3782.json']);
     const again = (k: string) =>
-      ReleaseIndex.fromDocument(JSON.parse(JSON.stringify(idx.get(k)!.document)), k);
+      ReleaseIndex.fromBytes(encodeRelease(idx.get(k)!.key, idx.get(k)!.allAdvisories(), 'T'), k);
     expect(again('ubuntu:pro-22.04').lookup('netty')[0]!.pkg.proService).toBe('esm-apps');
     expect(again('ubuntu:pro-16.04').lookup('wayland')[0]!.pkg).toMatchObject({
       proService: 'esm-infra',
