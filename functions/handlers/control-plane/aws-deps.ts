@@ -4,13 +4,12 @@
  * targets.ts, templates.ts, runs.ts and findings.ts for what each needs).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoDocumentClient } from '../../adapters/aws/dynamo-client';
 import { DynamoSuppressionStore } from '../../adapters/aws/dynamo-suppression-store';
 import { Ec2Fleet } from '../../adapters/aws/ec2-fleet';
 import { agentArtifactsFromEnv, ENV, requireEnv } from '../../adapters/aws/environment';
@@ -87,9 +86,7 @@ export function controlPlaneDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<ControlPlaneDeps> = {},
 ): ControlPlaneDeps {
-  const doc = once(() =>
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-  );
+  const doc = once(() => dynamoDocumentClient());
   const ssm = once(() => new SSMClient({}));
   const targets = once(() => new DynamoTargetsRepository(doc(), requireEnv(ENV.targetsTable, env)));
   const templates = once(() => new DynamoTemplatesRepository(doc(), requireEnv(ENV.templatesTable, env)));
