@@ -32,7 +32,16 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+interface DescribeTableOutput {
+  Table?: {
+    KeySchema?: Array<{ AttributeName?: string; KeyType?: string }>;
+    GlobalSecondaryIndexes?: Array<{
+      IndexName?: string;
+      KeySchema?: Array<{ AttributeName?: string; KeyType?: string }>;
+    }>;
+  };
+}
 
 export const DYNAMODB_PARTITION_WCU = 1000;
 export const DYNAMODB_PARTITION_RCU = 3000;
@@ -162,36 +171,37 @@ export async function startThrottleProxy(
   const now = opts.now ?? (() => Date.now());
   if (!(wRate > 0 && rRate > 0 && burst > 0)) throw new Error('throttle proxy: rates and burst must be > 0');
   const up = new URL(upstream);
-  const describe = new DynamoDBClient({
-    endpoint: upstream,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
   const schemas = new Map<string, Promise<TableSchema>>();
   const writeBuckets = new Map<string, Bucket>();
   const readBuckets = new Map<string, Bucket>();
   let stats: Record<string, TableStats> = {};
 
-  const schemaOf = (table: string): Promise<TableSchema> => {
-    let s = schemas.get(table);
+  /**
+   * DynamoDB Local keeps one database per access key and region: the proxy's own calls (DescribeTable, the
+   * lookups of UpdateItem/DeleteItem) carry the credential scope of the request they serve.
+   */
+  const schemaOf = (scope: string, table: string): Promise<TableSchema> => {
+    let s = schemas.get(`${scope}\n${table}`);
     if (!s) {
-      s = describe.send(new DescribeTableCommand({ TableName: table })).then((out) => {
-        const keys = (ks: Array<{ AttributeName?: string; KeyType?: string }> | undefined): KeySchema => {
-          const pk = ks?.find((k) => k.KeyType === 'HASH')?.AttributeName;
-          const sk = ks?.find((k) => k.KeyType === 'RANGE')?.AttributeName;
-          if (!pk) throw new Error(`throttle proxy: no partition key for ${table}`);
-          return sk ? { pk, sk } : { pk };
-        };
-        return {
-          table: keys(out.Table?.KeySchema),
-          indexes: (out.Table?.GlobalSecondaryIndexes ?? []).map((g) => ({
-            name: g.IndexName ?? '',
-            ...keys(g.KeySchema),
-          })),
-        };
-      });
-      s.catch(() => schemas.delete(table));
-      schemas.set(table, s);
+      s = (upstreamJson(scope, 'DescribeTable', { TableName: table }) as Promise<DescribeTableOutput>).then(
+        (out) => {
+          const keys = (ks: Array<{ AttributeName?: string; KeyType?: string }> | undefined): KeySchema => {
+            const pk = ks?.find((k) => k.KeyType === 'HASH')?.AttributeName;
+            const sk = ks?.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+            if (!pk) throw new Error(`throttle proxy: no partition key for ${table}`);
+            return sk ? { pk, sk } : { pk };
+          };
+          return {
+            table: keys(out.Table?.KeySchema),
+            indexes: (out.Table?.GlobalSecondaryIndexes ?? []).map((g) => ({
+              name: g.IndexName ?? '',
+              ...keys(g.KeySchema),
+            })),
+          };
+        },
+      );
+      s.catch(() => schemas.delete(`${scope}\n${table}`));
+      schemas.set(`${scope}\n${table}`, s);
     }
     return s;
   };
@@ -275,8 +285,8 @@ export async function startThrottleProxy(
   };
 
   /** Existing items by key, read from DynamoDB Local directly (not counted, not throttled). */
-  const lookup = async (table: string, keys: Item[]): Promise<Array<Item | undefined>> => {
-    const schema = await schemaOf(table);
+  const lookup = async (scope: string, table: string, keys: Item[]): Promise<Array<Item | undefined>> => {
+    const schema = await schemaOf(scope, table);
     const found = new Map<string, Item>();
     const id = (k: Item) => JSON.stringify([k[schema.table.pk], schema.table.sk ? k[schema.table.sk] : null]);
     for (let i = 0; i < keys.length; i += 100) {
@@ -288,7 +298,7 @@ export async function startThrottleProxy(
       // A batch may not name one key twice.
       pending = [...new Map(pending.map((k) => [id(k), k])).values()];
       while (pending.length > 0) {
-        const out = (await upstreamJson('BatchGetItem', {
+        const out = (await upstreamJson(scope, 'BatchGetItem', {
           RequestItems: { [table]: { Keys: pending } },
         })) as {
           Responses?: Record<string, Item[]>;
@@ -301,13 +311,12 @@ export async function startThrottleProxy(
     return keys.map((k) => found.get(id(k)));
   };
 
-  const upstreamJson = async (op: string, body: unknown): Promise<unknown> => {
+  const upstreamJson = async (scope: string, op: string, body: unknown): Promise<unknown> => {
     const res = await forward(
       {
         'content-type': 'application/x-amz-json-1.0',
         'x-amz-target': `DynamoDB_20120810.${op}`,
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        authorization: `AWS4-HMAC-SHA256 Credential=${scope}, SignedHeaders=host, Signature=0`,
         'x-amz-date': '20260101T000000Z',
       },
       Buffer.from(JSON.stringify(body)),
@@ -402,6 +411,10 @@ export async function startThrottleProxy(
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const target = String(req.headers['x-amz-target'] ?? '');
+    // 'AKID/date/region/dynamodb/aws4_request' of the request's signature.
+    const scope =
+      /Credential=([^,\s]+)/.exec(String(req.headers.authorization ?? ''))?.[1] ??
+      'local/20260101/us-east-1/dynamodb/aws4_request';
     const op = target.slice(target.indexOf('.') + 1);
     let input: Record<string, unknown> = {};
     try {
@@ -420,14 +433,14 @@ export async function startThrottleProxy(
       case 'DeleteItem': {
         const table = String(input.TableName);
         count(table);
-        const schema = await schemaOf(table);
+        const schema = await schemaOf(scope, table);
         let item: Item;
         let size: number;
         if (op === 'PutItem') {
           item = input.Item as Item;
           size = itemSize(item);
         } else {
-          const [old] = await lookup(table, [input.Key as Item]);
+          const [old] = await lookup(scope, table, [input.Key as Item]);
           item = old ?? (input.Key as Item);
           size = old ? itemSize(old) : 0;
         }
@@ -455,8 +468,9 @@ export async function startThrottleProxy(
         let firstThrottled: { table: string; index?: string } | undefined;
         for (const [table, writes] of Object.entries(requestItems)) {
           count(table);
-          const schema = await schemaOf(table);
+          const schema = await schemaOf(scope, table);
           const olds = await lookup(
+            scope,
             table,
             writes.filter((w) => w.DeleteRequest).map((w) => w.DeleteRequest!.Key),
           );
@@ -513,7 +527,7 @@ export async function startThrottleProxy(
       case 'GetItem': {
         const table = String(input.TableName);
         count(table);
-        const schema = await schemaOf(table);
+        const schema = await schemaOf(scope, table);
         const lbl = label(table, (input.Key as Item)[schema.table.pk]);
         if (!readOpen(table, lbl)) {
           tableStats(table).throttledRequests++;
@@ -538,7 +552,7 @@ export async function startThrottleProxy(
         let firstThrottled: string | undefined;
         for (const [table, spec] of Object.entries(requestItems)) {
           count(table);
-          const schema = await schemaOf(table);
+          const schema = await schemaOf(scope, table);
           for (const key of spec.Keys) {
             if (readOpen(table, label(table, key[schema.table.pk]))) {
               pushKey(admitted, table, spec, key);
@@ -568,7 +582,7 @@ export async function startThrottleProxy(
           UnprocessedKeys?: typeof requestItems;
         };
         for (const [table, items] of Object.entries(parsed.Responses ?? {})) {
-          const schema = await schemaOf(table);
+          const schema = await schemaOf(scope, table);
           for (const item of items) {
             chargeRead(
               table,
@@ -588,7 +602,7 @@ export async function startThrottleProxy(
       case 'Query': {
         const table = String(input.TableName);
         count(table);
-        const schema = await schemaOf(table);
+        const schema = await schemaOf(scope, table);
         const index = input.IndexName ? schema.indexes.find((g) => g.name === input.IndexName) : undefined;
         const pk = index ? index.pk : schema.table.pk;
         const lbl = label(index ? index.name : table, queryPartition(input, pk));
@@ -654,7 +668,6 @@ export async function startThrottleProxy(
       readBuckets.clear();
     },
     async stop() {
-      describe.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
