@@ -3,14 +3,14 @@
  * INSTANCE# items), findings (by run, or through the byInstance / bySeverityPackage indexes) and instance
  * locks. The one write here is add-attributes-to-findings (an optimistic update of a finding's attributes).
  *
- * A list reads one or more "sources" (a Query per run, instance or severity#package partition, or a Scan when
+ * A list reads one or more "sources" (a Query per partition: each shard of a run and its legacy partition,
+ * an instance, each shard of a severity#package index value — table-design.ts, RUN_SHARDS —, or a Scan when
  * nothing narrows it), keeps the items that pass every filter, and stops at maxResults; its nextToken names
  * the source and the key to resume from, so a page never skips or repeats an item.
  */
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   QueryCommand,
   type QueryCommandInput,
   ScanCommand,
