@@ -44,7 +44,7 @@ let seq = 0;
 
 beforeAll(async () => {
   ddb = await startDynamoDbLocal();
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   await ddb?.stop();
 });
@@ -149,7 +149,7 @@ describe('the same burst of findings: one hot partition vs the sharded keys', ()
     } finally {
       await s.stop();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('sharded keys: the same burst completes with no throttle, no lost and no duplicate finding', async () => {
     const s = await setup(LIMITS);
@@ -178,7 +178,7 @@ describe('the same burst of findings: one hot partition vs the sharded keys', ()
     } finally {
       await s.stop();
     }
-  }, 120_000);
+  }, 240_000);
 });
 
 const storedUnits = (f: Finding) => Math.ceil(storedSize(findingItem(f)) / 1024);
@@ -228,6 +228,30 @@ describe('the paced writer', () => {
         /25 items still not written after 3 attempts.*ProvisionedThroughputExceededException/,
       );
       expect((await scanAll(s.tables.findings)).length).toBe(50);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('an error a retry cannot clear (a malformed item) fails at once, not after the attempts', async () => {
+    const s = await setup({ now: () => 0 });
+    try {
+      const sleeps: number[] = [];
+      const err = await batchWriteAll(
+        s.doc,
+        s.tables.findings,
+        [{ PutRequest: { Item: { runId: 'r' } } }], // no sort key
+        {
+          pacing: writePacing({ maxAttempts: 5 }),
+          limiter: new WriteRateLimiter(1e9),
+          sleep: async (ms) => {
+            sleeps.push(ms);
+          },
+        },
+      ).catch((e: unknown) => e);
+      expect((err as Error).name).toBe('ValidationException');
+      expect(sleeps).toEqual([]);
+      expect(s.proxy.stats()[s.tables.findings]!.requests.BatchWriteItem).toBe(1);
     } finally {
       await s.stop();
     }
@@ -313,7 +337,9 @@ describe('readers read every shard and the legacy partition', () => {
     expect(none).toEqual([]);
   });
 
-  it('list-findings pages over the shards: every finding exactly once, the same order at any page size', async () => {
+  it('list-findings pages over the shards: every finding exactly once, the same order at any page size', {
+    timeout: 240_000,
+  }, async () => {
     const query = new DynamoFindingsQuery(ddb.doc, tables.findings);
     const readAll = async (maxResults: number, filter: Parameters<typeof query.list>[0]) => {
       const out: string[] = [];
