@@ -1,4 +1,9 @@
-/** RunStore over the runs table: sk 'RUN' for the run, 'INSTANCE#<id>' per instance (table-design.ts). */
+/**
+ * RunStore over the runs table (table-design.ts): the run under (runId, 'RUN'); each instance under
+ * ('<runId>#<shard of the instance>', 'INSTANCE#<id>') so a run's instance writes spread over RUN_SHARDS
+ * partitions (run-shards.ts). Instance items written before sharding (runId = the bare run id) are still
+ * read, updated and deleted.
+ */
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -10,19 +15,55 @@ import {
 import { RUN_STATES, type RunState, TERMINAL_RUN_STATES } from '../../core/run';
 import type { DeliveryFailure, RunInstance, StopAction, StoredRun } from '../../core/run-lifecycle/model';
 import type { RunStore, TransitionOptions } from '../../ports/run-store';
-import { batchWriteAll } from './dynamo-batch';
+import { type BatchWriter, batchWriteAll, batchWriter, type WritePacing } from './dynamo-batch';
 import { isConditionalCheckFailed, unlessConditionFails } from './dynamo-items';
+import {
+  allPartitionItems,
+  instancePartition,
+  layoutOf,
+  type PartitionPage,
+  runIdOfPartition,
+  runPartitions,
+  type ShardLayout,
+} from './run-shards';
 import { TABLES } from './table-design';
 
 export const RUN_SK = 'RUN';
 export const INSTANCE_PREFIX = 'INSTANCE#';
 const T = TABLES.runs;
 
+export interface RunStoreOptions {
+  /** Shards and read fan-out (defaults: RUN_SHARDS, READ_CONCURRENCY). */
+  layout?: Partial<ShardLayout>;
+  /** Write rate, concurrency and retries of putInstances and deleteRun (defaults: WRITE_DEFAULTS). */
+  pacing?: Partial<WritePacing>;
+}
+
 export class DynamoRunStore implements RunStore {
+  readonly layout: ShardLayout;
+  private readonly writer: BatchWriter;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+    opts: RunStoreOptions = {},
+  ) {
+    this.layout = layoutOf(opts.layout);
+    this.writer = batchWriter(opts.pacing);
+  }
+
+  /** The key of an instance's item: its shard of the run. */
+  instanceKey(runId: string, instanceId: string): Record<string, string> {
+    return {
+      [T.partitionKey]: instancePartition(runId, instanceId, this.layout.shards),
+      [T.sortKey]: `${INSTANCE_PREFIX}${instanceId}`,
+    };
+  }
+
+  /** The key an instance's item had before sharding (runs started before the upgrade). */
+  private legacyInstanceKey(runId: string, instanceId: string): Record<string, string> {
+    return { [T.partitionKey]: runId, [T.sortKey]: `${INSTANCE_PREFIX}${instanceId}` };
+  }
 
   async createRun(run: StoredRun): Promise<void> {
     await this.doc.send(
@@ -123,9 +164,8 @@ export class DynamoRunStore implements RunStore {
     await batchWriteAll(
       this.doc,
       this.table,
-      instances.map((i) => ({
-        PutRequest: { Item: { ...i, [T.sortKey]: `${INSTANCE_PREFIX}${i.instanceId}` } },
-      })),
+      instances.map((i) => ({ PutRequest: { Item: { ...i, ...this.instanceKey(i.runId, i.instanceId) } } })),
+      this.writer,
     );
   }
 
@@ -146,38 +186,75 @@ export class DynamoRunStore implements RunStore {
       i++;
     }
     if (sets.length === 0) return;
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { [T.partitionKey]: runId, [T.sortKey]: `${INSTANCE_PREFIX}${instanceId}` },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    const update = (Key: Record<string, string>) =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    try {
+      await update(this.instanceKey(runId, instanceId));
+    } catch (err) {
+      // An instance of a run started before sharding: its item is in the run's own partition. If it is not
+      // there either, that update's ConditionalCheckFailedException is what the caller sees, as before.
+      if (!isConditionalCheckFailed(err)) throw err;
+      await update(this.legacyInstanceKey(runId, instanceId));
+    }
   }
 
   async getInstance(runId: string, instanceId: string): Promise<RunInstance | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { [T.partitionKey]: runId, [T.sortKey]: `${INSTANCE_PREFIX}${instanceId}` },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item ? stripInstance(out.Item) : undefined;
+    for (const Key of [this.instanceKey(runId, instanceId), this.legacyInstanceKey(runId, instanceId)]) {
+      const out = await this.doc.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+      if (out.Item) return stripInstance(out.Item);
+    }
+    return undefined;
   }
 
   async listInstances(runId: string): Promise<RunInstance[]> {
-    const items = await this.queryAll({
-      TableName: this.table,
-      KeyConditionExpression: '#pk = :run AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': T.partitionKey, '#sk': T.sortKey },
-      ExpressionAttributeValues: { ':run': runId, ':prefix': INSTANCE_PREFIX },
-      ConsistentRead: true,
+    return (await this.instanceItems(runId, { consistent: true })).map(stripInstance);
+  }
+
+  /**
+   * The INSTANCE# items of a run from every partition (legacy, then each shard; instances in sk order in
+   * each), READ_CONCURRENCY Queries in flight; `projection` names the attributes to return.
+   */
+  async instanceItems(
+    runId: string,
+    opts: { consistent?: boolean; projection?: readonly string[] } = {},
+  ): Promise<Array<Record<string, unknown>>> {
+    const names: Record<string, string> = { '#pk': T.partitionKey, '#sk': T.sortKey };
+    opts.projection?.forEach((f, i) => {
+      names[`#f${i}`] = f;
     });
-    return items.map(stripInstance);
+    const fetchPage = async (
+      partition: string,
+      start: Record<string, unknown> | undefined,
+    ): Promise<PartitionPage<Record<string, unknown>>> => {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :run AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':run': partition, ':prefix': INSTANCE_PREFIX },
+          ...(opts.projection
+            ? { ProjectionExpression: opts.projection.map((_, i) => `#f${i}`).join(', ') }
+            : {}),
+          ...(opts.consistent ? { ConsistentRead: true } : {}),
+          ExclusiveStartKey: start,
+        }),
+      );
+      return { items: out.Items ?? [], ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}) };
+    };
+    return allPartitionItems(
+      runPartitions(runId, this.layout.shards),
+      fetchPage,
+      this.layout.readConcurrency,
+    );
   }
 
   async countActive(): Promise<{ runs: number; instances: number }> {
@@ -219,21 +296,45 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
+  /**
+   * Deletes everything of the run: its own partition (the RUN item, report status items, legacy instance
+   * items) and its instance shards. The RUN item goes last, so a delete that fails half-way can be retried
+   * (the run is still found).
+   */
   async deleteRun(runId: string): Promise<void> {
-    const keys = await this.queryAll({
-      TableName: this.table,
-      KeyConditionExpression: '#pk = :run',
-      ExpressionAttributeNames: { '#pk': T.partitionKey, '#sk': T.sortKey },
-      ExpressionAttributeValues: { ':run': runId },
-      ProjectionExpression: '#pk, #sk',
-    });
-    await batchWriteAll(
-      this.doc,
-      this.table,
-      keys.map((k) => ({
-        DeleteRequest: { Key: { [T.partitionKey]: k[T.partitionKey], [T.sortKey]: k[T.sortKey] } },
-      })),
+    const fetchPage = async (
+      partition: string,
+      start: Record<string, unknown> | undefined,
+    ): Promise<PartitionPage<Record<string, unknown>>> => {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :run',
+          ExpressionAttributeNames: { '#pk': T.partitionKey, '#sk': T.sortKey },
+          ExpressionAttributeValues: { ':run': partition },
+          ProjectionExpression: '#pk, #sk',
+          ExclusiveStartKey: start,
+        }),
+      );
+      return { items: out.Items ?? [], ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}) };
+    };
+    const keys = await allPartitionItems(
+      runPartitions(runId, this.layout.shards),
+      fetchPage,
+      this.layout.readConcurrency,
     );
+    const isRun = (k: Record<string, unknown>) => k[T.partitionKey] === runId && k[T.sortKey] === RUN_SK;
+    const del = (ks: Array<Record<string, unknown>>) =>
+      batchWriteAll(
+        this.doc,
+        this.table,
+        ks.map((k) => ({
+          DeleteRequest: { Key: { [T.partitionKey]: k[T.partitionKey], [T.sortKey]: k[T.sortKey] } },
+        })),
+        this.writer,
+      );
+    await del(keys.filter((k) => !isRun(k)));
+    await del(keys.filter(isRun));
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Array<Record<string, unknown>>> {
@@ -250,7 +351,8 @@ export class DynamoRunStore implements RunStore {
 
 function stripInstance(item: Record<string, unknown>): RunInstance {
   const { [T.sortKey]: _sk, ...rest } = item;
-  return rest as unknown as RunInstance; // items written by putInstances
+  // items written by putInstances; the run id without the shard
+  return { ...(rest as unknown as RunInstance), runId: runIdOfPartition(String(rest[T.partitionKey])) };
 }
 
 function stripRun(item: Record<string, unknown>): StoredRun {

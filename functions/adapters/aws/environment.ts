@@ -39,6 +39,11 @@ export const ENV = {
   stateMachineArn: 'STATE_MACHINE_ARN',
   /** SSM Run Command: where command output goes (a prefix of the telemetry bucket). */
   commandOutputPrefix: 'COMMAND_OUTPUT_PREFIX',
+  /**
+   * Optional JSON overriding the DynamoDB write pacing of the run and finding stores (dynamo-batch.ts,
+   * WRITE_DEFAULTS): {"writeUnitsPerSecond", "concurrency", "maxAttempts", "baseDelayMs", "maxDelayMs"}.
+   */
+  dynamoWritePacingJson: 'DYNAMO_WRITE_PACING_JSON',
   /** JSON of limits overriding the defaults (max instances per run, per account, durations). */
   limitsJson: 'LIMITS_JSON',
   /** ExportToSecurityHub (-c inspector:securityHubExport=true): the account, region and partition of the

@@ -4,17 +4,17 @@
  * server) switches to path-style addressing.
  */
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadLimits } from '../../core/assessment';
 import type { RulesPackage } from '../../core/rule';
 import type { LifecycleDeps, LifecycleLog } from '../../core/run-lifecycle/deps';
 import { templateStore } from '../../ports/template-store';
+import { writePacingFromJson } from './dynamo-batch';
+import { dynamoDocumentClient } from './dynamo-client';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoLockStore } from './dynamo-lock-store';
 import { DynamoRunStore } from './dynamo-run-store';
@@ -41,9 +41,8 @@ export function lifecycleDepsFromEnv(
   resolveRulesPackages: RulesPackageResolver,
   env: NodeJS.ProcessEnv = process.env,
 ): Omit<LifecycleDeps, 'keyrings'> {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-  });
+  const doc = dynamoDocumentClient({ convertClassInstanceToMap: true });
+  const pacing = writePacingFromJson(env[ENV.dynamoWritePacingJson]);
   const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) });
   const ssm = new SSMClient({});
   const telemetryBucket = requireEnv(ENV.telemetryBucket, env);
@@ -51,8 +50,8 @@ export function lifecycleDepsFromEnv(
   const outputPrefix = env[ENV.commandOutputPrefix];
   const stateMachineArn = env[ENV.stateMachineArn];
   return {
-    runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env)),
-    findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env)),
+    runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env), { pacing }),
+    findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env), { pacing }),
     locks: new DynamoLockStore(doc, requireEnv(ENV.locksTable, env)),
     templates: templateStore(
       new DynamoTemplatesRepository(doc, requireEnv(ENV.templatesTable, env)),

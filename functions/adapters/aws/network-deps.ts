@@ -3,13 +3,13 @@
  * run-events topic only. Kept apart from lifecycle-deps.ts so its bundle carries no telemetry decryption,
  * SSM or rules packages other than network reachability.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadLimits } from '../../core/assessment';
 import type { LifecycleLog } from '../../core/run-lifecycle/deps';
 import type { NetworkDeps } from '../../core/run-lifecycle/evaluate-network';
+import { writePacingFromJson } from './dynamo-batch';
+import { dynamoDocumentClient } from './dynamo-client';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoRunStore } from './dynamo-run-store';
 import { EmfLifecycleMetrics } from './emf-metrics';
@@ -18,12 +18,11 @@ import { EventBridgeRunEvents, SnsAndEventBridgeNotifier } from './eventbridge-n
 import { SnsNotifier } from './sns-notifier';
 
 export function networkDepsFromEnv(log: LifecycleLog, env: NodeJS.ProcessEnv = process.env): NetworkDeps {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-  });
+  const doc = dynamoDocumentClient({ convertClassInstanceToMap: true });
+  const pacing = writePacingFromJson(env[ENV.dynamoWritePacingJson]);
   return {
-    runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env)),
-    findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env)),
+    runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env), { pacing }),
+    findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env), { pacing }),
     // Like the other lifecycle functions: every event of the stack topic also goes to the default bus.
     notifier: new SnsAndEventBridgeNotifier(
       new SnsNotifier(new SNSClient({})),

@@ -4,10 +4,9 @@
  * BatchImportFindings through the SDK. Kept apart from lifecycle-deps.ts: its bundle carries no telemetry,
  * SSM or rules packages.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Finding } from '../../core/model';
 import type { LifecycleLog } from '../../core/run-lifecycle/deps';
 import {
@@ -15,9 +14,12 @@ import {
   type SecurityHubExportDeps,
 } from '../../core/run-lifecycle/export-security-hub';
 import type { BatchImportTransport } from '../../exports/security-hub-import';
+import { dynamoDocumentClient } from './dynamo-client';
+import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoRunStore, RUN_SK } from './dynamo-run-store';
 import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
+import type { ShardLayout } from './run-shards';
 import { TABLES } from './table-design';
 import { isTransientAwsError } from './transient-errors';
 
@@ -44,31 +46,14 @@ export function securityHubTransport(client: SecurityHubClient): BatchImportTran
   };
 }
 
-/** A run's findings, one Query page (up to 1 MB) at a time. */
-export async function* findingPages(
+/** A run's findings, one Query page (up to 1 MB) at a time, every shard of the run (DynamoFindingStore). */
+export function findingPages(
   doc: DynamoDBDocumentClient,
   table: string,
   runId: string,
+  layout: Partial<ShardLayout> = {},
 ): AsyncIterable<Finding[]> {
-  const T = TABLES.findings;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: '#pk = :run',
-        ExpressionAttributeNames: { '#pk': T.partitionKey },
-        ExpressionAttributeValues: { ':run': runId },
-        ExclusiveStartKey: start,
-      }),
-    );
-    yield (out.Items ?? []).map((item) => {
-      const { [T.sortKey]: findingId, severityPackage: _sp, ...rest } = item;
-      // items written by DynamoFindingStore.putFindings
-      return { ...(rest as unknown as Finding), id: (rest.id as string | undefined) ?? String(findingId) };
-    });
-    start = out.LastEvaluatedKey;
-  } while (start);
+  return new DynamoFindingStore(doc, table, { layout }).pagesByRun(runId);
 }
 
 /** The newest earlier run of the template that completed (byTemplate index, newest first). */
@@ -108,9 +93,7 @@ export function securityHubExportDepsFromEnv(
   log: LifecycleLog,
   env: NodeJS.ProcessEnv = process.env,
 ): SecurityHubExportDeps {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const doc = dynamoDocumentClient();
   const runsTable = requireEnv(ENV.runsTable, env);
   const findingsTable = requireEnv(ENV.findingsTable, env);
   const runs = new DynamoRunStore(doc, runsTable);

@@ -4,12 +4,11 @@
  * targets.ts, templates.ts, runs.ts and findings.ts for what each needs).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoDocumentClient } from '../../adapters/aws/dynamo-client';
 import { DynamoSuppressionStore } from '../../adapters/aws/dynamo-suppression-store';
 import { agentArtifactsFromEnv, ENV, requireEnv } from '../../adapters/aws/environment';
 import { DynamoExclusionsPreviewStore } from '../../adapters/aws/exclusions-previews';
@@ -86,9 +85,7 @@ export function controlPlaneDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<ControlPlaneDeps> = {},
 ): ControlPlaneDeps {
-  const doc = once(() =>
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-  );
+  const doc = once(() => dynamoDocumentClient());
   const ssm = once(() => new SSMClient({}));
   const targets = once(() => new DynamoTargetsRepository(doc(), requireEnv(ENV.targetsTable, env)));
   const templates = once(() => new DynamoTemplatesRepository(doc(), requireEnv(ENV.templatesTable, env)));

@@ -17,16 +17,15 @@
  * - Lambda: InvokeFunction on this function itself (the asynchronous render).
  * - Callers: lambda:InvokeFunction on this function.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   DynamoReportStatusStore,
   isReportJobEvent,
   LambdaReportJobs,
   S3ReportObjects,
 } from '../../adapters/aws/assessment-reports';
+import { dynamoDocumentClient } from '../../adapters/aws/dynamo-client';
 import { ENV, requireEnv } from '../../adapters/aws/environment';
 import { S3ResultsStore } from '../../adapters/aws/s3-results-store';
 import type { AssessmentReportDeps } from '../../core/control-plane/assessment-reports';
@@ -38,9 +37,7 @@ import { controlPlaneDepsFromEnv, groupHandler, logger } from './aws-deps';
 /** The report parts of the control plane's dependencies, from the Lambda environment. */
 export function reportDepsFromEnv(env: NodeJS.ProcessEnv = process.env): AssessmentReportDeps {
   const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) });
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const doc = dynamoDocumentClient();
   const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
   if (!functionName) throw new Error('environment variable AWS_LAMBDA_FUNCTION_NAME is not set');
   return {

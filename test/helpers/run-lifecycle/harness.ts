@@ -24,6 +24,7 @@ import { handler as finalizeRun } from '../../../functions/handlers/finalize-run
 import { configureLifecycle, lifecycleDeps, logger } from '../../../functions/handlers/lifecycle-runtime';
 import { handler as pollCommands } from '../../../functions/handlers/poll-commands';
 import { handler as startRun } from '../../../functions/handlers/start-run';
+import { startThrottleProxy, type ThrottleOptions, type ThrottleProxy } from '../dynamo-throttle-proxy';
 import { FakeCloud, KMS_KEY_ARN, type SimAgentArtifacts } from './fake-cloud';
 import {
   createTables,
@@ -127,6 +128,8 @@ export interface Harness {
   cloud: FakeCloud;
   machine: StateMachine;
   doc: DynamoDBDocumentClient;
+  /** The throttling proxy the handlers reach DynamoDB Local through (startHarness's `throttle` option). */
+  throttle?: ThrottleProxy;
   stop(): Promise<void>;
 }
 
@@ -135,7 +138,12 @@ export const SECURITY_HUB_ACCOUNT = '111122223333';
 export const SECURITY_HUB_REGION = 'us-east-1';
 
 export async function startHarness(
-  opts: { limits?: Record<string, unknown>; securityHubExport?: boolean } = {},
+  opts: {
+    limits?: Record<string, unknown>;
+    securityHubExport?: boolean;
+    /** Put the throttling proxy (test/helpers/dynamo-throttle-proxy.ts) between the handlers and DynamoDB. */
+    throttle?: ThrottleOptions;
+  } = {},
 ): Promise<Harness> {
   setFakeAwsEnv();
   logger.setLogLevel('SILENT');
@@ -145,8 +153,11 @@ export async function startHarness(
     startS3Local([TELEMETRY_BUCKET, REPORTS_BUCKET]),
   ]);
   const tables = await createTables(dynamo.endpoint);
+  // --- throttle option: the handlers' DynamoDB endpoint is the proxy; h.doc (seeding, checks) stays direct.
+  const throttle = opts.throttle ? await startThrottleProxy(dynamo.endpoint, opts.throttle) : undefined;
+  // --- end of the throttle option
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: throttle?.endpoint ?? dynamo.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     TARGETS_TABLE: tables.targets,
     TEMPLATES_TABLE: tables.templates,
@@ -191,9 +202,11 @@ export async function startHarness(
     cloud,
     machine,
     doc,
+    ...(throttle ? { throttle } : {}),
     async stop() {
       cloud.restore();
       doc.destroy();
+      await throttle?.stop();
       await Promise.all([dynamo.stop(), s3.stop()]);
     },
   };

@@ -16,6 +16,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { findingItem } from '../../../functions/adapters/aws/dynamo-finding-store';
 import { DynamoSuppressionStore } from '../../../functions/adapters/aws/dynamo-suppression-store';
 import { Ec2Fleet } from '../../../functions/adapters/aws/ec2-fleet';
 import { DynamoExclusionsPreviewStore } from '../../../functions/adapters/aws/exclusions-previews';
@@ -24,8 +25,10 @@ import {
   DynamoLocksReader,
   DynamoRunsReader,
 } from '../../../functions/adapters/aws/findings-query';
+import { instancePartition } from '../../../functions/adapters/aws/run-shards';
 import { EventBridgeTemplateScheduler } from '../../../functions/adapters/aws/scheduler';
 import { SsmAgentFleet } from '../../../functions/adapters/aws/ssm-agents';
+import { RUN_SHARDS } from '../../../functions/adapters/aws/table-design';
 import { DynamoTargetsRepository } from '../../../functions/adapters/aws/targets-repository';
 import { DynamoTemplatesRepository } from '../../../functions/adapters/aws/templates-repository';
 import { type Limits, limitsSchema } from '../../../functions/core/assessment';
@@ -252,7 +255,12 @@ export async function makeHarness(ddb: DynamoDbLocal, limits: Partial<Limits> = 
       await ddb.doc.send(
         new PutCommand({
           TableName: tables.runs,
-          Item: { runId, ...instance, sk: `INSTANCE#${instance.instanceId}` },
+          // Where DynamoRunStore.putInstances puts it: the instance's shard of the run.
+          Item: {
+            ...instance,
+            runId: instancePartition(runId, instance.instanceId, RUN_SHARDS),
+            sk: `INSTANCE#${instance.instanceId}`,
+          },
         }),
       );
     },
@@ -260,7 +268,7 @@ export async function makeHarness(ddb: DynamoDbLocal, limits: Partial<Limits> = 
       await ddb.doc.send(
         new PutCommand({
           TableName: tables.findings,
-          Item: { ...f, findingId: f.id, severityPackage: `${f.severity}#${f.rulesPackage}` },
+          Item: findingItem(f),
         }),
       );
     },

@@ -5,7 +5,7 @@
  * bounded, they fit, say "and N more", and are stored. The store itself refuses an oversized item with
  * FindingTooLargeError before it writes anything of the call.
  */
-import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectTelemetry } from '../../../agent/collect';
 import {
@@ -75,15 +75,10 @@ function unboundedFinding(r: RuleResult, runId: string): Finding {
   };
 }
 
+/** The ids stored for the run, read from every shard of the run (the store's own reader). */
 async function storedIds(runId: string): Promise<string[]> {
-  const out = await ddb.doc.send(
-    new QueryCommand({
-      TableName: tables.findings,
-      KeyConditionExpression: 'runId = :r',
-      ExpressionAttributeValues: { ':r': runId },
-    }),
-  );
-  return (out.Items ?? []).map((i) => String(i.findingId)).sort();
+  const stored = await new DynamoFindingStore(ddb.doc, tables.findings).listByRun(runId);
+  return stored.map((f) => f.id).sort();
 }
 
 describe('an SFTP host with 2,500 Match blocks in sshd_config (issue 7)', () => {
