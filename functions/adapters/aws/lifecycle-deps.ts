@@ -16,6 +16,7 @@ import { loadLimits } from '../../core/assessment';
 import type { RulesPackage } from '../../core/rule';
 import type { LifecycleDeps, LifecycleLog } from '../../core/run-lifecycle/deps';
 import { templateStore } from '../../ports/template-store';
+import { awsClientConfig, sendCommandClientConfig } from './client-config';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoLockStore } from './dynamo-lock-store';
 import { DynamoRunStore } from './dynamo-run-store';
@@ -39,11 +40,11 @@ export function lifecycleDepsFromEnv(
   resolveRulesPackages: RulesPackageResolver,
   env: NodeJS.ProcessEnv = process.env,
 ): LifecycleDeps {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig()), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
-  const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) });
-  const ssm = new SSMClient({});
+  const s3 = new S3Client(awsClientConfig({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) }));
+  const ssm = new SSMClient(awsClientConfig());
   const telemetryBucket = requireEnv(ENV.telemetryBucket, env);
   const reportsBucket = env[ENV.reportsBucket] || telemetryBucket;
   const outputPrefix = env[ENV.commandOutputPrefix];
@@ -59,17 +60,19 @@ export function lifecycleDepsFromEnv(
     telemetry: new S3TelemetryStore(s3, telemetryBucket),
     reports: new S3ReportStore(s3, reportsBucket),
     results: new S3ResultsStore(s3, telemetryBucket),
-    fleet: new Ec2Fleet(new EC2Client({})),
+    fleet: new Ec2Fleet(new EC2Client(awsClientConfig())),
     agents: new SsmAgentFleet(ssm),
-    commands: new SsmCommandRunner(ssm, new SSMClient({ maxAttempts: 1 })),
+    commands: new SsmCommandRunner(ssm, new SSMClient(sendCommandClientConfig())),
     // Every event of the stack topic also goes to the default EventBridge bus (eventbridge-notifier.ts).
     notifier: new SnsAndEventBridgeNotifier(
-      new SnsNotifier(new SNSClient({})),
-      new EventBridgeRunEvents(new EventBridgeClient({})),
+      new SnsNotifier(new SNSClient(awsClientConfig())),
+      new EventBridgeRunEvents(new EventBridgeClient(awsClientConfig())),
       requireEnv(ENV.eventsTopicArn, env),
     ),
     keyrings: new KmsKeyringProvider(requireEnv(ENV.kmsKeyArn, env)),
-    ...(stateMachineArn ? { executions: new SfnExecutions(new SFNClient({}), stateMachineArn) } : {}),
+    ...(stateMachineArn
+      ? { executions: new SfnExecutions(new SFNClient(awsClientConfig()), stateMachineArn) }
+      : {}),
     resolveRulesPackages,
     config: {
       eventsTopicArn: requireEnv(ENV.eventsTopicArn, env),

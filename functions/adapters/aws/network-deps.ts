@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadLimits } from '../../core/assessment';
 import type { LifecycleLog } from '../../core/run-lifecycle/deps';
 import type { NetworkDeps } from '../../core/run-lifecycle/evaluate-network';
+import { awsClientConfig } from './client-config';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoRunStore } from './dynamo-run-store';
 import { EmfLifecycleMetrics } from './emf-metrics';
@@ -18,7 +19,7 @@ import { EventBridgeRunEvents, SnsAndEventBridgeNotifier } from './eventbridge-n
 import { SnsNotifier } from './sns-notifier';
 
 export function networkDepsFromEnv(log: LifecycleLog, env: NodeJS.ProcessEnv = process.env): NetworkDeps {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig()), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
   return {
@@ -26,8 +27,8 @@ export function networkDepsFromEnv(log: LifecycleLog, env: NodeJS.ProcessEnv = p
     findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env)),
     // Like the other lifecycle functions: every event of the stack topic also goes to the default bus.
     notifier: new SnsAndEventBridgeNotifier(
-      new SnsNotifier(new SNSClient({})),
-      new EventBridgeRunEvents(new EventBridgeClient({})),
+      new SnsNotifier(new SNSClient(awsClientConfig())),
+      new EventBridgeRunEvents(new EventBridgeClient(awsClientConfig())),
       requireEnv(ENV.eventsTopicArn, env),
     ),
     config: {

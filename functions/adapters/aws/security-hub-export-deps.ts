@@ -15,6 +15,7 @@ import {
   type SecurityHubExportDeps,
 } from '../../core/run-lifecycle/export-security-hub';
 import type { BatchImportTransport } from '../../exports/security-hub-import';
+import { awsClientConfig } from './client-config';
 import { DynamoRunStore, RUN_SK } from './dynamo-run-store';
 import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
@@ -108,7 +109,7 @@ export function securityHubExportDepsFromEnv(
   log: LifecycleLog,
   env: NodeJS.ProcessEnv = process.env,
 ): SecurityHubExportDeps {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig()), {
     marshallOptions: { removeUndefinedValues: true },
   });
   const runsTable = requireEnv(ENV.runsTable, env);
@@ -130,7 +131,7 @@ export function securityHubExportDepsFromEnv(
         }),
       );
     },
-    transport: securityHubTransport(new SecurityHubClient({})),
+    transport: securityHubTransport(new SecurityHubClient(awsClientConfig())),
     asff: {
       accountId: requireEnv(ENV.securityHubAccountId, env),
       region: requireEnv(ENV.securityHubRegion, env),

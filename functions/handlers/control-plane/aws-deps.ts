@@ -11,6 +11,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { awsClientConfig } from '../../adapters/aws/client-config';
 import { DynamoSuppressionStore } from '../../adapters/aws/dynamo-suppression-store';
 import { Ec2Fleet } from '../../adapters/aws/ec2-fleet';
 import { agentArtifactsFromEnv, ENV, requireEnv } from '../../adapters/aws/environment';
@@ -88,20 +89,24 @@ export function controlPlaneDepsFromEnv(
   overrides: Partial<ControlPlaneDeps> = {},
 ): ControlPlaneDeps {
   const doc = once(() =>
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+    DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig()), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
   );
-  const ssm = once(() => new SSMClient({}));
+  const ssm = once(() => new SSMClient(awsClientConfig()));
   const targets = once(() => new DynamoTargetsRepository(doc(), requireEnv(ENV.targetsTable, env)));
   const templates = once(() => new DynamoTemplatesRepository(doc(), requireEnv(ENV.templatesTable, env)));
   const runs = once(() => new DynamoRunsReader(doc(), requireEnv(ENV.runsTable, env)));
   const findings = once(() => new DynamoFindingsQuery(doc(), requireEnv(ENV.findingsTable, env)));
   const locks = once(() => new DynamoLocksReader(doc(), requireEnv(ENV.locksTable, env)));
-  const fleet = once(() => new Ec2Fleet(new EC2Client({})));
+  const fleet = once(() => new Ec2Fleet(new EC2Client(awsClientConfig())));
   const agents = once(() => new SsmAgentFleet(ssm()));
-  const starter = once(() => new SfnRunStarter(new SFNClient({}), requireEnv(ENV.stateMachineArn, env)));
+  const starter = once(
+    () => new SfnRunStarter(new SFNClient(awsClientConfig()), requireEnv(ENV.stateMachineArn, env)),
+  );
   const scheduler = once(() => {
     const group = env[CONTROL_PLANE_ENV.scheduleGroupName];
-    return new EventBridgeTemplateScheduler(new SchedulerClient({}), {
+    return new EventBridgeTemplateScheduler(new SchedulerClient(awsClientConfig()), {
       stateMachineArn: requireEnv(ENV.stateMachineArn, env),
       roleArn: need(env, CONTROL_PLANE_ENV.schedulerRoleArn),
       ...(group ? { groupName: group } : {}),
@@ -111,7 +116,7 @@ export function controlPlaneDepsFromEnv(
   const previews = once(() => new DynamoExclusionsPreviewStore(doc(), requireEnv(ENV.runsTable, env)));
   // The preview is computed by an asynchronous invocation of this same function (see runs.ts).
   const previewJobs = once(
-    () => new LambdaPreviewJobs(new LambdaClient({}), need(env, 'AWS_LAMBDA_FUNCTION_NAME')),
+    () => new LambdaPreviewJobs(new LambdaClient(awsClientConfig()), need(env, 'AWS_LAMBDA_FUNCTION_NAME')),
   );
   const agentArtifacts = once(() => agentArtifactsFromEnv(env));
   const suppressions = once(() => new DynamoSuppressionStore(doc(), requireEnv(ENV.suppressionsTable, env)));
