@@ -16,8 +16,8 @@
  * THROTTLING errors only (adaptive, with jitter) and gives every other failure straight back to Dispatch,
  * whose own retry finds an accepted command by its batch comment (dispatch-commands.ts).
  */
-import { AdaptiveRetryStrategy } from '@smithy/core/retry';
-import type { RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryToken } from '@smithy/types';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { Provider, RetryStrategyV2 } from '@smithy/types';
 
 /** Attempts per call (the first one included) for every client. */
 export const AWS_MAX_ATTEMPTS = 5;
@@ -33,39 +33,31 @@ export function awsClientConfig<T extends object = Record<never, never>>(options
 }
 
 /**
- * A retry strategy that retries throttling errors only (adaptive: backoff with jitter and the client-side
- * rate limiter), and refuses to retry anything else: the SDK then throws the call's own error.
+ * The SDK's own adaptive strategy (backoff with jitter and the client-side rate limiter; `inner` is the
+ * SDK's resolved provider, which builds it once) made to retry throttling errors only: anything else is
+ * refused and the SDK throws the call's own error. It is the SDK the Lambda runs with (the bundles leave
+ * @aws-sdk/* to the runtime), not a copy bundled here.
  */
-export class ThrottlingOnlyRetryStrategy implements RetryStrategyV2 {
-  readonly mode = 'adaptive';
-  private readonly inner: AdaptiveRetryStrategy;
-
-  constructor(maxAttempts: number = AWS_MAX_ATTEMPTS) {
-    this.inner = new AdaptiveRetryStrategy(maxAttempts);
-  }
-
-  acquireInitialRetryToken(scope: string): Promise<RetryToken> {
-    return this.inner.acquireInitialRetryToken(scope);
-  }
-
-  refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
-    if (errorInfo.errorType !== 'THROTTLING') {
-      return Promise.reject(errorInfo.error ?? new Error('not retried: only throttling is retried'));
-    }
-    return this.inner.refreshRetryTokenForRetry(token as StandardRetryToken, errorInfo);
-  }
-
-  recordSuccess(token: RetryToken): void {
-    this.inner.recordSuccess(token as StandardRetryToken);
-  }
+export function throttlingOnly(inner: Provider<RetryStrategyV2>): RetryStrategyV2 {
+  return {
+    acquireInitialRetryToken: async (scope) => (await inner()).acquireInitialRetryToken(scope),
+    async refreshRetryTokenForRetry(token, errorInfo) {
+      if (errorInfo.errorType !== 'THROTTLING') throw errorInfo.error ?? errorInfo;
+      return (await inner()).refreshRetryTokenForRetry(token, errorInfo);
+    },
+    recordSuccess: (token) => void inner().then((s) => s.recordSuccess(token)),
+  };
 }
 
 /** The SSM client that sends commands: throttles retried, nothing else (see the file comment). */
 export function sendCommandClientConfig<T extends object = Record<never, never>>(
   options?: T,
 ): T & RetryConfig & { retryStrategy: RetryStrategyV2 } {
+  const config = awsClientConfig(options);
+  // A client that never sends: it resolves the SDK's adaptive strategy with this configuration.
+  const resolver = new SSMClient(config);
   return {
-    ...awsClientConfig(options),
-    retryStrategy: new ThrottlingOnlyRetryStrategy(AWS_MAX_ATTEMPTS),
+    ...config,
+    retryStrategy: throttlingOnly(resolver.config.retryStrategy as Provider<RetryStrategyV2>),
   };
 }

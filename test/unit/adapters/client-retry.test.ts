@@ -187,6 +187,7 @@ describe('one place configures the clients', () => {
     const unconfigured: string[] = [];
     for (const dir of ['functions/adapters', 'functions/handlers']) {
       for (const file of sources(path.join(REPO_ROOT, dir))) {
+        if (file.endsWith(`${path.sep}client-config.ts`)) continue;
         const text = readFileSync(file, 'utf8');
         for (const m of text.matchAll(/new (\w+Client)\(([^)]*)/g)) {
           if (!/^(awsClientConfig|sendCommandClientConfig)\(/.test(m[2] ?? ''))
