@@ -11,6 +11,7 @@
  * the artifact. xz and zstd are printed to show what is left on the table.
  *
  * Needs `npm run build:agent` first. Run: npx tsx bench/agent-download.ts [--all] [--no-xz]
+ * (slow on a shared machine: xz -6 and zstd -19 of the 121 MiB executable take minutes each).
  * (--all: the arm64 artifacts too; default: the x86_64 executable, its legacy artifact and the bundle).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -63,7 +64,10 @@ function timed(command: string, argv: string[], out?: string): number {
         stdio: ['ignore', 'ignore', 'inherit'],
       })
     : spawnSync(command, argv, { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed (${r.status})`);
+  if (r.status !== 0)
+    throw new Error(
+      `${command} ${argv.join(' ')} failed (${r.signal ? `signal ${r.signal}` : `exit ${r.status}`})`,
+    );
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
