@@ -3,7 +3,7 @@
  * executables that SSM Run Command starts on instances.
  *
  *   cloud: --run-id R --instance-id I [--duration S] [--root DIR] --bucket B [--prefix P]
- *          --kms-key-arn ARN [--region REGION]
+ *          --kms-key-arn ARN [--region REGION] [--upload-jitter S]
  *   local: --out FILE --key-file KEY [--run-id R] [--instance-id I] [--duration S] [--root DIR]
  *
  * It collects, encrypts with the AWS Encryption SDK (KMS keyring in the cloud, the raw AES key of
@@ -27,7 +27,7 @@ import {
   rawAesKeyring,
 } from '../functions/core/telemetry';
 import { collectTelemetry } from './collect';
-import { defaultPrefix, uploadTelemetry } from './upload';
+import { AGENT_AWS_RETRY, defaultPrefix, uploadTelemetry } from './upload';
 
 export type AgentOptions =
   | (CommonOptions & {
@@ -46,14 +46,22 @@ interface CommonOptions {
   root: string;
   /** File system walk budget (--walk-seconds, --walk-entries; --walk-seconds 0 turns the walk off). */
   walk?: { maxEntries?: number; maxSeconds?: number } | false;
+  /**
+   * --upload-jitter S: wait a random 0..S seconds after sampling, before the KMS data key and the upload,
+   * so a fleet's agents reach KMS and S3 spread out (0, the default: no wait).
+   */
+  uploadJitterSeconds?: number;
 }
+
+/** The longest --upload-jitter accepted. */
+export const MAX_UPLOAD_JITTER_SECONDS = 3600;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
 const USAGE = `usage:
-  inspector-agent --run-id ID --instance-id ID --bucket BUCKET --kms-key-arn ARN [--prefix P] [--region R] [--duration S] [--root DIR] [--walk-seconds S] [--walk-entries N]
+  inspector-agent --run-id ID --instance-id ID --bucket BUCKET --kms-key-arn ARN [--prefix P] [--region R] [--duration S] [--root DIR] [--walk-seconds S] [--walk-entries N] [--upload-jitter S]
   inspector-agent --out FILE --key-file KEY [--run-id ID] [--instance-id ID] [--duration S] [--root DIR] [--walk-seconds S] [--walk-entries N]`;
 
 export function parseAgentArgs(argv: readonly string[]): AgentOptions {
@@ -67,6 +75,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
       duration: { type: 'string', default: '0' },
       'walk-seconds': { type: 'string' },
       'walk-entries': { type: 'string' },
+      'upload-jitter': { type: 'string', default: '0' },
       root: { type: 'string', default: '/' },
       bucket: { type: 'string' },
       prefix: { type: 'string' },
@@ -84,6 +93,17 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
       `--duration must be a whole number of seconds from 0 to 86400, got ${values.duration}`,
     );
   }
+  const uploadJitterSeconds = Number(values['upload-jitter']);
+  if (
+    !Number.isInteger(uploadJitterSeconds) ||
+    uploadJitterSeconds < 0 ||
+    uploadJitterSeconds > MAX_UPLOAD_JITTER_SECONDS
+  ) {
+    throw new UsageError(
+      `--upload-jitter must be a whole number of seconds from 0 to ${MAX_UPLOAD_JITTER_SECONDS}, got ${values['upload-jitter']}`,
+    );
+  }
+  const jitter = uploadJitterSeconds > 0 ? { uploadJitterSeconds } : {};
   const checkId = (flag: string, v: string): string => {
     if (!idSchema.safeParse(v).success)
       throw new UsageError(`${flag} ${JSON.stringify(v)} is not a valid id`);
@@ -102,6 +122,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
       durationSeconds,
       root,
       ...(walk !== undefined ? { walk } : {}),
+      ...jitter,
     };
   }
   const missing = (['run-id', 'instance-id', 'bucket', 'kms-key-arn'] as const).filter((k) => !values[k]);
@@ -123,6 +144,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentOptions {
     durationSeconds,
     root,
     ...(walk !== undefined ? { walk } : {}),
+    ...jitter,
     bucket: values.bucket!,
     prefix,
     kmsKeyArn: values['kms-key-arn']!,
@@ -153,6 +175,9 @@ export interface AgentDeps {
   keyring?: KeyringNode;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** The upload jitter's wait and its draw in [0, 1) (tests count them instead of waiting). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
 }
 
 export interface AgentResult {
@@ -181,13 +206,22 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps = {}): Promis
     onProgress: log,
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
+  if (opts.uploadJitterSeconds) {
+    const ms = Math.floor((deps.random ?? Math.random)() * opts.uploadJitterSeconds * 1000);
+    log(`waiting ${ms} ms before encrypting and uploading (--upload-jitter ${opts.uploadJitterSeconds})`);
+    // A stop (SIGTERM from an SSM cancel) ends the wait: what was collected is delivered at once.
+    await (deps.sleep ?? abortableSleep)(ms, deps.signal);
+  }
   const keyring =
     deps.keyring ??
     (opts.mode === 'local'
       ? rawAesKeyring(readFileSync(opts.keyFile))
       : new KmsKeyringNode({
           generatorKeyId: opts.kmsKeyArn,
-          clientProvider: getClient(KMS, opts.region ? { region: opts.region } : {}),
+          clientProvider: getClient(KMS, {
+            ...AGENT_AWS_RETRY,
+            ...(opts.region ? { region: opts.region } : {}),
+          }),
         }));
   log('encrypting');
   const ciphertext = await encryptTelemetry(doc, keyring, envelopeBinding(opts));
@@ -212,6 +246,19 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps = {}): Promis
     destination: `s3://${put.bucket}/${put.key}`,
     warnings: doc.warnings.length,
   };
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted || ms <= 0) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** CLI: returns the exit code (0 delivered, 2 usage, 1 any other failure). */

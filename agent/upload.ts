@@ -16,6 +16,13 @@ export interface UploadTarget {
   region?: string;
 }
 
+/**
+ * The agent's AWS clients (S3 upload, KMS data key) retry throttling and transient errors with the SDK's
+ * adaptive mode (backoff with full jitter); the agent keeps its own copy of the settings of
+ * functions/adapters/aws/client-config.ts, which it does not import.
+ */
+export const AGENT_AWS_RETRY = { retryMode: 'adaptive', maxAttempts: 5 } as const;
+
 export function telemetryObjectKey(prefix: string, instanceId: string): string {
   const p = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
   return `${p}${instanceId}.bin`;
@@ -28,7 +35,10 @@ export function defaultPrefix(runId: string): string {
 export async function uploadTelemetry(
   target: UploadTarget,
   body: Uint8Array,
-  client: S3Client = new S3Client(target.region ? { region: target.region } : {}),
+  client: S3Client = new S3Client({
+    ...AGENT_AWS_RETRY,
+    ...(target.region ? { region: target.region } : {}),
+  }),
 ): Promise<{ bucket: string; key: string; etag?: string }> {
   const key = telemetryObjectKey(target.prefix, target.instanceId);
   const out = await client.send(

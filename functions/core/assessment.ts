@@ -99,6 +99,21 @@ export const limitsSchema = z
     commandMarginSeconds: z.number().int().nonnegative().default(600),
     /** Seconds between two polls of command invocations. */
     pollIntervalSeconds: z.number().int().positive().default(30),
+    /**
+     * SendCommand calls per second Dispatch makes at most (a token bucket with a burst of the same size,
+     * functions/core/run-lifecycle/rate-limiter.ts): 5 calls of 50 instances = 250 instances a second, a
+     * 10,000-instance run dispatched in 40 s. SSM publishes no fixed SendCommand rate; it refuses calls over
+     * the account's rate with ThrottlingException ("Rate exceeded"), which the sender retries (README,
+     * "Paced control-plane calls").
+     */
+    commandSendsPerSecond: z.number().positive().default(5),
+    /**
+     * Each agent waits a random 0..N seconds after sampling, before it asks KMS for a data key and uploads,
+     * so KMS and S3 see a spread instead of a spike. Dispatch sends at most half of commandMarginSeconds:
+     * the command's timeout is the duration plus the margin, which must still hold the download, the
+     * collection and the upload.
+     */
+    agentUploadJitterSeconds: z.number().int().nonnegative().max(3600).default(30),
   })
   .strict();
 export type Limits = z.infer<typeof limitsSchema>;

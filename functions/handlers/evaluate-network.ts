@@ -9,6 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { awsClientConfig } from '../adapters/aws/client-config';
 import { readNetworkConfig } from '../adapters/aws/ec2-network-config';
 import { networkDepsFromEnv } from '../adapters/aws/network-deps';
 import type { LifecycleLog } from '../core/run-lifecycle/deps';
@@ -39,9 +40,9 @@ export function configureNetworkSource(s: NetworkConfigSource | undefined): void
 
 function sdkSource(): NetworkConfigSource {
   const clients = {
-    ec2: new EC2Client({}),
-    elbv2: new ElasticLoadBalancingV2Client({}),
-    elb: new ElasticLoadBalancingClient({}),
+    ec2: new EC2Client(awsClientConfig()),
+    elbv2: new ElasticLoadBalancingV2Client(awsClientConfig()),
+    elb: new ElasticLoadBalancingClient(awsClientConfig()),
   };
   return { read: () => readNetworkConfig(clients) };
 }

@@ -45,6 +45,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { awsClientConfig } from '../adapters/aws/client-config';
 import { DynamoFeedSyncLease } from '../adapters/aws/dynamo-feed-sync-lease';
 import { ENV, requireEnv } from '../adapters/aws/environment';
 import { feedS3Client, S3FeedObjectStore } from '../adapters/aws/s3-feed-store';
@@ -127,7 +128,7 @@ export const handler = async (
     sources = sources.filter((s) => config.sources?.includes(s.name));
   }
   s3 ??= feedS3Client(env);
-  dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 5 }));
+  dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig()));
   const owner = `${context?.awsRequestId ?? 'local'}:${process.pid}:${Date.now()}`;
   const leased = await withFeedSyncLease(new DynamoFeedSyncLease(dynamo, locksTable), owner, (lease) =>
     sync(bucket, config, sources, lease.confirm),

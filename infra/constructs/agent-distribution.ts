@@ -94,6 +94,7 @@ export const DOCUMENT_PARAMETERS = {
   bucket: 'uploadBucket',
   prefix: 'uploadPrefix',
   kmsKeyArn: 'kmsKeyArn',
+  uploadJitterSeconds: 'uploadJitterSeconds',
   region: 'region',
   agentKey: 'agentKey',
   agentSha256: 'agentSha256',
@@ -263,6 +264,9 @@ export class AgentDistribution extends Construct {
       '  instance_id="$(curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id || true)"',
       'fi',
       'if [ -z "$instance_id" ]; then echo "inspector: cannot tell this instance id" >&2; exit 15; fi',
+      // Passed only when set, so an artifact built before --upload-jitter existed still runs with 0.
+      `jitter='{{ ${P.uploadJitterSeconds} }}'`,
+      'case "$jitter" in ""|0) ;; *) set -- "$@" --upload-jitter "$jitter" ;; esac',
       '"$@" \\',
       `  --run-id '{{ ${P.runId} }}' --instance-id "$instance_id" --duration '{{ ${P.durationSeconds} }}' \\`,
       `  --bucket '{{ ${P.bucket} }}' --prefix '{{ ${P.prefix} }}' --kms-key-arn '{{ ${P.kmsKeyArn} }}' --region '{{ ${P.region} }}'`,
@@ -308,6 +312,13 @@ export class AgentDistribution extends Construct {
             description: 'KMS key of the telemetry envelope.',
             default: props.key.keyArn,
             allowedPattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$',
+          },
+          [P.uploadJitterSeconds]: {
+            type: 'String',
+            description:
+              'The agent waits a random 0..N seconds after sampling, before KMS and the upload, so a fleet does not reach them at once (Dispatch sends limits.agentUploadJitterSeconds, default 30; 0: no wait).',
+            default: '0',
+            allowedPattern: '^[0-9]{1,4}$',
           },
           [P.region]: {
             type: 'String',

@@ -196,7 +196,12 @@ describe('SSM document shell step (run with sh)', () => {
       .replace(/\{\{ (\w+) \}\}/g, (_m, name: string) => params[name] ?? '');
   }
 
-  async function runStep(artifact: Buffer, sha256: string, savedAsDestinationPath = false) {
+  async function runStep(
+    artifact: Buffer,
+    sha256: string,
+    savedAsDestinationPath = false,
+    extra: Record<string, string> = {},
+  ) {
     const workDir = path.join(work, 'ssm');
     const runDir = path.join(workDir, 'run-7');
     mkdirSync(savedAsDestinationPath ? workDir : runDir, { recursive: true });
@@ -213,6 +218,7 @@ describe('SSM document shell step (run with sh)', () => {
         region: 'eu-west-1',
         agentKey: bundleKey,
         agentSha256: sha256,
+        ...extra,
       },
       workDir,
     );
@@ -251,6 +257,19 @@ describe('SSM document shell step (run with sh)', () => {
       'eu-west-1',
     ]);
     expect(r.runDirLeft).toBe(false);
+  });
+
+  it('passes --upload-jitter to the agent when uploadJitterSeconds is set, and nothing when it is 0', async () => {
+    const withJitter = await runStep(fakeAgent, sha(fakeAgent), false, { uploadJitterSeconds: '45' });
+    expect(withJitter.code).toBe(0);
+    expect((JSON.parse(withJitter.stdout) as string[]).slice(0, 4)).toEqual([
+      '--upload-jitter',
+      '45',
+      '--run-id',
+      'run-7',
+    ]);
+    const zero = await runStep(fakeAgent, sha(fakeAgent), false, { uploadJitterSeconds: '0' });
+    expect(JSON.parse(zero.stdout)).not.toContain('--upload-jitter');
   });
 
   it('also finds the artifact saved as the destination path itself', async () => {

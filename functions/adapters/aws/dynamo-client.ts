@@ -7,12 +7,13 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { awsClientConfig } from './client-config';
 
 /** Attempts per request (the first one included) in the SDK's adaptive retry mode. */
 export const DYNAMO_MAX_ATTEMPTS = 6;
 
 export function dynamoClient(): DynamoDBClient {
-  return new DynamoDBClient({ retryMode: 'adaptive', maxAttempts: DYNAMO_MAX_ATTEMPTS });
+  return new DynamoDBClient(awsClientConfig({ maxAttempts: DYNAMO_MAX_ATTEMPTS }));
 }
 
 export function dynamoDocumentClient(

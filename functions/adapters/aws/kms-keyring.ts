@@ -1,5 +1,6 @@
 import { getClient, KMS, KmsKeyringNode } from '@aws-crypto/kms-keyring-node';
 import type { KeyringProvider, KeyringSession } from '../../ports/keyring-provider';
+import { awsClientConfig } from './client-config';
 import { isTransientAwsError } from './transient-errors';
 
 type KmsClientSupplier = (region: string) => KMS | false;
@@ -14,7 +15,7 @@ export class KmsKeyringProvider implements KeyringProvider {
     private readonly keyArn: string,
     clients?: KmsClientSupplier,
   ) {
-    this.clients = clients ?? getClient(KMS, {});
+    this.clients = clients ?? getClient(KMS, awsClientConfig());
   }
 
   session(): KeyringSession {

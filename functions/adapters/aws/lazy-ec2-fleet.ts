@@ -8,13 +8,14 @@
  */
 import type { TargetTag } from '../../core/assessment';
 import type { Fleet, FleetInstance } from '../../ports/fleet';
+import { awsClientConfig } from './client-config';
 
 export function lazyEc2Fleet(): Fleet {
   let fleet: Promise<Fleet> | undefined;
   const load = (): Promise<Fleet> => {
     if (!fleet) {
       fleet = Promise.all([import('@aws-sdk/client-ec2'), import('./ec2-fleet')]).then(
-        ([{ EC2Client }, { Ec2Fleet }]) => new Ec2Fleet(new EC2Client({})),
+        ([{ EC2Client }, { Ec2Fleet }]) => new Ec2Fleet(new EC2Client(awsClientConfig())),
       );
       // A failed load (it should not: the runtime ships the SDK) is tried again on the next call.
       fleet.catch(() => {

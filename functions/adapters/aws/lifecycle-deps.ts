@@ -13,6 +13,7 @@ import { loadLimits } from '../../core/assessment';
 import type { RulesPackage } from '../../core/rule';
 import type { LifecycleDeps, LifecycleLog } from '../../core/run-lifecycle/deps';
 import { templateStore } from '../../ports/template-store';
+import { awsClientConfig, sendCommandClientConfig } from './client-config';
 import { writePacingFromJson } from './dynamo-batch';
 import { dynamoDocumentClient } from './dynamo-client';
 import { DynamoFindingStore } from './dynamo-finding-store';
@@ -43,8 +44,8 @@ export function lifecycleDepsFromEnv(
 ): Omit<LifecycleDeps, 'keyrings'> {
   const doc = dynamoDocumentClient({ convertClassInstanceToMap: true });
   const pacing = writePacingFromJson(env[ENV.dynamoWritePacingJson]);
-  const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) });
-  const ssm = new SSMClient({});
+  const s3 = new S3Client(awsClientConfig({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) }));
+  const ssm = new SSMClient(awsClientConfig());
   const telemetryBucket = requireEnv(ENV.telemetryBucket, env);
   const reportsBucket = env[ENV.reportsBucket] || telemetryBucket;
   const outputPrefix = env[ENV.commandOutputPrefix];
@@ -63,14 +64,16 @@ export function lifecycleDepsFromEnv(
     // EC2 loads on first use (StartRun only): see lazy-ec2-fleet.ts.
     fleet: lazyEc2Fleet(),
     agents: new SsmAgentFleet(ssm),
-    commands: new SsmCommandRunner(ssm, new SSMClient({ maxAttempts: 1 })),
+    commands: new SsmCommandRunner(ssm, new SSMClient(sendCommandClientConfig())),
     // Every event of the stack topic also goes to the default EventBridge bus (eventbridge-notifier.ts).
     notifier: new SnsAndEventBridgeNotifier(
-      new SnsNotifier(new SNSClient({})),
-      new EventBridgeRunEvents(new EventBridgeClient({})),
+      new SnsNotifier(new SNSClient(awsClientConfig())),
+      new EventBridgeRunEvents(new EventBridgeClient(awsClientConfig())),
       requireEnv(ENV.eventsTopicArn, env),
     ),
-    ...(stateMachineArn ? { executions: new SfnExecutions(new SFNClient({}), stateMachineArn) } : {}),
+    ...(stateMachineArn
+      ? { executions: new SfnExecutions(new SFNClient(awsClientConfig()), stateMachineArn) }
+      : {}),
     resolveRulesPackages,
     config: {
       eventsTopicArn: requireEnv(ENV.eventsTopicArn, env),

@@ -8,6 +8,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { loadLimits } from '../../core/assessment';
 import type { LifecycleLog } from '../../core/run-lifecycle/deps';
 import type { NetworkDeps } from '../../core/run-lifecycle/evaluate-network';
+import { awsClientConfig } from './client-config';
 import { writePacingFromJson } from './dynamo-batch';
 import { dynamoDocumentClient } from './dynamo-client';
 import { DynamoFindingStore } from './dynamo-finding-store';
@@ -25,8 +26,8 @@ export function networkDepsFromEnv(log: LifecycleLog, env: NodeJS.ProcessEnv = p
     findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env), { pacing }),
     // Like the other lifecycle functions: every event of the stack topic also goes to the default bus.
     notifier: new SnsAndEventBridgeNotifier(
-      new SnsNotifier(new SNSClient({})),
-      new EventBridgeRunEvents(new EventBridgeClient({})),
+      new SnsNotifier(new SNSClient(awsClientConfig())),
+      new EventBridgeRunEvents(new EventBridgeClient(awsClientConfig())),
       requireEnv(ENV.eventsTopicArn, env),
     ),
     config: {

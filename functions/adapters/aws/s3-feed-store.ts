@@ -12,6 +12,7 @@ import {
 import type { FeedObjectStore } from '../../core/feeds-cloud/object-store';
 import type { FeedLog } from '../../core/feeds-cloud/publish';
 import { DEFAULT_POINTER_TTL_MS, PublishedCveIndex } from '../../core/feeds-cloud/published-index';
+import { awsClientConfig } from './client-config';
 import { ENV } from './environment';
 import { deletePrefix } from './s3-object-stores';
 
@@ -92,7 +93,7 @@ function isMissing(err: unknown): boolean {
 
 /** An S3 client for the feed bucket; a custom endpoint (AWS_ENDPOINT_URL_S3) switches to path style. */
 export function feedS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
-  return new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3), maxAttempts: 5 });
+  return new S3Client(awsClientConfig({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) }));
 }
 
 /**

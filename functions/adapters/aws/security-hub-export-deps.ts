@@ -14,6 +14,7 @@ import {
   type SecurityHubExportDeps,
 } from '../../core/run-lifecycle/export-security-hub';
 import type { BatchImportTransport } from '../../exports/security-hub-import';
+import { awsClientConfig } from './client-config';
 import { dynamoDocumentClient } from './dynamo-client';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoRunStore, RUN_SK } from './dynamo-run-store';
@@ -113,7 +114,7 @@ export function securityHubExportDepsFromEnv(
         }),
       );
     },
-    transport: securityHubTransport(new SecurityHubClient({})),
+    transport: securityHubTransport(new SecurityHubClient(awsClientConfig())),
     asff: {
       accountId: requireEnv(ENV.securityHubAccountId, env),
       region: requireEnv(ENV.securityHubRegion, env),

@@ -10,6 +10,8 @@ export const AGENT_COMMAND_PARAMETERS = {
   uploadBucket: 'uploadBucket',
   uploadPrefix: 'uploadPrefix',
   kmsKeyArn: 'kmsKeyArn',
+  /** Seconds 0..N the agent waits at random before encrypting and uploading (limits.agentUploadJitterSeconds). */
+  uploadJitterSeconds: 'uploadJitterSeconds',
 } as const;
 export type AgentCommandParameter = keyof typeof AGENT_COMMAND_PARAMETERS;
 

@@ -61,6 +61,8 @@ export interface LifecycleDeps {
   resolveRulesPackages(ids: readonly string[]): Promise<RulesPackage[]>;
   config: LifecycleConfig;
   now(): Date;
+  /** Waits (Dispatch's pacing of SendCommand); absent, a real timer. Tests pass one that moves a fake clock. */
+  sleep?(ms: number): Promise<void>;
   log: LifecycleLog;
   metrics: LifecycleMetrics;
 }

@@ -2,8 +2,10 @@
  * DispatchCommands: SSM SendCommand of the agent document to the healthy instances, grouped by instance
  * architecture so each instance gets the agent artifact built for it (agentKey/agentSha256, see
  * agent-artifacts.ts), at most `commandBatchSize` (≤ 50) instances per call, with MaxConcurrency/MaxErrors
- * and a timeout of the duration plus a margin. An instance whose architecture has no artifact becomes an
- * UNSUPPORTED_OS exclusion and leaves the run. Instances that already have a command (a retried Lambda)
+ * and a timeout of the duration plus a margin. The calls are paced by a token bucket
+ * (limits.commandSendsPerSecond, rate-limiter.ts) and the sender's SDK client retries a throttled call
+ * (client-config.ts). An instance whose architecture has no artifact becomes an UNSUPPORTED_OS exclusion
+ * and leaves the run. Instances that already have a command (a retried Lambda)
  * are not sent again.
  *
  * Idempotent per batch: SendCommand takes no client token, so each batch's intent (a batch id derived
@@ -22,6 +24,7 @@ import { cancelCommands } from './cancel-commands';
 import type { LifecycleDeps } from './deps';
 import { changeState } from './events';
 import { pollWaitSeconds, type RunContext, type RunInstance } from './model';
+import { realSleep, TokenBucket } from './rate-limiter';
 
 export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Promise<RunContext> {
   const { limits } = deps.config;
@@ -88,6 +91,7 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
     uploadBucket: upload.bucket,
     uploadPrefix: upload.prefix,
     kmsKeyArn: deps.config.kmsKeyArn,
+    uploadJitterSeconds: String(agentUploadJitter(limits)),
   });
   const sent: Partial<Record<AgentArchitecture, number>> = {};
   // Re-read before each batch: a stop, or an execution ended from outside (the run made terminal by
@@ -100,6 +104,13 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
     else if (now.stopRequest) halted = 'a stop was requested';
     return halted === undefined;
   };
+  // SendCommand calls are paced: at most commandSendsPerSecond on average, bursts of as many.
+  const pace = new TokenBucket({
+    ratePerSecond: limits.commandSendsPerSecond,
+    burst: Math.max(1, Math.floor(limits.commandSendsPerSecond)),
+    now: () => deps.now().getTime(),
+    sleep: deps.sleep ?? realSleep,
+  });
   dispatching: for (const architecture of AGENT_ARCHITECTURES) {
     const group = groups.get(architecture) ?? [];
     const artifact = artifacts?.[architecture];
@@ -113,6 +124,7 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
       await deps.runs.putInstances(
         batch.map((b) => ({ ...b, dispatchIntent: { batchId, at }, updatedAt: at })),
       );
+      await pace.take();
       const commandId = await deps.commands.send({
         documentName: deps.config.agentDocumentName,
         instanceIds: batch.map((b) => b.instanceId),
@@ -153,6 +165,7 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
     instances: sent,
     excluded: excluded.length,
     commands: commandIds.size,
+    pacedMs: pace.waitedMs,
     ...(halted ? { halted } : {}),
   });
   if (halted) {
@@ -168,6 +181,18 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
     deadline,
     waitSeconds: pollWaitSeconds(ctx.durationSeconds, ctx.pollIntervalSeconds),
   };
+}
+
+/**
+ * The agent's random wait before its upload comes out of the command's margin (timeout = duration +
+ * commandMarginSeconds): at most half of it, so the other half still holds the download, the collection
+ * and the upload.
+ */
+export function agentUploadJitter(limits: {
+  agentUploadJitterSeconds: number;
+  commandMarginSeconds: number;
+}): number {
+  return Math.min(limits.agentUploadJitterSeconds, Math.floor(limits.commandMarginSeconds / 2));
 }
 
 /** A batch's id: the same instances of the same run and architecture give the same id. */

@@ -8,6 +8,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { awsClientConfig } from '../../adapters/aws/client-config';
 import { dynamoDocumentClient } from '../../adapters/aws/dynamo-client';
 import { DynamoSuppressionStore } from '../../adapters/aws/dynamo-suppression-store';
 import { agentArtifactsFromEnv, ENV, requireEnv } from '../../adapters/aws/environment';
@@ -86,7 +87,7 @@ export function controlPlaneDepsFromEnv(
   overrides: Partial<ControlPlaneDeps> = {},
 ): ControlPlaneDeps {
   const doc = once(() => dynamoDocumentClient());
-  const ssm = once(() => new SSMClient({}));
+  const ssm = once(() => new SSMClient(awsClientConfig()));
   const targets = once(() => new DynamoTargetsRepository(doc(), requireEnv(ENV.targetsTable, env)));
   const templates = once(() => new DynamoTemplatesRepository(doc(), requireEnv(ENV.templatesTable, env)));
   const runs = once(() => new DynamoRunsReader(doc(), requireEnv(ENV.runsTable, env)));
@@ -95,10 +96,12 @@ export function controlPlaneDepsFromEnv(
   // The EC2 client loads on the first EC2 call, not with the module (lazy-ec2-fleet.ts).
   const fleet = once(() => lazyEc2Fleet());
   const agents = once(() => new SsmAgentFleet(ssm()));
-  const starter = once(() => new SfnRunStarter(new SFNClient({}), requireEnv(ENV.stateMachineArn, env)));
+  const starter = once(
+    () => new SfnRunStarter(new SFNClient(awsClientConfig()), requireEnv(ENV.stateMachineArn, env)),
+  );
   const scheduler = once(() => {
     const group = env[CONTROL_PLANE_ENV.scheduleGroupName];
-    return new EventBridgeTemplateScheduler(new SchedulerClient({}), {
+    return new EventBridgeTemplateScheduler(new SchedulerClient(awsClientConfig()), {
       stateMachineArn: requireEnv(ENV.stateMachineArn, env),
       roleArn: need(env, CONTROL_PLANE_ENV.schedulerRoleArn),
       ...(group ? { groupName: group } : {}),
@@ -108,7 +111,7 @@ export function controlPlaneDepsFromEnv(
   const previews = once(() => new DynamoExclusionsPreviewStore(doc(), requireEnv(ENV.runsTable, env)));
   // The preview is computed by an asynchronous invocation of this same function (see runs.ts).
   const previewJobs = once(
-    () => new LambdaPreviewJobs(new LambdaClient({}), need(env, 'AWS_LAMBDA_FUNCTION_NAME')),
+    () => new LambdaPreviewJobs(new LambdaClient(awsClientConfig()), need(env, 'AWS_LAMBDA_FUNCTION_NAME')),
   );
   const agentArtifacts = once(() => agentArtifactsFromEnv(env));
   const suppressions = once(() => new DynamoSuppressionStore(doc(), requireEnv(ENV.suppressionsTable, env)));

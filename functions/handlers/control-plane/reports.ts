@@ -25,6 +25,7 @@ import {
   LambdaReportJobs,
   S3ReportObjects,
 } from '../../adapters/aws/assessment-reports';
+import { awsClientConfig } from '../../adapters/aws/client-config';
 import { dynamoDocumentClient } from '../../adapters/aws/dynamo-client';
 import { ENV, requireEnv } from '../../adapters/aws/environment';
 import { S3ResultsStore } from '../../adapters/aws/s3-results-store';
@@ -36,14 +37,14 @@ import { controlPlaneDepsFromEnv, groupHandler, logger } from './aws-deps';
 
 /** The report parts of the control plane's dependencies, from the Lambda environment. */
 export function reportDepsFromEnv(env: NodeJS.ProcessEnv = process.env): AssessmentReportDeps {
-  const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) });
+  const s3 = new S3Client(awsClientConfig({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) }));
   const doc = dynamoDocumentClient();
   const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
   if (!functionName) throw new Error('environment variable AWS_LAMBDA_FUNCTION_NAME is not set');
   return {
     status: new DynamoReportStatusStore(doc, requireEnv(ENV.runsTable, env)),
     objects: new S3ReportObjects(s3, requireEnv(ENV.reportsBucket, env)),
-    jobs: new LambdaReportJobs(new LambdaClient({}), functionName),
+    jobs: new LambdaReportJobs(new LambdaClient(awsClientConfig()), functionName),
     results: new S3ResultsStore(s3, requireEnv(ENV.telemetryBucket, env)),
     render: renderReportBytes,
   };

@@ -179,6 +179,8 @@ export async function startHarness(
     LIMITS_JSON: JSON.stringify({
       pollIntervalSeconds: 1,
       minDurationSeconds: SCENARIO_DURATION_SECONDS,
+      // Dispatch's pacing waits in real time here; it is tested on a fake clock (dispatch-pacing.test.ts).
+      commandSendsPerSecond: 50,
       ...(opts.limits ?? {}),
     }),
   });

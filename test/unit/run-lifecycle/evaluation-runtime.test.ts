@@ -18,7 +18,7 @@ const saved = { ...process.env };
 beforeAll(() => {
   // Every variable the lifecycle reads, but the optional ones whose values must be well-formed.
   for (const name of Object.values(ENV))
-    if (!/ARTIFACT_(KEY|SHA256)_|LIMITS|FEED_|SECURITY_HUB/.test(name))
+    if (!/ARTIFACT_(KEY|SHA256)_|LIMITS|FEED_|SECURITY_HUB|_JSON$/.test(name))
       process.env[name] = `test-${name.toLowerCase()}`;
   process.env[ENV.kmsKeyArn] = KEY_ARN;
   process.env.AWS_REGION = 'eu-west-1';
