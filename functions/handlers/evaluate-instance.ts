@@ -1,15 +1,19 @@
 /**
- * Step Functions state handler: thin; the logic is in core/run-lifecycle/evaluate-instance.ts. The same
- * function serves the Map's catch (RecordEvaluationFailure), whose payload carries the `failure`.
+ * Step Functions state handler: thin; the logic is in core/run-lifecycle/evaluate-batch.ts (a batch of the
+ * Evaluate distributed Map: `{Items, BatchInput}`) and evaluate-instance.ts (one instance `{runId,
+ * instanceId}`; with a `failure`, the failure recorded as its exclusion).
  */
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RulesPackage } from '../core/rule';
 import {
+  type BatchResult,
+  type EvaluateBatch,
   type EvaluateItem,
   type EvaluateResult,
   type EvaluationFailure,
+  evaluateBatch,
   evaluateInstance,
   recordEvaluationFailure,
 } from '../core/run-lifecycle';
@@ -30,8 +34,12 @@ async function loadCisPackage(): Promise<RulesPackage> {
 enableCisPackage(loadCisPackage);
 
 export const handler = async (
-  event: EvaluateItem & { failure?: EvaluationFailure },
-): Promise<EvaluateResult> => {
+  event: EvaluateBatch | (EvaluateItem & { failure?: EvaluationFailure }),
+): Promise<EvaluateResult | BatchResult> => {
+  if ('Items' in event) {
+    logger.appendKeys({ step: 'evaluateInstances' });
+    return evaluateBatch(lifecycleDeps(), event);
+  }
   if (event.failure) {
     logger.appendKeys({ step: 'recordEvaluationFailure' });
     return recordEvaluationFailure(lifecycleDeps(), { ...event, failure: event.failure });

@@ -1,11 +1,22 @@
-/** TelemetryStore and ReportStore over S3 (telemetry/<runId>/<instanceId>.bin, reports/<runId>/...). */
+/**
+ * TelemetryStore, ReportStore and EvaluationManifests over S3 (telemetry/<runId>/<instanceId>.bin,
+ * reports/<runId>/..., manifests/<runId>/...).
+ */
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { EvaluationManifest } from '../../core/run-lifecycle/model';
+import {
+  type EvaluationManifests,
+  evaluationManifestKey,
+  evaluationResultsPrefix,
+  manifestsPrefix,
+} from '../../ports/evaluation-manifests';
 import {
   type ReportStore,
   reportsPrefix,
@@ -92,4 +103,34 @@ export async function deletePrefix(s3: S3Client, bucket: string, prefix: string)
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
+}
+
+/** EvaluationManifests over S3, in the telemetry bucket (its default encryption: the stack's KMS key). */
+export class S3EvaluationManifests implements EvaluationManifests {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async put(runId: string, instanceIds: readonly string[]): Promise<EvaluationManifest> {
+    const key = evaluationManifestKey(runId);
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: JSON.stringify(instanceIds),
+        ContentType: 'application/json',
+      }),
+    );
+    return {
+      bucket: this.bucket,
+      key,
+      resultsPrefix: evaluationResultsPrefix(runId),
+      count: instanceIds.length,
+    };
+  }
+
+  deleteByRun(runId: string): Promise<number> {
+    return deletePrefix(this.s3, this.bucket, manifestsPrefix(runId));
+  }
 }

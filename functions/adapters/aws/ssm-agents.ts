@@ -7,7 +7,12 @@ import {
   SendCommandCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { CommandInvocation, CommandRunner, SendCommandRequest } from '../../ports/command-runner';
+import type {
+  CommandInvocation,
+  CommandRunner,
+  CommandStatus,
+  SendCommandRequest,
+} from '../../ports/command-runner';
 import type { AgentFleet, AgentInfo } from '../../ports/fleet';
 
 /** DescribeInstanceInformation accepts up to 50 instance ids per filter. */
@@ -107,6 +112,47 @@ export class SsmCommandRunner implements CommandRunner {
     return found.sort((a, b) => a.at - b.at).map((c) => c.id);
   }
 
+  async commandStatuses(query: {
+    documentName: string;
+    invokedAfter: Date;
+    commandIds: readonly string[];
+  }): Promise<CommandStatus[]> {
+    const wanted = new Set(query.commandIds);
+    const found = new Map<string, CommandStatus>();
+    if (wanted.size === 0) return [];
+    // One listing of the document's recent commands, 50 a page: a 10,000-instance run's 200 commands take
+    // 4 calls per poll, not 200.
+    let NextToken: string | undefined;
+    do {
+      const page = await this.ssm.send(
+        new ListCommandsCommand({
+          Filters: [
+            { key: 'DocumentName', value: query.documentName },
+            { key: 'InvokedAfter', value: query.invokedAfter.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+          ],
+          MaxResults: 50,
+          NextToken,
+        }),
+      );
+      for (const c of page.Commands ?? []) {
+        if (c.CommandId && wanted.has(c.CommandId)) found.set(c.CommandId, commandStatusOf(c));
+      }
+      NextToken = found.size < wanted.size ? page.NextToken : undefined;
+    } while (NextToken);
+    // Not in the listing (clock skew on InvokedAfter): by id, one call each.
+    for (const id of wanted) {
+      if (found.has(id)) continue;
+      try {
+        const out = await this.ssm.send(new ListCommandsCommand({ CommandId: id }));
+        const c = out.Commands?.[0];
+        if (c?.CommandId) found.set(c.CommandId, commandStatusOf(c));
+      } catch (err) {
+        if ((err as { name?: string }).name !== 'InvalidCommandId') throw err;
+      }
+    }
+    return [...found.values()];
+  }
+
   async listInvocations(commandId: string): Promise<CommandInvocation[]> {
     const out: CommandInvocation[] = [];
     let NextToken: string | undefined;
@@ -137,4 +183,22 @@ export class SsmCommandRunner implements CommandRunner {
       }),
     );
   }
+}
+
+function commandStatusOf(c: {
+  CommandId?: string;
+  Status?: string;
+  TargetCount?: number;
+  CompletedCount?: number;
+  ErrorCount?: number;
+  DeliveryTimedOutCount?: number;
+}): CommandStatus {
+  return {
+    commandId: c.CommandId ?? '',
+    status: c.Status ?? 'Pending',
+    targetCount: c.TargetCount ?? 0,
+    completedCount: c.CompletedCount ?? 0,
+    errorCount: c.ErrorCount ?? 0,
+    deliveryTimedOutCount: c.DeliveryTimedOutCount ?? 0,
+  };
 }
