@@ -31,6 +31,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 
 export interface AssessmentRunFunctions {
@@ -84,10 +85,13 @@ export const EVALUATE_BATCH_SIZE = 25;
 /** ItemBatcher MaxInputBytesPerBatch (a child's input is at most 256 KB). */
 export const EVALUATE_BATCH_MAX_BYTES = 64 * 1024;
 /**
- * Failed child executions the Evaluate Map tolerates, in percent of the batches: their instances become
- * exclusions at FinalizeRun; beyond it the run fails (a systematic fault, not a bad instance).
+ * Failed child executions the Evaluate Map tolerates, in percent of its items: all. A child that fails for
+ * good (its Lambda timing out on every attempt, the Express child's 5 minutes spent) never fails the run:
+ * FinalizeRun turns the instances it left PENDING into EVALUATION_ERROR exclusions, so the run ends
+ * COMPLETED_WITH_ERRORS with every instance evaluated or excluded, and says which and why. (A lower
+ * threshold would fail a small run, whose one batch is 100% of it, for one instance's timeout.)
  */
-export const EVALUATE_TOLERATED_FAILURE_PERCENTAGE = 10;
+export const EVALUATE_TOLERATED_FAILURE_PERCENTAGE = 100;
 
 /** Where manifests and the Map's results live in the manifest bucket (functions/ports/evaluation-manifests.ts). */
 export const MANIFESTS_PREFIX = 'manifests/';
@@ -154,6 +158,9 @@ export class AssessmentRunStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: AssessmentRunStateMachineProps) {
     super(scope, id);
+    // ResultWriterV2 renders only under this feature flag (otherwise the Map would silently have no
+    // ResultWriter and return every child's output into the state): set for this construct's scope.
+    this.node.setContext(cxapi.STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
     const f = props.functions;
 
     const invoke = (
@@ -232,10 +239,9 @@ export class AssessmentRunStateMachine extends Construct {
     // in batches of EVALUATE_BATCH_SIZE instances, one Express child execution (one Lambda invocation) per
     // batch; the Map's results go to S3 (ResultWriter), not into the state. The batch Lambda isolates each
     // instance's failure (its retries, then its exclusion: evaluate-batch.ts); a child that fails for good
-    // (its Lambda timing out on every attempt, the child's 5 minutes spent) is tolerated up to
-    // EVALUATE_TOLERATED_FAILURE_PERCENTAGE of the batches, and FinalizeRun turns the instances it left PENDING
-    // into EVALUATION_ERROR exclusions. More failed batches than that: the Map fails
-    // (States.ExceedToleratedFailureThreshold) and so does the run, something being wrong with the deployment.
+    // (its Lambda timing out on every attempt, the child's 5 minutes spent) is tolerated
+    // (EVALUATE_TOLERATED_FAILURE_PERCENTAGE), and FinalizeRun turns the instances it left PENDING into
+    // EVALUATION_ERROR exclusions.
     const evaluateBatch = invoke(
       'EvaluateInstances',
       f.evaluateInstance,

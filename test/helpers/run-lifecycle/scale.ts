@@ -4,35 +4,65 @@
  */
 import { collectTelemetry } from '../../../agent/collect';
 import { cleanupRoots, makeRoot } from '../fixture-root';
-import { execute, type Harness, insecureRootSpec, lifecycleDeps, seedTemplate } from './harness';
+import {
+  execute,
+  type Harness,
+  insecureRootSpec,
+  lifecycleDeps,
+  type PayloadSizes,
+  seedTemplate,
+} from './harness';
 
 export interface ScaleResult {
   instances: number;
   executionMs: number;
   state: string | undefined;
   findings: number;
+  /** Distinct finding ids (equal to findings: no duplicate). */
+  uniqueFindingIds: number;
   evaluated: number;
+  excluded: number;
+  /** Instances neither EVALUATED nor EXCLUDED at the end (must be 0). */
+  unaccounted: number;
   sendCommandCalls: number;
   largestSendCommandBatch: number;
   findingEvents: number;
+  /** SSM calls of the run: ListCommands while polling, ListCommandInvocations for the final reconciliation. */
+  listCommandsCalls: number;
+  listCommandInvocationsCalls: number;
+  /** The largest state input/output (bytes of JSON) in the execution and in the Map's children. */
+  payloads: PayloadSizes;
+  /** Instances in the evaluation manifest the Map read. */
+  manifestCount: number | undefined;
 }
 
-export async function runFleet(h: Harness, count: number, realAgents = 5): Promise<ScaleResult> {
+/**
+ * `behaviour`: 'template' (default) uploads a pre-collected document per instance; 'fail' makes every agent
+ * fail (the run then goes through start, agents, dispatch, polling and finalization at full size, with an
+ * empty evaluation).
+ */
+export async function runFleet(
+  h: Harness,
+  count: number,
+  realAgents = 5,
+  behaviour: 'template' | 'fail' = 'template',
+): Promise<ScaleResult> {
   const root = makeRoot(insecureRootSpec);
   h.cloud.templateTelemetry = await collectTelemetry({ root, runId: 'template', instanceId: 'template' });
-  const group = `fleet-${count}`;
+  const group = `fleet-${count}-${behaviour}`;
   for (let i = 0; i < count; i++) {
     h.cloud.add({
       instanceId: `i-${String(i).padStart(17, '0')}`,
       tags: { fleet: group },
       agent: { pingStatus: 'Online' },
-      behaviour: i < realAgents ? 'collect' : 'template',
+      behaviour: i < realAgents ? 'collect' : behaviour,
       root,
     });
   }
   const tpl = await seedTemplate(h, { tags: [{ key: 'fleet', values: [group] }] });
   const batchesBefore = h.cloud.sendCommandBatches.length;
-  const executionName = `fleet-${count}-${Date.now()}`;
+  const ssmBefore = { ...h.cloud.ssmCalls };
+  const executionName = `fleet-${count}-${behaviour}-${Date.now()}`;
   const started = performance.now();
   const out = await execute(h, { templateId: tpl.templateId }, { executionName });
   const executionMs = performance.now() - started;
@@ -45,15 +75,25 @@ export async function runFleet(h: Harness, count: number, realAgents = 5): Promi
   const findings = await deps.findings.listByRun(runId);
   const batches = h.cloud.sendCommandBatches.slice(batchesBefore);
   cleanupRoots();
+  const evaluated = instances.filter((i) => i.evaluation === 'EVALUATED').length;
+  const excluded = instances.filter((i) => i.evaluation === 'EXCLUDED').length;
+  const output = out.output as { manifest?: { count?: number } } | undefined;
   return {
     instances: instances.length,
     executionMs,
     state: run?.state,
     findings: findings.length,
-    evaluated: instances.filter((i) => i.evaluation === 'EVALUATED').length,
+    uniqueFindingIds: new Set(findings.map((f) => f.id)).size,
+    evaluated,
+    excluded,
+    unaccounted: instances.length - evaluated - excluded,
     sendCommandCalls: batches.length,
     largestSendCommandBatch: Math.max(0, ...batches),
     findingEvents: h.cloud.events('FINDING_REPORTED', runId).length,
+    listCommandsCalls: h.cloud.ssmCalls.listCommands - ssmBefore.listCommands,
+    listCommandInvocationsCalls: h.cloud.ssmCalls.listCommandInvocations - ssmBefore.listCommandInvocations,
+    payloads: out.payloads,
+    manifestCount: output?.manifest?.count,
   };
 }
 
