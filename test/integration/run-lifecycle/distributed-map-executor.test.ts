@@ -195,7 +195,8 @@ describe('the distributed Map executor', () => {
       },
     );
     expect(output?.error).toBeUndefined();
-    const details = (output?.evaluation as { ResultWriterDetails: { Key: string } }).ResultWriterDetails;
+    const details = (output?.evaluation as { ResultWriterDetails: { Key: string } } | undefined)
+      ?.ResultWriterDetails ?? { Key: '' };
     const manifest = (await getJson(details.Key)) as { ResultFiles: Record<string, Array<{ Key: string }>> };
     const failed = (await getJson(manifest.ResultFiles.FAILED![0]!.Key)) as Array<Record<string, string>>;
     expect(failed).toHaveLength(1);
