@@ -24,29 +24,29 @@ export function isTerminalInvocation(status: string): boolean {
 }
 
 /**
- * A command's status as ListCommands reports it, for the command as a whole (SSM's Command: Status,
- * TargetCount, CompletedCount, ErrorCount, DeliveryTimedOutCount): what polling needs while agents run,
- * without one ListCommandInvocations call per instance.
+ * A command's status as ListCommands reports it, for the command as a whole (SSM's Command fields, named as
+ * SSM names them): what polling needs while agents run, without one ListCommandInvocations call per instance.
  */
 export interface CommandStatus {
-  commandId: string;
+  CommandId?: string;
   /** Pending, InProgress, Success, Cancelled, Failed, TimedOut, Cancelling. */
-  status: string;
-  targetCount: number;
+  Status?: string;
+  TargetCount?: number;
   /** Invocations in a terminal state (Success, Failed, timed out, Cancelled, Terminated, Undeliverable). */
-  completedCount: number;
+  CompletedCount?: number;
   /** Invocations Failed or Execution Timed Out. */
-  errorCount: number;
-  deliveryTimedOutCount: number;
+  ErrorCount?: number;
+  DeliveryTimedOutCount?: number;
 }
 
 export const TERMINAL_COMMAND_STATUSES = ['Success', 'Cancelled', 'Failed', 'TimedOut'] as const;
 
 /** Every invocation of the command has ended (its status is terminal, or every target completed). */
 export function isCommandDone(c: CommandStatus): boolean {
+  const targets = c.TargetCount ?? 0;
   return (
-    (TERMINAL_COMMAND_STATUSES as readonly string[]).includes(c.status) ||
-    (c.targetCount > 0 && c.completedCount >= c.targetCount)
+    (TERMINAL_COMMAND_STATUSES as readonly string[]).includes(c.Status ?? '') ||
+    (targets > 0 && (c.CompletedCount ?? 0) >= targets)
   );
 }
 
@@ -61,8 +61,7 @@ export interface CommandRunner {
   findCommands(query: { documentName: string; commentPrefix: string; invokedAfter: Date }): Promise<string[]>;
   /**
    * The command-level status of `commandIds` (ListCommands: the document's commands sent after
-   * `invokedAfter`, a page of 50 a call; a command not listed there is asked for by its id). A command SSM
-   * does not know is absent from the result.
+   * `invokedAfter`, a page of 50 a call). A command not listed is absent from the result.
    */
   commandStatuses(query: {
     documentName: string;

@@ -1,6 +1,7 @@
 /** AgentFleet (DescribeInstanceInformation) and CommandRunner (Send/ListCommandInvocations/Cancel) over SSM. */
 import {
   CancelCommandCommand,
+  type Command,
   DescribeInstanceInformationCommand,
   ListCommandInvocationsCommand,
   ListCommandsCommand,
@@ -89,26 +90,11 @@ export class SsmCommandRunner implements CommandRunner {
     invokedAfter: Date;
   }): Promise<string[]> {
     const found: Array<{ id: string; at: number }> = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await this.ssm.send(
-        new ListCommandsCommand({
-          Filters: [
-            { key: 'DocumentName', value: query.documentName },
-            // The API's documented form has no fractional seconds (2021-07-07T00:00:00Z).
-            { key: 'InvokedAfter', value: query.invokedAfter.toISOString().replace(/\.\d{3}Z$/, 'Z') },
-          ],
-          MaxResults: 50,
-          NextToken,
-        }),
-      );
-      for (const c of page.Commands ?? []) {
-        if (c.CommandId && c.Comment?.startsWith(query.commentPrefix)) {
-          found.push({ id: c.CommandId, at: c.RequestedDateTime?.getTime() ?? 0 });
-        }
+    for await (const c of this.commandsOf(query.documentName, query.invokedAfter)) {
+      if (c.CommandId && c.Comment?.startsWith(query.commentPrefix)) {
+        found.push({ id: c.CommandId, at: c.RequestedDateTime?.getTime() ?? 0 });
       }
-      NextToken = page.NextToken;
-    } while (NextToken);
+    }
     return found.sort((a, b) => a.at - b.at).map((c) => c.id);
   }
 
@@ -117,40 +103,38 @@ export class SsmCommandRunner implements CommandRunner {
     invokedAfter: Date;
     commandIds: readonly string[];
   }): Promise<CommandStatus[]> {
-    const wanted = new Set(query.commandIds);
     const found = new Map<string, CommandStatus>();
-    if (wanted.size === 0) return [];
+    const wanted = new Set(query.commandIds);
     // One listing of the document's recent commands, 50 a page: a 10,000-instance run's 200 commands take
-    // 4 calls per poll, not 200.
+    // 4 calls per poll, not 200. It stops once every wanted command is seen. A command not listed (yet) is
+    // absent: polling counts it as running, and the deadline's final reconciliation lists its invocations.
+    if (wanted.size > 0) {
+      for await (const c of this.commandsOf(query.documentName, query.invokedAfter)) {
+        if (c.CommandId && wanted.has(c.CommandId)) found.set(c.CommandId, c);
+        if (found.size === wanted.size) break;
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** ListCommands of the document sent after `invokedAfter`, every page (50 a call). */
+  private async *commandsOf(documentName: string, invokedAfter: Date): AsyncGenerator<Command> {
     let NextToken: string | undefined;
     do {
       const page = await this.ssm.send(
         new ListCommandsCommand({
           Filters: [
-            { key: 'DocumentName', value: query.documentName },
-            { key: 'InvokedAfter', value: query.invokedAfter.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+            { key: 'DocumentName', value: documentName },
+            // The API's documented form has no fractional seconds (2021-07-07T00:00:00Z).
+            { key: 'InvokedAfter', value: invokedAfter.toISOString().replace(/\.\d{3}Z$/, 'Z') },
           ],
           MaxResults: 50,
           NextToken,
         }),
       );
-      for (const c of page.Commands ?? []) {
-        if (c.CommandId && wanted.has(c.CommandId)) found.set(c.CommandId, commandStatusOf(c));
-      }
-      NextToken = found.size < wanted.size ? page.NextToken : undefined;
+      yield* page.Commands ?? [];
+      NextToken = page.NextToken;
     } while (NextToken);
-    // Not in the listing (clock skew on InvokedAfter): by id, one call each.
-    for (const id of wanted) {
-      if (found.has(id)) continue;
-      try {
-        const out = await this.ssm.send(new ListCommandsCommand({ CommandId: id }));
-        const c = out.Commands?.[0];
-        if (c?.CommandId) found.set(c.CommandId, commandStatusOf(c));
-      } catch (err) {
-        if ((err as { name?: string }).name !== 'InvalidCommandId') throw err;
-      }
-    }
-    return [...found.values()];
   }
 
   async listInvocations(commandId: string): Promise<CommandInvocation[]> {
@@ -183,22 +167,4 @@ export class SsmCommandRunner implements CommandRunner {
       }),
     );
   }
-}
-
-function commandStatusOf(c: {
-  CommandId?: string;
-  Status?: string;
-  TargetCount?: number;
-  CompletedCount?: number;
-  ErrorCount?: number;
-  DeliveryTimedOutCount?: number;
-}): CommandStatus {
-  return {
-    commandId: c.CommandId ?? '',
-    status: c.Status ?? 'Pending',
-    targetCount: c.TargetCount ?? 0,
-    completedCount: c.CompletedCount ?? 0,
-    errorCount: c.ErrorCount ?? 0,
-    deliveryTimedOutCount: c.DeliveryTimedOutCount ?? 0,
-  };
 }

@@ -60,7 +60,7 @@ export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promis
     invokedAfter: new Date((run ? Date.parse(run.createdAt) : 0) - COMMAND_LOOKBACK_MS),
     commandIds,
   });
-  const byCommand = new Map(statuses.map((c) => [c.commandId, c]));
+  const byCommand = new Map(statuses.map((c) => [c.CommandId, c]));
   // A command SSM does not report (yet) is still running; without any command nothing is on its way.
   const running = commandIds.filter((id) => {
     const c = byCommand.get(id);
@@ -70,7 +70,7 @@ export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promis
   if (running.length > 0 && !pastDeadline && !stop) {
     const pendingInvocations = running.reduce((n, id) => {
       const c = byCommand.get(id);
-      return n + (c ? Math.max(0, c.targetCount - c.completedCount) : 0);
+      return n + (c ? Math.max(0, (c.TargetCount ?? 0) - (c.CompletedCount ?? 0)) : 0);
     }, 0);
     deps.log.info('collection in progress', {
       runId: ctx.runId,

@@ -73,6 +73,8 @@ export interface DistributedMapContext {
   onState?: (state: { name: string; input?: unknown; output?: unknown; child: true }) => void;
 }
 
+const MAP_TASK_TIMEOUT_SECONDS = 2_147_483;
+
 /** Replaces each distributed Map state (at any depth) by a Task handled by `distributedMapHandler`. */
 export function replaceDistributedMaps(definition: Record<string, unknown>): {
   definition: Record<string, unknown>;
@@ -98,6 +100,9 @@ export function replaceDistributedMaps(definition: Record<string, unknown>): {
           const task: Record<string, unknown> = {
             Type: 'Task',
             Resource: `arn:aws:lambda:us-east-1:111122223333:function:DistributedMap-${name.replace(/[^A-Za-z0-9-_]/g, '-')}`,
+            // A Map state has no time limit of its own; the library's Task default is 60 s. The largest a
+            // timer takes (2^31 - 1 ms).
+            TimeoutSeconds: MAP_TASK_TIMEOUT_SECONDS,
           };
           for (const k of kept) if (k in state) task[k] = state[k];
           if ('Next' in state) task.Next = state.Next;

@@ -62,12 +62,12 @@ function deps(stored: Map<string, RunInstance>, failPublishOnce: { armed: boolea
     commands: {
       commandStatuses: async () => [
         {
-          commandId: 'cmd-1',
-          status: 'Failed',
-          targetCount: 2,
-          completedCount: 2,
-          errorCount: 1,
-          deliveryTimedOutCount: 0,
+          CommandId: 'cmd-1',
+          Status: 'Failed',
+          TargetCount: 2,
+          CompletedCount: 2,
+          ErrorCount: 1,
+          DeliveryTimedOutCount: 0,
         },
       ],
       listInvocations: async () => [

@@ -35,12 +35,12 @@ function deps(stopAt: Date, cancelled: string[]): LifecycleDeps {
       // One agent still delivering: the command is Cancelling, one of its two invocations completed.
       commandStatuses: async () => [
         {
-          commandId: 'cmd-1',
-          status: 'Cancelling',
-          targetCount: 2,
-          completedCount: 1,
-          errorCount: 0,
-          deliveryTimedOutCount: 0,
+          CommandId: 'cmd-1',
+          Status: 'Cancelling',
+          TargetCount: 2,
+          CompletedCount: 1,
+          ErrorCount: 0,
+          DeliveryTimedOutCount: 0,
         },
       ],
       listInvocations: async () => {
