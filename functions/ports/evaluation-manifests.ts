@@ -17,10 +17,10 @@ export function manifestsPrefix(runId: string): string {
 }
 
 export function evaluationManifestKey(runId: string): string {
-  return `${manifestsPrefix(runId)}evaluate.json`;
+  return `manifests/${runId}/evaluate.json`;
 }
 
 /** Step Functions writes <prefix>/<map run id>/manifest.json, SUCCEEDED_0.json, FAILED_0.json... */
 export function evaluationResultsPrefix(runId: string): string {
-  return `${manifestsPrefix(runId)}evaluate-results`;
+  return `manifests/${runId}/evaluate-results`;
 }

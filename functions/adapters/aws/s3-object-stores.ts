@@ -115,12 +115,7 @@ export class S3EvaluationManifests implements EvaluationManifests {
   async put(runId: string, instanceIds: readonly string[]): Promise<EvaluationManifest> {
     const key = evaluationManifestKey(runId);
     await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: JSON.stringify(instanceIds),
-        ContentType: 'application/json',
-      }),
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(instanceIds) }),
     );
     return {
       bucket: this.bucket,

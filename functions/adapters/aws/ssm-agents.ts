@@ -103,18 +103,18 @@ export class SsmCommandRunner implements CommandRunner {
     invokedAfter: Date;
     commandIds: readonly string[];
   }): Promise<CommandStatus[]> {
-    const found = new Map<string, CommandStatus>();
     const wanted = new Set(query.commandIds);
+    const found: CommandStatus[] = [];
     // One listing of the document's recent commands, 50 a page: a 10,000-instance run's 200 commands take
     // 4 calls per poll, not 200. It stops once every wanted command is seen. A command not listed (yet) is
     // absent: polling counts it as running, and the deadline's final reconciliation lists its invocations.
     if (wanted.size > 0) {
       for await (const c of this.commandsOf(query.documentName, query.invokedAfter)) {
-        if (c.CommandId && wanted.has(c.CommandId)) found.set(c.CommandId, c);
-        if (found.size === wanted.size) break;
+        if (wanted.delete(c.CommandId ?? '')) found.push(c);
+        if (wanted.size === 0) break;
       }
     }
-    return [...found.values()];
+    return found;
   }
 
   /** ListCommands of the document sent after `invokedAfter`, every page (50 a call). */

@@ -53,6 +53,7 @@ export async function deleteRun(
   runId: string;
   findings: number;
   telemetryObjects: number;
+  /** The run's evaluation manifest and the Evaluate Map's results. */
   manifestObjects: number;
   resultObjects: number;
   reportObjects: number;
@@ -69,13 +70,6 @@ export async function deleteRun(
   const resultObjects = await deps.results.deleteByRun(runId);
   const reportObjects = await deps.reports.deleteByRun(runId);
   await deps.runs.deleteRun(runId);
-  deps.log.info('run deleted', {
-    runId,
-    findings,
-    telemetryObjects,
-    manifestObjects,
-    resultObjects,
-    reportObjects,
-  });
+  deps.log.info('run deleted', { runId, findings, telemetryObjects, resultObjects, reportObjects });
   return { runId, findings, telemetryObjects, manifestObjects, resultObjects, reportObjects };
 }
