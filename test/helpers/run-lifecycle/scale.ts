@@ -52,7 +52,8 @@ export async function runFleet(
   const group = `fleet-${count}-${behaviour}`;
   for (let i = 0; i < count; i++) {
     h.cloud.add({
-      instanceId: `i-${String(i).padStart(17, '0')}`,
+      // Distinct ids per behaviour: a fleet of each can be in the harness at once.
+      instanceId: `i-${behaviour === 'fail' ? 'f' : '0'}${String(i).padStart(16, '0')}`,
       tags: { fleet: group },
       agent: { pingStatus: 'Online' },
       behaviour: i < realAgents ? 'collect' : behaviour,
@@ -97,4 +98,5 @@ export async function runFleet(
   };
 }
 
-export const FLEET_LIMITS = { maxInstancesPerRun: 10_000, maxAgentsPerAccount: 10_000 };
+/** The defaults per run; per account room for two fleets (a failed run's instances stay active until it ends). */
+export const FLEET_LIMITS = { maxInstancesPerRun: 10_000, maxAgentsPerAccount: 20_000 };
