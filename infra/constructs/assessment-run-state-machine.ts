@@ -169,11 +169,13 @@ export class AssessmentRunStateMachine extends Construct {
       payload?: sfn.TaskInput,
       extraRetries: sfn.RetryProps[] = [],
       throttle: sfn.RetryProps = THROTTLE_RETRY,
+      timeout?: Duration,
     ): tasks.LambdaInvoke => {
       const task = new tasks.LambdaInvoke(this, name, {
         stateName: name,
         lambdaFunction: fn,
         ...(payload ? { payload } : {}),
+        ...(timeout ? { taskTimeout: sfn.Timeout.duration(timeout) } : {}),
         outputPath: '$.Payload',
         retryOnServiceExceptions: true,
       });
@@ -248,6 +250,8 @@ export class AssessmentRunStateMachine extends Construct {
       undefined,
       [],
       EXPRESS_CHILD_THROTTLE_RETRY,
+      // The evaluate Lambda's own timeout, within the Express child's 5 minutes.
+      Duration.minutes(5),
     );
     const evaluate = new sfn.DistributedMap(this, 'Evaluate', {
       stateName: 'Evaluate',

@@ -933,6 +933,8 @@ describe('runs that never end wrong (issue 7)', () => {
     };
     // The whole batch ({Items, BatchInput}) is the Lambda's payload.
     expect(evaluate.Parameters['Payload.$']).toBe('$');
+    // The Lambda's own timeout, within the Express child's 5 minutes.
+    expect((evaluate as { TimeoutSeconds?: number }).TimeoutSeconds).toBe(300);
     const throttled = evaluate.Retry.find((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
     expect(throttled?.MaxAttempts).toBe(EXPRESS_CHILD_THROTTLE_RETRY.maxAttempts);
   });

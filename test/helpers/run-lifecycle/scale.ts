@@ -2,7 +2,9 @@
  * A simulated fleet run end to end with the synthesized state machine: a few instances run the real
  * agent, the rest upload a pre-collected document re-addressed (and encrypted) for their run and instance.
  */
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { collectTelemetry } from '../../../agent/collect';
+import { evaluationManifestKey } from '../../../functions/ports/evaluation-manifests';
 import { cleanupRoots, makeRoot } from '../fixture-root';
 import {
   execute,
@@ -11,6 +13,7 @@ import {
   lifecycleDeps,
   type PayloadSizes,
   seedTemplate,
+  TELEMETRY_BUCKET,
 } from './harness';
 
 export interface ScaleResult {
@@ -33,7 +36,7 @@ export interface ScaleResult {
   /** The largest state input/output (bytes of JSON) in the execution and in the Map's children. */
   payloads: PayloadSizes;
   /** Instances in the evaluation manifest the Map read. */
-  manifestCount: number | undefined;
+  manifestCount: number;
 }
 
 /**
@@ -78,7 +81,12 @@ export async function runFleet(
   cleanupRoots();
   const evaluated = instances.filter((i) => i.evaluation === 'EVALUATED').length;
   const excluded = instances.filter((i) => i.evaluation === 'EXCLUDED').length;
-  const output = out.output as { manifest?: { count?: number } } | undefined;
+  // The evaluation manifest PollCommands wrote and the Map read (none when nothing was left to evaluate).
+  const s3 = new S3Client({ endpoint: h.s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
+  const manifest = await s3
+    .send(new GetObjectCommand({ Bucket: TELEMETRY_BUCKET, Key: evaluationManifestKey(runId) }))
+    .then(async (o) => JSON.parse((await o.Body?.transformToString()) ?? '[]') as string[])
+    .finally(() => s3.destroy());
   return {
     instances: instances.length,
     executionMs,
@@ -94,7 +102,7 @@ export async function runFleet(
     listCommandsCalls: h.cloud.ssmCalls.listCommands - ssmBefore.listCommands,
     listCommandInvocationsCalls: h.cloud.ssmCalls.listCommandInvocations - ssmBefore.listCommandInvocations,
     payloads: out.payloads,
-    manifestCount: output?.manifest?.count,
+    manifestCount: manifest.length,
   };
 }
 

@@ -57,6 +57,7 @@ it('10,000 instances: every state of the run stays under 32 KB, and the state da
   expect(r.excluded).toBe(10_000);
   expect(r.unaccounted).toBe(0);
   expect(r.findings).toBe(0);
+  expect(r.manifestCount).toBe(0);
   expect(r.sendCommandCalls).toBe(200);
   expect(r.listCommandInvocationsCalls).toBe(200);
   expect(r.payloads.largest).toBeLessThan(STATE_PAYLOAD_LIMIT);
