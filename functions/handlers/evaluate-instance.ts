@@ -33,12 +33,21 @@ async function loadCisPackage(): Promise<RulesPackage> {
 }
 enableCisPackage(loadCisPackage);
 
+/** Time kept back from the Lambda's remaining time to record the batch's last outcomes. */
+const BATCH_MARGIN_MS = 30_000;
+
 export const handler = async (
   event: EvaluateBatch | (EvaluateItem & { failure?: EvaluationFailure }),
+  context?: { getRemainingTimeInMillis?: () => number },
 ): Promise<EvaluateResult | BatchResult> => {
   if ('Items' in event) {
     logger.appendKeys({ step: 'evaluateInstances' });
-    return evaluateBatch(lifecycleDeps(), event);
+    const remaining = context?.getRemainingTimeInMillis?.();
+    return evaluateBatch(
+      lifecycleDeps(),
+      event,
+      remaining === undefined ? {} : { deadline: Date.now() + remaining - BATCH_MARGIN_MS },
+    );
   }
   if (event.failure) {
     logger.appendKeys({ step: 'recordEvaluationFailure' });

@@ -45,11 +45,18 @@ export interface BatchResult {
 
 type ItemOutcome = EvaluateResult | { status: 'FAILED' | 'INVALID'; findings: 0 };
 
+/**
+ * `deadline` (epoch ms): when the batch must be done (the Lambda's remaining time less a margin). Past it,
+ * no instance starts and no retry waits: each is recorded as an EVALUATION_ERROR exclusion that says so,
+ * rather than the Lambda timing out with nothing recorded.
+ */
 export async function evaluateBatch(
   deps: LifecycleDeps,
   batch: EvaluateBatch,
-  concurrency = BATCH_EVALUATION_CONCURRENCY,
+  opts: { concurrency?: number; deadline?: number } = {},
 ): Promise<BatchResult> {
+  const concurrency = opts.concurrency ?? BATCH_EVALUATION_CONCURRENCY;
+  const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
   const runId = batch?.BatchInput?.runId;
   if (typeof runId !== 'string' || !idSchema.safeParse(runId).success) {
     throw new InvalidInputError('the batch names no valid run (BatchInput.runId)');
@@ -64,7 +71,7 @@ export async function evaluateBatch(
       });
       return { status: 'INVALID', findings: 0 };
     }
-    return evaluateWithRetries(deps, runId, instanceId);
+    return evaluateWithRetries(deps, runId, instanceId, deadline);
   });
   const count = (s: ItemOutcome['status']) => outcomes.filter((o) => o.status === s).length;
   const result: BatchResult = {
@@ -85,8 +92,12 @@ async function evaluateWithRetries(
   deps: LifecycleDeps,
   runId: string,
   instanceId: string,
+  deadline: number,
 ): Promise<ItemOutcome> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const outOfTime = 'the batch ran out of time before this instance could be evaluated';
+  if (Date.now() >= deadline)
+    return recordFailure(deps, runId, instanceId, 'EvaluationDeadlineError', outOfTime);
   for (let attempt = 1; ; attempt++) {
     try {
       return await evaluateInstance(deps, { runId, instanceId });
@@ -102,8 +113,12 @@ async function evaluateWithRetries(
       if (attempt < attempts) {
         // Full jitter: key service 5 s doubling up to 60 s; others 2 s doubling.
         const cap = keyService ? Math.min(60_000, 5_000 * 2 ** (attempt - 1)) : 2_000 * 2 ** (attempt - 1);
-        await sleep(Math.random() * cap);
-        continue;
+        const delay = Math.random() * cap;
+        // No retry that would end past the batch's deadline: the error is recorded now.
+        if (Date.now() + delay < deadline) {
+          await sleep(delay);
+          continue;
+        }
       }
       return recordFailure(deps, runId, instanceId, name, e?.message ?? String(err));
     }
