@@ -1,12 +1,12 @@
 /**
  * PollCommands: the command-level status of the run's commands (ListCommands: Status, TargetCount,
  * CompletedCount...; their ids are on the run's instance items). Collection is done when every command is
- * done (every invocation terminal), the deadline has passed (late invocations are cancelled and time out) or a stop was requested
- * (commands cancelled). Then, once, ListCommandInvocations per command (paginated) reconciles each instance:
- * its collection status is recorded, failed agents become AGENT_FAILED
- * exclusions, the instances to evaluate are written to the run's S3 manifest (manifests/<runId>/evaluate.json,
- * read by the Evaluate distributed Map) and the run moves on to evaluation (or, for SKIP_EVALUATION,
- * straight to finalization).
+ * done (every invocation terminal), the deadline has passed (late invocations are cancelled and time out)
+ * or a stop was requested (commands cancelled). Then, once, ListCommandInvocations per command (paginated)
+ * reconciles each instance: its collection status is recorded, failed agents become AGENT_FAILED
+ * exclusions, the instances to evaluate are written to the run's S3 manifest
+ * (manifests/<runId>/evaluate.json, read by the Evaluate distributed Map) and the run moves on to evaluation
+ * (or, for SKIP_EVALUATION, straight to finalization).
  *
  * A stop with START_EVALUATION waits for the cancelled agents to end (SSM reports Cancelling until the
  * agent process exits, and the agent uploads what it collected before it exits), for at most
