@@ -12,15 +12,9 @@ export interface EvaluationManifests {
   deleteByRun(runId: string): Promise<number>;
 }
 
-export function manifestsPrefix(runId: string): string {
-  return `manifests/${runId}/`;
-}
-
-export function evaluationManifestKey(runId: string): string {
-  return `manifests/${runId}/evaluate.json`;
-}
-
-/** Step Functions writes <prefix>/<map run id>/manifest.json, SUCCEEDED_0.json, FAILED_0.json... */
-export function evaluationResultsPrefix(runId: string): string {
-  return `manifests/${runId}/evaluate-results`;
-}
+/**
+ * manifests/<runId>/evaluate.json; the Map's results under manifests/<runId>/evaluate-results (Step Functions
+ * writes <prefix>/<map run id>/manifest.json, SUCCEEDED_0.json, FAILED_0.json...).
+ */
+export const evaluationManifestKey = (runId: string, name = 'evaluate.json'): string =>
+  `manifests/${runId}/${name}`;

@@ -64,7 +64,7 @@ export interface AssessmentRunStateMachineProps {
    * Child executions of the Evaluate Map at the same time (default DEFAULT_EVALUATE_CONCURRENCY), each one
    * Lambda invocation evaluating a batch: keep it below the account's Lambda concurrency limit (Service
    * Quotas), less what the other functions need; throttled invocations are retried (throttle retry) but a
-   * run then takes longer. Instances in flight: this × BATCH_EVALUATION_CONCURRENCY (5).
+   * run then takes longer. Instances in flight: this × 5 (evaluate-batch.ts evaluates 5 at a time).
    */
   evaluateMaxConcurrency?: number;
   /** Instances per child execution (default EVALUATE_BATCH_SIZE). */

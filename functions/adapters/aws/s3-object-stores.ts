@@ -10,13 +10,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { EvaluationManifest } from '../../core/run-lifecycle/model';
-import {
-  type EvaluationManifests,
-  evaluationManifestKey,
-  evaluationResultsPrefix,
-  manifestsPrefix,
-} from '../../ports/evaluation-manifests';
+import { type EvaluationManifests, evaluationManifestKey } from '../../ports/evaluation-manifests';
 import {
   type ReportStore,
   reportsPrefix,
@@ -106,26 +100,11 @@ function isNotFound(err: unknown): boolean {
 }
 
 /** EvaluationManifests over S3, in the telemetry bucket (its default encryption: the stack's KMS key). */
-export class S3EvaluationManifests implements EvaluationManifests {
-  constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
-  ) {}
-
-  async put(runId: string, instanceIds: readonly string[]): Promise<EvaluationManifest> {
+export const s3EvaluationManifests = (s3: S3Client, bucket: string): EvaluationManifests => ({
+  async put(runId, instanceIds) {
     const key = evaluationManifestKey(runId);
-    await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(instanceIds) }),
-    );
-    return {
-      bucket: this.bucket,
-      key,
-      resultsPrefix: evaluationResultsPrefix(runId),
-      count: instanceIds.length,
-    };
-  }
-
-  deleteByRun(runId: string): Promise<number> {
-    return deletePrefix(this.s3, this.bucket, manifestsPrefix(runId));
-  }
-}
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(instanceIds) }));
+    return { bucket, key, resultsPrefix: evaluationManifestKey(runId, 'evaluate-results') };
+  },
+  deleteByRun: (runId) => deletePrefix(s3, bucket, evaluationManifestKey(runId, '')),
+});

@@ -108,12 +108,11 @@ export class SsmCommandRunner implements CommandRunner {
     // One listing of the document's recent commands, 50 a page: a 10,000-instance run's 200 commands take
     // 4 calls per poll, not 200. It stops once every wanted command is seen. A command not listed (yet) is
     // absent: polling counts it as running, and the deadline's final reconciliation lists its invocations.
-    if (wanted.size > 0) {
+    if (wanted.size)
       for await (const c of this.commandsOf(query.documentName, query.invokedAfter)) {
         if (wanted.delete(c.CommandId ?? '')) found.push(c);
-        if (wanted.size === 0) break;
+        if (!wanted.size) break;
       }
-    }
     return found;
   }
 

@@ -19,16 +19,15 @@ import { type EvaluateResult, evaluateInstance, recordEvaluationFailure } from '
 import { mapLimit } from './map-limit';
 import type { EvaluateBatch } from './model';
 
-/** Instances of a batch evaluated at the same time in one Lambda (each holds its telemetry in memory). */
-export const BATCH_EVALUATION_CONCURRENCY = 5;
-
 /**
  * Attempts per instance: the key service (KMS throttling or faults) gets more, with a longer backoff
  * (about 2.5 minutes at most, half that on average with full jitter); errors that retrying cannot fix get
  * one. The whole stays within the Lambda's and the Express child's 5 minutes for a batch of 25.
  */
-export const ITEM_ATTEMPTS = { keyService: 6, other: 4 } as const;
-const NOT_RETRIED = ['RunNotFoundError', 'KeyConfigurationError', 'InvalidInputError'];
+export function itemAttempts(errorName: string): number {
+  if (['RunNotFoundError', 'KeyConfigurationError', 'InvalidInputError'].includes(errorName)) return 1;
+  return errorName === 'KeyServiceUnavailableError' ? 6 : 4;
+}
 
 export interface BatchResult {
   runId: string;
@@ -55,7 +54,8 @@ export async function evaluateBatch(
   batch: EvaluateBatch,
   opts: { concurrency?: number; deadline?: number } = {},
 ): Promise<BatchResult> {
-  const concurrency = opts.concurrency ?? BATCH_EVALUATION_CONCURRENCY;
+  // Instances of a batch evaluated at the same time in one Lambda (each holds its telemetry in memory).
+  const concurrency = opts.concurrency ?? 5;
   const deadline = opts.deadline ?? Number.POSITIVE_INFINITY;
   const runId = batch?.BatchInput?.runId;
   if (typeof runId !== 'string' || !idSchema.safeParse(runId).success) {
@@ -105,12 +105,7 @@ async function evaluateWithRetries(
       const e = err as Error;
       const name = e?.name || 'Error';
       const keyService = name === 'KeyServiceUnavailableError';
-      const attempts = NOT_RETRIED.includes(name)
-        ? 1
-        : keyService
-          ? ITEM_ATTEMPTS.keyService
-          : ITEM_ATTEMPTS.other;
-      if (attempt < attempts) {
+      if (attempt < itemAttempts(name)) {
         // Full jitter: key service 5 s doubling up to 60 s; others 2 s doubling.
         const cap = keyService ? Math.min(60_000, 5_000 * 2 ** (attempt - 1)) : 2_000 * 2 ** (attempt - 1);
         const delay = Math.random() * cap;

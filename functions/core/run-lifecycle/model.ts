@@ -135,8 +135,6 @@ export interface EvaluationManifest {
   key: string;
   /** The Map's ResultWriter prefix (Step Functions adds the map run's id, then manifest.json...). */
   resultsPrefix: string;
-  /** Instances listed. */
-  count: number;
 }
 
 export interface EvaluateItem {

@@ -42,9 +42,6 @@ const STATUS: Record<string, CollectionStatus> = {
 /** How long a stop with START_EVALUATION waits for cancelled agents to deliver what they collected. */
 export const STOP_GRACE_SECONDS = 120;
 
-/** How long before the run's creation its commands are looked for (clock skew between services). */
-const COMMAND_LOOKBACK_MS = 5 * 60 * 1000;
-
 export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promise<RunContext> {
   const now = deps.now();
   const waitSeconds = pollWaitSeconds(ctx.durationSeconds, ctx.pollIntervalSeconds);
@@ -57,7 +54,8 @@ export async function pollCommands(deps: LifecycleDeps, ctx: RunContext): Promis
   // While agents run: command-level status only (ListCommands, 50 commands a call).
   const statuses = await deps.commands.commandStatuses({
     documentName: deps.config.agentDocumentName,
-    invokedAfter: new Date((run ? Date.parse(run.createdAt) : 0) - COMMAND_LOOKBACK_MS),
+    // 5 minutes before the run's creation: clock skew between services.
+    invokedAfter: new Date((run ? Date.parse(run.createdAt) : 0) - 300_000),
     commandIds,
   });
   const byCommand = new Map(statuses.map((c) => [c.CommandId, c]));
