@@ -1,7 +1,10 @@
 /**
- * Local execution time of a 1,000-instance assessment run: the synthesized state machine executed with
- * aws-local-stepfunctions and the real handlers, DynamoDB Local, s3rver and the service-like mocks.
- * Prints figures; asserts nothing. Run alone: `npx tsx bench/run-1000.ts`.
+ * Local execution of an assessment run of N instances (default 1,000; `10000` for issue 14's fleet): the
+ * synthesized state machine executed with aws-local-stepfunctions (its Evaluate distributed Map by
+ * test/helpers/run-lifecycle/distributed-map.ts) and the real handlers, DynamoDB Local, s3rver and the
+ * service-like mocks. Prints wall time, peak memory (maxRSS of this process: the handlers, the executor and
+ * the fakes; DynamoDB Local's JVM is another process), the largest state data and the SSM calls; asserts
+ * nothing. Run alone: `npx tsx bench/run-1000.ts [COUNT]`, e.g. `npx tsx bench/run-1000.ts 10000`.
  */
 import '../test/setup/polyfills';
 import { pathToFileURL } from 'node:url';
@@ -15,15 +18,22 @@ export async function runLifecycleBench(count = 1000): Promise<void> {
   try {
     const r = await runFleet(h, count);
     console.log(`run lifecycle, ${r.instances} instances (local execution of the synthesized state machine)`);
+    console.log(`  command: npx tsx bench/run-1000.ts ${count}`);
     console.log(`  setup (DynamoDB Local, s3rver, synth): ${Math.round(setupMs)} ms`);
     console.log(
       `  execution: ${Math.round(r.executionMs)} ms (${(r.executionMs / r.instances).toFixed(1)} ms per instance)`,
     );
     console.log(
-      `  final state ${r.state}; ${r.evaluated} evaluated; ${r.findings} findings; ${r.findingEvents} FINDING_REPORTED events`,
+      `  peak memory (maxRSS of this process): ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
     );
     console.log(
-      `  SSM SendCommand calls: ${r.sendCommandCalls} (largest batch ${r.largestSendCommandBatch})`,
+      `  final state ${r.state}; ${r.evaluated} evaluated, ${r.excluded} excluded, ${r.unaccounted} neither; ${r.findings} findings (${r.uniqueFindingIds} distinct ids); ${r.findingEvents} FINDING_REPORTED events`,
+    );
+    console.log(
+      `  largest state data: ${r.payloads.largest} bytes (${r.payloads.largestState}); in a Map child: ${r.payloads.largestChild} bytes (${r.payloads.largestChildState})`,
+    );
+    console.log(
+      `  SSM: ${r.sendCommandCalls} SendCommand (largest batch ${r.largestSendCommandBatch}), ${r.listCommandsCalls} ListCommands while polling, ${r.listCommandInvocationsCalls} ListCommandInvocations at the end`,
     );
   } finally {
     await h.stop();
@@ -31,8 +41,14 @@ export async function runLifecycleBench(count = 1000): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runLifecycleBench().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+  const count = Number(process.argv[2] ?? 1000);
+  if (!Number.isInteger(count) || count < 1 || count > 10_000) {
+    console.error('usage: npx tsx bench/run-1000.ts [COUNT from 1 to 10000]');
+    process.exitCode = 2;
+  } else {
+    runLifecycleBench(count).catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
+  }
 }

@@ -76,10 +76,13 @@ export function matchesTarget(
 /** Limits, defaults at least Classic's; overridable per deployment through LIMITS_JSON. Unknown keys are refused. */
 export const limitsSchema = z
   .object({
-    /** Instances assessed in one run (Classic: 500). */
-    maxInstancesPerRun: z.number().int().positive().default(500),
+    /**
+     * Instances assessed in one run (Classic: 500). 10,000: the state data holds counts and the manifest's
+     * location whatever the fleet (run-lifecycle/model.ts), Evaluate is a distributed Map over an S3 manifest.
+     */
+    maxInstancesPerRun: z.number().int().positive().default(10_000),
     /** Instances (agents) in active runs across the account and region (Classic: 500). */
-    maxAgentsPerAccount: z.number().int().positive().default(500),
+    maxAgentsPerAccount: z.number().int().positive().default(10_000),
     /** Active runs at the same time. */
     maxActiveRuns: z.number().int().positive().default(500),
     /** Classic: 50 targets, 500 templates per account. */

@@ -1,15 +1,19 @@
 /**
- * Step Functions state handler: thin; the logic is in core/run-lifecycle/evaluate-instance.ts. The same
- * function serves the Map's catch (RecordEvaluationFailure), whose payload carries the `failure`.
+ * Step Functions state handler: thin; the logic is in core/run-lifecycle/evaluate-batch.ts (a batch of the
+ * Evaluate distributed Map: `{Items, BatchInput}`) and evaluate-instance.ts (one instance `{runId,
+ * instanceId}`; with a `failure`, the failure recorded as its exclusion).
  */
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RulesPackage } from '../core/rule';
 import {
+  type BatchResult,
+  type EvaluateBatch,
   type EvaluateItem,
   type EvaluateResult,
   type EvaluationFailure,
+  evaluateBatch,
   evaluateInstance,
   recordEvaluationFailure,
 } from '../core/run-lifecycle';
@@ -30,9 +34,22 @@ async function loadCisPackage(): Promise<RulesPackage> {
 }
 enableCisPackage(loadCisPackage);
 
+/** Time kept back from the Lambda's remaining time to record the batch's last outcomes. */
+const BATCH_MARGIN_MS = 30_000;
+
 export const handler = async (
-  event: EvaluateItem & { failure?: EvaluationFailure },
-): Promise<EvaluateResult> => {
+  event: EvaluateBatch | (EvaluateItem & { failure?: EvaluationFailure }),
+  context?: { getRemainingTimeInMillis?: () => number },
+): Promise<EvaluateResult | BatchResult> => {
+  if ('Items' in event) {
+    logger.appendKeys({ step: 'evaluateInstances' });
+    const remaining = context?.getRemainingTimeInMillis?.();
+    return evaluateBatch(
+      lifecycleDeps(),
+      event,
+      remaining === undefined ? {} : { deadline: Date.now() + remaining - BATCH_MARGIN_MS },
+    );
+  }
   if (event.failure) {
     logger.appendKeys({ step: 'recordEvaluationFailure' });
     return recordEvaluationFailure(lifecycleDeps(), { ...event, failure: event.failure });

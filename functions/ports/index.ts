@@ -1,4 +1,5 @@
 export * from './command-runner';
+export * from './evaluation-manifests';
 export * from './executions';
 export * from './finding-store';
 export * from './fleet';

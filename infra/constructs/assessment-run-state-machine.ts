@@ -3,7 +3,8 @@
  *
  *   StartRun → CheckAgents → DispatchCommands → WaitBeforePoll → PollCommands → CollectionDone?
  *     ⟲ (not done: WaitBeforePoll again)
- *     → SkipEvaluation? → Evaluate (Map over instances: EvaluateInstance, its failure → RecordEvaluationFailure)
+ *     → SkipEvaluation? → Evaluate (distributed Map over the run's S3 manifest, batches of 25 instances, one
+ *       Express child execution each: EvaluateInstances; results to S3)
  *     → EvaluateNetwork (once per run, when functions.evaluateNetwork is given; its failure → RecordNetworkFailure)
  *     → FinalizeRun → ExportToSecurityHub (when functions.exportSecurityHub is given; its failure →
  *       RecordSecurityHubFailure, whose own failure is ignored: the run is already COMPLETED) → RunFinished
@@ -11,20 +12,26 @@
  *
  * There is no wait for the whole duration: the collection window is polled in bounded waits
  * ($.waitSeconds, at most the poll interval), so a stop takes effect within one poll interval in every state.
- * An instance whose evaluation still fails after its retries becomes an EVALUATION_ERROR exclusion
- * (RecordEvaluationFailure, the same Lambda with the error): one bad instance never fails the run.
+ * An instance whose evaluation still fails after its retries becomes an EVALUATION_ERROR exclusion (the batch
+ * Lambda records it, evaluate-batch.ts): one bad instance never fails the run; an instance a failed child left
+ * PENDING is excluded by FinalizeRun.
  * Executions that end outside FailRun (console stop, timeout, States.Runtime) are reconciled by the
  * ReconcileRun rule of the stack.
  *
  * Started with `{"templateId": "..."}` (console, CLI, EventBridge Scheduler); the run id derives from the
- * execution name unless the input gives `runId`. The data passed between states holds ids only.
+ * execution name unless the input gives `runId`. The data passed between states holds ids, counts and the
+ * manifest's location only: its size does not grow with the fleet (a 10,000-instance run's states stay under
+ * 1 KB; test/integration/run-lifecycle/fleet-10000.test.ts).
  */
 import { Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 
 export interface AssessmentRunFunctions {
@@ -46,14 +53,22 @@ export interface AssessmentRunFunctions {
 
 export interface AssessmentRunStateMachineProps {
   functions: AssessmentRunFunctions;
-  /** Run Evaluate as a distributed Map (child executions), for fleets of thousands. Default false. */
-  distributedMap?: boolean;
   /**
-   * Instances evaluated at the same time. Default 40 (inline) / 500 (distributed). Each is one Lambda
-   * execution: keep it below the account's Lambda concurrency limit (Service Quotas), less what the other
-   * functions need; throttled invocations are retried (THROTTLE_RETRY) but a run then takes longer.
+   * The bucket of the runs' evaluation manifests (manifests/<runId>/evaluate.json, written by PollCommands)
+   * and of the Evaluate Map's results (manifests/<runId>/evaluate-results/...): the telemetry bucket.
+   */
+  manifestBucket: s3.IBucket;
+  /** The bucket's KMS key (SSE-KMS): the state machine decrypts the manifest and encrypts the results. */
+  manifestKey?: kms.IKey;
+  /**
+   * Child executions of the Evaluate Map at the same time (default DEFAULT_EVALUATE_CONCURRENCY), each one
+   * Lambda invocation evaluating a batch: keep it below the account's Lambda concurrency limit (Service
+   * Quotas), less what the other functions need; throttled invocations are retried (throttle retry) but a
+   * run then takes longer. Instances in flight: this × 5 (evaluate-batch.ts evaluates 5 at a time).
    */
   evaluateMaxConcurrency?: number;
+  /** Instances per child execution (default EVALUATE_BATCH_SIZE). */
+  evaluateBatchSize?: number;
   /** Key for the execution log group (the stack's key). */
   logEncryptionKey?: kms.IKey;
   logRetention?: logs.RetentionDays;
@@ -63,7 +78,48 @@ export interface AssessmentRunStateMachineProps {
 /** Instances evaluated at the same time by default (`-c inspector:evaluateConcurrency=N` changes it). */
 export const STATE_MACHINE_LOG_GROUP_PREFIX = '/aws/vendedlogs/states/';
 
-export const DEFAULT_EVALUATE_CONCURRENCY = { inline: 40, distributed: 500 } as const;
+/** Child executions (batch Lambdas) at the same time: 100 × 5 instances in flight. */
+export const DEFAULT_EVALUATE_CONCURRENCY = 100;
+/** Instances per child execution of the Evaluate Map (ItemBatcher MaxItemsPerBatch). */
+export const EVALUATE_BATCH_SIZE = 25;
+/** ItemBatcher MaxInputBytesPerBatch (a child's input is at most 256 KB). */
+export const EVALUATE_BATCH_MAX_BYTES = 64 * 1024;
+/**
+ * Failed child executions the Evaluate Map tolerates, in percent of its items: all. A child that fails for
+ * good (its Lambda timing out on every attempt, the Express child's 5 minutes spent) never fails the run:
+ * FinalizeRun turns the instances it left PENDING into EVALUATION_ERROR exclusions, so the run ends
+ * COMPLETED_WITH_ERRORS with every instance evaluated or excluded, and says which and why. (A lower
+ * threshold would fail a small run, whose one batch is 100% of it, for one instance's timeout.)
+ */
+export const EVALUATE_TOLERATED_FAILURE_PERCENTAGE = 100;
+
+/** Where manifests and the Map's results live in the manifest bucket (functions/ports/evaluation-manifests.ts). */
+export const MANIFESTS_PREFIX = 'manifests/';
+
+/** The manifest read by S3 JSON ItemReader; the state machine may read manifests/* only (not telemetry). */
+class ManifestItemReader extends sfn.S3JsonItemReader {
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects(`${MANIFESTS_PREFIX}*`)],
+      }),
+    ];
+  }
+}
+
+/** The Map's ResultWriter: what Step Functions needs to write its results, under manifests/* only. */
+class ManifestResultWriter extends sfn.ResultWriterV2 {
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    if (!this.bucket) return [];
+    return [
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        resources: [this.bucket.arnForObjects(`${MANIFESTS_PREFIX}*`)],
+      }),
+    ];
+  }
+}
 
 /**
  * Lambda throttling (the account's concurrency, as low as 10 in new accounts, shared by every function): a
@@ -102,20 +158,24 @@ export class AssessmentRunStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: AssessmentRunStateMachineProps) {
     super(scope, id);
+    // ResultWriterV2 renders only under this feature flag (otherwise the Map would silently have no
+    // ResultWriter and return every child's output into the state): set for this construct's scope.
+    this.node.setContext(cxapi.STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
     const f = props.functions;
 
-    const throttleRetry = props.distributedMap ? EXPRESS_CHILD_THROTTLE_RETRY : THROTTLE_RETRY;
     const invoke = (
       name: string,
       fn: lambda.IFunction,
       payload?: sfn.TaskInput,
       extraRetries: sfn.RetryProps[] = [],
       throttle: sfn.RetryProps = THROTTLE_RETRY,
+      timeout?: Duration,
     ): tasks.LambdaInvoke => {
       const task = new tasks.LambdaInvoke(this, name, {
         stateName: name,
         lambdaFunction: fn,
         ...(payload ? { payload } : {}),
+        ...(timeout ? { taskTimeout: sfn.Timeout.duration(timeout) } : {}),
         outputPath: '$.Payload',
         retryOnServiceExceptions: true,
       });
@@ -154,7 +214,7 @@ export class AssessmentRunStateMachine extends Construct {
       new sfn.Fail(this, 'RunFailed', { stateName: 'RunFailed', errorPath: '$.Error', causePath: '$.Cause' }),
     );
 
-    const catchTo = <T extends tasks.LambdaInvoke | sfn.Map | sfn.DistributedMap>(state: T): T => {
+    const catchTo = <T extends tasks.LambdaInvoke | sfn.DistributedMap>(state: T): T => {
       state.addCatch(failRun, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
       return state;
     };
@@ -177,69 +237,47 @@ export class AssessmentRunStateMachine extends Construct {
       time: sfn.WaitTime.secondsPath('$.waitSeconds'),
     });
 
-    const evaluateOne = invoke(
-      'EvaluateInstance',
+    // Evaluate: a distributed Map over the S3 manifest PollCommands wrote (a JSON array of instance ids),
+    // in batches of EVALUATE_BATCH_SIZE instances, one Express child execution (one Lambda invocation) per
+    // batch; the Map's results go to S3 (ResultWriter), not into the state. The batch Lambda isolates each
+    // instance's failure (its retries, then its exclusion: evaluate-batch.ts); a child that fails for good
+    // (its Lambda timing out on every attempt, the child's 5 minutes spent) is tolerated
+    // (EVALUATE_TOLERATED_FAILURE_PERCENTAGE), and FinalizeRun turns the instances it left PENDING into
+    // EVALUATION_ERROR exclusions.
+    const evaluateBatch = invoke(
+      'EvaluateInstances',
       f.evaluateInstance,
-      sfn.TaskInput.fromObject({
-        runId: sfn.JsonPath.stringAt('$.runId'),
-        instanceId: sfn.JsonPath.stringAt('$.instanceId'),
-      }),
-      // KMS throttling or faults: retried for up to about 2.5 minutes (full jitter: about half that on average)
-      // before the instance is excluded; within an Express child's 5 minutes in the distributed Map.
-      [
-        {
-          errors: ['KeyServiceUnavailableError'],
-          interval: Duration.seconds(5),
-          maxAttempts: 5,
-          backoffRate: 2,
-          maxDelay: Duration.seconds(60),
-          jitterStrategy: sfn.JitterType.FULL,
-        },
-      ],
-      throttleRetry,
-    );
-    // After its retries, an instance's failure is recorded as its exclusion and the Map goes on.
-    const recordFailure = invoke(
-      'RecordEvaluationFailure',
-      f.evaluateInstance,
-      sfn.TaskInput.fromObject({
-        runId: sfn.JsonPath.stringAt('$.runId'),
-        instanceId: sfn.JsonPath.stringAt('$.instanceId'),
-        failure: sfn.JsonPath.objectAt('$.error'),
-      }),
+      undefined,
       [],
-      throttleRetry,
+      EXPRESS_CHILD_THROTTLE_RETRY,
+      // The evaluate Lambda's own timeout, within the Express child's 5 minutes.
+      Duration.minutes(5),
     );
-    evaluateOne.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-    const itemSelector = {
-      runId: sfn.JsonPath.stringAt('$.runId'),
-      instanceId: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-    };
-    let evaluate: sfn.Map | sfn.DistributedMap;
-    if (props.distributedMap) {
-      evaluate = new sfn.DistributedMap(this, 'Evaluate', {
-        stateName: 'Evaluate',
-        itemsPath: '$.instanceIds',
-        itemSelector,
-        maxConcurrency: props.evaluateMaxConcurrency ?? DEFAULT_EVALUATE_CONCURRENCY.distributed,
-        mapExecutionType: sfn.StateMachineType.EXPRESS,
-        // A child execution that dies (an Express execution is stopped at 5 minutes, which no catch inside it
-        // sees) must not fail the run: FinalizeRun turns every instance left PENDING into an exclusion.
-        toleratedFailurePercentage: 100,
-        resultPath: sfn.JsonPath.DISCARD,
-      });
-    } else {
-      evaluate = new sfn.Map(this, 'Evaluate', {
-        stateName: 'Evaluate',
-        itemsPath: '$.instanceIds',
-        itemSelector,
-        maxConcurrency: props.evaluateMaxConcurrency ?? DEFAULT_EVALUATE_CONCURRENCY.inline,
-        resultPath: sfn.JsonPath.DISCARD,
-      });
-    }
-    evaluate.itemProcessor(evaluateOne);
+    const evaluate = new sfn.DistributedMap(this, 'Evaluate', {
+      stateName: 'Evaluate',
+      itemReader: new ManifestItemReader({
+        bucket: props.manifestBucket,
+        key: sfn.JsonPath.stringAt('$.manifest.key'),
+      }),
+      itemSelector: { instanceId: sfn.JsonPath.stringAt('$$.Map.Item.Value') },
+      itemBatcher: new sfn.ItemBatcher({
+        maxItemsPerBatch: props.evaluateBatchSize ?? EVALUATE_BATCH_SIZE,
+        // Far above a batch of instance ids (~40 bytes each): a bound, not a constraint.
+        maxInputBytesPerBatch: EVALUATE_BATCH_MAX_BYTES,
+        batchInput: { 'runId.$': '$.runId' },
+      }),
+      resultWriterV2: new ManifestResultWriter({
+        bucket: props.manifestBucket,
+        prefix: sfn.JsonPath.stringAt('$.manifest.resultsPrefix'),
+      }),
+      maxConcurrency: props.evaluateMaxConcurrency ?? DEFAULT_EVALUATE_CONCURRENCY,
+      mapExecutionType: sfn.StateMachineType.EXPRESS,
+      toleratedFailurePercentage: EVALUATE_TOLERATED_FAILURE_PERCENTAGE,
+      // With a ResultWriter the Map's output is its map run ARN and where the results are (a few hundred bytes).
+      resultPath: '$.evaluation',
+    });
+    evaluate.itemProcessor(evaluateBatch);
     catchTo(evaluate);
-
     const finalize = catchTo(
       invoke(
         'FinalizeRun',
@@ -328,6 +366,8 @@ export class AssessmentRunStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+    // The manifest and the Map's results are SSE-KMS objects of the telemetry bucket (the stack's key).
+    props.manifestKey?.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 }
 

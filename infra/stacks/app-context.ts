@@ -11,7 +11,6 @@ import { InspectorStack, type InspectorStackProps } from './inspector-stack';
 export const CONTEXT = {
   stackName: 'inspector:stackName',
   agentExecutables: 'inspector:agentExecutables',
-  distributedMap: 'inspector:distributedMap',
   evaluateConcurrency: 'inspector:evaluateConcurrency',
   subscriberTopicPrefix: 'inspector:subscriberTopicPrefix',
   subscriberTopicKeyArns: 'inspector:subscriberTopicKeyArns',
@@ -29,10 +28,9 @@ export const DOCUMENTED_CONTEXT_COMBINATIONS: ReadonlyArray<{
 }> = [
   { name: 'defaults', context: {} },
   {
-    name: 'distributed-map',
+    name: 'fleet',
     context: {
       [CONTEXT.stackName]: 'InspectorFleet',
-      [CONTEXT.distributedMap]: 'true',
       [CONTEXT.evaluateConcurrency]: '200',
     },
   },
@@ -86,8 +84,6 @@ export function stackPropsFromContext(app: App): { stackName: string; props: Ins
     props: {
       description: 'Self-hosted Amazon Inspector Classic: agent-based, time-boxed host assessments',
       includeAgentExecutables: (text(app, CONTEXT.agentExecutables) ?? 'true') !== 'false',
-      // Evaluate as a distributed Map, for fleets of thousands.
-      distributedMap: (text(app, CONTEXT.distributedMap) ?? 'false') === 'true',
       ...(evaluateConcurrency !== undefined ? { evaluateConcurrency } : {}),
       subscriberTopicPrefix: prefix,
       subscriberTopicKeyArns: keys,

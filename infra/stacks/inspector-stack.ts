@@ -51,9 +51,6 @@ import {
 } from '../constructs/network-reachability-function';
 import { Scheduling } from '../constructs/scheduling';
 
-/** Instances a run may hold with the inline Evaluate Map (see the check in the stack). */
-export const INLINE_MAP_MAX_INSTANCES = 1500;
-
 /** The run-lifecycle Lambdas, one per state of the machine (handlers in functions/handlers/). */
 export const LIFECYCLE_FUNCTIONS = {
   startRun: 'start-run',
@@ -100,11 +97,10 @@ export const SCHEDULER_ENV = {
 } as const;
 
 export interface InspectorStackProps extends StackProps {
-  /** Evaluate as a distributed Map (child executions) for fleets of thousands (default false). */
-  distributedMap?: boolean;
   /**
-   * Instances evaluated at the same time (the Evaluate Map's MaxConcurrency; default 40 inline, 500
-   * distributed). Keep it under the account's Lambda concurrency limit, less what other functions need.
+   * Child executions of the Evaluate distributed Map at the same time (its MaxConcurrency; default 100), each
+   * one Lambda invocation evaluating a batch of 25 instances, 5 at a time. Keep it under the account's Lambda
+   * concurrency limit, less what other functions need.
    */
   evaluateConcurrency?: number;
   /**
@@ -166,14 +162,6 @@ export class InspectorStack extends Stack {
     super(scope, id, props);
     this.subscriberTopicPrefix = props.subscriberTopicPrefix ?? 'inspector-';
     this.subscriberTopicKeyArns = props.subscriberTopicKeyArns ?? [];
-    // An inline Map's history grows about 7 events per instance, besides up to 9,000 for a 24 h collection
-    // (MAX_COLLECTION_POLLS polls): past this many instances, a run could reach Step Functions' 25,000.
-    const maxInstances = Number(props.limits?.maxInstancesPerRun ?? 500);
-    if (!props.distributedMap && maxInstances > INLINE_MAP_MAX_INSTANCES) {
-      throw new Error(
-        `maxInstancesPerRun ${maxInstances} needs the distributed Map (-c inspector:distributedMap=true): an inline Map holds at most ${INLINE_MAP_MAX_INSTANCES} instances within the execution history limit`,
-      );
-    }
     const data = new DataStores(
       this,
       'Data',
@@ -329,7 +317,8 @@ export class InspectorStack extends Stack {
         ...(this.securityHubExport ? { exportSecurityHub: this.securityHubExport.fn } : {}),
       },
       logEncryptionKey: key,
-      ...(props.distributedMap !== undefined ? { distributedMap: props.distributedMap } : {}),
+      manifestBucket: data.telemetryBucket,
+      manifestKey: key,
       ...(props.evaluateConcurrency !== undefined
         ? { evaluateMaxConcurrency: props.evaluateConcurrency }
         : {}),
@@ -416,7 +405,7 @@ export class InspectorStack extends Stack {
       reason:
         'The assessment state machine traces to X-Ray (PutTraceSegments, GetSamplingRules...) and delivers execution logs (logs:CreateLogDelivery, PutResourcePolicy...): these actions accept only "*".',
     });
-    if (props.distributedMap) {
+    {
       // The distributed Map starts, describes and stops its child executions (CDK's DistributedMapPolicy).
       const executions = executionArnPrefix(this, stateMachine);
       for (const arn of [`${executions}:*`, `${executions}/*:*`]) {
@@ -426,6 +415,12 @@ export class InspectorStack extends Stack {
             "The assessment state machine's distributed Map (Evaluate) runs one child execution per batch of instances, named at run time: its policy covers that state machine's own executions and their children only.",
         });
       }
+      // It reads each run's manifest and writes the Map's results under manifests/ of the telemetry bucket.
+      Validations.of(stateMachine).acknowledge({
+        id: `AwsSolutions-IAM5[${resourceEvidence(this, data.telemetryBucket.arnForObjects('manifests/*'))}]`,
+        reason:
+          "The Evaluate distributed Map reads each run's manifest (manifests/<runId>/evaluate.json, ItemReader) and writes its results beside it (ResultWriter): keys carry run ids known only at run time; the telemetry itself is not readable.",
+      });
     }
     const invoked = {
       ...this.lifecycle,
@@ -864,6 +859,14 @@ export class InspectorStack extends Stack {
         ['s3:GetObject', 's3:DeleteObject'],
         true,
         'deletes the telemetry of a deleted run',
+      );
+      this.grantObjects(
+        target,
+        this.data.telemetryBucket,
+        'manifests/',
+        ['s3:GetObject', 's3:DeleteObject'],
+        true,
+        'deletes the evaluation manifest and the Evaluate Map results of a deleted run',
       );
       this.grantObjects(
         target,

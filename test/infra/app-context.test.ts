@@ -9,12 +9,11 @@ import { CONTEXT, stackPropsFromContext } from '../../infra/stacks/app-context';
 const read = (context: Record<string, string>) => stackPropsFromContext(new App({ context }));
 
 describe('cdk context options', () => {
-  it('defaults: stack InspectorClassic, executables shipped, inline Map, template topics named inspector-…', () => {
+  it('defaults: stack InspectorClassic, executables shipped, template topics named inspector-…', () => {
     expect(read({})).toEqual({
       stackName: 'InspectorClassic',
       props: expect.objectContaining({
         includeAgentExecutables: true,
-        distributedMap: false,
         subscriberTopicPrefix: 'inspector-',
         subscriberTopicKeyArns: [],
         securityHubExport: false,
@@ -29,7 +28,6 @@ describe('cdk context options', () => {
       read({
         [CONTEXT.stackName]: 'Other',
         [CONTEXT.agentExecutables]: 'false',
-        [CONTEXT.distributedMap]: 'true',
         [CONTEXT.evaluateConcurrency]: '5',
         [CONTEXT.subscriberTopicPrefix]: 'sec-',
         [CONTEXT.subscriberTopicKeyArns]: ` ${key} ,`,
@@ -39,7 +37,6 @@ describe('cdk context options', () => {
       stackName: 'Other',
       props: expect.objectContaining({
         includeAgentExecutables: false,
-        distributedMap: true,
         evaluateConcurrency: 5,
         subscriberTopicPrefix: 'sec-',
         subscriberTopicKeyArns: [key],

@@ -315,18 +315,12 @@ describe('issue 16 items on every documented combination', () => {
       }
       const maps = allStates(definition.States).filter(([, st]) => st.Type === 'Map');
       expect(maps).toHaveLength(1);
-      const distributed = s.context['inspector:distributedMap'] === 'true';
-      const expected = Number(
-        s.context['inspector:evaluateConcurrency'] ??
-          (distributed ? DEFAULT_EVALUATE_CONCURRENCY.distributed : DEFAULT_EVALUATE_CONCURRENCY.inline),
-      );
+      const expected = Number(s.context['inspector:evaluateConcurrency'] ?? DEFAULT_EVALUATE_CONCURRENCY);
       expect(maps[0]![1].MaxConcurrency).toBe(expected);
-      if (distributed) {
-        // Within an Express child's 5 minutes.
-        const evaluate = tasks.find(([n]) => n === 'EvaluateInstance')![1];
-        const r = evaluate.Retry!.find((x) => x.ErrorEquals.includes('Lambda.TooManyRequestsException'))!;
-        expect(retryWorstCaseSeconds(r)).toBeLessThan(300);
-      }
+      // Within an Express child's 5 minutes.
+      const evaluate = tasks.find(([n]) => n === 'EvaluateInstances')![1];
+      const r = evaluate.Retry!.find((x) => x.ErrorEquals.includes('Lambda.TooManyRequestsException'))!;
+      expect(retryWorstCaseSeconds(r)).toBeLessThan(300);
     }
   });
 
@@ -413,15 +407,14 @@ describe('issue 16 items on every documented combination', () => {
         expect(f.Properties.ReservedConcurrentExecutions, `${s.name} ${id}`).toBeUndefined();
   });
 
-  it('item 3: the distributed Map policy is there (and acknowledged) only with distributedMap=true', () => {
+  it('item 3: the distributed Map policy is there (and acknowledged) in every combination (the Map is always distributed)', () => {
     for (const s of synths) {
-      const distributed = s.context['inspector:distributedMap'] === 'true';
       const json = JSON.stringify(resources(s, 'AWS::IAM::Policy').map(([, p]) => p.Properties));
       expect(json.includes('states:StartExecution') && json.includes(':execution:'), s.name).toBe(true);
       const children = s.template.findResources('AWS::IAM::Policy', {
         Properties: Match.objectLike({ PolicyName: Match.stringLikeRegexp('DistributedMapPolicy') }),
       });
-      expect(Object.keys(children).length, s.name).toBe(distributed ? 1 : 0);
+      expect(Object.keys(children).length, s.name).toBe(1);
     }
   });
 });

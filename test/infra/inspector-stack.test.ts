@@ -30,7 +30,13 @@ import { BENCHMARK_IDS, BENCHMARKS, CIS_DATA_FOLDER, CIS_SIDE_BUNDLE } from '../
 import { cisPackage } from '../../functions/rules/cis/index';
 import { resolveRulesPackages } from '../../functions/rules/registry';
 import { DOCUMENT_PARAMETERS } from '../../infra/constructs/agent-distribution';
-import { THROTTLE_RETRY } from '../../infra/constructs/assessment-run-state-machine';
+import {
+  DEFAULT_EVALUATE_CONCURRENCY,
+  EVALUATE_BATCH_MAX_BYTES,
+  EVALUATE_BATCH_SIZE,
+  EVALUATE_TOLERATED_FAILURE_PERCENTAGE,
+  EXPRESS_CHILD_THROTTLE_RETRY,
+} from '../../infra/constructs/assessment-run-state-machine';
 import { BUNDLE_LIMIT_BYTES } from '../../infra/constructs/inspector-function';
 import { NETWORK_CONFIG_DESCRIBE_ACTIONS } from '../../infra/constructs/network-reachability-function';
 import {
@@ -976,31 +982,22 @@ describe('runs that never end wrong (issue 7)', () => {
     expect(done.Default).toBe('WaitBeforePoll');
   });
 
-  it("Evaluate's item processor turns an instance's failure after its retries into RecordEvaluationFailure", () => {
+  it("Evaluate's child execution evaluates a batch (EvaluateInstances) with the throttle retry of an Express child", () => {
     const { States } = definition();
     const processor = (
       States.Evaluate as { ItemProcessor: { States: Record<string, Record<string, unknown>> } }
     ).ItemProcessor.States;
-    const evaluate = processor.EvaluateInstance as {
-      Catch: Array<{ ErrorEquals: string[]; Next: string; ResultPath: string }>;
+    expect(Object.keys(processor)).toEqual(['EvaluateInstances']);
+    const evaluate = processor.EvaluateInstances as {
+      Parameters: Record<string, unknown>;
       Retry: Array<{ ErrorEquals: string[]; MaxAttempts: number }>;
     };
-    expect(evaluate.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], Next: 'RecordEvaluationFailure', ResultPath: '$.error' },
-    ]);
-    const kms = evaluate.Retry.find((r) => r.ErrorEquals.includes('KeyServiceUnavailableError'));
-    expect(kms?.MaxAttempts).toBe(5);
+    // The whole batch ({Items, BatchInput}) is the Lambda's payload.
+    expect(evaluate.Parameters['Payload.$']).toBe('$');
+    // The Lambda's own timeout, within the Express child's 5 minutes.
+    expect((evaluate as { TimeoutSeconds?: number }).TimeoutSeconds).toBe(300);
     const throttled = evaluate.Retry.find((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
-    expect(throttled?.MaxAttempts).toBe(THROTTLE_RETRY.maxAttempts);
-    // KMS retries come before the catch-all retrier (Step Functions uses the first that matches).
-    expect(evaluate.Retry.findIndex((r) => r === kms)).toBeLessThan(
-      evaluate.Retry.findIndex((r) => r.ErrorEquals.includes('States.ALL')),
-    );
-    expect(processor.RecordEvaluationFailure).toMatchObject({
-      Parameters: {
-        Payload: { 'runId.$': '$.runId', 'instanceId.$': '$.instanceId', 'failure.$': '$.error' },
-      },
-    });
+    expect(throttled?.MaxAttempts).toBe(EXPRESS_CHILD_THROTTLE_RETRY.maxAttempts);
   });
 
   it('an EventBridge rule sends ABORTED, TIMED_OUT and FAILED executions of the state machine to ReconcileRun', () => {
@@ -1049,31 +1046,69 @@ describe('runs that never end wrong (issue 7)', () => {
     expect(env[ENV.stateMachineArn]).toEqual({ Ref: smId });
   });
 
-  it('the distributed Map tolerates failed child executions (FinalizeRun excludes what they left PENDING)', () => {
-    const { definition } = synthesizeStateMachine({ distributedMap: true });
-    const evaluate = (definition.States as Record<string, Record<string, unknown>>).Evaluate as {
-      ToleratedFailurePercentage?: number;
-      ItemProcessor: {
-        ProcessorConfig: { Mode: string; ExecutionType: string };
-        States: Record<string, { Catch?: unknown }>;
-      };
-    };
-    expect(evaluate.ToleratedFailurePercentage).toBe(100);
-    expect(evaluate.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
-    expect(evaluate.ItemProcessor.States.EvaluateInstance?.Catch).toBeDefined();
+  it('Evaluate is a distributed Map: S3 JSON manifest ItemReader, batches, Express children, tolerated failures, ResultWriter', () => {
+    const { States } = definition();
+    const [bucketId] = only('AWS::S3::Bucket', {
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'telemetry-bucket/' }),
+    });
+    expect(States.Evaluate).toMatchObject({
+      Type: 'Map',
+      ItemReader: {
+        Resource: 'arn:aws:states:::s3:getObject',
+        ReaderConfig: { InputType: 'JSON' },
+        Parameters: { Bucket: bucketId, 'Key.$': '$.manifest.key' },
+      },
+      ItemSelector: { 'instanceId.$': '$$.Map.Item.Value' },
+      ItemBatcher: {
+        MaxItemsPerBatch: EVALUATE_BATCH_SIZE,
+        MaxInputBytesPerBatch: EVALUATE_BATCH_MAX_BYTES,
+        BatchInput: { 'runId.$': '$.runId' },
+      },
+      ResultWriter: {
+        Resource: 'arn:aws:states:::s3:putObject',
+        Parameters: { Bucket: bucketId, 'Prefix.$': '$.manifest.resultsPrefix' },
+      },
+      MaxConcurrency: DEFAULT_EVALUATE_CONCURRENCY,
+      ToleratedFailurePercentage: EVALUATE_TOLERATED_FAILURE_PERCENTAGE,
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } },
+      // The Map's own output is its map run and where its results are, never the children's outputs.
+      ResultPath: '$.evaluation',
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'FailRun', ResultPath: '$.error' }],
+    });
+    // A failed child never fails the run: FinalizeRun excludes what it left PENDING.
+    expect(EVALUATE_TOLERATED_FAILURE_PERCENTAGE).toBe(100);
   });
 
-  it('refuses at synth more instances per run than the inline Map holds within the history limit', async () => {
-    const { App } = await import('aws-cdk-lib');
-    const { InspectorStack, INLINE_MAP_MAX_INSTANCES } = await import('../../infra/stacks/inspector-stack');
-    const app = new App();
-    expect(
-      () =>
-        new InspectorStack(app, 'TooMany', {
-          limits: { maxInstancesPerRun: INLINE_MAP_MAX_INSTANCES + 1 },
-          includeAgentExecutables: false,
-        }),
-    ).toThrow(/needs the distributed Map \(-c inspector:distributedMap=true\)/);
+  it("the state machine's role: its own child executions, the manifests (not the telemetry) and the key", () => {
+    const [smId, sm] = only('AWS::StepFunctions::StateMachine');
+    const roleId = (sm.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = resources('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap(
+        ([, p]) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
+      );
+    const byAction = (action: string) =>
+      statements.filter((st) => ([] as string[]).concat(st.Action as string | string[]).includes(action));
+    const s3Resources = (action: string) => JSON.stringify(byAction(action).map((st) => st.Resource));
+    // Reads the manifest and writes the results under manifests/ only: no other object of any bucket.
+    expect(byAction('s3:GetObject').length).toBeGreaterThanOrEqual(1);
+    for (const action of ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload']) {
+      expect(s3Resources(action), action).toContain('/manifests/*');
+      expect(s3Resources(action), action).not.toContain('/telemetry/');
+      // Every resource is <telemetry bucket ARN>/manifests/*: none is a whole bucket's objects.
+      for (const st of byAction(action))
+        for (const r of ([] as unknown[]).concat(st.Resource))
+          expect(JSON.stringify(r), action).toMatch(/"\/manifests\/\*"\]\]\}$/);
+    }
+    expect(byAction('s3:DeleteObject')).toHaveLength(0);
+    // Starts executions of itself only (the Map's children).
+    const start = JSON.stringify(byAction('states:StartExecution').map((st) => st.Resource));
+    expect(start).toContain(smId);
+    expect(start).not.toContain('"*"');
+    // SSE-KMS: decrypts the manifest and encrypts the results with the stack key.
+    const kms = statements.filter((st) => JSON.stringify(st.Action).includes('kms:GenerateDataKey'));
+    expect(JSON.stringify(kms)).toContain(keyId());
+    expect(JSON.stringify(kms)).toContain('kms:Decrypt');
   });
 
   it('the runs control plane may describe executions (stop of a run whose execution is gone)', () => {

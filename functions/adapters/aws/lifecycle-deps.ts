@@ -23,7 +23,7 @@ import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
 import { EventBridgeRunEvents, SnsAndEventBridgeNotifier } from './eventbridge-notifier';
 import { lazyEc2Fleet } from './lazy-ec2-fleet';
-import { S3ReportStore, S3TelemetryStore } from './s3-object-stores';
+import { S3ReportStore, S3TelemetryStore, s3EvaluationManifests } from './s3-object-stores';
 import { S3ResultsStore } from './s3-results-store';
 import { SfnExecutions } from './sfn-executions';
 import { SnsNotifier } from './sns-notifier';
@@ -59,6 +59,7 @@ export function lifecycleDepsFromEnv(
       new DynamoTargetsRepository(doc, requireEnv(ENV.targetsTable, env)),
     ),
     telemetry: new S3TelemetryStore(s3, telemetryBucket),
+    manifests: s3EvaluationManifests(s3, telemetryBucket),
     reports: new S3ReportStore(s3, reportsBucket),
     results: new S3ResultsStore(s3, telemetryBucket),
     // EC2 loads on first use (StartRun only): see lazy-ec2-fleet.ts.

@@ -1,11 +1,16 @@
-/** TelemetryStore and ReportStore over S3 (telemetry/<runId>/<instanceId>.bin, reports/<runId>/...). */
+/**
+ * TelemetryStore, ReportStore and EvaluationManifests over S3 (telemetry/<runId>/<instanceId>.bin,
+ * reports/<runId>/..., manifests/<runId>/...).
+ */
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { type EvaluationManifests, evaluationManifestKey } from '../../ports/evaluation-manifests';
 import {
   type ReportStore,
   reportsPrefix,
@@ -93,3 +98,13 @@ function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
 }
+
+/** EvaluationManifests over S3, in the telemetry bucket (its default encryption: the stack's KMS key). */
+export const s3EvaluationManifests = (s3: S3Client, bucket: string): EvaluationManifests => ({
+  async put(runId, instanceIds) {
+    const key = evaluationManifestKey(runId);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(instanceIds) }));
+    return { bucket, key, resultsPrefix: evaluationManifestKey(runId, 'evaluate-results') };
+  },
+  deleteByRun: (runId) => deletePrefix(s3, bucket, evaluationManifestKey(runId, '')),
+});

@@ -1,13 +1,19 @@
 /** AgentFleet (DescribeInstanceInformation) and CommandRunner (Send/ListCommandInvocations/Cancel) over SSM. */
 import {
   CancelCommandCommand,
+  type Command,
   DescribeInstanceInformationCommand,
   ListCommandInvocationsCommand,
   ListCommandsCommand,
   SendCommandCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { CommandInvocation, CommandRunner, SendCommandRequest } from '../../ports/command-runner';
+import type {
+  CommandInvocation,
+  CommandRunner,
+  CommandStatus,
+  SendCommandRequest,
+} from '../../ports/command-runner';
 import type { AgentFleet, AgentInfo } from '../../ports/fleet';
 
 /** DescribeInstanceInformation accepts up to 50 instance ids per filter. */
@@ -84,27 +90,50 @@ export class SsmCommandRunner implements CommandRunner {
     invokedAfter: Date;
   }): Promise<string[]> {
     const found: Array<{ id: string; at: number }> = [];
+    for await (const c of this.commandsOf(query.documentName, query.invokedAfter)) {
+      if (c.CommandId && c.Comment?.startsWith(query.commentPrefix)) {
+        found.push({ id: c.CommandId, at: c.RequestedDateTime?.getTime() ?? 0 });
+      }
+    }
+    return found.sort((a, b) => a.at - b.at).map((c) => c.id);
+  }
+
+  async commandStatuses(query: {
+    documentName: string;
+    invokedAfter: Date;
+    commandIds: readonly string[];
+  }): Promise<CommandStatus[]> {
+    const wanted = new Set(query.commandIds);
+    const found: CommandStatus[] = [];
+    // One listing of the document's recent commands, 50 a page: a 10,000-instance run's 200 commands take
+    // 4 calls per poll, not 200. It stops once every wanted command is seen. A command not listed (yet) is
+    // absent: polling counts it as running, and the deadline's final reconciliation lists its invocations.
+    if (wanted.size)
+      for await (const c of this.commandsOf(query.documentName, query.invokedAfter)) {
+        if (wanted.delete(c.CommandId ?? '')) found.push(c);
+        if (!wanted.size) break;
+      }
+    return found;
+  }
+
+  /** ListCommands of the document sent after `invokedAfter`, every page (50 a call). */
+  private async *commandsOf(documentName: string, invokedAfter: Date): AsyncGenerator<Command> {
     let NextToken: string | undefined;
     do {
       const page = await this.ssm.send(
         new ListCommandsCommand({
           Filters: [
-            { key: 'DocumentName', value: query.documentName },
+            { key: 'DocumentName', value: documentName },
             // The API's documented form has no fractional seconds (2021-07-07T00:00:00Z).
-            { key: 'InvokedAfter', value: query.invokedAfter.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+            { key: 'InvokedAfter', value: invokedAfter.toISOString().replace(/\.\d{3}Z$/, 'Z') },
           ],
           MaxResults: 50,
           NextToken,
         }),
       );
-      for (const c of page.Commands ?? []) {
-        if (c.CommandId && c.Comment?.startsWith(query.commentPrefix)) {
-          found.push({ id: c.CommandId, at: c.RequestedDateTime?.getTime() ?? 0 });
-        }
-      }
+      yield* page.Commands ?? [];
       NextToken = page.NextToken;
     } while (NextToken);
-    return found.sort((a, b) => a.at - b.at).map((c) => c.id);
   }
 
   async listInvocations(commandId: string): Promise<CommandInvocation[]> {

@@ -6,7 +6,7 @@ import type { AgentInfo } from '../../ports/fleet';
 import type { Exclusion } from '../model';
 import type { LifecycleDeps } from './deps';
 import { changeState } from './events';
-import type { AgentHealth, RunContext, RunInstance } from './model';
+import { type AgentHealth, inCollection, type RunContext, type RunInstance } from './model';
 
 const SUPPORTED_PLATFORM_TYPES = ['Linux'];
 
@@ -71,13 +71,14 @@ export function agentVerdict(instanceId: string, info: AgentInfo | undefined): A
 
 export async function checkAgents(deps: LifecycleDeps, ctx: RunContext): Promise<RunContext> {
   const at = deps.now().toISOString();
-  const infos = new Map((await deps.agents.describe(ctx.instanceIds)).map((i) => [i.instanceId, i]));
-  const instances = await deps.runs.listInstances(ctx.runId);
-  const wanted = new Set(ctx.instanceIds);
+  // The run's instances are its items in the runs table (StartRun recorded them), not the state data.
+  const instances = (await deps.runs.listInstances(ctx.runId)).filter(inCollection);
+  const infos = new Map(
+    (await deps.agents.describe(instances.map((i) => i.instanceId))).map((i) => [i.instanceId, i]),
+  );
   const healthy: string[] = [];
   const updated: RunInstance[] = [];
   for (const inst of instances) {
-    if (!wanted.has(inst.instanceId)) continue;
     const info = infos.get(inst.instanceId);
     const verdict = agentVerdict(inst.instanceId, info);
     const exclusion = verdict.exclusion;
@@ -104,5 +105,5 @@ export async function checkAgents(deps: LifecycleDeps, ctx: RunContext): Promise
     excluded: updated.length - healthy.length,
   });
   await changeState(deps, ctx.runId, 'START_DATA_COLLECTION_IN_PROGRESS');
-  return { ...ctx, instanceIds: healthy };
+  return { ...ctx, instanceCount: healthy.length };
 }

@@ -1,6 +1,7 @@
 /** What the run lifecycle needs from the outside world: ports, configuration, clock and log. */
 
 import type { CommandRunner } from '../../ports/command-runner';
+import type { EvaluationManifests } from '../../ports/evaluation-manifests';
 import type { Executions } from '../../ports/executions';
 import type { FindingStore } from '../../ports/finding-store';
 import type { AgentFleet, Fleet } from '../../ports/fleet';
@@ -48,6 +49,8 @@ export interface LifecycleDeps {
   locks: LockStore;
   templates: TemplateStore;
   telemetry: TelemetryStore;
+  /** The instances to evaluate, as the S3 manifest the Evaluate distributed Map reads. */
+  manifests: EvaluationManifests;
   reports: ReportStore;
   /** Every rule's result per instance (results/<runId>/<instanceId>.json.gz), for full reports. */
   results: ResultsStore;
@@ -61,7 +64,10 @@ export interface LifecycleDeps {
   resolveRulesPackages(ids: readonly string[]): Promise<RulesPackage[]>;
   config: LifecycleConfig;
   now(): Date;
-  /** Waits (Dispatch's pacing of SendCommand); absent, a real timer. Tests pass one that moves a fake clock. */
+  /**
+   * Waits: Dispatch's pacing of SendCommand and the batch evaluation's backoff between attempts; absent, a
+   * real timer. Tests pass one that moves a fake clock or returns at once.
+   */
   sleep?(ms: number): Promise<void>;
   log: LifecycleLog;
   metrics: LifecycleMetrics;

@@ -23,7 +23,7 @@ import { agentArtifactParameters, agentCommandParameters } from './agent-command
 import { cancelCommands } from './cancel-commands';
 import type { LifecycleDeps } from './deps';
 import { changeState } from './events';
-import { pollWaitSeconds, type RunContext, type RunInstance } from './model';
+import { inCollection, pollWaitSeconds, type RunContext, type RunInstance } from './model';
 import { realSleep, TokenBucket } from './rate-limiter';
 
 export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Promise<RunContext> {
@@ -34,15 +34,15 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
     now.getTime() + (ctx.durationSeconds + limits.commandMarginSeconds) * 1000,
   ).toISOString();
   const run = await deps.runs.getRun(ctx.runId);
-  const commandIds = new Set(ctx.commandIds);
-  const instances = await deps.runs.listInstances(ctx.runId);
-  const wanted = new Set(ctx.instanceIds);
-  for (const i of instances) if (wanted.has(i.instanceId) && i.commandId) commandIds.add(i.commandId);
-  let toSend = instances.filter((i) => wanted.has(i.instanceId) && !i.commandId);
+  const commandIds = new Set<string>();
+  // The run's instances still in the collection are its items in the runs table (not the state data).
+  const instances = (await deps.runs.listInstances(ctx.runId)).filter(inCollection);
+  for (const i of instances) if (i.commandId) commandIds.add(i.commandId);
+  let toSend = instances.filter((i) => !i.commandId);
 
   if (run?.stopRequest) {
     deps.log.info('stop requested before dispatch: no command sent', { runId: ctx.runId });
-    return { ...ctx, commandIds: [...commandIds], deadline: at, waitSeconds: 0 };
+    return { ...ctx, commandCount: commandIds.size, deadline: at, waitSeconds: 0 };
   }
 
   // A retry: batches an earlier attempt may have sent without recording their command.
@@ -170,14 +170,13 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
   });
   if (halted) {
     // Polling sees the stop (or the ended run) at once and cancels what was sent.
-    return { ...ctx, commandIds: [...commandIds], deadline: at, waitSeconds: 0 };
+    return { ...ctx, commandCount: commandIds.size, deadline: at, waitSeconds: 0 };
   }
   await changeState(deps, ctx.runId, 'COLLECTING_DATA');
-  const gone = new Set(excluded.map((i) => i.instanceId));
   return {
     ...ctx,
-    instanceIds: ctx.instanceIds.filter((id) => !gone.has(id)),
-    commandIds: [...commandIds],
+    instanceCount: instances.length - excluded.length,
+    commandCount: commandIds.size,
     deadline,
     waitSeconds: pollWaitSeconds(ctx.durationSeconds, ctx.pollIntervalSeconds),
   };

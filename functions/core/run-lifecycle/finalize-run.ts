@@ -7,7 +7,7 @@
 import type { Exclusion } from '../model';
 import type { RunState } from '../run';
 import type { LifecycleDeps } from './deps';
-import { RunNotFoundError } from './errors';
+import { EventsNotPublishedError, RunNotFoundError } from './errors';
 import { changeState } from './events';
 import type { RunContext, RunInstance } from './model';
 import { emptyCounts } from './start-run';
@@ -28,7 +28,16 @@ export async function finalizeRun(
   const instances = await deps.runs.listInstances(ctx.runId);
   // A stop with SKIP_EVALUATION during evaluation ends the run CANCELED like one during collection.
   const skipped = ctx.skipEvaluation || run.stopRequest?.action === 'SKIP_EVALUATION';
-  if (!skipped) await excludeUnfinished(deps, ctx.runId, instances);
+  if (!skipped) {
+    // The stack's run-events topic refused an instance's FINDING_REPORTED (evaluate-batch.ts): the run fails
+    // rather than completing with findings nobody was told about.
+    const unannounced = instances.find(
+      (i) => i.evaluation === 'PENDING' && i.evaluationFailure?.error === 'EventsNotPublishedError',
+    );
+    if (unannounced?.evaluationFailure)
+      throw new EventsNotPublishedError(unannounced.evaluationFailure.cause);
+    await excludeUnfinished(deps, ctx.runId, instances);
+  }
   const counts = emptyCounts();
   let excluded = 0;
   for (const i of instances) {
@@ -60,8 +69,9 @@ export async function finalizeRun(
 
 /**
  * An instance still PENDING when the run is finalized was never evaluated: its evaluation died where no
- * catch sees it (a distributed Map child execution stopped at its time limit). It becomes an exclusion
- * that says so, never a silent gap.
+ * catch sees it (a distributed Map child execution that failed, or was stopped at its time limit, and was
+ * tolerated by the Map; or its failure could not be recorded). It becomes an exclusion that says so, never a
+ * silent gap.
  */
 async function excludeUnfinished(deps: LifecycleDeps, runId: string, instances: RunInstance[]) {
   const at = deps.now().toISOString();
@@ -70,7 +80,12 @@ async function excludeUnfinished(deps: LifecycleDeps, runId: string, instances: 
     const exclusion: Exclusion = {
       instanceId: inst.instanceId,
       reason: 'EVALUATION_ERROR',
-      message: 'the evaluation of this instance did not finish (its execution failed or timed out)',
+      message: inst.evaluationFailure
+        ? `evaluation failed after its retries: ${inst.evaluationFailure.error}: ${inst.evaluationFailure.cause}`.slice(
+            0,
+            2000,
+          )
+        : 'the evaluation of this instance did not finish (its execution failed or timed out)',
     };
     inst.evaluation = 'EXCLUDED';
     inst.exclusions = [...inst.exclusions.filter((e) => e.reason !== exclusion.reason), exclusion];

@@ -6,6 +6,7 @@ export * from './deps';
 export * from './dispatch-commands';
 export * from './end-run';
 export * from './errors';
+export * from './evaluate-batch';
 export * from './evaluate-instance';
 export * from './events';
 export * from './fail-run';

@@ -80,6 +80,12 @@ export interface RunInstance {
   listeners?: ListeningSummary;
   /** The instance's Auto Scaling group (its `aws:autoscaling:groupName` tag when the run started). */
   autoScalingGroup?: string;
+  /**
+   * The last error of an evaluation that could not finish (set by the batch evaluation when even recording
+   * the failure as an exclusion was not possible, or when the stack's topic refused FINDING_REPORTED):
+   * FinalizeRun reads it for instances still PENDING.
+   */
+  evaluationFailure?: { error: string; cause: string };
   /** What the agent sent, per telemetry section, recorded at evaluation (Classic's TelemetryMetadata). */
   telemetryMetadata?: TelemetryMetadata[];
   updatedAt: string;
@@ -95,13 +101,19 @@ export interface TelemetryMetadata {
   dataSize: number;
 }
 
-/** The data passed between states of the state machine: small (ids only), whatever the fleet size. */
+/**
+ * The data passed between states of the state machine: ids, counts and small scalars only, whatever the
+ * fleet size (Step Functions passes at most 256 KB between states). The run's instances live in the runs
+ * table (one item per instance: its agent health, command id, collection and evaluation); the instances to
+ * evaluate are an S3 manifest (EvaluationManifest) that the Evaluate distributed Map reads with ItemReader.
+ */
 export interface RunContext {
   runId: string;
   durationSeconds: number;
   /** Instances still in the run (healthy agents, then those whose collection succeeded). */
-  instanceIds: string[];
-  commandIds: string[];
+  instanceCount: number;
+  /** Commands sent (SSM Run Command, at most 50 instances each); their ids are on the instance items. */
+  commandCount: number;
   /** ISO time after which polling stops waiting for invocations. */
   deadline?: string;
   pollIntervalSeconds: number;
@@ -110,11 +122,38 @@ export interface RunContext {
   /** Set by PollCommands: every invocation is terminal, the deadline passed, or a stop was requested. */
   collectionDone: boolean;
   skipEvaluation: boolean;
+  /**
+   * Set by PollCommands when the collection is done: the S3 object listing the instances to evaluate (a JSON
+   * array of instance ids) and where the Evaluate Map writes its results.
+   */
+  manifest?: EvaluationManifest;
+}
+
+/** Where the instances to evaluate are (the Map's ItemReader) and where the Map writes its results. */
+export interface EvaluationManifest {
+  bucket: string;
+  key: string;
+  /** The Map's ResultWriter prefix (Step Functions adds the map run's id, then manifest.json...). */
+  resultsPrefix: string;
 }
 
 export interface EvaluateItem {
   runId: string;
   instanceId: string;
+}
+
+/**
+ * What the Evaluate Map's item batcher gives one child execution: up to MaxItemsPerBatch items (from the
+ * manifest, through the ItemSelector) and the BatchInput shared by the batch.
+ */
+export interface EvaluateBatch {
+  Items: Array<{ instanceId: string }>;
+  BatchInput: { runId: string };
+}
+
+/** An instance still in the collection: not excluded, not skipped (the runs table is the list). */
+export function inCollection(i: Pick<RunInstance, 'evaluation' | 'collection'>): boolean {
+  return i.evaluation === 'PENDING' && i.collection !== 'SKIPPED';
 }
 
 /**

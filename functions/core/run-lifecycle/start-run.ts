@@ -111,7 +111,7 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
     }
     // The earlier attempt recorded the run but may have failed before announcing it: finish that.
     const run = existing.state === 'CREATED' ? await announce(deps, existing) : existing;
-    return contextFor(run, ids, limits.pollIntervalSeconds);
+    return contextFor(run, ids.length, limits.pollIntervalSeconds);
   }
 
   const template = await deps.templates.getTemplate(templateId);
@@ -200,7 +200,7 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
         runId,
         error: (err as Error).message,
       });
-      return contextFor(await announce(deps, written), ids, limits.pollIntervalSeconds);
+      return contextFor(await announce(deps, written), ids.length, limits.pollIntervalSeconds);
     }
     if (!recorded) {
       // Best effort: instance records left without a run would join a retry whose target changed.
@@ -214,7 +214,7 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
     throw err;
   }
   deps.log.info('run created', { runId, templateId, instances: ids.length });
-  return contextFor(await announce(deps, run), ids, limits.pollIntervalSeconds);
+  return contextFor(await announce(deps, run), ids.length, limits.pollIntervalSeconds);
 }
 
 async function lockInstances(
@@ -246,12 +246,13 @@ async function announce(deps: LifecycleDeps, run: StoredRun): Promise<StoredRun>
   return (await changeState(deps, run.runId, 'START_DATA_COLLECTION_PENDING')) ?? run;
 }
 
-function contextFor(run: StoredRun, instanceIds: string[], pollIntervalSeconds: number): RunContext {
+/** The state data: ids and counts only (the instances are the run's items in the runs table). */
+function contextFor(run: StoredRun, instanceCount: number, pollIntervalSeconds: number): RunContext {
   return {
     runId: run.runId,
     durationSeconds: run.durationSeconds,
-    instanceIds,
-    commandIds: [],
+    instanceCount,
+    commandCount: 0,
     pollIntervalSeconds,
     collectionDone: false,
     skipEvaluation: false,

@@ -53,6 +53,8 @@ export async function deleteRun(
   runId: string;
   findings: number;
   telemetryObjects: number;
+  /** The run's evaluation manifest and the Evaluate Map's results. */
+  manifestObjects: number;
   resultObjects: number;
   reportObjects: number;
 }> {
@@ -63,9 +65,11 @@ export async function deleteRun(
   }
   const findings = await deps.findings.deleteByRun(runId);
   const telemetryObjects = await deps.telemetry.deleteByRun(runId);
+  // The evaluation manifest and the Evaluate Map's results (manifests/<runId>/).
+  const manifestObjects = await deps.manifests.deleteByRun(runId);
   const resultObjects = await deps.results.deleteByRun(runId);
   const reportObjects = await deps.reports.deleteByRun(runId);
   await deps.runs.deleteRun(runId);
   deps.log.info('run deleted', { runId, findings, telemetryObjects, resultObjects, reportObjects });
-  return { runId, findings, telemetryObjects, resultObjects, reportObjects };
+  return { runId, findings, telemetryObjects, manifestObjects, resultObjects, reportObjects };
 }

@@ -6,7 +6,8 @@
  *   exit 11, an executable of another architecture than the instance's exit 13), then RUNS THE REAL AGENT
  *   (collectTelemetry on the instance's root, sampling for the command's durationSeconds as the document
  *   passes it to the agent), encrypts with the KMS keyring and uploads to the S3 server;
- *   ListCommandInvocations reports the statuses; CancelCommand cancels (the agent stops sampling and
+ *   ListCommands reports each command's command-level status and counts, ListCommandInvocations (paged)
+ *   each invocation's status; CancelCommand cancels (the agent stops sampling and
  *   uploads what it has, as on a real cancel's SIGTERM);
  * - KMS GenerateDataKey/Decrypt wrap data keys with real AES-256-GCM and check the encryption context;
  * - SNS Publish/PublishBatch record the events;
@@ -136,6 +137,8 @@ export class FakeCloud {
     }
   >();
   readonly sendCommandBatches: number[] = [];
+  /** SSM read calls received: polling asks for command-level status, invocations only at the end. */
+  readonly ssmCalls = { listCommands: 0, listCommandInvocations: 0 };
   /** A pre-collected document used by behaviour 'template'. */
   templateTelemetry?: Telemetry;
   /** The document's artifacts: when set, SendCommand checks agentKey/agentSha256 as the document does. */
@@ -376,21 +379,34 @@ export class FakeCloud {
           return { Command: { CommandId: commandId, InstanceIds: ids, Status: 'Pending' } };
         },
       );
-    // ListCommands with the DocumentName and InvokedAfter filters, newest first, pages of MaxResults.
+    // ListCommands: one command by CommandId, or the DocumentName and InvokedAfter filters, newest first,
+    // pages of MaxResults (at most 50); each command with its command-level status and counts, as SSM reports
+    // them (Status, TargetCount, CompletedCount, ErrorCount, DeliveryTimedOutCount).
     ssm
       .on(ListCommandsCommand)
       .callsFake(
         (input: {
+          CommandId?: string;
           Filters?: Array<{ key?: string; value?: string }>;
           MaxResults?: number;
           NextToken?: string;
         }) => {
+          this.ssmCalls.listCommands++;
+          if ((input.MaxResults ?? 50) > 50) {
+            throw Object.assign(new Error('MaxResults: at most 50'), { name: 'ValidationException' });
+          }
           const filter = (key: string) => input.Filters?.find((f) => f.key === key)?.value;
           const doc = filter('DocumentName');
           const after = filter('InvokedAfter');
+          if (input.CommandId && !this.commands.has(input.CommandId)) {
+            throw Object.assign(new Error('no such command'), { name: 'InvalidCommandId' });
+          }
           const all = [...this.commands.entries()]
             .filter(
-              ([, c]) => (!doc || c.documentName === doc) && (!after || c.requestedAt >= new Date(after)),
+              ([id, c]) =>
+                (!input.CommandId || id === input.CommandId) &&
+                (!doc || c.documentName === doc) &&
+                (!after || c.requestedAt >= new Date(after)),
             )
             .reverse();
           const start = Number(input.NextToken ?? 0);
@@ -402,23 +418,32 @@ export class FakeCloud {
               DocumentName: c.documentName,
               Comment: c.comment,
               RequestedDateTime: c.requestedAt,
+              ...commandLevelStatus([...c.invocations.values()].map((i) => i.status)),
             })),
             ...(start + size < all.length ? { NextToken: String(start + size) } : {}),
           };
         },
       );
-    ssm.on(ListCommandInvocationsCommand).callsFake((input: { CommandId?: string }) => {
-      const cmd = this.commands.get(input.CommandId ?? '');
-      if (!cmd) throw Object.assign(new Error('no such command'), { name: 'InvalidCommandId' });
-      return {
-        CommandInvocations: [...cmd.invocations.entries()].map(([InstanceId, inv]) => ({
-          CommandId: input.CommandId,
-          InstanceId,
-          Status: inv.status as 'Success',
-          StatusDetails: inv.details ?? inv.status,
-        })),
-      };
-    });
+    // ListCommandInvocations: pages of MaxResults (at most 50), as SSM.
+    ssm
+      .on(ListCommandInvocationsCommand)
+      .callsFake((input: { CommandId?: string; MaxResults?: number; NextToken?: string }) => {
+        this.ssmCalls.listCommandInvocations++;
+        const cmd = this.commands.get(input.CommandId ?? '');
+        if (!cmd) throw Object.assign(new Error('no such command'), { name: 'InvalidCommandId' });
+        const all = [...cmd.invocations.entries()];
+        const start = Number(input.NextToken ?? 0);
+        const size = Math.min(input.MaxResults ?? 50, 50);
+        return {
+          CommandInvocations: all.slice(start, start + size).map(([InstanceId, inv]) => ({
+            CommandId: input.CommandId,
+            InstanceId,
+            Status: inv.status as 'Success',
+            StatusDetails: inv.details ?? inv.status,
+          })),
+          ...(start + size < all.length ? { NextToken: String(start + size) } : {}),
+        };
+      });
     ssm.on(CancelCommandCommand).callsFake((input: { CommandId?: string; InstanceIds?: string[] }) => {
       const cmd = this.commands.get(input.CommandId ?? '');
       if (!cmd) throw Object.assign(new Error('no such command'), { name: 'InvalidCommandId' });
@@ -701,6 +726,46 @@ export class FakeCloud {
       },
     );
   }
+}
+
+const TERMINAL = ['Success', 'Cancelled', 'TimedOut', 'Failed'];
+
+/**
+ * A command's status and counts from its invocations' statuses, as SSM derives them: InProgress (Cancelling
+ * while a cancel is under way) until every invocation is terminal; then Success when all succeeded,
+ * otherwise Cancelled, TimedOut or Failed. CompletedCount counts terminal invocations, ErrorCount the Failed
+ * and timed out ones (the fake has no delivery timeouts).
+ */
+function commandLevelStatus(statuses: string[]): {
+  Status: 'Pending' | 'InProgress' | 'Success' | 'Cancelled' | 'Failed' | 'TimedOut' | 'Cancelling';
+  TargetCount: number;
+  CompletedCount: number;
+  ErrorCount: number;
+  DeliveryTimedOutCount: number;
+} {
+  const completed = statuses.filter((s) => TERMINAL.includes(s)).length;
+  const errors = statuses.filter((s) => s === 'Failed' || s === 'TimedOut').length;
+  const Status =
+    completed < statuses.length
+      ? statuses.includes('Cancelling')
+        ? 'Cancelling'
+        : statuses.every((s) => s === 'Pending')
+          ? 'Pending'
+          : 'InProgress'
+      : statuses.every((s) => s === 'Success')
+        ? 'Success'
+        : statuses.includes('Cancelled')
+          ? 'Cancelled'
+          : statuses.includes('TimedOut')
+            ? 'TimedOut'
+            : 'Failed';
+  return {
+    Status,
+    TargetCount: statuses.length,
+    CompletedCount: completed,
+    ErrorCount: errors,
+    DeliveryTimedOutCount: 0,
+  };
 }
 
 /** Counts one use of a fault armed for `key`; true while it is armed. */

@@ -25,6 +25,7 @@ import { configureLifecycle, lifecycleDeps, logger } from '../../../functions/ha
 import { handler as pollCommands } from '../../../functions/handlers/poll-commands';
 import { handler as startRun } from '../../../functions/handlers/start-run';
 import { startThrottleProxy, type ThrottleOptions, type ThrottleProxy } from '../dynamo-throttle-proxy';
+import { type DistributedMapState, distributedMapHandler, replaceDistributedMaps } from './distributed-map';
 import { FakeCloud, KMS_KEY_ARN, type SimAgentArtifacts } from './fake-cloud';
 import {
   createTables,
@@ -127,6 +128,8 @@ export interface Harness {
   tables: TableNames;
   cloud: FakeCloud;
   machine: StateMachine;
+  /** The distributed Map states the machine runs through distributed-map.ts, by name. */
+  distributedMaps: Map<string, DistributedMapState>;
   doc: DynamoDBDocumentClient;
   /** The throttling proxy the handlers reach DynamoDB Local through (startHarness's `throttle` option). */
   throttle?: ThrottleProxy;
@@ -186,10 +189,15 @@ export async function startHarness(
   });
   const cloud = new FakeCloud(s3.endpoint).install();
   cloud.agentArtifacts = SIM_AGENT_ARTIFACTS;
-  configureLifecycle({ resolveRulesPackages: async () => [testRulesPackage] });
+  // The batch evaluation's backoff between an instance's attempts is not waited out (attempts still count).
+  configureLifecycle({ resolveRulesPackages: async () => [testRulesPackage], sleep: async () => {} });
   // The sender's backoff is not waited out here (retries still happen, and are counted by the fake).
   configureSecurityHubExport({ delay: async () => {} });
-  const { definition } = synthesizeStateMachine({ securityHubExport: opts.securityHubExport ?? false });
+  const { definition: synthesized } = synthesizeStateMachine({
+    securityHubExport: opts.securityHubExport ?? false,
+  });
+  // aws-local-stepfunctions does not run distributed Maps: each becomes a Task run by distributed-map.ts.
+  const { definition, maps } = replaceDistributedMaps(synthesized);
   // The definition is the synthesized JSON; the library's type describes the same structure.
   const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
     validationOptions: { checkArn: true, checkPaths: true },
@@ -203,6 +211,7 @@ export async function startHarness(
     tables,
     cloud,
     machine,
+    distributedMaps: maps,
     doc,
     ...(throttle ? { throttle } : {}),
     async stop() {
@@ -270,6 +279,17 @@ export interface ExecutionOutcome {
   output?: unknown;
   error?: { name: string; message: string };
   states: string[];
+  /** The largest state input or output seen (bytes of JSON), in the execution and in the Map's children. */
+  payloads: PayloadSizes;
+}
+
+export interface PayloadSizes {
+  /** Largest input or output of a state of the execution itself (the Standard workflow's state data). */
+  largest: number;
+  largestState: string;
+  /** Largest input or output of a state of a distributed Map child execution. */
+  largestChild: number;
+  largestChildState: string;
 }
 
 export interface ExecuteOptions {
@@ -282,45 +302,64 @@ export interface ExecuteOptions {
   onStarted?: (controls: { abort(): void }) => void;
 }
 
+const TASK_STATES = [
+  'StartRun',
+  'CheckAgents',
+  'DispatchCommands',
+  'PollCommands',
+  'EvaluateInstances',
+  'EvaluateNetwork',
+  'RecordNetworkFailure',
+  'FinalizeRun',
+  'ExportToSecurityHub',
+  'RecordSecurityHubFailure',
+  'FailRun',
+  'Evaluate',
+];
+
+const jsonBytes = (v: unknown): number => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)));
+
 export async function execute(
   h: Harness,
   input: Record<string, unknown>,
   opts: ExecuteOptions,
 ): Promise<ExecutionOutcome> {
-  const exec = h.machine.run(input as unknown as JSONValue, {
+  const payloads: PayloadSizes = { largest: 0, largestState: '', largestChild: 0, largestChildState: '' };
+  const taskHandlers: Record<string, LocalHandler> = {
+    StartRun: lambdaInvoke(startRun),
+    CheckAgents: lambdaInvoke(checkAgents),
+    DispatchCommands: lambdaInvoke(dispatchCommands),
+    PollCommands: lambdaInvoke(pollCommands),
+    EvaluateInstances: lambdaInvoke(evaluateInstance),
+    EvaluateNetwork: lambdaInvoke(evaluateNetwork),
+    RecordNetworkFailure: lambdaInvoke(evaluateNetwork),
+    FinalizeRun: lambdaInvoke(finalizeRun),
+    ExportToSecurityHub: lambdaInvoke(exportSecurityHub),
+    RecordSecurityHubFailure: lambdaInvoke(exportSecurityHub),
+    FailRun: lambdaInvoke(failRun),
+    ...(opts.handlers as Record<string, LocalHandler>),
+  };
+  const runOptions = (): RunOptions => ({
     overrides: {
-      taskResourceLocalHandlers: {
-        StartRun: lambdaInvoke(startRun),
-        CheckAgents: lambdaInvoke(checkAgents),
-        DispatchCommands: lambdaInvoke(dispatchCommands),
-        PollCommands: lambdaInvoke(pollCommands),
-        EvaluateInstance: lambdaInvoke(evaluateInstance),
-        RecordEvaluationFailure: lambdaInvoke(evaluateInstance),
-        EvaluateNetwork: lambdaInvoke(evaluateNetwork),
-        RecordNetworkFailure: lambdaInvoke(evaluateNetwork),
-        FinalizeRun: lambdaInvoke(finalizeRun),
-        ExportToSecurityHub: lambdaInvoke(exportSecurityHub),
-        RecordSecurityHubFailure: lambdaInvoke(exportSecurityHub),
-        FailRun: lambdaInvoke(failRun),
-        ...(opts.handlers as Record<string, LocalHandler>),
-      },
+      taskResourceLocalHandlers: taskHandlers,
       // No wait is shortened: the collection is polled in real waits of the poll interval (1 s here).
-      retryIntervalOverrides: {
-        StartRun: 0,
-        CheckAgents: 0,
-        DispatchCommands: 0,
-        PollCommands: 0,
-        EvaluateInstance: 0,
-        RecordEvaluationFailure: 0,
-        EvaluateNetwork: 0,
-        RecordNetworkFailure: 0,
-        FinalizeRun: 0,
-        ExportToSecurityHub: 0,
-        RecordSecurityHubFailure: 0,
-        FailRun: 0,
-        Evaluate: 0,
-      },
+      retryIntervalOverrides: Object.fromEntries(TASK_STATES.map((s) => [s, 0])),
     },
+  });
+  for (const [name, map] of h.distributedMaps) {
+    taskHandlers[name] ??= distributedMapHandler(name, map, {
+      s3Endpoint: h.s3.endpoint,
+      runOptions,
+      executionName: opts.executionName,
+      onState: (e) => {
+        const n = Math.max(jsonBytes(e.input), jsonBytes(e.output));
+        if (n > payloads.largestChild)
+          Object.assign(payloads, { largestChild: n, largestChildState: e.name });
+      },
+    });
+  }
+  const exec = h.machine.run(input as unknown as JSONValue, {
+    ...runOptions(),
     context: {
       Execution: {
         Name: opts.executionName,
@@ -332,6 +371,10 @@ export async function execute(
   const states: string[] = [];
   const logs = (async () => {
     for await (const e of exec.eventLogs) {
+      if ((e.type === 'StateEntered' || e.type === 'StateExited') && 'state' in e) {
+        const n = Math.max(jsonBytes(e.state.input), jsonBytes(e.state.output));
+        if (n > payloads.largest) Object.assign(payloads, { largest: n, largestState: e.state.name });
+      }
       if (e.type === 'StateEntered' && 'state' in e) {
         states.push(e.state.name);
         opts.onState?.(e.state.name);
@@ -341,7 +384,7 @@ export async function execute(
   try {
     const output = await exec.result;
     await logs.catch(() => {});
-    return { status: 'SUCCEEDED', output, states };
+    return { status: 'SUCCEEDED', output, states, payloads };
   } catch (err) {
     await logs.catch(() => {});
     const cause = (err as { cause?: { name?: string; message?: string } }).cause;
@@ -349,6 +392,7 @@ export async function execute(
       status: (err as Error).name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED',
       error: { name: cause?.name ?? (err as Error).name, message: cause?.message ?? (err as Error).message },
       states,
+      payloads,
     };
   }
 }

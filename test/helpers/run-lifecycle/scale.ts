@@ -2,37 +2,71 @@
  * A simulated fleet run end to end with the synthesized state machine: a few instances run the real
  * agent, the rest upload a pre-collected document re-addressed (and encrypted) for their run and instance.
  */
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { collectTelemetry } from '../../../agent/collect';
+import { evaluationManifestKey } from '../../../functions/ports/evaluation-manifests';
 import { cleanupRoots, makeRoot } from '../fixture-root';
-import { execute, type Harness, insecureRootSpec, lifecycleDeps, seedTemplate } from './harness';
+import {
+  execute,
+  type Harness,
+  insecureRootSpec,
+  lifecycleDeps,
+  type PayloadSizes,
+  seedTemplate,
+  TELEMETRY_BUCKET,
+} from './harness';
 
 export interface ScaleResult {
   instances: number;
   executionMs: number;
   state: string | undefined;
   findings: number;
+  /** Distinct finding ids (equal to findings: no duplicate). */
+  uniqueFindingIds: number;
   evaluated: number;
+  excluded: number;
+  /** Instances neither EVALUATED nor EXCLUDED at the end (must be 0). */
+  unaccounted: number;
   sendCommandCalls: number;
   largestSendCommandBatch: number;
   findingEvents: number;
+  /** SSM calls of the run: ListCommands while polling, ListCommandInvocations for the final reconciliation. */
+  listCommandsCalls: number;
+  listCommandInvocationsCalls: number;
+  /** The largest state input/output (bytes of JSON) in the execution and in the Map's children. */
+  payloads: PayloadSizes;
+  /** Instances in the evaluation manifest the Map read. */
+  manifestCount: number;
 }
 
-export async function runFleet(h: Harness, count: number, realAgents = 5): Promise<ScaleResult> {
+/**
+ * `behaviour`: 'template' (default) uploads a pre-collected document per instance; 'fail' makes every agent
+ * fail (the run then goes through start, agents, dispatch, polling and finalization at full size, with an
+ * empty evaluation).
+ */
+export async function runFleet(
+  h: Harness,
+  count: number,
+  realAgents = 5,
+  behaviour: 'template' | 'fail' = 'template',
+): Promise<ScaleResult> {
   const root = makeRoot(insecureRootSpec);
   h.cloud.templateTelemetry = await collectTelemetry({ root, runId: 'template', instanceId: 'template' });
-  const group = `fleet-${count}`;
+  const group = `fleet-${count}-${behaviour}`;
   for (let i = 0; i < count; i++) {
     h.cloud.add({
-      instanceId: `i-${String(i).padStart(17, '0')}`,
+      // Distinct ids per behaviour: a fleet of each can be in the harness at once.
+      instanceId: `i-${behaviour === 'fail' ? 'f' : '0'}${String(i).padStart(16, '0')}`,
       tags: { fleet: group },
       agent: { pingStatus: 'Online' },
-      behaviour: i < realAgents ? 'collect' : 'template',
+      behaviour: i < realAgents ? 'collect' : behaviour,
       root,
     });
   }
   const tpl = await seedTemplate(h, { tags: [{ key: 'fleet', values: [group] }] });
   const batchesBefore = h.cloud.sendCommandBatches.length;
-  const executionName = `fleet-${count}-${Date.now()}`;
+  const ssmBefore = { ...h.cloud.ssmCalls };
+  const executionName = `fleet-${count}-${behaviour}-${Date.now()}`;
   const started = performance.now();
   const out = await execute(h, { templateId: tpl.templateId }, { executionName });
   const executionMs = performance.now() - started;
@@ -45,16 +79,32 @@ export async function runFleet(h: Harness, count: number, realAgents = 5): Promi
   const findings = await deps.findings.listByRun(runId);
   const batches = h.cloud.sendCommandBatches.slice(batchesBefore);
   cleanupRoots();
+  const evaluated = instances.filter((i) => i.evaluation === 'EVALUATED').length;
+  const excluded = instances.filter((i) => i.evaluation === 'EXCLUDED').length;
+  // The evaluation manifest PollCommands wrote and the Map read (none when nothing was left to evaluate).
+  const s3 = new S3Client({ endpoint: h.s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
+  const manifest = await s3
+    .send(new GetObjectCommand({ Bucket: TELEMETRY_BUCKET, Key: evaluationManifestKey(runId) }))
+    .then(async (o) => JSON.parse((await o.Body?.transformToString()) ?? '[]') as string[])
+    .finally(() => s3.destroy());
   return {
     instances: instances.length,
     executionMs,
     state: run?.state,
     findings: findings.length,
-    evaluated: instances.filter((i) => i.evaluation === 'EVALUATED').length,
+    uniqueFindingIds: new Set(findings.map((f) => f.id)).size,
+    evaluated,
+    excluded,
+    unaccounted: instances.length - evaluated - excluded,
     sendCommandCalls: batches.length,
     largestSendCommandBatch: Math.max(0, ...batches),
     findingEvents: h.cloud.events('FINDING_REPORTED', runId).length,
+    listCommandsCalls: h.cloud.ssmCalls.listCommands - ssmBefore.listCommands,
+    listCommandInvocationsCalls: h.cloud.ssmCalls.listCommandInvocations - ssmBefore.listCommandInvocations,
+    payloads: out.payloads,
+    manifestCount: manifest.length,
   };
 }
 
-export const FLEET_LIMITS = { maxInstancesPerRun: 10_000, maxAgentsPerAccount: 10_000 };
+/** The defaults per run; per account room for two fleets (a failed run's instances stay active until it ends). */
+export const FLEET_LIMITS = { maxInstancesPerRun: 10_000, maxAgentsPerAccount: 20_000 };

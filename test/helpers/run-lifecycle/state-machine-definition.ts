@@ -9,6 +9,7 @@ import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   type AssessmentRunFunctions,
   AssessmentRunStateMachine,
@@ -30,8 +31,11 @@ export interface SynthesizedMachine {
   template: Template;
 }
 
+/** The bucket of the evaluation manifests in the synthesized test stack (the harness's telemetry bucket). */
+export const MANIFEST_BUCKET = 'inspector-telemetry';
+
 export function synthesizeStateMachine(
-  opts: { distributedMap?: boolean; securityHubExport?: boolean } = {},
+  opts: { securityHubExport?: boolean; evaluateMaxConcurrency?: number } = {},
 ): SynthesizedMachine {
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'cdk.out-run-lifecycle-'));
   try {
@@ -55,7 +59,9 @@ export function synthesizeStateMachine(
     ) as unknown as AssessmentRunFunctions; // built from the keys, one per key
     new AssessmentRunStateMachine(stack, 'AssessmentRun', {
       functions,
-      distributedMap: opts.distributedMap ?? false,
+      // Imported by name: the definition then names the bucket itself, as the harness's S3 server has it.
+      manifestBucket: s3.Bucket.fromBucketName(stack, 'ManifestBucket', MANIFEST_BUCKET),
+      ...(opts.evaluateMaxConcurrency ? { evaluateMaxConcurrency: opts.evaluateMaxConcurrency } : {}),
     });
     const template = Template.fromStack(stack);
     const resources = template.findResources('AWS::StepFunctions::StateMachine');

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRunStore } from '../../../functions/adapters/aws/dynamo-run-store';
 import {
   dispatchCommands,
+  type EvaluateBatch,
   endRun,
   type LifecycleDeps,
   type RunContext,
@@ -23,6 +24,7 @@ import { handler as reconcile } from '../../../functions/handlers/reconcile-run'
 import { deleteAssessmentRun, stopAssessmentRun } from '../../../functions/handlers/run-operations';
 import { handler as startRunHandler } from '../../../functions/handlers/start-run';
 import { FindingTooLargeError } from '../../../functions/ports/finding-store';
+import { EXPRESS_CHILD_THROTTLE_RETRY } from '../../../infra/constructs/assessment-run-state-machine';
 import { cleanupRoots } from '../../helpers/fixture-root';
 import {
   EVENTS_TOPIC,
@@ -48,6 +50,8 @@ function configure(parts: Partial<LifecycleDeps> = {}) {
   configureLifecycle({
     resolveRulesPackages: async () => [testRulesPackage],
     metrics: { count: (name, value) => metrics.push({ name, value }) },
+    // An instance's retries inside a batch are not waited out here (they still happen, and are counted).
+    sleep: async () => {},
     ...parts,
   });
 }
@@ -125,44 +129,76 @@ describe('one bad instance never fails the run (item 1, item 8)', () => {
     expect(await instancesUnlocked(['i-st-ok-1', 'i-st-ok-2', 'i-st-big'])).toBe(true);
   });
 
-  it('an instance whose evaluation fails on every retry is excluded by the Map catch, not a FAILED run', async () => {
+  it('an instance whose evaluation fails on every retry is excluded with the reason, not a FAILED run; the others of its batch are evaluated', async () => {
     h.cloud.add(healthy('i-ev-ok', { group: 'evalfail' }), healthy('i-ev-bad', { group: 'evalfail' }));
     const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['evalfail'] }] });
     let badAttempts = 0;
+    const real = lifecycleDeps().results;
+    configure({
+      results: {
+        ...real,
+        put: async (runId, instanceId, stored) => {
+          if (instanceId === 'i-ev-bad') {
+            badAttempts++;
+            throw Object.assign(new Error('We encountered an internal error. Please try again.'), {
+              name: 'InternalError',
+            });
+          }
+          return real.put(runId, instanceId, stored);
+        },
+      },
+    });
     const out = await execute(
       h,
       { templateId: tpl.templateId },
-      {
-        executionName: 'evaluation-keeps-failing',
-        handlers: {
-          EvaluateInstance: async (input) => {
-            const item = payloadOf<{ runId: string; instanceId: string }>(input);
-            if (item.instanceId === 'i-ev-bad') {
-              badAttempts++;
-              throw Object.assign(new Error('Task timed out after 300.00 seconds'), {
-                name: 'Lambda.Unknown',
-              });
-            }
-            return lambdaInvoke(evaluateInstance)(input);
-          },
-        },
-      },
+      { executionName: 'evaluation-keeps-failing' },
     );
     expect(out.status).toBe('SUCCEEDED');
-    expect(out.states).toContain('RecordEvaluationFailure');
-    expect(badAttempts).toBe(4); // the first attempt and the state machine's 3 retries
+    expect(badAttempts).toBe(4); // the first attempt and 3 retries, inside the batch
     const { run, byId, findings } = await runState('run-evaluation-keeps-failing');
     expect(run?.state).toBe('COMPLETED_WITH_ERRORS');
     expect(byId.get('i-ev-bad')?.exclusions).toEqual([
       {
         instanceId: 'i-ev-bad',
         reason: 'EVALUATION_ERROR',
-        message: 'evaluation failed after its retries: Lambda.Unknown: Task timed out after 300.00 seconds',
+        message:
+          'evaluation failed after its retries: InternalError: We encountered an internal error. Please try again.',
       },
     ]);
     expect(byId.get('i-ev-ok')).toMatchObject({ evaluation: 'EVALUATED' });
-    expect(findings.map((f) => f.instanceId)).toEqual(['i-ev-ok', 'i-ev-ok']);
+    expect(findings.filter((f) => f.instanceId === 'i-ev-ok')).toHaveLength(2);
     expect(await instancesUnlocked(['i-ev-ok', 'i-ev-bad'])).toBe(true);
+  });
+
+  it('a batch whose Lambda fails on every attempt is a tolerated child failure: its instances are excluded at finalization', async () => {
+    h.cloud.add(healthy('i-bt-1', { group: 'batchfail' }), healthy('i-bt-2', { group: 'batchfail' }));
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['batchfail'] }] });
+    let attempts = 0;
+    const out = await execute(
+      h,
+      { templateId: tpl.templateId },
+      {
+        executionName: 'batch-keeps-failing',
+        handlers: {
+          EvaluateInstances: async () => {
+            attempts++;
+            throw Object.assign(new Error('Task timed out after 300.00 seconds'), { name: 'Lambda.Unknown' });
+          },
+        },
+      },
+    );
+    expect(out.status).toBe('SUCCEEDED');
+    expect(attempts).toBe(4); // the first attempt and the state machine's 3 retries
+    const { run, byId } = await runState('run-batch-keeps-failing');
+    expect(run?.state).toBe('COMPLETED_WITH_ERRORS');
+    for (const id of ['i-bt-1', 'i-bt-2']) {
+      expect(byId.get(id)).toMatchObject({ evaluation: 'EXCLUDED' });
+      expect(byId.get(id)?.exclusions[0]).toMatchObject({
+        reason: 'EVALUATION_ERROR',
+        message: 'the evaluation of this instance did not finish (its execution failed or timed out)',
+      });
+    }
+    expect(await instancesUnlocked(['i-bt-1', 'i-bt-2'])).toBe(true);
   });
 
   it('KMS throttling is retried, never an exclusion as tampered telemetry; throttling that does not end excludes with the reason', async () => {
@@ -189,7 +225,7 @@ describe('one bad instance never fails the run (item 1, item 8)', () => {
     expect(down?.exclusions[0]?.message).toMatch(
       /KeyServiceUnavailableError: the key service could not decrypt the telemetry of i-kms-down now \(ThrottlingException: Rate exceeded\)/,
     );
-    // 1 attempt + 5 retries of KeyServiceUnavailableError (the decrypt call is made once per attempt)
+    // 1 attempt + 5 retries of KeyServiceUnavailableError in the batch (one decrypt call per attempt)
     expect(h.cloud.decryptCalls.get('i-kms-down')).toBe(6);
   });
 
@@ -217,11 +253,11 @@ describe('one bad instance never fails the run (item 1, item 8)', () => {
       {
         executionName: 'child-vanished',
         handlers: {
-          EvaluateInstance: async (input) => {
-            const item = payloadOf<{ runId: string; instanceId: string }>(input);
-            // The tolerated failure of a child execution: the item ends with nothing recorded.
-            if (item.instanceId === 'i-vanish-gone') return { Payload: {}, StatusCode: 200 };
-            return lambdaInvoke(evaluateInstance)(input);
+          // The child that had i-vanish-gone ended with nothing recorded for it (its execution died).
+          EvaluateInstances: async (input) => {
+            const batch = payloadOf<EvaluateBatch>(input);
+            const items = batch.Items.filter((i) => i.instanceId !== 'i-vanish-gone');
+            return lambdaInvoke(evaluateInstance)({ Payload: { ...batch, Items: items } } as never);
           },
         },
       },
@@ -394,7 +430,7 @@ describe('a stop takes effect within one poll interval in every state (item 3)',
       {
         executionName: 'stop-during-evaluation',
         handlers: {
-          EvaluateInstance: async (input) => {
+          EvaluateInstances: async (input) => {
             stopped ??= stopAssessmentRun('run-stop-during-evaluation', 'SKIP_EVALUATION');
             await stopped;
             return lambdaInvoke(evaluateInstance)(input);
@@ -857,12 +893,12 @@ describe('Lambda throttling under a low account concurrency limit (issue 16, ite
     const attempts = new Map<string, number>();
     /** Lambda's answer when the account's concurrency is used up, THROTTLES times per key, then the handler. */
     const throttled =
-      (key: (input: unknown) => string, inner: ReturnType<typeof lambdaInvoke>) =>
+      (key: (input: unknown) => string, inner: ReturnType<typeof lambdaInvoke>, throttles = THROTTLES) =>
       async (input: Parameters<ReturnType<typeof lambdaInvoke>>[0]) => {
         const k = key(input);
         const n = (attempts.get(k) ?? 0) + 1;
         attempts.set(k, n);
-        if (n <= THROTTLES)
+        if (n <= throttles)
           throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
         return inner(input);
       };
@@ -873,18 +909,23 @@ describe('Lambda throttling under a low account concurrency limit (issue 16, ite
         executionName: 'throttled-everywhere',
         handlers: {
           StartRun: throttled(() => 'StartRun', lambdaInvoke(startRunHandler)),
-          EvaluateInstance: throttled(
-            (input) => `Evaluate ${payloadOf<{ instanceId: string }>(input).instanceId}`,
+          // A batch's child is an Express execution (5 minutes): its throttle retry has 8 attempts.
+          EvaluateInstances: throttled(
+            () => 'EvaluateInstances',
             lambdaInvoke(evaluateInstance),
+            EXPRESS_CHILD_THROTTLE_RETRY.maxAttempts - 1,
           ),
           FinalizeRun: throttled(() => 'FinalizeRun', lambdaInvoke(finalizeRunHandler)),
         },
       },
     );
     expect(out.status).toBe('SUCCEEDED');
-    expect(out.states).not.toContain('RecordEvaluationFailure');
     expect(out.states).not.toContain('FailRun');
-    expect([...attempts.values()]).toEqual(Array(5).fill(THROTTLES + 1));
+    expect(Object.fromEntries(attempts)).toEqual({
+      StartRun: THROTTLES + 1,
+      EvaluateInstances: EXPRESS_CHILD_THROTTLE_RETRY.maxAttempts,
+      FinalizeRun: THROTTLES + 1,
+    });
     const { run, byId } = await runState('run-throttled-everywhere');
     expect(run?.state).toBe('COMPLETED');
     for (const id of ids) expect(byId.get(id)).toMatchObject({ evaluation: 'EVALUATED', exclusions: [] });

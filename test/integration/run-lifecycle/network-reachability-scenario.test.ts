@@ -100,7 +100,7 @@ describe('network reachability once per run, joined with the runtime listeners',
     } = await run(name, ['runtime-behavior-analysis', 'network-reachability']);
     // Once per run, after the instances.
     expect(states.filter((s) => s === 'EvaluateNetwork')).toHaveLength(1);
-    expect(states.indexOf('EvaluateNetwork')).toBeGreaterThan(states.lastIndexOf('EvaluateInstance'));
+    expect(states.indexOf('EvaluateNetwork')).toBeGreaterThan(states.lastIndexOf('Evaluate'));
     expect(reads - before).toBe(1);
 
     const a = `i-${name}-a`;

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectTelemetry } from '../../../agent/collect';
+import type { EvaluateBatch } from '../../../functions/core/run-lifecycle/model';
 import { configureLifecycle } from '../../../functions/handlers/lifecycle-runtime';
 import { deleteAssessmentRun, stopAssessmentRun } from '../../../functions/handlers/run-operations';
 import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
@@ -278,13 +279,14 @@ describe('assessment run lifecycle (synthesized state machine, local execution)'
       {
         executionName: 'retried-evaluation',
         handlers: {
-          // The first attempt for each instance does all its work, then the Lambda "times out".
-          EvaluateInstance: async (input) => {
-            const payload = (input as unknown as { Payload: { runId: string; instanceId: string } }).Payload;
+          // The first attempt of the batch does all its work, then the Lambda "times out": the state
+          // machine retries the whole batch, which evaluates both instances again.
+          EvaluateInstances: async (input) => {
+            const payload = (input as unknown as { Payload: EvaluateBatch }).Payload;
             const result = await evaluate(payload);
-            const n = (attempts.get(payload.instanceId) ?? 0) + 1;
-            attempts.set(payload.instanceId, n);
-            if (n === 1)
+            for (const item of payload.Items)
+              attempts.set(item.instanceId, (attempts.get(item.instanceId) ?? 0) + 1);
+            if ((attempts.get(payload.Items[0]?.instanceId ?? '') ?? 0) === 1)
               throw Object.assign(new Error('Task timed out after 900.00 seconds'), {
                 name: 'Lambda.Unknown',
               });

@@ -23,12 +23,21 @@ function instance(instanceId: string): RunInstance {
   };
 }
 
+const manifests: string[][] = [];
+
 function deps(stored: Map<string, RunInstance>, failPublishOnce: { armed: boolean }): LifecycleDeps {
-  const run = { runId: 'run-1', name: 'r', templateId: 't', state: 'COLLECTING_DATA', topics: [] };
+  const run = {
+    runId: 'run-1',
+    name: 'r',
+    templateId: 't',
+    state: 'COLLECTING_DATA',
+    topics: [],
+    createdAt: '2026-11-30T09:00:00Z',
+  };
   const partial = {
     now: () => now,
     log: { info: () => {}, warn: () => {}, error: () => {} },
-    config: { eventsTopicArn: 'arn:aws:sns:us-east-1:123456789012:events' },
+    config: { eventsTopicArn: 'arn:aws:sns:us-east-1:123456789012:events', agentDocumentName: 'doc' },
     runs: {
       getRun: async () => run,
       listInstances: async () => [...stored.values()].map((i) => structuredClone(i)),
@@ -39,7 +48,27 @@ function deps(stored: Map<string, RunInstance>, failPublishOnce: { armed: boolea
       },
       transition: async () => run,
     },
+    manifests: {
+      put: async (runId: string, ids: readonly string[]) => {
+        manifests.push([...ids]);
+        return {
+          bucket: 'b',
+          key: `manifests/${runId}/evaluate.json`,
+          resultsPrefix: 'r',
+        };
+      },
+    },
     commands: {
+      commandStatuses: async () => [
+        {
+          CommandId: 'cmd-1',
+          Status: 'Failed',
+          TargetCount: 2,
+          CompletedCount: 2,
+          ErrorCount: 1,
+          DeliveryTimedOutCount: 0,
+        },
+      ],
       listInvocations: async () => [
         { instanceId: 'i-ok', status: 'Success' },
         { instanceId: 'i-bad', status: 'Failed', statusDetails: 'exit 3' },
@@ -62,8 +91,8 @@ function deps(stored: Map<string, RunInstance>, failPublishOnce: { armed: boolea
 const ctx: RunContext = {
   runId: 'run-1',
   durationSeconds: 3600,
-  instanceIds: ['i-ok', 'i-bad'],
-  commandIds: ['cmd-1'],
+  instanceCount: 2,
+  commandCount: 1,
   deadline: '2026-11-30T12:00:00Z',
   pollIntervalSeconds: 30,
   collectionDone: false,
@@ -77,7 +106,10 @@ describe('PollCommands retried after recording the collection', () => {
     await expect(pollCommands(deps(stored, failOnce), ctx)).rejects.toThrow(/SNS throttled/);
     const out = await pollCommands(deps(stored, failOnce), ctx);
     expect(out.collectionDone).toBe(true);
-    expect(out.instanceIds).toEqual(['i-ok']);
+    expect(out.instanceCount).toBe(1);
+    // The instances to evaluate are the manifest (written again, the same, by the retry).
+    expect(out.manifest).toMatchObject({ key: 'manifests/run-1/evaluate.json' });
+    expect(manifests.at(-1)).toEqual(['i-ok']);
     const bad = stored.get('i-bad');
     expect(bad?.evaluation).toBe('EXCLUDED');
     expect(bad?.collection).toBe('FAILED');

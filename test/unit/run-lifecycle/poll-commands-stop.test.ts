@@ -17,17 +17,35 @@ function deps(stopAt: Date, cancelled: string[]): LifecycleDeps {
     runs: {
       getRun: async () => ({
         runId: 'run-1',
+        createdAt: '2026-11-30T09:00:00Z',
         stopRequest: { action: 'START_EVALUATION', at: stopAt.toISOString() },
       }),
-      listInstances: async () => {
-        throw new Error('must not read instances while agents are still delivering');
-      },
+      listInstances: async () =>
+        ['i-1', 'i-2'].map((instanceId) => ({
+          runId: 'run-1',
+          instanceId,
+          collection: 'PENDING',
+          evaluation: 'PENDING',
+          commandId: 'cmd-1',
+          exclusions: [],
+        })),
     },
+    config: { agentDocumentName: 'doc' },
     commands: {
-      listInvocations: async () => [
-        { instanceId: 'i-1', status: 'Cancelling' },
-        { instanceId: 'i-2', status: 'Success' },
+      // One agent still delivering: the command is Cancelling, one of its two invocations completed.
+      commandStatuses: async () => [
+        {
+          CommandId: 'cmd-1',
+          Status: 'Cancelling',
+          TargetCount: 2,
+          CompletedCount: 1,
+          ErrorCount: 0,
+          DeliveryTimedOutCount: 0,
+        },
       ],
+      listInvocations: async () => {
+        throw new Error('must not list invocations while agents are still delivering');
+      },
       cancel: async (id: string) => {
         cancelled.push(id);
       },
@@ -40,8 +58,8 @@ function deps(stopAt: Date, cancelled: string[]): LifecycleDeps {
 const ctx: RunContext = {
   runId: 'run-1',
   durationSeconds: 3600,
-  instanceIds: ['i-1', 'i-2'],
-  commandIds: ['cmd-1'],
+  instanceCount: 2,
+  commandCount: 1,
   deadline: '2026-11-30T12:00:00Z',
   pollIntervalSeconds: 30,
   collectionDone: false,
@@ -59,8 +77,8 @@ describe('PollCommands after a stop with START_EVALUATION', () => {
   it('stops waiting once the grace period after the stop request has passed', async () => {
     const cancelled: string[] = [];
     const late = new Date(now.getTime() - (STOP_GRACE_SECONDS + 1) * 1000);
-    // Past the grace period it goes on to record statuses (reading the instances).
-    await expect(pollCommands(deps(late, cancelled), ctx)).rejects.toThrow(/must not read instances/);
+    // Past the grace period it goes on to the final reconciliation (listing the invocations).
+    await expect(pollCommands(deps(late, cancelled), ctx)).rejects.toThrow(/must not list invocations/);
     expect(cancelled).toEqual(['cmd-1']);
   });
 });
