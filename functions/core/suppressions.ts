@@ -8,6 +8,7 @@
  *
  * Every change is written with an audit entry (who, when, what) to an append-only log (ports/suppression-store.ts).
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Finding } from './model';
 import type { Severity } from './severity';
@@ -264,4 +265,39 @@ export function describeMatch(m: SuppressionMatch): string {
       `tag=${m.instanceTag.key}${m.instanceTag.value !== undefined ? `=${m.instanceTag.value}` : ''}`,
     );
   return parts.join(' ');
+}
+
+/** The rules in force at `now` (the ones applySuppressions would consider). */
+export function rulesInForce(rules: readonly SuppressionRule[], now: Date): SuppressionRule[] {
+  return rules.filter((r) => isActive(r, now));
+}
+
+/** The distinct instance tags the rules match by (several rules may name the same one). */
+export function tagCriteria(rules: readonly SuppressionRule[]): Array<{ key: string; value?: string }> {
+  return [
+    ...new Map(
+      rules
+        .flatMap((r) => (r.match.instanceTag ? [r.match.instanceTag] : []))
+        .map((t) => [`${t.key}\u0000${t.value ?? ''}`, t]),
+    ).values(),
+  ];
+}
+
+/**
+ * Which waivers a run's report depends on, as one short string: the ids of the rules in force at `now` that
+ * can match a finding of a run with these rules packages (a rule naming another package cannot), sorted.
+ * Rules are never changed, only created and deleted, so the ids say everything: the string changes when such
+ * a rule is created, deleted or expires. The same set of rules gives the same string.
+ */
+export function waiverFingerprint(
+  rules: readonly SuppressionRule[],
+  now: Date,
+  rulesPackages: readonly string[],
+): string {
+  const ids = rulesInForce(rules, now)
+    .filter((r) => r.match.rulesPackage === undefined || rulesPackages.includes(r.match.rulesPackage))
+    .map((r) => r.suppressionRuleId)
+    .sort();
+  if (ids.length === 0) return 'none';
+  return `sha256:${createHash('sha256').update(ids.join('\n')).digest('hex')}`;
 }

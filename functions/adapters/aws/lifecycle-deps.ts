@@ -19,6 +19,7 @@ import { templateStore } from '../../ports/template-store';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoLockStore } from './dynamo-lock-store';
 import { DynamoRunStore } from './dynamo-run-store';
+import { DynamoSuppressionStore } from './dynamo-suppression-store';
 import { Ec2Fleet } from './ec2-fleet';
 import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
@@ -49,6 +50,10 @@ export function lifecycleDepsFromEnv(
   const outputPrefix = env[ENV.commandOutputPrefix];
   const stateMachineArn = env[ENV.stateMachineArn];
   return {
+    // Waivers (read only; EvaluateInstance and EvaluateNetwork mark the findings they write).
+    ...(env[ENV.suppressionsTable]
+      ? { suppressions: new DynamoSuppressionStore(doc, env[ENV.suppressionsTable] as string) }
+      : {}),
     runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env)),
     findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env)),
     locks: new DynamoLockStore(doc, requireEnv(ENV.locksTable, env)),
