@@ -98,6 +98,62 @@ export interface SuppressionAuditEntry {
   rule: SuppressionRule;
 }
 
+export const suppressionAuditEntrySchema = z.strictObject({
+  auditId: z.string().min(1).max(128),
+  at: z.iso.datetime({ offset: true }),
+  actor: z.string().min(1).max(2048),
+  actorSource: z.string().min(1).max(256),
+  action: z.enum(['CREATE', 'DELETE']),
+  suppressionRuleId: z.string().min(1).max(128),
+  rule: suppressionRuleSchema,
+});
+
+/** Where an audit entry sits in the log's order (time, then id): the paging cursor of auditPage. */
+export function auditCursor(entry: Pick<SuppressionAuditEntry, 'at' | 'auditId'>): string {
+  return `${entry.at}#${entry.auditId}`;
+}
+
+/** A cursor as auditCursor makes them (a next token handed back by a caller is checked against this). */
+export const AUDIT_CURSOR = /^\d{4}-\d{2}-\d{2}T[0-9:.+\-Z]{1,40}#[A-Za-z0-9-]{1,128}$/;
+
+/** Which audit entries to list: a time window, one rule, a page at a time. */
+export interface SuppressionAuditQuery {
+  /** From this time on (ISO date or date-time, inclusive). */
+  since?: string;
+  /** Before this time (ISO date or date-time; entries at or after it are left out). */
+  until?: string;
+  suppressionRuleId?: string;
+  /** At most this many entries. */
+  limit: number;
+  /** Go on after this entry (the `next` of the previous page). */
+  after?: string;
+}
+
+export interface SuppressionAuditPage {
+  entries: SuppressionAuditEntry[];
+  /** Present when more entries may follow: pass it as `after`. */
+  next?: string;
+}
+
+/** The entries of a whole log (oldest first) that a query selects, one page of them (local file, tests). */
+export function pageAudit(
+  all: readonly SuppressionAuditEntry[],
+  q: SuppressionAuditQuery,
+): SuppressionAuditPage {
+  const selected = [...all]
+    .sort((a, b) => (auditCursor(a) < auditCursor(b) ? -1 : auditCursor(a) > auditCursor(b) ? 1 : 0))
+    .filter(
+      (e) =>
+        (q.after === undefined || auditCursor(e) > q.after) &&
+        (q.since === undefined || e.at >= q.since) &&
+        (q.until === undefined || e.at < q.until) &&
+        (q.suppressionRuleId === undefined || e.suppressionRuleId === q.suppressionRuleId),
+    );
+  const entries = selected.slice(0, q.limit);
+  const last = entries.at(-1);
+  return selected.length > q.limit && last ? { entries, next: auditCursor(last) } : { entries };
+}
+
 /** How a suppressed finding is marked (the rule that suppresses it at the time of evaluation or listing). */
 export interface SuppressionMark {
   suppressionRuleId: string;

@@ -6,7 +6,13 @@
  */
 import { z } from 'zod';
 import type { Finding } from '../model';
-import { createSuppression, deleteSuppression, listSuppressions } from '../suppression-service';
+import {
+  createSuppression,
+  deleteSuppression,
+  listSuppressionAudit,
+  listSuppressions,
+  MAX_AUDIT_PAGE,
+} from '../suppression-service';
 import { instanceTagsFor } from '../suppression-tags';
 import {
   applySuppressions,
@@ -81,6 +87,25 @@ export async function listSuppressionRules(deps: ControlPlaneDeps, raw: unknown)
   const input = parseInput(listSuppressionsSchema, raw, 'list-suppression-rules');
   const rules = await listSuppressions(store(deps), deps.now(), input.status ? { status: input.status } : {});
   return pageArray(rules, input.maxResults, input.nextToken);
+}
+
+export const listSuppressionAuditSchema = z.strictObject({
+  suppressionRuleId: z.string().min(1).max(128).optional(),
+  since: z.string().min(10).max(40).optional(),
+  until: z.string().min(10).max(40).optional(),
+  maxResults: z.number().int().min(1).max(MAX_AUDIT_PAGE).default(100),
+  nextToken: z.string().min(1).max(256).optional(),
+});
+
+/** list-suppression-audit: who created or deleted which waiver when (the append-only audit log). */
+export async function listSuppressionAuditEntries(deps: ControlPlaneDeps, raw: unknown) {
+  const input = parseInput(listSuppressionAuditSchema, raw, 'list-suppression-audit');
+  try {
+    return await listSuppressionAudit(store(deps), input);
+  } catch (err) {
+    if (err instanceof SuppressionInputError) throw invalidInput(`list-suppression-audit: ${err.message}`);
+    throw err;
+  }
 }
 
 /**
