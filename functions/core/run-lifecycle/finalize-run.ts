@@ -1,7 +1,7 @@
 /**
- * FinalizeRun: counts findings by severity over the instances (and apart, those waivers suppressed), sets COMPLETED (no exclusion),
- * COMPLETED_WITH_ERRORS (some instance or package excluded) or CANCELED (stopped with SKIP_EVALUATION),
- * releases the locks and publishes ASSESSMENT_RUN_COMPLETED. Safe to retry.
+ * FinalizeRun: counts findings by severity over the instances (and apart, those waivers suppressed), sets
+ * COMPLETED (no exclusion), COMPLETED_WITH_ERRORS (some instance or package excluded) or CANCELED (stopped
+ * with SKIP_EVALUATION), releases the locks and publishes ASSESSMENT_RUN_COMPLETED. Safe to retry.
  */
 
 import type { Exclusion } from '../model';

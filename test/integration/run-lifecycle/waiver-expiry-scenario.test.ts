@@ -9,6 +9,7 @@
  * changes show it as WAIVER_ENDED. A tag waiver is judged on the tags StartRun recorded. The reports
  * (get-assessment-report, rendered by the reports function's code) count suppressed findings apart, and a
  * cached report is rendered again when the waivers that apply change (expiry, a new rule, a deleted one).
+ * With the Security Hub export on, the suppressed findings are imported with their waiver as the Note.
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,7 @@ import { healthy, runState } from '../../helpers/run-lifecycle/scenario-helpers'
 const DAY = 86_400_000;
 const A = 'i-0a1b2c3d4e5f6w001';
 const B = 'i-0a1b2c3d4e5f6w002';
+const PRODUCT = 'arn:aws:securityhub:us-east-1:111122223333:product/111122223333/default';
 const ACTOR = { actor: 'arn:aws:iam::111122223333:user/alice', actorSource: 'test' };
 
 let h: Harness;
@@ -55,7 +57,7 @@ let store: DynamoSuppressionStore;
 const jobs: ReportJob[] = [];
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ securityHubExport: true });
   configureLifecycle({ resolveRulesPackages: async () => [testRulesPackage], now: clock });
   s3 = new S3Client({ forcePathStyle: true });
   cp = controlPlaneDepsFromEnv(process.env, {
@@ -188,6 +190,15 @@ describe('a waiver expiring between two runs, in the stack', () => {
       Informational: 0,
     });
 
+    // Security Hub gets every finding, the suppressed ones with their waiver as the Note.
+    const hub = (runId: string, f: Finding) => h.cloud.securityHubFindings.get(`${PRODUCT} ${runId}/${f.id}`);
+    const waivedA = run1.findings.find((f) => f.instanceId === A && f.ruleId === 'sbp.ssh-root-login')!;
+    expect(hub('run-waiver-1', waivedA)?.Note?.Text).toContain(`Suppressed by ${ending.suppressionRuleId}`);
+    expect(
+      run1.findings.filter((f) => hub('run-waiver-1', f)?.Note).map((f) => `${f.instanceId} ${f.ruleId}`),
+    ).toEqual(expect.arrayContaining([`${A} sbp.ssh-root-login`, `${B} sbp.aslr`]));
+    expect(run1.findings.filter((f) => hub('run-waiver-1', f)?.Note)).toHaveLength(2);
+
     // Run 1's report while the waiver is in force: two suppressed, counted apart and marked.
     const r1 = await report('run-waiver-1');
     expect(r1.renders).toBe(1);
@@ -217,6 +228,8 @@ describe('a waiver expiring between two runs, in the stack', () => {
       `${A} sbp.ssh-root-login`,
       `${B} sbp.ssh-root-login`,
     ]);
+
+    expect(hub('run-waiver-2', run2.findings.find((f) => f.id === waivedA.id)!)?.Note).toBeUndefined();
 
     // Run 2's report: one suppressed; the changes since run 1 show the waiver that ended.
     const ended = run2.findings.find((f) => f.instanceId === A && f.ruleId === 'sbp.ssh-root-login')!;
