@@ -1,6 +1,7 @@
 /**
  * Suppression rules (waivers): `inspector create-suppression-rule`, `list-suppression-rules`,
- * `delete-suppression-rule`, and their audit log, `list-suppression-audit` (who, when, what). The same commands work on local runs and on a deployed stack: with `--local` or
+ * `delete-suppression-rule`, and their audit log, `list-suppression-audit` (who, when, what). The same
+ * commands work on local runs and on a deployed stack: with `--local` or
  * `--data-dir DIR` they change <dataDir>/suppressions.json (the OS user is the audit's actor); otherwise they
  * call the stack's findings function like every other control-plane command (`--region`, `--profile`,
  * `--stack-name`), stating the caller's identity (sts:GetCallerIdentity) for the audit entry.
