@@ -7,7 +7,8 @@
  * matches no tag rule otherwise.
  */
 import type { Fleet } from '../ports/fleet';
-import { type InstanceTags, type SuppressionRule, tagCriteria } from './suppressions';
+import { type InstanceTags, tagCriteria } from './suppression-match';
+import type { SuppressionRule } from './suppressions';
 
 export interface TaggedInstance {
   instanceId: string;

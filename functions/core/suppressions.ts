@@ -8,15 +8,37 @@
  *
  * Every change is written with an audit entry (who, when, what) to an append-only log (ports/suppression-store.ts).
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Finding } from './model';
 import type { Severity } from './severity';
 import { SEVERITIES } from './severity';
+import {
+  applySuppressions,
+  type InstanceTags,
+  isActive,
+  mark,
+  ruleMatches,
+  rulesInForce,
+  startOfDayUtc,
+  tagCriteria,
+  waiverFingerprint,
+} from './suppression-match';
 
 import { VEX_JUSTIFICATIONS, type VexJustification } from './vex-justifications';
 
-export { VEX_JUSTIFICATIONS, type VexJustification };
+export {
+  applySuppressions,
+  type InstanceTags,
+  isActive,
+  mark,
+  ruleMatches,
+  rulesInForce,
+  startOfDayUtc,
+  tagCriteria,
+  VEX_JUSTIFICATIONS,
+  type VexJustification,
+  waiverFingerprint,
+};
 
 /** By default a waiver may run at most this many days ahead (one year). */
 export const DEFAULT_MAX_WAIVER_DAYS = 366;
@@ -166,14 +188,6 @@ export class SuppressionInputError extends Error {
   override readonly name = 'SuppressionInputError';
 }
 
-/** Midnight UTC of a YYYY-MM-DD date, or undefined for an impossible date (2025-02-30). */
-export function startOfDayUtc(date: string): Date | undefined {
-  const m = DATE.exec(date);
-  if (!m) return undefined;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === date ? d : undefined;
-}
-
 /**
  * Checks a new rule against the clock: the expiry is a real date, after today and at most `maxDays` days
  * ahead. Throws SuppressionInputError with the reason.
@@ -222,80 +236,6 @@ export function newSuppressionRule(
   };
 }
 
-/** In force at `now`: before 00:00 UTC of the expiry day. */
-export function isActive(rule: Pick<SuppressionRule, 'expiresOn'>, now: Date): boolean {
-  const day = startOfDayUtc(rule.expiresOn);
-  return day !== undefined && now.getTime() < day.getTime();
-}
-
-/** Tags of an instance (key → value), when known; undefined when not (local runs, unknown instances). */
-export type InstanceTags = (instanceId: string) => Readonly<Record<string, string>> | undefined;
-
-function packageNames(f: Finding): string[] {
-  const names: string[] = [];
-  for (const p of f.vulnerability?.packages ?? []) {
-    names.push(p.name);
-    if (p.sourcePackage) names.push(p.sourcePackage);
-  }
-  return names;
-}
-
-/** Every criterion the rule names holds for the finding. */
-export function ruleMatches(match: SuppressionMatch, f: Finding, tags?: InstanceTags): boolean {
-  if (match.rulesPackage !== undefined && match.rulesPackage !== f.rulesPackage) return false;
-  if (match.ruleId !== undefined && match.ruleId !== f.ruleId) return false;
-  if (match.cve !== undefined) {
-    const v = f.vulnerability;
-    const ids = v ? [v.vulnerabilityId, ...v.aliases] : [];
-    if (!ids.some((id) => id.toUpperCase() === match.cve)) return false;
-  }
-  if (match.packageName !== undefined && !packageNames(f).includes(match.packageName)) return false;
-  if (match.instanceId !== undefined && match.instanceId !== f.instanceId) return false;
-  if (match.instanceTag !== undefined) {
-    const t = tags?.(f.instanceId);
-    if (!t || !Object.hasOwn(t, match.instanceTag.key)) return false;
-    if (match.instanceTag.value !== undefined && t[match.instanceTag.key] !== match.instanceTag.value)
-      return false;
-  }
-  return true;
-}
-
-export function mark(rule: SuppressionRule): SuppressionMark {
-  return {
-    suppressionRuleId: rule.suppressionRuleId,
-    owner: rule.owner,
-    reason: rule.reason,
-    expiresOn: rule.expiresOn,
-  };
-}
-
-/**
- * The findings as they stand at `now`: each carries `suppression` when a rule in force matches it (the one
- * expiring last, then the oldest), and none otherwise, whatever mark it carried before (a waiver that
- * expired or was deleted no longer hides it). Nothing is dropped.
- */
-export function applySuppressions<F extends Finding>(
-  findings: readonly F[],
-  rules: readonly SuppressionRule[],
-  now: Date,
-  tags?: InstanceTags,
-): F[] {
-  const active = rules
-    .filter((r) => isActive(r, now))
-    .sort((a, b) =>
-      a.expiresOn !== b.expiresOn
-        ? a.expiresOn < b.expiresOn
-          ? 1
-          : -1
-        : a.createdAt.localeCompare(b.createdAt),
-    );
-  return findings.map((f) => {
-    const { suppression: _previous, ...rest } = f;
-    const rule = active.find((r) => ruleMatches(r.match, f, tags));
-    return (rule ? { ...rest, suppression: mark(rule) } : rest) as F;
-  });
-}
-
 export interface SuppressionCounts {
   active: Record<Severity, number>;
   suppressed: Record<Severity, number>;
@@ -321,39 +261,4 @@ export function describeMatch(m: SuppressionMatch): string {
       `tag=${m.instanceTag.key}${m.instanceTag.value !== undefined ? `=${m.instanceTag.value}` : ''}`,
     );
   return parts.join(' ');
-}
-
-/** The rules in force at `now` (the ones applySuppressions would consider). */
-export function rulesInForce(rules: readonly SuppressionRule[], now: Date): SuppressionRule[] {
-  return rules.filter((r) => isActive(r, now));
-}
-
-/** The distinct instance tags the rules match by (several rules may name the same one). */
-export function tagCriteria(rules: readonly SuppressionRule[]): Array<{ key: string; value?: string }> {
-  return [
-    ...new Map(
-      rules
-        .flatMap((r) => (r.match.instanceTag ? [r.match.instanceTag] : []))
-        .map((t) => [`${t.key}\u0000${t.value ?? ''}`, t]),
-    ).values(),
-  ];
-}
-
-/**
- * Which waivers a run's report depends on, as one short string: the ids of the rules in force at `now` that
- * can match a finding of a run with these rules packages (a rule naming another package cannot), sorted.
- * Rules are never changed, only created and deleted, so the ids say everything: the string changes when such
- * a rule is created, deleted or expires. The same set of rules gives the same string.
- */
-export function waiverFingerprint(
-  rules: readonly SuppressionRule[],
-  now: Date,
-  rulesPackages: readonly string[],
-): string {
-  const ids = rulesInForce(rules, now)
-    .filter((r) => r.match.rulesPackage === undefined || rulesPackages.includes(r.match.rulesPackage))
-    .map((r) => r.suppressionRuleId)
-    .sort();
-  if (ids.length === 0) return 'none';
-  return `sha256:${createHash('sha256').update(ids.join('\n')).digest('hex')}`;
 }

@@ -20,6 +20,7 @@ import {
   suppressionAuditEntrySchema,
 } from '../../core/suppressions';
 import type { SuppressionStore } from '../../ports/suppression-store';
+import { DynamoSuppressionRules } from './dynamo-suppression-rules';
 import { TABLES } from './table-design';
 
 const { partitionKey: PK, sortKey: SK } = TABLES.suppressions;
@@ -131,9 +132,8 @@ export class DynamoSuppressionStore implements SuppressionStore {
     return out;
   }
 
-  async list(): Promise<SuppressionRule[]> {
-    const rules = await this.query<SuppressionRule>(RULE, 'rule');
-    return rules.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  list(): Promise<SuppressionRule[]> {
+    return new DynamoSuppressionRules(this.doc, this.table).list();
   }
 
   audit(): Promise<SuppressionAuditEntry[]> {

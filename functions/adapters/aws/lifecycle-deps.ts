@@ -19,7 +19,7 @@ import { templateStore } from '../../ports/template-store';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoLockStore } from './dynamo-lock-store';
 import { DynamoRunStore } from './dynamo-run-store';
-import { DynamoSuppressionStore } from './dynamo-suppression-store';
+import { DynamoSuppressionRules } from './dynamo-suppression-rules';
 import { Ec2Fleet } from './ec2-fleet';
 import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
@@ -52,7 +52,7 @@ export function lifecycleDepsFromEnv(
   return {
     // Waivers (read only; EvaluateInstance and EvaluateNetwork mark the findings they write).
     ...(env[ENV.suppressionsTable]
-      ? { suppressions: new DynamoSuppressionStore(doc, env[ENV.suppressionsTable] as string) }
+      ? { suppressions: new DynamoSuppressionRules(doc, env[ENV.suppressionsTable] as string) }
       : {}),
     runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env)),
     findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env)),

@@ -12,7 +12,7 @@ import type { LifecycleLog } from '../../core/run-lifecycle/deps';
 import type { NetworkDeps } from '../../core/run-lifecycle/evaluate-network';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoRunStore } from './dynamo-run-store';
-import { DynamoSuppressionStore } from './dynamo-suppression-store';
+import { DynamoSuppressionRules } from './dynamo-suppression-rules';
 import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
 import { EventBridgeRunEvents, SnsAndEventBridgeNotifier } from './eventbridge-notifier';
@@ -25,7 +25,7 @@ export function networkDepsFromEnv(log: LifecycleLog, env: NodeJS.ProcessEnv = p
   return {
     // Waivers (read only; EvaluateInstance and EvaluateNetwork mark the findings they write).
     ...(env[ENV.suppressionsTable]
-      ? { suppressions: new DynamoSuppressionStore(doc, env[ENV.suppressionsTable] as string) }
+      ? { suppressions: new DynamoSuppressionRules(doc, env[ENV.suppressionsTable] as string) }
       : {}),
     runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env)),
     findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env)),

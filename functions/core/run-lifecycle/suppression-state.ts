@@ -10,8 +10,8 @@
  */
 import type { Finding } from '../model';
 import type { Severity } from '../severity';
+import { applySuppressions, rulesInForce } from '../suppression-match';
 import { instanceTagsFor, type TaggedInstance } from '../suppression-tags';
-import { applySuppressions, rulesInForce } from '../suppressions';
 import type { LifecycleDeps } from './deps';
 import { emptyCounts } from './start-run';
 
