@@ -3,9 +3,9 @@
  * one TransactWriteItems call: both land or neither. Audit items are only ever put with
  * attribute_not_exists (never overwritten); nothing in the code updates or deletes them.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  type DynamoDBDocumentClient,
+  DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
   QueryCommand,
@@ -21,11 +21,23 @@ import {
 } from '../../core/suppressions';
 import type { SuppressionStore } from '../../ports/suppression-store';
 import { DynamoSuppressionRules } from './dynamo-suppression-rules';
+import { ENV, requireEnv } from './environment';
 import { TABLES } from './table-design';
 
 const { partitionKey: PK, sortKey: SK } = TABLES.suppressions;
 const RULE = 'RULE';
 const AUDIT = 'AUDIT';
+
+/**
+ * The store over SUPPRESSIONS_TABLE: built by the functions that serve waivers (findings, reports) only, so
+ * the other control-plane bundles carry none of it.
+ */
+export function suppressionStoreFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoSuppressionStore {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return new DynamoSuppressionStore(doc, requireEnv(ENV.suppressionsTable, env));
+}
 
 export class SuppressionRuleExistsError extends Error {
   override readonly name = 'SuppressionRuleExistsError';

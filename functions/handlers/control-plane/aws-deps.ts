@@ -11,7 +11,6 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoSuppressionStore } from '../../adapters/aws/dynamo-suppression-store';
 import { Ec2Fleet } from '../../adapters/aws/ec2-fleet';
 import { agentArtifactsFromEnv, ENV, requireEnv } from '../../adapters/aws/environment';
 import { DynamoExclusionsPreviewStore } from '../../adapters/aws/exclusions-previews';
@@ -114,7 +113,6 @@ export function controlPlaneDepsFromEnv(
     () => new LambdaPreviewJobs(new LambdaClient({}), need(env, 'AWS_LAMBDA_FUNCTION_NAME')),
   );
   const agentArtifacts = once(() => agentArtifactsFromEnv(env));
-  const suppressions = once(() => new DynamoSuppressionStore(doc(), requireEnv(ENV.suppressionsTable, env)));
   const deps: ControlPlaneDeps = {
     get targets() {
       return targets();
@@ -154,9 +152,6 @@ export function controlPlaneDepsFromEnv(
     },
     get agentArtifacts() {
       return agentArtifacts();
-    },
-    get suppressions() {
-      return suppressions();
     },
     runControl: notServed,
     now: () => new Date(),

@@ -29,6 +29,7 @@ import {
   LambdaReportJobs,
   S3ReportObjects,
 } from '../../adapters/aws/assessment-reports';
+import { suppressionStoreFromEnv } from '../../adapters/aws/dynamo-suppression-store';
 import { ENV, requireEnv } from '../../adapters/aws/environment';
 import { S3ResultsStore } from '../../adapters/aws/s3-results-store';
 import type { AssessmentReportDeps } from '../../core/control-plane/assessment-reports';
@@ -56,7 +57,10 @@ export function reportDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Assessm
 
 let deps: ReturnType<typeof controlPlaneDepsFromEnv> | undefined;
 const reportsDeps = () => {
-  deps ??= controlPlaneDepsFromEnv(process.env, { reports: reportDepsFromEnv() });
+  deps ??= controlPlaneDepsFromEnv(process.env, {
+    reports: reportDepsFromEnv(),
+    suppressions: suppressionStoreFromEnv(),
+  });
   return deps;
 };
 const operations = groupHandler('reports', REPORTS_OPERATIONS, reportsDeps);

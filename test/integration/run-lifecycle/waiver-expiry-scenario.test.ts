@@ -60,8 +60,10 @@ beforeAll(async () => {
   h = await startHarness({ securityHubExport: true });
   configureLifecycle({ resolveRulesPackages: async () => [testRulesPackage], now: clock });
   s3 = new S3Client({ forcePathStyle: true });
+  store = new DynamoSuppressionStore(h.doc, h.tables.suppressions);
   cp = controlPlaneDepsFromEnv(process.env, {
     now: clock,
+    suppressions: store,
     reports: {
       status: new DynamoReportStatusStore(h.doc, h.tables.runs),
       objects: new S3ReportObjects(s3, REPORTS_BUCKET),
@@ -70,7 +72,6 @@ beforeAll(async () => {
       render: renderReportBytes,
     },
   });
-  store = new DynamoSuppressionStore(h.doc, h.tables.suppressions);
 }, 120_000);
 
 afterAll(async () => {
