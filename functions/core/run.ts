@@ -48,6 +48,11 @@ export interface RunRecord {
   durationSeconds: number;
   rulesPackages: string[];
   findingCounts: Record<Severity, number>;
+  /**
+   * The part of findingCounts a waiver suppressed when the run was evaluated (core/suppressions.ts): those
+   * findings are kept, marked and counted apart. Absent on runs from before waivers were counted.
+   */
+  suppressedFindingCounts?: Record<Severity, number>;
   /** Where the run was assessed from: `local` (inspector assess) or `aws`. */
   mode: 'local' | 'aws';
   /** Rule parameter overrides the run was evaluated with (by rule id). */

@@ -6,9 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SuppressionStore } from '../ports/suppression-store';
 import {
+  AUDIT_CURSOR,
   isActive,
   MAX_SUPPRESSION_RULES,
   newSuppressionRule,
+  type SuppressionAuditPage,
   SuppressionInputError,
   type SuppressionRule,
 } from './suppressions';
@@ -86,4 +88,46 @@ export async function listSuppressions(
   return (await store.list())
     .map((r) => ({ ...r, status: (isActive(r, now) ? 'ACTIVE' : 'EXPIRED') as SuppressionStatus }))
     .filter((r) => !filter.status || r.status === filter.status);
+}
+
+/** The most audit entries one page holds. */
+export const MAX_AUDIT_PAGE = 500;
+
+/** A time given as an ISO date (midnight UTC) or date-time (any offset), as the log's UTC instant. */
+function auditTime(value: string, what: string): string {
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00.000Z` : value;
+  const ms = /^\d{4}-\d{2}-\d{2}T/.test(date) ? Date.parse(date) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new SuppressionInputError(`${what} ${value} is not an ISO 8601 date or date-time`);
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Who changed which waiver when: the audit log, oldest first, a page at a time. `since` (inclusive) and
+ * `until` (exclusive) are ISO dates or date-times; `nextToken` is the `nextToken` of the previous page.
+ */
+export async function listSuppressionAudit(
+  store: SuppressionStore,
+  input: {
+    since?: string;
+    until?: string;
+    suppressionRuleId?: string;
+    maxResults: number;
+    nextToken?: string;
+  },
+): Promise<{ items: SuppressionAuditPage['entries']; nextToken?: string }> {
+  if (!Number.isInteger(input.maxResults) || input.maxResults < 1 || input.maxResults > MAX_AUDIT_PAGE)
+    throw new SuppressionInputError(`maxResults must be 1 to ${MAX_AUDIT_PAGE}`);
+  if (input.nextToken !== undefined && !AUDIT_CURSOR.test(input.nextToken))
+    throw new SuppressionInputError('nextToken is not valid for this operation');
+  const since = input.since !== undefined ? auditTime(input.since, 'since') : undefined;
+  const until = input.until !== undefined ? auditTime(input.until, 'until') : undefined;
+  const page = await store.auditPage({
+    limit: input.maxResults,
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+    ...(input.suppressionRuleId !== undefined ? { suppressionRuleId: input.suppressionRuleId } : {}),
+    ...(input.nextToken !== undefined ? { after: input.nextToken } : {}),
+  });
+  return page.next ? { items: page.entries, nextToken: page.next } : { items: page.entries };
 }

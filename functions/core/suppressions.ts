@@ -12,10 +12,33 @@ import * as z from 'zod';
 import type { Finding } from './model';
 import type { Severity } from './severity';
 import { SEVERITIES } from './severity';
+import {
+  applySuppressions,
+  type InstanceTags,
+  isActive,
+  mark,
+  ruleMatches,
+  rulesInForce,
+  startOfDayUtc,
+  tagCriteria,
+  waiverFingerprint,
+} from './suppression-match';
 
 import { VEX_JUSTIFICATIONS, type VexJustification } from './vex-justifications';
 
-export { VEX_JUSTIFICATIONS, type VexJustification };
+export {
+  applySuppressions,
+  type InstanceTags,
+  isActive,
+  mark,
+  ruleMatches,
+  rulesInForce,
+  startOfDayUtc,
+  tagCriteria,
+  VEX_JUSTIFICATIONS,
+  type VexJustification,
+  waiverFingerprint,
+};
 
 /** By default a waiver may run at most this many days ahead (one year). */
 export const DEFAULT_MAX_WAIVER_DAYS = 366;
@@ -97,6 +120,62 @@ export interface SuppressionAuditEntry {
   rule: SuppressionRule;
 }
 
+export const suppressionAuditEntrySchema = z.strictObject({
+  auditId: z.string().min(1).max(128),
+  at: z.iso.datetime({ offset: true }),
+  actor: z.string().min(1).max(2048),
+  actorSource: z.string().min(1).max(256),
+  action: z.enum(['CREATE', 'DELETE']),
+  suppressionRuleId: z.string().min(1).max(128),
+  rule: suppressionRuleSchema,
+});
+
+/** Where an audit entry sits in the log's order (time, then id): the paging cursor of auditPage. */
+export function auditCursor(entry: Pick<SuppressionAuditEntry, 'at' | 'auditId'>): string {
+  return `${entry.at}#${entry.auditId}`;
+}
+
+/** A cursor as auditCursor makes them (a next token handed back by a caller is checked against this). */
+export const AUDIT_CURSOR = /^\d{4}-\d{2}-\d{2}T[0-9:.+\-Z]{1,40}#[A-Za-z0-9-]{1,128}$/;
+
+/** Which audit entries to list: a time window, one rule, a page at a time. */
+export interface SuppressionAuditQuery {
+  /** From this time on (ISO date or date-time, inclusive). */
+  since?: string;
+  /** Before this time (ISO date or date-time; entries at or after it are left out). */
+  until?: string;
+  suppressionRuleId?: string;
+  /** At most this many entries. */
+  limit: number;
+  /** Go on after this entry (the `next` of the previous page). */
+  after?: string;
+}
+
+export interface SuppressionAuditPage {
+  entries: SuppressionAuditEntry[];
+  /** Present when more entries may follow: pass it as `after`. */
+  next?: string;
+}
+
+/** The entries of a whole log (oldest first) that a query selects, one page of them (local file, tests). */
+export function pageAudit(
+  all: readonly SuppressionAuditEntry[],
+  q: SuppressionAuditQuery,
+): SuppressionAuditPage {
+  const selected = [...all]
+    .sort((a, b) => (auditCursor(a) < auditCursor(b) ? -1 : auditCursor(a) > auditCursor(b) ? 1 : 0))
+    .filter(
+      (e) =>
+        (q.after === undefined || auditCursor(e) > q.after) &&
+        (q.since === undefined || e.at >= q.since) &&
+        (q.until === undefined || e.at < q.until) &&
+        (q.suppressionRuleId === undefined || e.suppressionRuleId === q.suppressionRuleId),
+    );
+  const entries = selected.slice(0, q.limit);
+  const last = entries.at(-1);
+  return selected.length > q.limit && last ? { entries, next: auditCursor(last) } : { entries };
+}
+
 /** How a suppressed finding is marked (the rule that suppresses it at the time of evaluation or listing). */
 export interface SuppressionMark {
   suppressionRuleId: string;
@@ -107,14 +186,6 @@ export interface SuppressionMark {
 
 export class SuppressionInputError extends Error {
   override readonly name = 'SuppressionInputError';
-}
-
-/** Midnight UTC of a YYYY-MM-DD date, or undefined for an impossible date (2025-02-30). */
-export function startOfDayUtc(date: string): Date | undefined {
-  const m = DATE.exec(date);
-  if (!m) return undefined;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === date ? d : undefined;
 }
 
 /**
@@ -163,80 +234,6 @@ export function newSuppressionRule(
     createdAt: opts.now.toISOString(),
     createdBy: opts.actor,
   };
-}
-
-/** In force at `now`: before 00:00 UTC of the expiry day. */
-export function isActive(rule: Pick<SuppressionRule, 'expiresOn'>, now: Date): boolean {
-  const day = startOfDayUtc(rule.expiresOn);
-  return day !== undefined && now.getTime() < day.getTime();
-}
-
-/** Tags of an instance (key → value), when known; undefined when not (local runs, unknown instances). */
-export type InstanceTags = (instanceId: string) => Readonly<Record<string, string>> | undefined;
-
-function packageNames(f: Finding): string[] {
-  const names: string[] = [];
-  for (const p of f.vulnerability?.packages ?? []) {
-    names.push(p.name);
-    if (p.sourcePackage) names.push(p.sourcePackage);
-  }
-  return names;
-}
-
-/** Every criterion the rule names holds for the finding. */
-export function ruleMatches(match: SuppressionMatch, f: Finding, tags?: InstanceTags): boolean {
-  if (match.rulesPackage !== undefined && match.rulesPackage !== f.rulesPackage) return false;
-  if (match.ruleId !== undefined && match.ruleId !== f.ruleId) return false;
-  if (match.cve !== undefined) {
-    const v = f.vulnerability;
-    const ids = v ? [v.vulnerabilityId, ...v.aliases] : [];
-    if (!ids.some((id) => id.toUpperCase() === match.cve)) return false;
-  }
-  if (match.packageName !== undefined && !packageNames(f).includes(match.packageName)) return false;
-  if (match.instanceId !== undefined && match.instanceId !== f.instanceId) return false;
-  if (match.instanceTag !== undefined) {
-    const t = tags?.(f.instanceId);
-    if (!t || !Object.hasOwn(t, match.instanceTag.key)) return false;
-    if (match.instanceTag.value !== undefined && t[match.instanceTag.key] !== match.instanceTag.value)
-      return false;
-  }
-  return true;
-}
-
-export function mark(rule: SuppressionRule): SuppressionMark {
-  return {
-    suppressionRuleId: rule.suppressionRuleId,
-    owner: rule.owner,
-    reason: rule.reason,
-    expiresOn: rule.expiresOn,
-  };
-}
-
-/**
- * The findings as they stand at `now`: each carries `suppression` when a rule in force matches it (the one
- * expiring last, then the oldest), and none otherwise, whatever mark it carried before (a waiver that
- * expired or was deleted no longer hides it). Nothing is dropped.
- */
-export function applySuppressions<F extends Finding>(
-  findings: readonly F[],
-  rules: readonly SuppressionRule[],
-  now: Date,
-  tags?: InstanceTags,
-): F[] {
-  const active = rules
-    .filter((r) => isActive(r, now))
-    .sort((a, b) =>
-      a.expiresOn !== b.expiresOn
-        ? a.expiresOn < b.expiresOn
-          ? 1
-          : -1
-        : a.createdAt.localeCompare(b.createdAt),
-    );
-  return findings.map((f) => {
-    const { suppression: _previous, ...rest } = f;
-    const rule = active.find((r) => ruleMatches(r.match, f, tags));
-    return (rule ? { ...rest, suppression: mark(rule) } : rest) as F;
-  });
 }
 
 export interface SuppressionCounts {

@@ -1,4 +1,9 @@
-import type { SuppressionAuditEntry, SuppressionRule } from '../core/suppressions';
+import type {
+  SuppressionAuditEntry,
+  SuppressionAuditPage,
+  SuppressionAuditQuery,
+  SuppressionRule,
+} from '../core/suppressions';
 
 /**
  * Suppression rules and their audit log: a file in the data directory locally, a DynamoDB table in the
@@ -20,4 +25,6 @@ export interface SuppressionStore {
   list(): Promise<SuppressionRule[]>;
   /** The audit log, oldest first. */
   audit(): Promise<SuppressionAuditEntry[]>;
+  /** One page of the audit log, oldest first (time, then audit id), as the query selects. */
+  auditPage(query: SuppressionAuditQuery): Promise<SuppressionAuditPage>;
 }

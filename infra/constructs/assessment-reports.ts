@@ -1,7 +1,7 @@
 /**
  * get-assessment-report's infrastructure (functions/handlers/control-plane/reports.ts): the reports function's
  * sizing and files (the PDF renderer as a side bundle, the DejaVu fonts beside it), its least-privilege
- * permissions, the expiry rule of generated reports, and the results objects EvaluateInstance writes and
+ * permissions (waivers included), the expiry rule of generated reports, and the results objects EvaluateInstance writes and
  * delete-assessment-run deletes (results/<runId>/ in the telemetry bucket).
  */
 import { Duration } from 'aws-cdk-lib';
@@ -68,6 +68,17 @@ export class AssessmentReports extends Construct {
     reports.role.addToPolicy(
       new iam.PolicyStatement({ sid: 'ReadResults', actions: ['s3:GetObject'], resources: [results] }),
     );
+    // Waivers: the report marks the run's findings with the suppression rules in force and keys its cache on
+    // them; a rule matching an instance tag needs EC2's current tags only for instances of runs that
+    // recorded none at start (core/suppression-tags.ts).
+    reports.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadSuppressionRules',
+        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        resources: [tables.suppressions.tableArn],
+      }),
+    );
+    reports.allowOnAnyResource('SuppressionInstanceTags', ['ec2:DescribeInstances']);
     reports.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteAndSignReports',

@@ -385,8 +385,29 @@ export class InspectorStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     deliveryAlarm.addAlarmAction(new cwActions.SnsAction(topic));
+    // With the Security Hub export: findings Security Hub refused after the retries, or an export that failed
+    // (the run still completes; securityHubExport on the run says what failed).
+    const securityHubAlarm = this.securityHubExport
+      ? new cloudwatch.Alarm(this, 'SecurityHubExportFailuresAlarm', {
+          alarmName: alarmName('security-hub-export-failures'),
+          alarmDescription:
+            'Findings could not be sent to Security Hub (BatchImportFindings refused them after the retries, or the export failed); see securityHubExport on the run',
+          metric: new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'SecurityHubExportFailures',
+            dimensionsMap: { service: LIFECYCLE_METRICS_SERVICE },
+            period: Duration.minutes(15),
+            statistic: cloudwatch.Stats.SUM,
+          }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        })
+      : undefined;
+    securityHubAlarm?.addAlarmAction(new cwActions.SnsAction(topic));
     // enforceSSL gives the topic a policy with only a Deny, which replaces SNS's default policy: without an
-    // Allow for cloudwatch.amazonaws.com the alarms could never notify. Scoped to these two alarms
+    // Allow for cloudwatch.amazonaws.com the alarms could never notify. Scoped to these alarms
     // (aws:SourceArn) of this account (aws:SourceAccount), against the confused deputy.
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -396,7 +417,13 @@ export class InspectorStack extends Stack {
         resources: [topic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': this.account },
-          ArnEquals: { 'aws:SourceArn': [alarm.alarmArn, deliveryAlarm.alarmArn] },
+          ArnEquals: {
+            'aws:SourceArn': [
+              alarm.alarmArn,
+              deliveryAlarm.alarmArn,
+              ...(securityHubAlarm ? [securityHubAlarm.alarmArn] : []),
+            ],
+          },
         },
       }),
     );
@@ -729,6 +756,8 @@ export class InspectorStack extends Stack {
     this.grantTable(f.evaluateInstance, 'runs', 'write');
     this.grantTable(f.evaluateInstance, 'findings', 'write');
     this.grantTable(f.evaluateInstance, 'templates', 'read');
+    // Waivers: the findings it writes are marked with the suppression rules in force (read only).
+    this.grantTable(f.evaluateInstance, 'suppressions', 'read');
     this.grantTable(f.evaluateInstance, 'idempotency', 'write');
     this.grantObjects(
       f.evaluateInstance,
@@ -750,6 +779,8 @@ export class InspectorStack extends Stack {
 
     this.grantTable(f.evaluateNetwork, 'runs', 'write');
     this.grantTable(f.evaluateNetwork, 'findings', 'write');
+    // Waivers: the findings it writes are marked with the suppression rules in force (read only).
+    this.grantTable(f.evaluateNetwork, 'suppressions', 'read');
     grantNetworkConfigRead(f.evaluateNetwork);
     this.publish(f.evaluateNetwork);
 

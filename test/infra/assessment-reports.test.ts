@@ -59,17 +59,22 @@ describe('the reports function', () => {
     const [, fn] = fnByDescription(/^Control plane: reports operations$/);
     const sts = statementsOf(fn);
     const all = sts.flatMap(actions);
-    // DynamoDB: no delete, no batch write, no scan; findings read only.
+    // DynamoDB: no delete, no batch write, no scan; findings and suppression rules read only.
     expect(all.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
       [
+        'dynamodb:GetItem',
         'dynamodb:GetItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:Query',
         'dynamodb:Query',
+        'dynamodb:Query',
         'dynamodb:UpdateItem',
       ].sort(),
     );
+    const waivers = sts.find((st) => st.Sid === 'ReadSuppressionRules')!;
+    expect(actions(waivers).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(json(waivers.Resource)).toMatch(/SuppressionsTable/);
     const findings = sts.find((st) => st.Sid === 'ReadFindings')!;
     expect(actions(findings).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     expect(json(findings.Resource)).toMatch(/FindingsTable/);
@@ -93,7 +98,9 @@ describe('the reports function', () => {
     const invoke = sts.find((st) => st.Sid === 'RenderAssessmentReport')!;
     expect(actions(invoke)).toEqual(['lambda:InvokeFunction']);
     expect(json(invoke.Resource)).toMatch(/ControlPlaneReports/);
-    expect(all.filter((a) => /^(ssm|ec2|states|sns|scheduler):/.test(a))).toEqual([]);
+    expect(all.filter((a) => /^(ssm|states|sns|scheduler):/.test(a))).toEqual([]);
+    // EC2: only the current tags of instances a tag waiver names (runs that recorded none at start).
+    expect(all.filter((a) => a.startsWith('ec2:'))).toEqual(['ec2:DescribeInstances']);
   });
 
   it('generated reports expire: a lifecycle rule on reports/ of the reports bucket', () => {

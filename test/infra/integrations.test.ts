@@ -59,10 +59,15 @@ describe('EventBridge: exactly events:PutEvents on the default bus', () => {
     expect(new Set(events.map((x) => x.policy))).toEqual(snsPolicies);
   });
 
-  it('no securityhub action is granted (the Security Hub import is not deployed)', () => {
+  it('no securityhub action is granted (the Security Hub import is not deployed), and no alarm on it', () => {
     expect(
       statements().filter((x) => actions(x.statement).some((a) => a.startsWith('securityhub:'))),
     ).toEqual([]);
+    expect(
+      s.template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { MetricName: 'SecurityHubExportFailures' },
+      }),
+    ).toEqual({});
   });
 });
 

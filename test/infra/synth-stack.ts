@@ -10,7 +10,7 @@ import { App, type Environment } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { InspectorStack } from '../../infra/stacks/inspector-stack';
+import { InspectorStack, type InspectorStackProps } from '../../infra/stacks/inspector-stack';
 import { REPO_ROOT } from '../../scripts/build-agent';
 
 export interface Synthesized {
@@ -23,7 +23,9 @@ export interface Synthesized {
   cleanup(): void;
 }
 
-export function synthStack(opts: { nag?: boolean; env?: Environment } = {}): Synthesized {
+export function synthStack(
+  opts: { nag?: boolean; env?: Environment; props?: Partial<InspectorStackProps> } = {},
+): Synthesized {
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'cdk.out-inspector-'));
   const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
     context: Record<string, unknown>;
@@ -33,6 +35,7 @@ export function synthStack(opts: { nag?: boolean; env?: Environment } = {}): Syn
     const app = new App({ outdir, context: cdkJson.context });
     const stack = new InspectorStack(app, 'InspectorClassic', {
       includeAgentExecutables: false,
+      ...opts.props,
       ...(opts.env ? { env: opts.env } : {}),
     });
     if (opts.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -85,12 +85,18 @@ export class DynamoReportStatusStore implements ReportStatusStore {
   async finish(
     job: ReportJob,
     outcome:
-      | { status: 'COMPLETED'; key: string; bytes: number; at: string }
+      | { status: 'COMPLETED'; key: string; bytes: number; at: string; waivers: string }
       | { status: 'FAILED'; failure: string; at: string },
   ): Promise<boolean> {
     const fields: Record<string, unknown> =
       outcome.status === 'COMPLETED'
-        ? { status: outcome.status, completedAt: outcome.at, key: outcome.key, bytes: outcome.bytes }
+        ? {
+            status: outcome.status,
+            completedAt: outcome.at,
+            key: outcome.key,
+            bytes: outcome.bytes,
+            waivers: outcome.waivers,
+          }
         : { status: outcome.status, completedAt: outcome.at, failure: outcome.failure.slice(0, 4000) };
     const names: Record<string, string> = { '#token': 'token' };
     const values: Record<string, unknown> = { ':token': job.token };

@@ -3,20 +3,41 @@
  * one TransactWriteItems call: both land or neither. Audit items are only ever put with
  * attribute_not_exists (never overwritten); nothing in the code updates or deletes them.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  type DynamoDBDocumentClient,
+  DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
+  QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { SuppressionAuditEntry, SuppressionRule } from '../../core/suppressions';
+import {
+  auditCursor,
+  type SuppressionAuditEntry,
+  type SuppressionAuditPage,
+  type SuppressionAuditQuery,
+  type SuppressionRule,
+  suppressionAuditEntrySchema,
+} from '../../core/suppressions';
 import type { SuppressionStore } from '../../ports/suppression-store';
+import { DynamoSuppressionRules } from './dynamo-suppression-rules';
+import { ENV, requireEnv } from './environment';
 import { TABLES } from './table-design';
 
 const { partitionKey: PK, sortKey: SK } = TABLES.suppressions;
 const RULE = 'RULE';
 const AUDIT = 'AUDIT';
+
+/**
+ * The store over SUPPRESSIONS_TABLE: built by the functions that serve waivers (findings, reports) only, so
+ * the other control-plane bundles carry none of it.
+ */
+export function suppressionStoreFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoSuppressionStore {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return new DynamoSuppressionStore(doc, requireEnv(ENV.suppressionsTable, env));
+}
 
 export class SuppressionRuleExistsError extends Error {
   override readonly name = 'SuppressionRuleExistsError';
@@ -123,12 +144,75 @@ export class DynamoSuppressionStore implements SuppressionStore {
     return out;
   }
 
-  async list(): Promise<SuppressionRule[]> {
-    const rules = await this.query<SuppressionRule>(RULE, 'rule');
-    return rules.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  list(): Promise<SuppressionRule[]> {
+    return new DynamoSuppressionRules(this.doc, this.table).list();
   }
 
   audit(): Promise<SuppressionAuditEntry[]> {
     return this.query<SuppressionAuditEntry>(AUDIT, 'entry');
   }
+
+  /**
+   * One Query of the AUDIT partition per DynamoDB page, in sort-key order (`<at>#<auditId>`, auditCursor):
+   * the time window is the key condition (BETWEEN; `until` is a prefix, so entries at that instant sort
+   * after it and are left out), a rule id a filter. Pages are read until `limit` entries are found or the
+   * window ends; `next` is the last entry's cursor, so the next page starts right after it even when this
+   * one stopped inside a DynamoDB page.
+   */
+  async auditPage(q: SuppressionAuditQuery): Promise<SuppressionAuditPage> {
+    // Both a cursor and a start: the later of the two (a cursor from before the start selects nothing more).
+    const low =
+      [q.after, q.since]
+        .filter((x): x is string => x !== undefined)
+        .sort()
+        .at(-1) ?? '0';
+    const high = q.until ?? '9';
+    if (low >= high) return { entries: [] };
+    const entries: SuppressionAuditEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :low AND :high',
+          ...(q.suppressionRuleId ? { FilterExpression: '#entry.#rule = :rule' } : {}),
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            '#sk': SK,
+            ...(q.suppressionRuleId ? { '#entry': 'entry', '#rule': 'suppressionRuleId' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':pk': AUDIT,
+            ':low': low,
+            ':high': high,
+            ...(q.suppressionRuleId ? { ':rule': q.suppressionRuleId } : {}),
+          },
+          // Without a filter every item read is returned: read one more than needed, to know if more follow.
+          Limit: q.suppressionRuleId ? 500 : Math.min(500, q.limit - entries.length + 1),
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item[SK] === q.after) continue;
+        const last = entries[entries.length - 1];
+        if (last && entries.length >= q.limit) return { entries, next: auditCursor(last) };
+        entries.push(auditEntry(item));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return { entries };
+  }
+}
+
+/** An audit item as stored; one that is not (written by something else) is a clear error, not a crash later. */
+function auditEntry(item: Record<string, unknown>): SuppressionAuditEntry {
+  const parsed = suppressionAuditEntrySchema.safeParse(item.entry);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `audit item ${String(item[SK])} of the suppressions table is not an audit entry: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
+    );
+  }
+  return parsed.data;
 }

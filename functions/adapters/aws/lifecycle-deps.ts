@@ -19,6 +19,7 @@ import { dynamoDocumentClient } from './dynamo-client';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoLockStore } from './dynamo-lock-store';
 import { DynamoRunStore } from './dynamo-run-store';
+import { DynamoSuppressionRules } from './dynamo-suppression-rules';
 import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
 import { EventBridgeRunEvents, SnsAndEventBridgeNotifier } from './eventbridge-notifier';
@@ -51,6 +52,10 @@ export function lifecycleDepsFromEnv(
   const outputPrefix = env[ENV.commandOutputPrefix];
   const stateMachineArn = env[ENV.stateMachineArn];
   return {
+    // Waivers (read only; EvaluateInstance and EvaluateNetwork mark the findings they write).
+    ...(env[ENV.suppressionsTable]
+      ? { suppressions: new DynamoSuppressionRules(doc, env[ENV.suppressionsTable] as string) }
+      : {}),
     runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env), { pacing }),
     findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env), { pacing }),
     locks: new DynamoLockStore(doc, requireEnv(ENV.locksTable, env)),

@@ -13,6 +13,7 @@ import { writePacingFromJson } from './dynamo-batch';
 import { dynamoDocumentClient } from './dynamo-client';
 import { DynamoFindingStore } from './dynamo-finding-store';
 import { DynamoRunStore } from './dynamo-run-store';
+import { DynamoSuppressionRules } from './dynamo-suppression-rules';
 import { EmfLifecycleMetrics } from './emf-metrics';
 import { ENV, requireEnv } from './environment';
 import { EventBridgeRunEvents, SnsAndEventBridgeNotifier } from './eventbridge-notifier';
@@ -22,6 +23,10 @@ export function networkDepsFromEnv(log: LifecycleLog, env: NodeJS.ProcessEnv = p
   const doc = dynamoDocumentClient({ convertClassInstanceToMap: true });
   const pacing = writePacingFromJson(env[ENV.dynamoWritePacingJson]);
   return {
+    // Waivers (read only; EvaluateInstance and EvaluateNetwork mark the findings they write).
+    ...(env[ENV.suppressionsTable]
+      ? { suppressions: new DynamoSuppressionRules(doc, env[ENV.suppressionsTable] as string) }
+      : {}),
     runs: new DynamoRunStore(doc, requireEnv(ENV.runsTable, env), { pacing }),
     findings: new DynamoFindingStore(doc, requireEnv(ENV.findingsTable, env), { pacing }),
     // Like the other lifecycle functions: every event of the stack topic also goes to the default bus.

@@ -11,8 +11,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import {
+  pageAudit,
   type SuppressionAuditEntry,
+  type SuppressionAuditPage,
+  type SuppressionAuditQuery,
   type SuppressionRule,
+  suppressionAuditEntrySchema,
   suppressionRuleSchema,
 } from '../../core/suppressions';
 import type { SuppressionStore } from '../../ports/suppression-store';
@@ -83,13 +87,26 @@ export class LocalSuppressionStore implements SuppressionStore {
     const entries: SuppressionAuditEntry[] = [];
     for (const [i, line] of raw.split('\n').entries()) {
       if (line.trim() === '') continue;
+      let json: unknown;
       try {
-        entries.push(JSON.parse(line) as SuppressionAuditEntry);
+        json = JSON.parse(line);
       } catch {
         throw new SuppressionFileError(`${this.auditFile} line ${i + 1} is not JSON`);
       }
+      const parsed = suppressionAuditEntrySchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new SuppressionFileError(
+          `${this.auditFile} line ${i + 1} is not an audit entry: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
+        );
+      }
+      entries.push(parsed.data);
     }
     return entries;
+  }
+
+  async auditPage(query: SuppressionAuditQuery): Promise<SuppressionAuditPage> {
+    return pageAudit(await this.audit(), query);
   }
 
   async create(rule: SuppressionRule, audit: SuppressionAuditEntry): Promise<void> {

@@ -165,6 +165,13 @@ const runColumns = [
   }),
 ];
 
+/** `High 1, Medium 0, Low 0, Informational 0`, or undefined (the row is left out) without counts. */
+function severityCounts(v: unknown): string | undefined {
+  const c = v as Record<string, number> | undefined;
+  if (!c) return undefined;
+  return ['High', 'Medium', 'Low', 'Informational'].map((s) => `${s} ${c[s] ?? 0}`).join(', ');
+}
+
 function printRuns(result: unknown): string {
   const { runs } = result as { runs: Row[] };
   const blocks = runs.map((r) => {
@@ -177,6 +184,8 @@ function printRuns(result: unknown): string {
       ['Duration', `${r.durationSeconds}s`],
       ['Created', r.createdAt as string],
       ['Completed', r.completedAt as string | undefined],
+      ['Findings', severityCounts(r.findingCounts)],
+      ['Suppressed (waived)', severityCounts(r.suppressedFindingCounts)],
     ]);
     const history = renderTable((r.stateHistory as Row[]) ?? [], [
       col('STATE', (h) => h.state),

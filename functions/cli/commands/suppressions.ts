@@ -1,6 +1,7 @@
 /**
  * Suppression rules (waivers): `inspector create-suppression-rule`, `list-suppression-rules`,
- * `delete-suppression-rule`. The same commands work on local runs and on a deployed stack: with `--local` or
+ * `delete-suppression-rule`, and their audit log, `list-suppression-audit` (who, when, what). The same
+ * commands work on local runs and on a deployed stack: with `--local` or
  * `--data-dir DIR` they change <dataDir>/suppressions.json (the OS user is the audit's actor); otherwise they
  * call the stack's findings function like every other control-plane command (`--region`, `--profile`,
  * `--stack-name`), stating the caller's identity (sts:GetCallerIdentity) for the audit entry.
@@ -10,7 +11,7 @@ import { type Command, Option } from 'commander';
 import { defaultDataDir, ensureDataDir } from '../../adapters/local/data-dir';
 import type { LocalSuppressionStore } from '../../adapters/local/suppression-file';
 import type { ListedSuppressionRule } from '../../core/suppression-service';
-import type { SuppressionRule, VexDecision } from '../../core/suppressions';
+import type { SuppressionAuditEntry, SuppressionRule, VexDecision } from '../../core/suppressions';
 import { VEX_JUSTIFICATIONS } from '../../core/vex-justifications';
 import { ControlPlaneCallError, createTransport } from '../aws-client';
 import { renderKeyValues, renderTable } from './control-plane-output';
@@ -130,6 +131,26 @@ function rulesTable(rules: ListedSuppressionRule[]): string {
     { header: 'MATCHES', value: (r) => suppressionRules.describeMatch(r.match) },
     { header: 'REASON', value: (r) => r.reason },
   ]);
+}
+
+function auditTable(entries: SuppressionAuditEntry[]): string {
+  if (entries.length === 0) return '(no change recorded)';
+  return renderTable(entries, [
+    { header: 'AT', value: (e) => e.at },
+    { header: 'ACTION', value: (e) => e.action },
+    { header: 'WHO', value: (e) => e.actor },
+    { header: 'SUPPRESSION RULE', value: (e) => e.suppressionRuleId },
+    { header: 'EXPIRES ON', value: (e) => e.rule.expiresOn },
+    { header: 'OWNER', value: (e) => e.rule.owner },
+    { header: 'MATCHES', value: (e) => suppressionRules.describeMatch(e.rule.match) },
+    { header: 'REASON', value: (e) => e.rule.reason },
+  ]);
+}
+
+interface AuditOpts extends CommonOpts {
+  suppressionRuleId?: string;
+  since?: string;
+  until?: string;
 }
 
 interface CreateOpts extends CommonOpts {
@@ -256,6 +277,48 @@ export function register(program: Command): void {
       nextToken = page.nextToken;
     } while (nextToken);
     print(o, { items }, () => rulesTable(items));
+  });
+
+  where(
+    program
+      .command('list-suppression-audit')
+      .description(
+        'The waivers audit log, oldest first: who created or deleted which suppression rule, when, and the rule as it was',
+      )
+      .option('--suppression-rule-id <id>', 'only the changes of this rule')
+      .option('--since <date>', 'from this ISO date or date-time on (inclusive)')
+      .option('--until <date>', 'before this ISO date or date-time (exclusive)'),
+  ).action(async (o: AuditOpts) => {
+    await load();
+    const filter = {
+      ...(o.suppressionRuleId !== undefined ? { suppressionRuleId: o.suppressionRuleId } : {}),
+      ...(o.since !== undefined ? { since: o.since } : {}),
+      ...(o.until !== undefined ? { until: o.until } : {}),
+    };
+    const items: SuppressionAuditEntry[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = isLocal(o)
+        ? await service
+            .listSuppressionAudit(localStore(o), {
+              ...filter,
+              maxResults: service.MAX_AUDIT_PAGE,
+              ...(nextToken ? { nextToken } : {}),
+            })
+            .catch((err: Error) => {
+              throw err instanceof suppressionRules.SuppressionInputError
+                ? new Error(`InvalidInputException: ${err.message}`)
+                : err;
+            })
+        : ((await callStack(o, 'list-suppression-audit', {
+            ...filter,
+            maxResults: 500,
+            ...(nextToken ? { nextToken } : {}),
+          })) as { items: SuppressionAuditEntry[]; nextToken?: string });
+      items.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    print(o, { items }, () => auditTable(items));
   });
 
   where(

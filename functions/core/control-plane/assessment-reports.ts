@@ -7,7 +7,12 @@
  * writes reports/<runId>/<type>.<ext> and records the outcome.
  *
  * One status item per run, report type and format (the cache): a second request for a COMPLETED report
- * whose object is still there is answered with a fresh URL and nothing is rendered again. A render is started
+ * whose object is still there, rendered with the same waivers, is answered with a fresh URL and nothing is
+ * rendered again. Waivers: the report marks the run's findings with the suppression rules in force when it
+ * is rendered (suppressed ones counted apart, as the local report does), and the baseline's findings as they
+ * were stored at its evaluation (so the changes show a waiver that ended or started); the item records
+ * which waivers the render applied (waiverFingerprint), and a request when a rule that can apply to the run
+ * was created, deleted or has expired since renders again. A render is started
  * again when there is no item, when the object has gone (the bucket's expiry rule), when a render has been in
  * progress longer than REPORT_STALE_MS (its job was lost), or when a failure is older than
  * REPORT_RETRY_AFTER_MS. Every start writes a new token, conditional on the token it replaced, so two callers
@@ -17,6 +22,14 @@ import * as z from 'zod';
 import { previousRun } from '../../report/diff';
 import type { Exclusion, Finding, InstanceSummary, RuleResult } from '../model';
 import type { AssessmentOutput, RunRecord } from '../run';
+import { instanceTagsFor } from '../suppression-tags';
+import {
+  applySuppressions,
+  rulesInForce,
+  type SuppressionRule,
+  tagCriteria,
+  waiverFingerprint,
+} from '../suppressions';
 import { idSchema, readAll } from './common';
 import { ControlPlaneError, noSuchEntity, parseInput } from './errors';
 import type { ControlPlaneDeps, RunView, StoredInstance } from './ports';
@@ -56,6 +69,8 @@ export interface ReportRecord {
   key?: string;
   bytes?: number;
   failure?: string;
+  /** The waivers the render applied (core/suppressions.ts waiverFingerprint); absent: none (older items). */
+  waivers?: string;
 }
 
 export interface ReportJob {
@@ -73,7 +88,7 @@ export interface ReportStatusStore {
   finish(
     job: ReportJob,
     outcome:
-      | { status: 'COMPLETED'; key: string; bytes: number; at: string }
+      | { status: 'COMPLETED'; key: string; bytes: number; at: string; waivers: string }
       | { status: 'FAILED'; failure: string; at: string },
   ): Promise<boolean>;
 }
@@ -152,7 +167,12 @@ export async function getAssessmentReport(
   }
   const now = deps.now();
   const current = await reports.status.get(runId, reportType, format);
-  if (current?.status === 'COMPLETED' && current.key && (await reports.objects.exists(current.key))) {
+  if (
+    current?.status === 'COMPLETED' &&
+    current.key &&
+    (current.waivers ?? NO_WAIVERS) === waiverFingerprint(await waiverRules(deps), now, run.rulesPackages) &&
+    (await reports.objects.exists(current.key))
+  ) {
     const fileName = `${runId}-${reportType.toLowerCase()}.${format.toLowerCase()}`;
     return {
       status: 'COMPLETED',
@@ -188,6 +208,35 @@ export async function getAssessmentReport(
     return { status: 'FAILED', failure };
   }
   return { status: 'WORK_IN_PROGRESS' };
+}
+
+const NO_WAIVERS = waiverFingerprint([], new Date(0), []);
+
+/** Every suppression rule (none when this function has no rules store). */
+async function waiverRules(deps: ControlPlaneDeps): Promise<SuppressionRule[]> {
+  return deps.suppressions ? deps.suppressions.list() : [];
+}
+
+/**
+ * The run's findings marked with the waivers in force at `now` (tag rules on the tags recorded at the run's
+ * start, or for an instance without them, its current EC2 tags), and the fingerprint of those waivers.
+ */
+async function markWithWaivers(
+  deps: ControlPlaneDeps,
+  run: RunView,
+  findings: Finding[],
+  now: Date,
+): Promise<{ findings: Finding[]; waivers: string }> {
+  const all = await waiverRules(deps);
+  const rules = rulesInForce(all, now);
+  const tags =
+    tagCriteria(rules).length > 0
+      ? await instanceTagsFor(rules, await deps.runs.instanceSummaries(run.runId), deps.fleet)
+      : undefined;
+  return {
+    findings: applySuppressions(findings, rules, now, tags),
+    waivers: waiverFingerprint(all, now, run.rulesPackages),
+  };
 }
 
 function instanceSummary(i: StoredInstance): InstanceSummary {
@@ -247,6 +296,7 @@ export async function loadAssessmentOutput(
     durationSeconds: run.durationSeconds,
     rulesPackages: run.rulesPackages,
     findingCounts: run.findingCounts,
+    ...(run.suppressedFindingCounts ? { suppressedFindingCounts: run.suppressedFindingCounts } : {}),
     mode: 'aws',
     ...(run.ruleParameters ? { ruleParameters: run.ruleParameters } : {}),
     ...(run.cis ? { cis: run.cis } : {}),
@@ -282,15 +332,20 @@ export async function generateAssessmentReport(
   if (!current || current.token !== job.token || current.status !== 'WORK_IN_PROGRESS') return 'SUPERSEDED';
   const key = reportKey(job.runId, job.reportType, job.format);
   let bytes: Uint8Array;
+  let waivers = NO_WAIVERS;
   try {
     const run = await deps.runs.get(job.runId);
     if (!run) throw new Error(`assessment run ${job.runId} no longer exists`);
     const output = await loadAssessmentOutput(deps, reports.results, run);
+    const now = deps.now();
+    const marked = await markWithWaivers(deps, run, output.findings, now);
+    output.findings = marked.findings;
+    waivers = marked.waivers;
     const baseline = await baselineOf(deps, run);
     bytes = await reports.render(output, {
       kind: job.reportType === 'FULL' ? 'full' : 'findings',
       format: job.format,
-      generatedAt: deps.now().toISOString(),
+      generatedAt: now.toISOString(),
       ...(baseline ? { baseline } : {}),
     });
   } catch (err) {
@@ -308,6 +363,7 @@ export async function generateAssessmentReport(
     key,
     bytes: bytes.byteLength,
     at: deps.now().toISOString(),
+    waivers,
   });
   return done ? 'COMPLETED' : 'SUPERSEDED';
 }

@@ -10,7 +10,12 @@ import {
   listRulesPackages,
   removeAttributesFromFindings,
 } from './findings';
-import { createSuppressionRule, deleteSuppressionRule, listSuppressionRules } from './suppressions';
+import {
+  createSuppressionRule,
+  deleteSuppressionRule,
+  listSuppressionAuditEntries,
+  listSuppressionRules,
+} from './suppressions';
 
 export const FINDINGS_OPERATIONS = {
   'list-findings': listFindings,
@@ -26,4 +31,5 @@ export const FINDINGS_OPERATIONS = {
   'create-suppression-rule': createSuppressionRule,
   'list-suppression-rules': listSuppressionRules,
   'delete-suppression-rule': deleteSuppressionRule,
+  'list-suppression-audit': listSuppressionAuditEntries,
 } satisfies GroupOperations<'findings'>;

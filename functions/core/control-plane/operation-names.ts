@@ -47,6 +47,7 @@ export const OPERATION_GROUP = {
   'create-suppression-rule': 'findings',
   'list-suppression-rules': 'findings',
   'delete-suppression-rule': 'findings',
+  'list-suppression-audit': 'findings',
   // Rendered by its own function (pdfkit and fonts stay out of the other bundles).
   'get-assessment-report': 'reports',
 } as const satisfies Record<string, OperationGroup>;

@@ -6,12 +6,20 @@
  */
 import * as z from 'zod';
 import type { Finding } from '../model';
-import { createSuppression, deleteSuppression, listSuppressions } from '../suppression-service';
+import {
+  createSuppression,
+  deleteSuppression,
+  listSuppressionAudit,
+  listSuppressions,
+  MAX_AUDIT_PAGE,
+} from '../suppression-service';
+import { instanceTagsFor } from '../suppression-tags';
 import {
   applySuppressions,
-  type InstanceTags,
+  rulesInForce,
   SuppressionInputError,
   type SuppressionRule,
+  tagCriteria,
 } from '../suppressions';
 import { pageArray, pageFields } from './common';
 import { invalidInput, noSuchEntity, parseInput } from './errors';
@@ -81,37 +89,53 @@ export async function listSuppressionRules(deps: ControlPlaneDeps, raw: unknown)
   return pageArray(rules, input.maxResults, input.nextToken);
 }
 
+export const listSuppressionAuditSchema = z.strictObject({
+  suppressionRuleId: z.string().min(1).max(128).optional(),
+  since: z.string().min(10).max(40).optional(),
+  until: z.string().min(10).max(40).optional(),
+  maxResults: z.number().int().min(1).max(MAX_AUDIT_PAGE).default(100),
+  nextToken: z.string().min(1).max(256).optional(),
+});
+
+/** list-suppression-audit: who created or deleted which waiver when (the append-only audit log). */
+export async function listSuppressionAuditEntries(deps: ControlPlaneDeps, raw: unknown) {
+  const input = parseInput(listSuppressionAuditSchema, raw, 'list-suppression-audit');
+  try {
+    return await listSuppressionAudit(store(deps), input);
+  } catch (err) {
+    if (err instanceof SuppressionInputError) throw invalidInput(`list-suppression-audit: ${err.message}`);
+    throw err;
+  }
+}
+
 /**
  * The findings marked as they stand now (suppressed by a rule in force, or not). Instance tags are looked up
- * only when a rule in force matches by tag: the instances currently carrying that tag (EC2).
+ * only when a rule in force matches by tag: for each run, the tags recorded for its instances when it
+ * started; for an instance without them, the running instances currently carrying the tag (EC2).
  */
 export async function markFindings<F extends Finding>(deps: ControlPlaneDeps, findings: F[]): Promise<F[]> {
   if (!deps.suppressions || findings.length === 0) return findings;
   const now = deps.now();
-  const rules = await listSuppressions(deps.suppressions, now, { status: 'ACTIVE' });
-  if (rules.length === 0) return applySuppressions(findings, [], now);
-  // One EC2 lookup per distinct tag (several rules may name the same one).
-  const tagged = [
-    ...new Map(
-      rules
-        .flatMap((r) => (r.match.instanceTag ? [r.match.instanceTag] : []))
-        .map((t) => [`${t.key}\u0000${t.value ?? ''}`, t]),
-    ).values(),
-  ];
-  let tags: InstanceTags | undefined;
-  if (tagged.length > 0) {
-    const byInstance = new Map<string, Record<string, string>>();
-    for (const t of tagged) {
-      const instances = await deps.fleet.findInstances([
-        t.value !== undefined ? { key: t.key, values: [t.value] } : { key: t.key },
-      ]);
-      for (const i of instances) {
-        const m = byInstance.get(i.instanceId) ?? {};
-        for (const tag of i.tags) m[tag.key] = tag.value;
-        byInstance.set(i.instanceId, m);
-      }
-    }
-    tags = (id) => byInstance.get(id);
+  const rules = rulesInForce(await deps.suppressions.list(), now);
+  if (tagCriteria(rules).length === 0) return applySuppressions(findings, rules, now);
+  const byRun = new Map<string, F[]>();
+  for (const f of findings) {
+    const mine = byRun.get(f.runId);
+    if (mine) mine.push(f);
+    else byRun.set(f.runId, [f]);
   }
-  return applySuppressions(findings, rules, now, tags);
+  const marked = new Map<F, F>();
+  for (const [runId, mine] of byRun) {
+    const tags = await instanceTagsFor(
+      rules,
+      await deps.runs.instanceSummaries(runId),
+      deps.fleet,
+      new Set(mine.map((f) => f.instanceId)),
+    );
+    const out = applySuppressions(mine, rules, now, tags);
+    mine.forEach((f, n) => {
+      marked.set(f, out[n] as F);
+    });
+  }
+  return findings.map((f) => marked.get(f) as F);
 }

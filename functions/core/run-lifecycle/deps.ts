@@ -10,6 +10,7 @@ import type { LockStore } from '../../ports/lock-store';
 import type { Notifier } from '../../ports/notifier';
 import type { ResultsStore } from '../../ports/results-store';
 import type { RunStore } from '../../ports/run-store';
+import type { SuppressionStore } from '../../ports/suppression-store';
 import type { ReportStore, TelemetryStore } from '../../ports/telemetry-store';
 import type { TemplateStore } from '../../ports/template-store';
 import type { Limits } from '../assessment';
@@ -56,6 +57,11 @@ export interface LifecycleDeps {
   results: ResultsStore;
   fleet: Fleet;
   agents: AgentFleet;
+  /**
+   * The suppression rules (read only): findings a waiver in force matches are marked when evaluated, counted
+   * apart and not announced (suppression-state.ts). Undefined: no waiver applies.
+   */
+  suppressions?: Pick<SuppressionStore, 'list'>;
   commands: CommandRunner;
   notifier: Notifier;
   keyrings: KeyringProvider;

@@ -33,7 +33,7 @@ import {
 } from './errors';
 import { findingMessages, publish } from './events';
 import type { EvaluateItem } from './model';
-import { emptyCounts } from './start-run';
+import { countWithSuppressed, markSuppressed } from './suppression-state';
 import { telemetryMetadata } from './telemetry-metadata';
 
 export interface EvaluateResult {
@@ -118,8 +118,13 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
         }
       : {}),
   });
+  // Waivers in force now mark what they match (stored marked, counted apart, not announced).
+  const findings = await markSuppressed(deps, result.findings, async () => {
+    const recorded = await deps.runs.getInstance(runId, instanceId);
+    return recorded ? [recorded] : [];
+  });
   try {
-    await deps.findings.putFindings(result.findings);
+    await deps.findings.putFindings(findings);
   } catch (err) {
     // A finding the store refuses (too large, invalid) fails the same way on every retry.
     if (isRefusedByStore(err)) {
@@ -141,13 +146,12 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
     resultsStored = false;
     deps.log.warn('results not stored', { runId, instanceId, reason: err.message });
   }
-  const counts = emptyCounts();
-  for (const f of result.findings) counts[f.severity]++;
+  const { findingCounts: counts, suppressedFindingCounts } = countWithSuppressed(findings);
   // Published before the instance is marked EVALUATED: a retry after a failed publish publishes again (at
   // least once). The stack topic is required: when it keeps refusing, the run fails (see
   // recordEvaluationFailure) rather than completing with findings nobody was told about.
   try {
-    await publish(deps, run, 'FINDING_REPORTED', findingMessages(run, result.findings, at));
+    await publish(deps, run, 'FINDING_REPORTED', findingMessages(run, findings, at));
   } catch (err) {
     throw new EventsNotPublishedError(
       `FINDING_REPORTED of ${instanceId} could not be published to the run-events topic: ${(err as Error).message}`,
@@ -156,6 +160,7 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
   await deps.runs.updateInstance(runId, instanceId, {
     evaluation: 'EVALUATED',
     findingCounts: counts,
+    suppressedFindingCounts,
     resultsStored,
     ...(result.exclusions.length > 0 ? { exclusions: result.exclusions } : {}),
     ...(result.instance.hostname ? { hostname: result.instance.hostname } : {}),
@@ -165,8 +170,13 @@ export async function evaluateInstance(deps: LifecycleDeps, item: EvaluateItem):
     telemetryMetadata: telemetryMetadata(telemetry, ciphertext.byteLength),
     updatedAt: at,
   });
-  deps.log.info('instance evaluated', { runId, instanceId, findings: result.findings.length });
-  return { runId, instanceId, status: 'EVALUATED', findings: result.findings.length };
+  deps.log.info('instance evaluated', {
+    runId,
+    instanceId,
+    findings: findings.length,
+    suppressed: findings.filter((f) => f.suppression).length,
+  });
+  return { runId, instanceId, status: 'EVALUATED', findings: findings.length };
 }
 
 function isRefusedByStore(err: unknown): boolean {

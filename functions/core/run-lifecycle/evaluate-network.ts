@@ -32,12 +32,13 @@ import { EventsNotPublishedError, failureCause, RunNotFoundError } from './error
 import { findingMessages, type PublishDeps, publish } from './events';
 import type { RunInstance } from './model';
 import { emptyCounts } from './start-run';
+import { countWithSuppressed, markSuppressed } from './suppression-state';
 
 /**
  * What this state needs: the run and findings stores and publishing; not the telemetry, keys or agents
  * (its Lambda carries none of them).
  */
-export type NetworkDeps = PublishDeps & Pick<LifecycleDeps, 'findings'>;
+export type NetworkDeps = PublishDeps & Pick<LifecycleDeps, 'findings' | 'suppressions'>;
 
 /** Where the configuration comes from (the SDK reader in the cloud, files or a fake in tests). */
 export interface NetworkConfigSource {
@@ -84,7 +85,7 @@ export async function evaluateNetwork(
       return i.listeners ?? { services: [], ownersLookedUp: false };
     },
   });
-  const findings: Finding[] = [];
+  const evaluated: Finding[] = [];
   for (const r of evaluation.results) {
     if (r.result !== 'FAIL') continue;
     const i = byId.get(r.instanceId);
@@ -93,7 +94,7 @@ export async function evaluateNetwork(
       agentStatus: i?.agentHealth === 'HEALTHY' ? 'HEALTHY' : 'UNKNOWN',
       ...(i?.hostname ? { hostname: i.hostname } : {}),
     };
-    findings.push(
+    evaluated.push(
       toFinding(r, { rules: NETWORK_REACHABILITY_RULE_LIST }, summary, {
         runId,
         createdAt: at,
@@ -101,6 +102,8 @@ export async function evaluateNetwork(
       }),
     );
   }
+  // Waivers in force now mark what they match (suppression-state.ts): stored marked, not announced.
+  const findings = await markSuppressed(deps, evaluated, async () => instances);
   await deps.findings.putFindings(findings);
   try {
     await publish(deps, run, 'FINDING_REPORTED', findingMessages(run, findings, at));
@@ -113,17 +116,17 @@ export async function evaluateNetwork(
   const exclusionsOf = new Map<string, Exclusion[]>();
   for (const e of evaluation.exclusions)
     exclusionsOf.set(e.instanceId, [...(exclusionsOf.get(e.instanceId) ?? []), boundExclusion(e)]);
-  const countsOf = new Map<string, Record<Severity, number>>();
+  const findingsOf = new Map<string, Finding[]>();
   for (const f of findings) {
-    const c = countsOf.get(f.instanceId) ?? emptyCounts();
-    c[f.severity]++;
-    countsOf.set(f.instanceId, c);
+    const mine = findingsOf.get(f.instanceId);
+    if (mine) mine.push(f);
+    else findingsOf.set(f.instanceId, [f]);
   }
   for (const i of instances)
     await recordOnInstance(
       deps,
       i,
-      countsOf.get(i.instanceId) ?? emptyCounts(),
+      countWithSuppressed(findingsOf.get(i.instanceId) ?? []),
       exclusionsOf.get(i.instanceId) ?? [],
       at,
     );
@@ -175,16 +178,24 @@ async function chainCveFindings(
 async function recordOnInstance(
   deps: NetworkDeps,
   i: RunInstance,
-  counts: Record<Severity, number>,
+  counts: ReturnType<typeof countWithSuppressed>,
   exclusions: Exclusion[],
   at: string,
 ): Promise<void> {
   const total = emptyCounts();
-  for (const s of Object.keys(total) as Severity[])
-    total[s] = (i.findingCounts?.[s] ?? 0) - (i.networkFindingCounts?.[s] ?? 0) + counts[s];
+  const suppressed = emptyCounts();
+  for (const s of Object.keys(total) as Severity[]) {
+    total[s] = (i.findingCounts?.[s] ?? 0) - (i.networkFindingCounts?.[s] ?? 0) + counts.findingCounts[s];
+    suppressed[s] =
+      (i.suppressedFindingCounts?.[s] ?? 0) -
+      (i.networkSuppressedCounts?.[s] ?? 0) +
+      counts.suppressedFindingCounts[s];
+  }
   await deps.runs.updateInstance(i.runId, i.instanceId, {
     findingCounts: total,
-    networkFindingCounts: counts,
+    networkFindingCounts: counts.findingCounts,
+    suppressedFindingCounts: suppressed,
+    networkSuppressedCounts: counts.suppressedFindingCounts,
     exclusions: [...i.exclusions.filter((e) => e.scope !== scope), ...exclusions],
     updatedAt: at,
   });
@@ -212,7 +223,7 @@ export async function recordNetworkFailure(
     await recordOnInstance(
       deps,
       i,
-      emptyCounts(),
+      countWithSuppressed([]),
       [{ instanceId: i.instanceId, scope, reason: 'EVALUATION_ERROR', message }],
       at,
     );

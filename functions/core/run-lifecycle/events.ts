@@ -142,6 +142,7 @@ async function publishStateEvents(deps: LifecycleDeps, run: StoredRun, to: RunSt
     await publish(deps, run, 'ASSESSMENT_RUN_COMPLETED', [
       eventMessage(run, 'ASSESSMENT_RUN_COMPLETED', at, {
         findingCounts: run.findingCounts,
+        ...(run.suppressedFindingCounts ? { suppressedFindingCounts: run.suppressedFindingCounts } : {}),
         ...(run.failure ? { failure: run.failure } : {}),
       }),
     ]);
@@ -150,8 +151,14 @@ async function publishStateEvents(deps: LifecycleDeps, run: StoredRun, to: RunSt
   }
 }
 
+/**
+ * FINDING_REPORTED, one message per finding, for the findings no waiver suppressed: a suppressed finding is
+ * stored, marked and counted (suppressedFindingCounts in ASSESSMENT_RUN_COMPLETED), but not announced, so
+ * events routed to tickets or pages never open one for an accepted risk. It is announced by the first run
+ * after its waiver ended (run-lifecycle/suppression-state.ts).
+ */
 export function findingMessages(run: StoredRun, findings: readonly Finding[], at: string): EventMessage[] {
-  return findings.map((f) =>
+  return reportable(findings).map((f) =>
     eventMessage(run, 'FINDING_REPORTED', at, {
       finding: {
         id: f.id,
@@ -163,4 +170,9 @@ export function findingMessages(run: StoredRun, findings: readonly Finding[], at
       },
     }),
   );
+}
+
+/** The findings FINDING_REPORTED announces: those no waiver suppressed. */
+export function reportable<F extends Finding>(findings: readonly F[]): F[] {
+  return findings.filter((f) => f.suppression === undefined);
 }

@@ -1,7 +1,7 @@
 /**
- * FinalizeRun: counts findings by severity over the instances, sets COMPLETED (no exclusion),
- * COMPLETED_WITH_ERRORS (some instance or package excluded) or CANCELED (stopped with SKIP_EVALUATION),
- * releases the locks and publishes ASSESSMENT_RUN_COMPLETED. Safe to retry.
+ * FinalizeRun: counts findings by severity over the instances (and apart, those waivers suppressed), sets
+ * COMPLETED (no exclusion), COMPLETED_WITH_ERRORS (some instance or package excluded) or CANCELED (stopped
+ * with SKIP_EVALUATION), releases the locks and publishes ASSESSMENT_RUN_COMPLETED. Safe to retry.
  */
 
 import type { Exclusion } from '../model';
@@ -16,6 +16,8 @@ export interface FinalizeResult {
   runId: string;
   state: RunState;
   findingCounts: Record<string, number>;
+  /** The part of findingCounts waivers suppressed (counted apart, not announced). */
+  suppressedFindingCounts: Record<string, number>;
   excludedInstances: number;
 }
 
@@ -39,9 +41,12 @@ export async function finalizeRun(
     await excludeUnfinished(deps, ctx.runId, instances);
   }
   const counts = emptyCounts();
+  const suppressed = emptyCounts();
   let excluded = 0;
   for (const i of instances) {
     for (const [s, n] of Object.entries(i.findingCounts ?? {})) counts[s as keyof typeof counts] += n;
+    for (const [s, n] of Object.entries(i.suppressedFindingCounts ?? {}))
+      suppressed[s as keyof typeof suppressed] += n;
     if (i.exclusions.length > 0 || i.evaluation === 'EXCLUDED') excluded++;
   }
   const state: RunState = skipped
@@ -54,6 +59,7 @@ export async function finalizeRun(
     changed = await changeState(deps, ctx.runId, state, {
       completedAt: deps.now().toISOString(),
       findingCounts: counts,
+      suppressedFindingCounts: suppressed,
     });
   } finally {
     // Released even when publishing fails: the run's collection is over either way.
@@ -63,8 +69,20 @@ export async function finalizeRun(
     );
   }
   const final = changed?.state ?? (await deps.runs.getRun(ctx.runId))?.state ?? state;
-  deps.log.info('run finalized', { runId: ctx.runId, state: final, findingCounts: counts, excluded });
-  return { runId: ctx.runId, state: final, findingCounts: counts, excludedInstances: excluded };
+  deps.log.info('run finalized', {
+    runId: ctx.runId,
+    state: final,
+    findingCounts: counts,
+    suppressedFindingCounts: suppressed,
+    excluded,
+  });
+  return {
+    runId: ctx.runId,
+    state: final,
+    findingCounts: counts,
+    suppressedFindingCounts: suppressed,
+    excludedInstances: excluded,
+  };
 }
 
 /**

@@ -27,6 +27,7 @@ export interface StoredRun extends RunRecord {
    * batch of an instance counting once), and the latest such failure.
    */
   deliveryFailureCount?: number;
+
   /** When the events of the terminal state were published (set after they were). */
   terminalEventsPublishedAt?: string;
   lastDeliveryFailure?: DeliveryFailure;
@@ -70,10 +71,14 @@ export interface RunInstance {
   evaluation: EvaluationStatus;
   exclusions: Exclusion[];
   findingCounts?: Record<Severity, number>;
+  /** The part of findingCounts a waiver in force at evaluation suppressed (run-lifecycle/suppression-state.ts). */
+  suppressedFindingCounts?: Record<Severity, number>;
   /** False when the instance's results were too large to keep (ports/results-store.ts); absent before. */
   resultsStored?: boolean;
   /** The part of findingCounts network reachability added (evaluate-network.ts), replaced on a retry. */
   networkFindingCounts?: Record<Severity, number>;
+  /** The part of suppressedFindingCounts network reachability added, replaced on a retry. */
+  networkSuppressedCounts?: Record<Severity, number>;
   hostname?: string;
   os?: string;
   /** What listened during the run and who (facts/listening.ts), for network reachability and reports. */
@@ -86,6 +91,11 @@ export interface RunInstance {
    * FinalizeRun reads it for instances still PENDING.
    */
   evaluationFailure?: { error: string; cause: string };
+  /**
+   * The instance's EC2 tags when the run started (key → value): waivers matching an instance tag are judged on
+   * them (core/suppression-tags.ts). Absent on runs started before tags were recorded.
+   */
+  tags?: Record<string, string>;
   /** What the agent sent, per telemetry section, recorded at evaluation (Classic's TelemetryMetadata). */
   telemetryMetadata?: TelemetryMetadata[];
   updatedAt: string;

@@ -9,6 +9,7 @@ import { InstanceLockConflictError } from '../../ports/lock-store';
 import type { Limits } from '../assessment';
 import { TERMINAL_RUN_STATES } from '../run';
 import { SEVERITIES, type Severity } from '../severity';
+import { recordTags } from '../suppression-tags';
 import { idSchema } from '../telemetry/schema';
 import type { LifecycleDeps } from './deps';
 import {
@@ -182,6 +183,7 @@ export async function startRun(deps: LifecycleDeps, req: StartRunInput): Promise
       ...(i.platform ? { platform: i.platform } : {}),
       ...(i.architecture ? { architecture: i.architecture } : {}),
       ...(autoScalingGroup ? { autoScalingGroup } : {}),
+      tags: recordTags(i.tags),
     };
   });
   // The instances first, the run record last: a run that exists has all its instances, so a retry that

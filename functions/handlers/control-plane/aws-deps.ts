@@ -114,7 +114,6 @@ export function controlPlaneDepsFromEnv(
     () => new LambdaPreviewJobs(new LambdaClient(awsClientConfig()), need(env, 'AWS_LAMBDA_FUNCTION_NAME')),
   );
   const agentArtifacts = once(() => agentArtifactsFromEnv(env));
-  const suppressions = once(() => new DynamoSuppressionStore(doc(), requireEnv(ENV.suppressionsTable, env)));
   const deps: ControlPlaneDeps = {
     get targets() {
       return targets();
@@ -154,9 +153,6 @@ export function controlPlaneDepsFromEnv(
     },
     get agentArtifacts() {
       return agentArtifacts();
-    },
-    get suppressions() {
-      return suppressions();
     },
     runControl: notServed,
     now: () => new Date(),

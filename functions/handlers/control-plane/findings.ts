@@ -14,12 +14,13 @@
  *   EC2 DescribeInstances (rules matching an instance tag). KMS decrypt/encrypt on the tables' key.
  * - Callers: lambda:InvokeFunction on this function.
  */
+import { suppressionStoreFromEnv } from '../../adapters/aws/dynamo-suppression-store';
 import { FINDINGS_OPERATIONS } from '../../core/control-plane/findings-operations';
 import { controlPlaneDepsFromEnv, groupHandler } from './aws-deps';
 
 let deps: ReturnType<typeof controlPlaneDepsFromEnv> | undefined;
 
 export const handler = groupHandler('findings', FINDINGS_OPERATIONS, () => {
-  deps ??= controlPlaneDepsFromEnv();
+  deps ??= controlPlaneDepsFromEnv(process.env, { suppressions: suppressionStoreFromEnv() });
   return deps;
 });

@@ -7,10 +7,12 @@
  *
  * For INFRA (infra/constructs/assessment-reports.ts):
  * - Stack output: ControlPlaneReportsFunctionName.
- * - Environment: RUNS_TABLE, FINDINGS_TABLE, TELEMETRY_BUCKET (results/), REPORTS_BUCKET (reports/),
- *   INSPECTOR_REPORT_FONTS (the fonts directory beside the bundle).
+ * - Environment: RUNS_TABLE, FINDINGS_TABLE, SUPPRESSIONS_TABLE (waivers), TELEMETRY_BUCKET (results/),
+ *   REPORTS_BUCKET (reports/), INSPECTOR_REPORT_FONTS (the fonts directory beside the bundle).
  * - DynamoDB: runs table GetItem, Query (run, instance items, byTemplate index), PutItem and UpdateItem
  *   (REPORT#… status items); findings table Query. KMS Decrypt/GenerateDataKey on the stack key.
+ * - Waivers: suppressions table GetItem and Query (the rules, to mark findings and key the cache);
+ *   ec2:DescribeInstances (current tags, only for instances of runs that recorded none at start).
  * - S3: GetObject on results/ of the telemetry bucket; GetObject and PutObject on reports/ of the reports
  *   bucket (HeadObject is GetObject's permission; the pre-signed URL is signed with this role, so it needs
  *   GetObject and kms:Decrypt too).
@@ -27,6 +29,7 @@ import {
 } from '../../adapters/aws/assessment-reports';
 import { awsClientConfig } from '../../adapters/aws/client-config';
 import { dynamoDocumentClient } from '../../adapters/aws/dynamo-client';
+import { suppressionStoreFromEnv } from '../../adapters/aws/dynamo-suppression-store';
 import { ENV, requireEnv } from '../../adapters/aws/environment';
 import { S3ResultsStore } from '../../adapters/aws/s3-results-store';
 import type { AssessmentReportDeps } from '../../core/control-plane/assessment-reports';
@@ -52,7 +55,10 @@ export function reportDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Assessm
 
 let deps: ReturnType<typeof controlPlaneDepsFromEnv> | undefined;
 const reportsDeps = () => {
-  deps ??= controlPlaneDepsFromEnv(process.env, { reports: reportDepsFromEnv() });
+  deps ??= controlPlaneDepsFromEnv(process.env, {
+    reports: reportDepsFromEnv(),
+    suppressions: suppressionStoreFromEnv(),
+  });
   return deps;
 };
 const operations = groupHandler('reports', REPORTS_OPERATIONS, reportsDeps);

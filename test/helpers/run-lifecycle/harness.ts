@@ -167,6 +167,7 @@ export async function startHarness(
     RUNS_TABLE: tables.runs,
     FINDINGS_TABLE: tables.findings,
     LOCKS_TABLE: tables.locks,
+    SUPPRESSIONS_TABLE: tables.suppressions,
     TELEMETRY_BUCKET,
     REPORTS_BUCKET,
     KMS_KEY_ARN,

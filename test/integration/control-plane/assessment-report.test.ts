@@ -360,6 +360,7 @@ describe('the reports Lambda handler, from its environment', () => {
         AWS_ENDPOINT_URL_S3: s3local.endpoint,
         RUNS_TABLE: h.tables.runs,
         FINDINGS_TABLE: h.tables.findings,
+        SUPPRESSIONS_TABLE: h.tables.suppressions,
         TELEMETRY_BUCKET: TELEMETRY,
         REPORTS_BUCKET: REPORTS,
         AWS_LAMBDA_FUNCTION_NAME: 'inspector-reports',

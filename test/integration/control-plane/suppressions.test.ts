@@ -4,6 +4,9 @@
  * rules in force at the (injected) clock, tag rules through the EC2 mock, and the CLI's stack path stating
  * the caller's identity (STS mocked as the service answers).
  */
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -141,6 +144,98 @@ describe('list-findings and describe-findings mark suppressed findings at the cl
   });
 });
 
+describe('list-suppression-audit (the audit items in DynamoDB)', () => {
+  type Entry = { action: string; actor: string; at: string; suppressionRuleId: string; rule: unknown };
+  const audit = async (input: Record<string, unknown>) => {
+    const r = await call('list-suppression-audit', input);
+    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+    return r.result as { items: Entry[]; nextToken?: string };
+  };
+
+  /** Three rules created on three days, the second deleted on the fourth. */
+  async function seedChanges(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [n, at] of [
+      '2026-11-30T10:00:00.000Z',
+      '2026-12-01T10:00:00.000Z',
+      '2026-12-02T10:00:00.000Z',
+    ].entries()) {
+      h.deps.now = () => new Date(at);
+      const who = `arn:aws:iam::123456789012:user/u${n}`;
+      ids.push(
+        (await call('create-suppression-rule', waiver({ requestedBy: who }))).result.suppressionRule
+          .suppressionRuleId,
+      );
+    }
+    h.deps.now = () => new Date('2026-12-03T08:00:00.000Z');
+    await call('delete-suppression-rule', {
+      suppressionRuleId: ids[1],
+      requestedBy: 'arn:aws:iam::123456789012:user/bob',
+    });
+    return ids;
+  }
+
+  it('who, when, what: every change oldest first, with the rule as it was', async () => {
+    const ids = await seedChanges();
+    const { items, nextToken } = await audit({});
+    expect(nextToken).toBeUndefined();
+    expect(items.map((e) => [e.action, e.suppressionRuleId, e.actor, e.at])).toEqual([
+      ['CREATE', ids[0], 'arn:aws:iam::123456789012:user/u0', '2026-11-30T10:00:00.000Z'],
+      ['CREATE', ids[1], 'arn:aws:iam::123456789012:user/u1', '2026-12-01T10:00:00.000Z'],
+      ['CREATE', ids[2], 'arn:aws:iam::123456789012:user/u2', '2026-12-02T10:00:00.000Z'],
+      ['DELETE', ids[1], 'arn:aws:iam::123456789012:user/bob', '2026-12-03T08:00:00.000Z'],
+    ]);
+    expect(items[3]?.rule).toMatchObject({ suppressionRuleId: ids[1], owner: 'platform' });
+  });
+
+  it('pages (a page may end inside a DynamoDB page), one rule, a time window', async () => {
+    const ids = await seedChanges();
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await audit({ maxResults: 1, ...(token ? { nextToken: token } : {}) });
+      expect(page.items.length).toBeLessThanOrEqual(1);
+      seen.push(...page.items.map((e) => `${e.action} ${e.suppressionRuleId}`));
+      token = page.nextToken;
+      pages++;
+    } while (token && pages < 10);
+    expect(seen).toEqual([`CREATE ${ids[0]}`, `CREATE ${ids[1]}`, `CREATE ${ids[2]}`, `DELETE ${ids[1]}`]);
+    expect((await audit({ suppressionRuleId: ids[1] })).items.map((e) => e.action)).toEqual([
+      'CREATE',
+      'DELETE',
+    ]);
+    const filteredPage = await audit({ suppressionRuleId: ids[1], maxResults: 1 });
+    expect(filteredPage.items.map((e) => e.action)).toEqual(['CREATE']);
+    expect(
+      (await audit({ suppressionRuleId: ids[1], nextToken: filteredPage.nextToken })).items.map(
+        (e) => e.action,
+      ),
+    ).toEqual(['DELETE']);
+    // since inclusive, until exclusive; a date-time with an offset means its UTC instant.
+    expect(
+      (await audit({ since: '2026-12-01', until: '2026-12-03' })).items.map((e) => e.suppressionRuleId),
+    ).toEqual([ids[1], ids[2]]);
+    expect((await audit({ since: '2026-12-03T09:00:00+01:00' })).items.map((e) => e.action)).toEqual([
+      'DELETE',
+    ]);
+    expect((await audit({ since: '2026-12-04' })).items).toEqual([]);
+  });
+
+  it('refuses a bad time, a forged token, an oversized page', async () => {
+    for (const bad of [
+      { since: 'yesterday' },
+      { until: '2026-13-45' },
+      { nextToken: 'AUDIT' },
+      { maxResults: 501 },
+    ]) {
+      const r = await call('list-suppression-audit', bad);
+      expect(r.ok, JSON.stringify(bad)).toBe(false);
+      expect(r.error.code).toBe('InvalidInputException');
+    }
+  });
+});
+
 describe('the CLI against the stack', () => {
   let out = '';
   let err = '';
@@ -208,6 +303,64 @@ describe('the CLI against the stack', () => {
       'caller-stated (sts:GetCallerIdentity of the CLI)',
       'caller-stated (sts:GetCallerIdentity of the CLI)',
     ]);
+  });
+
+  it('list-suppression-audit reads the audit log of the stack (every page) and of a data directory', async () => {
+    for (const expiresOn of ['2026-12-20', '2026-12-21']) {
+      await run(
+        'create-suppression-rule',
+        '--rule-id',
+        'sbp.aslr',
+        '--owner',
+        'o',
+        '--reason',
+        'r',
+        '--expires-on',
+        expiresOn,
+        '--output',
+        'json',
+      );
+    }
+    expect(await run('list-suppression-audit', '--output', 'json')).toBe(0);
+    const items = JSON.parse(out).items as Array<{ action: string; actor: string }>;
+    expect(items.map((e) => [e.action, e.actor])).toEqual([
+      ['CREATE', 'arn:aws:sts::123456789012:assumed-role/SecOps/carol'],
+      ['CREATE', 'arn:aws:sts::123456789012:assumed-role/SecOps/carol'],
+    ]);
+    expect(await run('list-suppression-audit')).toBe(0);
+    expect(out).toMatch(/AT\s+ACTION\s+WHO/);
+    expect(out).toContain('rule=sbp.aslr');
+    expect(await run('list-suppression-audit', '--since', 'last week')).toBe(1);
+    expect(err).toMatch(/InvalidInputException/);
+
+    // Locally: the data directory's log, the OS user as the actor; a tampered line is a clear error.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'inspector-audit-'));
+    try {
+      expect(
+        await run(
+          'create-suppression-rule',
+          '--data-dir',
+          dir,
+          '--rule-id',
+          'sbp.aslr',
+          '--owner',
+          'o',
+          '--reason',
+          'r',
+          '--expires-on',
+          // Local changes are judged on the real clock: an expiry ten days from today.
+          new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10),
+        ),
+      ).toBe(0);
+      expect(await run('list-suppression-audit', '--data-dir', dir, '--output', 'json')).toBe(0);
+      const local = JSON.parse(out).items as Array<{ action: string; actorSource: string }>;
+      expect(local.map((e) => [e.action, e.actorSource])).toEqual([['CREATE', 'os-user']]);
+      appendFileSync(path.join(dir, 'suppressions-audit.jsonl'), '{"auditId":"x","action":"CREATE"}\n');
+      expect(await run('list-suppression-audit', '--data-dir', dir)).toBe(1);
+      expect(err).toMatch(/suppressions-audit\.jsonl line 2 is not an audit entry/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('without credentials to say who it is, changes nothing', async () => {

@@ -10,13 +10,16 @@
  * A third run whose configuration cannot be read ends with an exclusion per instance (RecordNetworkFailure).
  * The exposure chain: a CVE finding of the run on a package a listening process maps gets EXPOSURE=Internet,
  * the port and the process from EvaluateNetwork, and the step run twice (a retry) leaves the same findings.
+ * A waiver on the network findings marks them, counts them apart and keeps them out of FINDING_REPORTED.
  */
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoSuppressionStore } from '../../../functions/adapters/aws/dynamo-suppression-store';
 import { readCliOutputDirectory } from '../../../functions/cli/commands/network-reachability-actions';
 import type { Finding } from '../../../functions/core/model';
 import type { NetworkConfig } from '../../../functions/core/network/aws-config';
+import { createSuppression, deleteSuppression } from '../../../functions/core/suppression-service';
 import {
   configureNetworkSource,
   handler as evaluateNetworkHandler,
@@ -224,6 +227,44 @@ describe('network reachability once per run, joined with the runtime listeners',
     const cves = (fs: Finding[]) => byIdOrder(fs.filter((f) => f.rulesPackage === 'cve'));
     expect(cves(afterSecond)).toEqual(cves(afterFirst));
     expect(chained?.attributes.filter((x) => x.key === 'EXPOSURE')).toHaveLength(1);
+  });
+
+  it('a waiver on the network findings (by instance tag): stored marked, counted apart, not announced', {
+    timeout: 120_000,
+  }, async () => {
+    const name = 'nr-waived';
+    const store = new DynamoSuppressionStore(h.doc, h.tables.suppressions);
+    const waiver = await createSuppression(
+      store,
+      {
+        match: { rulesPackage: 'network-reachability', instanceTag: { key: 'group', value: name } },
+        owner: 'network team',
+        reason: 'the port is a honeypot',
+        expiresOn: new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10),
+      },
+      { now: new Date(), actor: 'test', actorSource: 'test' },
+    );
+    try {
+      configureNetworkSource({ read: async () => configFor(`i-${name}-a`, port) });
+      const { run: r, byId, findings } = await run(name, ['network-reachability']);
+      const a = `i-${name}-a`;
+      const nr = findings.filter((f) => f.rulesPackage === 'network-reachability');
+      expect(nr.length).toBeGreaterThan(0);
+      for (const f of nr) expect(f.suppression?.suppressionRuleId, f.ruleId).toBe(waiver.suppressionRuleId);
+      const sum = (c: Record<string, number> | undefined) =>
+        Object.values(c ?? {}).reduce((x, y) => x + y, 0);
+      expect(sum(byId.get(a)?.suppressedFindingCounts)).toBe(nr.length);
+      expect(sum(byId.get(a)?.networkSuppressedCounts)).toBe(nr.length);
+      expect(sum(byId.get(a)?.findingCounts)).toBe(nr.length);
+      expect(sum(r?.suppressedFindingCounts)).toBe(nr.length);
+      expect(h.cloud.events('FINDING_REPORTED', `run-${name}`)).toEqual([]);
+    } finally {
+      await deleteSuppression(store, waiver.suppressionRuleId, {
+        now: new Date(),
+        actor: 'test',
+        actorSource: 'test',
+      });
+    }
   });
 
   it('a template without network-reachability never reads the configuration', {

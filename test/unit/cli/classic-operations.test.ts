@@ -25,13 +25,14 @@ describe("Classic's operations", () => {
       'RegisterCrossAccountAccessRole',
     ]);
     // Every control-plane operation but the Classic-less ones (update-assessment-template, the suppression
-    // rules) answers a Classic one.
+    // rules and their audit log) answers a Classic one.
     const mapped = new Set(CLASSIC_OPERATIONS.map((o) => o.command));
     const beyondClassic = [
       'update-assessment-template',
       'create-suppression-rule',
       'list-suppression-rules',
       'delete-suppression-rule',
+      'list-suppression-audit',
     ];
     for (const op of Object.keys(OPERATIONS).filter((o) => !beyondClassic.includes(o))) {
       expect(mapped, op).toContain(op);
