@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   synth: async () => (await import('./synth')).infraBench(),
   bundles: async () => (await import('./bundles')).bundlesBench(),
   'run-1000': async () => (await import('./run-1000')).runLifecycleBench(),
+  'run-cost': async () => (await import('./run-cost')).runCostBench(),
   'feed-sync': async () => (await import('./feed-sync')).feedSyncBench(),
   report: async () => (await import('./report')).reportBench(),
   'cli-startup': async () => (await import('./cli-startup')).cliStartupBench(),

@@ -71,6 +71,8 @@ export interface DistributedMapContext {
   executionName: string;
   /** Every state of every child: its input and output (for payload measurements). */
   onState?: (state: { name: string; input?: unknown; output?: unknown; child: true }) => void;
+  /** Every child execution when it ends, with its duration (an Express request, billed by duration). */
+  onChild?: (ms: number) => void;
 }
 
 const MAP_TASK_TIMEOUT_SECONDS = 2_147_483;
@@ -301,6 +303,7 @@ async function runChildren(
       const b = batches[index]!;
       const name = `${ctx.executionName}-${stateName}-${index}`.slice(0, 80);
       const startDate = new Date().toISOString();
+      const childStarted = performance.now();
       const options = ctx.runOptions();
       const exec = processor.run(b.input as unknown as JSONValue, {
         ...options,
@@ -347,6 +350,7 @@ async function runChildren(
         // Step Functions starts no more children once the threshold is exceeded.
         if (exceedsTolerance(map, failedItems, totalItems, false)) stop = true;
       } finally {
+        ctx.onChild?.(performance.now() - childStarted);
         await logs.catch(() => {});
       }
     }

@@ -293,7 +293,20 @@ export interface PayloadSizes {
   largestChildState: string;
 }
 
+/**
+ * What a run costs, counted as it executes (bench/run-cost.ts): every task handler call (a Lambda invocation)
+ * and its duration, every state transition of the Standard execution (states entered, retries included), and
+ * every child execution of a distributed Map (an Express request) with its duration.
+ */
+export interface ExecutionMeter {
+  invocation(state: string, ms: number): void;
+  transition(state: string): void;
+  child(ms: number): void;
+}
+
 export interface ExecuteOptions {
+  /** Counts invocations, transitions and child executions (see ExecutionMeter). */
+  meter?: ExecutionMeter;
   executionName: string;
   /** Replace a task's handler (wrapped like LambdaInvoke). */
   handlers?: Partial<Record<string, LocalHandler>>;
@@ -340,6 +353,18 @@ export async function execute(
     FailRun: lambdaInvoke(failRun),
     ...(opts.handlers as Record<string, LocalHandler>),
   };
+  const meter = opts.meter;
+  if (meter)
+    for (const [state, handler] of Object.entries(taskHandlers)) {
+      taskHandlers[state] = async (input: JSONValue) => {
+        const started = performance.now();
+        try {
+          return await handler(input);
+        } finally {
+          meter.invocation(state, performance.now() - started);
+        }
+      };
+    }
   const runOptions = (): RunOptions => ({
     overrides: {
       taskResourceLocalHandlers: taskHandlers,
@@ -352,6 +377,7 @@ export async function execute(
       s3Endpoint: h.s3.endpoint,
       runOptions,
       executionName: opts.executionName,
+      ...(meter ? { onChild: (ms: number) => meter.child(ms) } : {}),
       onState: (e) => {
         const n = Math.max(jsonBytes(e.input), jsonBytes(e.output));
         if (n > payloads.largestChild)
@@ -376,7 +402,9 @@ export async function execute(
         const n = Math.max(jsonBytes(e.state.input), jsonBytes(e.state.output));
         if (n > payloads.largest) Object.assign(payloads, { largest: n, largestState: e.state.name });
       }
+      if (e.type === 'StateRetried' && 'state' in e) meter?.transition(e.state.name);
       if (e.type === 'StateEntered' && 'state' in e) {
+        meter?.transition(e.state.name);
         states.push(e.state.name);
         opts.onState?.(e.state.name);
       }

@@ -7,6 +7,7 @@ import { collectTelemetry } from '../../../agent/collect';
 import { evaluationManifestKey } from '../../../functions/ports/evaluation-manifests';
 import { cleanupRoots, makeRoot } from '../fixture-root';
 import {
+  type ExecutionMeter,
   execute,
   type Harness,
   insecureRootSpec,
@@ -49,6 +50,7 @@ export async function runFleet(
   count: number,
   realAgents = 5,
   behaviour: 'template' | 'fail' = 'template',
+  meter?: ExecutionMeter,
 ): Promise<ScaleResult> {
   const root = makeRoot(insecureRootSpec);
   h.cloud.templateTelemetry = await collectTelemetry({ root, runId: 'template', instanceId: 'template' });
@@ -68,7 +70,11 @@ export async function runFleet(
   const ssmBefore = { ...h.cloud.ssmCalls };
   const executionName = `fleet-${count}-${behaviour}-${Date.now()}`;
   const started = performance.now();
-  const out = await execute(h, { templateId: tpl.templateId }, { executionName });
+  const out = await execute(
+    h,
+    { templateId: tpl.templateId },
+    { executionName, ...(meter ? { meter } : {}) },
+  );
   const executionMs = performance.now() - started;
   if (out.status !== 'SUCCEEDED')
     throw new Error(`fleet run failed: ${out.error?.name}: ${out.error?.message}`);
