@@ -19,13 +19,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   agentCacheScript,
   EXIT_DOWNLOAD_FAILED,
   EXIT_SHA256_MISMATCH,
 } from '../../infra/constructs/agent-cache-script';
+import { compressArtifact, describeArtifact } from '../../scripts/build-agent';
 
 const run = promisify(execFile);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -230,5 +231,37 @@ describe('agent cache (sh)', () => {
     const r = await fetchAgent([url('/v1.gz'), sha(agentV1)]);
     expect(r.code).toBe(EXIT_SHA256_MISMATCH);
     expect(cacheFiles()).toEqual([]);
+  });
+});
+
+describe('compressed artifact (scripts/build-agent.ts)', () => {
+  it('writes <file>.gz keyed by the decompressed SHA-256, byte-for-byte reproducible, and the cache installs it', async () => {
+    const file = path.join(work, 'agent-linux-x64');
+    writeFileSync(file, Buffer.concat([agentV1, Buffer.alloc(200_000, 0x41)]), { mode: 0o755 });
+    const built = describeArtifact(file);
+    const c = compressArtifact(built);
+    expect(c.compressedFile).toBe(`${file}.gz`);
+    const gz = readFileSync(c.compressedFile);
+    expect(c.compressedBytes).toBe(gz.length);
+    expect(c.compressedBytes).toBeLessThan(built.bytes / 10);
+    expect(c.sha256).toBe(sha(readFileSync(file)));
+    expect(sha(gunzipSync(gz))).toBe(c.sha256);
+    expect(compressArtifact(built).compressedBytes).toBe(gz.length);
+    expect(readFileSync(c.compressedFile)).toEqual(gz);
+
+    served.set('/agent.gz', gz);
+    const r = await fetchAgent([url('/agent.gz'), c.sha256]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('agent v1 ran');
+    expect(readFileSync(path.join(cacheRoot, c.sha256, 'agent'))).toEqual(readFileSync(file));
+  });
+
+  it('refuses to compress an executable that changed since it was described', () => {
+    const file = path.join(work, 'agent-changed');
+    writeFileSync(file, 'one');
+    const built = describeArtifact(file);
+    writeFileSync(file, 'two');
+    expect(() => compressArtifact(built)).toThrow(/changed since it was built/);
+    expect(existsSync(`${file}.gz`)).toBe(false);
   });
 });
