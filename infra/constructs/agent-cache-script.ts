@@ -14,8 +14,9 @@
  * command line (visible in ps) nor in a message.
  *
  * Exit codes (the document's others are 10..16): 11 the download is not the expected artifact (not gzip,
- * or its SHA-256 differs), 17 the download failed (no curl or wget, an HTTP or network error, or the cache
- * could not be written). On 11 and 17 no file is left in the cache but earlier good versions.
+ * truncated, or its SHA-256 differs), 17 the download failed (no curl or wget, an HTTP or network error, or
+ * the cache could not be written: full disk). On 11 and 17 no file is left in the cache but earlier good
+ * versions. Works under `set -u` (the document's shell step sets it).
  *
  * NOT WIRED YET: the document still uses aws:downloadContent (see the README section "The agent
  * download"); wiring needs Dispatch to pre-sign the URLs.
@@ -70,9 +71,14 @@ export function agentCacheScript(root: string = AGENT_CACHE_ROOT): string[] {
     '    rm -f "$gz"',
     `    ${fail(EXIT_DOWNLOAD_FAILED, 'downloading the agent artifact failed (status $status)')}`,
     '  fi',
+    '  if ! gzip -t "$gz" 2>/dev/null; then',
+    '    rm -f "$gz"',
+    `    ${fail(EXIT_SHA256_MISMATCH, 'the downloaded agent artifact is not a valid gzip file; refusing to run it')}`,
+    '  fi',
+    // A valid gzip that cannot be written out: a full or read-only disk, a download-side failure.
     '  if ! gzip -dc "$gz" > "$tmp"; then',
     '    rm -f "$gz" "$tmp"',
-    `    ${fail(EXIT_SHA256_MISMATCH, 'the downloaded agent artifact is not a valid gzip file; refusing to run it')}`,
+    `    ${fail(EXIT_DOWNLOAD_FAILED, 'cannot decompress the agent into $dir (disk full?)')}`,
     '  fi',
     '  rm -f "$gz"',
     `  got="$(sha256sum "$tmp" | cut -d ' ' -f 1)"`,

@@ -72,6 +72,7 @@ const url = (p: string) => `${base}${p}?X-Amz-Signature=secretsignature0123&X-Am
 
 async function fetchAgent(args: string[], env: NodeJS.ProcessEnv = process.env) {
   const script = [
+    'set -u',
     ...agentCacheScript(cacheRoot),
     'agent_fetch "$@"',
     '"$fetched" ran',
