@@ -6,12 +6,14 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import http from 'node:http';
@@ -215,6 +217,22 @@ describe('agent cache (sh)', () => {
     expect(cacheFiles()).toEqual([`${sha(agentV2)}/agent`]);
     await fetchAgent([url('/v1.gz'), sha(agentV1), sha(agentV2)]);
     expect(cacheFiles()).toEqual([`${sha(agentV1)}/agent`, `${sha(agentV2)}/agent`].sort());
+  });
+
+  it('removes the temporary files of a download interrupted over an hour ago, not a recent one', async () => {
+    const dir = path.join(cacheRoot, sha(agentV1));
+    mkdirSync(dir, { recursive: true });
+    const stale = path.join(dir, '.agent.999999.gz');
+    const recent = path.join(dir, '.agent.999998.gz');
+    writeFileSync(stale, 'partial');
+    writeFileSync(recent, 'partial');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    const r = await fetchAgent([url('/v1.gz'), sha(agentV1)]);
+    expect(r.code).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    expect(readFileSync(path.join(dir, 'agent'))).toEqual(agentV1);
   });
 
   it('refuses a SHA-256 parameter that is not hex (no path tricks)', async () => {
