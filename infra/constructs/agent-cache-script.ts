@@ -15,8 +15,8 @@
  *
  * Exit codes (the document's others are 10..16): 11 the download is not the expected artifact (not gzip,
  * truncated, or its SHA-256 differs), 17 the download failed (no curl or wget, an HTTP or network error, or
- * the cache could not be written: full disk). On 11 and 17 no file is left in the cache but earlier good
- * versions. Works under `set -u` (the document's shell step sets it).
+ * the cache could not be written: full disk). On 11 and 17 no new agent or temporary file is left in the
+ * cache (at most an empty directory of that version). Works under `set -u` (the document's shell step sets it).
  *
  * NOT WIRED YET: the document still uses aws:downloadContent (see the README section "The agent
  * download"); wiring needs Dispatch to pre-sign the URLs.
