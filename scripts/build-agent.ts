@@ -95,6 +95,28 @@ export function describeArtifact(file: string): BuiltArtifact {
   return { file, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength };
 }
 
+/**
+ * The gzip-compressed copy an instance downloads (issue 14, item 4): `<file>.gz`, gzip -9 (node's zlib
+ * writes no name and mtime 0, so the bytes depend only on the input). `sha256` and `bytes` are the
+ * DECOMPRESSED executable's, the instance's cache key; `compressedBytes` is what crosses the network.
+ */
+export interface CompressedArtifact extends BuiltArtifact {
+  compressedFile: string;
+  compressedBytes: number;
+}
+
+export function compressArtifact(artifact: BuiltArtifact): CompressedArtifact {
+  const compressedFile = `${artifact.file}.gz`;
+  const data = readFileSync(artifact.file);
+  const sha256 = createHash('sha256').update(data).digest('hex');
+  if (sha256 !== artifact.sha256) throw new Error(`${artifact.file} changed since it was built`);
+  const gz = gzipSync(data, { level: 9 });
+  const tmp = `${compressedFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, gz);
+  renameSync(tmp, compressedFile);
+  return { ...artifact, compressedFile, compressedBytes: gz.byteLength };
+}
+
 export function executablePath(platform: AgentPlatform): string {
   return path.join(DIST_DIR, `agent-${platform}`);
 }
@@ -319,6 +341,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   if (sea) artifacts.push(...buildLegacyAgentExecutables());
   for (const a of artifacts) {
     process.stdout.write(`${path.relative(REPO_ROOT, a.file)}\t${a.bytes} bytes\tsha256 ${a.sha256}\n`);
+  }
+  // The gzip copies of the executables (what the agent cache downloads: infra/constructs/agent-cache-script.ts).
+  for (const a of sea ? artifacts.slice(1) : []) {
+    const c = compressArtifact(a);
+    process.stdout.write(
+      `${path.relative(REPO_ROOT, c.compressedFile)}\t${c.compressedBytes} bytes (gzip -9 of sha256 ${c.sha256})\n`,
+    );
   }
   process.stdout.write(`built in ${Math.round(performance.now() - started)} ms\n`);
 }
