@@ -4,7 +4,7 @@
  * for garbage: a truncated or odd file must never throw.
  */
 import os from 'node:os';
-import { ipv6Text } from '../functions/core/telemetry/ipv6-text';
+import { ipv6Text } from '../functions/core/telemetry/address-text';
 
 export interface ProcStat {
   pid: number;

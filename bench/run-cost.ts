@@ -96,7 +96,7 @@ export async function runCost(count: number, memory: Map<string, number>): Promi
       },
     });
     console.log(
-      `  run: ${r.state}, ${r.instances} instances (${r.evaluated} evaluated, ${r.excluded} excluded), ${r.findings} findings, ${Math.round(r.executionMs / 1000)} s locally`,
+      `  run: ${r.state}, ${r.instances} instances (${r.evaluated} evaluated, ${r.excluded} excluded, ${r.unaccounted} unaccounted), ${r.findings} findings (${r.uniqueFindingIds} distinct), ${Math.round(r.executionMs / 1000)} s locally, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB, largest state data ${r.payloads.largest} B (child ${r.payloads.largestChild} B)`,
     );
   } finally {
     meter.restore();

@@ -11,7 +11,7 @@ import { KmsKeyringProvider } from '../adapters/aws/kms-keyring';
 import type { RulesPackageResolver } from '../adapters/aws/lifecycle-deps';
 import type { RulesPackage } from '../core/rule';
 import { enableEvaluation, log } from './lifecycle-runtime';
-import { RULES_REGISTRY_SIDE_BUNDLE } from './side-bundles';
+import { CVE_PACKAGE_SIDE_BUNDLE, RULES_REGISTRY_SIDE_BUNDLE } from './side-bundles';
 
 type Registry = typeof import('../rules/registry');
 let registry: Promise<Registry> | undefined;
@@ -37,6 +37,16 @@ function rulesRegistry(): Promise<Registry> {
   return registry;
 }
 
+type CveEntry = typeof import('./cve-package-entry');
+
+/** The cve package's module: the side bundle beside index.js in the Lambda, the source elsewhere. */
+function cveEntry(): Promise<CveEntry> {
+  const bundled = typeof __dirname === 'string' ? path.join(__dirname, CVE_PACKAGE_SIDE_BUNDLE) : undefined;
+  return bundled && existsSync(bundled)
+    ? Promise.resolve(require(bundled) as CveEntry)
+    : (import(new URL('./cve-package-entry.ts', import.meta.url).href) as Promise<CveEntry>);
+}
+
 const packageCache = new Map<string, Promise<RulesPackage[]>>();
 const cvePackages = new Map<string, Promise<RulesPackage>>();
 
@@ -50,10 +60,7 @@ function cveLoader(env: NodeJS.ProcessEnv = process.env): (() => Promise<RulesPa
   return () => {
     let p = cvePackages.get(bucket);
     if (!p) {
-      p = Promise.all([
-        import('../adapters/aws/s3-feed-store'),
-        import('../core/feeds-cloud/cloud-cve-package'),
-      ]).then(([s3, cloud]) => cloud.cloudCveRulesPackage(s3.s3PublishedCveIndex(bucket, env, log)));
+      p = cveEntry().then((m) => m.cveRulesPackageFromBucket(bucket, env, log));
       p.catch(() => cvePackages.delete(bucket));
       cvePackages.set(bucket, p);
     }

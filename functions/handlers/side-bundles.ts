@@ -8,3 +8,9 @@
  * behavior analysis): functions/rules/registry.ts, loaded on the first evaluation (evaluation-runtime.ts).
  */
 export const RULES_REGISTRY_SIDE_BUNDLE = 'rules-registry.js';
+
+/**
+ * The evaluate Lambda's `cve` package over the feed bucket (functions/handlers/cve-package-entry.ts: the S3
+ * feed store, the published index reader and the package), loaded when a template first asks for cve.
+ */
+export const CVE_PACKAGE_SIDE_BUNDLE = 'cve-package.js';

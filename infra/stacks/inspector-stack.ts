@@ -31,7 +31,7 @@ import { LIFECYCLE_METRICS_SERVICE, METRICS_NAMESPACE } from '../../functions/ad
 import { AGENT_ARTIFACT_ENV, AGENT_LEGACY_ARTIFACT_ENV, ENV } from '../../functions/adapters/aws/environment';
 import type { AgentArchitecture } from '../../functions/core/run-lifecycle/agent-artifacts';
 import { RECONCILED_EXECUTION_STATUSES } from '../../functions/core/run-lifecycle/reconcile-run';
-import { RULES_REGISTRY_SIDE_BUNDLE } from '../../functions/handlers/side-bundles';
+import { CVE_PACKAGE_SIDE_BUNDLE, RULES_REGISTRY_SIDE_BUNDLE } from '../../functions/handlers/side-bundles';
 import { CIS_DATA_FOLDER, CIS_SIDE_BUNDLE } from '../../functions/rules/cis/data';
 import { REPO_ROOT } from '../../scripts/build-agent';
 import { AgentDistribution } from '../constructs/agent-distribution';
@@ -255,6 +255,8 @@ export class InspectorStack extends Stack {
             // The registry and its built-in packages: loaded on the first evaluation, out of index.js
             // (functions/handlers/evaluation-runtime.ts).
             { entry: 'functions/rules/registry.ts', outfile: RULES_REGISTRY_SIDE_BUNDLE },
+            // The cve package over the feed bucket: loaded when a template first asks for cve.
+            { entry: 'functions/handlers/cve-package-entry.ts', outfile: CVE_PACKAGE_SIDE_BUNDLE },
           ],
         },
       ),
@@ -446,7 +448,7 @@ export class InspectorStack extends Stack {
       Validations.of(stateMachine).acknowledge({
         id: `AwsSolutions-IAM5[${resourceEvidence(this, data.telemetryBucket.arnForObjects('manifests/*'))}]`,
         reason:
-          "The Evaluate distributed Map reads each run's manifest (manifests/<runId>/evaluate.json, ItemReader) and writes its results beside it (ResultWriter): keys carry run ids known only at run time; the telemetry itself is not readable.",
+          "The AssessmentRun state machine's Evaluate distributed Map reads each run's manifest (manifests/<runId>/evaluate.json, ItemReader) and writes its results beside it (ResultWriter): keys carry run ids known only at run time; the telemetry itself is not readable.",
       });
     }
     const invoked = {

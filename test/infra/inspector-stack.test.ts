@@ -24,7 +24,7 @@ import {
   AGENT_COMMAND_PARAMETERS,
 } from '../../functions/core/run-lifecycle/agent-command';
 import { CONTEXT_KEYS, decryptTelemetry } from '../../functions/core/telemetry';
-import { RULES_REGISTRY_SIDE_BUNDLE } from '../../functions/handlers/side-bundles';
+import { CVE_PACKAGE_SIDE_BUNDLE, RULES_REGISTRY_SIDE_BUNDLE } from '../../functions/handlers/side-bundles';
 import { REPORT_PDF_SIDE_BUNDLE } from '../../functions/report/render-bytes';
 import { BENCHMARK_IDS, BENCHMARKS, CIS_DATA_FOLDER, CIS_SIDE_BUNDLE } from '../../functions/rules/cis/data';
 import { cisPackage } from '../../functions/rules/cis/index';
@@ -575,11 +575,16 @@ describe('Lambdas', () => {
     const sizes = lambdaBundleSizes(s.outdir);
     expect(sizes.size).toBe(lambdas().length);
     for (const [asset, bytes] of sizes) expect(bytes, asset).toBeLessThan(BUNDLE_LIMIT_BYTES);
-    // Side bundles, loaded on first use: the evaluate Lambda's cis package and rules registry, the reports
+    // Side bundles, loaded on first use: the evaluate Lambda's cis package, rules registry and cve package, the reports
     // Lambda's PDF renderer (pdfkit and fontkit, fontkit's brotli from Node's zlib).
     const side = sideBundleSizes(s.outdir);
     expect([...side.keys()].map((f) => path.basename(f)).sort()).toEqual(
-      [path.basename(CIS_SIDE_BUNDLE), REPORT_PDF_SIDE_BUNDLE, RULES_REGISTRY_SIDE_BUNDLE].sort(),
+      [
+        path.basename(CIS_SIDE_BUNDLE),
+        CVE_PACKAGE_SIDE_BUNDLE,
+        REPORT_PDF_SIDE_BUNDLE,
+        RULES_REGISTRY_SIDE_BUNDLE,
+      ].sort(),
     );
     for (const [file, bytes] of side) expect(bytes, file).toBeLessThan(BUNDLE_LIMIT_BYTES);
   });

@@ -3,9 +3,9 @@
  * one TransactWriteItems call: both land or neither. Audit items are only ever put with
  * attribute_not_exists (never overwritten); nothing in the code updates or deletes them.
  */
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
   QueryCommand,
@@ -20,6 +20,7 @@ import {
   suppressionAuditEntrySchema,
 } from '../../core/suppressions';
 import type { SuppressionStore } from '../../ports/suppression-store';
+import { dynamoDocumentClient } from './dynamo-client';
 import { DynamoSuppressionRules } from './dynamo-suppression-rules';
 import { ENV, requireEnv } from './environment';
 import { TABLES } from './table-design';
@@ -33,10 +34,7 @@ const AUDIT = 'AUDIT';
  * the other control-plane bundles carry none of it.
  */
 export function suppressionStoreFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoSuppressionStore {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return new DynamoSuppressionStore(doc, requireEnv(ENV.suppressionsTable, env));
+  return new DynamoSuppressionStore(dynamoDocumentClient(), requireEnv(ENV.suppressionsTable, env));
 }
 
 export class SuppressionRuleExistsError extends Error {

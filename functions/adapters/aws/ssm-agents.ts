@@ -106,13 +106,21 @@ export class SsmCommandRunner implements CommandRunner {
     const wanted = new Set(query.commandIds);
     const found: CommandStatus[] = [];
     // One listing of the document's recent commands, 50 a page: a 10,000-instance run's 200 commands take
-    // 4 calls per poll, not 200. It stops once every wanted command is seen. A command not listed (yet) is
-    // absent: polling counts it as running, and the deadline's final reconciliation lists its invocations.
+    // 4 calls per poll, not 200. It stops once every wanted command is seen.
     if (wanted.size)
       for await (const c of this.commandsOf(query.documentName, query.invokedAfter)) {
         if (wanted.delete(c.CommandId ?? '')) found.push(c);
         if (!wanted.size) break;
       }
+    // A command the listing did not show (SSM's RequestedDateTime before `invokedAfter`: a clock that differs
+    // from SSM's by more than the margin) is asked for by its id, one call each, so that it is not taken for
+    // running until the deadline. One SSM does not know at all stays absent: polling counts it as running,
+    // and the deadline's final reconciliation lists its invocations.
+    for (const id of wanted) {
+      const page = await this.ssm.send(new ListCommandsCommand({ CommandId: id }));
+      const c = page.Commands?.find((x) => x.CommandId === id);
+      if (c) found.push(c);
+    }
     return found;
   }
 

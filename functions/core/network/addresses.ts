@@ -6,7 +6,7 @@
  * group rule or a network ACL entry draws, so that each rule either covers an interval or misses it.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { ipv6Text } from '../telemetry/ipv6-text';
+import { ipv6Text } from '../telemetry/address-text';
 
 export type Family = 4 | 6;
 

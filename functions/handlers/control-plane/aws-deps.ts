@@ -10,7 +10,6 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { awsClientConfig } from '../../adapters/aws/client-config';
 import { dynamoDocumentClient } from '../../adapters/aws/dynamo-client';
-import { DynamoSuppressionStore } from '../../adapters/aws/dynamo-suppression-store';
 import { agentArtifactsFromEnv, ENV, requireEnv } from '../../adapters/aws/environment';
 import { DynamoExclusionsPreviewStore } from '../../adapters/aws/exclusions-previews';
 import { DynamoFindingsQuery, DynamoLocksReader, DynamoRunsReader } from '../../adapters/aws/findings-query';

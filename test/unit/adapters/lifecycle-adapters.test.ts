@@ -5,6 +5,7 @@
  */
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -14,6 +15,7 @@ import {
 } from '../../../functions/adapters/aws/emf-metrics';
 import { SfnExecutions } from '../../../functions/adapters/aws/sfn-executions';
 import { SnsNotifier } from '../../../functions/adapters/aws/sns-notifier';
+import { SsmCommandRunner } from '../../../functions/adapters/aws/ssm-agents';
 import { isTransientAwsError } from '../../../functions/adapters/aws/transient-errors';
 import { pollWaitSeconds } from '../../../functions/core/run-lifecycle/model';
 
@@ -150,5 +152,34 @@ describe('pollWaitSeconds', () => {
     [60, 0, 1],
   ])('duration %i s, interval %i s → %i s (at most 1,000 polls over the duration)', (d, i, want) => {
     expect(pollWaitSeconds(d, i)).toBe(want);
+  });
+});
+
+describe('SsmCommandRunner.commandStatuses', () => {
+  const ssm = mockClient(SSMClient);
+  afterEach(() => ssm.reset());
+
+  it('lists the document once, and asks by id for a command the listing missed (a skewed clock)', async () => {
+    const at = new Date('2026-12-02T10:00:00Z');
+    ssm
+      .on(ListCommandsCommand)
+      .callsFake((input: { CommandId?: string }) =>
+        input.CommandId === 'c-2'
+          ? { Commands: [{ CommandId: 'c-2', Status: 'Success', RequestedDateTime: at }] }
+          : { Commands: [{ CommandId: 'c-1', Status: 'InProgress', RequestedDateTime: at }] },
+      );
+    const runner = new SsmCommandRunner(new SSMClient({}), new SSMClient({}));
+    const out = await runner.commandStatuses({
+      documentName: 'Doc',
+      invokedAfter: new Date('2026-12-04T00:00:00Z'),
+      commandIds: ['c-1', 'c-2', 'c-3'],
+    });
+    expect(out.map((c) => [c.CommandId, c.Status])).toEqual([
+      ['c-1', 'InProgress'],
+      ['c-2', 'Success'],
+    ]);
+    // One listing page, then one call for each id it did not show (c-3: unknown to SSM, stays absent).
+    const calls = ssm.commandCalls(ListCommandsCommand).map((c) => c.args[0].input.CommandId ?? 'list');
+    expect(calls).toEqual(['list', 'c-2', 'c-3']);
   });
 });

@@ -1,6 +1,6 @@
 /** RFC 5952 text of IPv6 groups, checked against Node's own URL host serialization of the same address. */
 import { describe, expect, it } from 'vitest';
-import { ipv6Text } from '../../../functions/core/telemetry/ipv6-text';
+import { ipv6Text } from '../../../functions/core/telemetry/address-text';
 
 const CASES: Array<[number[], string]> = [
   [[0, 0, 0, 0, 0, 0, 0, 0], '::'],
