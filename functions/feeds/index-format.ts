@@ -42,6 +42,52 @@ export const RELEASE_INDEX_EXT = '.idx';
 const KINDS: ReadonlyArray<RangeEvent['kind']> = ['introduced', 'fixed', 'last_affected', 'limit'];
 /** Entry flag bits naming the Ubuntu Pro service of a fix. */
 const PRO_FLAG: Readonly<Record<ProService, number>> = { 'esm-infra': 2, 'esm-apps': 4 };
+
+/** The interned fields of one affected-package entry, encoded the same way by schema 1 and schema 2. */
+export interface EntryFields {
+  /** 1 won't fix, 2 fix in Ubuntu Pro esm-infra, 4 esm-apps. */
+  flags: number;
+  /** Per range, flat pairs of event kind (an index in KINDS) and version (a string id). */
+  ranges: number[][];
+  versions?: number[] | undefined;
+  arches?: number[] | undefined;
+  /** A string id; -1 or absent = no stream. */
+  stream?: number | undefined;
+  modules?: number[] | undefined;
+}
+
+/**
+ * An entry's fields decoded to an AffectedPackage: `s` turns a string id into its string (and throws for an
+ * id outside its table), `fail` makes the error for a malformed field (index-legacy.ts decodes schema 1 with it).
+ */
+export function decodeEntry(
+  name: string,
+  f: EntryFields,
+  s: (i: number | undefined) => string | undefined,
+  fail: (message: string) => Error,
+): AffectedPackage {
+  const pkg: AffectedPackage = {
+    name,
+    wontFix: (f.flags & 1) === 1,
+    ranges: f.ranges.map((flat) => {
+      const events: RangeEvent[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const kind = KINDS[flat[i]!];
+        if (!kind) throw fail(`bad range event kind ${flat[i]} for ${name}`);
+        events.push({ kind, version: s(flat[i + 1])! });
+      }
+      return events;
+    }),
+    versions: (f.versions ?? []).map((v) => s(v)!),
+    arches: (f.arches ?? []).map((v) => s(v)!),
+  };
+  const stream = s(f.stream);
+  if (stream) pkg.stream = stream;
+  if (f.modules) pkg.modules = f.modules.map((m) => s(m)!);
+  if (f.flags & PRO_FLAG['esm-infra']) pkg.proService = 'esm-infra';
+  else if (f.flags & PRO_FLAG['esm-apps']) pkg.proService = 'esm-apps';
+  return pkg;
+}
 /** A header line longer than this is not one of ours. */
 const MAX_HEADER_BYTES = 64 * 1024;
 /** Advisory lines closer than this to each other are read together (one read instead of two). */
@@ -653,27 +699,11 @@ export class ReleaseIndex {
         throw new IndexFormatError(`${this.source}: string ${i} is outside the string table of ${name}`);
       return v;
     };
-    const pkg: AffectedPackage = {
+    return decodeEntry(
       name,
-      wontFix: (r[2] & 1) === 1,
-      ranges: r[3].map((flat) => {
-        const events: RangeEvent[] = [];
-        for (let i = 0; i + 1 < flat.length; i += 2) {
-          const kind = KINDS[flat[i]!];
-          if (!kind)
-            throw new IndexFormatError(`${this.source}: bad range event kind ${flat[i]} for ${name}`);
-          events.push({ kind, version: s(flat[i + 1])! });
-        }
-        return events;
-      }),
-      versions: (r[4] ?? []).map((v) => s(v)!),
-      arches: (r[5] ?? []).map((v) => s(v)!),
-    };
-    const stream = s(r[6]);
-    if (stream) pkg.stream = stream;
-    if (r[7]) pkg.modules = r[7].map((m) => s(m)!);
-    if (r[2] & PRO_FLAG['esm-infra']) pkg.proService = 'esm-infra';
-    else if (r[2] & PRO_FLAG['esm-apps']) pkg.proService = 'esm-apps';
-    return pkg;
+      { flags: r[2], ranges: r[3], versions: r[4], arches: r[5], stream: r[6], modules: r[7] },
+      s,
+      (message) => new IndexFormatError(`${this.source}: ${message}`),
+    );
   }
 }

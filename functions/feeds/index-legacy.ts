@@ -6,18 +6,8 @@
  * replaced.
  */
 import * as z from 'zod';
-import { IndexFormatError } from './index-format';
-import {
-  type Advisory,
-  type AffectedPackage,
-  FAMILIES,
-  type ProService,
-  type RangeEvent,
-  type ReleaseKey,
-} from './model';
-
-const KINDS: ReadonlyArray<RangeEvent['kind']> = ['introduced', 'fixed', 'last_affected', 'limit'];
-const PRO_FLAG: Readonly<Record<ProService, number>> = { 'esm-infra': 2, 'esm-apps': 4 };
+import { decodeEntry, IndexFormatError } from './index-format';
+import { type Advisory, FAMILIES, type ReleaseKey } from './model';
 
 /** [id, cves, severity, cvssVersion, cvssVector, cvssScore (-1 none), published, summary, references]; -1 = none. */
 type AdvisoryRow = [number, number[], number, number, number, number, number, number, number[]];
@@ -89,26 +79,12 @@ export function legacyRelease(value: unknown, source: string): LegacyRelease {
       const r = raw as EntryRow;
       const a = out[r[0]];
       if (!a) throw bad(`an entry of ${name} names advisory ${r[0]}, outside the index`);
-      const pkg: AffectedPackage = {
+      const pkg = decodeEntry(
         name,
-        wontFix: (r[1] & 1) === 1,
-        ranges: r[2].map((flat) => {
-          const events: RangeEvent[] = [];
-          for (let i = 0; i + 1 < flat.length; i += 2) {
-            const kind = KINDS[flat[i]!];
-            if (!kind) throw bad(`bad range event kind ${flat[i]} for ${name}`);
-            events.push({ kind, version: s(flat[i + 1])! });
-          }
-          return events;
-        }),
-        versions: (r[3] ?? []).map((v) => s(v)!),
-        arches: (r[4] ?? []).map((v) => s(v)!),
-      };
-      const stream = s(r[5]);
-      if (stream) pkg.stream = stream;
-      if (r[6]) pkg.modules = r[6].map((m) => s(m)!);
-      if (r[1] & PRO_FLAG['esm-infra']) pkg.proService = 'esm-infra';
-      else if (r[1] & PRO_FLAG['esm-apps']) pkg.proService = 'esm-apps';
+        { flags: r[1], ranges: r[2], versions: r[3], arches: r[4], stream: r[5], modules: r[6] },
+        s,
+        bad,
+      );
       a.packages.push(pkg);
     }
   }
