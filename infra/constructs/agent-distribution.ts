@@ -61,7 +61,7 @@
  * The agent builds the ARN from its instance id and the partition, region and account of the key ARN it is
  * given (the stack sends commands to instances of its own account and region); the evaluator refuses an
  * envelope whose context does not name exactly the ARN of the instance it expects, or has no ARN (telemetry
- * of agents before this binding; telemetry lives 30 days and agents are downloaded with every run, so a new
+ * of agents before this binding; telemetry lives 30 days and every run checks the agent's version (a new one is downloaded), so a new
  * run replaces it). An instance therefore cannot produce telemetry that decrypts as another instance's; at
  * worst a compromised instance overwrites another's object with garbage, which ends as an exclusion for that
  * instance, never as forged results. Callers without an instance profile (SSM hybrid nodes, users) have no

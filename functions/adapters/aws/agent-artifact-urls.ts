@@ -1,5 +1,5 @@
 /**
- * Pre-signed S3 GET URLs of the agent artifacts (issue 14, item 4): what Dispatch will pass to the agent
+ * Pre-signed S3 GET URLs of the agent artifacts (issue 14, item 4): what Dispatch passes to the agent
  * document so its shell step downloads the gzip artifact itself, into the instance's cache
  * (infra/constructs/agent-cache-script.ts), instead of `aws:downloadContent` on every run.
  *
