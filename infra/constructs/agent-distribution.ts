@@ -376,9 +376,7 @@ export class AgentDistribution extends Construct {
             description: `Agent artifact (S3 key of its gzip copy in the CDK assets bucket), chosen per instance architecture by Dispatch: ${this.artifacts
               .filter((a) => !a.kind.endsWith('-glibc217'))
               .map((a) => `${a.kind}=${a.asset.s3ObjectKey}`)
-              .join(
-                ', ',
-              )}. Executables run only on their architecture; the bundle needs node >= 20 on PATH.`,
+              .join(', ')}. Executables run only on their architecture; the bundle needs node >= 20 on PATH.`,
             default: this.defaultArtifact.asset.s3ObjectKey,
             allowedValues: this.artifacts
               .filter((a) => !a.kind.endsWith('-glibc217'))

@@ -110,7 +110,19 @@ function pathWith(tools: string[]): string {
   }
   return dir;
 }
-const BASE_TOOLS = ['mkdir', 'chmod', 'sha256sum', 'cut', 'rm', 'find', 'gzip', 'mv', 'basename', 'cat', 'touch'];
+const BASE_TOOLS = [
+  'mkdir',
+  'chmod',
+  'sha256sum',
+  'cut',
+  'rm',
+  'find',
+  'gzip',
+  'mv',
+  'basename',
+  'cat',
+  'touch',
+];
 
 describe('agent cache (sh)', () => {
   it('downloads, decompresses, verifies and installs the agent on the first run; nothing on the second', async () => {

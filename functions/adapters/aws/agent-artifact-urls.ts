@@ -64,7 +64,9 @@ export class S3AgentArtifactUrls implements AgentArtifactUrls {
  * From the Lambda environment (AGENT_ARTIFACT_BUCKET); undefined without it. A custom S3 endpoint
  * (AWS_ENDPOINT_URL_S3: a local S3-compatible server in tests) switches to path-style addressing.
  */
-export function agentArtifactUrlsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentArtifactUrls | undefined {
+export function agentArtifactUrlsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): AgentArtifactUrls | undefined {
   const bucket = env[ENV.agentArtifactBucket];
   if (!bucket) return undefined;
   return new S3AgentArtifactUrls(
