@@ -28,7 +28,7 @@ import {
   EXIT_DOWNLOAD_FAILED,
   EXIT_SHA256_MISMATCH,
 } from '../../infra/constructs/agent-cache-script';
-import { compressArtifact, describeArtifact } from '../../scripts/build-agent';
+import { compressArtifact, compressedArtifact, describeArtifact } from '../../scripts/build-agent';
 
 const run = promisify(execFile);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -329,6 +329,22 @@ describe('compressed artifact (scripts/build-agent.ts)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('agent v1 ran');
     expect(readFileSync(path.join(cacheRoot, c.sha256, 'agent'))).toEqual(readFileSync(file));
+  });
+
+  it('compressedArtifact reuses <file>.gz only when its .gz.sha256 names this very executable', () => {
+    const file = path.join(work, 'agent-reuse');
+    writeFileSync(file, Buffer.concat([agentV1, Buffer.alloc(50_000, 0x42)]));
+    const first = compressedArtifact(describeArtifact(file));
+    expect(readFileSync(`${file}.gz.sha256`, 'utf8').trim()).toBe(first.sha256);
+    // a .gz whose sidecar matches is taken as it is (the synth does not compress again)
+    const marker = Buffer.concat([readFileSync(first.compressedFile), Buffer.from('kept')]);
+    writeFileSync(first.compressedFile, marker);
+    expect(compressedArtifact(describeArtifact(file)).compressedBytes).toBe(marker.length);
+    // another executable in the same place: compressed again
+    writeFileSync(file, agentV2);
+    const next = compressedArtifact(describeArtifact(file));
+    expect(gunzipSync(readFileSync(next.compressedFile))).toEqual(agentV2);
+    expect(readFileSync(`${file}.gz.sha256`, 'utf8').trim()).toBe(sha(agentV2));
   });
 
   it('refuses to compress an executable that changed since it was described', () => {
