@@ -6,6 +6,7 @@
  * free of it (test/infra/inspector-stack.test.ts bounds every bundle's size).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { agentArtifactUrlsFromEnv } from '../adapters/aws/agent-artifact-urls';
 import { agentArtifactsFromEnv } from '../adapters/aws/environment';
 import { lifecycleDepsFromEnv, type RulesPackageResolver } from '../adapters/aws/lifecycle-deps';
 import type { LifecycleDeps, LifecycleLog } from '../core/run-lifecycle/deps';
@@ -55,10 +56,12 @@ let overrides: Partial<LifecycleDeps> = {};
 export function lifecycleDeps(): LifecycleDeps {
   if (!deps) {
     const fromEnv = lifecycleDepsFromEnv(log, evaluation?.resolveRulesPackages ?? noRulesPackages);
-    // Dispatch's per-architecture agent artifacts (set on that Lambda only).
+    // Dispatch's per-architecture agent artifacts (set on that Lambda only) and their download URLs.
     const agentArtifacts = agentArtifactsFromEnv();
+    const artifactUrls = agentArtifacts ? agentArtifactUrlsFromEnv() : undefined;
     deps = {
       ...fromEnv,
+      ...(artifactUrls ? { artifactUrls } : {}),
       keyrings: evaluation ? evaluation.keyrings() : noKeyrings,
       config: { ...fromEnv.config, ...(agentArtifacts ? { agentArtifacts } : {}) },
       ...overrides,

@@ -1,3 +1,4 @@
+export * from './agent-artifact-urls';
 export * from './command-runner';
 export * from './evaluation-manifests';
 export * from './executions';

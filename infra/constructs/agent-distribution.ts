@@ -1,27 +1,39 @@
 /**
  * How the agent reaches instances and what an instance may do:
  *
- * - the agent artifacts as S3 assets: the esbuild bundle (built at every synth) and, when
- *   `npm run build:agent` has built them, the linux x64/arm64 single executables;
- * - the SSM Command document that downloads one artifact (aws:downloadContent, so no AWS CLI is needed on
- *   the instance), checks its SHA-256 against the `agentSha256` parameter (fails closed on a mismatch or a
- *   missing file), checks the architecture, and runs it with the run's parameters;
+ * - the agent artifacts as S3 assets, each the gzip -9 copy of the artifact (`<file>.gz`, compressedArtifact
+ *   in scripts/build-agent.ts): the esbuild bundle (built and compressed at every synth) and, when
+ *   `npm run build:agent` has built them, the linux x64/arm64 single executables and the legacy artifacts.
+ *   An artifact's `sha256` is that of the DECOMPRESSED file, the key of the instance's cache;
+ * - the SSM Command document. It has one step, a shell script: it chooses the artifact (the executable of
+ *   the instance's architecture, or the legacy one when glibc is older than 2.28), checks the architecture,
+ *   and gets the artifact from the instance's cache (`agent_fetch`, agent-cache-script.ts): kept by its
+ *   SHA-256 under /var/lib/inspector-agent/cache, checked on every run, downloaded (gzip) only when missing
+ *   or altered, through the pre-signed S3 GET URL Dispatch passes as `agentUrl` / `legacyAgentUrl`
+ *   (functions/adapters/aws/agent-artifact-urls.ts). No AWS CLI and no instance permission on the assets
+ *   bucket are needed: the URL carries the Dispatch role's read of exactly that object. Then it runs the
+ *   agent with the run's parameters;
  * - the artifact of each instance architecture (`byArchitecture`), which the stack passes to Dispatch so
  *   it sends every instance the artifact built for it (one SendCommand per architecture batch).
  *
+ * Exit codes of the document (each ends as an AGENT_FAILED exclusion): 10 the run directory cannot be
+ * created, 11 the download is not the expected artifact (not gzip, or another SHA-256), 12 agentKey is not
+ * one of this deployment's artifacts, 13 the artifact is for another architecture, 14 the bundle needs node,
+ * 15 no instance id, 16 legacyAgentKey is not a legacy artifact, 17 the download failed (no curl or wget,
+ * HTTP or network error: an expired URL, no route to S3; disk full); otherwise the agent's own exit code.
+ *
  * Artifacts and architectures: an executable runs only on its own architecture (the document compares
- * `uname -m` and exits 13 on a mismatch, so Dispatch must choose it per instance). The bundle (agent.js)
- * has no architecture check: the document runs it as `node agent.js`, which needs Node.js >= 20 on the
- * instance's PATH, and exits 14 with that message when node is missing (then Poll records the command as
- * failed, an AGENT_FAILED exclusion). When the executables were not built (`npm run build:agent`), the
- * bundle is the artifact of both x86_64 and arm64, and the document's default.
+ * `uname -m` and exits 13 on a mismatch, before downloading anything, so Dispatch must choose it per
+ * instance). The bundle (agent.js) has no architecture check: the document runs it as `node <cached file>`,
+ * which needs Node.js >= 20 on the instance's PATH, and exits 14 with that message when node is missing
+ * (then Poll records the command as failed, an AGENT_FAILED exclusion). When the executables were not built
+ * (`npm run build:agent`), the bundle is the artifact of both x86_64 and arm64, and the document's default.
  * - hosts with glibc older than 2.28 (Amazon Linux 2, RHEL/CentOS 7, Ubuntu 18.04), where the Node.js 22
  *   executables cannot start: when `npm run build:agent` built the legacy artifacts (Node.js 16, glibc
- *   2.17+, scripts/build-agent.ts), the document downloads the legacy artifact of the instance's
- *   architecture too (`legacyAgentKey`/`legacyAgentSha256`, passed by Dispatch beside agentKey), and the
- *   shell step runs it instead of the executable when `getconf GNU_LIBC_VERSION` reports glibc < 2.28,
- *   after the same SHA-256 and architecture checks (exit 16 when it would need it and has none). The
- *   extra download (~31 MB) happens on every instance: a Command document cannot download conditionally.
+ *   2.17+, scripts/build-agent.ts), Dispatch passes the legacy artifact of the instance's architecture too
+ *   (`legacyAgentKey`/`legacyAgentSha256`/`legacyAgentUrl`), and the shell step fetches and runs it INSTEAD
+ *   of the executable when `getconf GNU_LIBC_VERSION` reports glibc < 2.28 (exit 16 when the legacy
+ *   parameter does not name a legacy artifact). Each host therefore downloads one artifact, once per version.
  * - the managed policy `<stack name>-AgentInstancePolicy-<region>` users attach to instance roles (IAM names
  *   are global to the account: the stack name keeps two stacks in one region apart).
  *
@@ -49,7 +61,7 @@
  * The agent builds the ARN from its instance id and the partition, region and account of the key ARN it is
  * given (the stack sends commands to instances of its own account and region); the evaluator refuses an
  * envelope whose context does not name exactly the ARN of the instance it expects, or has no ARN (telemetry
- * of agents before this binding; telemetry lives 30 days and agents are downloaded with every run, so a new
+ * of agents before this binding; telemetry lives 30 days and every run checks the agent's version (a new one is downloaded), so a new
  * run replaces it). An instance therefore cannot produce telemetry that decrypts as another instance's; at
  * worst a compromised instance overwrites another's object with garbage, which ends as an exclusion for that
  * instance, never as forged results. Callers without an instance profile (SSM hybrid nodes, users) have no
@@ -71,22 +83,32 @@ import {
   buildAgentBundle,
   builtExecutables,
   builtLegacyExecutables,
+  compressedArtifact,
   describeArtifact,
   EXECUTABLE_GLIBC,
   LEGACY_GLIBC,
 } from '../../scripts/build-agent';
+import { agentCacheScript } from './agent-cache-script';
 import { COMMAND_OUTPUT_PREFIX } from './data-stores';
 import { resourceEvidence } from './nag-evidence';
 
-/** Where the document puts the artifact on the instance (removed when the agent exits). */
+/** The agent's directory on the instance: the cache (cache/) and one directory per run (runs/<runId>/). */
 export const AGENT_WORK_DIR = '/var/lib/inspector-agent';
+/** Where the verified agents are kept between runs, one directory per SHA-256 (agent-cache-script.ts). */
+export const AGENT_CACHE_DIR = `${AGENT_WORK_DIR}/cache`;
+/**
+ * A run's own directory, removed when the step ends: the legacy artifact unpacks its Node.js runtime there
+ * (INSPECTOR_AGENT_TMPDIR). Under runs/, so no run id can name the cache.
+ */
+export const AGENT_RUNS_DIR = `${AGENT_WORK_DIR}/runs`;
 /** Seconds the run step may take: Classic's longest duration (24 h) plus margin. */
 export const AGENT_STEP_TIMEOUT_SECONDS = 90_000;
 
 /**
  * The document's parameter names. runId, durationSeconds, uploadBucket, uploadPrefix and kmsKeyArn are the
  * contract with Dispatch (functions/core/run-lifecycle/agent-command.ts); region, agentKey and agentSha256
- * default to this deployment's values.
+ * default to this deployment's values; agentUrl (and legacyAgentUrl) default to empty: a version already in
+ * the instance's cache runs without one, a missing one ends in exit 17.
  */
 export const DOCUMENT_PARAMETERS = {
   runId: 'runId',
@@ -98,22 +120,27 @@ export const DOCUMENT_PARAMETERS = {
   region: 'region',
   agentKey: 'agentKey',
   agentSha256: 'agentSha256',
+  /** The pre-signed S3 GET URL of agentKey (Dispatch; a bearer token, never logged). */
+  agentUrl: 'agentUrl',
   /** Present when the legacy artifacts were built: the glibc 2.17+ artifact of the same architecture. */
   legacyAgentKey: 'legacyAgentKey',
   legacyAgentSha256: 'legacyAgentSha256',
+  legacyAgentUrl: 'legacyAgentUrl',
 } as const;
 
 /** The legacy (Node.js 16, glibc 2.17+) artifact of a platform. */
 export type LegacyArtifactKind = `${AgentPlatform}-glibc217`;
 export type ArtifactKind = 'bundle' | AgentPlatform | LegacyArtifactKind;
-/** Where the document puts the legacy artifact: beside the run directory, removed with it. */
-export const LEGACY_SUFFIX = '-legacy';
 
 export interface AgentArtifact {
   kind: ArtifactKind;
+  /** The gzip copy (`<file>.gz`) in the CDK assets bucket. */
   asset: s3assets.Asset;
+  /** SHA-256 and size of the DECOMPRESSED artifact (what the instance checks and keeps). */
   sha256: string;
   bytes: number;
+  /** What an instance downloads, once per version. */
+  compressedBytes: number;
 }
 
 export interface AgentDistributionProps {
@@ -146,6 +173,8 @@ export class AgentDistribution extends Construct {
   readonly byArchitecture: Record<AgentArchitecture, AgentArtifact>;
   /** The legacy artifact (glibc 2.17+) Dispatch sends beside the executable, when built. */
   readonly legacyByArchitecture: Partial<Record<AgentArchitecture, AgentArtifact>>;
+  /** The S3 object ARNs of every artifact: what Dispatch may read (and so pre-sign), nothing else. */
+  readonly artifactObjectArns: string[];
   readonly document: ssm.CfnDocument;
   readonly instancePolicy: iam.ManagedPolicy;
 
@@ -153,6 +182,7 @@ export class AgentDistribution extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
+    // The bundle is rebuilt at every synth; its gzip copy with it (about 1.3 MB, well under a second).
     const built: Array<{ kind: ArtifactKind; artifact: BuiltArtifact }> = [
       { kind: 'bundle', artifact: buildAgentBundle() },
     ];
@@ -166,12 +196,19 @@ export class AgentDistribution extends Construct {
         built.push({ kind: `${platform}-glibc217`, artifact: describeArtifact(file) });
       }
     }
-    this.artifacts = built.map(({ kind, artifact }) => ({
-      kind,
-      asset: new s3assets.Asset(this, `Agent-${kind}`, { path: artifact.file }),
-      sha256: artifact.sha256,
-      bytes: artifact.bytes,
-    }));
+    this.artifacts = built.map(({ kind, artifact }) => {
+      const gz = compressedArtifact(artifact);
+      return {
+        kind,
+        asset: new s3assets.Asset(this, `Agent-${kind}`, { path: gz.compressedFile }),
+        sha256: gz.sha256,
+        bytes: gz.bytes,
+        compressedBytes: gz.compressedBytes,
+      };
+    });
+    this.artifactObjectArns = this.artifacts.map(
+      (a) => `arn:${stack.partition}:s3:::${a.asset.s3BucketName}/${a.asset.s3ObjectKey}`,
+    );
     const bundle = this.artifacts[0] as AgentArtifact;
     const ofKind = (kind: ArtifactKind) => this.artifacts.find((a) => a.kind === kind) ?? bundle;
     this.byArchitecture = { x86_64: ofKind('linux-x64'), arm64: ofKind('linux-arm64') };
@@ -189,74 +226,79 @@ export class AgentDistribution extends Construct {
     const assetBucket = this.defaultArtifact.asset.s3BucketName;
 
     const P = DOCUMENT_PARAMETERS;
-    const archCases = this.artifacts
-      .filter((a): a is AgentArtifact & { kind: Exclude<ArtifactKind, 'bundle'> } => a.kind !== 'bundle')
-      .map((a) => `  '${a.asset.s3ObjectKey}') want='${UNAME[PLATFORM_OF[a.kind]]}' ;;`);
+    // Which architecture an artifact runs on ('any': the bundle, run with node); unknown keys: status 1.
+    const archOf = (artifacts: AgentArtifact[]) => [
+      '  case "$1" in',
+      ...artifacts.map(
+        (a) =>
+          `    '${a.asset.s3ObjectKey}') echo '${a.kind === 'bundle' ? 'any' : UNAME[PLATFORM_OF[a.kind]]}' ;;`,
+      ),
+      '    *) return 1 ;;',
+      '  esac',
+    ];
     // glibc 2.0 .. 2.27 (with or without a patch level): too old for the Node.js 22 executables (EXECUTABLE_GLIBC).
     const oldGlibc = '2.[0-9]|2.[0-9].*|2.1[0-9]|2.1[0-9].*|2.2[0-7]|2.2[0-7].*';
     if (EXECUTABLE_GLIBC !== '2.28') throw new Error('update the old-glibc pattern of the agent document');
-    // Both downloads are removed on every exit.
-    const cleanup = legacyDefault
-      ? [
-          `legacy_dir='${AGENT_WORK_DIR}/{{ ${P.runId} }}${LEGACY_SUFFIX}'`,
-          `trap 'rm -rf "$dir" "$legacy_dir"' EXIT`,
-        ]
-      : [`trap 'rm -rf "$dir"' EXIT`];
-    // Runs the legacy artifact instead of the executable on hosts whose glibc is too old for it.
+    // On hosts whose glibc is too old for the executable: the legacy artifact instead (it alone is fetched).
     const legacySwitch = legacyDefault
       ? [
-          'glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null)"',
+          'legacy_of() {',
+          ...archOf(legacyArtifacts),
+          '}',
+          'if [ "$arch_want" != any ]; then',
+          '  glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null)"',
           // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-          'glibc="${glibc#glibc }"',
-          `case "$glibc" in ${oldGlibc}) old_glibc=1 ;; *) old_glibc='' ;; esac`,
-          'case "$key" in *.js) ;; *)',
-          '  if [ -n "$old_glibc" ]; then',
-          `    if [ -f "$legacy_dir" ]; then artifact="$legacy_dir"; else artifact="$legacy_dir/$(basename '{{ ${P.legacyAgentKey} }}')"; fi`,
-          '    if [ ! -f "$artifact" ]; then',
-          `      echo "inspector: this host has glibc $glibc, the agent executable needs ${EXECUTABLE_GLIBC}, and the legacy artifact $artifact was not downloaded" >&2; exit 16`,
+          '  glibc="${glibc#glibc }"',
+          `  legacy_key='{{ ${P.legacyAgentKey} }}'`,
+          `  legacy_sha256='{{ ${P.legacyAgentSha256} }}'`,
+          `  case "$glibc" in ${oldGlibc})`,
+          '    if ! arch_want="$(legacy_of "$legacy_key")"; then',
+          `      echo "inspector: this host has glibc $glibc, the agent executable needs ${EXECUTABLE_GLIBC}, and legacyAgentKey names no legacy artifact" >&2; exit 16`,
           '    fi',
           `    echo "inspector: glibc $glibc is older than ${EXECUTABLE_GLIBC}: running the legacy agent artifact (Node.js 16)" >&2`,
-          `    key='{{ ${P.legacyAgentKey} }}'`,
-          `    expected='{{ ${P.legacyAgentSha256} }}'`,
-          '  fi ;;',
-          'esac',
+          // The executable's version is spared by the pruning (another host kind may share this cache).
+          '    keep="$expected"',
+          '    key="$legacy_key"; expected="$legacy_sha256"',
+          `    url='{{ ${P.legacyAgentUrl} }}' ;;`,
+          '  *) keep="$legacy_sha256" ;;',
+          '  esac',
+          'fi',
         ]
       : [];
     const script = [
       'set -u',
-      `dir='${AGENT_WORK_DIR}/{{ ${P.runId} }}'`,
-      ...cleanup,
-      // aws:downloadContent saves into the directory, or as the path itself on agents that treat it as a file.
-      `if [ -f "$dir" ]; then artifact="$dir"; else artifact="$dir/$(basename '{{ ${P.agentKey} }}')"; fi`,
-      'if [ ! -f "$artifact" ]; then',
-      '  echo "inspector: agent artifact $artifact was not downloaded; refusing to run" >&2; exit 10',
-      'fi',
+      `run_dir='${AGENT_RUNS_DIR}/{{ ${P.runId} }}'`,
+      `trap 'rm -rf "$run_dir"' EXIT`,
+      ...agentCacheScript(AGENT_CACHE_DIR),
       `key='{{ ${P.agentKey} }}'`,
       `expected='{{ ${P.agentSha256} }}'`,
+      `url='{{ ${P.agentUrl} }}'`,
+      "keep=''",
+      'artifact_of() {',
+      ...archOf(this.artifacts.filter((a) => !a.kind.endsWith('-glibc217'))),
+      '}',
+      'if ! arch_want="$(artifact_of "$key")"; then',
+      "  echo 'inspector: agentKey names none of the agent artifacts of this deployment' >&2; exit 12",
+      'fi',
       ...legacySwitch,
-      `actual="$(sha256sum "$artifact" | cut -d ' ' -f 1)"`,
-      'if [ -z "$actual" ] || [ "$actual" != "$expected" ]; then',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-      '  echo "inspector: agent artifact SHA-256 is ${actual:-unknown}, expected $expected; refusing to run it" >&2; exit 11',
-      'fi',
-      'case "$key" in',
-      "  *.js) want='' ;;",
-      ...archCases,
-      "  *) echo 'inspector: unknown agent artifact' >&2; exit 12 ;;",
-      'esac',
-      'if [ -n "$want" ]; then',
+      // Checked before anything is downloaded.
+      'if [ "$arch_want" != any ]; then',
       '  arch="$(uname -m)"',
-      '  if [ "$arch" != "$want" ]; then',
-      '    echo "inspector: this instance is $arch, the agent artifact is for $want; send the matching agentKey/agentSha256" >&2; exit 13',
+      '  if [ "$arch" != "$arch_want" ]; then',
+      '    echo "inspector: this instance is $arch, the agent artifact is for $arch_want; send the matching agentKey/agentSha256" >&2; exit 13',
       '  fi',
-      '  chmod 0700 "$artifact"',
-      '  set -- "$artifact"',
-      'else',
-      '  if ! command -v node >/dev/null 2>&1; then',
-      '    echo "inspector: the agent bundle needs Node.js >= 20 on PATH (or ship the executables: npm run build:agent)" >&2; exit 14',
-      '  fi',
-      '  set -- node "$artifact"',
+      'elif ! command -v node >/dev/null 2>&1; then',
+      '  echo "inspector: the agent bundle needs Node.js >= 20 on PATH (or ship the executables: npm run build:agent)" >&2; exit 14',
       'fi',
+      'if ! (umask 077 && mkdir -p "$run_dir"); then',
+      '  echo "inspector: cannot create the run directory $run_dir" >&2; exit 10',
+      'fi',
+      // Downloads only when this version is not in the cache (exit 17 download failed, 11 wrong artifact).
+      // $keep unquoted: empty, it passes nothing.
+      'agent_fetch "$url" "$expected" $keep',
+      'if [ "$arch_want" != any ]; then set -- "$fetched"; else set -- node "$fetched"; fi',
+      // The legacy artifact unpacks its runtime here, not beside itself in the cache.
+      'INSPECTOR_AGENT_TMPDIR="$run_dir"; export INSPECTOR_AGENT_TMPDIR',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
       'instance_id="${AWS_SSM_INSTANCE_ID:-}"',
       'if [ -z "$instance_id" ] && command -v curl >/dev/null 2>&1; then',
@@ -272,6 +314,9 @@ export class AgentDistribution extends Construct {
       `  --bucket '{{ ${P.bucket} }}' --prefix '{{ ${P.prefix} }}' --kms-key-arn '{{ ${P.kmsKeyArn} }}' --region '{{ ${P.region} }}'`,
       'exit $?',
     ];
+    // A pre-signed GET of one artifact at the assets bucket's regional endpoint (what an S3 gateway endpoint
+    // carries), or empty. The character set keeps the value inside the script's single quotes.
+    const urlPattern = `^(https://${assetBucket}[.]s3[.]${stack.region}[.]${stack.urlSuffix}/[a-f0-9]{64}[.]gz[?][A-Za-z0-9%._~&=-]+)?$`;
 
     this.document = new ssm.CfnDocument(this, 'AgentDocument', {
       documentType: 'Command',
@@ -281,7 +326,7 @@ export class AgentDistribution extends Construct {
       content: {
         schemaVersion: '2.2',
         description:
-          'Inspector agent: downloads the agent artifact, verifies its SHA-256 (fails closed), collects telemetry for the run duration, encrypts it with KMS and uploads it.',
+          'Inspector agent: takes the agent from the instance cache by its SHA-256 or downloads the gzip artifact once per version (pre-signed URL), verifies it (fails closed), collects telemetry for the run duration, encrypts it with KMS and uploads it.',
         parameters: {
           [P.runId]: {
             type: 'String',
@@ -328,62 +373,54 @@ export class AgentDistribution extends Construct {
           },
           [P.agentKey]: {
             type: 'String',
-            description: `Agent artifact (S3 key in the CDK assets bucket), chosen per instance architecture by Dispatch: ${this.artifacts.map((a) => `${a.kind}=${a.asset.s3ObjectKey}`).join(', ')}. Executables run only on their architecture; the bundle needs node >= 20 on PATH.`,
+            description: `Agent artifact (S3 key of its gzip copy in the CDK assets bucket), chosen per instance architecture by Dispatch: ${this.artifacts
+              .filter((a) => !a.kind.endsWith('-glibc217'))
+              .map((a) => `${a.kind}=${a.asset.s3ObjectKey}`)
+              .join(', ')}. Executables run only on their architecture; the bundle needs node >= 20 on PATH.`,
             default: this.defaultArtifact.asset.s3ObjectKey,
-            allowedValues: this.artifacts.map((a) => a.asset.s3ObjectKey),
+            allowedValues: this.artifacts
+              .filter((a) => !a.kind.endsWith('-glibc217'))
+              .map((a) => a.asset.s3ObjectKey),
           },
           [P.agentSha256]: {
             type: 'String',
-            description: 'Expected SHA-256 (hex) of the agent artifact; the command fails when it differs.',
+            description:
+              'Expected SHA-256 (hex) of the decompressed agent artifact, its key in the instance cache; the command fails when the download differs.',
             default: this.defaultArtifact.sha256,
             allowedPattern: '^[a-f0-9]{64}$',
+          },
+          [P.agentUrl]: {
+            type: 'String',
+            description:
+              'Pre-signed S3 GET URL of agentKey (Dispatch signs it for the command timeout). Used only when the instance cache lacks agentSha256; empty: the cached agent or exit 17.',
+            default: '',
+            allowedPattern: urlPattern,
           },
           ...(legacyDefault
             ? {
                 [P.legacyAgentKey]: {
                   type: 'String',
-                  description: `Legacy agent artifact (Node.js 16, glibc ${LEGACY_GLIBC}+) of the instance architecture, run instead of agentKey's executable when the host's glibc is older than ${EXECUTABLE_GLIBC}: ${legacyArtifacts.map((a) => `${a.kind}=${a.asset.s3ObjectKey}`).join(', ')}.`,
+                  description: `Legacy agent artifact (Node.js 16, glibc ${LEGACY_GLIBC}+) of the instance architecture, fetched and run instead of agentKey's executable when the host's glibc is older than ${EXECUTABLE_GLIBC}: ${legacyArtifacts.map((a) => `${a.kind}=${a.asset.s3ObjectKey}`).join(', ')}.`,
                   default: legacyDefault.asset.s3ObjectKey,
                   allowedValues: legacyArtifacts.map((a) => a.asset.s3ObjectKey),
                 },
                 [P.legacyAgentSha256]: {
                   type: 'String',
-                  description: 'Expected SHA-256 (hex) of the legacy agent artifact.',
+                  description: 'Expected SHA-256 (hex) of the decompressed legacy agent artifact.',
                   default: legacyDefault.sha256,
                   allowedPattern: '^[a-f0-9]{64}$',
+                },
+                [P.legacyAgentUrl]: {
+                  type: 'String',
+                  description:
+                    'Pre-signed S3 GET URL of legacyAgentKey; used only on hosts with glibc older than 2.28 whose cache lacks it.',
+                  default: '',
+                  allowedPattern: urlPattern,
                 },
               }
             : {}),
         },
         mainSteps: [
-          {
-            action: 'aws:downloadContent',
-            name: 'downloadAgent',
-            precondition: { StringEquals: ['platformType', 'Linux'] },
-            inputs: {
-              sourceType: 'S3',
-              sourceInfo: JSON.stringify({
-                path: `https://s3.${stack.region}.${stack.urlSuffix}/${assetBucket}/{{ ${P.agentKey} }}`,
-              }),
-              destinationPath: `${AGENT_WORK_DIR}/{{ ${P.runId} }}`,
-            },
-          },
-          ...(legacyDefault
-            ? [
-                {
-                  action: 'aws:downloadContent',
-                  name: 'downloadLegacyAgent',
-                  precondition: { StringEquals: ['platformType', 'Linux'] },
-                  inputs: {
-                    sourceType: 'S3',
-                    sourceInfo: JSON.stringify({
-                      path: `https://s3.${stack.region}.${stack.urlSuffix}/${assetBucket}/{{ ${P.legacyAgentKey} }}`,
-                    }),
-                    destinationPath: `${AGENT_WORK_DIR}/{{ ${P.runId} }}${LEGACY_SUFFIX}`,
-                  },
-                },
-              ]
-            : []),
           {
             action: 'aws:runShellScript',
             name: 'runAgent',
@@ -399,15 +436,8 @@ export class AgentDistribution extends Construct {
     this.instancePolicy = new iam.ManagedPolicy(this, 'InspectorAgentInstancePolicy', {
       managedPolicyName: agentInstancePolicyName(stack.stackName, stack.region),
       description:
-        'Attach to the instance role of instances Inspector assesses (with AmazonSSMManagedInstanceCore): read the agent artifact, upload its own encrypted telemetry.',
+        'Attach to the instance role of instances Inspector assesses (with AmazonSSMManagedInstanceCore): upload its own encrypted telemetry and the command output. The agent artifact comes through a pre-signed URL from Dispatch.',
       statements: [
-        new iam.PolicyStatement({
-          sid: 'ReadAgentArtifact',
-          actions: ['s3:GetObject'],
-          resources: this.artifacts.map(
-            (a) => `arn:${stack.partition}:s3:::${a.asset.s3BucketName}/${a.asset.s3ObjectKey}`,
-          ),
-        }),
         new iam.PolicyStatement({
           sid: 'UploadTelemetry',
           actions: ['s3:PutObject'],

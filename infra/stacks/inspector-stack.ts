@@ -189,7 +189,6 @@ export class InspectorStack extends Stack {
       [ENV.kmsKeyArn]: key.keyArn,
       [ENV.eventsTopicArn]: topic.topicArn,
       [ENV.agentDocumentName]: this.agent.document.ref,
-      [ENV.agentArtifactBucket]: this.agent.defaultArtifact.asset.s3BucketName,
       [ENV.commandOutputPrefix]: COMMAND_OUTPUT_PREFIX,
       ...(props.limits ? { [ENV.limitsJson]: JSON.stringify(props.limits) } : {}),
     };
@@ -593,9 +592,14 @@ export class InspectorStack extends Stack {
     }
   }
 
-  /** Dispatch's per-architecture artifact (agentKey/agentSha256 of each instance architecture). */
+  /**
+   * Dispatch's per-architecture artifact (agentKey/agentSha256 of each instance architecture) and the
+   * assets bucket it pre-signs the artifacts' download URLs in (agentUrl/legacyAgentUrl).
+   */
   private agentArtifactEnvironment(): Record<string, string> {
-    const env: Record<string, string> = {};
+    const env: Record<string, string> = {
+      [ENV.agentArtifactBucket]: this.agent.defaultArtifact.asset.s3BucketName,
+    };
     for (const [arch, names] of Object.entries(AGENT_ARTIFACT_ENV) as Array<
       [AgentArchitecture, (typeof AGENT_ARTIFACT_ENV)[AgentArchitecture]]
     >) {
@@ -744,6 +748,14 @@ export class InspectorStack extends Stack {
       'ssm:ListCommands',
       'ssm:CancelCommand',
     ]);
+    // The pre-signed URLs it passes to instances carry this read, of exactly the agent artifacts' objects.
+    f.dispatchCommands.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PresignAgentArtifactDownloads',
+        actions: ['s3:GetObject'],
+        resources: this.agent.artifactObjectArns,
+      }),
+    );
     this.publish(f.dispatchCommands);
 
     this.grantTable(f.pollCommands, 'runs', 'write');

@@ -12,7 +12,11 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentArtifactUrl, MAX_PRESIGNED_SECONDS } from '../../functions/adapters/aws/agent-artifact-urls';
+import {
+  agentArtifactUrl,
+  agentArtifactUrlsFromEnv,
+  MAX_PRESIGNED_SECONDS,
+} from '../../functions/adapters/aws/agent-artifact-urls';
 import { agentCacheScript, EXIT_DOWNLOAD_FAILED } from '../../infra/constructs/agent-cache-script';
 import { FAKE_ENV, type S3Local, setFakeAwsEnv, startS3Local } from '../helpers/run-lifecycle/local-servers';
 
@@ -78,6 +82,38 @@ describe('pre-signed agent artifact URL', () => {
     expect(r.stderr).toMatch(/downloading the agent artifact failed/);
     expect(r.stderr).not.toContain('X-Amz');
     expect(() => readFileSync(path.join(cacheRoot, sha256, 'agent'))).toThrow();
+  });
+
+  it("Dispatch's adapter signs at S3's regional endpoint (what an S3 gateway endpoint carries) in the bucket of its environment", async () => {
+    const env = {
+      AGENT_ARTIFACT_BUCKET: 'cdk-hnb659fds-assets-123456789012-eu-west-1',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'token',
+    };
+    const saved = { ...process.env };
+    // the SDK reads the region and credentials from process.env; no endpoint override here
+    delete process.env.AWS_ENDPOINT_URL_S3;
+    delete process.env.AWS_ENDPOINT_URL;
+    Object.assign(process.env, env);
+    try {
+      const urls = agentArtifactUrlsFromEnv(env);
+      const url = new URL(await urls!.urlFor(`${'a'.repeat(64)}.gz`, 900));
+      expect(url.origin).toBe(
+        'https://cdk-hnb659fds-assets-123456789012-eu-west-1.s3.eu-west-1.amazonaws.com',
+      );
+      expect(url.pathname).toBe(`/${'a'.repeat(64)}.gz`);
+      expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+      expect(url.searchParams.get('X-Amz-Security-Token')).toBe('token');
+      // it fits the document's agentUrl pattern (agent-distribution.ts) with this bucket and region
+      expect(url.href).toMatch(
+        /^https:\/\/cdk-hnb659fds-assets-123456789012-eu-west-1[.]s3[.]eu-west-1[.]amazonaws.com\/[a-f0-9]{64}[.]gz[?][A-Za-z0-9%._~&=-]+$/,
+      );
+      expect(agentArtifactUrlsFromEnv({})).toBeUndefined();
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('refuses lifetimes S3 would refuse', async () => {

@@ -1,14 +1,18 @@
 /**
  * The agent as it ships: the esbuild bundle (and the x64 single executable when `npm run build:agent` has
  * built it) run on a fixture root, output decrypted with the envelope; the CLI's argument checks; the S3
- * upload; and the SSM document's shell step run for real with sh (SHA-256 check fails closed).
+ * upload; and the SSM document's shell step run for real with sh against a local HTTP server serving the
+ * gzip artifact: downloaded once into the instance cache, nothing on the next run; SHA-256 check fails closed.
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -162,11 +166,16 @@ describe('upload', () => {
   });
 });
 
-describe('SSM document shell step (run with sh)', () => {
+describe('SSM document shell step (run with sh, the artifact from a local HTTP server)', () => {
   let script: string;
   let bundleKey: string;
+  let server: http.Server;
+  let base: string;
+  /** path -> gzip body; anything else 403 */
+  const served = new Map<string, Buffer>();
+  const requests: string[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
       context: Record<string, unknown>;
     };
@@ -181,49 +190,64 @@ describe('SSM document shell step (run with sh)', () => {
     const resources = Template.fromStack(stack).findResources('AWS::SSM::Document');
     const content = Object.values(resources)[0]!.Properties.Content as {
       parameters: Record<string, { default?: unknown }>;
-      mainSteps: Array<{ inputs: { runCommand?: unknown[] } }>;
+      mainSteps: Array<{ action: string; inputs: { runCommand?: unknown[] } }>;
     };
     bundleKey = content.parameters[DOCUMENT_PARAMETERS.agentKey]!.default as string;
-    const lines = content.mainSteps[1]!.inputs.runCommand!;
+    expect(content.mainSteps.map((m) => m.action)).toEqual(['aws:runShellScript']);
+    const lines = content.mainSteps[0]!.inputs.runCommand!;
     expect(lines.every((l) => typeof l === 'string')).toBe(true);
     script = (lines as string[]).join('\n');
+    server = http.createServer((req, res) => {
+      requests.push(req.url ?? '');
+      const body = served.get((req.url ?? '').split('?')[0] ?? '');
+      if (!body) return void res.writeHead(403).end('<Error><Code>AccessDenied</Code></Error>');
+      res.writeHead(200, { 'content-length': body.length }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  /** Substitutes {{ parameters }} as SSM does, with the work dir moved under the test's temp dir. */
+  /** Substitutes {{ parameters }} as SSM does, with the agent's directory moved under the test's temp dir. */
   function render(params: Record<string, string>, workDir: string): string {
     return script
       .replaceAll(AGENT_WORK_DIR, workDir)
       .replace(/\{\{ (\w+) \}\}/g, (_m, name: string) => params[name] ?? '');
   }
 
-  async function runStep(
-    artifact: Buffer,
-    sha256: string,
-    savedAsDestinationPath = false,
-    extra: Record<string, string> = {},
-  ) {
-    const workDir = path.join(work, 'ssm');
-    const runDir = path.join(workDir, 'run-7');
-    mkdirSync(savedAsDestinationPath ? workDir : runDir, { recursive: true });
-    const file = savedAsDestinationPath ? runDir : path.join(runDir, path.basename(bundleKey));
-    writeFileSync(file, artifact);
-    chmodSync(file, 0o644);
+  const fakeAgent = Buffer.from('console.log(JSON.stringify(process.argv.slice(2)));\n');
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+  /** Runs the step on a "host" whose agent directory is `host` (its cache survives between runs). */
+  async function runStep(opts: {
+    host: string;
+    sha256: string;
+    /** the gzip body served at the URL (absent: 403) */
+    serve?: Buffer;
+    runId?: string;
+    extra?: Record<string, string>;
+  }) {
+    const runId = opts.runId ?? 'run-7';
+    const urlPath = `/${randomBytes(4).toString('hex')}.gz`;
+    if (opts.serve) served.set(urlPath, opts.serve);
     const rendered = render(
       {
-        runId: 'run-7',
+        runId,
         durationSeconds: '5',
         uploadBucket: 'telemetry-bucket',
-        uploadPrefix: 'telemetry/run-7/',
+        uploadPrefix: `telemetry/${runId}/`,
         kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc',
         region: 'eu-west-1',
         agentKey: bundleKey,
-        agentSha256: sha256,
-        ...extra,
+        agentSha256: opts.sha256,
+        agentUrl: `${base}${urlPath}?X-Amz-Signature=secretsignature`,
+        ...opts.extra,
       },
-      workDir,
+      opts.host,
     );
-    const scriptFile = path.join(work, 'step.sh');
+    const scriptFile = path.join(work, `step-${randomBytes(4).toString('hex')}.sh`);
     writeFileSync(scriptFile, rendered);
+    const runDir = path.join(opts.host, 'runs', runId);
     try {
       const r = await run('sh', [scriptFile], { env: { ...process.env, AWS_SSM_INSTANCE_ID: 'i-0123' } });
       return { code: 0, stdout: r.stdout, stderr: r.stderr, runDirLeft: existsSync(runDir) };
@@ -232,15 +256,16 @@ describe('SSM document shell step (run with sh)', () => {
       return { code: e.code, stdout: e.stdout, stderr: e.stderr, runDirLeft: existsSync(runDir) };
     }
   }
+  const newHost = () => mkdtempSync(path.join(work, 'host-'));
 
-  const fakeAgent = Buffer.from('console.log(JSON.stringify(process.argv.slice(2)));\n');
-  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-  it('runs the artifact with the run parameters when the SHA-256 matches, then removes it', async () => {
-    const r = await runStep(fakeAgent, sha(fakeAgent));
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual([
+  it('downloads the gzip artifact once, runs it with the run parameters, and the second run downloads nothing', async () => {
+    const host = newHost();
+    const gz = gzipSync(fakeAgent, { level: 9 });
+    requests.length = 0;
+    const first = await runStep({ host, sha256: sha(fakeAgent), serve: gz });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual([
       '--run-id',
       'run-7',
       '--instance-id',
@@ -256,11 +281,37 @@ describe('SSM document shell step (run with sh)', () => {
       '--region',
       'eu-west-1',
     ]);
-    expect(r.runDirLeft).toBe(false);
+    expect(first.runDirLeft).toBe(false);
+    expect(requests).toHaveLength(1);
+    // kept in the cache by the SHA-256 of the decompressed artifact
+    const cached = path.join(host, 'cache', sha(fakeAgent), 'agent');
+    expect(readFileSync(cached)).toEqual(fakeAgent);
+
+    // the next run (new run id, a URL that would now fail): nothing is downloaded, the agent runs
+    const second = await runStep({ host, sha256: sha(fakeAgent), runId: 'run-8' });
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toContain('run-8');
+    expect(requests).toHaveLength(1);
+    expect(second.runDirLeft).toBe(false);
+
+    // a new version (another SHA-256) is downloaded
+    const v2 = Buffer.from('console.log("v2", process.argv.length);\n');
+    const third = await runStep({ host, sha256: sha(v2), serve: gzipSync(v2), runId: 'run-9' });
+    expect(third.code).toBe(0);
+    expect(third.stdout).toContain('v2');
+    expect(requests).toHaveLength(2);
   });
 
   it('passes --upload-jitter to the agent when uploadJitterSeconds is set, and nothing when it is 0', async () => {
-    const withJitter = await runStep(fakeAgent, sha(fakeAgent), false, { uploadJitterSeconds: '45' });
+    const host = newHost();
+    const gz = gzipSync(fakeAgent);
+    const withJitter = await runStep({
+      host,
+      sha256: sha(fakeAgent),
+      serve: gz,
+      extra: { uploadJitterSeconds: '45' },
+    });
     expect(withJitter.code).toBe(0);
     expect((JSON.parse(withJitter.stdout) as string[]).slice(0, 4)).toEqual([
       '--upload-jitter',
@@ -268,32 +319,54 @@ describe('SSM document shell step (run with sh)', () => {
       '--run-id',
       'run-7',
     ]);
-    const zero = await runStep(fakeAgent, sha(fakeAgent), false, { uploadJitterSeconds: '0' });
+    const zero = await runStep({ host, sha256: sha(fakeAgent), extra: { uploadJitterSeconds: '0' } });
     expect(JSON.parse(zero.stdout)).not.toContain('--upload-jitter');
   });
 
-  it('also finds the artifact saved as the destination path itself', async () => {
-    const r = await runStep(fakeAgent, sha(fakeAgent), true);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toContain('run-7');
+  it('a failed download (HTTP 403: an expired URL) exits 17 without printing the URL, leaving nothing', async () => {
+    const host = newHost();
+    const r = await runStep({ host, sha256: sha(fakeAgent) });
+    expect(r.code).toBe(17);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/downloading the agent artifact failed/);
+    expect(r.stderr).not.toContain('secretsignature');
     expect(r.runDirLeft).toBe(false);
+    expect(existsSync(path.join(host, 'cache', sha(fakeAgent), 'agent'))).toBe(false);
   });
 
-  it('fails closed when nothing was downloaded', async () => {
-    const rendered = render(
-      { runId: 'run-8', agentKey: bundleKey, agentSha256: sha(fakeAgent) },
-      path.join(work, 'ssm'),
-    );
-    const scriptFile = path.join(work, 'step-missing.sh');
-    writeFileSync(scriptFile, rendered);
-    await expect(run('sh', [scriptFile])).rejects.toMatchObject({ code: 10 });
+  it('no URL and nothing cached: exit 17', async () => {
+    const host = newHost();
+    const r = await runStep({ host, sha256: sha(fakeAgent), extra: { agentUrl: '' } });
+    expect(r.code).toBe(17);
   });
 
-  it('refuses to run a tampered artifact (fails closed)', async () => {
+  it('refuses to run a tampered artifact (fails closed, exit 11)', async () => {
+    const host = newHost();
     const tampered = Buffer.from('console.log("tampered");\n');
-    const r = await runStep(tampered, sha(fakeAgent));
+    const r = await runStep({ host, sha256: sha(fakeAgent), serve: gzipSync(tampered) });
     expect(r.code).toBe(11);
     expect(r.stdout).not.toContain('tampered');
-    expect(r.stderr).toMatch(/SHA-256 is [a-f0-9]{64}, expected [a-f0-9]{64}; refusing to run it/);
+    expect(r.stderr).toMatch(/SHA-256 [a-f0-9]{64}, expected [a-f0-9]{64}; refusing to run it/);
+  });
+
+  it('refuses an agentKey that is none of the artifacts (exit 12) before downloading', async () => {
+    const host = newHost();
+    requests.length = 0;
+    const r = await runStep({
+      host,
+      sha256: sha(fakeAgent),
+      serve: gzipSync(fakeAgent),
+      extra: { agentKey: 'other.gz' },
+    });
+    expect(r.code).toBe(12);
+    expect(requests).toHaveLength(0);
+  });
+
+  it('cannot be pointed at the cache by a run id (run directories are under runs/)', async () => {
+    const host = newHost();
+    await runStep({ host, sha256: sha(fakeAgent), serve: gzipSync(fakeAgent) });
+    const r = await runStep({ host, sha256: sha(fakeAgent), runId: 'cache' });
+    expect(r.code).toBe(0);
+    expect(readFileSync(path.join(host, 'cache', sha(fakeAgent), 'agent'))).toEqual(fakeAgent);
   });
 });

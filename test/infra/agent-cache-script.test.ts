@@ -28,7 +28,7 @@ import {
   EXIT_DOWNLOAD_FAILED,
   EXIT_SHA256_MISMATCH,
 } from '../../infra/constructs/agent-cache-script';
-import { compressArtifact, describeArtifact } from '../../scripts/build-agent';
+import { compressArtifact, compressedArtifact, describeArtifact } from '../../scripts/build-agent';
 
 const run = promisify(execFile);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -110,7 +110,19 @@ function pathWith(tools: string[]): string {
   }
   return dir;
 }
-const BASE_TOOLS = ['mkdir', 'chmod', 'sha256sum', 'cut', 'rm', 'find', 'gzip', 'mv', 'basename', 'cat'];
+const BASE_TOOLS = [
+  'mkdir',
+  'chmod',
+  'sha256sum',
+  'cut',
+  'rm',
+  'find',
+  'gzip',
+  'mv',
+  'basename',
+  'cat',
+  'touch',
+];
 
 describe('agent cache (sh)', () => {
   it('downloads, decompresses, verifies and installs the agent on the first run; nothing on the second', async () => {
@@ -210,13 +222,57 @@ describe('agent cache (sh)', () => {
     expect(requests).toHaveLength(0);
   });
 
-  it('prunes other cached versions, except those it is told to keep', async () => {
+  /** Makes a cached version look last used `hours` ago (its directory's mtime, which every use touches). */
+  const lastUsed = (sha256: string, hours: number) => {
+    const at = new Date(Date.now() - hours * 3600 * 1000);
+    utimesSync(path.join(cacheRoot, sha256), at, at);
+  };
+
+  it('prunes other cached versions once unused for longer than a run, except those it is told to keep', async () => {
     await fetchAgent([url('/v1.gz'), sha(agentV1)]);
+    // v1 was used a moment ago (a run of it may still be starting): v2's install spares it
     const r = await fetchAgent([url('/v2.gz'), sha(agentV2)]);
     expect(r.stdout).toContain('agent v2 ran');
+    expect(cacheFiles()).toEqual([`${sha(agentV1)}/agent`, `${sha(agentV2)}/agent`].sort());
+    // 25 h later it is still within the longest run (24 h + margin): kept; after 27 h: pruned, on a cache hit too
+    lastUsed(sha(agentV1), 25);
+    await fetchAgent([url('/v2.gz'), sha(agentV2)]);
+    expect(cacheFiles()).toEqual([`${sha(agentV1)}/agent`, `${sha(agentV2)}/agent`].sort());
+    lastUsed(sha(agentV1), 27);
+    const hit = await fetchAgent([url('/v2.gz'), sha(agentV2)]);
+    expect(hit.stdout).toContain('agent v2 ran');
+    expect(requests).toHaveLength(2);
     expect(cacheFiles()).toEqual([`${sha(agentV2)}/agent`]);
+    // KEEP spares a version however old
+    await fetchAgent([url('/v1.gz'), sha(agentV1)]);
+    lastUsed(sha(agentV2), 48);
     await fetchAgent([url('/v1.gz'), sha(agentV1), sha(agentV2)]);
     expect(cacheFiles()).toEqual([`${sha(agentV1)}/agent`, `${sha(agentV2)}/agent`].sort());
+  });
+
+  it('a cache hit marks its version as used (so a later version does not prune it during a run)', async () => {
+    await fetchAgent([url('/v1.gz'), sha(agentV1)]);
+    lastUsed(sha(agentV1), 30);
+    await fetchAgent([url('/v1.gz'), sha(agentV1)]);
+    expect(Date.now() - statSync(path.join(cacheRoot, sha(agentV1))).mtimeMs).toBeLessThan(3600_000);
+    await fetchAgent([url('/v2.gz'), sha(agentV2)]);
+    expect(cacheFiles()).toEqual([`${sha(agentV1)}/agent`, `${sha(agentV2)}/agent`].sort());
+  });
+
+  it("leaves the caller's shell variables alone (only $fetched is set)", async () => {
+    const file = path.join(work, 'vars.sh');
+    writeFileSync(
+      file,
+      [
+        'set -u',
+        "dir='/the/run/dir'; want='x86_64'; url='mine'; target=t; tmp=x; status=s; name=n",
+        ...agentCacheScript(cacheRoot),
+        'agent_fetch "$1" "$2"',
+        'echo "$dir $want $url $target $tmp $status $name"',
+      ].join('\n'),
+    );
+    const r = await run('/bin/sh', [file, url('/v1.gz'), sha(agentV1)]);
+    expect(r.stdout.trim()).toBe('/the/run/dir x86_64 mine t x s n');
   });
 
   it('removes the temporary files of a download interrupted over an hour ago, not a recent one', async () => {
@@ -273,6 +329,22 @@ describe('compressed artifact (scripts/build-agent.ts)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('agent v1 ran');
     expect(readFileSync(path.join(cacheRoot, c.sha256, 'agent'))).toEqual(readFileSync(file));
+  });
+
+  it('compressedArtifact reuses <file>.gz only when its .gz.sha256 names this very executable', () => {
+    const file = path.join(work, 'agent-reuse');
+    writeFileSync(file, Buffer.concat([agentV1, Buffer.alloc(50_000, 0x42)]));
+    const first = compressedArtifact(describeArtifact(file));
+    expect(readFileSync(`${file}.gz.sha256`, 'utf8').trim()).toBe(first.sha256);
+    // a .gz whose sidecar matches is taken as it is (the synth does not compress again)
+    const marker = Buffer.concat([readFileSync(first.compressedFile), Buffer.from('kept')]);
+    writeFileSync(first.compressedFile, marker);
+    expect(compressedArtifact(describeArtifact(file)).compressedBytes).toBe(marker.length);
+    // another executable in the same place: compressed again
+    writeFileSync(file, agentV2);
+    const next = compressedArtifact(describeArtifact(file));
+    expect(gunzipSync(readFileSync(next.compressedFile))).toEqual(agentV2);
+    expect(readFileSync(`${file}.gz.sha256`, 'utf8').trim()).toBe(sha(agentV2));
   });
 
   it('refuses to compress an executable that changed since it was described', () => {

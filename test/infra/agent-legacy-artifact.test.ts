@@ -9,8 +9,9 @@
  * - the payload is the npm registry's tarball byte for byte (the pinned integrity);
  * - the artifact run on a fixture root writes telemetry that the product decrypts, the same as the
  *   bundle's on Node.js 20, and leaves nothing unpacked behind;
- * - the SSM document's shell step (run with sh, getconf faked) runs it instead of the executable when glibc
- *   is older than 2.28, after the same SHA-256 and architecture checks, and in cloud mode the Node.js 16
+ * - the SSM document's shell step (run with sh, getconf faked, the gzip assets from a local HTTP server)
+ *   fetches and runs it instead of the executable when glibc is older than 2.28 (only it is downloaded,
+ *   once per version), after the same SHA-256 and architecture checks, and in cloud mode the Node.js 16
  *   agent gets instance-profile credentials from (fake) IMDS, a data key from (fake) KMS, and PUTs the
  *   envelope with SSE-KMS to (fake) S3; the envelope decrypts through the KMS keyring.
  *
@@ -39,7 +40,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { getClient, KMS, KmsKeyringNode } from '@aws-crypto/client-node';
 import { App, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -50,7 +51,6 @@ import {
   AGENT_WORK_DIR,
   AgentDistribution,
   DOCUMENT_PARAMETERS,
-  LEGACY_SUFFIX,
 } from '../../infra/constructs/agent-distribution';
 import {
   AGENT_PLATFORMS,
@@ -365,8 +365,13 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
   let script: string;
   let keys: { executable: string; legacy: string };
   const outdir = () => path.join(work, 'cdk.out');
+  let server: http.Server;
+  let base: string;
+  /** path -> gzip body served; the paths asked for */
+  const served = new Map<string, Buffer>();
+  const requests: string[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const stack = new Stack(new App({ outdir: outdir() }), 'DocOnly', {
       env: { account: '123456789012', region: 'eu-west-1' },
     });
@@ -382,28 +387,38 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
       executable: d.byArchitecture[arch].asset.s3ObjectKey,
       legacy: legacyArtifact!.asset.s3ObjectKey,
     };
+    // the assets are the gzip copies, keyed by the SHA-256 of what they decompress to
+    expect(keys.executable).toMatch(/^[a-f0-9]{64}\.gz$/);
+    expect(legacyArtifact!.sha256).toBe(
+      createHash('sha256').update(readFileSync(legacy[HOST])).digest('hex'),
+    );
     const content = stack.resolve(d.document.content) as {
       parameters: Record<string, { default?: unknown; allowedValues?: unknown[] }>;
       mainSteps: Array<{ action: string; name: string; inputs: Record<string, unknown> }>;
     };
-    expect(content.mainSteps.map((s) => s.name)).toEqual([
-      'downloadAgent',
-      'downloadLegacyAgent',
-      'runAgent',
-    ]);
-    expect(content.mainSteps[1]!.inputs.destinationPath).toBe(
-      `${AGENT_WORK_DIR}/{{ ${DOCUMENT_PARAMETERS.runId} }}${LEGACY_SUFFIX}`,
-    );
-    expect(JSON.stringify(content.mainSteps[1]!.inputs.sourceInfo)).toContain(
-      `{{ ${DOCUMENT_PARAMETERS.legacyAgentKey} }}`,
-    );
+    // one step: the shell decides what to download (a Command document's downloadContent cannot)
+    expect(content.mainSteps.map((s) => s.name)).toEqual(['runAgent']);
     expect(content.parameters[DOCUMENT_PARAMETERS.legacyAgentKey]!.allowedValues).toContain(keys.legacy);
+    expect(content.parameters[DOCUMENT_PARAMETERS.agentKey]!.allowedValues).not.toContain(keys.legacy);
     expect(content.parameters[DOCUMENT_PARAMETERS.legacyAgentKey]!.default).toBe(
       d.legacyByArchitecture.x86_64!.asset.s3ObjectKey,
     );
-    script = (content.mainSteps[2]!.inputs.runCommand as string[]).join('\n');
+    expect(content.parameters[DOCUMENT_PARAMETERS.legacyAgentUrl]!.default).toBe('');
+    script = (content.mainSteps[0]!.inputs.runCommand as string[]).join('\n');
+    server = http.createServer((req, res) => {
+      const p = (req.url ?? '').split('?')[0] ?? '';
+      requests.push(p);
+      const body = served.get(p);
+      if (!body) return void res.writeHead(403).end();
+      res.writeHead(200, { 'content-length': body.length }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }, 300_000);
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(outdir(), { recursive: true, force: true });
   });
-  afterAll(() => rmSync(outdir(), { recursive: true, force: true }));
 
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   const fake = (name: string) => Buffer.from(`#!/bin/sh\necho ${name} "$@"\n`);
@@ -411,25 +426,18 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
   /** Runs the step with a fake getconf reporting `glibc` (empty: getconf fails, as on musl). */
   async function step(opts: {
     glibc: string;
-    /** undefined: the executable was not downloaded */
-    executable?: Buffer;
-    legacy?: Buffer;
+    executable: Buffer;
+    legacy: Buffer;
     legacySha256?: string;
+    legacyKey?: string;
+    /** the host's agent directory (its cache); a fresh one by default */
+    host?: string;
     env?: NodeJS.ProcessEnv;
   }) {
     const id = `run-${randomBytes(4).toString('hex')}`;
-    const workDir = path.join(work, 'ssm');
-    const runDir = path.join(workDir, id);
-    mkdirSync(runDir, { recursive: true });
-    if (opts.executable) {
-      writeFileSync(path.join(runDir, path.basename(keys.executable)), opts.executable, { mode: 0o644 });
-    }
-    if (opts.legacy) {
-      mkdirSync(`${runDir}${LEGACY_SUFFIX}`);
-      writeFileSync(path.join(`${runDir}${LEGACY_SUFFIX}`, path.basename(keys.legacy)), opts.legacy, {
-        mode: 0o644,
-      });
-    }
+    const host = opts.host ?? path.join(work, `host-${id}`);
+    served.set(`/${id}/exe.gz`, gzipSync(opts.executable));
+    served.set(`/${id}/legacy.gz`, gzipSync(opts.legacy));
     const bin = path.join(work, `bin-${id}`);
     mkdirSync(bin);
     writeFileSync(
@@ -445,12 +453,14 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
       kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       region: 'eu-west-1',
       agentKey: keys.executable,
-      agentSha256: sha(opts.executable ?? Buffer.alloc(0)),
-      legacyAgentKey: keys.legacy,
-      legacyAgentSha256: opts.legacySha256 ?? sha(opts.legacy ?? Buffer.alloc(0)),
+      agentSha256: sha(opts.executable),
+      agentUrl: `${base}/${id}/exe.gz?X-Amz-Signature=s`,
+      legacyAgentKey: opts.legacyKey ?? keys.legacy,
+      legacyAgentSha256: opts.legacySha256 ?? sha(opts.legacy),
+      legacyAgentUrl: `${base}/${id}/legacy.gz?X-Amz-Signature=s`,
     };
     const rendered = script
-      .replaceAll(AGENT_WORK_DIR, workDir)
+      .replaceAll(AGENT_WORK_DIR, host)
       .replace(/\{\{ (\w+) \}\}/g, (_m, name: string) => params[name] ?? '');
     const file = path.join(work, `${id}.sh`);
     writeFileSync(file, rendered);
@@ -463,10 +473,11 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
       (o) => ({ code: 0, ...o }),
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
-    return { ...r, id, left: existsSync(runDir) || existsSync(`${runDir}${LEGACY_SUFFIX}`) };
+    const fetched = requests.filter((p) => p.startsWith(`/${id}/`)).map((p) => p.slice(id.length + 2));
+    return { ...r, id, host, fetched, left: existsSync(path.join(host, 'runs', id)) };
   }
 
-  it('runs the legacy artifact on glibc 2.17, 2.26 and 2.27 and the executable from 2.28 on', async () => {
+  it('fetches and runs the legacy artifact alone on glibc 2.17, 2.26 and 2.27, the executable alone from 2.28 on', async () => {
     for (const [glibc, want] of [
       ['2.17', 'legacy'],
       ['2.26', 'legacy'],
@@ -480,6 +491,7 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
       const r = await step({ glibc, executable: fake('executable'), legacy: fake('legacy') });
       expect(r.code, `glibc ${glibc}: ${r.stderr}`).toBe(0);
       expect(r.stdout.split(' ')[0], `glibc ${glibc}`).toBe(want);
+      expect(r.fetched, `glibc ${glibc}`).toEqual([want === 'legacy' ? 'legacy.gz' : 'exe.gz']);
       expect(r.stdout).toContain('--instance-id i-0legacy');
       expect(r.stderr).toBe(
         want === 'legacy'
@@ -490,7 +502,21 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
     }
   });
 
-  it('checks the legacy artifact SHA-256 (exit 11), fails clearly when it is missing (16), cleans up both', async () => {
+  it('a glibc 2.26 host downloads the legacy artifact once; the next run downloads nothing', async () => {
+    const first = await step({ glibc: '2.26', executable: fake('executable'), legacy: fake('legacy') });
+    expect(first.fetched).toEqual(['legacy.gz']);
+    const second = await step({
+      glibc: '2.26',
+      executable: fake('executable'),
+      legacy: fake('legacy'),
+      host: first.host,
+    });
+    expect(second.code).toBe(0);
+    expect(second.stdout.split(' ')[0]).toBe('legacy');
+    expect(second.fetched).toEqual([]);
+  });
+
+  it('checks the legacy artifact SHA-256 (exit 11), refuses a legacyAgentKey that is no legacy artifact (16)', async () => {
     const tampered = await step({
       glibc: '2.26',
       executable: fake('executable'),
@@ -499,21 +525,22 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
     });
     expect(tampered.code).toBe(11);
     expect(tampered.stdout).toBe('');
-    expect(tampered.stderr).toMatch(/SHA-256 is [a-f0-9]{64}, expected [a-f0-9]{64}; refusing to run it/);
+    expect(tampered.stderr).toMatch(/SHA-256 [a-f0-9]{64}, expected [a-f0-9]{64}; refusing to run it/);
+    expect(tampered.left).toBe(false);
 
-    const missing = await step({ glibc: '2.17', executable: fake('executable') });
-    expect(missing.code).toBe(16);
-    expect(missing.stderr).toContain('this host has glibc 2.17, the agent executable needs 2.28');
-    expect(missing.left).toBe(false);
-
-    // nothing downloaded for agentKey: refused as before (exit 10), the legacy download removed too
-    const noExecutable = await step({ glibc: '2.17', legacy: fake('legacy') });
-    expect(noExecutable.code).toBe(10);
-    expect(noExecutable.stdout).toBe('');
-    expect(noExecutable.left).toBe(false);
+    const notLegacy = await step({
+      glibc: '2.17',
+      executable: fake('executable'),
+      legacy: fake('legacy'),
+      legacyKey: keys.executable,
+    });
+    expect(notLegacy.code).toBe(16);
+    expect(notLegacy.stderr).toContain('this host has glibc 2.17, the agent executable needs 2.28');
+    expect(notLegacy.fetched).toEqual([]);
+    expect(notLegacy.left).toBe(false);
   });
 
-  it('end to end on "Amazon Linux 2": the real legacy artifact, Node.js 16, IMDS credentials, KMS envelope, S3 upload', async () => {
+  it('end to end on "Amazon Linux 2": the real legacy artifact (gzip asset), Node.js 16, IMDS credentials, KMS envelope, S3 upload', async () => {
     const aws = fakeAws();
     const endpoint = await aws.start();
     try {
@@ -536,6 +563,9 @@ describe('SSM document shell step: the legacy artifact on hosts with glibc < 2.2
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain('running the legacy agent artifact (Node.js 16)');
       expect(r.stderr).not.toMatch(/NodeVersionSupportWarning|Error/);
+      // it unpacked its runtime in the run directory (removed), not beside itself in the cache
+      const cached = path.join(r.host, 'cache', sha(readFileSync(legacy[HOST])));
+      expect(readdirSync(cached)).toEqual(['agent']);
       const result = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
       expect(result).toMatchObject({
         status: 'delivered',

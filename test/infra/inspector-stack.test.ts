@@ -240,10 +240,10 @@ describe('SSM agent document', () => {
   };
   const doc = () => only('AWS::SSM::Document', { DocumentType: 'Command' })[1].Properties.Content as Doc;
 
-  it('is schema 2.2: downloadContent then runShellScript, with the lifecycle contract parameters', () => {
+  it('is schema 2.2: one runShellScript step (the instance cache decides what to download), with the lifecycle contract parameters', () => {
     const d = doc();
     expect(d.schemaVersion).toBe('2.2');
-    expect(d.mainSteps.map((m) => m.action)).toEqual(['aws:downloadContent', 'aws:runShellScript']);
+    expect(d.mainSteps.map((m) => m.action)).toEqual(['aws:runShellScript']);
     for (const name of [
       ...Object.values(AGENT_COMMAND_PARAMETERS),
       ...Object.values(AGENT_ARTIFACT_PARAMETERS),
@@ -259,14 +259,33 @@ describe('SSM agent document', () => {
     const sha = d.parameters[DOCUMENT_PARAMETERS.agentSha256]!;
     expect(sha.allowedPattern).toBe('^[a-f0-9]{64}$');
     expect(sha.default).toBe(describeArtifact(AGENT_BUNDLE).sha256);
-    const script = (d.mainSteps[1]!.inputs.runCommand as unknown[]).map((l) => JSON.stringify(l)).join('\n');
+    const script = (d.mainSteps[0]!.inputs.runCommand as unknown[]).map((l) => JSON.stringify(l)).join('\n');
     expect(script).toContain('sha256sum');
     expect(script).toContain(`expected='{{ ${DOCUMENT_PARAMETERS.agentSha256} }}'`);
-    expect(script).toContain('[ \\"$actual\\" != \\"$expected\\" ]');
+    expect(script).toContain(`url='{{ ${DOCUMENT_PARAMETERS.agentUrl} }}'`);
+    expect(script).toContain('agent_fetch \\"$url\\" \\"$expected\\" $keep');
+    expect(script).toContain('[ \\"$af_got\\" != \\"$af_want\\" ]');
     expect(script).toContain('refusing to run it');
+    expect(script).toContain("cache_root='/var/lib/inspector-agent/cache'");
     for (const flag of ['--run-id', '--duration', '--bucket', '--prefix', '--kms-key-arn', '--region']) {
       expect(script).toContain(flag);
     }
+  });
+
+  it('takes the agent artifacts as gzip assets, and their URLs only at the regional endpoint of the assets bucket', () => {
+    const p = doc().parameters;
+    const keys = p[DOCUMENT_PARAMETERS.agentKey]!.allowedValues as string[];
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) expect(k).toMatch(/^[a-f0-9]{64}\.gz$/);
+    const url = p[DOCUMENT_PARAMETERS.agentUrl]!;
+    expect(url.default).toBe('');
+    const pattern = JSON.stringify(url.allowedPattern);
+    expect(pattern).toContain('cdk-hnb659fds-assets-123456789012-eu-west-1[.]s3[.]eu-west-1[.]');
+    expect(pattern).toContain('AWS::URLSuffix');
+    // nothing that could leave the script's single quotes
+    expect(pattern).not.toMatch(/[\\]'|'/);
+    const agent = s.stack.agent;
+    for (const a of agent.artifacts) expect(a.compressedBytes).toBeLessThan(a.bytes);
   });
 
   it('defaults to this deployment: telemetry bucket, key, region', () => {
@@ -297,7 +316,7 @@ describe('the agent instance policy (<stack>-AgentInstancePolicy-<region>)', () 
     return st!;
   };
 
-  it('grants exactly: artifact read, telemetry and command-output upload, two scoped GenerateDataKey', () => {
+  it("grants exactly: telemetry and command-output upload, two scoped GenerateDataKey (no artifact read: the URL carries Dispatch's)", () => {
     expect(
       statements()
         .map((x) => x.Sid)
@@ -305,7 +324,6 @@ describe('the agent instance policy (<stack>-AgentInstancePolicy-<region>)', () 
     ).toEqual(
       [
         'EncryptOwnTelemetryEnvelope',
-        'ReadAgentArtifact',
         'S3ServerSideEncryptionOfUploads',
         'UploadTelemetry',
         'WriteRunCommandOutput',
@@ -315,12 +333,9 @@ describe('the agent instance policy (<stack>-AgentInstancePolicy-<region>)', () 
     expect(JSON.stringify(statements())).not.toMatch(/"Resource":"\*"/);
   });
 
-  it('reads only the agent artifact objects', () => {
-    const st = bySid('ReadAgentArtifact');
-    expect(st.Action).toBe('s3:GetObject');
-    expect(JSON.stringify(st.Resource)).toMatch(
-      /cdk-hnb659fds-assets-123456789012-eu-west-1\/[a-f0-9]{64}\.js/,
-    );
+  it('reads nothing from the assets bucket', () => {
+    expect(JSON.stringify(statements())).not.toContain('s3:GetObject');
+    expect(JSON.stringify(statements())).not.toContain('cdk-hnb659fds-assets');
   });
 
   it('uploads telemetry only SSE-KMS with the stack key', () => {
@@ -714,6 +729,30 @@ describe('least privilege of the Lambda roles', () => {
     }
   });
 
+  it('Dispatch reads exactly the agent artifact objects (what its pre-signed URLs carry), and no other function does', () => {
+    const [, f] = only('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Dispatch') });
+    const roleId = (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = resources('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap(
+        ([, p]) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement,
+      );
+    const read = statements.filter((st) => JSON.stringify(st).includes('cdk-hnb659fds-assets'));
+    expect(read).toHaveLength(1);
+    expect(read[0]).toMatchObject({ Sid: 'PresignAgentArtifactDownloads', Action: 's3:GetObject' });
+    const objects = ([] as unknown[]).concat(read[0]!.Resource).map((r) => JSON.stringify(r));
+    expect(objects).toHaveLength(s.stack.agent.artifacts.length);
+    for (const [i, a] of s.stack.agent.artifacts.entries()) {
+      expect(objects[i]).toContain(`cdk-hnb659fds-assets-123456789012-eu-west-1/${a.asset.s3ObjectKey}`);
+      expect(objects[i]).not.toContain('*');
+    }
+    // no other role's policy (nor the instance policy, checked above) names the assets bucket
+    for (const [id, p] of resources('AWS::IAM::Policy')) {
+      if (JSON.stringify(p.Properties.Roles).includes(roleId)) continue;
+      expect(JSON.stringify(p.Properties.PolicyDocument), id).not.toContain('cdk-hnb659fds-assets');
+    }
+  });
+
   it('only Evaluate decrypts telemetry; StartRun describes instances', () => {
     expect(policyOf('Evaluate')).toContain('kms:Decrypt');
     expect(policyOf('Evaluate')).toContain('/telemetry/*');
@@ -754,9 +793,10 @@ describe('Dispatch: the agent artifact of each architecture', () => {
     const bundleSha = describeArtifact(AGENT_BUNDLE).sha256;
     for (const arch of ['x86_64', 'arm64'] as const) {
       const names = AGENT_ARTIFACT_ENV[arch];
-      // this synth ships no executables: each architecture gets the bundle (run with node on the instance)
+      // this synth ships no executables: each architecture gets the bundle (run with node on the instance),
+      // as its gzip copy keyed by the SHA-256 of the decompressed agent.js
       expect(v[names.key], names.key).toBe(bundle.asset.s3ObjectKey);
-      expect(v[names.key], names.key).toMatch(/^[a-f0-9]{64}\.js$/);
+      expect(v[names.key], names.key).toMatch(/^[a-f0-9]{64}\.gz$/);
       expect(v[names.sha256], names.sha256).toBe(bundleSha);
       // the document accepts what Dispatch sends
       expect(allowed).toContain(v[names.key]);
@@ -769,12 +809,16 @@ describe('Dispatch: the agent artifact of each architecture', () => {
     ]);
   });
 
+  it('and the assets bucket it pre-signs their URLs in', () => {
+    expect(vars('Dispatch')[ENV.agentArtifactBucket]).toBe(s.stack.agent.defaultArtifact.asset.s3BucketName);
+  });
+
   it('only Dispatch gets them', () => {
     for (const [id, f] of resources('AWS::Lambda::Function')) {
       if (String(f.Properties.Description).startsWith('Dispatch')) continue;
       const v = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(
-        Object.keys(v).filter((k) => k.startsWith('AGENT_ARTIFACT_KEY_')),
+        Object.keys(v).filter((k) => k.startsWith('AGENT_ARTIFACT_')),
         id,
       ).toEqual([]);
     }

@@ -21,30 +21,37 @@ export function agentCommandParameters(p: Record<AgentCommandParameter, string>)
   return out;
 }
 
-/** The document's artifact parameters: which artifact to download (per architecture) and its SHA-256. */
+/**
+ * The document's artifact parameters: which artifact (per architecture), its SHA-256 (of the decompressed
+ * file, the instance cache's key) and the pre-signed URL of its gzip copy (used only on a cache miss).
+ */
 export const AGENT_ARTIFACT_PARAMETERS = {
   key: 'agentKey',
   sha256: 'agentSha256',
+  url: 'agentUrl',
 } as const;
 
 /** The legacy (glibc 2.17+) artifact of the same architecture; in the document only when it was built. */
 export const AGENT_LEGACY_ARTIFACT_PARAMETERS = {
   key: 'legacyAgentKey',
   sha256: 'legacyAgentSha256',
+  url: 'legacyAgentUrl',
 } as const;
 
-export function agentArtifactParameters(a: {
-  key: string;
-  sha256: string;
-  legacy?: { key: string; sha256: string };
-}): Record<string, string> {
+/** The artifact parameters of one command; the URLs only when given (a bearer token each: never log them). */
+export function agentArtifactParameters(
+  a: { key: string; sha256: string; legacy?: { key: string; sha256: string } },
+  urls?: { agent: string; legacy?: string },
+): Record<string, string> {
   return {
     [AGENT_ARTIFACT_PARAMETERS.key]: a.key,
     [AGENT_ARTIFACT_PARAMETERS.sha256]: a.sha256,
+    ...(urls ? { [AGENT_ARTIFACT_PARAMETERS.url]: urls.agent } : {}),
     ...(a.legacy
       ? {
           [AGENT_LEGACY_ARTIFACT_PARAMETERS.key]: a.legacy.key,
           [AGENT_LEGACY_ARTIFACT_PARAMETERS.sha256]: a.legacy.sha256,
+          ...(urls?.legacy ? { [AGENT_LEGACY_ARTIFACT_PARAMETERS.url]: urls.legacy } : {}),
         }
       : {}),
   };

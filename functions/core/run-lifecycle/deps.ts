@@ -1,5 +1,6 @@
 /** What the run lifecycle needs from the outside world: ports, configuration, clock and log. */
 
+import type { AgentArtifactUrls } from '../../ports/agent-artifact-urls';
 import type { CommandRunner } from '../../ports/command-runner';
 import type { EvaluationManifests } from '../../ports/evaluation-manifests';
 import type { Executions } from '../../ports/executions';
@@ -63,6 +64,11 @@ export interface LifecycleDeps {
    */
   suppressions?: Pick<SuppressionStore, 'list'>;
   commands: CommandRunner;
+  /**
+   * Pre-signed download URLs of the agent artifacts (Dispatch sends one per artifact and batch). Undefined:
+   * no URL is sent, and an instance runs only a version already in its cache (else exit 17, AGENT_FAILED).
+   */
+  artifactUrls?: AgentArtifactUrls;
   notifier: Notifier;
   keyrings: KeyringProvider;
   /** The state machine's executions: known where the state machine's ARN is (the control plane). */

@@ -1,7 +1,8 @@
 /**
  * DispatchCommands: SSM SendCommand of the agent document to the healthy instances, grouped by instance
  * architecture so each instance gets the agent artifact built for it (agentKey/agentSha256, see
- * agent-artifacts.ts), at most `commandBatchSize` (≤ 50) instances per call, with MaxConcurrency/MaxErrors
+ * agent-artifacts.ts) and a pre-signed URL of it per batch (agentUrl, legacyAgentUrl: deps.artifactUrls;
+ * the instance downloads it only when its cache lacks that version), at most `commandBatchSize` (≤ 50) instances per call, with MaxConcurrency/MaxErrors
  * and a timeout of the duration plus a margin. The calls are paced by a token bucket
  * (limits.commandSendsPerSecond, rate-limiter.ts) and the sender's SDK client retries a throttled call
  * (client-config.ts). An instance whose architecture has no artifact becomes an UNSUPPORTED_OS exclusion
@@ -18,7 +19,12 @@
 import { createHash } from 'node:crypto';
 import type { Exclusion } from '../model';
 import { TERMINAL_RUN_STATES } from '../run';
-import { AGENT_ARCHITECTURES, type AgentArchitecture, chooseAgentArtifact } from './agent-artifacts';
+import {
+  AGENT_ARCHITECTURES,
+  type AgentArchitecture,
+  type AgentArtifactRef,
+  chooseAgentArtifact,
+} from './agent-artifacts';
 import { agentArtifactParameters, agentCommandParameters } from './agent-command';
 import { cancelCommands } from './cancel-commands';
 import type { LifecycleDeps } from './deps';
@@ -93,6 +99,8 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
     kmsKeyArn: deps.config.kmsKeyArn,
     uploadJitterSeconds: String(agentUploadJitter(limits)),
   });
+  // SendCommand's TimeoutSeconds: SSM starts no invocation later, so a download URL need not outlive it.
+  const timeoutSeconds = ctx.durationSeconds + limits.commandMarginSeconds;
   const sent: Partial<Record<AgentArchitecture, number>> = {};
   // Re-read before each batch: a stop, or an execution ended from outside (the run made terminal by
   // ReconcileRun while this Lambda still runs), must not send more agents to instances it no longer holds.
@@ -114,11 +122,17 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
   dispatching: for (const architecture of AGENT_ARCHITECTURES) {
     const group = groups.get(architecture) ?? [];
     const artifact = artifacts?.[architecture];
-    // Without configured artifacts the document's default artifact applies (no agentKey/agentSha256).
-    const parameters = artifact ? { ...runParameters, ...agentArtifactParameters(artifact) } : runParameters;
     for (let i = 0; i < group.length; i += limits.commandBatchSize) {
       const batch = group.slice(i, i + limits.commandBatchSize);
       if (!(await stillWanted())) break dispatching;
+      // Without configured artifacts the document's default artifact applies (no agentKey/agentSha256).
+      // Each batch gets URLs signed now for its own timeout (a long dispatch does not age them).
+      const parameters = artifact
+        ? {
+            ...runParameters,
+            ...agentArtifactParameters(artifact, await artifactUrls(deps, artifact, timeoutSeconds)),
+          }
+        : runParameters;
       const batchId = batchIdFor(ctx.runId, architecture, batch);
       // The intent first: a retry after a send whose recording failed finds the command by its comment.
       await deps.runs.putInstances(
@@ -129,7 +143,7 @@ export async function dispatchCommands(deps: LifecycleDeps, ctx: RunContext): Pr
         documentName: deps.config.agentDocumentName,
         instanceIds: batch.map((b) => b.instanceId),
         parameters,
-        timeoutSeconds: ctx.durationSeconds + limits.commandMarginSeconds,
+        timeoutSeconds,
         maxConcurrency: limits.commandMaxConcurrency,
         maxErrors: limits.commandMaxErrors,
         comment: `${batchCommentPrefix(batchId)}${artifact ? `${architecture} agent` : 'agent'}, run ${ctx.runId}`,
@@ -192,6 +206,21 @@ export function agentUploadJitter(limits: {
   commandMarginSeconds: number;
 }): number {
   return Math.min(limits.agentUploadJitterSeconds, Math.floor(limits.commandMarginSeconds / 2));
+}
+
+/**
+ * The pre-signed URLs of an artifact (and its legacy artifact) for one command, or none without the port.
+ * Never logged: each is a bearer token.
+ */
+async function artifactUrls(
+  deps: LifecycleDeps,
+  artifact: AgentArtifactRef,
+  lifetimeSeconds: number,
+): Promise<{ agent: string; legacy?: string } | undefined> {
+  if (!deps.artifactUrls) return undefined;
+  const agent = await deps.artifactUrls.urlFor(artifact.key, lifetimeSeconds);
+  if (!artifact.legacy) return { agent };
+  return { agent, legacy: await deps.artifactUrls.urlFor(artifact.legacy.key, lifetimeSeconds) };
 }
 
 /** A batch's id: the same instances of the same run and architecture give the same id. */

@@ -3,7 +3,14 @@
  * - EC2 DescribeInstances applies the state and tag filters to a simulated fleet;
  * - SSM DescribeInstanceInformation reports each instance's agent; SendCommand first does what the agent
  *   document does with its artifact (when `agentArtifacts` is set: unknown key exit 12, SHA-256 mismatch
- *   exit 11, an executable of another architecture than the instance's exit 13), then RUNS THE REAL AGENT
+ *   exit 11, an executable of another architecture than the instance's exit 13; on a host whose `glibc` is
+ *   older than 2.28 the legacy artifact instead, exit 16 when legacyAgentKey names none), then takes it from
+ *   the instance's agent cache (`agentCaches`, by SHA-256) or downloads it: a real HTTP GET of the
+ *   pre-signed `agentUrl` / `legacyAgentUrl` Dispatch passed (s3rver), gunzipped and checked against the
+ *   SHA-256 (exit 11), recorded in `downloads`; no URL, an HTTP error or an instance whose `download` is
+ *   'fail' (no route to S3, an expired URL) ends in exit 17, as the document's agent_fetch does. The same
+ *   URL is fetched once for all the instances of its command (they would get the same bytes; each
+ *   instance's download is still counted). Then it RUNS THE REAL AGENT
  *   (collectTelemetry on the instance's root, sampling for the command's durationSeconds as the document
  *   passes it to the agent), encrypts with the KMS keyring and uploads to the S3 server;
  *   ListCommands reports each command's command-level status and counts, ListCommandInvocations (paged)
@@ -20,7 +27,8 @@
  *   answers 202, as Lambda does; `deliverInvocations()` runs what is queued (the test decides when, so it
  *   can see a WORK_IN_PROGRESS before the function ran). A function not registered: ResourceNotFoundException.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { getClient, KMS, KmsKeyringNode } from '@aws-crypto/client-node';
 import { DescribeInstancesCommand, EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
@@ -47,6 +55,7 @@ import { entrySize } from '../../../functions/adapters/aws/eventbridge-notifier'
 import {
   AGENT_ARTIFACT_PARAMETERS,
   AGENT_COMMAND_PARAMETERS,
+  AGENT_LEGACY_ARTIFACT_PARAMETERS,
 } from '../../../functions/core/run-lifecycle/agent-command';
 import { encryptionContextFor, encryptTelemetry, type Telemetry } from '../../../functions/core/telemetry';
 import { ASFF_LIMITS, checkAsff } from '../../../functions/exports/asff';
@@ -73,6 +82,10 @@ export interface SimInstance {
   behaviour?: AgentBehaviour;
   /** Fixture root the agent reads (behaviour collect/hang/tamper/wrong-context). */
   root?: string;
+  /** glibc version the document's getconf reports (default 2.36); below 2.28 the legacy artifact runs. */
+  glibc?: string;
+  /** 'fail': every download of the agent fails (no route to S3, an expired URL): exit 17. */
+  download?: 'fail';
 }
 
 /** An agent artifact as the document sees it: its SHA-256 and the architecture it runs on. */
@@ -80,6 +93,8 @@ export interface SimArtifact {
   sha256: string;
   /** An executable runs on one architecture (the document compares uname -m); the bundle on any. */
   runsOn: 'x86_64' | 'arm64' | 'any';
+  /** A legacy (glibc 2.17+) artifact: accepted as legacyAgentKey only. */
+  legacy?: boolean;
 }
 
 export interface SimAgentArtifacts {
@@ -143,6 +158,12 @@ export class FakeCloud {
   templateTelemetry?: Telemetry;
   /** The document's artifacts: when set, SendCommand checks agentKey/agentSha256 as the document does. */
   agentArtifacts?: SimAgentArtifacts;
+  /** Each instance's agent cache: the SHA-256 of every version it keeps (agent-cache-script.ts). */
+  readonly agentCaches = new Map<string, Set<string>>();
+  /** Every artifact download an instance made (gzip bytes over the network). */
+  readonly downloads: Array<{ instanceId: string; sha256: string; bytes: number }> = [];
+  /** One GET per URL (the instances of a command share it). */
+  private readonly fetchedUrls = new Map<string, Promise<Buffer>>();
   /**
    * Faults, as the services report them. `topicFaults`: a topic that refuses every PublishBatch with the
    * error named (NotFoundException: deleted topic; a topic whose entries fail with SenderFault: the code
@@ -464,9 +485,9 @@ export class FakeCloud {
     const sim = this.instances.get(instanceId);
     const behaviour = sim?.behaviour ?? 'collect';
     const inv: Invocation = { status: 'InProgress', done: Promise.resolve() };
-    const refused = this.checkArtifact(sim, parameters);
-    if (refused) {
-      Object.assign(inv, refused, { status: 'Failed', details: 'Failed' });
+    const choice = this.checkArtifact(sim, parameters);
+    if (choice && 'exitCode' in choice) {
+      Object.assign(inv, choice, { status: 'Failed', details: 'Failed' });
       return inv;
     }
     const keyring = new KmsKeyringNode({
@@ -509,6 +530,12 @@ export class FakeCloud {
       };
     }
     const work = async (): Promise<void> => {
+      // The document's agent_fetch: the cached version, or a download through the URL.
+      const exitCode = choice ? await this.fetchAgent(instanceId, sim, choice) : undefined;
+      if (exitCode !== undefined) {
+        Object.assign(inv, { exitCode, status: 'Failed', details: 'Failed' });
+        return;
+      }
       switch (behaviour) {
         case 'fail':
           inv.status = 'Failed';
@@ -553,22 +580,78 @@ export class FakeCloud {
     return inv;
   }
 
-  /** The document's artifact checks (infra/constructs/agent-distribution.ts), or nothing without artifacts. */
+  /**
+   * The document's artifact checks (infra/constructs/agent-distribution.ts) before any download: the
+   * refusal, or the artifact the instance runs (the legacy one on glibc < 2.28); nothing without artifacts.
+   */
   private checkArtifact(
     sim: SimInstance | undefined,
     parameters: Record<string, string[]>,
-  ): { exitCode: number; agentKey: string } | undefined {
+  ): { exitCode: number; agentKey: string } | { agentKey: string; sha256: string; url: string } | undefined {
     const catalogue = this.agentArtifacts;
     if (!catalogue) return undefined;
-    const agentKey = parameters[AGENT_ARTIFACT_PARAMETERS.key]?.[0] ?? catalogue.defaultKey;
-    const artifact = catalogue.byKey[agentKey];
-    const expected =
-      parameters[AGENT_ARTIFACT_PARAMETERS.sha256]?.[0] ?? catalogue.byKey[catalogue.defaultKey]?.sha256;
-    if (!artifact) return { exitCode: 12, agentKey };
-    if (artifact.sha256 !== expected) return { exitCode: 11, agentKey };
+    const p = (name: string) => parameters[name]?.[0];
+    let agentKey = p(AGENT_ARTIFACT_PARAMETERS.key) ?? catalogue.defaultKey;
+    let artifact = catalogue.byKey[agentKey];
+    let expected = p(AGENT_ARTIFACT_PARAMETERS.sha256) ?? catalogue.byKey[catalogue.defaultKey]?.sha256;
+    let url = p(AGENT_ARTIFACT_PARAMETERS.url) ?? '';
+    if (!artifact || artifact.legacy) return { exitCode: 12, agentKey };
+    if (artifact.runsOn !== 'any' && isOldGlibc(sim?.glibc ?? '2.36')) {
+      const legacyKey = p(AGENT_LEGACY_ARTIFACT_PARAMETERS.key);
+      if (legacyKey !== undefined) {
+        const legacy = catalogue.byKey[legacyKey];
+        if (!legacy?.legacy) return { exitCode: 16, agentKey: legacyKey };
+        agentKey = legacyKey;
+        artifact = legacy;
+        expected = p(AGENT_LEGACY_ARTIFACT_PARAMETERS.sha256);
+        url = p(AGENT_LEGACY_ARTIFACT_PARAMETERS.url) ?? '';
+      }
+    }
     const arch = sim?.architecture ?? 'x86_64';
     if (artifact.runsOn !== 'any' && artifact.runsOn !== arch) return { exitCode: 13, agentKey };
+    // The document would download it and find another SHA-256 (or find no such file in its cache).
+    if (artifact.sha256 !== expected) return { exitCode: 11, agentKey };
+    return { agentKey, sha256: artifact.sha256, url };
+  }
+
+  /** agent_fetch on the instance: undefined when the agent is in its cache (now), else the exit code. */
+  private async fetchAgent(
+    instanceId: string,
+    sim: SimInstance | undefined,
+    want: { sha256: string; url: string },
+  ): Promise<number | undefined> {
+    const cache = this.agentCaches.get(instanceId) ?? new Set<string>();
+    this.agentCaches.set(instanceId, cache);
+    if (cache.has(want.sha256)) return undefined;
+    if (!want.url || sim?.download === 'fail') return 17;
+    let body: Buffer;
+    try {
+      body = await this.fetchOnce(want.url);
+    } catch {
+      return 17;
+    }
+    let plain: Buffer;
+    try {
+      plain = gunzipSync(body);
+    } catch {
+      return 11;
+    }
+    if (createHash('sha256').update(plain).digest('hex') !== want.sha256) return 11;
+    cache.add(want.sha256);
+    this.downloads.push({ instanceId, sha256: want.sha256, bytes: body.byteLength });
     return undefined;
+  }
+
+  private fetchOnce(url: string): Promise<Buffer> {
+    let got = this.fetchedUrls.get(url);
+    if (!got) {
+      got = fetch(url).then(async (res) => {
+        if (!res.ok) throw new Error(`GET of the agent artifact: HTTP ${res.status}`);
+        return Buffer.from(await res.arrayBuffer());
+      });
+      this.fetchedUrls.set(url, got);
+    }
+    return got;
   }
 
   /** The exit code of an instance's invocation of a command, when the document refused the artifact. */
@@ -766,6 +849,12 @@ function commandLevelStatus(statuses: string[]): {
     ErrorCount: errors,
     DeliveryTimedOutCount: 0,
   };
+}
+
+/** glibc older than the 2.28 the Node.js 22 executables need (the document's getconf check). */
+function isOldGlibc(version: string): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  return major === 2 && (minor ?? 0) < 28;
 }
 
 /** Counts one use of a fault armed for `key`; true while it is armed. */

@@ -3,7 +3,9 @@
  * handler modules, against DynamoDB Local, s3rver and the FakeCloud mocks.
  */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { AGENT_ARTIFACT_ENV } from '../../../functions/adapters/aws/environment';
@@ -43,11 +45,17 @@ export const TELEMETRY_BUCKET = 'inspector-telemetry';
 export const REPORTS_BUCKET = 'inspector-reports';
 
 const fakeSha = (s: string) => createHash('sha256').update(s).digest('hex');
-/** The agent artifacts as the stack passes them to Dispatch (one per architecture) and the bundle. */
+/** The CDK assets bucket of the agent artifacts (AGENT_ARTIFACT_BUCKET), in s3rver. */
+export const AGENT_ASSETS_BUCKET = 'cdk-assets-agent';
+/**
+ * The agent artifacts as the stack passes them to Dispatch (one per architecture) and the bundle. Each
+ * artifact's content is its name (so its SHA-256 is fakeSha(name)); its gzip copy is in AGENT_ASSETS_BUCKET
+ * under its key, where the instances download it through the URL Dispatch pre-signs.
+ */
 export const AGENT_ARTIFACTS = {
-  x86_64: { key: 'agent/linux-x64/agent-linux-x64', sha256: fakeSha('agent-linux-x64') },
-  arm64: { key: 'agent/linux-arm64/agent-linux-arm64', sha256: fakeSha('agent-linux-arm64') },
-  bundle: { key: 'agent/bundle/agent.js', sha256: fakeSha('agent.js') },
+  x86_64: { key: 'agent-linux-x64.gz', sha256: fakeSha('agent-linux-x64'), content: 'agent-linux-x64' },
+  arm64: { key: 'agent-linux-arm64.gz', sha256: fakeSha('agent-linux-arm64'), content: 'agent-linux-arm64' },
+  bundle: { key: 'agent.js.gz', sha256: fakeSha('agent.js'), content: 'agent.js' },
 } as const;
 /** What the agent document accepts (its default is the x86_64 executable, as in the stack). */
 export const SIM_AGENT_ARTIFACTS: SimAgentArtifacts = {
@@ -153,8 +161,9 @@ export async function startHarness(
   securityHubLogger.setLogLevel('SILENT');
   const [dynamo, s3] = await Promise.all([
     startDynamoLocal(),
-    startS3Local([TELEMETRY_BUCKET, REPORTS_BUCKET]),
+    startS3Local([TELEMETRY_BUCKET, REPORTS_BUCKET, AGENT_ASSETS_BUCKET]),
   ]);
+  await putAgentArtifacts(s3.endpoint);
   const tables = await createTables(dynamo.endpoint);
   // --- throttle option: the handlers' DynamoDB endpoint is the proxy; h.doc (seeding, checks) stays direct.
   const throttle = opts.throttle ? await startThrottleProxy(dynamo.endpoint, opts.throttle) : undefined;
@@ -176,6 +185,7 @@ export async function startHarness(
     SECURITY_HUB_ACCOUNT_ID: SECURITY_HUB_ACCOUNT,
     SECURITY_HUB_REGION: SECURITY_HUB_REGION,
     SECURITY_HUB_PARTITION: 'aws',
+    AGENT_ARTIFACT_BUCKET: AGENT_ASSETS_BUCKET,
     [AGENT_ARTIFACT_ENV.x86_64.key]: AGENT_ARTIFACTS.x86_64.key,
     [AGENT_ARTIFACT_ENV.x86_64.sha256]: AGENT_ARTIFACTS.x86_64.sha256,
     [AGENT_ARTIFACT_ENV.arm64.key]: AGENT_ARTIFACTS.arm64.key,
@@ -222,6 +232,20 @@ export async function startHarness(
       await Promise.all([dynamo.stop(), s3.stop()]);
     },
   };
+}
+
+/** The gzip copies of the agent artifacts, as `cdk deploy` publishes the assets. */
+async function putAgentArtifacts(endpoint: string): Promise<void> {
+  const s3 = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1' });
+  try {
+    for (const a of Object.values(AGENT_ARTIFACTS)) {
+      await s3.send(
+        new PutObjectCommand({ Bucket: AGENT_ASSETS_BUCKET, Key: a.key, Body: gzipSync(a.content) }),
+      );
+    }
+  } finally {
+    s3.destroy();
+  }
 }
 
 let seq = 0;

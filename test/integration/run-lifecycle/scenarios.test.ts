@@ -12,6 +12,7 @@ import { deleteAssessmentRun, stopAssessmentRun } from '../../../functions/handl
 import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
 import {
   AGENT_ARTIFACTS,
+  AGENT_ASSETS_BUCKET,
   EVENTS_TOPIC,
   execute,
   type Harness,
@@ -153,6 +154,52 @@ describe('assessment run lifecycle (synthesized state machine, local execution)'
     expect(findings.map((f) => f.instanceId).every((i) => i === 'i-af-1')).toBe(true);
     expect(findings).toHaveLength(2);
     expect(h.cloud.events('FINDING_REPORTED', 'run-agent-fails')).toHaveLength(2);
+  });
+
+  it('the agent download: once per version through the pre-signed URL; a failed download is exit 17, AGENT_FAILED', async () => {
+    h.cloud.add(
+      healthy('i-dl-1', { group: 'download' }),
+      healthy('i-dl-2', { group: 'download' }),
+      healthy('i-dl-nos3', { group: 'download' }, { download: 'fail' }),
+    );
+    const tpl = await seedTemplate(h, { tags: [{ key: 'group', values: ['download'] }] });
+    const downloadsOf = (id: string) => h.cloud.downloads.filter((d) => d.instanceId === id);
+
+    expect((await execute(h, { templateId: tpl.templateId }, { executionName: 'download-1' })).status).toBe(
+      'SUCCEEDED',
+    );
+    const first = await runState('run-download-1');
+    expect(first.run?.state).toBe('COMPLETED_WITH_ERRORS');
+    // the command carried a URL Dispatch pre-signed for the artifact, valid for the command timeout
+    const cmdId = first.byId.get('i-dl-1')?.commandId as string;
+    const url = new URL(h.cloud.commands.get(cmdId)?.parameters.agentUrl?.[0] as string);
+    expect(url.pathname).toBe(`/${AGENT_ASSETS_BUCKET}/${AGENT_ARTIFACTS.x86_64.key}`);
+    expect(url.searchParams.get('X-Amz-Expires')).toBe(String(SCENARIO_DURATION_SECONDS + 600));
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[a-f0-9]{64}$/);
+    for (const id of ['i-dl-1', 'i-dl-2']) {
+      expect(first.byId.get(id), id).toMatchObject({ collection: 'SUCCEEDED', evaluation: 'EVALUATED' });
+      // the gzip artifact, once, keyed by the decompressed SHA-256
+      expect(downloadsOf(id)).toEqual([
+        { instanceId: id, sha256: AGENT_ARTIFACTS.x86_64.sha256, bytes: expect.any(Number) },
+      ]);
+    }
+    // no route to S3 (or an expired URL): the document's exit 17, an AGENT_FAILED exclusion
+    expect(first.byId.get('i-dl-nos3')).toMatchObject({ collection: 'FAILED', evaluation: 'EXCLUDED' });
+    expect(first.byId.get('i-dl-nos3')?.exclusions.map((e) => e.reason)).toEqual(['AGENT_FAILED']);
+    expect(h.cloud.exitCode(first.byId.get('i-dl-nos3')?.commandId as string, 'i-dl-nos3')).toBe(17);
+    expect(downloadsOf('i-dl-nos3')).toEqual([]);
+
+    // the next run of the same version downloads nothing: the instances run their cached agent
+    expect((await execute(h, { templateId: tpl.templateId }, { executionName: 'download-2' })).status).toBe(
+      'SUCCEEDED',
+    );
+    const second = await runState('run-download-2');
+    for (const id of ['i-dl-1', 'i-dl-2']) {
+      expect(second.byId.get(id), id).toMatchObject({ collection: 'SUCCEEDED', evaluation: 'EVALUATED' });
+      expect(downloadsOf(id)).toHaveLength(1);
+    }
+    expect(h.cloud.exitCode(second.byId.get('i-dl-nos3')?.commandId as string, 'i-dl-nos3')).toBe(17);
+    expect(second.findings.filter((f) => f.instanceId === 'i-dl-1')).toHaveLength(2);
   });
 
   it('tampered telemetry and telemetry whose encryption context names another instance are excluded', async () => {

@@ -9,6 +9,7 @@ import {
 } from '../../../functions/adapters/aws/environment';
 import { chooseAgentArtifact } from '../../../functions/core/run-lifecycle/agent-artifacts';
 import {
+  AGENT_ARTIFACT_PARAMETERS,
   AGENT_LEGACY_ARTIFACT_PARAMETERS,
   agentArtifactParameters,
 } from '../../../functions/core/run-lifecycle/agent-command';
@@ -42,6 +43,10 @@ describe('legacy agent artifacts in Dispatch', () => {
       legacyAgentKey: 'a-legacy',
       legacyAgentSha256: sha('d'),
     });
+    // with the URLs Dispatch pre-signs: one per artifact
+    expect(
+      choice.ok && choice.artifact && agentArtifactParameters(choice.artifact, { agent: 'u1', legacy: 'u2' }),
+    ).toMatchObject({ agentUrl: 'u1', legacyAgentUrl: 'u2' });
   });
 
   it('without legacy variables, no legacy parameters (deployments that did not build them)', () => {
@@ -67,6 +72,12 @@ describe('legacy agent artifacts in Dispatch', () => {
     expect(AGENT_LEGACY_ARTIFACT_PARAMETERS).toEqual({
       key: DOCUMENT_PARAMETERS.legacyAgentKey,
       sha256: DOCUMENT_PARAMETERS.legacyAgentSha256,
+      url: DOCUMENT_PARAMETERS.legacyAgentUrl,
+    });
+    expect(AGENT_ARTIFACT_PARAMETERS).toEqual({
+      key: DOCUMENT_PARAMETERS.agentKey,
+      sha256: DOCUMENT_PARAMETERS.agentSha256,
+      url: DOCUMENT_PARAMETERS.agentUrl,
     });
     expect(Object.values(AGENT_LEGACY_ARTIFACT_ENV).flatMap((n) => [n.key, n.sha256])).toEqual([
       'AGENT_LEGACY_ARTIFACT_KEY_X86_64',
