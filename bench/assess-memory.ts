@@ -15,7 +15,8 @@
  * RSS per finding count and the slope (least squares, KB per finding). Figures are printed, never asserted.
  *
  * Run: npx tsx bench/assess-memory.ts [runs]   (or npm run bench -- assess-memory; ASSESS_BENCH_SIZES=0,1000,4000
- * for other finding counts, multiples of PER_SOURCE up to SOURCES × PER_SOURCE)
+ * for other finding counts, multiples of PER_SOURCE up to SOURCES × PER_SOURCE; ASSESS_BENCH_KEEP=1 keeps the data
+ * dir, key and telemetry files to run the printed command by hand)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -313,7 +314,8 @@ export async function assessMemoryBench(runs = 1): Promise<void> {
     console.log(`  command: ${command}`);
     console.log('  reproduce: npx tsx bench/assess-memory.ts [runs]');
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (process.env.ASSESS_BENCH_KEEP) console.log(`  kept (ASSESS_BENCH_KEEP): ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 

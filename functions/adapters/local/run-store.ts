@@ -1,13 +1,17 @@
 /**
  * The local store: one folder per run under <dataDir>/runs/<runId>/ holding the encrypted telemetry
  * (telemetry/<instanceId>.bin), the run record and the assessment output (JSON), and the report.
- * Every write goes to a temporary file first and is renamed into place, so a crash never leaves half a file.
+ * Every write goes to a temporary file first and is renamed into place, so a crash or a failed write (a full
+ * disk) never leaves half a file; the assessment output and the report are written a piece at a time
+ * (write-stream.ts), never held whole as one string.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { jsonChunks } from '../../core/json-chunks';
 import type { AssessmentOutput, RunRecord } from '../../core/run';
 import { idSchema } from '../../core/telemetry';
+import { writeFileAtomic } from './write-stream';
 
 export class RunNotFoundError extends Error {
   override readonly name = 'RunNotFoundError';
@@ -45,14 +49,22 @@ export class LocalRunStore {
     await writeAtomic(path.join(this.runDir(run.runId), 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
   }
 
+  /**
+   * assessment.json (the text of `JSON.stringify(output)`), written a result and a finding at a time, then the
+   * run record: a run whose output could not be written whole has none, and its record is left as it was.
+   */
   async putOutput(output: AssessmentOutput): Promise<void> {
-    await writeAtomic(path.join(this.runDir(output.run.runId), 'assessment.json'), JSON.stringify(output));
+    const file = path.join(this.runDir(output.run.runId), 'assessment.json');
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(file, jsonChunks(output), { mode: 0o600 });
     await this.putRun(output.run);
   }
 
-  async putReport(runId: string, html: string): Promise<string> {
+  /** report.html, from its text or its pieces (report/html.ts htmlReportChunks), written as they come. */
+  async putReport(runId: string, html: string | Iterable<string>): Promise<string> {
     const file = path.join(this.runDir(runId), 'report.html');
-    await writeAtomic(file, html);
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(file, typeof html === 'string' ? [html] : html, { mode: 0o600 });
     return file;
   }
 
