@@ -102,6 +102,16 @@ describe('Debian Security Tracker export', () => {
     expect(() => DebianUrgencyTable.parse({ ...file, releases: { bookworm: {} } }, 'x.json')).toThrow(
       /x\.json is not a compiled Debian urgency file: releases/,
     );
+    // The packages are checked in place (not by the schema): a wrong shape or code is refused, with where.
+    for (const [releases, where] of [
+      [{ 12: [] }, 'releases.12'],
+      [{ 12: { glibc: 'l' } }, 'releases.12.glibc'],
+      [{ 12: { glibc: { x: '2026-1' } } }, 'releases.12.glibc.x'],
+      [{ 12: { glibc: { l: ['2026-1'] } } }, 'releases.12.glibc.l'],
+    ] as const)
+      expect(() => DebianUrgencyTable.parse({ ...file, releases }, 'x.json')).toThrow(
+        `x.json is not a compiled Debian urgency file: ${where}: `,
+      );
   });
 });
 
@@ -217,6 +227,17 @@ describe('CVE records (NVD API 2.0, CVE List V5)', () => {
     expect(t.lookup('CVE-2026-9999')).toBeUndefined();
     expect(t.lookup('not a cve')).toBeUndefined();
     expect(() => CveScoreTable.parse({ ...file, count: 1 }, 'bad.json')).toThrow(/bad\.json: \d+ CVEs where/);
+    // The number arrays are checked in place (not by the schema): anything but 32-bit integers is refused.
+    const year = file.years['1999'];
+    for (const [ids, rows] of [
+      [['1'], year[1]],
+      [[1.5], year[1]],
+      [year[0], [...year[1].slice(1), 2 ** 40]],
+      [{ 0: 1 }, year[1]],
+    ])
+      expect(() =>
+        CveScoreTable.parse({ ...file, years: { ...file.years, 1999: [ids, rows] } }, 'bad.json'),
+      ).toThrow(/bad\.json is not a compiled CVE score file: years\.1999: expected arrays of integers/);
   });
 });
 
