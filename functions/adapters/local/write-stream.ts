@@ -36,8 +36,8 @@ function writeOnce(out: Writable, data: string | Uint8Array): Promise<void> {
  * Writes `chunks` to `out` in batches, each awaited until the stream has taken it (its write callback): at
  * most one batch is in flight, whatever the reader's pace (backpressure), and a failed write is seen at once.
  * Rejects with the stream's first error and stops pulling chunks; a chunk source that throws rejects too.
- * Does not end the stream. While it runs it listens for the stream's 'error' events (so one is never
- * unhandled).
+ * Does not end the stream. It listens for the stream's 'error' events while it runs, and after a failure for
+ * good (so none is ever unhandled, and process.stdout's general handler in cli/main.ts leaves it to the caller).
  */
 export async function writeChunks(out: Writable, chunks: Iterable<string | Uint8Array>): Promise<void> {
   let failure: Error | undefined;
@@ -67,10 +67,11 @@ export async function writeChunks(out: Writable, chunks: Iterable<string | Uint8
     }
     if (batch) await writeOnce(out, batch);
     if (failure) throw failure;
-  } catch (err) {
-    throw failure ?? err;
-  } finally {
     out.off('error', onError);
+  } catch (err) {
+    // The listener stays: a stream reports its failure again as an 'error' event, an fs stream only once its
+    // file is closed, after this has returned.
+    throw failure ?? err;
   }
 }
 
