@@ -102,8 +102,8 @@ describe('writeChunks', () => {
     })();
     await writeChunks(slow, source);
     expect(written).toBe(2_000_000);
-    // One batch (128 Ki characters) gathered while the previous one is written, and the piece that filled it.
-    expect(maxAhead).toBeLessThanOrEqual(2 * 128 * 1024 + 1000);
+    // One batch (16 Ki characters) gathered while the previous one is written, and the piece that filled it.
+    expect(maxAhead).toBeLessThanOrEqual(2 * 16 * 1024 + 1000);
   });
 
   it('a write that fails (ENOSPC): rejected with that error, the source no longer read', async () => {
@@ -118,7 +118,7 @@ describe('writeChunks', () => {
     });
     const err = (await writeChunks(full, p.chunks).catch((e: unknown) => e)) as NodeJS.ErrnoException;
     expect(err.code).toBe('ENOSPC');
-    expect(p.pulled()).toBeLessThanOrEqual(3 * 132);
+    expect(p.pulled()).toBeLessThanOrEqual(3 * 17);
   });
 
   it('/dev/full, a real full device: ENOSPC', async () => {
