@@ -6,9 +6,11 @@
  * (write-stream.ts), never held whole as one string.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { jsonChunks } from '../../core/json-chunks';
+import { JsonMembersReader } from '../../core/json-members';
+import type { Finding } from '../../core/model';
 import type { AssessmentOutput, RunRecord } from '../../core/run';
 import { idSchema } from '../../core/telemetry';
 import { writeFileAtomic } from './write-stream';
@@ -90,6 +92,33 @@ export class LocalRunStore {
       }
       throw err;
     }
+  }
+
+  /**
+   * A stored run's record and findings, read from its assessment.json a piece at a time: its results (most of
+   * the file) are scanned past, never parsed, and each finding is handed to `keep` as it is read, so only what
+   * it returns stays (a diff keeps the id and waiver of a finding the current run also has: diff.ts Baseline).
+   */
+  async getBaseline<F>(runId: string, keep: (f: Finding) => F): Promise<{ run: RunRecord; findings: F[] }> {
+    const file = path.join(this.runDir(runId), 'assessment.json');
+    const findings: F[] = [];
+    const reader = new JsonMembersReader(
+      { run: 'value', findings: (f) => findings.push(keep(f as Finding)) },
+      file,
+    );
+    try {
+      for await (const piece of createReadStream(file, { highWaterMark: 256 * 1024 }))
+        reader.push(piece as Buffer);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        await this.getRun(runId); // throws RunNotFoundError when the run itself is unknown
+        throw new Error(`run ${runId} has no results (it did not complete)`);
+      }
+      throw err;
+    }
+    const { run } = reader.end();
+    if (!run || typeof run !== 'object') throw new Error(`${file} has no run record`);
+    return { run: run as RunRecord, findings };
   }
 
   /** Every run, newest first. Unreadable run folders are reported, not skipped silently. */
