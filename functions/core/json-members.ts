@@ -11,7 +11,12 @@
  * piece it hands over is checked by JSON.parse.
  */
 
-export type MemberWant = 'value' | ((element: unknown) => void);
+/**
+ * What is done with a member: `value` parsed (JSON.parse of its text); `raw` its text as bytes, not parsed;
+ * `range` only where it is (its [start, end) byte offsets in the document); a function: the member is an
+ * array, each element parsed and handed over as it completes.
+ */
+export type MemberWant = 'value' | 'raw' | 'range' | ((element: unknown) => void);
 
 export class JsonMembersError extends Error {
   override readonly name = 'JsonMembersError';
@@ -52,11 +57,16 @@ export class JsonMembersReader {
   private want: MemberWant | undefined;
   private parts: Buffer[] = [];
   private from = -1;
+  /** Bytes of the document before the current piece. */
+  private offset = 0;
+  private rangeStart = -1;
   readonly values: Record<string, unknown> = {};
 
+  /** `otherwise`: what is done with the members `wanted` does not name (default: nothing, they are skipped). */
   constructor(
     private readonly wanted: Readonly<Record<string, MemberWant>>,
     private readonly source: string,
+    private readonly otherwise?: MemberWant,
   ) {}
 
   private fail(message: string): never {
@@ -68,12 +78,21 @@ export class JsonMembersReader {
     this.from = i;
   }
 
-  /** The captured text up to `end` (exclusive) in `buf`, parsed. */
-  private take(buf: Buffer, end: number): unknown {
+  /**
+   * The captured bytes up to `end` (exclusive) in `buf`: a view of the piece when they lie in one (pieces are
+   * never reused by the reader; a caller that reuses its buffers must copy a `raw` member it keeps).
+   */
+  private takeBytes(buf: Buffer, end: number): Buffer {
     this.parts.push(buf.subarray(this.from, end));
-    const text = (this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts)).toString('utf8');
+    const bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
     this.parts = [];
     this.from = -1;
+    return bytes;
+  }
+
+  /** The captured text up to `end` (exclusive) in `buf`, parsed. */
+  private take(buf: Buffer, end: number): unknown {
+    const text = this.takeBytes(buf, end).toString('utf8');
     try {
       return JSON.parse(text);
     } catch (err) {
@@ -92,7 +111,9 @@ export class JsonMembersReader {
       (this.want as (e: unknown) => void)(element);
       this.place = 'after-element';
     } else {
-      if (this.capturing()) this.values[this.key] = this.take(buf, end);
+      if (this.want === 'range') this.values[this.key] = [this.rangeStart, this.offset + end];
+      else if (this.capturing())
+        this.values[this.key] = this.want === 'raw' ? this.takeBytes(buf, end) : this.take(buf, end);
       this.place = 'after';
     }
     this.scalar = false;
@@ -142,14 +163,15 @@ export class JsonMembersReader {
           this.place = 'value';
           continue;
         case 'value': {
-          this.want = this.wanted[this.key];
+          this.want = Object.hasOwn(this.wanted, this.key) ? this.wanted[this.key] : this.otherwise;
           if (typeof this.want === 'function' && c === 0x5b) {
             this.depth = 2;
             this.place = 'elements';
             continue;
           }
           this.place = 'in-value';
-          if (this.want === 'value') this.begin(i);
+          if (this.want === 'value' || this.want === 'raw') this.begin(i);
+          else if (this.want === 'range') this.rangeStart = this.offset + i;
           break; // the value's first byte is read below
         }
         case 'elements':
@@ -203,6 +225,7 @@ export class JsonMembersReader {
       this.parts.push(buf.subarray(this.from));
       this.from = 0;
     }
+    this.offset += buf.length;
   }
 
   /** After the last piece: the document must be complete. */

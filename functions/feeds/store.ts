@@ -461,7 +461,8 @@ export class StoredCveIndex implements CveIndex {
       const severity: SeverityData = {};
       if (this.manifest.cveScores) {
         const file = path.join(this.dir, this.manifest.cveScores.file);
-        severity.cvss = CveScoreTable.parse(await readJson(file), file);
+        // Read from the bytes: the 1.25 million numbers of a full file never become JS arrays (cve-scores.ts).
+        severity.cvss = CveScoreTable.fromBytes(await fs.readFile(file), file);
       }
       if (this.manifest.debianUrgency) {
         const file = path.join(this.dir, this.manifest.debianUrgency.file);

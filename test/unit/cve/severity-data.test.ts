@@ -227,6 +227,23 @@ describe('CVE records (NVD API 2.0, CVE List V5)', () => {
     expect(t.lookup('CVE-2026-9999')).toBeUndefined();
     expect(t.lookup('not a cve')).toBeUndefined();
     expect(() => CveScoreTable.parse({ ...file, count: 1 }, 'bad.json')).toThrow(/bad\.json: \d+ CVEs where/);
+    // From the file's bytes (what an assessment reads), compact or indented: the same table.
+    for (const text of [JSON.stringify(file), JSON.stringify(file, null, 2)]) {
+      const b = CveScoreTable.fromBytes(Buffer.from(text), 'cve-scores.json');
+      expect(b.size).toBe(s.size);
+      expect(new Map(b.entries())).toEqual(new Map(s.entries()));
+      expect(b.lookup('CVE-2026-9999')).toBeUndefined();
+    }
+    const fromText = (v: unknown) => CveScoreTable.fromBytes(Buffer.from(JSON.stringify(v)), 'bad.json');
+    expect(() => fromText({ ...file, count: 1 })).toThrow(/bad\.json: \d+ CVEs where/);
+    expect(() => fromText({ ...file, kind: 'other' })).toThrow(
+      /bad\.json is not a compiled CVE score file: kind/,
+    );
+    const { years: _, ...noYears } = file;
+    expect(() => fromText(noYears)).toThrow('bad.json is not a compiled CVE score file: years: missing');
+    expect(() => CveScoreTable.fromBytes(Buffer.from('{"kind":'), 'bad.json')).toThrow(
+      /bad\.json is not a compiled CVE score file: /,
+    );
     // The number arrays are checked in place (not by the schema): anything but 32-bit integers is refused.
     const year = file.years['1999'];
     for (const [ids, rows] of [
@@ -234,10 +251,15 @@ describe('CVE records (NVD API 2.0, CVE List V5)', () => {
       [[1.5], year[1]],
       [year[0], [...year[1].slice(1), 2 ** 40]],
       [{ 0: 1 }, year[1]],
-    ])
-      expect(() =>
-        CveScoreTable.parse({ ...file, years: { ...file.years, 1999: [ids, rows] } }, 'bad.json'),
-      ).toThrow(/bad\.json is not a compiled CVE score file: years\.1999: expected arrays of integers/);
+    ]) {
+      const bad = { ...file, years: { ...file.years, 1999: [ids, rows] } };
+      expect(() => CveScoreTable.parse(bad, 'bad.json')).toThrow(
+        /bad\.json is not a compiled CVE score file: years\.1999: expected arrays of integers/,
+      );
+      expect(() => fromText(bad)).toThrow(
+        /bad\.json is not a compiled CVE score file: years\.1999: (expected arrays of integers|'\[' expected)/,
+      );
+    }
   });
 });
 
