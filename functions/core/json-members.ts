@@ -60,7 +60,8 @@ export class JsonMembersReader {
   /** Bytes of the document before the current piece. */
   private offset = 0;
   private rangeStart = -1;
-  readonly values: Record<string, unknown> = {};
+  /** The members read (no prototype: a member named __proto__ is a member like any other). */
+  readonly values: Record<string, unknown> = Object.create(null);
 
   /** `otherwise`: what is done with the members `wanted` does not name (default: nothing, they are skipped). */
   constructor(

@@ -466,7 +466,8 @@ export class StoredCveIndex implements CveIndex {
       }
       if (this.manifest.debianUrgency) {
         const file = path.join(this.dir, this.manifest.debianUrgency.file);
-        severity.debianUrgency = DebianUrgencyTable.parse(await readJson(file), file);
+        // Read from the bytes: each package's urgencies parsed when looked up (debian-urgency.ts).
+        severity.debianUrgency = DebianUrgencyTable.fromBytes(await fs.readFile(file), file);
       }
       const t = threatDataOf(kev, epss, severity);
       if (epssFile) {

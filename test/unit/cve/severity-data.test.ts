@@ -102,16 +102,35 @@ describe('Debian Security Tracker export', () => {
     expect(() => DebianUrgencyTable.parse({ ...file, releases: { bookworm: {} } }, 'x.json')).toThrow(
       /x\.json is not a compiled Debian urgency file: releases/,
     );
+    // From the file's bytes (what an assessment reads), compact or indented: the same answers.
+    for (const text of [JSON.stringify(file), JSON.stringify(file, null, 2)]) {
+      const fb = DebianUrgencyTable.fromBytes(Buffer.from(text), 'debian-urgency.json');
+      expect(fb.size).toBe(b.size);
+      expect(fb.releases()).toEqual(b.releases());
+      expect([...fb.entries()]).toEqual([...t.entries()]);
+      expect(fb.lookup('12', 'glibc', 'CVE-2026-4437')).toBe('low');
+      expect(fb.lookup('12', 'toString', 'CVE-2026-4437')).toBeUndefined();
+      expect(fb.lookup('99', 'glibc', 'CVE-2026-4437')).toBeUndefined();
+    }
+    const fromText = (v: unknown) => DebianUrgencyTable.fromBytes(Buffer.from(JSON.stringify(v)), 'x.json');
+    expect(() => fromText({ ...file, kind: 'other' })).toThrow(
+      /x\.json is not a compiled Debian urgency file: kind/,
+    );
+    expect(() => DebianUrgencyTable.fromBytes(Buffer.from('{"kind":'), 'x.json')).toThrow(
+      /x\.json is not a compiled Debian urgency file: \(document\): /,
+    );
     // The packages are checked in place (not by the schema): a wrong shape or code is refused, with where.
     for (const [releases, where] of [
       [{ 12: [] }, 'releases.12'],
       [{ 12: { glibc: 'l' } }, 'releases.12.glibc'],
       [{ 12: { glibc: { x: '2026-1' } } }, 'releases.12.glibc.x'],
       [{ 12: { glibc: { l: ['2026-1'] } } }, 'releases.12.glibc.l'],
-    ] as const)
-      expect(() => DebianUrgencyTable.parse({ ...file, releases }, 'x.json')).toThrow(
-        `x.json is not a compiled Debian urgency file: ${where}: `,
-      );
+    ] as const) {
+      for (const read of [(v: unknown) => DebianUrgencyTable.parse(v, 'x.json'), fromText])
+        expect(() => read({ ...file, releases })).toThrow(
+          `x.json is not a compiled Debian urgency file: ${where}: `,
+        );
+    }
   });
 });
 
