@@ -11,7 +11,8 @@
  * - a telemetry document (Debian 12, dpkg status) whose first k source packages are installed (two binary
  *   packages each), encrypted with a raw AES key: k × PER_SOURCE findings.
  * For each k: `assess --rules-packages cve --offline --format json` (stdout to a file: the JSON it prints, the
- * run store's assessment.json and the HTML report are all written), and once `--format table`. Prints the peak
+ * run store's assessment.json and the HTML report are all written); at the largest k also `--format table`, and
+ * a second run of the same host (its report's changes: a diff against the first run's findings). Prints the peak
  * RSS per finding count and the slope (least squares, KB per finding). Figures are printed, never asserted.
  *
  * Run: npx tsx bench/assess-memory.ts [runs]   (or npm run bench -- assess-memory; ASSESS_BENCH_SIZES=0,1000,4000
@@ -119,14 +120,17 @@ export async function assessMemoryBench(runs = 1): Promise<void> {
       `inspector assess: peak RSS against findings (${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg()[0]!.toFixed(1)}; median of ${runs}; built CLI; feed: ${SOURCES * PER_SOURCE} Debian 12 advisories, debian-12 index ${size('debian-12.idx')}, cve-scores.json ${size('cve-scores.json')} (${CVE_SCORES} CVEs), debian-urgency.json ${size('debian-urgency.json')})`,
     );
     console.log(
-      `${'findings'.padStart(8)} ${'format'.padEnd(6)} ${'peak RSS'.padStart(10)} ${'wall'.padStart(8)} ${'cpu'.padStart(8)}  outputs (stdout / assessment.json / report.html)`,
+      `${'findings'.padStart(8)} ${'format'.padEnd(13)} ${'peak RSS'.padStart(10)} ${'wall'.padStart(8)} ${'cpu'.padStart(8)}  outputs (stdout / assessment.json / report.html)`,
     );
     const points: Array<[number, number]> = [];
     let command = '';
     for (const n of sizes) {
       const telemetry = path.join(work, `host-${n}.telemetry`);
       writeFileSync(telemetry, await encryptTelemetry(telemetryDoc(n / PER_SOURCE), keyring));
-      for (const format of n === sizes[sizes.length - 1] ? ['json', 'table'] : ['json']) {
+      // At the largest size also: --format table, and a second run (its report diffs against the first).
+      for (const label of n === sizes[sizes.length - 1] ? ['json', 'table', 'json, 2nd run'] : ['json']) {
+        const format = label.startsWith('json') ? 'json' : 'table';
+        const again = label.includes('2nd');
         const cmd = [
           BUILT,
           'assess',
@@ -149,6 +153,7 @@ export async function assessMemoryBench(runs = 1): Promise<void> {
         let files = '';
         for (let i = 0; i < runs; i++) {
           rmSync(path.join(data, 'runs'), { recursive: true, force: true });
+          if (again) timeV(cmd, stdout);
           const f = timeV(cmd, stdout);
           all.push(f);
           if (f.code !== 0) {
@@ -156,7 +161,7 @@ export async function assessMemoryBench(runs = 1): Promise<void> {
             continue;
           }
           const runsDir = path.join(data, 'runs');
-          const runDir = path.join(runsDir, readdirSync(runsDir)[0]!);
+          const runDir = path.join(runsDir, readdirSync(runsDir).sort().at(-1)!);
           const kb = (p: string) => `${(statSync(p).size / 1024 / 1024).toFixed(1)}`;
           files = `${kb(stdout)} / ${kb(path.join(runDir, 'assessment.json'))} / ${kb(path.join(runDir, 'report.html'))} MB`;
           found = (
@@ -164,9 +169,9 @@ export async function assessMemoryBench(runs = 1): Promise<void> {
           ).findings.length;
         }
         const rss = median(all.map((f) => f.rssMb));
-        if (format === 'json' && Number.isFinite(found)) points.push([found, rss]);
+        if (label === 'json' && Number.isFinite(found)) points.push([found, rss]);
         console.log(
-          `${String(found).padStart(8)} ${format.padEnd(6)} ${`${rss.toFixed(1)} MiB`.padStart(10)} ${`${median(all.map((f) => f.wallMs)).toFixed(0)} ms`.padStart(8)} ${`${median(all.map((f) => f.cpuMs)).toFixed(0)} ms`.padStart(8)}  ${files}`,
+          `${String(found).padStart(8)} ${label.padEnd(13)} ${`${rss.toFixed(1)} MiB`.padStart(10)} ${`${median(all.map((f) => f.wallMs)).toFixed(0)} ms`.padStart(8)} ${`${median(all.map((f) => f.cpuMs)).toFixed(0)} ms`.padStart(8)}  ${files}`,
         );
       }
     }
