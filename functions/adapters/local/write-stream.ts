@@ -83,13 +83,28 @@ export async function writeChunks(out: Writable, chunks: Iterable<string | Uint8
 /**
  * Writes `chunks` to `file` through a temporary file beside it (`<file>.<random>.tmp`, created exclusively),
  * renamed over `file` only when every byte was written and the file closed. On any failure the temporary file
- * is removed, `file` is left as it was, and an OutputWriteError naming `file` is thrown.
+ * is removed, `file` is left as it was, and an OutputWriteError naming `file` is thrown. A `file` that is a
+ * device or a pipe is written directly.
  */
 export async function writeFileAtomic(
   file: string,
   chunks: Iterable<string | Uint8Array>,
   opts: { mode?: number } = {},
 ): Promise<void> {
+  // A device or a pipe (`--report /dev/stdout`, a FIFO) is written as it is: there is nothing to rename over.
+  const st = await fs.stat(file).catch(() => undefined);
+  if (st && !st.isFile() && !st.isDirectory()) {
+    const direct = createWriteStream(file, { flags: 'w' });
+    try {
+      await writeChunks(direct, chunks);
+      direct.end();
+      await finished(direct);
+    } catch (err) {
+      direct.destroy();
+      throw new OutputWriteError(file, err);
+    }
+    return;
+  }
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const out = createWriteStream(tmp, { flags: 'wx', mode: opts.mode ?? 0o666 });
   try {

@@ -70,6 +70,17 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('kept.txt.'))).toEqual([]);
   });
 
+  it('a device (--report /dev/stdout, /dev/null): written directly, no temporary file beside it', async () => {
+    const before = readdirSync('/dev').filter((f) => f.endsWith('.tmp'));
+    await writeFileAtomic('/dev/null', pieces(100, 1000).chunks);
+    expect(readdirSync('/dev').filter((f) => f.endsWith('.tmp'))).toEqual(before);
+    if (existsSync('/dev/full')) {
+      const err = (await writeFileAtomic('/dev/full', ['x']).catch((e: unknown) => e)) as OutputWriteError;
+      expect(err).toBeInstanceOf(OutputWriteError);
+      expect(err.code).toBe('ENOSPC');
+    }
+  });
+
   it('a directory that does not exist: ENOENT, named, nothing created', async () => {
     const file = path.join(dir, 'no-such-dir', 'report.html');
     const err = (await writeFileAtomic(file, ['x']).catch((e: unknown) => e)) as OutputWriteError;
