@@ -186,6 +186,8 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
   try {
     await store.putOutput(output);
   } catch (err) {
+    run.stateHistory.pop();
+    delete run.completedAt;
     await setState('FAILED').catch(() => {});
     throw err;
   }
