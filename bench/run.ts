@@ -19,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   'feed-sync': async () => (await import('./feed-sync')).feedSyncBench(),
   report: async () => (await import('./report')).reportBench(),
   'cli-startup': async () => (await import('./cli-startup')).cliStartupBench(),
+  'assess-memory': async () => (await import('./assess-memory')).assessMemoryBench(),
   'network-reachability': async () => (await import('./network-reachability')).networkReachabilityBench(),
 };
 

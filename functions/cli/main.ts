@@ -82,8 +82,13 @@ export function commandPath(program: Command, args: readonly string[]): string[]
   return out;
 }
 
-/** `inspector … | head`: a closed pipe ends the command quietly, as other tools do. */
+/**
+ * `inspector … | head`: a closed pipe ends the command quietly, as other tools do. A command writing a whole
+ * document to stdout (`assess --format json`, adapters/local/write-stream.ts writeChunks) listens for the
+ * error itself while it writes, and ends with a message saying the document is incomplete (exit 1).
+ */
 function onStdoutError(err: NodeJS.ErrnoException): void {
+  if (process.stdout.listenerCount('error') > 1) return;
   if (err.code === 'EPIPE') process.exit(EXIT.ok);
   throw err;
 }

@@ -461,11 +461,13 @@ export class StoredCveIndex implements CveIndex {
       const severity: SeverityData = {};
       if (this.manifest.cveScores) {
         const file = path.join(this.dir, this.manifest.cveScores.file);
-        severity.cvss = CveScoreTable.parse(await readJson(file), file);
+        // Read from the bytes: the 1.25 million numbers of a full file never become JS arrays (cve-scores.ts).
+        severity.cvss = CveScoreTable.fromBytes(await fs.readFile(file), file);
       }
       if (this.manifest.debianUrgency) {
         const file = path.join(this.dir, this.manifest.debianUrgency.file);
-        severity.debianUrgency = DebianUrgencyTable.parse(await readJson(file), file);
+        // Read from the bytes: each package's urgencies parsed when looked up (debian-urgency.ts).
+        severity.debianUrgency = DebianUrgencyTable.fromBytes(await fs.readFile(file), file);
       }
       const t = threatDataOf(kev, epss, severity);
       if (epssFile) {

@@ -80,8 +80,20 @@ const order = (a: Finding, b: Finding) =>
   compareStrings(a.ruleId, b.ruleId) ||
   compareStrings(a.id, b.id);
 
+/**
+ * What a diff needs of the base run: its record and its findings, where a finding the current run also has may
+ * be only its id and waiver (the rest is the current finding's); the local store reads it so
+ * (LocalRunStore.getBaseline), without the base run's results. An AssessmentOutput is one.
+ */
+export interface Baseline {
+  run: RunRecord;
+  findings: ReadonlyArray<Finding | Pick<Finding, 'id' | 'suppression'>>;
+}
+
+const isWhole = (f: Finding | Pick<Finding, 'id' | 'suppression'>): f is Finding => 'ruleId' in f;
+
 /** Compares `current` with `previous` (undefined: no baseline, every finding is NEW). */
-export function diffRuns(current: AssessmentOutput, previous: AssessmentOutput | undefined): RunDiff {
+export function diffRuns(current: AssessmentOutput, previous: Baseline | undefined): RunDiff {
   const prevById = new Map((previous?.findings ?? []).map((f) => [f.id, f]));
   const currIds = new Set(current.findings.map((f) => f.id));
   const diff: RunDiff = {
@@ -113,7 +125,7 @@ export function diffRuns(current: AssessmentOutput, previous: AssessmentOutput |
     const packagesRun = new Set(current.run.rulesPackages);
     const evaluated = new Set(current.results.map((r) => `${r.instanceId}\u0000${r.rulesPackage}`));
     for (const f of previous.findings) {
-      if (currIds.has(f.id)) continue;
+      if (currIds.has(f.id) || !isWhole(f)) continue;
       const looked =
         scopes.instances.has(f.instanceId) &&
         packagesRun.has(f.rulesPackage) &&

@@ -525,43 +525,46 @@ ${renderAttributes(f.attributes)}
 </article>`;
 }
 
-function renderFindings(ctx: Context): SafeHtml {
+/** The findings section, a finding at a time: a report of thousands of findings is never one string. */
+function* renderFindings(ctx: Context): Generator<string> {
   const total = ctx.counts.findings;
   if (total === 0) {
     const caveat = ctx.counts.exclusions
       ? html` Note the ${plural(ctx.counts.exclusions, 'exclusion')} above: what was excluded was not assessed.`
       : '';
-    return html`<section class="findings" id="findings">
+    yield html`<section class="findings" id="findings">
 <h2>Findings</h2>
 <p class="notice no-findings">No findings: no rule failed on the assessed instances.${caveat}</p>
-</section>`;
+</section>`.markup;
+    return;
   }
   let n = 0;
-  const groups = ctx.severityGroups.map((g) => {
+  yield html`<section class="findings" id="findings">
+<h2>Findings <span class="muted">(${total})</span></h2>
+`.markup;
+  for (const g of ctx.severityGroups) {
     const slug = g.severity ? severityClass(g.severity).slice(4) : 'other';
     if (g.findings.length === 0) {
-      return html`<section class="severity-group" id="findings-${slug}" data-severity="${g.label}">
+      yield html`<section class="severity-group" id="findings-${slug}" data-severity="${g.label}">
 <h3>${severityBadge(g.label)} <span class="muted">no findings</span></h3>
 <p class="muted">No finding of severity ${g.label}.</p>
-</section>`;
+</section>`.markup;
+      continue;
     }
-    return html`<section class="severity-group" id="findings-${slug}" data-severity="${g.label}">
+    yield html`<section class="severity-group" id="findings-${slug}" data-severity="${g.label}">
 <h3>${severityBadge(g.label)} ${plural(g.findings.length, 'finding')}</h3>
-${g.subgroups.map(
-  (
-    sg,
-  ) => html`<p class="subgroup muted" data-instance-id="${sg.instanceId}" data-subject="${sg.subject}">${sg.subject} <span>on</span> ${instanceLabel(ctx, sg.instanceId)} · ${plural(sg.findings.length, 'finding')}</p>
-${sg.findings.map((f) => {
-  n += 1;
-  return renderFinding(ctx, f, `finding-${n}`);
-})}`,
-)}
-</section>`;
-  });
-  return html`<section class="findings" id="findings">
-<h2>Findings <span class="muted">(${total})</span></h2>
-${groups}
-</section>`;
+`.markup;
+    for (const sg of g.subgroups) {
+      yield html`<p class="subgroup muted" data-instance-id="${sg.instanceId}" data-subject="${sg.subject}">${sg.subject} <span>on</span> ${instanceLabel(ctx, sg.instanceId)} · ${plural(sg.findings.length, 'finding')}</p>
+`.markup;
+      for (const f of sg.findings) {
+        n += 1;
+        yield renderFinding(ctx, f, `finding-${n}`).markup;
+      }
+    }
+    yield '\n</section>';
+  }
+  yield '\n</section>';
 }
 
 function renderFullResults(ctx: Context): SafeHtml {
@@ -892,12 +895,20 @@ export function renderHtmlReport(output: AssessmentOutput, opts: HtmlReportOptio
 
 /** Renders a report model (model.ts) as one self-contained HTML document. */
 export function renderHtmlFromModel(ctx: ReportModel): string {
+  return [...htmlReportChunks(ctx)].join('');
+}
+
+/**
+ * The same document as renderHtmlFromModel, in pieces (the findings one at a time), for writing to a file as
+ * it is rendered (adapters/local/write-stream.ts): the whole report is never held as one string.
+ */
+export function* htmlReportChunks(ctx: ReportModel): Generator<string> {
   const { run, title, kind, counts } = ctx;
   const compliance = renderCompliance(ctx);
   const packages = renderPackages(ctx);
   const changes = renderChanges(ctx);
   const fixPlans = renderFixPlans(ctx);
-  const doc = html`<!DOCTYPE html>
+  yield html`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -937,7 +948,9 @@ ${renderExclusions(ctx)}
 ${packages}
 ${fixPlans}
 ${compliance}
-${renderFindings(ctx)}
+`.markup;
+  yield* renderFindings(ctx);
+  yield html`
 ${kind === 'full' ? renderFullResults(ctx) : ''}
 </main>
 <footer class="report">
@@ -945,6 +958,10 @@ ${kind === 'full' ? renderFullResults(ctx) : ''}
 </footer>
 </body>
 </html>
-`;
-  return doc.markup;
+`.markup;
+}
+
+/** renderHtmlReport in pieces (htmlReportChunks). */
+export function htmlReportChunksOf(output: AssessmentOutput, opts: HtmlReportOptions): Generator<string> {
+  return htmlReportChunks(buildReportModel(output, opts));
 }

@@ -178,7 +178,18 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
   );
   const hasErrors = exclusions.length > 0 || output.results.some((r) => r.result === 'ERROR');
   run.completedAt = new Date().toISOString();
-  await setState(hasErrors ? 'COMPLETED_WITH_ERRORS' : 'COMPLETED');
-  await store.putOutput(output);
+  // The output first (assessment.json, written a piece at a time), then the run record naming the final state:
+  // a run whose results could not be written whole (a full disk) ends FAILED, with no assessment.json.
+  const state: RunState = hasErrors ? 'COMPLETED_WITH_ERRORS' : 'COMPLETED';
+  run.state = state;
+  run.stateHistory.push({ state, at: run.completedAt });
+  try {
+    await store.putOutput(output);
+  } catch (err) {
+    run.stateHistory.pop();
+    delete run.completedAt;
+    await setState('FAILED').catch(() => {});
+    throw err;
+  }
   return { output, telemetryPath, runDir: store.runDir(runId) };
 }

@@ -345,7 +345,8 @@ async function assess(o: AssessOpts): Promise<void> {
     await store.putOutput(output);
   }
   const { localReportOptions, renderReport, reportFormatFor } = await import('./report-actions');
-  const { renderHtmlReport } = await import('../../report/html');
+  const { htmlReportChunksOf } = await import('../../report/html');
+  const { writeChunks, writeFileAtomic } = await import('../../adapters/local/write-stream');
   const reportOpts = await localReportOptions(
     store,
     output,
@@ -353,16 +354,27 @@ async function assess(o: AssessOpts): Promise<void> {
     o.fullReport ? 'full' : 'findings',
     (m) => process.stderr.write(`warning: ${m}\n`),
   );
-  // The run folder always keeps the HTML report; --report writes FILE in its own format.
-  const html = renderHtmlReport(output, reportOpts);
-  const stored = await store.putReport(output.run.runId, html);
+  // The run folder always keeps the HTML report; --report writes FILE in its own format. Both are written as
+  // they are rendered (a finding at a time), through a temporary file renamed into place.
+  const stored = await store.putReport(output.run.runId, htmlReportChunksOf(output, reportOpts));
   if (o.report) {
     const format = reportFormatFor(o.report);
-    await fs.writeFile(o.report, format === 'html' ? html : await renderReport(output, reportOpts, format));
+    await writeFileAtomic(
+      path.resolve(o.report),
+      format === 'html'
+        ? htmlReportChunksOf(output, reportOpts)
+        : [await renderReport(output, reportOpts, format)],
+    );
   }
 
   if (o.format === 'json') {
-    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    // The text of JSON.stringify(output, null, 2), a result and a finding at a time, at the reader's pace.
+    const { jsonChunks } = await import('../../core/json-chunks');
+    try {
+      await writeChunks(process.stdout, lines(jsonChunks(output, 2)));
+    } catch (err) {
+      throw new Error(stdoutFailure(err, output.run.runId, path.join(runDir, 'assessment.json')));
+    }
     return;
   }
   if (notes.length === 0 && withDefaults && !loadCve)
@@ -384,6 +396,25 @@ async function assess(o: AssessOpts): Promise<void> {
       suppressedLine(output.findings),
     ),
   );
+}
+
+/** The pieces of a document, then its final newline. */
+function* lines(chunks: Iterable<string>): Generator<string> {
+  yield* chunks;
+  yield '\n';
+}
+
+/**
+ * What a failed write of the JSON to stdout says: the JSON printed is incomplete (a reader that stopped early,
+ * EPIPE; a full disk, ENOSPC), while the run itself was stored whole.
+ */
+export function stdoutFailure(err: unknown, runId: string, stored: string): string {
+  const e = err as NodeJS.ErrnoException;
+  const why =
+    e?.code === 'EPIPE'
+      ? 'standard output was closed before the JSON was written whole (EPIPE)'
+      : `writing the JSON to standard output failed (${e?.message ?? String(err)})`;
+  return `${why}: the JSON printed is incomplete; run ${runId} is stored whole in ${stored}`;
 }
 
 /** --cis-profile, --cis-skip, --cis-variable as the cis package's context (undefined when none is given). */

@@ -25,8 +25,15 @@ export async function localRunDiff(
   for (const p of problems) warn(`unreadable run ${p}`);
   const prev = previousRun(output.run, runs);
   if (!prev) return diffRuns(output, undefined);
+  // The previous run's findings only, read a piece at a time; of those this run also has, the id and waiver.
+  const current = new Set(output.findings.map((f) => f.id));
   try {
-    return diffRuns(output, await store.getOutput(prev.runId));
+    return diffRuns(
+      output,
+      await store.getBaseline(prev.runId, (f) =>
+        current.has(f.id) ? { id: f.id, ...(f.suppression ? { suppression: f.suppression } : {}) } : f,
+      ),
+    );
   } catch (err) {
     warn(`previous run ${prev.runId} has no readable results (${(err as Error).message}); no baseline`);
     return diffRuns(output, undefined);

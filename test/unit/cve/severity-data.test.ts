@@ -102,6 +102,35 @@ describe('Debian Security Tracker export', () => {
     expect(() => DebianUrgencyTable.parse({ ...file, releases: { bookworm: {} } }, 'x.json')).toThrow(
       /x\.json is not a compiled Debian urgency file: releases/,
     );
+    // From the file's bytes (what an assessment reads), compact or indented: the same answers.
+    for (const text of [JSON.stringify(file), JSON.stringify(file, null, 2)]) {
+      const fb = DebianUrgencyTable.fromBytes(Buffer.from(text), 'debian-urgency.json');
+      expect(fb.size).toBe(b.size);
+      expect(fb.releases()).toEqual(b.releases());
+      expect([...fb.entries()]).toEqual([...t.entries()]);
+      expect(fb.lookup('12', 'glibc', 'CVE-2026-4437')).toBe('low');
+      expect(fb.lookup('12', 'toString', 'CVE-2026-4437')).toBeUndefined();
+      expect(fb.lookup('99', 'glibc', 'CVE-2026-4437')).toBeUndefined();
+    }
+    const fromText = (v: unknown) => DebianUrgencyTable.fromBytes(Buffer.from(JSON.stringify(v)), 'x.json');
+    expect(() => fromText({ ...file, kind: 'other' })).toThrow(
+      /x\.json is not a compiled Debian urgency file: kind/,
+    );
+    expect(() => DebianUrgencyTable.fromBytes(Buffer.from('{"kind":'), 'x.json')).toThrow(
+      /x\.json is not a compiled Debian urgency file: \(document\): /,
+    );
+    // The packages are checked in place (not by the schema): a wrong shape or code is refused, with where.
+    for (const [releases, where] of [
+      [{ 12: [] }, 'releases.12'],
+      [{ 12: { glibc: 'l' } }, 'releases.12.glibc'],
+      [{ 12: { glibc: { x: '2026-1' } } }, 'releases.12.glibc.x'],
+      [{ 12: { glibc: { l: ['2026-1'] } } }, 'releases.12.glibc.l'],
+    ] as const) {
+      for (const read of [(v: unknown) => DebianUrgencyTable.parse(v, 'x.json'), fromText])
+        expect(() => read({ ...file, releases })).toThrow(
+          `x.json is not a compiled Debian urgency file: ${where}: `,
+        );
+    }
   });
 });
 
@@ -217,6 +246,39 @@ describe('CVE records (NVD API 2.0, CVE List V5)', () => {
     expect(t.lookup('CVE-2026-9999')).toBeUndefined();
     expect(t.lookup('not a cve')).toBeUndefined();
     expect(() => CveScoreTable.parse({ ...file, count: 1 }, 'bad.json')).toThrow(/bad\.json: \d+ CVEs where/);
+    // From the file's bytes (what an assessment reads), compact or indented: the same table.
+    for (const text of [JSON.stringify(file), JSON.stringify(file, null, 2)]) {
+      const b = CveScoreTable.fromBytes(Buffer.from(text), 'cve-scores.json');
+      expect(b.size).toBe(s.size);
+      expect(new Map(b.entries())).toEqual(new Map(s.entries()));
+      expect(b.lookup('CVE-2026-9999')).toBeUndefined();
+    }
+    const fromText = (v: unknown) => CveScoreTable.fromBytes(Buffer.from(JSON.stringify(v)), 'bad.json');
+    expect(() => fromText({ ...file, count: 1 })).toThrow(/bad\.json: \d+ CVEs where/);
+    expect(() => fromText({ ...file, kind: 'other' })).toThrow(
+      /bad\.json is not a compiled CVE score file: kind/,
+    );
+    const { years: _, ...noYears } = file;
+    expect(() => fromText(noYears)).toThrow('bad.json is not a compiled CVE score file: years: missing');
+    expect(() => CveScoreTable.fromBytes(Buffer.from('{"kind":'), 'bad.json')).toThrow(
+      /bad\.json is not a compiled CVE score file: /,
+    );
+    // The number arrays are checked in place (not by the schema): anything but 32-bit integers is refused.
+    const year = file.years['1999'];
+    for (const [ids, rows] of [
+      [['1'], year[1]],
+      [[1.5], year[1]],
+      [year[0], [...year[1].slice(1), 2 ** 40]],
+      [{ 0: 1 }, year[1]],
+    ]) {
+      const bad = { ...file, years: { ...file.years, 1999: [ids, rows] } };
+      expect(() => CveScoreTable.parse(bad, 'bad.json')).toThrow(
+        /bad\.json is not a compiled CVE score file: years\.1999: expected arrays of integers/,
+      );
+      expect(() => fromText(bad)).toThrow(
+        /bad\.json is not a compiled CVE score file: years\.1999: (expected arrays of integers|'\[' expected)/,
+      );
+    }
   });
 });
 
