@@ -13,6 +13,7 @@ import {
   WALK_CATEGORIES,
   type WalkCategory,
 } from '../functions/core/telemetry/schema';
+import { FIND, findArguments, isGnuFind, runFindWalk } from './fs-walk-find';
 import type { RootFs } from './root-fs';
 
 export interface WalkBudget {
@@ -111,10 +112,75 @@ function skipReason(m: MountEntry): string | undefined {
   return undefined;
 }
 
-interface Category {
-  count: number;
-  items: Array<{ path: string; mode: number; uid: number; gid: number }>;
+interface Item {
+  path: string;
+  mode: number;
+  uid: number;
+  gid: number;
 }
+
+/**
+ * Matches per category: all counted; the recorded items are the first maxWalkPathsPerCategory in path
+ * order, whatever order the entries came in, so both walks (GNU find's and Node's) record the same ones.
+ */
+class Tally {
+  readonly categories = Object.fromEntries(
+    WALK_CATEGORIES.map((c) => [c, { count: 0, items: [] as Item[] }]),
+  ) as Record<WalkCategory, { count: number; items: Item[] }>;
+
+  constructor(private readonly own: { uids: Set<number>; gids: Set<number> } | undefined) {}
+
+  /** The categories an entry falls in, from its st_mode, owner and group. */
+  judge(p: string, mode: number, uid: number, gid: number): void {
+    const type = mode & S_IFMT;
+    if (type === S_IFREG) {
+      if (mode & 0o002) this.record('worldWritableFiles', p, mode, uid, gid);
+      if (mode & 0o4000) this.record('suidFiles', p, mode, uid, gid);
+      if (mode & 0o2000) this.record('sgidFiles', p, mode, uid, gid);
+    } else if (type === S_IFDIR) {
+      if (mode & 0o002 && !(mode & 0o1000))
+        this.record('worldWritableDirectoriesWithoutSticky', p, mode, uid, gid);
+    }
+    if (this.own) {
+      if (!this.own.uids.has(uid)) this.record('unownedFiles', p, mode, uid, gid);
+      if (!this.own.gids.has(gid)) this.record('ungroupedFiles', p, mode, uid, gid);
+    }
+  }
+
+  private record(cat: WalkCategory, path: string, mode: number, uid: number, gid: number): void {
+    const c = this.categories[cat];
+    c.count++;
+    if (path.length > HOST_CONFIG_LIMITS.maxWalkPathChars) return;
+    c.items.push({ path, mode, uid, gid });
+    if (c.items.length >= 2 * HOST_CONFIG_LIMITS.maxWalkPathsPerCategory) keepFirst(c.items);
+  }
+
+  result(): FileSystemWalkOk['categories'] {
+    return Object.fromEntries(
+      WALK_CATEGORIES.map((c) => {
+        const { count, items } = this.categories[c];
+        keepFirst(items);
+        return [c, { count, items, truncated: count > items.length }];
+      }),
+    ) as FileSystemWalkOk['categories'];
+  }
+}
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+
+/** Sorts items by path and keeps the first maxWalkPathsPerCategory. */
+function keepFirst(items: Item[]): void {
+  items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (items.length > HOST_CONFIG_LIMITS.maxWalkPathsPerCategory)
+    items.length = HOST_CONFIG_LIMITS.maxWalkPathsPerCategory;
+}
+
+type FileSystemWalkOk = Extract<FileSystemWalkTelemetry, { status: 'ok' }>;
+
+/** Which walk runs: GNU find where it is available (`auto`, the default), or Node's alone. */
+export type WalkEngine = 'auto' | 'node';
 
 export interface WalkInput {
   rootFs: RootFs;
@@ -123,22 +189,39 @@ export interface WalkInput {
   mounts?: string;
   /** uids and gids known to /etc/passwd and /etc/group, when they could be read. */
   ownership?: { uids: Set<number>; gids: Set<number> } | { missing: string };
+  engine?: WalkEngine;
+  /** The find program tried by `auto` (default `find` on the PATH). */
+  findProgram?: string;
+}
+
+/** What a walk engine leaves for the telemetry: the rest is the plan's. */
+interface Walked {
+  tally: Tally;
+  roots: string[];
+  entriesVisited: number;
+  unreadableDirectories: number;
+  stoppedBy?: 'entries' | 'time';
+}
+
+interface Plan {
+  rootFs: RootFs;
+  budget: WalkBudget;
+  deadline: number;
+  /** In-root mount points to walk, sorted. */
+  local: string[];
+  /** In-root paths whose directories are judged but not entered. */
+  skipPaths: Set<string>;
+  own: { uids: Set<number>; gids: Set<number> } | undefined;
 }
 
 const SLICE_MS = 5;
+const SLASH = Buffer.from('/');
 
 export async function walkFileSystems(input: WalkInput): Promise<FileSystemWalkTelemetry> {
   const { rootFs, budget } = input;
   const started = performance.now();
   const deadline = started + budget.maxSeconds * 1000;
-  const categories = Object.fromEntries(
-    WALK_CATEGORIES.map((c) => [c, { count: 0, items: [] } as Category]),
-  ) as Record<WalkCategory, Category>;
   const skipped: Array<{ path: string; fsType: string; why: string }> = [];
-  const roots: string[] = [];
-  let entriesVisited = 0;
-  let unreadableDirectories = 0;
-  let stoppedBy: 'entries' | 'time' | undefined;
 
   // Mount points to walk, in-root paths. A live host's mounts are absolute host paths; under another
   // root only the root's own device is walked (its /proc, if any, describes some other namespace).
@@ -167,33 +250,66 @@ export async function walkFileSystems(input: WalkInput): Promise<FileSystemWalkT
     local.push('/');
   }
   local.sort();
-  const skipPaths = new Set([...SKIP_PATHS, ...skipped.map((s) => s.path)]);
-
   const own = input.ownership && 'uids' in input.ownership ? input.ownership : undefined;
-  const record = (cat: WalkCategory, p: string, st: Stats) => {
-    const c = categories[cat];
-    c.count++;
-    if (
-      c.items.length < HOST_CONFIG_LIMITS.maxWalkPathsPerCategory &&
-      p.length <= HOST_CONFIG_LIMITS.maxWalkPathChars
-    )
-      c.items.push({ path: p, mode: st.mode, uid: st.uid, gid: st.gid });
-  };
-  const judge = (p: string, st: Stats) => {
-    const mode = st.mode;
-    if (st.isFile()) {
-      if (mode & 0o002) record('worldWritableFiles', p, st);
-      if (mode & 0o4000) record('suidFiles', p, st);
-      if (mode & 0o2000) record('sgidFiles', p, st);
-    } else if (st.isDirectory()) {
-      if (mode & 0o002 && !(mode & 0o1000)) record('worldWritableDirectoriesWithoutSticky', p, st);
-    }
-    if (own) {
-      if (!own.uids.has(st.uid)) record('unownedFiles', p, st);
-      if (!own.gids.has(st.gid)) record('ungroupedFiles', p, st);
-    }
+  const plan: Plan = {
+    rootFs,
+    budget,
+    deadline,
+    local,
+    skipPaths: new Set([...SKIP_PATHS, ...skipped.map((s) => s.path)]),
+    own,
   };
 
+  let engine: { name: 'gnu-find' | 'node'; note?: string } = { name: 'node' };
+  let walked: Walked | undefined;
+  const program = input.findProgram ?? FIND;
+  const find = input.engine !== 'node' && (await isGnuFind(program)) ? program : undefined;
+  if (find) {
+    const r = await findWalk(plan, find);
+    if ('failed' in r) engine = { name: 'node', note: `GNU find failed, the Node walk ran: ${r.failed}` };
+    else {
+      walked = r;
+      engine = { name: 'gnu-find' };
+    }
+  } else if (input.engine !== 'node') engine = { name: 'node', note: `${program} is not GNU find` };
+  walked ??= await nodeWalk(plan);
+
+  const out: FileSystemWalkTelemetry = {
+    status: 'ok',
+    budget: { maxEntries: budget.maxEntries, maxSeconds: budget.maxSeconds },
+    engine: { name: engine.name, ...(engine.note ? { note: engine.note.slice(0, 512) } : {}) },
+    roots: walked.roots,
+    skipped,
+    mountSource,
+    entriesVisited: walked.entriesVisited,
+    elapsedMs: Math.round(performance.now() - started),
+    complete: walked.stoppedBy === undefined,
+    ...(walked.stoppedBy ? { stoppedBy: walked.stoppedBy } : {}),
+    unreadableDirectories: walked.unreadableDirectories,
+    ownership:
+      own !== undefined
+        ? { status: 'ok' }
+        : {
+            status: 'missing',
+            reason: 'not-found',
+            detail: (input.ownership && 'missing' in input.ownership
+              ? input.ownership.missing
+              : 'passwd/group not read'
+            ).slice(0, 2048),
+          },
+    categories: walked.tally.result(),
+  };
+  return out;
+}
+
+/** The walk in this process: readdir and one lstat per entry, system directories first. */
+async function nodeWalk(plan: Plan): Promise<Walked> {
+  const { rootFs, budget, deadline, skipPaths } = plan;
+  const tally = new Tally(plan.own);
+  const roots: string[] = [];
+  let entriesVisited = 0;
+  let unreadableDirectories = 0;
+  let stoppedBy: 'entries' | 'time' | undefined;
   const overBudget = (): boolean => {
     if (stoppedBy) return true;
     if (entriesVisited >= budget.maxEntries) stoppedBy = 'entries';
@@ -201,7 +317,7 @@ export async function walkFileSystems(input: WalkInput): Promise<FileSystemWalkT
     return stoppedBy !== undefined;
   };
 
-  for (const mountPoint of local) {
+  for (const mountPoint of plan.local) {
     if (overBudget()) break;
     let top: Stats;
     const hostTop = path.join(rootFs.root, mountPoint);
@@ -214,11 +330,13 @@ export async function walkFileSystems(input: WalkInput): Promise<FileSystemWalkT
     if (roots.length < HOST_CONFIG_LIMITS.maxWalkSkipped) roots.push(mountPoint);
     const dev = top.dev;
     entriesVisited++;
-    judge(mountPoint, top);
+    tally.judge(mountPoint, top.mode, top.uid, top.gid);
     // Depth-first with an explicit stack: no recursion limit, memory grows with the number of pending dirs.
     // Synchronous calls in slices of SLICE_MS (then the event loop runs: sampling goes on): about twice
     // the throughput of promise-based lstat on a busy thread pool (bench/agent-walk.ts).
-    const stack: string[] = [mountPoint];
+    // Host paths are strings, or bytes below a name that is not UTF-8 (its string form, with U+FFFD in
+    // place of the bad bytes, names no file: it is recorded so, and read by its bytes).
+    const stack: Array<{ p: string; host: string | Buffer }> = [{ p: mountPoint, host: hostTop }];
     let sliceStart = performance.now();
     while (stack.length > 0) {
       if (overBudget()) break;
@@ -226,70 +344,89 @@ export async function walkFileSystems(input: WalkInput): Promise<FileSystemWalkT
         await new Promise((r) => setImmediate(r));
         sliceStart = performance.now();
       }
-      const dir = stack.pop()!;
-      let names: string[];
-      const hostDir = dir === '/' ? rootFs.root : path.join(rootFs.root, dir);
+      const { p: dir, host: hostDir } = stack.pop()!;
+      let names: Array<string | Buffer>;
       try {
-        names = readdirSync(hostDir);
+        names = typeof hostDir === 'string' ? readdirSync(hostDir) : readdirSync(hostDir, 'buffer');
+        if (typeof hostDir === 'string' && names.some((n) => (n as string).includes('\ufffd')))
+          names = readdirSync(hostDir, 'buffer');
       } catch {
         unreadableDirectories++;
         continue;
       }
       // Children are pushed so that they pop in name order, the system directories of `/` first: a walk
       // cut short by its budget has covered what CIS looks at most (SUID programs, /etc, /var, /tmp).
-      const subdirs: string[] = [];
+      const subdirs: Array<{ p: string; host: string | Buffer }> = [];
       for (const n of names) {
         if (entriesVisited >= budget.maxEntries) {
           stoppedBy = 'entries';
           break;
         }
         entriesVisited++;
-        const p = dir === '/' ? `/${n}` : `${dir}/${n}`;
-        const st = lstatSync(`${hostDir}/${n}`, { throwIfNoEntry: false });
+        const name = typeof n === 'string' ? n : n.toString('utf8');
+        const p = dir === '/' ? `/${name}` : `${dir}/${name}`;
+        const host =
+          typeof hostDir === 'string' && typeof n === 'string'
+            ? `${hostDir === '/' ? '' : hostDir}/${n}`
+            : Buffer.concat([Buffer.from(hostDir === '/' ? '' : hostDir), SLASH, Buffer.from(n)]);
+        const st = lstatSync(host, { throwIfNoEntry: false });
         if (!st) continue;
-        judge(p, st);
+        tally.judge(p, st.mode, st.uid, st.gid);
         // Another mount (walked on its own if local) or a path never walked.
-        if (st.isDirectory() && st.dev === dev && !skipPaths.has(p)) subdirs.push(p);
+        if (st.isDirectory() && st.dev === dev && !skipPaths.has(p)) subdirs.push({ p, host });
       }
-      subdirs.sort((a, b) => priority(a) - priority(b) || (a < b ? 1 : a > b ? -1 : 0));
+      subdirs.sort((a, b) => priority(a.p) - priority(b.p) || (a.p < b.p ? 1 : a.p > b.p ? -1 : 0));
       for (const d of subdirs) stack.push(d);
     }
   }
+  return { tally, roots, entriesVisited, unreadableDirectories, ...(stoppedBy ? { stoppedBy } : {}) };
+}
 
-  const out: FileSystemWalkTelemetry = {
-    status: 'ok',
-    budget: { maxEntries: budget.maxEntries, maxSeconds: budget.maxSeconds },
+/**
+ * The same walk by GNU find in a child process: each mount point a start point, `-xdev` for "never cross
+ * into another mount", the skipped paths pruned (judged, not entered), as the Node walk does. Entries come
+ * in find's order (directory order, depth first), so a walk cut by its budget covers other entries than the
+ * Node walk would; a complete walk finds the same.
+ */
+async function findWalk(plan: Plan, find: string): Promise<Walked | { failed: string }> {
+  const { rootFs, budget } = plan;
+  const tally = new Tally(plan.own);
+  if (performance.now() > plan.deadline)
+    return { tally, roots: [], entriesVisited: 0, unreadableDirectories: 0, stoppedBy: 'time' };
+  const roots: string[] = [];
+  const startPoints: string[] = [];
+  for (const mountPoint of plan.local) {
+    const hostTop = path.join(rootFs.root, mountPoint);
+    try {
+      if (!(await fs.lstat(hostTop)).isDirectory()) continue;
+    } catch {
+      continue;
+    }
+    if (roots.length < HOST_CONFIG_LIMITS.maxWalkSkipped) roots.push(mountPoint);
+    startPoints.push(hostTop);
+  }
+  if (startPoints.length === 0) return { tally, roots, entriesVisited: 0, unreadableDirectories: 0 };
+  const prefix = rootFs.isHostRoot ? '' : rootFs.root;
+  const r = await runFindWalk({
+    find,
+    args: findArguments({
+      startPoints,
+      prunePaths: [...plan.skipPaths].map((p) => `${prefix}${p}`),
+      ...(plan.own ? { ownership: plan.own } : {}),
+    }),
+    maxEntries: budget.maxEntries,
+    deadline: plan.deadline,
+    onRecord: (hostPath, mode, uid, gid) =>
+      tally.judge(hostPath.slice(prefix.length) || '/', mode, uid, gid),
+  });
+  if (!r.ok) return { failed: r.detail };
+  return {
+    tally,
     roots,
-    skipped,
-    mountSource,
-    entriesVisited,
-    elapsedMs: Math.round(performance.now() - started),
-    complete: stoppedBy === undefined,
-    unreadableDirectories,
-    ownership:
-      own !== undefined
-        ? { status: 'ok' }
-        : {
-            status: 'missing',
-            reason: 'not-found',
-            detail: (input.ownership && 'missing' in input.ownership
-              ? input.ownership.missing
-              : 'passwd/group not read'
-            ).slice(0, 2048),
-          },
-    categories: Object.fromEntries(
-      WALK_CATEGORIES.map((c) => [
-        c,
-        {
-          count: categories[c].count,
-          items: categories[c].items,
-          truncated: categories[c].count > categories[c].items.length,
-        },
-      ]),
-    ) as FileSystemWalkTelemetry extends { categories: infer C } ? C : never,
+    entriesVisited: r.entries,
+    unreadableDirectories: r.errors,
+    ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
   };
-  if (stoppedBy) (out as { stoppedBy?: 'entries' | 'time' }).stoppedBy = stoppedBy;
-  return out;
 }
 
 /** Top-level directories walked first (higher first), in this order. */
