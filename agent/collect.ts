@@ -22,7 +22,7 @@ import {
 } from '../functions/core/telemetry/schema';
 import { collectCisFiles } from './cis-files';
 import { expandGlob } from './glob';
-import { collectHostConfig } from './host-config';
+import { collectHostConfig, startFileSystemWalk } from './host-config';
 import { readCapped } from './read-capped';
 import { RootFs, reasonOf } from './root-fs';
 import { RuntimeSampler } from './runtime';
@@ -81,6 +81,13 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
   const progress = opts.onProgress ?? (() => {});
   const c = new Collector(rootFs);
 
+  // The walk first: the longest step, it runs beside everything else (GNU find in its own process).
+  const durationSeconds = Math.max(0, opts.durationSeconds ?? 0);
+  const walk = await startFileSystemWalk(c, {
+    durationSeconds,
+    ...(opts.walk !== undefined ? { walk: opts.walk } : {}),
+  });
+
   progress('reading system files');
   await Promise.all(SINGLE_FILES.map(([p, max]) => c.file(p, max)));
   await Promise.all([
@@ -90,11 +97,7 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
   await c.directoryFiles('/var/lib/dpkg/status.d', undefined, LIMITS.maxFileBytes);
 
   progress('reading host configuration');
-  const durationSeconds = Math.max(0, opts.durationSeconds ?? 0);
-  const hostConfig = await collectHostConfig(c, {
-    durationSeconds,
-    ...(opts.walk !== undefined ? { walk: opts.walk } : {}),
-  });
+  const hostConfig = await collectHostConfig(c, walk);
 
   progress('reading sshd configuration');
   await c.sshdConfig();
