@@ -22,6 +22,7 @@ import {
 } from '../functions/core/telemetry/schema';
 import { collectCisFiles } from './cis-files';
 import { expandGlob } from './glob';
+import type { WalkEngine } from './fs-walk';
 import { collectHostConfig, startFileSystemWalk } from './host-config';
 import { readCapped } from './read-capped';
 import { RootFs, reasonOf } from './root-fs';
@@ -43,9 +44,9 @@ export interface CollectOptions {
   /**
    * Budget of the file system walk (world-writable, unowned, SUID/SGID files): at most `maxEntries`
    * entries (default 1,000,000) and `maxSeconds` (default: the sampling window, at least 1 s, at most
-   * 20 s; the walk runs while the agent samples). `false` skips it.
+   * 20 s; the walk runs while the agent samples). `false` skips it. `engine: 'node'` walks without GNU find.
    */
-  walk?: { maxEntries?: number; maxSeconds?: number } | false;
+  walk?: { maxEntries?: number; maxSeconds?: number; engine?: WalkEngine } | false;
 }
 
 const SINGLE_FILES: ReadonlyArray<[string, number]> = [

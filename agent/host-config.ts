@@ -23,7 +23,13 @@ import {
   type Telemetry,
 } from '../functions/core/telemetry/schema';
 import type { Collector } from './collect';
-import { DEFAULT_WALK_MAX_ENTRIES, DEFAULT_WALK_MAX_SECONDS, idsOf, walkFileSystems } from './fs-walk';
+import {
+  DEFAULT_WALK_MAX_ENTRIES,
+  DEFAULT_WALK_MAX_SECONDS,
+  idsOf,
+  type WalkEngine,
+  walkFileSystems,
+} from './fs-walk';
 import { collectKernelModules } from './kernel-modules';
 import { readCapped } from './read-capped';
 import { reasonOf } from './root-fs';
@@ -254,7 +260,7 @@ const MAX_MOUNT_UNITS = 64;
 
 export interface HostConfigOptions {
   /** The file system walk's budget; false skips it (recorded as not collected). */
-  walk?: { maxEntries?: number; maxSeconds?: number } | false;
+  walk?: { maxEntries?: number; maxSeconds?: number; engine?: WalkEngine } | false;
   /** Seconds the run samples for: the walk's default time budget fits in it (1 s at least, 20 s at most). */
   durationSeconds: number;
 }
@@ -305,6 +311,7 @@ export async function startFileSystemWalk(c: Collector, opts: HostConfigOptions)
           },
           ...(mounts.status === 'ok' ? { mounts: textOf(mounts.content, mounts.encoding) } : {}),
           ownership,
+          ...(walkOpt?.engine ? { engine: walkOpt.engine } : {}),
         }).catch((err) => ({ status: 'missing', ...reasonOf(err) }) as const);
   return { passwd, mounts, walk };
 }

@@ -1,7 +1,8 @@
 /**
  * The agent's host configuration material (issue 8) on this machine: a collection with the file system
  * walk off and with 1 s (the default of a run with no sampling window, e.g. `npm start`), and the walk of /
- * alone until complete (20 s budget): wall, CPU, peak RSS, entries/s, document size. Each in a fresh Node
+ * alone until complete (20 s budget), by GNU find (the default) and by the Node walk: wall, CPU (find's too),
+ * peak RSS, entries/s, document size. Each in a fresh Node
  * process running the bundled agent code, median of 3. Run: npx tsx bench/agent-walk.ts
  *
  * Measured 2026-12-02 on the Debian 12 test machine (2 cores, load average 7-9 from parallel test runs,
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
         ...xs[0]!,
         wallMs: m('wallMs'),
         cpuMs: m('cpuMs'),
+        childCpuMs: m('childCpuMs'),
         userMs: m('userMs'),
         systemMs: m('systemMs'),
         maxRssMB: m('maxRssMB'),
@@ -58,12 +60,13 @@ async function main(): Promise<void> {
     for (const [label, mode, s] of [
       ['collection, walk off', 'collect', 0],
       ['collection, walk 1 s (default without a window)', 'collect', 1],
-      ['walk of / alone, 20 s budget', 'walk', 20],
+      ['walk of / alone by GNU find, 20 s budget', 'walk', 20],
+      ['walk of / alone by the Node walk, 20 s budget', 'walk-node', 20],
     ] as const) {
-      const f = run(mode, s, mode === 'walk' ? 1 : 3);
+      const f = run(mode, s, mode.startsWith('walk') ? 1 : 3);
       const rate = Number(f.entries) / (Number(f.wallMs) / 1000);
       console.log(
-        `  ${label.padEnd(50)} wall ${Number(f.wallMs).toFixed(0)} ms, cpu ${Number(f.cpuMs).toFixed(0)} ms (user ${Number(f.userMs).toFixed(0)}, system ${Number(f.systemMs).toFixed(0)}), RSS ${Number(f.maxRssMB).toFixed(1)} MB` +
+        `  ${label.padEnd(50)} wall ${Number(f.wallMs).toFixed(0)} ms, cpu ${Number(f.cpuMs).toFixed(0)} ms (user ${Number(f.userMs).toFixed(0)}, system ${Number(f.systemMs).toFixed(0)}; find ${Number(f.childCpuMs).toFixed(0)}), RSS ${Number(f.maxRssMB).toFixed(1)} MB` +
           (f.documentBytes
             ? `, document ${(Number(f.documentBytes) / 1024).toFixed(0)} KiB (${f.files} files, ${f.listings} listings)`
             : '') +
