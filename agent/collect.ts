@@ -21,8 +21,8 @@ import {
   type Telemetry,
 } from '../functions/core/telemetry/schema';
 import { collectCisFiles } from './cis-files';
-import { expandGlob } from './glob';
 import type { WalkEngine } from './fs-walk';
+import { expandGlob } from './glob';
 import { collectHostConfig, startFileSystemWalk } from './host-config';
 import { readCapped } from './read-capped';
 import { RootFs, reasonOf } from './root-fs';

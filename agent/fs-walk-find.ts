@@ -7,7 +7,7 @@
  * byte, so entries are counted and the entry budget holds. Used where `find --version` says GNU findutils
  * (busybox's find has no -printf); elsewhere, or when find fails, the Node walk runs.
  */
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 
 /** The program probed and run by default: the agent runs commands by name (PATH), as it does systemctl. */
 export const FIND = 'find';
@@ -72,6 +72,8 @@ export function findArguments(opts: {
   startPoints: string[];
   prunePaths: string[];
   ownership?: { uids: Iterable<number>; gids: Iterable<number> };
+  /** The start points were judged already (their parent was listed): only what is below them. */
+  belowStartPoints?: boolean;
 }): string[] {
   const candidate = [
     '(',
@@ -109,11 +111,13 @@ export function findArguments(opts: {
   }
   candidate.push(')');
   const prune: string[] = [];
-  for (const p of opts.prunePaths) prune.push(...(prune.length > 0 ? ['-o'] : []), '-path', literalPattern(p));
+  for (const p of opts.prunePaths)
+    prune.push(...(prune.length > 0 ? ['-o'] : []), '-path', literalPattern(p));
   return [
     '-P',
     ...opts.startPoints,
     '-xdev',
+    ...(opts.belowStartPoints ? ['-mindepth', '1'] : []),
     '(',
     ...candidate,
     '-printf',
@@ -143,36 +147,51 @@ const TYPE_BITS: Record<string, number> = {
   s: 0o140000,
 };
 
+/** Entries counted and the budget, shared by the find processes of one walk. */
+export interface FindCounter {
+  entries: number;
+  maxEntries: number;
+  /** performance.now() after which the walk stops. */
+  deadline: number;
+  stoppedBy?: 'entries' | 'time';
+  /** The find processes running: a budget reached by one stops all. */
+  running: Set<ChildProcess>;
+}
+
+export function stopFindWalk(counter: FindCounter, why: 'entries' | 'time'): void {
+  counter.stoppedBy ??= why;
+  for (const child of counter.running) child.kill('SIGKILL');
+}
+
 export interface FindWalkInput {
   find: string;
   args: string[];
-  /** Entries after this many stop the walk (find is killed). */
-  maxEntries: number;
-  /** performance.now() after which the walk stops (find is killed). */
-  deadline: number;
+  counter: FindCounter;
   /** Each record: the path as find printed it, st_mode, uid, gid. */
   onRecord: (hostPath: string, mode: number, uid: number, gid: number) => void;
 }
 
-export type FindWalkResult =
-  | { ok: true; entries: number; errors: number; stoppedBy?: 'entries' | 'time' }
-  | { ok: false; detail: string };
+export type FindWalkResult = { ok: true; errors: number } | { ok: false; detail: string };
 
 /** Runs find and streams its output; resolves when it has ended or was stopped by a budget. */
 export function runFindWalk(input: FindWalkInput): Promise<FindWalkResult> {
+  const { counter } = input;
   return new Promise((resolve) => {
-    let entries = 0;
+    if (!counter.stoppedBy && performance.now() > counter.deadline) counter.stoppedBy = 'time';
+    if (counter.stoppedBy) {
+      resolve({ ok: true, errors: 0 });
+      return;
+    }
     let errors = 0;
-    let stoppedBy: 'entries' | 'time' | undefined;
+    let printed = false;
     let carry: Buffer | undefined;
     let errCarry = '';
     const child = spawn(input.find, input.args, { stdio: ['ignore', 'pipe', 'pipe'], env: findEnv() });
-    const stop = (why: 'entries' | 'time') => {
-      if (stoppedBy) return;
-      stoppedBy = why;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => stop('time'), Math.max(0, input.deadline - performance.now()));
+    counter.running.add(child);
+    const timer = setTimeout(
+      () => stopFindWalk(counter, 'time'),
+      Math.max(0, counter.deadline - performance.now()),
+    );
     const record = (buf: Buffer, from: number, to: number) => {
       // `+<mode octal> <type> <uid> <gid> <path>`: the path is everything after the fourth space.
       let s = from + 1;
@@ -187,7 +206,10 @@ export function runFindWalk(input: FindWalkInput): Promise<FindWalkResult> {
       input.onRecord(buf.toString('utf8', s, to), mode, Number(fields[2]), Number(fields[3]));
     };
     child.stdout.on('data', (chunk: Buffer) => {
-      if (stoppedBy) return;
+      if (counter.stoppedBy) {
+        child.kill('SIGKILL');
+        return;
+      }
       const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
       carry = undefined;
       let i = 0;
@@ -207,11 +229,12 @@ export function runFindWalk(input: FindWalkInput): Promise<FindWalkResult> {
             break;
           }
         }
-        if (entries >= input.maxEntries) {
-          stop('entries');
+        if (counter.entries >= counter.maxEntries) {
+          stopFindWalk(counter, 'entries');
           return;
         }
-        entries++;
+        counter.entries++;
+        printed = true;
         if (b === RECORD_BYTE) record(buf, i, end);
         i = end + 1;
       }
@@ -230,13 +253,18 @@ export function runFindWalk(input: FindWalkInput): Promise<FindWalkResult> {
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      counter.running.delete(child);
       if (errCarry.startsWith("find: '")) errors++;
-      if (stoppedBy) resolve({ ok: true, entries, errors, stoppedBy });
+      if (counter.stoppedBy) resolve({ ok: true, errors });
       else if (spawnError) resolve({ ok: false, detail: `${input.find} did not run: ${spawnError.message}` });
       else if (signal) resolve({ ok: false, detail: `${input.find} ended by ${signal}` });
-      // 1: some paths could not be read (counted above); no entry at all means find refused the expression.
-      else if (code === 0 || (code === 1 && entries > 0)) resolve({ ok: true, entries, errors });
-      else resolve({ ok: false, detail: `${input.find} exited with ${code} after ${entries} entries` });
+      // 1: some paths could not be read (counted above); nothing printed means find refused the expression.
+      else if (code === 0 || (code === 1 && (printed || errors > 0))) resolve({ ok: true, errors });
+      else
+        resolve({
+          ok: false,
+          detail: `${input.find} exited with ${code}${printed ? '' : ', printing nothing'}`,
+        });
     });
   });
 }

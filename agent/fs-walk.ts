@@ -6,6 +6,7 @@
  * and a time budget, saying so: a stopped walk's findings are facts, its absences are not.
  */
 import { promises as fs, lstatSync, readdirSync, type Stats } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   type FileSystemWalkTelemetry,
@@ -13,7 +14,7 @@ import {
   WALK_CATEGORIES,
   type WalkCategory,
 } from '../functions/core/telemetry/schema';
-import { FIND, findArguments, isGnuFind, runFindWalk } from './fs-walk-find';
+import { FIND, type FindCounter, findArguments, isGnuFind, runFindWalk } from './fs-walk-find';
 import type { RootFs } from './root-fs';
 
 export interface WalkBudget {
@@ -192,6 +193,8 @@ export interface WalkInput {
   engine?: WalkEngine;
   /** The find program tried by `auto` (default `find` on the PATH). */
   findProgram?: string;
+  /** find processes at once (default: 2 with two cores or more, else 1). */
+  findProcesses?: number;
 }
 
 /** What a walk engine leaves for the telemetry: the rest is the plan's. */
@@ -212,6 +215,7 @@ interface Plan {
   /** In-root paths whose directories are judged but not entered. */
   skipPaths: Set<string>;
   own: { uids: Set<number>; gids: Set<number> } | undefined;
+  findProcesses: number;
 }
 
 const SLICE_MS = 5;
@@ -258,6 +262,10 @@ export async function walkFileSystems(input: WalkInput): Promise<FileSystemWalkT
     local,
     skipPaths: new Set([...SKIP_PATHS, ...skipped.map((s) => s.path)]),
     own,
+    findProcesses: Math.max(
+      1,
+      input.findProcesses ?? Math.min(MAX_FIND_PROCESSES, os.availableParallelism()),
+    ),
   };
 
   let engine: { name: 'gnu-find' | 'node'; note?: string } = { name: 'node' };
@@ -320,7 +328,7 @@ async function nodeWalk(plan: Plan): Promise<Walked> {
   for (const mountPoint of plan.local) {
     if (overBudget()) break;
     let top: Stats;
-    const hostTop = path.join(rootFs.root, mountPoint);
+    const hostTop = hostPathOf(rootFs, mountPoint);
     try {
       top = await fs.lstat(hostTop);
     } catch {
@@ -382,51 +390,124 @@ async function nodeWalk(plan: Plan): Promise<Walked> {
   return { tally, roots, entriesVisited, unreadableDirectories, ...(stoppedBy ? { stoppedBy } : {}) };
 }
 
+/** find processes at once: the walk is CPU-bound (one stat per entry), two cores halve its wall time. */
+const MAX_FIND_PROCESSES = 2;
+/** Directories of `/` given a find process of their own (the large ones, largest first); the rest share one. */
+const LARGE = ['/usr', '/root', '/home', '/var', '/opt', '/srv', '/snap', '/nix'];
+
 /**
- * The same walk by GNU find in a child process: each mount point a start point, `-xdev` for "never cross
- * into another mount", the skipped paths pruned (judged, not entered), as the Node walk does. Entries come
- * in find's order (directory order, depth first), so a walk cut by its budget covers other entries than the
- * Node walk would; a complete walk finds the same.
+ * The same walk by GNU find in child processes, `-xdev` for "never cross into another mount", the skipped
+ * paths pruned (judged, not entered), as the Node walk does. With two cores or more the agent lists each
+ * mount's top directory itself (judging its entries as the Node walk does) and gives its subdirectories
+ * to two find processes at a time (`-mindepth 1`: below them only): the large directories of `/` one each,
+ * largest first, the others together. Entries come in find's order (directory order, depth first), so a
+ * walk cut by its budget covers other entries than the Node walk would; a complete walk finds the same.
  */
 async function findWalk(plan: Plan, find: string): Promise<Walked | { failed: string }> {
   const { rootFs, budget } = plan;
   const tally = new Tally(plan.own);
-  if (performance.now() > plan.deadline)
-    return { tally, roots: [], entriesVisited: 0, unreadableDirectories: 0, stoppedBy: 'time' };
+  const counter: FindCounter = {
+    entries: 0,
+    maxEntries: budget.maxEntries,
+    deadline: plan.deadline,
+    running: new Set(),
+  };
+  const prefix = rootFs.isHostRoot ? '' : rootFs.root;
+  const onRecord = (hostPath: string, mode: number, uid: number, gid: number) =>
+    tally.judge(hostPath.slice(prefix.length) || '/', mode, uid, gid);
   const roots: string[] = [];
-  const startPoints: string[] = [];
+  let unreadableDirectories = 0;
+  const whole: string[] = [];
+  const below: Array<{ p: string; host: string }> = [];
+  const split = plan.findProcesses > 1;
+  // The agent's own share: each mount's top directory, and (split) its entries.
+  const count = (): boolean => {
+    if (!counter.stoppedBy && performance.now() > plan.deadline) counter.stoppedBy = 'time';
+    if (!counter.stoppedBy && counter.entries >= budget.maxEntries) counter.stoppedBy = 'entries';
+    if (counter.stoppedBy) return false;
+    counter.entries++;
+    return true;
+  };
   for (const mountPoint of plan.local) {
-    const hostTop = path.join(rootFs.root, mountPoint);
+    // No trailing slash (path.join(root, '/') has one): find prints paths below it as given.
+    const hostTop = hostPathOf(rootFs, mountPoint);
+    let top: Stats;
     try {
-      if (!(await fs.lstat(hostTop)).isDirectory()) continue;
+      top = await fs.lstat(hostTop);
     } catch {
       continue;
     }
+    if (!top.isDirectory()) continue;
+    if (!split) {
+      if (roots.length < HOST_CONFIG_LIMITS.maxWalkSkipped) roots.push(mountPoint);
+      whole.push(hostTop);
+      continue;
+    }
+    if (!count()) break;
     if (roots.length < HOST_CONFIG_LIMITS.maxWalkSkipped) roots.push(mountPoint);
-    startPoints.push(hostTop);
+    tally.judge(mountPoint, top.mode, top.uid, top.gid);
+    let names: string[];
+    try {
+      names = readdirSync(hostTop);
+    } catch {
+      unreadableDirectories++;
+      continue;
+    }
+    // A name that is not UTF-8 cannot be given to find as a string: find lists this top itself.
+    if (names.some((n) => n.includes('\ufffd'))) {
+      below.push({ p: mountPoint, host: hostTop });
+      continue;
+    }
+    for (const n of names) {
+      if (!count()) break;
+      const p = mountPoint === '/' ? `/${n}` : `${mountPoint}/${n}`;
+      const host = `${hostTop === '/' ? '' : hostTop}/${n}`;
+      const st = lstatSync(host, { throwIfNoEntry: false });
+      if (!st) continue;
+      tally.judge(p, st.mode, st.uid, st.gid);
+      if (st.isDirectory() && st.dev === top.dev && !plan.skipPaths.has(p)) below.push({ p, host });
+    }
   }
-  if (startPoints.length === 0) return { tally, roots, entriesVisited: 0, unreadableDirectories: 0 };
-  const prefix = rootFs.isHostRoot ? '' : rootFs.root;
-  const r = await runFindWalk({
-    find,
-    args: findArguments({
-      startPoints,
-      prunePaths: [...plan.skipPaths].map((p) => `${prefix}${p}`),
-      ...(plan.own ? { ownership: plan.own } : {}),
-    }),
-    maxEntries: budget.maxEntries,
-    deadline: plan.deadline,
-    onRecord: (hostPath, mode, uid, gid) =>
-      tally.judge(hostPath.slice(prefix.length) || '/', mode, uid, gid),
-  });
-  if (!r.ok) return { failed: r.detail };
+  const prunePaths = [...plan.skipPaths].map((p) => `${prefix}${p}`);
+  const ownership = plan.own ? { ownership: plan.own } : {};
+  const batches: Array<{ startPoints: string[]; belowStartPoints: boolean }> = [];
+  if (whole.length > 0) batches.push({ startPoints: whole, belowStartPoints: false });
+  const large = (p: string) => (LARGE.includes(p) ? LARGE.indexOf(p) : LARGE.length);
+  below.sort((a, b) => large(a.p) - large(b.p));
+  const rest = below.filter((b) => large(b.p) === LARGE.length).map((b) => b.host);
+  for (const b of below)
+    if (large(b.p) < LARGE.length) batches.push({ startPoints: [b.host], belowStartPoints: true });
+  if (rest.length > 0) batches.push({ startPoints: rest, belowStartPoints: true });
+
+  let failed: string | undefined;
+  const worker = async () => {
+    for (let b = batches.shift(); b && !failed && !counter.stoppedBy; b = batches.shift()) {
+      const r = await runFindWalk({
+        find,
+        args: findArguments({ ...b, prunePaths, ...ownership }),
+        counter,
+        onRecord,
+      });
+      if (!r.ok) failed = r.detail;
+      else unreadableDirectories += r.errors;
+    }
+  };
+  await Promise.all(Array.from({ length: plan.findProcesses }, worker));
+  if (failed) {
+    for (const child of counter.running) child.kill('SIGKILL');
+    return { failed };
+  }
   return {
     tally,
     roots,
-    entriesVisited: r.entries,
-    unreadableDirectories: r.errors,
-    ...(r.stoppedBy ? { stoppedBy: r.stoppedBy } : {}),
+    entriesVisited: counter.entries,
+    unreadableDirectories,
+    ...(counter.stoppedBy ? { stoppedBy: counter.stoppedBy } : {}),
   };
+}
+
+function hostPathOf(rootFs: RootFs, p: string): string {
+  return path.join(rootFs.root, p).replace(/(.)\/+$/, '$1');
 }
 
 /** Top-level directories walked first (higher first), in this order. */

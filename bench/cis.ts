@@ -255,7 +255,10 @@ function npmStart(): void {
   console.log('## npm start (the whole local assessment; budget 2 s wall, 150 MB RSS)');
   const cli = path.join(REPO, 'dist', 'cli', 'inspector.mjs');
   const runs: Array<[string, string[]]> = [
-    ['npm start (default,cis: security-best-practices, runtime-behavior-analysis, cve, cis)', ['npm', 'start']],
+    [
+      'npm start (default,cis: security-best-practices, runtime-behavior-analysis, cve, cis)',
+      ['npm', 'start'],
+    ],
     [
       'built inspector assess --rules-packages default (no cis, no walk)',
       [process.execPath, '--max-semi-space-size=2', cli, 'assess', '--rules-packages', 'default'],

@@ -603,9 +603,7 @@ export const fileSystemWalkSchema = z.discriminatedUnion('status', [
      * What walked: GNU find in a child process, or the agent's own Node walk (no GNU find, find failed, or an
      * agent before the engines); `note` says why the Node walk ran where it was not asked for.
      */
-    engine: z
-      .object({ name: z.enum(['gnu-find', 'node']), note: z.string().max(512).optional() })
-      .optional(),
+    engine: z.object({ name: z.enum(['gnu-find', 'node']), note: z.string().max(512).optional() }).optional(),
     /** Mount points walked (local file systems), each without crossing into another mount. */
     roots: z.array(walkPath).max(HOST_CONFIG_LIMITS.maxWalkSkipped),
     /** Mount points not walked, with their type and why (pseudo, network, outside the root...). */
