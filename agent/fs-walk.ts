@@ -392,6 +392,8 @@ async function nodeWalk(plan: Plan): Promise<Walked> {
 
 /** find processes at once: the walk is CPU-bound (one stat per entry), two cores halve its wall time. */
 const MAX_FIND_PROCESSES = 2;
+/** Start points given to one find process. */
+const MAX_START_POINTS = 500;
 /** Directories of `/` given a find process of their own (the large ones, largest first); the rest share one. */
 const LARGE = ['/usr', '/root', '/home', '/var', '/opt', '/srv', '/snap', '/nix'];
 
@@ -477,7 +479,9 @@ async function findWalk(plan: Plan, find: string): Promise<Walked | { failed: st
   const rest = below.filter((b) => large(b.p) === LARGE.length).map((b) => b.host);
   for (const b of below)
     if (large(b.p) < LARGE.length) batches.push({ startPoints: [b.host], belowStartPoints: true });
-  if (rest.length > 0) batches.push({ startPoints: rest, belowStartPoints: true });
+  // A mount whose top holds many directories: start points in batches, well under the argument size limit.
+  for (let i = 0; i < rest.length; i += MAX_START_POINTS)
+    batches.push({ startPoints: rest.slice(i, i + MAX_START_POINTS), belowStartPoints: true });
 
   let failed: string | undefined;
   const worker = async () => {
