@@ -422,6 +422,8 @@ async function findWalk(plan: Plan, find: string): Promise<Walked | { failed: st
   const whole: string[] = [];
   const below: Array<{ p: string; host: string }> = [];
   const split = plan.findProcesses > 1;
+  /** Whether find lists a mount's top directory (and so meets /proc, /sys, /dev, /run itself). */
+  let topsToFind = !split;
   // The agent's own share: each mount's top directory, and (split) its entries.
   const count = (): boolean => {
     if (!counter.stoppedBy && performance.now() > plan.deadline) counter.stoppedBy = 'time';
@@ -458,6 +460,7 @@ async function findWalk(plan: Plan, find: string): Promise<Walked | { failed: st
     // A name that is not UTF-8 cannot be given to find as a string: find lists this top itself.
     if (names.some((n) => n.includes('\ufffd'))) {
       below.push({ p: mountPoint, host: hostTop });
+      topsToFind = true;
       continue;
     }
     for (const n of names) {
@@ -470,7 +473,7 @@ async function findWalk(plan: Plan, find: string): Promise<Walked | { failed: st
       if (st.isDirectory() && st.dev === top.dev && !plan.skipPaths.has(p)) below.push({ p, host });
     }
   }
-  const prunePaths = [...plan.skipPaths].map((p) => `${prefix}${p}`);
+  const prunePaths = await prunePathsOf(plan, topsToFind);
   const ownership = plan.own ? { ownership: plan.own } : {};
   const batches: Array<{ startPoints: string[]; belowStartPoints: boolean }> = [];
   if (whole.length > 0) batches.push({ startPoints: whole, belowStartPoints: false });
@@ -508,6 +511,32 @@ async function findWalk(plan: Plan, find: string): Promise<Walked | { failed: st
     unreadableDirectories,
     ...(counter.stoppedBy ? { stoppedBy: counter.stoppedBy } : {}),
   };
+}
+
+/**
+ * The skipped paths find must prune itself: not those under another one (never reached), not /proc, /sys,
+ * /dev, /run when the agent lists the top directories itself, and not a mount on another device than its
+ * parent directory (-xdev does not enter it). Each pattern costs an fnmatch per directory: 21 patterns
+ * took find 0.4 s of CPU more over /usr alone (142,000 entries).
+ */
+async function prunePathsOf(plan: Plan, topsToFind: boolean): Promise<string[]> {
+  const under = (p: string, q: string) => p !== q && (q === '/' || p.startsWith(`${q}/`));
+  const all = [...plan.skipPaths];
+  const out: string[] = [];
+  for (const p of all) {
+    if (all.some((q) => under(p, q))) continue;
+    if (!topsToFind && SKIP_PATHS.includes(p)) continue;
+    try {
+      const [st, parent] = await Promise.all([
+        fs.lstat(hostPathOf(plan.rootFs, p)),
+        fs.lstat(hostPathOf(plan.rootFs, path.posix.dirname(p))),
+      ]);
+      if (st.isDirectory() && st.dev === parent.dev) out.push(hostPathOf(plan.rootFs, p));
+    } catch {
+      // Not there: nothing to prune.
+    }
+  }
+  return out;
 }
 
 function hostPathOf(rootFs: RootFs, p: string): string {
