@@ -10,6 +10,9 @@
  * 838-851 KiB, 29 files; after, walk off 748-1561 ms wall, 633-783 ms CPU, 120-125 MB RSS, ~990 KiB,
  * 126 files, 42-53 listings; with the 1 s walk 1255-2098 ms wall, 119-124 MB RSS. The walk of / alone:
  * 559,699-565,160 entries, complete in 2.8-9.3 s (60,000-200,000 entries/s), 75-80 MB RSS.
+ * With the GNU find engine (2026-12-02, load ~2): the walk of / alone, 455,510 entries, 715 ms wall, 56 ms
+ * of the agent's CPU and 1,280 ms of find's, 56 MB RSS (the Node walk: 1,803 ms wall, 1,870 ms CPU, 71 MB);
+ * the collection with the 1 s walk completes it (998 ms wall, 526 + 1,330 ms CPU, 94 MB).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
