@@ -269,6 +269,28 @@ describe.skipIf(!isRoot)('where find is not GNU find or fails', () => {
     expect(w.categories.suidFiles.count).toBe(6);
   });
 
+  it('reads records split across reads: a path cut anywhere, dots between, errors on stderr', async () => {
+    // What GNU find prints for: a dot, a SUID file whose name has a space and a newline, a dot, a FIFO;
+    // written in pieces with pauses, so that the agent reads them in separate chunks.
+    const pieces = ['.', '+4755 f 0 0 /r/a', ' b\\n', 'c', '\\0', '.+6', '44 p 7 8 /r/fifo\\0', '..'];
+    const script = pieces.map((p) => `printf '${p}'; sleep 0.05`).join('\n');
+    const find = fakeFind(`${script}\necho "find: '/r/locked': Permission denied" >&2\nexit 1`);
+    const records: Array<[string, number, number, number]> = [];
+    const counter = {
+      entries: 0,
+      maxEntries: 100,
+      deadline: performance.now() + 10_000,
+      running: new Set<never>(),
+    };
+    const r = await runFindWalk({ find, args: [], counter, onRecord: (...rec) => records.push(rec) });
+    expect(r).toEqual({ ok: true, errors: 1 });
+    expect(counter.entries).toBe(6);
+    expect(records).toEqual([
+      ['/r/a b\nc', 0o104755, 0, 0],
+      ['/r/fifo', 0o010644, 7, 8],
+    ]);
+  });
+
   it('a find that cannot be run at all', async () => {
     const r = await runFindWalk({
       find: '/nonexistent/find',
