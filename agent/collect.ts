@@ -21,8 +21,9 @@ import {
   type Telemetry,
 } from '../functions/core/telemetry/schema';
 import { collectCisFiles } from './cis-files';
+import type { WalkEngine } from './fs-walk';
 import { expandGlob } from './glob';
-import { collectHostConfig } from './host-config';
+import { collectHostConfig, startFileSystemWalk } from './host-config';
 import { readCapped } from './read-capped';
 import { RootFs, reasonOf } from './root-fs';
 import { RuntimeSampler } from './runtime';
@@ -43,9 +44,9 @@ export interface CollectOptions {
   /**
    * Budget of the file system walk (world-writable, unowned, SUID/SGID files): at most `maxEntries`
    * entries (default 1,000,000) and `maxSeconds` (default: the sampling window, at least 1 s, at most
-   * 20 s; the walk runs while the agent samples). `false` skips it.
+   * 20 s; the walk runs while the agent samples). `false` skips it. `engine: 'node'` walks without GNU find.
    */
-  walk?: { maxEntries?: number; maxSeconds?: number } | false;
+  walk?: { maxEntries?: number; maxSeconds?: number; engine?: WalkEngine } | false;
 }
 
 const SINGLE_FILES: ReadonlyArray<[string, number]> = [
@@ -81,6 +82,13 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
   const progress = opts.onProgress ?? (() => {});
   const c = new Collector(rootFs);
 
+  // The walk first: the longest step, it runs beside everything else (GNU find in its own process).
+  const durationSeconds = Math.max(0, opts.durationSeconds ?? 0);
+  const walk = await startFileSystemWalk(c, {
+    durationSeconds,
+    ...(opts.walk !== undefined ? { walk: opts.walk } : {}),
+  });
+
   progress('reading system files');
   await Promise.all(SINGLE_FILES.map(([p, max]) => c.file(p, max)));
   await Promise.all([
@@ -90,11 +98,7 @@ export async function collectTelemetry(opts: CollectOptions): Promise<Telemetry>
   await c.directoryFiles('/var/lib/dpkg/status.d', undefined, LIMITS.maxFileBytes);
 
   progress('reading host configuration');
-  const durationSeconds = Math.max(0, opts.durationSeconds ?? 0);
-  const hostConfig = await collectHostConfig(c, {
-    durationSeconds,
-    ...(opts.walk !== undefined ? { walk: opts.walk } : {}),
-  });
+  const hostConfig = await collectHostConfig(c, walk);
 
   progress('reading sshd configuration');
   await c.sshdConfig();

@@ -16,13 +16,20 @@ import {
   redactShadow,
 } from '../functions/core/telemetry/redact';
 import {
+  type FileRecord,
   HOST_CONFIG_LIMITS,
   LIMITS,
   SYSTEMD_UNIT_DIRECTORIES,
   type Telemetry,
 } from '../functions/core/telemetry/schema';
 import type { Collector } from './collect';
-import { DEFAULT_WALK_MAX_ENTRIES, DEFAULT_WALK_MAX_SECONDS, idsOf, walkFileSystems } from './fs-walk';
+import {
+  DEFAULT_WALK_MAX_ENTRIES,
+  DEFAULT_WALK_MAX_SECONDS,
+  idsOf,
+  type WalkEngine,
+  walkFileSystems,
+} from './fs-walk';
 import { collectKernelModules } from './kernel-modules';
 import { readCapped } from './read-capped';
 import { reasonOf } from './root-fs';
@@ -253,7 +260,7 @@ const MAX_MOUNT_UNITS = 64;
 
 export interface HostConfigOptions {
   /** The file system walk's budget; false skips it (recorded as not collected). */
-  walk?: { maxEntries?: number; maxSeconds?: number } | false;
+  walk?: { maxEntries?: number; maxSeconds?: number; engine?: WalkEngine } | false;
   /** Seconds the run samples for: the walk's default time budget fits in it (1 s at least, 20 s at most). */
   durationSeconds: number;
 }
@@ -265,14 +272,19 @@ export interface HostConfigResult {
   userEnvironment: NonNullable<Telemetry['userEnvironment']>;
 }
 
-/** Reads everything but the walk; returns a promise for the walk, started once /etc/passwd and mounts are known. */
-export async function collectHostConfig(
-  c: Collector,
-  opts: HostConfigOptions,
-): Promise<{ done: Promise<HostConfigResult> }> {
-  const rootFs = c.rootFs;
-  const live = rootFs.isHostRoot;
+/** What the walk needs, read first, and the walk itself, running (GNU find: in its own process). */
+export interface StartedWalk {
+  passwd: FileRecord;
+  mounts: FileRecord;
+  walk: Promise<HostConfigResult['fileSystemWalk']>;
+}
 
+/**
+ * Reads /etc/passwd, /etc/group and the mount table, and starts the file system walk: the collection's
+ * longest step, so it is started before anything else is read and runs beside the rest.
+ */
+export async function startFileSystemWalk(c: Collector, opts: HostConfigOptions): Promise<StartedWalk> {
+  const rootFs = c.rootFs;
   // Accounts first: the walk needs the uids and gids.
   const [passwd, group] = await Promise.all([
     c.file('/etc/passwd', CONFIG, redactPasswdLike),
@@ -299,7 +311,19 @@ export async function collectHostConfig(
           },
           ...(mounts.status === 'ok' ? { mounts: textOf(mounts.content, mounts.encoding) } : {}),
           ownership,
+          ...(walkOpt?.engine ? { engine: walkOpt.engine } : {}),
         }).catch((err) => ({ status: 'missing', ...reasonOf(err) }) as const);
+  return { passwd, mounts, walk };
+}
+
+/** Reads everything but the walk (started by startFileSystemWalk); returns a promise for all of it. */
+export async function collectHostConfig(
+  c: Collector,
+  started: StartedWalk,
+): Promise<{ done: Promise<HostConfigResult> }> {
+  const rootFs = c.rootFs;
+  const live = rootFs.isHostRoot;
+  const { passwd, mounts, walk } = started;
 
   const running = live ? os.release() : undefined;
   const rest = (async (): Promise<Omit<HostConfigResult, 'fileSystemWalk'>> => {

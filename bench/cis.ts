@@ -1,13 +1,14 @@
 /**
  * The cis package on this machine (issue 8), beside the tools people compare it with:
- * 1. agent collection of / as `assess` makes it when cis runs (file system walk on): wall, CPU, peak RSS,
- *    document size (a fresh Node process running the bundled collector; median of 3);
+ * 1. agent collection of / as `assess` makes it when cis runs (file system walk on): wall, CPU (the agent's
+ *    and GNU find's), peak RSS, document size, with the walk by GNU find (the default) and by the Node walk
+ *    (a fresh Node process running the bundled collector; median of 3 each, with the load average);
  * 2. cis evaluation of one instance (this machine's telemetry, the benchmark os-release selects) at level 1
  *    and level 2 server: median of 50 and the first run, which loads the benchmark data (budget: 50 ms);
  * 3. `oscap-chroot ROOT xccdf eval` with the CIS Ubuntu 22.04 level 1 server profile (ssg-debderived 0.1.65)
  *    on this machine, and `lynis audit system --quick`: wall, CPU, peak RSS from `/usr/bin/time -v`;
- * 4. the whole `npm start` as it is today, and with cis added to its packages: wall and peak RSS
- *    (budget: 2 s and 150 MB).
+ * 4. the whole `npm start` (default,cis), and the built CLI without cis: wall, CPU with children, peak RSS
+ *    (budget: 2 s and 150 MB), median of 3, with the load average (the machine is shared: CPU is steadier).
  * Figures are printed with the command that reproduces each, never asserted.
  * Run: npx tsx bench/cis.ts [--skip-oscap] [--skip-lynis] [--skip-npm-start] [--only=agent,evaluate,oscap,lynis,npm-start]
  */
@@ -20,6 +21,7 @@ import { collectTelemetry } from '../agent/collect';
 import { Facts } from '../functions/core/facts/facts';
 import { parseTelemetry } from '../functions/core/telemetry';
 import { cisPackage } from '../functions/rules/cis/index';
+import { loadAverage } from './proc-cpu';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -65,6 +67,20 @@ function timeV(
 const fmt = (t: Timed) =>
   `${t.wallS.toFixed(1)} s wall, ${t.cpuS.toFixed(1)} s CPU, peak RSS ${t.maxRssMB.toFixed(0)} MB (exit ${t.exitCode})`;
 
+interface AgentFigures {
+  wallMs: number;
+  cpuMs: number;
+  childCpuMs: number;
+  maxRssMB: number;
+  documentBytes: number;
+  files: number;
+  paths: number;
+  walkEngine: string | null;
+  walkEntries: number | null;
+  walkMs: number | null;
+  walkComplete: boolean | null;
+}
+
 async function agentCollection(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'inspector-bench-cis-'));
   try {
@@ -79,32 +95,33 @@ async function agentCollection(): Promise<void> {
       outfile,
       logLevel: 'silent',
     });
-    const samples = [0, 1, 2].map(
-      () =>
-        JSON.parse(
-          execFileSync(process.execPath, [outfile, '/'], { encoding: 'utf8', maxBuffer: 1 << 26 }),
-        ) as {
-          wallMs: number;
-          cpuMs: number;
-          maxRssMB: number;
-          documentBytes: number;
-          files: number;
-          paths: number;
-          walkEntries: number | null;
-          walkMs: number | null;
-          walkComplete: boolean | null;
-        },
-    );
-    const s = samples[0]!;
     console.log(
-      `## cis: agent collection of this machine with the file system walk (node ${process.version})`,
+      `## cis: agent collection of this machine with the file system walk (node ${process.version}, ${os.cpus().length} cores)`,
     );
-    console.log(`  wall      ${median(samples.map((x) => x.wallMs)).toFixed(0)} ms (median of 3)`);
-    console.log(`  cpu       ${median(samples.map((x) => x.cpuMs)).toFixed(0)} ms (user+system)`);
-    console.log(`  peak RSS  ${median(samples.map((x) => x.maxRssMB)).toFixed(1)} MB`);
-    console.log(
-      `  document  ${(s.documentBytes / 1024).toFixed(0)} KiB JSON (${s.files} files, ${s.paths} paths); walk ${s.walkEntries} entries in ${s.walkMs?.toFixed(0)} ms, complete: ${s.walkComplete}`,
-    );
+    // The walk by GNU find (in its own process, beside the rest of the collection; the default where find is
+    // GNU's) and by the Node walk (no GNU find on the host), in turns, 3 each.
+    const samples: Record<'auto' | 'node', AgentFigures[]> = { auto: [], node: [] };
+    const loads: string[] = [loadAverage()];
+    for (let i = 0; i < 3; i++)
+      for (const engine of ['auto', 'node'] as const)
+        samples[engine].push(
+          JSON.parse(
+            execFileSync(process.execPath, [outfile, '/', engine], { encoding: 'utf8', maxBuffer: 1 << 26 }),
+          ) as AgentFigures,
+        );
+    loads.push(loadAverage());
+    for (const engine of ['auto', 'node'] as const) {
+      const xs = samples[engine];
+      const s = xs[0]!;
+      const m = (f: (x: AgentFigures) => number) => median(xs.map(f)).toFixed(0);
+      console.log(
+        `  walk by ${s.walkEngine === 'gnu-find' ? 'GNU find (default)' : 'the Node walk'}: wall ${m((x) => x.wallMs)} ms, CPU ${m((x) => x.cpuMs + x.childCpuMs)} ms (agent ${m((x) => x.cpuMs)} + find ${m((x) => x.childCpuMs)}), peak RSS ${median(xs.map((x) => x.maxRssMB)).toFixed(1)} MB (agent; find ~9 MB); median of 3`,
+      );
+      console.log(
+        `    document ${(s.documentBytes / 1024).toFixed(0)} KiB JSON (${s.files} files, ${s.paths} paths); walk ${s.walkEntries} entries in ${m((x) => x.walkMs ?? 0)} ms, complete: ${s.walkComplete}`,
+      );
+    }
+    console.log(`  load average (1 min) before/after: ${loads.join(' / ')} on ${os.cpus().length} cores`);
     console.log('  reproduce: npx tsx bench/cis.ts --only=agent');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -236,27 +253,38 @@ function lynis(): void {
 
 function npmStart(): void {
   console.log('## npm start (the whole local assessment; budget 2 s wall, 150 MB RSS)');
+  const cli = path.join(REPO, 'dist', 'cli', 'inspector.mjs');
   const runs: Array<[string, string[]]> = [
-    ['npm start (today: cve, security-best-practices, runtime-behavior-analysis)', ['npm', 'start']],
     [
-      'npm start -- --rules-packages cve,security-best-practices,runtime-behavior-analysis,cis',
-      ['npm', 'start', '--', '--rules-packages', 'cve,security-best-practices,runtime-behavior-analysis,cis'],
+      'npm start (default,cis: security-best-practices, runtime-behavior-analysis, cve, cis)',
+      ['npm', 'start'],
     ],
     [
-      'node functions/cli/bin.mjs assess --rules-packages cis (no npm)',
-      [process.execPath, 'functions/cli/bin.mjs', 'assess', '--rules-packages', 'cis'],
+      'built inspector assess --rules-packages default (no cis, no walk)',
+      [process.execPath, '--max-semi-space-size=2', cli, 'assess', '--rules-packages', 'default'],
     ],
   ];
+  // `npm start` builds dist/cli first when its sources changed: once here, outside the figures.
+  spawnSync('npm', ['start', '--', '--help'], { cwd: REPO, stdio: 'ignore' });
   for (const [label, argv] of runs) {
-    // A fresh data directory each time: a first run, as a user's (its feed download fails fast offline).
-    const data = mkdtempSync(path.join(os.tmpdir(), 'inspector-bench-data-'));
-    try {
-      const t = timeV(argv, { env: { ...process.env, INSPECTOR_DATA_DIR: data } });
-      const summary = t.stdout.match(/^Results: .*$/m)?.[0] ?? t.stderr.split('\n').slice(-3).join(' ');
-      console.log(`  ${label}\n    ${fmt(t)}; ${summary}`);
-    } finally {
-      rmSync(data, { recursive: true, force: true });
+    const ts: Timed[] = [];
+    const loads: string[] = [loadAverage()];
+    for (let i = 0; i < 3; i++) {
+      // A fresh data directory each time: a first run, as a user's (its feed download fails fast offline).
+      const data = mkdtempSync(path.join(os.tmpdir(), 'inspector-bench-data-'));
+      try {
+        ts.push(timeV(argv, { env: { ...process.env, INSPECTOR_DATA_DIR: data } }));
+      } finally {
+        rmSync(data, { recursive: true, force: true });
+      }
     }
+    loads.push(loadAverage());
+    const t = ts[0]!;
+    const summary = t.stdout.match(/^Results: .*$/m)?.[0] ?? t.stderr.split('\n').slice(-3).join(' ');
+    const m = (f: (x: Timed) => number, d = 1) => median(ts.map(f)).toFixed(d);
+    console.log(
+      `  ${label}\n    ${m((x) => x.wallS, 2)} s wall, ${m((x) => x.cpuS, 2)} s CPU (user+system, children included), peak RSS ${m((x) => x.maxRssMB, 0)} MB: median of 3 (walls ${ts.map((x) => x.wallS.toFixed(2)).join(', ')}; load ${loads.join(' → ')} on ${os.cpus().length} cores); ${summary}`,
+    );
   }
   console.log(
     '  reproduce: INSPECTOR_DATA_DIR=$(mktemp -d) /usr/bin/time -v npm start (or npx tsx bench/cis.ts --only=npm-start)',

@@ -584,7 +584,10 @@ const walkPath = z
 export const walkCategorySchema = z.object({
   /** Every match seen (also those past the cap). */
   count,
-  /** Matches recorded: path inside the root, mode, owner (the first maxWalkPathsPerCategory, in walk order). */
+  /**
+   * Matches recorded: path inside the root, mode, owner: the first maxWalkPathsPerCategory in path order
+   * (walk order in agents before the find engine).
+   */
   items: z
     .array(z.object({ path: walkPath, mode: count, uid: count, gid: count }))
     .max(HOST_CONFIG_LIMITS.maxWalkPathsPerCategory),
@@ -596,6 +599,11 @@ export const fileSystemWalkSchema = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('ok'),
     budget: z.object({ maxEntries: count, maxSeconds: z.number().nonnegative() }),
+    /**
+     * What walked: GNU find in a child process, or the agent's own Node walk (no GNU find, find failed, or an
+     * agent before the engines); `note` says why the Node walk ran where it was not asked for.
+     */
+    engine: z.object({ name: z.enum(['gnu-find', 'node']), note: z.string().max(512).optional() }).optional(),
     /** Mount points walked (local file systems), each without crossing into another mount. */
     roots: z.array(walkPath).max(HOST_CONFIG_LIMITS.maxWalkSkipped),
     /** Mount points not walked, with their type and why (pseudo, network, outside the root...). */
