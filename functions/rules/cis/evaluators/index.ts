@@ -19,6 +19,7 @@ import { LINEINFILE_EVALUATORS } from './lineinfile';
 import { LOGGING_EVALUATORS } from './logging';
 import { MODULE_EVALUATORS } from './modules';
 import { MOUNT_EVALUATORS } from './mounts';
+import { OPEN_PORT_EVALUATORS } from './open-ports';
 import { PACKAGE_EVALUATORS } from './packages';
 import { PAM_EVALUATORS } from './pam';
 import { PAM_HAND_EVALUATORS } from './pam-hand';
@@ -62,6 +63,7 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...PAM_HAND_EVALUATORS,
   ...FILE_EVALUATORS,
   ...FIREWALL_EVALUATORS,
+  ...OPEN_PORT_EVALUATORS,
   ...MODULE_EVALUATORS,
   ...MOUNT_EVALUATORS,
   ...PACKAGE_EVALUATORS,
