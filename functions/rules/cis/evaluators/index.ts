@@ -14,6 +14,7 @@ import { BANNER_EVALUATORS } from './banner';
 import { DESKTOP_ROOT_EVALUATORS } from './desktop-root';
 import { FILE_EVALUATORS } from './files';
 import { FIREWALL_EVALUATORS } from './firewall';
+import { FIREWALLD_EVALUATORS } from './firewalld';
 import { HAND_WRITTEN_EVALUATORS } from './hand-written';
 import { LINEINFILE_EVALUATORS } from './lineinfile';
 import { LOGGING_EVALUATORS } from './logging';
@@ -25,6 +26,7 @@ import { PAM_EVALUATORS } from './pam';
 import { PAM_HAND_EVALUATORS } from './pam-hand';
 import { POSTFIX_EVALUATORS } from './postfix';
 import { SERVICE_EVALUATORS } from './services';
+import { SINGLE_HAND_EVALUATORS } from './single-hand';
 import { sshdLineinfile } from './sshd';
 import { SSHD_CRYPTO_EVALUATORS } from './sshd-crypto';
 import { SUDO_EVALUATORS } from './sudo';
@@ -64,6 +66,7 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...FILE_EVALUATORS,
   ...FIREWALL_EVALUATORS,
   ...OPEN_PORT_EVALUATORS,
+  ...FIREWALLD_EVALUATORS,
   ...MODULE_EVALUATORS,
   ...MOUNT_EVALUATORS,
   ...PACKAGE_EVALUATORS,
@@ -79,4 +82,5 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...USER_ENVIRONMENT_EVALUATORS,
   ...SYSTEM_CONFIG_EVALUATORS,
   ...VAR_LOG_EVALUATORS,
+  ...SINGLE_HAND_EVALUATORS,
 };
