@@ -334,6 +334,7 @@ export async function collectHostConfig(
       ...GRUB_FILES.map((p) => c.file(p, CONFIG, redactGrub)),
       ...REPO_CONFIG_FILES.map((p) => c.file(p, CONFIG, redactRepoCredentials)),
       wirelessInterfaces(c),
+      authselectProfile(c),
       ...LISTED_DIRECTORIES.map((d) => c.listing(d)),
       liveProcFile(c, PROC_MODULES),
     ]);
@@ -395,6 +396,24 @@ async function wirelessInterfaces(c: Collector): Promise<void> {
   if (rec.status !== 'ok') return;
   const wl = rec.entries.filter((e) => e.name.startsWith('wl')).slice(0, MAX_WIRELESS_INTERFACES);
   await Promise.all(wl.map((e) => c.file(`${SYS_CLASS_NET}/${e.name}/flags`, 64)));
+}
+
+const AUTHSELECT_CONF = '/etc/authselect/authselect.conf';
+
+/**
+ * The PAM files of the authselect profile (accounts_password_pam_modules_in_authselect_profile) /etc/authselect/authselect.conf selects (its first line, e.g.
+ * `custom/cis`): /etc/authselect/<profile>/system-auth and password-auth. A profile id that is not a plain
+ * `[custom/]name` is not followed.
+ */
+async function authselectProfile(c: Collector): Promise<void> {
+  const rec = await c.file(AUTHSELECT_CONF);
+  if (rec.status !== 'ok') return;
+  const id = textOf(rec.content, rec.encoding)
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !l.startsWith('#'));
+  if (!id || !/^(?:custom\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id)) return;
+  await Promise.all(['system-auth', 'password-auth'].map((f) => c.file(`/etc/authselect/${id}/${f}`)));
 }
 
 /** A /proc file: read under the root; under another root, one that is not there is live-host-only. */

@@ -29,6 +29,10 @@ describe('cis rule material on a fixture root', () => {
         '/etc/crypto-policies/policies/modules/NO-SSHCBC.pmod': 'cipher@SSH = -*-CBC\n',
         '/etc/crypto-policies/back-ends/rpm-sequoia.config': '[hash_algorithms]\n',
         '/etc/gdm/custom.conf': '[daemon]\nWaylandEnable=false\n',
+        '/etc/authselect/authselect.conf': 'custom/cis\nwith-faillock\n',
+        '/etc/authselect/custom/cis/system-auth': 'auth required pam_env.so\n',
+        '/etc/authselect/custom/cis/password-auth': 'auth required pam_env.so\n',
+        '/etc/authselect/custom/cis/nsswitch.conf': 'passwd: files\n',
       },
       symlinks: {
         '/usr/lib/systemd/system/runlevel1.target': 'rescue.target',
@@ -48,9 +52,13 @@ describe('cis rule material on a fixture root', () => {
       '/etc/systemd/system/rescue.service.d/10-site.conf',
       '/etc/crypto-policies/policies/modules/NO-SSHCBC.pmod',
       '/etc/gdm/custom.conf',
+      '/etc/authselect/authselect.conf',
+      '/etc/authselect/custom/cis/system-auth',
+      '/etc/authselect/custom/cis/password-auth',
     ])
       expect(doc.files[p], p).toMatchObject({ status: 'ok' });
     expect(doc.files['/usr/lib/firewalld/zones/README']).toBeUndefined();
+    expect(doc.files['/etc/authselect/custom/cis/nsswitch.conf']).toBeUndefined();
     expect(doc.files['/etc/systemd/system/rescue.service.d/notes.txt']).toBeUndefined();
     // runlevel1.target is read through its link.
     const rl1 = doc.files['/usr/lib/systemd/system/runlevel1.target'];
@@ -66,6 +74,20 @@ describe('cis rule material on a fixture root', () => {
       status: 'missing',
       reason: 'not-found',
     });
+  });
+  it('does not follow an authselect profile id that is not a plain [custom/]name', async () => {
+    const root = makeRoot({
+      files: {
+        '/etc/authselect/authselect.conf': '../../etc\n',
+        '/etc/system-auth': 'secret\n',
+      },
+    });
+    const doc = parseTelemetry(await collectTelemetry({ root, runId: 'r', instanceId: 'i', walk: false }));
+    expect(doc.files['/etc/authselect/authselect.conf']).toMatchObject({ status: 'ok' });
+    expect(
+      Object.keys(doc.files).filter((p) => p.includes('system-auth') && p.startsWith('/etc/authselect')),
+    ).toEqual([]);
+    expect(doc.files['/etc/system-auth']).toBeUndefined();
   });
 });
 

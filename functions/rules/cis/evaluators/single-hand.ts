@@ -18,6 +18,9 @@
  *   agent's `rpm -qa`. Another OS that borrows the RHEL benchmark (Rocky, AlmaLinux): NOT_APPLICABLE, its
  *   vendor key is another.
  * - xwayland_disabled (rhel8): /etc/gdm/custom.conf's [daemon] WaylandEnable=false (the file must exist).
+ * - accounts_password_pam_modules_in_authselect_profile (rhel8, rhel9): the profile authselect.conf selects
+ *   (/etc/authselect/<profile>/, where custom profiles live, as upstream reads it) has pam_pwquality,
+ *   pam_pwhistory, pam_faillock and pam_unix lines in both system-auth and password-auth.
  * - require_emergency_target_auth / require_singleuser_auth (al2): the unit that emergency.target and
  *   rescue.target (runlevel1.target) start asks for the root password: emergency.service / rescue.service,
  *   /etc/systemd/system's copy when there is one else /usr/lib/systemd/system's, with the ExecStart of
@@ -391,6 +394,59 @@ function requireAuth(service: string, targets: string[], mode: string): Evaluato
   };
 }
 
+// ---------- authselect profile ----------
+
+const AUTHSELECT_CONF = '/etc/authselect/authselect.conf';
+const PROFILE_MODULES = ['pam_pwquality', 'pam_pwhistory', 'pam_faillock', 'pam_unix'] as const;
+
+/** Whether a PAM (or authselect profile template) text has a line using the module. */
+const usesModule = (text: string, module: string) =>
+  new RegExp(`^\\s*-?\\w+\\s+(?:\\[[^\\]]*\\]|\\S+)\\s+${module}\\.so\\b`, 'm').test(text);
+
+const authselectProfileModules: Evaluator = (facts) => {
+  const conf = optionalText(facts, AUTHSELECT_CONF);
+  if (!conf.ok) return error(conf.reason);
+  const fix =
+    'authselect create-profile cis --base-on sssd (authselect 1.2.6 or later: its profiles hold pam_pwhistory), authselect select custom/cis with-faillock with-pwhistory.';
+  if (!conf.value)
+    return {
+      ...fail(`authselect is not in use (no ${AUTHSELECT_CONF})`, [
+        { source: AUTHSELECT_CONF, value: '(absent)' },
+      ]),
+      recommendation: fix,
+    };
+  const profile = conf.value.text
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !l.startsWith('#'));
+  if (!profile)
+    return {
+      ...fail(`${AUTHSELECT_CONF} selects no profile`, [{ source: AUTHSELECT_CONF, value: '(empty)' }]),
+      recommendation: fix,
+    };
+  const evidence: Evidence[] = [{ source: AUTHSELECT_CONF, key: 'profile', value: profile }];
+  const problems: string[] = [];
+  for (const file of ['system-auth', 'password-auth']) {
+    const path = `/etc/authselect/${profile}/${file}`;
+    const t = optionalText(facts, path);
+    if (!t.ok) return error(t.reason);
+    if (!t.value) {
+      problems.push(`${path} does not exist (${profile} is not a custom profile under /etc/authselect)`);
+      evidence.push({ source: path, value: '(absent)' });
+      continue;
+    }
+    const missing = PROFILE_MODULES.filter((m) => !usesModule(t.value!.text, m));
+    evidence.push({
+      source: path,
+      value: missing.length ? `missing ${missing.join(', ')}` : 'all four modules',
+      expected: PROFILE_MODULES.join(', '),
+    });
+    if (missing.length) problems.push(`${path} has no ${missing.join(', ')}`);
+  }
+  if (problems.length) return { ...fail(problems.join('; '), evidence), recommendation: fix };
+  return pass(`the authselect profile ${profile} includes ${PROFILE_MODULES.join(', ')}`, evidence);
+};
+
 export const SINGLE_HAND_EVALUATORS: Readonly<Record<string, Evaluator>> = {
   'rule:accounts_passwords_pam_faillock_unlock_time_with_zero': unlockTimeWithZero,
   'rule:rsyslog_remote_loghost': rsyslogRemoteLoghost,
@@ -398,6 +454,7 @@ export const SINGLE_HAND_EVALUATORS: Readonly<Record<string, Evaluator>> = {
   'rule:ensure_redhat_gpgkey_installed': redhatGpgKey,
   'rule:xwayland_disabled': xwaylandDisabled,
   'rule:require_emergency_target_auth': requireAuth('emergency.service', ['emergency.target'], 'emergency'),
+  'rule:accounts_password_pam_modules_in_authselect_profile': authselectProfileModules,
   'rule:require_singleuser_auth': requireAuth(
     'rescue.service',
     ['runlevel1.target', 'rescue.target'],

@@ -300,3 +300,45 @@ describe('accounts_passwords_pam_faillock_unlock_time_with_zero (rhel8)', () => 
     expect(r.result).toBe('FAIL');
   });
 });
+
+describe('accounts_password_pam_modules_in_authselect_profile (rhel8, rhel9)', () => {
+  const profile = (version: string, name: string) => ({
+    [`/etc/authselect/${name}/system-auth`]: configFixture(`upstream/authselect-${version}/sssd/system-auth`),
+    [`/etc/authselect/${name}/password-auth`]: configFixture(
+      `upstream/authselect-${version}/sssd/password-auth`,
+    ),
+  });
+  const CONF = '/etc/authselect/authselect.conf';
+  it('pass: a custom profile based on authselect 1.2.6 sssd', async () => {
+    const r = await run(
+      'accounts_password_pam_modules_in_authselect_profile',
+      { files: { [CONF]: 'custom/cis\nwith-faillock\nwith-pwhistory\n', ...profile('1.2.6', 'custom/cis') } },
+      'rhel9',
+    );
+    expect(r.result).toBe('PASS');
+  });
+  it('fail: based on authselect 1.2.2 sssd (no pam_pwhistory), a built-in profile, or no authselect', async () => {
+    const old = await run(
+      'accounts_password_pam_modules_in_authselect_profile',
+      { files: { [CONF]: 'custom/cis\nwith-faillock\n', ...profile('1.2.2', 'custom/cis') } },
+      'rhel8',
+    );
+    expect(old.result).toBe('FAIL');
+    expect(old.message).toMatch(/custom\/cis\/system-auth has no pam_pwhistory/);
+    const builtin = await run(
+      'accounts_password_pam_modules_in_authselect_profile',
+      { files: { [CONF]: 'sssd\nwith-faillock\n' } },
+      'rhel8',
+    );
+    expect(builtin.message).toMatch(/sssd is not a custom profile/);
+    expect(
+      (
+        await run(
+          'accounts_password_pam_modules_in_authselect_profile',
+          { files: { '/etc/hostname': 'h' } },
+          'rhel8',
+        )
+      ).message,
+    ).toMatch(/authselect is not in use/);
+  });
+});
