@@ -4,10 +4,13 @@
  * GDM's custom.conf, on a fixture root tree read by the real agent; the same material on this machine's
  * own root collects without error.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectTelemetry } from '../../../agent/collect';
 import { parseTelemetry } from '../../../functions/core/telemetry';
 import { configFixture } from '../../helpers/cis-material';
+import { writeProcess, writeSockets } from '../../helpers/fixture-proc';
 import { cleanupRoots, makeRoot } from '../../helpers/fixture-root';
 
 afterAll(cleanupRoots);
@@ -88,6 +91,32 @@ describe('cis rule material on a fixture root', () => {
       Object.keys(doc.files).filter((p) => p.includes('system-auth') && p.startsWith('/etc/authselect')),
     ).toEqual([]);
     expect(doc.files['/etc/system-auth']).toBeUndefined();
+  });
+});
+
+describe('process security labels (runtime sampler)', () => {
+  it('records /proc/PID/attr/current without its NUL, skips labels past 256 characters', async () => {
+    const root = makeRoot();
+    writeSockets(root, []);
+    const labels: Array<[number, string]> = [
+      [500, 'system_u:system_r:sshd_t:s0-s0:c0.c1023\0'],
+      [600, 'unconfined\n'],
+      [700, `${'x'.repeat(300)}\0`],
+    ];
+    for (const [pid, label] of labels) {
+      writeProcess(root, { pid, comm: `p${pid}`, exe: '/usr/bin/true' });
+      mkdirSync(path.join(root, 'proc', String(pid), 'attr'), { recursive: true });
+      writeFileSync(path.join(root, 'proc', String(pid), 'attr', 'current'), label);
+    }
+    writeProcess(root, { pid: 800, comm: 'nolabel', exe: '/usr/bin/true' });
+    const doc = parseTelemetry(await collectTelemetry({ root, runId: 'r', instanceId: 'i', walk: false }));
+    const byPid = Object.fromEntries((doc.runtime?.processes ?? []).map((p) => [p.pid, p.securityLabel]));
+    expect(byPid).toEqual({
+      500: 'system_u:system_r:sshd_t:s0-s0:c0.c1023',
+      600: 'unconfined',
+      700: undefined,
+      800: undefined,
+    });
   });
 });
 

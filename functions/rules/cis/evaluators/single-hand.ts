@@ -21,6 +21,9 @@
  * - accounts_password_pam_modules_in_authselect_profile (rhel8, rhel9): the profile authselect.conf selects
  *   (/etc/authselect/<profile>/, where custom profiles live, as upstream reads it) has pam_pwquality,
  *   pam_pwhistory, pam_faillock and pam_unix lines in both system-auth and password-auth.
+ * - selinux_confinement_of_daemons (al2, al2023): no running process has the SELinux type
+ *   unconfined_service_t (the label the agent read from /proc/PID/attr/current for each sampled process);
+ *   SELinux not enabled (no /sys/fs/selinux/enforce) fails; runtime state, so NOT_APPLICABLE on an image.
  * - require_emergency_target_auth / require_singleuser_auth (al2): the unit that emergency.target and
  *   rescue.target (runlevel1.target) start asks for the root password: emergency.service / rescue.service,
  *   /etc/systemd/system's copy when there is one else /usr/lib/systemd/system's, with the ExecStart of
@@ -29,7 +32,8 @@
  */
 import type { Facts } from '../../../core/facts/facts';
 import { osRelease } from '../../../core/facts/host';
-import { directoryTexts, optionalText } from '../../../core/facts/host-config';
+import { directoryTexts, isLiveHost, optionalText } from '../../../core/facts/host-config';
+import { programName, runtimeSection } from '../../../core/facts/runtime';
 import type { Evidence } from '../../../core/model';
 import { type CheckOutcome, error, fail, notApplicable, pass } from '../../../core/rule';
 import { parseRpmQa } from '../../../parsers/rpm-qa';
@@ -447,6 +451,69 @@ const authselectProfileModules: Evaluator = (facts) => {
   return pass(`the authselect profile ${profile} includes ${PROFILE_MODULES.join(', ')}`, evidence);
 };
 
+// ---------- SELinux confinement of daemons ----------
+
+const SELINUX_ENFORCE = '/sys/fs/selinux/enforce';
+
+const selinuxConfinement: Evaluator = (facts) => {
+  if (!isLiveHost(facts))
+    return notApplicable(
+      `not a live host: the SELinux contexts of running processes are runtime state, and ${facts.telemetry.root} is not a running system`,
+    );
+  const rt = runtimeSection(facts);
+  if (!rt.ok) return error(`running processes are not known: ${rt.reason}`);
+  const enforce = optionalText(facts, SELINUX_ENFORCE);
+  if (!enforce.ok) return error(enforce.reason);
+  if (!enforce.value)
+    return {
+      ...fail(`SELinux is not enabled (no ${SELINUX_ENFORCE}): no daemon is confined by it`, [
+        { source: SELINUX_ENFORCE, value: '(absent)', expected: 'SELinux enabled' },
+      ]),
+      recommendation:
+        'Enable SELinux (SELINUX=enforcing in /etc/selinux/config, selinux=1 on the kernel command line) and reboot.',
+    };
+  const labelled = rt.value.processes.filter((p) => p.securityLabel !== undefined);
+  if (labelled.length === 0)
+    return error(
+      'the agent recorded no process security context (an agent that predates it, or /proc/PID/attr unreadable)',
+    );
+  const unconfined = labelled.filter((p) => p.securityLabel!.split(':')[2] === 'unconfined_service_t');
+  if (unconfined.length)
+    return {
+      ...fail(
+        `${unconfined.length} running process${unconfined.length > 1 ? 'es run' : ' runs'} as unconfined_service_t: ${[
+          ...new Set(unconfined.map(programName)),
+        ]
+          .slice(0, 10)
+          .join(', ')}`,
+        unconfined.slice(0, 20).map((p) => ({
+          source: `runtime:/proc/${p.pid}/attr/current`,
+          key: programName(p),
+          value: p.securityLabel!,
+          expected: 'a confined domain (not unconfined_service_t)',
+          ...(p.exe ? { note: p.exe } : {}),
+        })),
+      ),
+      recommendation:
+        'Write an SELinux policy module (a confined domain) for each listed service, or stop it; then restart it and check ps -eZ | grep unconfined_service_t.',
+    };
+  const dropped = rt.value.dropped.processSightings;
+  if (dropped > 0)
+    return error(
+      `no recorded process runs as unconfined_service_t, but the agent's process cap left ${dropped} process sightings unrecorded`,
+    );
+  return pass(
+    `none of the ${labelled.length} processes with an SELinux context runs as unconfined_service_t`,
+    [
+      {
+        source: 'runtime processes',
+        value: `${labelled.length} with a context`,
+        expected: 'no unconfined_service_t',
+      },
+    ],
+  );
+};
+
 export const SINGLE_HAND_EVALUATORS: Readonly<Record<string, Evaluator>> = {
   'rule:accounts_passwords_pam_faillock_unlock_time_with_zero': unlockTimeWithZero,
   'rule:rsyslog_remote_loghost': rsyslogRemoteLoghost,
@@ -455,6 +522,7 @@ export const SINGLE_HAND_EVALUATORS: Readonly<Record<string, Evaluator>> = {
   'rule:xwayland_disabled': xwaylandDisabled,
   'rule:require_emergency_target_auth': requireAuth('emergency.service', ['emergency.target'], 'emergency'),
   'rule:accounts_password_pam_modules_in_authselect_profile': authselectProfileModules,
+  'rule:selinux_confinement_of_daemons': selinuxConfinement,
   'rule:require_singleuser_auth': requireAuth(
     'rescue.service',
     ['runlevel1.target', 'rescue.target'],

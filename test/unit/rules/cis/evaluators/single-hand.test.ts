@@ -3,6 +3,8 @@
  * and systemd 252 emergency/rescue units, the authselect RHEL 9 PAM stacks (test/fixtures/config/README.md),
  * with the lines ComplianceAsCode's own tests of these rules write (cited per case).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Telemetry } from '../../../../../functions/core/telemetry';
 import type { BenchmarkId } from '../../../../../functions/rules/cis/data';
@@ -11,6 +13,7 @@ import {
   SINGLE_HAND_EVALUATORS,
 } from '../../../../../functions/rules/cis/evaluators/single-hand';
 import { configFixture, DEBIAN_RSYSLOG_CONF } from '../../../../helpers/cis-material';
+import { writeProcess, writeSockets } from '../../../../helpers/fixture-proc';
 import { cleanupRoots, type RootSpec } from '../../../../helpers/fixture-root';
 import { asLiveHost, collectRoot, evaluate, factsOf } from './harness';
 
@@ -340,5 +343,66 @@ describe('accounts_password_pam_modules_in_authselect_profile (rhel8, rhel9)', (
         )
       ).message,
     ).toMatch(/authselect is not in use/);
+  });
+});
+
+describe('selinux_confinement_of_daemons (al2, al2023)', () => {
+  /** A root whose /proc holds sshd (confined) and, when asked, a service running unconfined. */
+  const host = (unconfined: boolean, selinux = true) =>
+    collectRoot(
+      { files: selinux ? { '/sys/fs/selinux/enforce': '1' } : {} },
+      {
+        prepare: (root) => {
+          writeSockets(root, []);
+          const procs: Array<[number, string, string, string]> = [
+            [500, 'sshd', '/usr/sbin/sshd', 'system_u:system_r:sshd_t:s0-s0:c0.c1023'],
+            ...(unconfined
+              ? ([
+                  [700, 'myapp', '/opt/myapp/bin/myapp', 'system_u:system_r:unconfined_service_t:s0'],
+                ] as const)
+              : []),
+          ];
+          for (const [pid, comm, exe, label] of procs) {
+            writeProcess(root, { pid, comm, exe });
+            mkdirSync(path.join(root, 'proc', String(pid), 'attr'), { recursive: true });
+            // The kernel ends the context with a NUL.
+            writeFileSync(path.join(root, 'proc', String(pid), 'attr', 'current'), `${label}\0`);
+          }
+        },
+      },
+    );
+  const judge = (t: Telemetry) =>
+    evaluate(
+      SINGLE_HAND_EVALUATORS['rule:selinux_confinement_of_daemons']!,
+      asLiveHost(t),
+      'selinux_confinement_of_daemons',
+      'al2023',
+    );
+  it('pass: every context confined; fail: a service as unconfined_service_t', async () => {
+    expect(judge(await host(false)).result).toBe('PASS');
+    const r = judge(await host(true));
+    expect(r.result).toBe('FAIL');
+    expect(r.message).toMatch(/1 running process runs as unconfined_service_t: myapp/);
+    expect(r.evidence[0]).toMatchObject({
+      source: 'runtime:/proc/700/attr/current',
+      value: 'system_u:system_r:unconfined_service_t:s0',
+      note: '/opt/myapp/bin/myapp',
+    });
+  });
+  it('fail without SELinux; NOT_APPLICABLE on an image; ERROR when no context was recorded', async () => {
+    expect(judge(await host(false, false)).message).toMatch(/SELinux is not enabled/);
+    const image = evaluate(
+      SINGLE_HAND_EVALUATORS['rule:selinux_confinement_of_daemons']!,
+      await factsOf({ files: { '/sys/fs/selinux/enforce': '1' } }),
+      'selinux_confinement_of_daemons',
+      'al2023',
+    );
+    expect(image.result).toBe('NOT_APPLICABLE');
+    const t = await host(false);
+    const old = {
+      ...t,
+      runtime: { ...t.runtime!, processes: t.runtime!.processes.map(({ securityLabel: _l, ...p }) => p) },
+    };
+    expect(judge(old).result).toBe('ERROR');
   });
 });
