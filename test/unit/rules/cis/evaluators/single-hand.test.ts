@@ -356,12 +356,9 @@ describe('selinux_confinement_of_daemons (al2, al2023)', () => {
           writeSockets(root, []);
           const procs: Array<[number, string, string, string]> = [
             [500, 'sshd', '/usr/sbin/sshd', 'system_u:system_r:sshd_t:s0-s0:c0.c1023'],
-            ...(unconfined
-              ? ([
-                  [700, 'myapp', '/opt/myapp/bin/myapp', 'system_u:system_r:unconfined_service_t:s0'],
-                ] as const)
-              : []),
           ];
+          if (unconfined)
+            procs.push([700, 'myapp', '/opt/myapp/bin/myapp', 'system_u:system_r:unconfined_service_t:s0']);
           for (const [pid, comm, exe, label] of procs) {
             writeProcess(root, { pid, comm, exe });
             mkdirSync(path.join(root, 'proc', String(pid), 'attr'), { recursive: true });
