@@ -109,6 +109,17 @@ export const HOST_CONFIG_FILES = [
   // sshd's environment file: CRYPTO_POLICY= opts sshd out of the system policy (configure_ssh_crypto_policy).
   '/etc/sysconfig/sshd',
   '/etc/libuser.conf',
+  // Emergency and rescue modes (require_emergency_target_auth, require_singleuser_auth): the units, an
+  // administrator's replacement in /etc, and the targets that start them.
+  '/usr/lib/systemd/system/emergency.service',
+  '/usr/lib/systemd/system/rescue.service',
+  '/usr/lib/systemd/system/emergency.target',
+  '/usr/lib/systemd/system/rescue.target',
+  '/usr/lib/systemd/system/runlevel1.target',
+  '/etc/systemd/system/emergency.service',
+  '/etc/systemd/system/rescue.service',
+  // GDM's daemon settings (xwayland_disabled).
+  '/etc/gdm/custom.conf',
 ] as const;
 
 /** Package manager configuration, read with credentials redacted (gpgcheck rules). */
@@ -156,6 +167,15 @@ export const HOST_CONFIG_DIRECTORIES: ReadonlyArray<[string, string | undefined]
   ['/etc/profile.d', '.sh'],
   ['/etc/ufw/applications.d', undefined],
   ['/etc/firewalld/zones', '.xml'],
+  // firewalld's shipped zones: an /etc zone file of the same name replaces one (firewalld loopback rules).
+  ['/usr/lib/firewalld/zones', '.xml'],
+  // agetty shows these after /etc/issue (banner_etc_issue).
+  ['/etc/issue.d', undefined],
+  // Drop-ins of the emergency and rescue units (their ExecStart).
+  ['/etc/systemd/system/emergency.service.d', '.conf'],
+  ['/etc/systemd/system/rescue.service.d', '.conf'],
+  // Custom crypto policy modules (configure_custom_crypto_policy_cis).
+  ['/etc/crypto-policies/policies/modules', '.pmod'],
   ['/etc/chrony/conf.d', '.conf'],
   // cron jobs: a periodic AIDE check is scheduled here.
   ['/etc/cron.d', undefined],
@@ -241,6 +261,8 @@ export const STAT_PATHS = [
   '/usr/sbin/ntpd',
   '/run/systemd/system',
   '/etc/crypto-policies/back-ends/nss.config',
+  // The rpm-sequoia back-end: its crypto policy module is needed only where it exists.
+  '/etc/crypto-policies/back-ends/rpm-sequoia.config',
   // The default boot target (xwindows_runlevel_target): the link and where it leads.
   '/etc/systemd/system/default.target',
   // rsh host trust (no_rsh_trust_files).
@@ -336,6 +358,7 @@ export async function collectHostConfig(
       ...GRUB_FILES.map((p) => c.file(p, CONFIG, redactGrub)),
       ...REPO_CONFIG_FILES.map((p) => c.file(p, CONFIG, redactRepoCredentials)),
       wirelessInterfaces(c),
+      authselectProfile(c),
       ...LISTED_DIRECTORIES.map((d) => c.listing(d)),
       liveProcFile(c, PROC_MODULES),
     ]);
@@ -397,6 +420,24 @@ async function wirelessInterfaces(c: Collector): Promise<void> {
   if (rec.status !== 'ok') return;
   const wl = rec.entries.filter((e) => e.name.startsWith('wl')).slice(0, MAX_WIRELESS_INTERFACES);
   await Promise.all(wl.map((e) => c.file(`${SYS_CLASS_NET}/${e.name}/flags`, 64)));
+}
+
+const AUTHSELECT_CONF = '/etc/authselect/authselect.conf';
+
+/**
+ * The PAM files of the authselect profile (accounts_password_pam_modules_in_authselect_profile) /etc/authselect/authselect.conf selects (its first line, e.g.
+ * `custom/cis`): /etc/authselect/<profile>/system-auth and password-auth. A profile id that is not a plain
+ * `[custom/]name` is not followed.
+ */
+async function authselectProfile(c: Collector): Promise<void> {
+  const rec = await c.file(AUTHSELECT_CONF);
+  if (rec.status !== 'ok') return;
+  const id = textOf(rec.content, rec.encoding)
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !l.startsWith('#'));
+  if (!id || !/^(?:custom\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id)) return;
+  await Promise.all(['system-auth', 'password-auth'].map((f) => c.file(`/etc/authselect/${id}/${f}`)));
 }
 
 /** A /proc file: read under the root; under another root, one that is not there is live-host-only. */

@@ -340,6 +340,11 @@ export class RuntimeSampler {
     if (status.uid !== undefined) rec.uid = status.uid;
     if (status.euid !== undefined) rec.euid = status.euid;
     rec.comm = (status.name ?? comm).slice(0, 64);
+    // The process's security label as its LSM reports it (SELinux context, AppArmor profile): the cis
+    // rule selinux_confinement_of_daemons looks for unconfined services.
+    const label = (await this.read(path.join(dir, 'attr', 'current')))?.replace(/[\0\s]+$/, '');
+    if (label && label.length <= 256) rec.securityLabel = label;
+    else delete rec.securityLabel;
     const cmdline = await this.read(path.join(dir, 'cmdline'), 'buffer');
     if (cmdline !== undefined) {
       const raw = parseCmdline(cmdline);

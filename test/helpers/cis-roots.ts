@@ -368,6 +368,12 @@ export function cisBenchmarkRoot(benchmark: BenchmarkId, kind: 'pass' | 'fail'):
   }
   files['/etc/fstab'] = `${fstab.join('\n')}\n`;
   files['/proc/self/mounts'] = `${proc.join('\n')}\n`;
+  // The failing root has a service listening on 0.0.0.0:8080 (kernel /proc/net/tcp format) that no firewall
+  // rule names (the *_rules_for_open_ports rules); the passing root listens on nothing outside loopback.
+  if (!good)
+    files['/proc/net/tcp'] =
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n' +
+      '   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 41000 1 0000000000000000 100 0 0 10 0\n';
   // Where the benchmark asks for a package and forbids it (firewall alternatives), the passing root has it.
   const packages = new Set<string>(
     good ? need : [...forbid, ...disable.values()].filter((p) => !need.has(p)),

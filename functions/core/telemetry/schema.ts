@@ -289,6 +289,9 @@ export const runtimeProcessSchema = z.object({
   uid: count,
   euid: count,
   comm: z.string().max(64),
+  /** /proc/PID/attr/current: the label its security module gives it (SELinux `user:role:type:level`, an
+   * AppArmor profile); absent when there is none or it could not be read. */
+  securityLabel: z.string().max(256).optional(),
   /** Arguments with secrets masked (`***`), cut to RUNTIME_LIMITS. */
   args: z.array(z.string().max(RUNTIME_LIMITS.maxArgChars)).max(RUNTIME_LIMITS.maxArgs),
   argsTruncated: z.boolean().optional(),

@@ -14,16 +14,19 @@ import { BANNER_EVALUATORS } from './banner';
 import { DESKTOP_ROOT_EVALUATORS } from './desktop-root';
 import { FILE_EVALUATORS } from './files';
 import { FIREWALL_EVALUATORS } from './firewall';
+import { FIREWALLD_EVALUATORS } from './firewalld';
 import { HAND_WRITTEN_EVALUATORS } from './hand-written';
 import { LINEINFILE_EVALUATORS } from './lineinfile';
 import { LOGGING_EVALUATORS } from './logging';
 import { MODULE_EVALUATORS } from './modules';
 import { MOUNT_EVALUATORS } from './mounts';
+import { OPEN_PORT_EVALUATORS } from './open-ports';
 import { PACKAGE_EVALUATORS } from './packages';
 import { PAM_EVALUATORS } from './pam';
 import { PAM_HAND_EVALUATORS } from './pam-hand';
 import { POSTFIX_EVALUATORS } from './postfix';
 import { SERVICE_EVALUATORS } from './services';
+import { SINGLE_HAND_EVALUATORS } from './single-hand';
 import { sshdLineinfile } from './sshd';
 import { SSHD_CRYPTO_EVALUATORS } from './sshd-crypto';
 import { SUDO_EVALUATORS } from './sudo';
@@ -62,6 +65,8 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...PAM_HAND_EVALUATORS,
   ...FILE_EVALUATORS,
   ...FIREWALL_EVALUATORS,
+  ...OPEN_PORT_EVALUATORS,
+  ...FIREWALLD_EVALUATORS,
   ...MODULE_EVALUATORS,
   ...MOUNT_EVALUATORS,
   ...PACKAGE_EVALUATORS,
@@ -77,4 +82,5 @@ export const EVALUATORS: EvaluatorRegistry = {
   ...USER_ENVIRONMENT_EVALUATORS,
   ...SYSTEM_CONFIG_EVALUATORS,
   ...VAR_LOG_EVALUATORS,
+  ...SINGLE_HAND_EVALUATORS,
 };
