@@ -522,13 +522,18 @@ export class FakeCloud {
       });
       return encryptTelemetry(doc, keyring);
     };
-    if (behaviour !== 'hang') {
-      inv.cancel = () => {
-        if (inv.status !== 'InProgress') return;
-        inv.status = 'Cancelling';
-        stop.abort();
-      };
-    }
+    // Set before any await (the agent fetch included): a cancel that comes at once is not lost.
+    let cancelled = (): void => {};
+    const cancelRequested = new Promise<void>((resolve) => {
+      cancelled = resolve;
+    });
+    inv.cancel = () => {
+      // As SSM: cancelling an invocation that is already cancelling or has ended changes nothing.
+      if (inv.status !== 'InProgress') return;
+      inv.status = 'Cancelling';
+      stop.abort();
+      cancelled();
+    };
     const work = async (): Promise<void> => {
       // The document's agent_fetch: the cached version, or a download through the URL.
       const exitCode = choice ? await this.fetchAgent(instanceId, sim, choice) : undefined;
@@ -542,15 +547,7 @@ export class FakeCloud {
           inv.details = 'Failed';
           return;
         case 'hang':
-          await new Promise<void>((resolve) => {
-            inv.cancel = () => {
-              // As SSM: cancelling an invocation that is already cancelling or has ended changes nothing.
-              if (inv.status !== 'InProgress') return;
-              inv.status = 'Cancelling';
-              stop.abort();
-              resolve();
-            };
-          });
+          await cancelRequested;
           await upload(await collectAndEncrypt(instanceId));
           inv.status = 'Cancelled';
           inv.details = 'Cancelled';

@@ -1,6 +1,7 @@
 /**
  * The CLI as users install it (issue 15): `npm pack` (its prepack builds dist/cli), the tarball's contents,
- * then `npm install --omit=dev --offline` of the tarball into an empty directory (inside a network namespace
+ * then `npm install --omit=dev --offline` of the tarball into an empty directory (a package.json naming the
+ * tarball and a lockfile pinning its run-time dependencies as the checkout's lockfile does; inside a network namespace
  * with no interface up when `unshare -n` works here, so nothing can come from the network), and the installed
  * `inspector` run from there: --version, an assessment in JSON with the default packages and cis, and a
  * control-plane command's help. Nothing of the checkout is on the installed CLI's path: no tsx, no sources.
@@ -31,6 +32,48 @@ function offlinePrefix(): string[] {
   }
 }
 
+interface LockEntry {
+  version?: string;
+  dev?: boolean;
+  dependencies?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/**
+ * The empty project the tarball is installed into: a package.json that depends on the tarball and a
+ * lockfile that pins its run-time dependencies to the checkout's package-lock.json (their versions and
+ * integrity). With the lockfile npm takes each package from its cache by integrity, where the `npm ci` of
+ * the checkout put it; without one it would first need the registry's metadata of each name, which `npm ci`
+ * never fetches, so an offline install would depend on what else the machine's npm cache happens to hold.
+ */
+function writeApp(dir: string, tarballName: string): void {
+  const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const spec = `file:../${tarballName}`;
+  const own = lock.packages[''] as { dependencies?: Record<string, string>; bin?: Record<string, string> };
+  const packages: Record<string, LockEntry> = {
+    '': { dependencies: { [pkg.name]: spec } },
+    [`node_modules/${pkg.name}`]: {
+      version: pkg.version,
+      resolved: spec,
+      dependencies: own.dependencies ?? {},
+      bin: own.bin ?? {},
+    },
+  };
+  for (const [key, entry] of Object.entries(lock.packages)) {
+    if (key.startsWith('node_modules/') && !entry.dev) packages[key] = entry;
+  }
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    `${JSON.stringify({ private: true, dependencies: { [pkg.name]: spec } }, null, 2)}\n`,
+  );
+  writeFileSync(
+    path.join(dir, 'package-lock.json'),
+    `${JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages }, null, 2)}\n`,
+  );
+}
+
 let tmp: string;
 let tarball: string;
 let app: string;
@@ -51,11 +94,8 @@ beforeAll(async () => {
   tarball = path.join(tmp, stdout.trim().split('\n').pop()!);
   app = path.join(tmp, 'app');
   mkdirSync(app);
-  writeFileSync(path.join(app, 'package.json'), '{ "private": true }\n');
-  await sh(
-    [...noNetwork, 'npm', 'install', '--omit=dev', '--offline', '--no-audit', '--no-fund', tarball],
-    app,
-  );
+  writeApp(app, path.basename(tarball));
+  await sh([...noNetwork, 'npm', 'install', '--omit=dev', '--offline', '--no-audit', '--no-fund'], app);
   bin = path.join(app, 'node_modules', '.bin', 'inspector');
 }, 300_000);
 afterAll(() => {
