@@ -1,0 +1,208 @@
+/**
+ * An assessment's results and findings kept on disk while the run is written (issue 15: `inspector assess`
+ * under 120 MB peak RSS). Each record is written, as it is evaluated, as one line of compact JSON (the text
+ * `JSON.stringify` gives it) to a temporary file, and only a slim copy stays in memory: what the summaries,
+ * the counts, the report's grouping, the changes and the fix plan read (ids, severities, rule, instance,
+ * title, message, attributes, the vulnerability without its references). The writers of the outputs
+ * (assessment.json, `--format json`, the HTML report) read each record back whole, a line at a time, by a
+ * positioned read: the same bytes as before, never the whole run in memory.
+ *
+ * A slim record has the type of the whole one with its heavy fields emptied (description and recommendation
+ * '', evidence [], the vulnerability's references [] and no remediation; a result without its `finding` part
+ * and checks): it must never be written or rendered as it is. `full(x)` gives the whole record (a record that
+ * was not spilled is its own whole), `text(x)` its JSON.
+ *
+ * The file (`.assess-<random>.spill` in the given folder, mode 0600: findings say what is vulnerable) is
+ * removed as soon as it is opened, where the system allows it (POSIX: the open descriptor keeps its data): a
+ * process that is killed, or fails anywhere, leaves nothing behind. Elsewhere `close()` removes it. A failed
+ * write (a full disk) throws a RecordSpillError at once: one line naming the file and the system's reason.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { Evidence, Finding, RuleResult } from '../../core/model';
+import type { AssessmentOutput } from '../../core/run';
+
+/** Characters gathered before one write (64 KiB of ASCII): few system calls, a young-generation string. */
+const BATCH = 64 * 1024;
+
+/** Shared by every slim record: its evidence was spilled. Frozen: nothing may add to it. */
+const NO_EVIDENCE: Evidence[] = Object.freeze([]) as unknown as Evidence[];
+const NO_REFERENCES: string[] = Object.freeze([]) as unknown as string[];
+
+/** A failed write or read of the spill file: one line, the file and the system's reason (its `code`). */
+export class RecordSpillError extends Error {
+  override readonly name = 'RecordSpillError';
+  readonly code: string | undefined;
+  constructor(
+    readonly file: string,
+    what: 'write' | 'read' | 'create',
+    cause: unknown,
+  ) {
+    const e = cause as NodeJS.ErrnoException;
+    super(
+      `could not ${what} the temporary file of this assessment's results (${file}): ${e?.message ?? String(cause)}`,
+    );
+    this.code = e?.code;
+  }
+}
+
+/** The slim copy of a finding: what summaries read; the rest is on disk. */
+export function slimFinding(f: Finding): Finding {
+  const { description: _d, recommendation: _r, evidence: _e, vulnerability, ...rest } = f;
+  const slim: Finding = { ...rest, description: '', recommendation: '', evidence: NO_EVIDENCE };
+  if (vulnerability) {
+    const { references: _x, remediation: _y, ...v } = vulnerability;
+    slim.vulnerability = { ...v, references: NO_REFERENCES };
+  }
+  return slim;
+}
+
+/** The slim copy of a result: package, rule, instance, status, severity, title and message. */
+export function slimResult(r: RuleResult): RuleResult {
+  const slim: RuleResult = {
+    rulesPackage: r.rulesPackage,
+    ruleId: r.ruleId,
+    instanceId: r.instanceId,
+    result: r.result,
+    severity: r.severity,
+    title: r.title,
+    message: r.message,
+    evidence: NO_EVIDENCE,
+  };
+  if (r.truncated) slim.truncated = r.truncated;
+  return slim;
+}
+
+export class RecordSpill {
+  readonly file: string;
+  private fd: number | undefined;
+  /** Removed when opened (POSIX); else by close(). */
+  private readonly unlinked: boolean;
+  /** Bytes written to the file, and the text gathered but not yet written. */
+  private written = 0;
+  private pending = '';
+  private pendingBytes = 0;
+  /** Where each slim record's line is: its index into offsets/lengths. */
+  private readonly where = new WeakMap<object, number>();
+  private readonly offsets: number[] = [];
+  private readonly lengths: number[] = [];
+  private count = 0;
+
+  /** Opens a new spill file in `dir` (created exclusively, mode 0600). */
+  constructor(dir: string) {
+    this.file = path.join(dir, `.assess-${randomBytes(6).toString('hex')}.spill`);
+    try {
+      this.fd = openSync(this.file, 'wx+', 0o600);
+    } catch (err) {
+      throw new RecordSpillError(this.file, 'create', err);
+    }
+    let unlinked = false;
+    try {
+      unlinkSync(this.file);
+      unlinked = true;
+    } catch {
+      // A system that cannot remove an open file (Windows): close() removes it.
+    }
+    this.unlinked = unlinked;
+  }
+
+  /** Records spilled so far. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes of JSON spilled so far. */
+  get bytes(): number {
+    return this.written + this.pendingBytes;
+  }
+
+  /** Spills the finding; returns its slim copy (slimFinding). */
+  keepFinding = (f: Finding): Finding => this.keep(f, slimFinding(f));
+
+  /** Spills the result; returns its slim copy (slimResult). */
+  keepResult = (r: RuleResult): RuleResult => this.keep(r, slimResult(r));
+
+  private keep<T extends object>(whole: T, slim: T): T {
+    const fd = this.open();
+    const text = JSON.stringify(whole);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    this.where.set(slim, this.count++);
+    this.offsets.push(this.written + this.pendingBytes);
+    this.lengths.push(bytes);
+    this.pending += `${text}\n`;
+    this.pendingBytes += bytes + 1;
+    if (this.pending.length >= BATCH) this.flush(fd);
+    return slim;
+  }
+
+  private open(): number {
+    if (this.fd === undefined) throw new Error(`${this.file}: the spill file is closed`);
+    return this.fd;
+  }
+
+  private flush(fd: number): void {
+    if (!this.pending) return;
+    const data = Buffer.from(this.pending, 'utf8');
+    this.pending = '';
+    this.pendingBytes = 0;
+    let done = 0;
+    try {
+      while (done < data.length) done += writeSync(fd, data, done, data.length - done, this.written + done);
+    } catch (err) {
+      throw new RecordSpillError(this.file, 'write', err);
+    }
+    this.written += data.length;
+  }
+
+  /** Whether `x` is the slim copy of a spilled record. */
+  isSlim(x: object): boolean {
+    return this.where.has(x);
+  }
+
+  /** The JSON text of a spilled record (what JSON.stringify gave it), or undefined for any other value. */
+  text = (x: unknown): string | undefined => {
+    if (x === null || typeof x !== 'object') return undefined;
+    const i = this.where.get(x);
+    if (i === undefined) return undefined;
+    const fd = this.open();
+    this.flush(fd);
+    const length = this.lengths[i]!;
+    const buf = Buffer.allocUnsafe(length);
+    let done = 0;
+    try {
+      while (done < length) {
+        const n = readSync(fd, buf, done, length - done, this.offsets[i]! + done);
+        if (n === 0) throw new Error(`the file ends before record ${i + 1} does`);
+        done += n;
+      }
+    } catch (err) {
+      throw new RecordSpillError(this.file, 'read', err);
+    }
+    return buf.toString('utf8');
+  };
+
+  /** The whole record a slim copy stands for (read back and parsed); any other value as it is. */
+  full = <T>(x: T): T => {
+    const text = this.text(x);
+    return text === undefined ? x : (JSON.parse(text) as T);
+  };
+
+  /** The output with every record whole (for what needs them all at once: a PDF, network reachability). */
+  materialize(output: AssessmentOutput): AssessmentOutput {
+    return { ...output, results: output.results.map(this.full), findings: output.findings.map(this.full) };
+  }
+
+  /** Closes the file and removes it (if it was not removed when opened). Idempotent. */
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    this.pending = '';
+    try {
+      closeSync(fd);
+    } finally {
+      if (!this.unlinked) rmSync(this.file, { force: true });
+    }
+  }
+}
