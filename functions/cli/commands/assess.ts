@@ -12,6 +12,7 @@ import type { CisContext, RulesPackage } from '../../core/rule';
 import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import type { MissingSource } from '../../feeds/store';
+import type { RulesPackageRef } from '../../report/model';
 import { RUN_LEVEL_PACKAGES } from '../../rules/catalog';
 import { checkCisTailoring, parseCisVariables } from '../../rules/cis/tailoring';
 import {
@@ -318,18 +319,16 @@ async function assess(o: AssessOpts): Promise<void> {
     throw new Error(
       'rules package network-reachability needs --ec2-config DIR and --ec2-instance-id ID (the EC2 configuration as AWS CLI outputs, and the assessed host in it)',
     );
-  const packages = await resolveRulesPackages(
-    ids.filter((id) => !RUN_LEVEL_PACKAGES.includes(id)),
-    resolveOpts,
-  );
-  const parameters = ruleParameters ? checkRuleParameters(ruleParameters, ids) : undefined;
-
   const { runLocalAssessment } = await import('../../adapters/local/local-assessment');
   // The results and findings go to a temporary file in the data dir as they are evaluated (removed at once,
   // kept open; closed on every way out): memory holds their slim copies, the outputs read them back whole.
   const { RecordSpill } = await import('../../adapters/local/record-spill');
-  const spill = new RecordSpill(dataDir);
-  try {
+  const evaluate = async (spill: InstanceType<typeof RecordSpill>) => {
+    const packages = await resolveRulesPackages(
+      ids.filter((id) => !RUN_LEVEL_PACKAGES.includes(id)),
+      resolveOpts,
+    );
+    const parameters = ruleParameters ? checkRuleParameters(ruleParameters, ids) : undefined;
     const { output, runDir } = await runLocalAssessment({
       root,
       dataDir,
@@ -344,6 +343,14 @@ async function assess(o: AssessOpts): Promise<void> {
       },
       spill,
     });
+    // Only the packages' names stay: what they loaded to evaluate (the cve index and the advisories it decoded)
+    // is let go before the outputs are written.
+    const refs = packages.map(({ id, name, version }) => ({ id, name, version }));
+    return { output, runDir, packages: refs };
+  };
+  const spill = new RecordSpill(dataDir);
+  try {
+    const { output, runDir, packages } = await evaluate(spill);
     await writeOutputs(o, {
       output,
       runDir,
@@ -369,7 +376,7 @@ async function writeOutputs(
     output: AssessmentOutput;
     runDir: string;
     spill: RecordSpill;
-    packages: readonly RulesPackage[];
+    packages: readonly RulesPackageRef[];
     notes: string[];
     withDefaults: boolean;
     loadCve: unknown;
@@ -508,7 +515,7 @@ function checkRuleParameters(
 
 function summary(
   output: AssessmentOutput,
-  packages: readonly RulesPackage[],
+  packages: readonly RulesPackageRef[],
   reportPath: string,
   runDir: string,
   notes: readonly string[],
