@@ -3,13 +3,12 @@
  * under 120 MB peak RSS). Each record is written, as it is evaluated, as one line of compact JSON (the text
  * `JSON.stringify` gives it) to a temporary file, and only a slim copy stays in memory: what the summaries,
  * the counts, the report's grouping, the changes and the fix plan read (ids, severities, rule, instance,
- * title, message, attributes, the vulnerability without its references). The writers of the outputs
+ * title, message, the exposure and benchmark attributes, the vulnerability's packages). The writers of the outputs
  * (assessment.json, `--format json`, the HTML report) read each record back whole, a line at a time, by a
  * positioned read: the same bytes as before, never the whole run in memory.
  *
- * A slim record has the type of the whole one with its heavy fields emptied (description and recommendation
- * '', evidence [], the vulnerability's references [] and no remediation; a result without its `finding` part
- * and checks): it must never be written or rendered as it is. `full(x)` gives the whole record (a record that
+ * A slim record has the type of the whole one with its heavy fields emptied (slimFinding, slimResult): it must
+ * never be written or rendered as it is. `full(x)` gives the whole record (a record that
  * was not spilled is its own whole), `text(x)` its JSON.
  *
  * The file (`.assess-<random>.spill` in the given folder, mode 0600: findings say what is vulnerable) is
@@ -20,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { Evidence, Finding, RuleResult } from '../../core/model';
+import type { Attribute, Evidence, Finding, RuleResult } from '../../core/model';
 import type { AssessmentOutput } from '../../core/run';
 
 /** Characters gathered before one write (64 KiB of ASCII): few system calls, a young-generation string. */
@@ -28,7 +27,8 @@ const BATCH = 64 * 1024;
 
 /** Shared by every slim record: its evidence was spilled. Frozen: nothing may add to it. */
 const NO_EVIDENCE: Evidence[] = Object.freeze([]) as unknown as Evidence[];
-const NO_REFERENCES: string[] = Object.freeze([]) as unknown as string[];
+const NO_STRINGS: string[] = Object.freeze([]) as unknown as string[];
+const NO_ATTRIBUTES: Attribute[] = Object.freeze([]) as unknown as Attribute[];
 
 /** A failed write or read of the spill file: one line, the file and the system's reason (its `code`). */
 export class RecordSpillError extends Error {
@@ -47,13 +47,45 @@ export class RecordSpillError extends Error {
   }
 }
 
-/** The slim copy of a finding: what summaries read; the rest is on disk. */
+/**
+ * The attributes summaries read of a slim finding: the exposure chain's (report/model.ts exposureRank, fix-plan.ts,
+ * the exposure table) and the CIS benchmark's (the compliance part's label and profile). The others are on disk.
+ */
+export const SUMMARY_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'EXPOSURE',
+  'EXPOSED_PORTS',
+  'BENCHMARK_ID',
+  'CIS_BENCHMARK_PROFILE',
+]);
+
+/**
+ * The slim copy of a finding: what the counts, sorting, the report's grouping and package chart, the changes and
+ * the fix plan read (ids, rule, instance, host, title, severities, dates, waiver, SUMMARY_ATTRIBUTES; of the
+ * vulnerability its id, ecosystem, fix state, packages, KEV and EPSS). The rest is on disk.
+ */
 export function slimFinding(f: Finding): Finding {
-  const { description: _d, recommendation: _r, evidence: _e, vulnerability, ...rest } = f;
-  const slim: Finding = { ...rest, description: '', recommendation: '', evidence: NO_EVIDENCE };
+  const { description: _d, recommendation: _r, evidence: _e, vulnerability, attributes, ...rest } = f;
+  const kept = attributes.filter((a) => SUMMARY_ATTRIBUTES.has(a.key));
+  const slim: Finding = {
+    ...rest,
+    description: '',
+    recommendation: '',
+    attributes: kept.length ? kept : NO_ATTRIBUTES,
+    evidence: NO_EVIDENCE,
+  };
   if (vulnerability) {
-    const { references: _x, remediation: _y, ...v } = vulnerability;
-    slim.vulnerability = { ...v, references: NO_REFERENCES };
+    const { vulnerabilityId, ecosystem, packages, fixState, kev, epss } = vulnerability;
+    slim.vulnerability = {
+      vulnerabilityId,
+      aliases: NO_STRINGS,
+      advisoryIds: NO_STRINGS,
+      ecosystem,
+      packages,
+      fixState,
+      ...(kev ? { kev } : {}),
+      ...(epss ? { epss } : {}),
+      references: NO_STRINGS,
+    };
   }
   return slim;
 }

@@ -23,6 +23,8 @@ import { jsonChunks } from '../../../functions/core/json-chunks';
 import type { Finding, RuleResult } from '../../../functions/core/model';
 import type { RulesPackage } from '../../../functions/core/rule';
 import type { AssessmentOutput } from '../../../functions/core/run';
+import { diffRuns } from '../../../functions/report/diff';
+import { buildFixPlans } from '../../../functions/report/fix-plan';
 import { htmlReportChunksOf } from '../../../functions/report/html';
 import { telemetryDoc } from '../../helpers/many-findings';
 
@@ -48,6 +50,7 @@ function cveFinding(i: number): Finding {
     attributes: [
       { key: 'VULNERABILITY_ID', value: `CVE-2024-${1000 + i}` },
       { key: 'PACKAGE_NAMES', value: 'libfoo,foo-utils' },
+      ...(i % 13 === 0 ? [{ key: 'EXPOSURE', value: i % 2 ? 'Internet' : 'VGW' }] : []),
     ],
     evidence: [{ source: '/var/lib/dpkg/status', key: 'libfoo:amd64', value: '1.0-1', note: 'source foo' }],
     createdAt: '2026-12-03T00:00:00.000Z',
@@ -68,6 +71,7 @@ function cveFinding(i: number): Finding {
       fixState: 'fixed',
       ...(i % 3 === 0 ? { cvss: { version: '3.1', vector: 'CVSS:3.1/AV:N', baseScore: 9.8 } } : {}),
       ...(i % 5 === 0 ? { kev: { dateAdded: '2024-01-01', dueDate: '2024-02-01' } } : {}),
+      ...(i % 4 === 1 ? { epss: { score: (i % 97) / 100, percentile: 0.5 } } : {}),
       remediation: 'upgrade libfoo',
       references: [`https://security-tracker.debian.org/tracker/CVE-2024-${1000 + i}`],
     },
@@ -211,7 +215,10 @@ describe('RecordSpill', () => {
     expect(s.recommendation).toBe('');
     expect(s.evidence).toEqual([]);
     expect(s.vulnerability?.references).toEqual([]);
+    expect(s.vulnerability?.advisoryIds).toEqual([]);
     expect(s.vulnerability?.remediation).toBeUndefined();
+    expect(s.vulnerability?.cvss).toBeUndefined();
+    expect(s.attributes).toEqual([]);
     for (const k of [
       'id',
       'severity',
@@ -219,11 +226,18 @@ describe('RecordSpill', () => {
       'ruleId',
       'instanceId',
       'title',
-      'attributes',
+      'hostname',
     ] as const)
       expect(s[k]).toEqual(f[k]);
-    expect(s.vulnerability?.packages).toEqual(f.vulnerability?.packages);
-    expect(s.vulnerability?.cvss).toEqual(f.vulnerability?.cvss);
+    for (const k of ['vulnerabilityId', 'ecosystem', 'packages', 'fixState', 'kev', 'epss'] as const)
+      expect(s.vulnerability?.[k]).toEqual(f.vulnerability?.[k]);
+    // The exposure chain's and the benchmark's attributes stay (the report's order, labels and fix plan).
+    const exposed = slimFinding({
+      ...f,
+      attributes: [...f.attributes, { key: 'EXPOSURE', value: 'Internet' }],
+    });
+    expect(exposed.attributes).toEqual([{ key: 'EXPOSURE', value: 'Internet' }]);
+    expect(slimFinding(cisRecords().finding).attributes).toEqual(cisRecords().finding.attributes);
     const r = slimResult(cisRecords().result);
     expect(r).toEqual({
       rulesPackage: 'cis',
@@ -252,14 +266,22 @@ describe('RecordSpill', () => {
           generatedAt: '2026-12-03T00:00:02.000Z',
           kind,
         };
-        const expected = text(htmlReportChunksOf(whole, opts));
+        // The changes (against a run that had the first findings) and the fix plans, from each form.
+        const base = { run: { ...whole.run, runId: 'run-base' }, findings: whole.findings.slice(0, 30) };
+        const extra = (o: AssessmentOutput) => ({
+          changes: diffRuns(o, base),
+          fixPlans: buildFixPlans(o.findings, o.instances),
+        });
+        const expected = text(htmlReportChunksOf(whole, { ...opts, ...extra(whole) }));
+        expect(expected).toContain('id="fix-plan"');
+        expect(expected).toContain('id="changes"');
         if (kind === 'findings') {
           // The failed control's checks (from its result) and fix (from its finding), read back whole.
           expect(expected).toContain('Set PermitRootLogin no');
           expect(expected).toContain('sshd_disable_root_login');
         }
-        expect(text(htmlReportChunksOf(slim, { ...opts, full: spill.full }))).toBe(expected);
-        expect(text(htmlReportChunksOf(slim, opts))).not.toBe(expected);
+        expect(text(htmlReportChunksOf(slim, { ...opts, ...extra(slim), full: spill.full }))).toBe(expected);
+        expect(text(htmlReportChunksOf(slim, { ...opts, ...extra(slim) }))).not.toBe(expected);
       }
       expect(spill.materialize(slim)).toEqual(whole);
     } finally {
@@ -302,7 +324,7 @@ describe('RecordSpill', () => {
       import { RecordSpill } from './functions/adapters/local/record-spill.ts';
       const spill = new RecordSpill(${JSON.stringify(where)});
       try {
-        for (let i = 0; i < 2000; i++) spill.keepFinding({ id: String(i), description: 'x'.repeat(1000) });
+        for (let i = 0; i < 2000; i++) spill.keepFinding({ id: String(i), attributes: [], description: 'x'.repeat(1000) });
         console.log('no error');
       } catch (err) {
         console.log(JSON.stringify({ name: err.name, code: err.code, message: err.message }));
