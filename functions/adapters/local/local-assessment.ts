@@ -145,7 +145,6 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
   await setState('DATA_COLLECTED');
 
   await setState('EVALUATING_RULES');
-
   progress('evaluating rules');
   const instances: InstanceSummary[] = [];
   const exclusions: Exclusion[] = [];
