@@ -22,7 +22,11 @@ import path from 'node:path';
 import type { Attribute, Evidence, Finding, RuleResult } from '../../core/model';
 import type { AssessmentOutput } from '../../core/run';
 
-/** Characters gathered before one write (64 KiB of ASCII): few system calls, a young-generation string. */
+/**
+ * Bytes gathered before one write: few system calls. Each record's text is copied into this buffer (outside V8's
+ * heap) as it is made, so the text dies young; a batch built as one string would hold a batch of texts through
+ * young-generation collections and move them to the old generation, as garbage that stays until a full one.
+ */
 const BATCH = 64 * 1024;
 
 /** Shared by every slim record: its evidence was spilled. Frozen: nothing may add to it. */
@@ -111,9 +115,9 @@ export class RecordSpill {
   private fd: number | undefined;
   /** Removed when opened (POSIX); else by close(). */
   private readonly unlinked: boolean;
-  /** Bytes written to the file, and the text gathered but not yet written. */
+  /** Bytes written to the file, and the bytes gathered in `batch` but not yet written. */
   private written = 0;
-  private pending = '';
+  private readonly batch = Buffer.allocUnsafe(BATCH);
   private pendingBytes = 0;
   /** Where each slim record's line is: its index into offsets/lengths. */
   private readonly where = new WeakMap<object, number>();
@@ -159,12 +163,18 @@ export class RecordSpill {
     const fd = this.open();
     const text = JSON.stringify(whole);
     const bytes = Buffer.byteLength(text, 'utf8');
+    if (this.pendingBytes + bytes + 1 > BATCH) this.flush(fd);
     this.where.set(slim, this.count++);
     this.offsets.push(this.written + this.pendingBytes);
     this.lengths.push(bytes);
-    this.pending += `${text}\n`;
+    if (bytes + 1 > BATCH) {
+      // A record larger than a batch (a finding is at most ~70 KB) is written by itself.
+      this.writeAll(fd, Buffer.from(`${text}\n`, 'utf8'));
+      return slim;
+    }
+    this.batch.write(text, this.pendingBytes, 'utf8');
+    this.batch[this.pendingBytes + bytes] = 0x0a;
     this.pendingBytes += bytes + 1;
-    if (this.pending.length >= BATCH) this.flush(fd);
     return slim;
   }
 
@@ -174,10 +184,14 @@ export class RecordSpill {
   }
 
   private flush(fd: number): void {
-    if (!this.pending) return;
-    const data = Buffer.from(this.pending, 'utf8');
-    this.pending = '';
+    if (this.pendingBytes === 0) return;
+    const n = this.pendingBytes;
     this.pendingBytes = 0;
+    this.writeAll(fd, this.batch.subarray(0, n));
+  }
+
+  /** Writes `data` at the end of what was written (every byte, or a RecordSpillError). */
+  private writeAll(fd: number, data: Uint8Array): void {
     let done = 0;
     try {
       while (done < data.length) done += writeSync(fd, data, done, data.length - done, this.written + done);
@@ -230,7 +244,7 @@ export class RecordSpill {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    this.pending = '';
+    this.pendingBytes = 0;
     try {
       closeSync(fd);
     } finally {

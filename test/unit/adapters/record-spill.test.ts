@@ -197,6 +197,12 @@ describe('RecordSpill', () => {
       const extra = cveFinding(9999);
       const kept = spill.keepFinding(extra);
       expect(spill.full(kept)).toEqual(extra);
+      // A record larger than a write batch (64 KiB), between two small ones.
+      const large = { ...cveFinding(10000), description: 'é'.repeat(50_000) };
+      const [a, b, c] = [cveFinding(1), large, cveFinding(2)].map((f) => spill.keepFinding(f));
+      expect([a, b, c].map((x) => spill.text(x))).toEqual(
+        [cveFinding(1), large, cveFinding(2)].map((f) => JSON.stringify(f)),
+      );
       expect(spill.text(slim.results[0])).toBe(JSON.stringify(whole.results[0]));
       // A value that was not spilled is its own whole record, and has no text.
       expect(spill.full(whole.findings[0])).toBe(whole.findings[0]);
