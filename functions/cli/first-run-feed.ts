@@ -298,8 +298,10 @@ export async function retryMissingSources(o: RetryOptions): Promise<RetryOutcome
  */
 export function withMissingSources(pkg: RulesPackage, missing: readonly MissingSource[]): RulesPackage {
   if (missing.length === 0) return pkg;
+  // Its results are judged whole (all NOT_APPLICABLE or not): the package's one-at-a-time form is not kept.
+  const { evaluateEach: _each, ...whole } = pkg;
   return {
-    ...pkg,
+    ...whole,
     async evaluate(facts, ctx) {
       const results = await pkg.evaluate(facts, ctx);
       if (results.length > 0 && results.every((r) => r.result === 'NOT_APPLICABLE')) return results;

@@ -35,6 +35,12 @@ export interface EvaluateOptions {
   context?: EvaluationContext;
   /** User attributes added to every finding (assessment template attributes). */
   attributes?: Finding['attributes'];
+  /**
+   * What is kept of each bounded result and finding, as it is made (default: itself). The local CLI writes
+   * each to disk here and keeps a slim copy (adapters/local/record-spill.ts); an error it throws ends the
+   * evaluation.
+   */
+  keep?: { result?: (r: RuleResult) => RuleResult; finding?: (f: Finding) => Finding };
 }
 
 export function summarizeInstance(telemetry: Telemetry): InstanceSummary {
@@ -71,11 +77,10 @@ export async function evaluateTelemetry(
   const results: RuleResult[] = [];
   const findings: Finding[] = [];
   const exclusions: Exclusion[] = [];
+  const keepResult = opts.keep?.result ?? ((r: RuleResult) => r);
+  const keepFinding = opts.keep?.finding ?? ((f: Finding) => f);
   for (const pkg of packages) {
-    let pkgResults: RuleResult[];
-    try {
-      pkgResults = await pkg.evaluate(facts, opts.context ?? {});
-    } catch (err) {
+    const excluded = (err: unknown) =>
       exclusions.push(
         boundExclusion({
           instanceId: facts.instanceId,
@@ -84,12 +89,39 @@ export async function evaluateTelemetry(
           message: `rules package ${pkg.id} could not be evaluated: ${(err as Error).message}`,
         }),
       );
+    // A package's results are bounded and kept one at a time, as it makes them (evaluateEach) or as its array
+    // hands them over (each slot released once bounded): the run's records are never all held twice.
+    let each: Iterable<RuleResult>;
+    let next: Iterator<RuleResult>;
+    try {
+      each = pkg.evaluateEach
+        ? await pkg.evaluateEach(facts, opts.context ?? {})
+        : await pkg.evaluate(facts, opts.context ?? {});
+      next = each[Symbol.iterator]();
+    } catch (err) {
+      excluded(err);
       continue;
     }
-    for (const r of pkgResults) {
+    const list =
+      Array.isArray(each) && !Object.isFrozen(each) ? (each as Array<RuleResult | undefined>) : undefined;
+    const [resultCount, findingCount] = [results.length, findings.length];
+    for (let i = 0; ; i++) {
+      let step: IteratorResult<RuleResult>;
+      try {
+        step = next.next();
+      } catch (err) {
+        // A package that fails part way keeps nothing, as when `evaluate` throws.
+        results.length = resultCount;
+        findings.length = findingCount;
+        excluded(err);
+        break;
+      }
+      if (step.done) break;
+      const r = step.value;
+      if (list) list[i] = undefined;
       const { identity: _identity, ...stored } = r;
-      results.push(boundResult(stored));
-      if (r.result === 'FAIL') findings.push(toFinding(r, pkg, instance, opts));
+      results.push(keepResult(boundResult(stored)));
+      if (r.result === 'FAIL') findings.push(keepFinding(toFinding(r, pkg, instance, opts)));
     }
   }
   return { instance, results, findings, exclusions };

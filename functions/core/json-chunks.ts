@@ -8,6 +8,11 @@
  * Plain data only, as JSON.stringify sees it: a value with `toJSON` (a Date) or a non-plain object is
  * stringified whole wherever it is; members whose value JSON leaves out (undefined, functions, symbols) are
  * left out of objects and written `null` in arrays, as JSON.stringify does.
+ *
+ * `raw`: the JSON text (compact, as JSON.stringify wrote it) a value stands for, when it has one (a record
+ * kept on disk whose in-memory copy is slim: adapters/local/record-spill.ts); that text is written in its
+ * place (re-indented through JSON.parse when `space` is set, which gives JSON.stringify's text of the same
+ * value), read when its turn comes.
  */
 
 const omitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
@@ -25,13 +30,30 @@ function isContainer(v: unknown): v is Record<string, unknown> | unknown[] {
  * levels of objects and arrays are split into pieces (2: the top-level object's members, and each element
  * of its arrays, are pieces of their own). Yields nothing for a value JSON.stringify returns undefined for.
  */
-export function* jsonChunks(value: unknown, space = 0, depth = 2): Generator<string> {
-  yield* chunksOf(value, space, depth, '');
+export function* jsonChunks(
+  value: unknown,
+  space = 0,
+  depth = 2,
+  raw?: (value: unknown) => string | undefined,
+): Generator<string> {
+  yield* chunksOf(value, space, depth, '', raw);
 }
 
-function* chunksOf(value: unknown, space: number, depth: number, indent: string): Generator<string> {
-  if (depth <= 0 || !isContainer(value)) {
-    const text = JSON.stringify(value, null, space);
+function* chunksOf(
+  value: unknown,
+  space: number,
+  depth: number,
+  indent: string,
+  raw: ((value: unknown) => string | undefined) | undefined,
+): Generator<string> {
+  const stored = raw?.(value);
+  if (stored !== undefined || depth <= 0 || !isContainer(value)) {
+    const text =
+      stored === undefined
+        ? JSON.stringify(value, null, space)
+        : space
+          ? JSON.stringify(JSON.parse(stored), null, space)
+          : stored;
     if (text === undefined) return;
     yield indent && space ? text.replaceAll('\n', `\n${indent}`) : text;
     return;
@@ -49,7 +71,7 @@ function* chunksOf(value: unknown, space: number, depth: number, indent: string)
       if (i > 0) yield `,${open}`;
       const v = value[i];
       if (omitted(v)) yield 'null';
-      else yield* chunksOf(v, space, depth - 1, inner);
+      else yield* chunksOf(v, space, depth - 1, inner, raw);
     }
     yield `${close}]`;
     return;
@@ -63,7 +85,7 @@ function* chunksOf(value: unknown, space: number, depth: number, indent: string)
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     yield `${i > 0 ? `,${open}` : ''}${JSON.stringify(k)}:${space ? ' ' : ''}`;
-    yield* chunksOf(value[k], space, depth - 1, inner);
+    yield* chunksOf(value[k], space, depth - 1, inner, raw);
   }
   yield `${close}}`;
 }

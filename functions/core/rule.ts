@@ -59,6 +59,13 @@ export interface RulesPackage {
   description: string;
   /** Every result for one instance; must not throw for bad facts (return ERROR results instead). */
   evaluate(facts: Facts, ctx: EvaluationContext): RuleResult[] | Promise<RuleResult[]>;
+  /**
+   * The same results as `evaluate`, made one at a time as they are read (a package of thousands of results:
+   * cve), so that the engine bounds and keeps each before the next is made. Optional: the engine uses it when
+   * present, else `evaluate`. A package wrapping another (`{ ...inner, evaluate }`) must wrap it too, or leave it
+   * out: otherwise the engine would run the inner package's unwrapped.
+   */
+  evaluateEach?(facts: Facts, ctx: EvaluationContext): Promise<Iterable<RuleResult>>;
   /** The rules it holds, for listings (data-driven packages may list a representative rule). */
   rules: ReadonlyArray<Pick<Rule, 'id' | 'title' | 'severity' | 'description' | 'recommendation'>>;
 }

@@ -559,7 +559,7 @@ function* renderFindings(ctx: Context): Generator<string> {
 `.markup;
       for (const f of sg.findings) {
         n += 1;
-        yield renderFinding(ctx, f, `finding-${n}`).markup;
+        yield renderFinding(ctx, ctx.full(f), `finding-${n}`).markup;
       }
     }
     yield '\n</section>';
@@ -684,10 +684,12 @@ ${results.map(
 </table>`;
 }
 
-function renderFailedControl(ctx: Context, r: RuleResult): SafeHtml {
-  const f = ctx.orderedFindings.find(
+function renderFailedControl(ctx: Context, slim: RuleResult): SafeHtml {
+  const r = ctx.full(slim);
+  const found = ctx.orderedFindings.find(
     (x) => x.rulesPackage === 'cis' && x.instanceId === r.instanceId && x.ruleId === r.ruleId,
   );
+  const f = found && ctx.full(found);
   const failedChecks = (r.checks ?? []).filter((c) => c.result === 'FAIL' || c.result === 'ERROR');
   return html`<article class="finding ${severityClass(r.severity)}-border failed-control" data-rule-id="${r.ruleId}">
 <h5 class="wrap">${sectionOf(r.ruleId)} · ${r.title} ${severityBadge(r.severity)}</h5>

@@ -32,6 +32,11 @@ export interface ReportOptions {
   changes?: RunDiff;
   /** The fix plan of each instance with CVE findings: fix-plan.ts. */
   fixPlans?: HostFixPlan[];
+  /**
+   * The whole record a slim one stands for (an output whose records were spilled to disk as they were evaluated:
+   * adapters/local/record-spill.ts): what a finding or a failed control is rendered from. Default: the record.
+   */
+  full?: <T>(record: T) => T;
 }
 
 export interface FindingSubgroup {
@@ -125,6 +130,8 @@ export interface ReportModel {
   fullResults?: InstanceResults[];
   changes?: RunDiff;
   fixPlans?: HostFixPlan[];
+  /** ReportOptions.full: the whole record to render of a slim one. */
+  full: <T>(record: T) => T;
 }
 
 export const RESULT_ORDER: readonly ResultStatus[] = ['PASS', 'FAIL', 'NOT_APPLICABLE', 'ERROR'];
@@ -391,6 +398,7 @@ export function buildReportModel(output: AssessmentOutput, opts: ReportOptions):
     orderedFindings: groups.flatMap((g) => g.findings),
     packages: packageCounts(output.findings),
     compliance: complianceGroups(output),
+    full: opts.full ?? ((record) => record),
   };
   const e = elapsed(output.run);
   if (e !== undefined) model.elapsedSeconds = e;

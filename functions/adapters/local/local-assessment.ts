@@ -9,7 +9,7 @@ import os from 'node:os';
 import { collectTelemetry } from '../../../agent/collect';
 import { RootFs } from '../../../agent/root-fs';
 import { evaluateTelemetry } from '../../core/evaluate';
-import type { Exclusion, InstanceSummary } from '../../core/model';
+import type { Exclusion, Finding, InstanceSummary } from '../../core/model';
 import type { EvaluationContext, RulesPackage } from '../../core/rule';
 import type { AssessmentOutput, RunRecord, RunState } from '../../core/run';
 import { NUMERIC_SEVERITY, type Severity } from '../../core/severity';
@@ -22,6 +22,7 @@ import {
   telemetryAddressOf,
 } from '../../core/telemetry';
 import { loadOrCreateKey } from './key-file';
+import { type RecordSpill, RecordSpillError } from './record-spill';
 import { LocalRunStore } from './run-store';
 
 export interface LocalAssessmentOptions {
@@ -42,6 +43,12 @@ export interface LocalAssessmentOptions {
    * are kept, with `suppression` set.
    */
   suppressions?: { rules: readonly SuppressionRule[]; now: Date };
+  /**
+   * Where the results and findings go as they are evaluated (record-spill.ts): the output then holds their slim
+   * copies, and the caller writes or renders them through the spill (`text`, `full`) and closes it. Without
+   * it, every record is held whole in memory.
+   */
+  spill?: RecordSpill;
 }
 
 export interface LocalAssessmentResult {
@@ -148,18 +155,28 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
       keyring,
       address ?? { runId, instanceId },
     );
+    // Each finding is marked with its waiver (if any) before it is kept: a spilled finding is never changed.
+    const sup = opts.suppressions;
+    const suppress = sup ? (f: Finding) => applySuppressions([f], sup.rules, sup.now)[0]! : (f: Finding) => f;
+    const spill = opts.spill;
     const evaluation = await evaluateTelemetry(telemetry, opts.rulesPackages, {
       runId,
       createdAt: new Date().toISOString(),
       ...(opts.context ? { context: opts.context } : {}),
+      keep: spill
+        ? { result: spill.keepResult, finding: (f) => spill.keepFinding(suppress(f)) }
+        : { finding: suppress },
     });
     instances.push(evaluation.instance);
     output.results = evaluation.results;
-    output.findings = opts.suppressions
-      ? applySuppressions(evaluation.findings, opts.suppressions.rules, opts.suppressions.now)
-      : evaluation.findings;
+    output.findings = evaluation.findings;
     exclusions.push(...evaluation.exclusions);
   } catch (err) {
+    if (err instanceof RecordSpillError) {
+      // Not an exclusion of the host: this machine could not hold the results (a full disk).
+      await setState('FAILED').catch(() => {});
+      throw err;
+    }
     const e = err as Error;
     instances.push({ instanceId, agentStatus: 'UNHEALTHY' });
     exclusions.push({
@@ -184,7 +201,7 @@ export async function runLocalAssessment(opts: LocalAssessmentOptions): Promise<
   run.state = state;
   run.stateHistory.push({ state, at: run.completedAt });
   try {
-    await store.putOutput(output);
+    await store.putOutput(output, opts.spill?.text);
   } catch (err) {
     run.stateHistory.pop();
     delete run.completedAt;

@@ -54,11 +54,12 @@ export class LocalRunStore {
   /**
    * assessment.json (the text of `JSON.stringify(output)`), written a result and a finding at a time, then the
    * run record: a run whose output could not be written whole has none, and its record is left as it was.
+   * `raw`: the JSON text of records whose in-memory copy is slim (record-spill.ts RecordSpill.text).
    */
-  async putOutput(output: AssessmentOutput): Promise<void> {
+  async putOutput(output: AssessmentOutput, raw?: (value: unknown) => string | undefined): Promise<void> {
     const file = path.join(this.runDir(output.run.runId), 'assessment.json');
     await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(file, jsonChunks(output), { mode: 0o600 });
+    await writeFileAtomic(file, jsonChunks(output, 0, 2, raw), { mode: 0o600 });
     await this.putRun(output.run);
   }
 

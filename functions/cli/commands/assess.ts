@@ -6,10 +6,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defaultDataDir, ensureDataDir } from '../../adapters/local/data-dir';
+import type { RecordSpill } from '../../adapters/local/record-spill';
+import type { NetworkConfig } from '../../core/network/aws-config';
 import type { CisContext, RulesPackage } from '../../core/rule';
 import type { AssessmentOutput } from '../../core/run';
 import { SEVERITIES } from '../../core/severity';
 import type { MissingSource } from '../../feeds/store';
+import type { RulesPackageRef } from '../../report/model';
 import { RUN_LEVEL_PACKAGES } from '../../rules/catalog';
 import { checkCisTailoring, parseCisVariables } from '../../rules/cis/tailoring';
 import {
@@ -316,44 +319,102 @@ async function assess(o: AssessOpts): Promise<void> {
     throw new Error(
       'rules package network-reachability needs --ec2-config DIR and --ec2-instance-id ID (the EC2 configuration as AWS CLI outputs, and the assessed host in it)',
     );
-  const packages = await resolveRulesPackages(
-    ids.filter((id) => !RUN_LEVEL_PACKAGES.includes(id)),
-    resolveOpts,
-  );
-  const parameters = ruleParameters ? checkRuleParameters(ruleParameters, ids) : undefined;
-
   const { runLocalAssessment } = await import('../../adapters/local/local-assessment');
-  let { output, runDir } = await runLocalAssessment({
-    root,
-    dataDir,
-    rulesPackages: packages,
-    durationSeconds: o.duration,
-    context: { ...(parameters ? { parameters } : {}), ...(cis ? { cis } : {}) },
-    onProgress: progressReporter(o.format !== 'json'),
-    ...(given ? { telemetry: given } : {}),
-    suppressions: {
-      rules: await (await import('./local-suppressions')).localSuppressionRules(dataDir),
-      now: new Date(),
-    },
-  });
+  // The results and findings go to a temporary file in the data dir as they are evaluated (removed at once,
+  // kept open; closed on every way out): memory holds their slim copies, the outputs read them back whole.
+  const { RecordSpill } = await import('../../adapters/local/record-spill');
+  const evaluate = async (spill: InstanceType<typeof RecordSpill>) => {
+    const packages = await resolveRulesPackages(
+      ids.filter((id) => !RUN_LEVEL_PACKAGES.includes(id)),
+      resolveOpts,
+    );
+    const parameters = ruleParameters ? checkRuleParameters(ruleParameters, ids) : undefined;
+    const { output, runDir } = await runLocalAssessment({
+      root,
+      dataDir,
+      rulesPackages: packages,
+      durationSeconds: o.duration,
+      context: { ...(parameters ? { parameters } : {}), ...(cis ? { cis } : {}) },
+      onProgress: progressReporter(o.format !== 'json'),
+      ...(given ? { telemetry: given } : {}),
+      suppressions: {
+        rules: await (await import('./local-suppressions')).localSuppressionRules(dataDir),
+        now: new Date(),
+      },
+      spill,
+    });
+    // Only the packages' names stay: what they loaded to evaluate (the cve index and the advisories it decoded)
+    // is let go before the outputs are written.
+    const refs = packages.map(({ id, name, version }) => ({ id, name, version }));
+    return { output, runDir, packages: refs };
+  };
+  const spill = new RecordSpill(dataDir);
+  try {
+    const { output, runDir, packages } = await evaluate(spill);
+    await writeOutputs(o, {
+      output,
+      runDir,
+      spill,
+      packages,
+      notes,
+      withDefaults,
+      loadCve,
+      noProc,
+      root,
+      ec2Config,
+      dataDir,
+    });
+  } finally {
+    spill.close();
+  }
+}
+
+/** The run's report(s), then the JSON or the summary on standard output. */
+async function writeOutputs(
+  o: AssessOpts,
+  run: {
+    output: AssessmentOutput;
+    runDir: string;
+    spill: RecordSpill;
+    packages: readonly RulesPackageRef[];
+    notes: string[];
+    withDefaults: boolean;
+    loadCve: unknown;
+    noProc: boolean;
+    root: string;
+    ec2Config: NetworkConfig | undefined;
+    dataDir: string;
+  },
+): Promise<void> {
+  const { runDir, spill, packages, notes, withDefaults, loadCve, noProc, root, ec2Config, dataDir } = run;
+  let { output } = run;
   const store = await localRunStore(dataDir);
+  // What the outputs read of a record: its spilled text, or itself (a record that was not spilled).
+  let text: (value: unknown) => string | undefined = spill.text;
+  let full: <T>(record: T) => T = spill.full;
   if (ec2Config && o.ec2InstanceId) {
+    // Network reachability rewrites the findings (their exposure chain): it gets them whole.
     const { addNetworkReachability } = await import('../../rules/network-reachability/run-output');
     const local = output.instances[0]?.instanceId;
-    output = addNetworkReachability(output, ec2Config, new Map(local ? [[local, o.ec2InstanceId]] : []));
+    output = addNetworkReachability(
+      spill.materialize(output),
+      ec2Config,
+      new Map(local ? [[local, o.ec2InstanceId]] : []),
+    );
+    text = () => undefined;
+    full = (record) => record;
     await store.putRun(output.run);
     await store.putOutput(output);
   }
   const { localReportOptions, renderReport, reportFormatFor } = await import('./report-actions');
   const { htmlReportChunksOf } = await import('../../report/html');
   const { writeChunks, writeFileAtomic } = await import('../../adapters/local/write-stream');
-  const reportOpts = await localReportOptions(
-    store,
-    output,
-    packages,
-    o.fullReport ? 'full' : 'findings',
-    (m) => process.stderr.write(`warning: ${m}\n`),
-  );
+  const reportOpts = {
+    ...(await localReportOptions(store, output, packages, o.fullReport ? 'full' : 'findings', (m) =>
+      process.stderr.write(`warning: ${m}\n`),
+    )),
+    full,
+  };
   // The run folder always keeps the HTML report; --report writes FILE in its own format. Both are written as
   // they are rendered (a finding at a time), through a temporary file renamed into place.
   const stored = await store.putReport(output.run.runId, htmlReportChunksOf(output, reportOpts));
@@ -363,7 +424,8 @@ async function assess(o: AssessOpts): Promise<void> {
       path.resolve(o.report),
       format === 'html'
         ? htmlReportChunksOf(output, reportOpts)
-        : [await renderReport(output, reportOpts, format)],
+        : // A PDF is laid out whole: it gets every record whole.
+          [await renderReport(spill.materialize(output), { ...reportOpts, full: (r) => r }, format)],
     );
   }
 
@@ -371,7 +433,7 @@ async function assess(o: AssessOpts): Promise<void> {
     // The text of JSON.stringify(output, null, 2), a result and a finding at a time, at the reader's pace.
     const { jsonChunks } = await import('../../core/json-chunks');
     try {
-      await writeChunks(process.stdout, lines(jsonChunks(output, 2)));
+      await writeChunks(process.stdout, lines(jsonChunks(output, 2, 2, text)));
     } catch (err) {
       throw new Error(stdoutFailure(err, output.run.runId, path.join(runDir, 'assessment.json')));
     }
@@ -394,6 +456,7 @@ async function assess(o: AssessOpts): Promise<void> {
       runDir,
       notes,
       suppressedLine(output.findings),
+      full,
     ),
   );
 }
@@ -452,11 +515,12 @@ function checkRuleParameters(
 
 function summary(
   output: AssessmentOutput,
-  packages: readonly RulesPackage[],
+  packages: readonly RulesPackageRef[],
   reportPath: string,
   runDir: string,
   notes: readonly string[],
   suppressed: string,
+  full: <T>(record: T) => T,
 ): string {
   const lines: string[] = [];
   const { run } = output;
@@ -474,7 +538,7 @@ function summary(
   lines.push(`Findings: ${SEVERITIES.map((s) => `${s} ${run.findingCounts[s]}`).join(', ')}`);
   if (suppressed) lines.push(suppressed.trimEnd());
   lines.push('');
-  if (output.findings.length > 0) lines.push(findingsTable(output.findings), '');
+  if (output.findings.length > 0) lines.push(findingsTable(output.findings, false, full), '');
   const errors = output.results.filter((r) => r.result === 'ERROR');
   if (errors.length > 0) {
     lines.push('Rules that could not be evaluated:');
@@ -492,7 +556,12 @@ function summary(
   return `${lines.join('\n')}\n`;
 }
 
-function findingsTable(findings: AssessmentOutput['findings'], exposure = false): string {
+/** `full`: the whole finding of a slim one (record-spill.ts), for its evidence. */
+function findingsTable(
+  findings: AssessmentOutput['findings'],
+  exposure = false,
+  full: <T>(record: T) => T = (record) => record,
+): string {
   if (findings.length === 0) return 'No findings.';
   if (exposure) {
     const attr = (f: AssessmentOutput['findings'][number], k: string) =>
@@ -508,7 +577,7 @@ function findingsTable(findings: AssessmentOutput['findings'], exposure = false)
     return table(['EXPOSURE', 'PORTS', 'KEV', 'EPSS', 'SEVERITY', 'FINDING'], rows, 70);
   }
   const rows = findings.map((f) => {
-    const ev = f.evidence[0];
+    const ev = full(f).evidence[0];
     const evidence = ev
       ? `${ev.source}${ev.line ? `:${ev.line}` : ''}${ev.key ? ` ${ev.key}` : ''}${ev.value !== undefined ? `=${ev.value}` : ''}`
       : '';

@@ -44,7 +44,7 @@ export async function localRunDiff(
 export async function localReportOptions(
   store: LocalRunStore,
   output: AssessmentOutput,
-  packages: readonly RulesPackage[] | undefined,
+  packages: ReadonlyArray<Pick<RulesPackage, 'id' | 'name' | 'version'>> | undefined,
   kind: ReportKind,
   warn?: (m: string) => void,
 ): Promise<ReportOptions> {

@@ -6,6 +6,7 @@
  * instance cannot be assessed. Parameters (EvaluationContext.parameters['cve']):
  *   includeUnfixed (default true): report vulnerabilities with no fix yet / will not be fixed.
  */
+import type { Facts } from '../../core/facts/facts';
 import { type Inventory, inventory, isKernelPackage } from '../../core/facts/packages';
 import type { Evidence, RuleResult, VulnerabilityDetails } from '../../core/model';
 import type { EvaluationContext, RulesPackage } from '../../core/rule';
@@ -77,60 +78,66 @@ export function cveRulesPackage(index: CveIndex): RulesPackage {
       'Installed packages matched against the distribution’s own advisories (OSV, Amazon Linux ALAS), with CVSS, EPSS and CISA KEV context.',
     rules: [SCAN_RULE, VULN_RULE],
     async evaluate(facts, ctx) {
-      const base = { rulesPackage: CVE_PACKAGE_ID, instanceId: facts.instanceId };
-      const scan = (
-        result: RuleResult['result'],
-        message: string,
-        evidence: Evidence[] = [],
-      ): RuleResult => ({
-        ...base,
-        ruleId: SCAN_RULE_ID,
-        result,
-        severity: SCAN_RULE.severity,
-        title: SCAN_RULE.title,
-        message,
-        evidence,
-      });
-      if (!facts.isLinux) {
-        return [
-          scan(
-            'NOT_APPLICABLE',
-            `the CVE package covers Linux distributions; this host runs ${facts.telemetry.host.kernelName}`,
-          ),
-        ];
-      }
-      const inv = inventory(facts);
-      if (!inv.ok) return [scan('ERROR', `installed packages could not be read: ${inv.reason}`)];
-      const keyed = releaseKeyForDistro(inv.value.distro);
-      if (!keyed.ok) return [scan('NOT_APPLICABLE', keyed.reason)];
-      let rel: ReleaseIndex | undefined;
-      let threat: ThreatData;
-      let pro: ReleaseIndex | undefined;
-      try {
-        rel = await index.release(keyed.key);
-        threat = await index.threatData();
-        // Ubuntu Pro records (Ubuntu:Pro:<release>) are compiled apart, as pro-<release>.
-        if (keyed.key.family === 'ubuntu')
-          pro = await index.release({ family: 'ubuntu', release: `pro-${keyed.key.release}` });
-      } catch (err) {
-        return [scan('ERROR', `the vulnerability feed could not be loaded: ${(err as Error).message}`)];
-      }
-      if (!rel && pro) rel = ReleaseIndex.fromAdvisories(keyed.key, [], pro.compiledAt);
-      if (!rel) {
-        const have = index.releaseKeys();
-        return [
-          scan(
-            'ERROR',
-            `no advisories for ${releaseLabel(keyed.key)} in the ${index.description} (it has: ${have.join(', ') || 'nothing'}); import that release’s feed`,
-          ),
-        ];
-      }
-      const host: HostContext = { livepatches: loadedLivepatches(facts) };
-      if (pro) host.pro = pro;
-      if (keyed.key.family === 'ubuntu') host.ubuntuPro = ubuntuProHost(facts);
-      return evaluateInventory(inv.value, keyed.key, rel, threat, cveOptions(ctx), base, host);
+      return [...(await cveResults(index, facts, ctx))];
     },
+    evaluateEach: (facts, ctx) => cveResults(index, facts, ctx),
   };
+}
+
+/** The cve package's results on one host: its vulnerabilities' made as they are read (evaluateInventoryEach). */
+async function cveResults(
+  index: CveIndex,
+  facts: Facts,
+  ctx: EvaluationContext,
+): Promise<Iterable<RuleResult>> {
+  const base = { rulesPackage: CVE_PACKAGE_ID, instanceId: facts.instanceId };
+  const scan = (result: RuleResult['result'], message: string, evidence: Evidence[] = []): RuleResult => ({
+    ...base,
+    ruleId: SCAN_RULE_ID,
+    result,
+    severity: SCAN_RULE.severity,
+    title: SCAN_RULE.title,
+    message,
+    evidence,
+  });
+  if (!facts.isLinux) {
+    return [
+      scan(
+        'NOT_APPLICABLE',
+        `the CVE package covers Linux distributions; this host runs ${facts.telemetry.host.kernelName}`,
+      ),
+    ];
+  }
+  const inv = inventory(facts);
+  if (!inv.ok) return [scan('ERROR', `installed packages could not be read: ${inv.reason}`)];
+  const keyed = releaseKeyForDistro(inv.value.distro);
+  if (!keyed.ok) return [scan('NOT_APPLICABLE', keyed.reason)];
+  let rel: ReleaseIndex | undefined;
+  let threat: ThreatData;
+  let pro: ReleaseIndex | undefined;
+  try {
+    rel = await index.release(keyed.key);
+    threat = await index.threatData();
+    // Ubuntu Pro records (Ubuntu:Pro:<release>) are compiled apart, as pro-<release>.
+    if (keyed.key.family === 'ubuntu')
+      pro = await index.release({ family: 'ubuntu', release: `pro-${keyed.key.release}` });
+  } catch (err) {
+    return [scan('ERROR', `the vulnerability feed could not be loaded: ${(err as Error).message}`)];
+  }
+  if (!rel && pro) rel = ReleaseIndex.fromAdvisories(keyed.key, [], pro.compiledAt);
+  if (!rel) {
+    const have = index.releaseKeys();
+    return [
+      scan(
+        'ERROR',
+        `no advisories for ${releaseLabel(keyed.key)} in the ${index.description} (it has: ${have.join(', ') || 'nothing'}); import that release’s feed`,
+      ),
+    ];
+  }
+  const host: HostContext = { livepatches: loadedLivepatches(facts) };
+  if (pro) host.pro = pro;
+  if (keyed.key.family === 'ubuntu') host.ubuntuPro = ubuntuProHost(facts);
+  return evaluateInventoryEach(inv.value, keyed.key, rel, threat, cveOptions(ctx), base, host);
 }
 
 /** What the host adds to matching: Ubuntu Pro (index and attachment), loaded kernel live patches. */
@@ -152,7 +159,19 @@ export function evaluateInventory(
   base: { rulesPackage: string; instanceId: string },
   host: HostContext = {},
 ): RuleResult[] {
-  const results: RuleResult[] = [];
+  return [...evaluateInventoryEach(inv, key, rel, threat, opts, base, host)];
+}
+
+/** evaluateInventory's results, made one at a time (each vulnerability's result when it is read). */
+export function* evaluateInventoryEach(
+  inv: Inventory,
+  key: ReleaseKey,
+  rel: ReleaseIndex,
+  threat: ThreatData,
+  opts: CveOptions,
+  base: { rulesPackage: string; instanceId: string },
+  host: HostContext = {},
+): Generator<RuleResult> {
   const source = INVENTORY_SOURCE[inv.manager];
   const compare = versionComparator(inv.format);
   const matchOpts: MatchOptions = { compare, isKernelPackage };
@@ -184,15 +203,13 @@ export function evaluateInventory(
   for (const v of split?.remaining ?? vulns) {
     const r = vulnerabilityResult(v, ctx);
     const lp = split?.notes.get(v.id);
-    results.push(lp ? annotateLivepatch(r, lp, v.id) : r);
+    yield lp ? annotateLivepatch(r, lp, v.id) : r;
   }
   for (const { vulnerability, coverage } of split?.fixed ?? [])
-    results.push(
-      livepatchedResult(vulnerability, coverage, base, vulnerabilityResult(vulnerability, ctx).severity),
-    );
+    yield livepatchedResult(vulnerability, coverage, base, vulnerabilityResult(vulnerability, ctx).severity);
 
   if (inv.errors.length > 0) {
-    results.push({
+    yield {
       ...base,
       ruleId: 'cve.inventory',
       result: 'ERROR',
@@ -200,10 +217,10 @@ export function evaluateInventory(
       title: 'Part of the package database could not be read',
       message: `${inv.errors.length} problem(s) reading installed packages: those packages were not checked for vulnerabilities`,
       evidence: inv.errors.slice(0, 50).map((e) => ({ source, note: e })),
-    });
+    };
   }
   if (outcome.problems.length > 0) {
-    results.push({
+    yield {
       ...base,
       ruleId: 'cve.feed-data',
       result: 'ERROR',
@@ -211,11 +228,11 @@ export function evaluateInventory(
       title: 'Some advisories could not be compared with the installed versions',
       message: `${outcome.problems.length} advisory entries hold versions the package manager would reject; those entries were not judged`,
       evidence: outcome.problems.slice(0, 50).map((p) => ({ source: 'feed', note: p })),
-    });
+    };
   }
   const kernelNames = outcome.kernelSkipped.map((p) => p.name);
   if (!inv.runningKernel && kernelNames.length > 0) {
-    results.push({
+    yield {
       ...base,
       ruleId: 'cve.running-kernel',
       result: 'NOT_APPLICABLE',
@@ -223,14 +240,14 @@ export function evaluateInventory(
       title: 'Kernel packages not checked: the running kernel is unknown',
       message: `the agent did not record the running kernel (kernel.osrelease), so ${kernelNames.length} kernel package(s) were not matched`,
       evidence: [{ source: 'kernel.osrelease', value: '(unset)', note: kernelNames.slice(0, 10).join(', ') }],
-    });
+    };
   }
   if ((split?.remaining ?? vulns).length === 0) {
     const feedNote = `${rel.advisoryCount} advisories for ${releaseLabel(key)} compiled ${rel.compiledAt}${host.pro ? ` (and ${host.pro.advisoryCount} Ubuntu Pro advisories)` : ''}`;
     const extra = hiddenUnfixed
       ? `; ${hiddenUnfixed} vulnerabilities without a fix not reported (includeUnfixed=false)`
       : '';
-    results.push({
+    yield {
       ...base,
       ruleId: SCAN_RULE_ID,
       result: 'PASS',
@@ -238,9 +255,8 @@ export function evaluateInventory(
       title: SCAN_RULE.title,
       message: `no known vulnerability in ${outcome.scanned} installed packages${extra}`,
       evidence: [{ source, key: 'packages checked', value: String(outcome.scanned), note: feedNote }],
-    });
+    };
   }
-  return results;
 }
 
 /** What every finding of one evaluation shares: computed once, not per vulnerability. */

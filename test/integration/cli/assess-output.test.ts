@@ -5,7 +5,7 @@
  * are the same complete document. A standard output that fails (a full device: ENOSPC; a reader that went
  * away: EPIPE) ends in one line saying the JSON printed is incomplete and where the whole run is, exit 1.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -139,5 +139,31 @@ describe('inspector assess: outputs written a piece at a time', () => {
     expect(r.stderr).toMatch(
       /^inspector: standard output was closed before the JSON was written whole \(EPIPE\): the JSON printed is incomplete; run run-\S+ is stored whole in \S+assessment\.json\n$/,
     );
+  }, 120_000);
+
+  it('results that cannot be written to disk as they are evaluated (a file size limit, as a full disk): one line, exit 1, run FAILED, nothing left behind', () => {
+    const data = dataDir();
+    // Files of at most 512 KiB (ulimit -f counts 1 KiB blocks): the run's telemetry fits, its ~2 MB of results do not.
+    const r = spawnSync(
+      'bash',
+      ['-c', 'ulimit -f 512 && exec "$@"', 'bash', process.execPath, INSPECTOR_BIN, ...assessArgs(data)],
+      { encoding: 'utf8', env: { ...process.env, INSPECTOR_DATA_DIR: '' } },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^inspector: could not write the temporary file of this assessment's results \\(${data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\.assess-[0-9a-f]{12}\\.spill\\): EFBIG: file too large, write\n$`,
+      ),
+    );
+    const runs = readdirSync(path.join(data, 'runs'));
+    expect(runs).toHaveLength(1);
+    const dir = path.join(data, 'runs', runs[0]!);
+    expect((JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as { state: string }).state).toBe(
+      'FAILED',
+    );
+    expect(existsSync(path.join(dir, 'assessment.json'))).toBe(false);
+    expect(readdirSync(data).filter((f) => f.includes('.spill'))).toEqual([]);
   }, 120_000);
 });
