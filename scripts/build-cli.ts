@@ -53,9 +53,12 @@ export const CLI_ASSETS: ReadonlyArray<{ from: string; to: string }> = [
 /**
  * Node.js flags of the installed bin (its shebang, through `env -S`) and of `npm start`. A 2 MiB young
  * generation (Node's default is 16 MiB per semi-space) keeps an assessment's peak RSS about 30 MB lower, mostly
- * short-lived buffers of the agent's reads, at no measurable CPU cost (bench/cli-startup.ts).
+ * short-lived buffers of the agent's reads, at no measurable CPU cost (bench/cli-startup.ts). V8's
+ * `--optimize-for-size` (its heap grows more slowly and is collected sooner) takes another 7–20 MiB off an
+ * assessment's peak (88 instead of 96 MiB with no feed, 120 instead of 140 with 3,679 findings) for 0–15 % more
+ * CPU; `--help` is unchanged (README, "Start-up and memory").
  */
-export const NODE_FLAGS = ['--max-semi-space-size=2'];
+export const NODE_FLAGS = ['--max-semi-space-size=2', '--optimize-for-size'];
 
 interface PackageJson {
   version: string;
