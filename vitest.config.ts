@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +8,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the CPUs: one worker on a 2-core CI machine, where the suite
+    // then ran its files one after another (~1,100 s). Most files wait on other processes (DynamoDB Local,
+    // s3rver, the agent, GNU find, cfn-lint), so two workers on two cores overlap that waiting.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
