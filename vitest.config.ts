@@ -9,8 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // Vitest's default is one worker fewer than the CPUs: one worker on a 2-core CI machine, where the suite
-    // then ran its files one after another (~1,100 s). Most files wait on other processes (DynamoDB Local,
-    // s3rver, the agent, GNU find, cfn-lint), so two workers on two cores overlap that waiting.
+    // then ran its files one after another (1,106 s of tests in CI; 733 s with two workers, both cores busy).
     maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

@@ -33,11 +33,18 @@ function offlinePrefix(): string[] {
 }
 
 interface LockEntry {
-  version?: string;
   dev?: boolean;
-  dependencies?: Record<string, string>;
   [field: string]: unknown;
 }
+
+/** The checkout's package-lock.json: what the installed package must bring with it (its non-dev entries). */
+const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, LockEntry>;
+};
+/** The lockfile's run-time packages, at every depth (`node_modules/a/node_modules/b` included). */
+const runtimeEntries = Object.entries(lock.packages).filter(
+  ([key, entry]) => key.startsWith('node_modules/') && !entry.dev,
+);
 
 /**
  * The empty project the tarball is installed into: a package.json that depends on the tarball and a
@@ -47,9 +54,6 @@ interface LockEntry {
  * never fetches, so an offline install would depend on what else the machine's npm cache happens to hold.
  */
 function writeApp(dir: string, tarballName: string): void {
-  const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, LockEntry>;
-  };
   const spec = `file:../${tarballName}`;
   const own = lock.packages[''] as { dependencies?: Record<string, string>; bin?: Record<string, string> };
   const packages: Record<string, LockEntry> = {
@@ -61,9 +65,7 @@ function writeApp(dir: string, tarballName: string): void {
       bin: own.bin ?? {},
     },
   };
-  for (const [key, entry] of Object.entries(lock.packages)) {
-    if (key.startsWith('node_modules/') && !entry.dev) packages[key] = entry;
-  }
+  for (const [key, entry] of runtimeEntries) packages[key] = entry;
   writeFileSync(
     path.join(dir, 'package.json'),
     `${JSON.stringify({ private: true, dependencies: { [pkg.name]: spec } }, null, 2)}\n`,
@@ -127,11 +129,8 @@ describe('the installed inspector', () => {
   it('installed from the tarball alone: the package and its run-time dependencies, no devDependency, no tsx', () => {
     const installed = readdirSync(path.join(app, 'node_modules')).filter((n) => !n.startsWith('.'));
     // What npm must install with it: the lockfile's non-dev packages (pdfkit, the report fonts and theirs).
-    const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
-      packages: Record<string, { dev?: boolean }>;
-    };
-    const runtime = Object.entries(lock.packages)
-      .filter(([k, v]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(k) && !v.dev)
+    const runtime = runtimeEntries
+      .filter(([k]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(k))
       .map(([k]) => k.slice('node_modules/'.length).split('/')[0] as string);
     expect(new Set(installed)).toEqual(new Set([pkg.name, ...runtime]));
     expect(runtime).toContain('pdfkit');
