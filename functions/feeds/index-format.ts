@@ -277,6 +277,12 @@ export interface ByteSource {
   readonly size: number;
   /** The byte ranges asked for, each as its own buffer, in the order given. */
   read(ranges: ReadonlyArray<Section>): Buffer[];
+  /**
+   * The byte ranges asked for, one at a time, in the order given: `fn` gets each range's bytes before the next is
+   * read, in a buffer that is reused for the next one (it must not keep it). At most one range is in memory at
+   * once: a package whose advisories span the whole index (linux) is read a piece at a time, not all at once.
+   */
+  forEach(ranges: ReadonlyArray<Section>, fn: (bytes: Buffer, i: number) => void): void;
 }
 
 class BufferSource implements ByteSource {
@@ -288,6 +294,12 @@ class BufferSource implements ByteSource {
   }
   read(ranges: ReadonlyArray<Section>): Buffer[] {
     return ranges.map(([o, l]) => this.buf.subarray(o, o + l));
+  }
+  forEach(ranges: ReadonlyArray<Section>, fn: (bytes: Buffer, i: number) => void): void {
+    for (let i = 0; i < ranges.length; i++) {
+      const [o, l] = ranges[i]!;
+      fn(this.buf.subarray(o, o + l), i);
+    }
   }
 }
 
@@ -308,6 +320,22 @@ export class FileSource implements ByteSource {
     return new FileSource(file, await fs.stat(file));
   }
   read(ranges: ReadonlyArray<Section>): Buffer[] {
+    return this.opened((fd) => ranges.map(([o, l]) => readFully(fd, o, Buffer.allocUnsafe(l), this.file)));
+  }
+  forEach(ranges: ReadonlyArray<Section>, fn: (bytes: Buffer, i: number) => void): void {
+    if (ranges.length === 0) return;
+    let longest = 0;
+    for (const [, l] of ranges) longest = Math.max(longest, l);
+    const scratch = Buffer.allocUnsafe(longest);
+    this.opened((fd) => {
+      for (let i = 0; i < ranges.length; i++) {
+        const [o, l] = ranges[i]!;
+        fn(readFully(fd, o, scratch.subarray(0, l), this.file), i);
+      }
+    });
+  }
+  /** `fn` with the file open, after checking it is still the file that was opened (inode, size, mtime). */
+  private opened<T>(fn: (fd: number) => T): T {
     const fd = openSync(this.file, 'r');
     try {
       const now = fstatSync(fd);
@@ -315,15 +343,16 @@ export class FileSource implements ByteSource {
         throw new IndexFormatError(
           `${this.file} changed while it was being read (replaced by a feed sync?): run the assessment again`,
         );
-      return ranges.map(([o, l]) => readFully(fd, o, l, this.file));
+      return fn(fd);
     } finally {
       closeSync(fd);
     }
   }
 }
 
-function readFully(fd: number, offset: number, length: number, file: string): Buffer {
-  const buf = Buffer.allocUnsafe(length);
+/** Fills `buf` from `offset` of the file (every byte, or an IndexFormatError naming the truncation). */
+function readFully(fd: number, offset: number, buf: Buffer, file: string): Buffer {
+  const length = buf.length;
   let done = 0;
   while (done < length) {
     const n = readSync(fd, buf, done, length - done, offset + done);
@@ -663,18 +692,21 @@ export class ReleaseIndex {
         g.members.push([o, l]);
       } else groups.push({ start: o, end: o + l, members: [[o, l]] });
     }
-    const bufs = this.src.read(groups.map((g) => [this.advBase + g.start, g.end - g.start + 1]));
-    groups.forEach((g, i) => {
-      const buf = bufs[i]!;
-      for (const [o, l] of g.members) {
-        const at = o - g.start;
-        if (buf[at + l] !== 0x0a)
-          throw new IndexFormatError(
-            `${this.source}: the advisory at ${o} does not end where its entry says`,
-          );
-        this.decoded.set(o, this.advisoryLine(buf.subarray(at, at + l), o));
-      }
-    });
+    // A group at a time: the bytes of one read (at most MAX_READ) are in memory, decoded, then let go.
+    this.src.forEach(
+      groups.map((g) => [this.advBase + g.start, g.end - g.start + 1]),
+      (buf, i) => {
+        const g = groups[i]!;
+        for (const [o, l] of g.members) {
+          const at = o - g.start;
+          if (buf[at + l] !== 0x0a)
+            throw new IndexFormatError(
+              `${this.source}: the advisory at ${o} does not end where its entry says`,
+            );
+          this.decoded.set(o, this.advisoryLine(buf.subarray(at, at + l), o));
+        }
+      },
+    );
   }
 
   private advisoryLine(buf: Buffer, offset: number): AdvisoryMeta {

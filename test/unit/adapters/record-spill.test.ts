@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   RecordSpill,
   RecordSpillError,
+  SLIM_FINDING_FIELDS,
   slimFinding,
   slimResult,
 } from '../../../functions/adapters/local/record-spill';
@@ -257,6 +258,32 @@ describe('RecordSpill', () => {
     });
     // The shared empty lists cannot be added to.
     expect(() => s.evidence.push({ source: 'x' })).toThrow();
+  });
+
+  it('keeps every field SLIM_FINDING_FIELDS says it keeps, present or absent as in the whole finding', () => {
+    const whole: Finding = {
+      ...cveFinding(11),
+      suppression: {
+        suppressionRuleId: 'sr-1',
+        owner: 'ops',
+        reason: 'accepted risk',
+        expiresOn: '2027-01-01',
+      },
+    };
+    const bare = cveFinding(1);
+    delete bare.hostname;
+    for (const f of [whole, bare]) {
+      const s = slimFinding(f);
+      for (const [k, how] of Object.entries(SLIM_FINDING_FIELDS) as Array<[keyof Finding, string]>) {
+        if (how === 'kept') {
+          expect(s[k], k).toEqual(f[k]);
+          expect(k in s, k).toBe(k in f);
+        }
+        if (how === 'emptied') expect(s[k], k).toEqual(k === 'evidence' ? [] : '');
+      }
+      // No field that the whole one does not have, and none it has is lost.
+      expect(Object.keys(s).sort()).toEqual(Object.keys(f).sort());
+    }
   });
 
   it('writes the same JSON and HTML reports, byte for byte, as the whole records', () => {

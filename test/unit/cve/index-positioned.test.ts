@@ -7,7 +7,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -19,6 +19,7 @@ import { groupByRelease } from '../../../functions/feeds/compile';
 import { readFeedPath } from '../../../functions/feeds/import';
 import {
   encodeRelease,
+  FileSource,
   IndexFormatError,
   OldIndexFormatError,
   ReleaseIndex,
@@ -264,5 +265,37 @@ describe('feeds convert and bad files', () => {
     const again = withCompiledAt(bytes, 'T2');
     expect(ReleaseIndex.fromBytes(again, 'x').compiledAt).toBe('T2');
     expect(withCompiledAt(again, 'T1').equals(bytes)).toBe(true);
+  });
+
+  it('FileSource.forEach reads one range at a time into one buffer, the right bytes, and refuses a replaced file', async () => {
+    const file = path.join(work, 'ranges.bin');
+    const bytes = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+    writeFileSync(file, bytes);
+    const src = await FileSource.open(file);
+    const ranges: Array<[number, number]> = [
+      [0, 10],
+      [100, 3000],
+      [4990, 10],
+      [7, 0],
+    ];
+    const seen: Array<{ i: number; copy: Buffer; backing: ArrayBufferLike }> = [];
+    src.forEach(ranges, (b, i) => seen.push({ i, copy: Buffer.from(b), backing: b.buffer }));
+    expect(seen.map((s) => s.i)).toEqual([0, 1, 2, 3]);
+    seen.forEach(({ copy }, i) => {
+      const [o, l] = ranges[i]!;
+      expect(copy.equals(bytes.subarray(o, o + l))).toBe(true);
+    });
+    // One scratch buffer, the size of the longest range, for every range: never all of them at once.
+    expect(new Set(seen.map((s) => s.backing)).size).toBe(1);
+    expect(seen[0]!.backing.byteLength).toBeLessThan(3000 + 8192);
+    // The same bytes as read() gives each range in its own buffer.
+    expect(src.read(ranges).map((b) => b.toString('hex'))).toEqual(seen.map((s) => s.copy.toString('hex')));
+    src.forEach([], () => expect.unreachable());
+    writeFileSync(file, Buffer.concat([bytes, Buffer.from('more')]));
+    expect(() => src.forEach(ranges, () => {})).toThrow(/changed while it was being read/);
+    writeFileSync(file, bytes.subarray(0, 50));
+    expect(() => new FileSource(file, statSync(file)).forEach([[40, 20]], () => {})).toThrow(
+      /ends before byte 60: truncated/,
+    );
   });
 });
