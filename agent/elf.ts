@@ -422,9 +422,10 @@ async function parse(r: Reader): Promise<Parsed> {
     const strtabAddr = first(DT_STRTAB);
     const strsz = first(DT_STRSZ);
     let dynstr: Buffer | undefined;
+    let dynstrOffset: number | undefined;
     if (strtabAddr !== undefined && strsz !== undefined && strsz > 0) {
-      const off = addrToOffset(loads, strtabAddr, strsz, 'DT_STRTAB');
-      dynstr = await r.at(off, strsz, 'dynamic string table');
+      dynstrOffset = addrToOffset(loads, strtabAddr, strsz, 'DT_STRTAB');
+      dynstr = await r.at(dynstrOffset, strsz, 'dynamic string table');
     }
     const str = (tag: number): string | undefined => {
       const v = first(tag);
@@ -459,7 +460,9 @@ async function parse(r: Reader): Promise<Parsed> {
       needed,
     };
     try {
-      facts.symbols = await readDynsym(r, shdrs, loads, d, dynstr, le, is64, machine);
+      const strings =
+        dynstr && dynstrOffset !== undefined ? { bytes: dynstr, offset: dynstrOffset } : undefined;
+      facts.symbols = await readDynsym(r, shdrs, loads, d, strings, le, is64, machine);
     } catch (err) {
       // A symbol table too big for the budget (one of the largest programs) loses the symbol facts only.
       if (!(err instanceof ElfError) || err.reason !== 'too-large') throw err;
@@ -548,19 +551,24 @@ function addrToOffset(loads: Phdr[], addr: number, length: number, what: string)
   throw new ElfError('malformed', `${what} 0x${addr.toString(16)} (+${length}) is in no loaded segment`);
 }
 
+/** Dynamic symbols read per piece: 4,096 entries (96 KiB on 64-bit), not the whole table at once. */
+const SYMBOLS_PER_READ = 4096;
+
 async function readDynsym(
   r: Reader,
   shdrs: Shdr[],
   loads: Phdr[],
   dyn: Map<number, number[]>,
-  dynstr: Buffer | undefined,
+  dynstr: { bytes: Buffer; offset: number } | undefined,
   le: boolean,
   is64: boolean,
   machine: number,
 ): Promise<SymbolFacts> {
   const symSize = is64 ? 24 : 16;
   let source: SymbolFacts['source'];
-  let symtab: Buffer;
+  /** File offset and entry count of the symbol table, and its string table. */
+  let symOffset: number;
+  let n: number;
   let strtab: Buffer;
   let entsize = symSize;
   const sec = shdrs.find((s) => s.type === SHT_DYNSYM);
@@ -571,8 +579,18 @@ async function readDynsym(
     const link = shdrs[sec.link];
     if (!link || sec.link === SHN_UNDEF || sec.link === SHN_XINDEX)
       throw new ElfError('malformed', `.dynsym sh_link ${sec.link}`);
-    symtab = await r.at(sec.offset, sec.size, '.dynsym');
-    strtab = await r.at(link.offset, link.size, '.dynstr');
+    if (sec.offset + sec.size > r.size)
+      throw new ElfError(
+        'truncated',
+        `.dynsym: bytes ${sec.offset}..${sec.offset + sec.size} lie past the end of the file (${r.size} bytes)`,
+      );
+    symOffset = sec.offset;
+    n = Math.floor(sec.size / entsize);
+    // .dynstr is what DT_STRTAB names (the same bytes, already read): read it again only when it is elsewhere.
+    strtab =
+      dynstr && link.offset === dynstr.offset && link.size === dynstr.bytes.length
+        ? dynstr.bytes
+        : await r.at(link.offset, link.size, '.dynstr');
   } else {
     const symAddr = dyn.get(DT_SYMTAB)?.[0];
     if (symAddr === undefined || !dynstr) return emptySymbols();
@@ -597,28 +615,32 @@ async function readDynsym(
     const bytes = count * entsize;
     if (!Number.isSafeInteger(bytes) || bytes > r.size)
       throw new ElfError('malformed', `a dynamic symbol table of ${count} entries, larger than the file`);
-    symtab = await r.at(addrToOffset(loads, symAddr, bytes, 'DT_SYMTAB'), bytes, 'dynamic symbols');
-    strtab = dynstr;
+    symOffset = addrToOffset(loads, symAddr, bytes, 'DT_SYMTAB');
+    n = count;
+    strtab = dynstr.bytes;
   }
 
-  const v = new View(symtab, le, is64);
-  const n = Math.floor(symtab.length / entsize);
   const facts: SymbolFacts = { ...emptySymbols(), source, count: n };
   const referenced = new Set<string>();
   let definedChk = 0;
-  for (let i = 1; i < n; i++) {
-    const o = i * entsize;
-    const nameOff = v.u32(o);
-    const shndx = is64 ? v.u16(o + 6) : v.u16(o + 14);
-    // Only names starting with "__" matter: check the bytes before decoding anything.
-    if (nameOff + 2 >= strtab.length || strtab[nameOff] !== 0x5f || strtab[nameOff + 1] !== 0x5f) continue;
-    const name = cString(strtab, nameOff, 256);
-    const state = shndx === SHN_UNDEF ? 'referenced' : 'defined';
-    if (name === '__stack_chk_fail') facts.stackChkFail = mergeState(facts.stackChkFail, state);
-    else if (name === '__stack_chk_guard') facts.stackChkGuard = mergeState(facts.stackChkGuard, state);
-    else if (name.endsWith('_chk') && name.length > 6) {
-      if (state === 'referenced') referenced.add(name);
-      else definedChk++;
+  // Entry 0 is the null symbol. The table is read a piece at a time (a large program's is megabytes).
+  for (let first = 1; first < n; first += SYMBOLS_PER_READ) {
+    const k = Math.min(SYMBOLS_PER_READ, n - first);
+    const v = new View(await r.at(symOffset + first * entsize, k * entsize, 'dynamic symbols'), le, is64);
+    for (let j = 0; j < k; j++) {
+      const o = j * entsize;
+      const nameOff = v.u32(o);
+      const shndx = is64 ? v.u16(o + 6) : v.u16(o + 14);
+      // Only names starting with "__" matter: check the bytes before decoding anything.
+      if (nameOff + 2 >= strtab.length || strtab[nameOff] !== 0x5f || strtab[nameOff + 1] !== 0x5f) continue;
+      const name = cString(strtab, nameOff, 256);
+      const state = shndx === SHN_UNDEF ? 'referenced' : 'defined';
+      if (name === '__stack_chk_fail') facts.stackChkFail = mergeState(facts.stackChkFail, state);
+      else if (name === '__stack_chk_guard') facts.stackChkGuard = mergeState(facts.stackChkGuard, state);
+      else if (name.endsWith('_chk') && name.length > 6) {
+        if (state === 'referenced') referenced.add(name);
+        else definedChk++;
+      }
     }
   }
   facts.fortifiedReferencedCount = referenced.size;
