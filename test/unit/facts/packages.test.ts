@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectTelemetry } from '../../../agent/collect';
 import { Facts } from '../../../functions/core/facts/facts';
@@ -377,4 +381,69 @@ describe('isKernelPackage and runningKernelPackages', () => {
       'linux-image-unsigned-5.15.0-91-generic',
     ]);
   });
+});
+
+describe('memory', () => {
+  it('the packages keep no part of the database text alive (their strings are their own)', async () => {
+    // A status database of ~6 MB (long descriptions), parsed in a child process: with the packages kept and the
+    // telemetry dropped, the heap must not hold the text. Substrings cut by a parser are views of it in V8, and
+    // kept names would keep all of it (this host: 1.4 MB, a heap snapshot of `inspector assess`).
+    const stanzas = Array.from(
+      { length: 1500 },
+      (_, i) =>
+        `Package: package-with-a-long-name-${i}\nStatus: install ok installed\nArchitecture: amd64\nSource: source-package-${i} (1.0.${i}-1)\nVersion: 1.0.${i}-1+deb12u1\nDescription: ${'words '.repeat(650)}\n`,
+    );
+    const files = { '/etc/os-release': DEBIAN_OS, '/var/lib/dpkg/status': stanzas.join('\n') };
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'packages-memory-'));
+    try {
+      // Collected here; the child reads the document's text, as an evaluation reads the decrypted telemetry.
+      const docFile = path.join(dir, 'telemetry.json');
+      writeFileSync(docFile, JSON.stringify(await collect({ files: files })));
+      const script = path.join(dir, 'measure.mts');
+      const mod = (p: string) => JSON.stringify(pathToFileURL(path.resolve(__dirname, p)).href);
+      writeFileSync(
+        script,
+        [
+          `import { Facts } from ${mod('../../../functions/core/facts/facts.ts')};`,
+          `import { inventory } from ${mod('../../../functions/core/facts/packages.ts')};`,
+          `import { parseTelemetryJson } from ${mod('../../../functions/core/telemetry/schema.ts')};`,
+          `import { writeHeapSnapshot } from 'node:v8';`,
+          `import { readFileSync } from 'node:fs';`,
+          // Inside a function whose frame is gone when it returns (a value left in a live frame's register would
+          // stay reachable).
+          'async function packagesOnly() {',
+          `  const telemetry = parseTelemetryJson(readFileSync(${JSON.stringify(docFile)}, 'utf8'));`,
+          '  const inv = inventory(new Facts(telemetry));',
+          '  if (!inv.ok) throw new Error(inv.reason);',
+          '  return { packages: inv.value.packages, textBytes: telemetry.files["/var/lib/dpkg/status"]!.content.length };',
+          '}',
+          'const { packages, textBytes } = await packagesOnly();',
+          // What is reachable with only the packages kept: a heap snapshot (it collects first, and counts only
+          // reachable objects), its largest string.
+          `const file = writeHeapSnapshot(${JSON.stringify(path.join(dir, 'kept.heapsnapshot'))});`,
+          'const snap = JSON.parse(readFileSync(file, "utf8"));',
+          'const f = snap.snapshot.meta.node_fields; const types = snap.snapshot.meta.node_types[0];',
+          'const [t, size] = [f.indexOf("type"), f.indexOf("self_size")];',
+          'let largest = 0;',
+          'for (let i = 0; i < snap.nodes.length; i += f.length) if (types[snap.nodes[i + t]] === "string") largest = Math.max(largest, snap.nodes[i + size]);',
+          'console.log(JSON.stringify({ n: packages.length, textBytes, largest }));',
+        ].join('\n'),
+      );
+      const out = execFileSync(process.execPath, ['--import', 'tsx', script], {
+        cwd: path.resolve(__dirname, '../../..'),
+        encoding: 'utf8',
+      });
+      const { n, textBytes, largest } = JSON.parse(out.trim().split('\n').at(-1)!) as {
+        n: number;
+        textBytes: number;
+        largest: number;
+      };
+      expect(n).toBe(1500);
+      expect(textBytes).toBeGreaterThan(4_000_000);
+      // The text is not among what the packages keep reachable (the largest string left is code or a small one).
+      expect(largest).toBeLessThan(textBytes / 4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
