@@ -192,7 +192,7 @@ function ownStrings(p: InstalledPackage): InstalledPackage {
 }
 
 /** A flat copy of `s` (every UTF-16 code unit as it is, lone surrogates too), sharing no memory with it. */
-export function ownString(s: string): string {
+function ownString(s: string): string {
   return s.length < 13 ? s : Buffer.from(s, 'utf16le').toString('utf16le');
 }
 
