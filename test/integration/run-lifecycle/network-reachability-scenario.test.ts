@@ -25,6 +25,7 @@ import {
   handler as evaluateNetworkHandler,
 } from '../../../functions/handlers/evaluate-network';
 import { configureLifecycle } from '../../../functions/handlers/lifecycle-runtime';
+import { cleanupRoots } from '../../helpers/fixture-root';
 import {
   execute,
   type Harness,
@@ -68,6 +69,7 @@ afterAll(async () => {
   configureLifecycle({});
   await new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
   await h?.stop();
+  cleanupRoots();
 });
 
 async function run(name: string, packages: string[], opts: Partial<Parameters<typeof execute>[2]> = {}) {
