@@ -132,7 +132,12 @@ export function httpGetter(
     } catch (err) {
       throw new Error(`${url}: ${networkReason(err, timeoutMs)}`);
     }
-    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    if (!res.ok) {
+      // The error's body is not read: released here, or its connection would keep the process alive until the
+      // server closes it (Node's keep-alive timeout: `inspector assess` exited ~5 s late after a source's 500).
+      await res.body?.cancel().catch(() => undefined);
+      throw new Error(`${url}: HTTP ${res.status}`);
+    }
     if (!res.body) return Buffer.alloc(0);
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];

@@ -2,11 +2,19 @@
  * The `-c inspector:…` options (infra/stacks/app-context.ts) without synthesizing: what each documented
  * option turns into, and a wrong value refused at synth with the option named.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CONTEXT, stackPropsFromContext } from '../../infra/stacks/app-context';
 
-const read = (context: Record<string, string>) => stackPropsFromContext(new App({ context }));
+// An App without an outdir makes a /tmp/cdk.out* directory of its own and leaves it: these never
+// synthesize, so they share one outdir, removed at the end.
+const outdir = mkdtempSync(path.join(os.tmpdir(), 'cdk.out-app-context-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const read = (context: Record<string, string>) => stackPropsFromContext(new App({ outdir, context }));
 
 describe('cdk context options', () => {
   it('defaults: stack InspectorClassic, executables shipped, template topics named inspector-…', () => {

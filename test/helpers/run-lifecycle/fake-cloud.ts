@@ -82,6 +82,13 @@ export interface SimInstance {
   behaviour?: AgentBehaviour;
   /** Fixture root the agent reads (behaviour collect/hang/tamper/wrong-context). */
   root?: string;
+  /**
+   * The agent's file system walk on this instance (world-writable, unowned, SUID/SGID files; the document
+   * passes no walk option, so by default the agent's own budget). `false`: no walk, for an instance whose
+   * root is this machine's `/` in a scenario whose rules packages read nothing the walk collects (a walk of
+   * `/` is seconds of GNU find at every run).
+   */
+  walk?: false;
   /** glibc version the document's getconf reports (default 2.36); below 2.28 the legacy artifact runs. */
   glibc?: string;
   /** 'fail': every download of the agent fails (no route to S3, an expired URL): exit 17. */
@@ -519,6 +526,7 @@ export class FakeCloud {
         instanceId: addressedTo,
         durationSeconds,
         signal: stop.signal,
+        ...(sim?.walk === false ? { walk: false as const } : {}),
       });
       return encryptTelemetry(doc, keyring);
     };

@@ -8,7 +8,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { AGENT_ARTIFACT_ENV } from '../../../functions/adapters/aws/environment';
+import type { WritePacing } from '../../../functions/adapters/aws/dynamo-batch';
+import { AGENT_ARTIFACT_ENV, ENV } from '../../../functions/adapters/aws/environment';
 import type { AssessmentTarget, AssessmentTemplate } from '../../../functions/core/assessment';
 import type { RulesPackage } from '../../../functions/core/rule';
 import { fail, pass, staticRulesPackage } from '../../../functions/core/rule';
@@ -154,6 +155,14 @@ export async function startHarness(
     securityHubExport?: boolean;
     /** Put the throttling proxy (test/helpers/dynamo-throttle-proxy.ts) between the handlers and DynamoDB. */
     throttle?: ThrottleOptions;
+    /**
+     * The stores' write pacing (DYNAMO_WRITE_PACING_JSON; without it the defaults, 400 write units a second,
+     * as deployed). The fleet tests raise the rate: DynamoDB Local never throttles, and at 400 units a
+     * second a 10,000-instance run spends ~2 minutes waiting on the token bucket (each of its 10,000-item
+     * writes is 25 s). The pacing itself is tested on a fake clock and through the throttling proxy
+     * (dynamo-shards.test.ts, throttled-fleet.test.ts).
+     */
+    writePacing?: Partial<WritePacing>;
   } = {},
 ): Promise<Harness> {
   setFakeAwsEnv();
@@ -198,6 +207,8 @@ export async function startHarness(
       ...(opts.limits ?? {}),
     }),
   });
+  if (opts.writePacing) process.env[ENV.dynamoWritePacingJson] = JSON.stringify(opts.writePacing);
+  else delete process.env[ENV.dynamoWritePacingJson];
   const cloud = new FakeCloud(s3.endpoint).install();
   cloud.agentArtifacts = SIM_AGENT_ARTIFACTS;
   // The batch evaluation's backoff between an instance's attempts is not waited out (attempts still count).

@@ -114,3 +114,12 @@ export async function runFleet(
 
 /** The defaults per run; per account room for two fleets (a failed run's instances stay active until it ends). */
 export const FLEET_LIMITS = { maxInstancesPerRun: 10_000, maxAgentsPerAccount: 20_000 };
+
+/**
+ * The fleet tests' write pacing (startHarness's `writePacing`): DynamoDB Local does not throttle, and at the
+ * deployed 400 write units a second every 10,000-item write of a 10,000-instance run waits 25 s on the token
+ * bucket (over half of that test's two minutes). Every write still goes through the same batching, chunking
+ * and retry code; only the bucket's rate is higher. The benches keep the deployed rate (their durations are
+ * Lambda time).
+ */
+export const FLEET_TEST_WRITE_PACING = { writeUnitsPerSecond: 1_000_000 };

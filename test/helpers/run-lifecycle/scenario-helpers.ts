@@ -13,8 +13,9 @@ export function healthy(
     tags,
     agent: { pingStatus: 'Online' },
     behaviour: 'collect',
-    root: makeRoot(insecureRootSpec),
     ...extra,
+    // A fixture root only when none is given (it was made, and left in /tmp, even for root '/').
+    root: extra.root ?? makeRoot(insecureRootSpec),
   };
 }
 

@@ -7,13 +7,13 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../helpers/run-lifecycle/harness';
-import { FLEET_LIMITS, runFleet } from '../../helpers/run-lifecycle/scale';
+import { FLEET_LIMITS, FLEET_TEST_WRITE_PACING, runFleet } from '../../helpers/run-lifecycle/scale';
 
 const STATE_PAYLOAD_LIMIT = 32 * 1024;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ limits: FLEET_LIMITS });
+  h = await startHarness({ limits: FLEET_LIMITS, writePacing: FLEET_TEST_WRITE_PACING });
 });
 afterAll(async () => {
   await h?.stop();

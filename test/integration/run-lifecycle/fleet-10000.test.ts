@@ -8,13 +8,18 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../helpers/run-lifecycle/harness';
-import { FLEET_LIMITS, runFleet, type ScaleResult } from '../../helpers/run-lifecycle/scale';
+import {
+  FLEET_LIMITS,
+  FLEET_TEST_WRITE_PACING,
+  runFleet,
+  type ScaleResult,
+} from '../../helpers/run-lifecycle/scale';
 
 const STATE_PAYLOAD_LIMIT = 32 * 1024;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ limits: FLEET_LIMITS });
+  h = await startHarness({ limits: FLEET_LIMITS, writePacing: FLEET_TEST_WRITE_PACING });
 });
 afterAll(async () => {
   await h?.stop();

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DescribeInstanceInformationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AWS_MAX_ATTEMPTS,
   awsClientConfig,
@@ -87,12 +87,46 @@ beforeAll(async () => {
 });
 afterAll(() => ep.stop());
 
+/**
+ * The SDK waits between attempts with setTimeout (backoff with jitter from THROTTLING_RETRY_DELAY_BASE, 500 ms,
+ * and the adaptive rate limiter's waits, whose token bucket refills by Date.now): 18 s of this file's time,
+ * waiting for nothing. Here setTimeout and Date are a fake clock that `settled` moves on while the call is
+ * pending, so every attempt is still made, after the delay the SDK chose, through the real HTTP exchange,
+ * without waiting it out in real time.
+ */
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+async function settled<T>(call: Promise<T>): Promise<T> {
+  let done = false;
+  call.then(
+    () => {
+      done = true;
+    },
+    () => {
+      done = true;
+    },
+  );
+  while (!done) {
+    // A real turn of the event loop for the HTTP exchange, then 100 ms of the SDK's waits.
+    await new Promise((resolve) => setImmediate(resolve));
+    await vi.advanceTimersByTimeAsync(100);
+  }
+  return call;
+}
+
 describe('awsClientConfig: adaptive retry with jitter on throttling', () => {
   it('an SSM read throttled twice is retried and succeeds', async () => {
     const ssm = new SSMClient(awsClientConfig(local(ep.url)));
     ep.script([...throttle(2), { status: 200, body: JSON.stringify({ InstanceInformationList: [] }) }]);
-    const out = await ssm.send(new DescribeInstanceInformationCommand({}));
+    const out = await settled(ssm.send(new DescribeInstanceInformationCommand({})));
     expect(out.$metadata.attempts).toBe(3);
+    // The backoff was taken (on the fake clock).
+    expect(out.$metadata.totalRetryDelay).toBeGreaterThan(0);
     expect(ep.targets).toEqual(Array(3).fill('AmazonSSM.DescribeInstanceInformation'));
     ssm.destroy();
   });
@@ -100,7 +134,7 @@ describe('awsClientConfig: adaptive retry with jitter on throttling', () => {
   it('gives up after AWS_MAX_ATTEMPTS with the throttling error', async () => {
     const ssm = new SSMClient(awsClientConfig(local(ep.url)));
     ep.script(throttle(AWS_MAX_ATTEMPTS + 2));
-    await expect(ssm.send(new DescribeInstanceInformationCommand({}))).rejects.toMatchObject({
+    await expect(settled(ssm.send(new DescribeInstanceInformationCommand({})))).rejects.toMatchObject({
       name: 'ThrottlingException',
       $metadata: { attempts: AWS_MAX_ATTEMPTS },
     });
@@ -127,8 +161,8 @@ describe('awsClientConfig: adaptive retry with jitter on throttling', () => {
         ),
       },
     ]);
-    const out = await sns.send(
-      new PublishCommand({ TopicArn: 'arn:aws:sns:eu-west-1:123456789012:t', Message: 'x' }),
+    const out = await settled(
+      sns.send(new PublishCommand({ TopicArn: 'arn:aws:sns:eu-west-1:123456789012:t', Message: 'x' })),
     );
     expect(out.MessageId).toBe('m-1');
     expect(out.$metadata.attempts).toBe(2);
@@ -141,15 +175,17 @@ describe('sendCommandClientConfig: SendCommand retried on throttling only', () =
     const ssm = new SSMClient(awsClientConfig(local(ep.url)));
     const runner = new SsmCommandRunner(ssm, new SSMClient(sendCommandClientConfig(local(ep.url))));
     ep.script([...throttle(3), sendOk]);
-    const id = await runner.send({
-      documentName: 'Doc',
-      instanceIds: ['i-1'],
-      parameters: { runId: 'r' },
-      timeoutSeconds: 600,
-      maxConcurrency: '50',
-      maxErrors: '100%',
-      comment: 'c',
-    });
+    const id = await settled(
+      runner.send({
+        documentName: 'Doc',
+        instanceIds: ['i-1'],
+        parameters: { runId: 'r' },
+        timeoutSeconds: 600,
+        maxConcurrency: '50',
+        maxErrors: '100%',
+        comment: 'c',
+      }),
+    );
     expect(id).toBe('cmd-1');
     expect(ep.targets).toEqual(Array(4).fill('AmazonSSM.SendCommand'));
   });
@@ -158,7 +194,7 @@ describe('sendCommandClientConfig: SendCommand retried on throttling only', () =
     const sender = new SSMClient(sendCommandClientConfig(local(ep.url)));
     ep.script([serverError, sendOk]);
     await expect(
-      sender.send(new SendCommandCommand({ DocumentName: 'Doc', InstanceIds: ['i-1'] })),
+      settled(sender.send(new SendCommandCommand({ DocumentName: 'Doc', InstanceIds: ['i-1'] }))),
     ).rejects.toMatchObject({ name: 'InternalServerError', $metadata: { attempts: 1 } });
     expect(ep.targets).toEqual(['AmazonSSM.SendCommand']);
     sender.destroy();
@@ -167,7 +203,9 @@ describe('sendCommandClientConfig: SendCommand retried on throttling only', () =
   it('while an ordinary client does retry that server error', async () => {
     const ssm = new SSMClient(awsClientConfig(local(ep.url)));
     ep.script([serverError, sendOk]);
-    const out = await ssm.send(new SendCommandCommand({ DocumentName: 'Doc', InstanceIds: ['i-1'] }));
+    const out = await settled(
+      ssm.send(new SendCommandCommand({ DocumentName: 'Doc', InstanceIds: ['i-1'] })),
+    );
     expect(out.Command?.CommandId).toBe('cmd-1');
     expect(ep.targets).toHaveLength(2);
     ssm.destroy();

@@ -61,4 +61,18 @@ describe('feeds sync', () => {
       Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }));
     await expect(httpGetter(200, refused)('https://x/y')).rejects.toThrow('https://x/y: ECONNREFUSED');
   });
+
+  it('an HTTP error fails with its status and releases the unread body (its connection does not hold the process)', async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const failing: typeof fetch = async () => new Response(body, { status: 500 });
+    await expect(httpGetter(200, failing)('https://x/tracker.json')).rejects.toThrow(
+      'https://x/tracker.json: HTTP 500',
+    );
+    expect(cancelled).toBe(true);
+  });
 });
